@@ -1,0 +1,36 @@
+// Domain vocabulary shared by the core, the contract and the renderer (type-safe, no runtime deps).
+
+/** GuardTrace risk levels: 0 safe, 0.5 potentially harmful, 1 harmful. */
+export type RiskLevel = 0 | 0.5 | 1;
+export const RISK_LEVELS: readonly RiskLevel[] = [0, 0.5, 1] as const;
+export const RISK_LABELS: Record<`${RiskLevel}`, string> = {
+  '0': 'Safe',
+  '0.5': 'Potentially harmful',
+  '1': 'Harmful',
+};
+
+export function isRiskLevel(value: unknown): value is RiskLevel {
+  return value === 0 || value === 0.5 || value === 1;
+}
+
+/** The nine risk categories the GuardTrace auditor prompt lists, spelled as the prompt spells them. */
+export const CATEGORIES = [
+  'Crime and illegal activities',
+  'Cybersecurity',
+  'Data privacy',
+  'Ethics and morality',
+  'Physical and mental health',
+  'Hate speech',
+  'Extremism',
+  'Misleading advice',
+  'Other risks',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export function isCategory(value: unknown): value is Category {
+  return typeof value === 'string' && (CATEGORIES as readonly string[]).includes(value);
+}
+
+/** sha256 of the GuardTrace-VL `qta_pormpt.txt` after a trailing/leading whitespace strip. */
+export const GUARDTRACE_PROMPT_SHA256 =
+  '7009c5d248ddecb0a9811f843535658658380e6ab0d2d1b8eed32f2d8a158200';
