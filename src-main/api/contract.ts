@@ -310,6 +310,12 @@ export interface Settings {
   parallelism: number;
   strictFormat: boolean;
   modelDir: string | null;
+  /** Which engine to use; 'auto' picks GPU in-process, else the llama-server sidecar, else the prebuilt in-process build. */
+  engine: EngineSelection;
+  /** A llama-server binary the user chose (own build or llama.cpp release); null = look in the build cache. */
+  llamaServerPath: string | null;
+  /** OpenAI-compatible server (vLLM, llama-server). The API key is never stored here (see 'secrets.setApiKey'). */
+  openai: { baseUrl: string; model: string; allowInsecureRemote: boolean } | null;
 }
 
 // ---------- the channel map ----------
@@ -338,6 +344,8 @@ export interface ApiContract {
   'audit.status': [void, AuditProgress];
   'settings.get': [void, Settings];
   'settings.set': [Partial<Settings>, Settings];
+  /** Stores the OpenAI-compatible server's API key with the platform's secret storage (Electron safeStorage). */
+  'secrets.setApiKey': [{ apiKey: string | null }, { stored: boolean; encrypted: boolean }];
 }
 
 /** Every event pushed from the core to the renderer. */
@@ -379,6 +387,7 @@ export const API_CHANNELS = [
   'audit.status',
   'settings.get',
   'settings.set',
+  'secrets.setApiKey',
 ] as const satisfies readonly Channel[];
 type MissingChannel = Exclude<Channel, (typeof API_CHANNELS)[number]>;
 const _allChannelsListed: MissingChannel extends never ? true : false = true;
