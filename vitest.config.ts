@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+
+// Two projects: fast core/engine tests, and browser tests that drive the built renderer in Chromium.
+// Native addons (better-sqlite3, llama runtimes) are not safe to share across worker threads: use forks.
+const e2eSetup = 'test/e2e/global-setup.ts';
+
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'core',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**', 'test/electron/**', '**/node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: existsSync(e2eSetup) ? [e2eSetup] : [],
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
