@@ -425,4 +425,22 @@ export interface GuardTraceApi {
   /** Native file dialogs; the browser bridge answers them from the test. */
   pickFile(options: { purpose: 'import' | 'export' | 'modelDir' | 'imagesDir'; defaultName?: string }): Promise<string | null>;
   platform: string;
+  /** Absolute path of a file dropped on the window (Electron webUtils.getPathForFile); null where unknown. */
+  pathForFile?(file: File): string | null;
+  /** Commands from the native application menu (e.g. 'import', 'export', 'view.metrics'). */
+  onMenuCommand?(listener: (command: MenuCommand) => void): () => void;
 }
+
+/** Commands the native application menu sends to the renderer; the renderer also binds them to keys. */
+export type MenuCommand =
+  | 'import'
+  | 'export'
+  | 'modelDir'
+  | 'view.review'
+  | 'view.audit'
+  | 'view.metrics'
+  | 'view.data'
+  | 'view.settings'
+  | 'shortcuts'
+  | 'undoLast'
+  | 'focusSearch';
