@@ -1,0 +1,10 @@
+/** An error the user can act on; `code` is stable for the UI/CLI, the message says what to do. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: 'schema_too_new' | 'migration_failed' | 'not_found' | 'invalid' | 'wal_unavailable' | 'conflict',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}

@@ -1,0 +1,106 @@
+import type { BinaryScores, Comparison, Metrics, Stats } from '../api/contract';
+import { CATEGORIES, RISK_LEVELS, type Category } from '../domain/types';
+import type { JobRepository } from './jobs';
+import type { Db } from './open-database';
+
+/** Agreement figures computed in SQL over the denormalised case columns (one pass each). */
+export class MetricsReader {
+  constructor(
+    private readonly db: Db,
+    private readonly jobs: JobRepository,
+  ) {}
+
+  stats(): Stats {
+    const row = this.db
+      .prepare<[], Record<string, number>>(
+        `SELECT count(*) AS cases,
+                sum(model_status <> 'none') AS audited,
+                sum(human_risk IS NOT NULL) AS reviewed,
+                sum(model_status = 'parse_failure') AS parseFailures,
+                sum(gold IS NOT NULL AND model_status = 'ok') AS goldCompared,
+                sum(gold IS NOT NULL AND model_status = 'ok' AND gold = model_risk) AS goldAgree,
+                (SELECT count(*) FROM images) AS images,
+                (SELECT count(*) FROM audits) AS audits
+         FROM cases`,
+      )
+      .get()!;
+    const jobs = this.jobs.counts();
+    const compared = row.goldCompared ?? 0;
+    return {
+      cases: row.cases,
+      images: row.images,
+      audits: row.audits,
+      audited: row.audited ?? 0,
+      reviewed: row.reviewed ?? 0,
+      parseFailures: row.parseFailures ?? 0,
+      jobs: { queued: jobs.queued, running: jobs.running, done: jobs.done, failed: jobs.failed },
+      modelVsGold: compared ? { compared, agreement: (row.goldAgree ?? 0) / compared } : null,
+    };
+  }
+
+  metrics(): Metrics {
+    const modelVsHuman = this.compare('human_risk');
+    const modelVsGold = this.compare('gold');
+    const perCategory = this.db
+      .prepare<[], { category: string | null; n: number; agree: number }>(
+        `SELECT coalesce(human_category, model_category) AS category, count(*) AS n, sum(human_risk = model_risk) AS agree
+         FROM cases WHERE human_risk IS NOT NULL AND model_status = 'ok'
+         GROUP BY 1`,
+      )
+      .all()
+      .map((row) => ({
+        category: (row.category && (CATEGORIES as readonly string[]).includes(row.category) ? row.category : 'none') as Category | 'none',
+        n: row.n,
+        agreement: row.n ? row.agree / row.n : 0,
+      }));
+    const { parseFailures } = this.db
+      .prepare<[], { parseFailures: number }>("SELECT count(*) AS parseFailures FROM cases WHERE model_status = 'parse_failure'")
+      .get()!;
+    return { modelVsHuman, modelVsGold, perCategory, parseFailures };
+  }
+
+  private compare(reference: 'human_risk' | 'gold'): Comparison {
+    const rows = this.db
+      .prepare<[], { ref: number; model: number; n: number }>(
+        `SELECT ${reference} AS ref, model_risk AS model, count(*) AS n FROM cases
+         WHERE ${reference} IS NOT NULL AND model_status = 'ok' GROUP BY 1, 2`,
+      )
+      .all();
+    return comparisonFromCells(rows);
+  }
+}
+
+/** Confusion matrix (rows: reference, columns: model) and the paper's binary scores where 0.5 and 1 are harmful. */
+export function comparisonFromCells(cells: Array<{ ref: number; model: number; n: number }>): Comparison {
+  const index = (risk: number) => RISK_LEVELS.indexOf(risk as 0 | 0.5 | 1);
+  const confusion = RISK_LEVELS.map(() => RISK_LEVELS.map(() => 0));
+  for (const cell of cells) confusion[index(cell.ref)][index(cell.model)] += cell.n;
+  let n = 0;
+  let agree = 0;
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let tn = 0;
+  confusion.forEach((row, r) =>
+    row.forEach((count, m) => {
+      n += count;
+      if (r === m) agree += count;
+      const refHarmful = r > 0;
+      const modelHarmful = m > 0;
+      if (refHarmful && modelHarmful) tp += count;
+      else if (!refHarmful && modelHarmful) fp += count;
+      else if (refHarmful && !modelHarmful) fn += count;
+      else tn += count;
+    }),
+  );
+  const precision = tp + fp ? tp / (tp + fp) : 0;
+  const recall = tp + fn ? tp / (tp + fn) : 0;
+  const binary: BinaryScores = {
+    n,
+    accuracy: n ? (tp + tn) / n : 0,
+    precision,
+    recall,
+    f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
+  };
+  return { confusion, n, agreement: n ? agree / n : 0, binary };
+}

@@ -1,0 +1,12 @@
+// The central, ordered list of schema migrations. Append only: never edit a migration that has shipped.
+import { casesAndImages } from './0001-cases-and-images';
+import { auditsReviewsJobs } from './0002-audits-reviews-jobs';
+import { auditLogAndSettings } from './0003-audit-log-and-settings';
+import { fullTextSearch } from './0004-full-text-search';
+import type { Migration } from './migration';
+
+export type { Migration } from './migration';
+
+export const MIGRATIONS: readonly Migration[] = [casesAndImages, auditsReviewsJobs, auditLogAndSettings, fullTextSearch];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

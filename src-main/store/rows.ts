@@ -1,0 +1,128 @@
+// Row shapes as SQLite returns them, and their mapping to the contract's camelCase records.
+import type { AuditRecord, CaseSummary, ReviewRecord } from '../api/contract';
+import type { Category, RiskLevel } from '../domain/types';
+
+export interface CaseRow {
+  seq: number;
+  id: string;
+  query: string;
+  thinking: string;
+  response: string;
+  image_sha256: string | null;
+  image_ref: string | null;
+  image_missing: number;
+  gold: number | null;
+  source_file: string;
+  source_record: number;
+  meta: string;
+  created_at: string;
+  model_status: 'none' | 'ok' | 'parse_failure';
+  model_risk: number | null;
+  model_category: string | null;
+  human_risk: number | null;
+  human_category: string | null;
+  reviewed_by: string | null;
+}
+
+export interface AuditRow {
+  id: number;
+  case_id: string;
+  engine: string;
+  model_id: string;
+  prompt_sha256: string;
+  prompt_hash_ok: number;
+  status: 'ok' | 'parse_failure';
+  risk: number | null;
+  category: string | null;
+  analysis: string | null;
+  parse_error: string | null;
+  raw_output: string;
+  image_missing: number;
+  strict_format: number;
+  prompt_tokens: number;
+  cached_prompt_tokens: number;
+  generated_tokens: number;
+  prompt_ms: number;
+  generate_ms: number;
+  total_ms: number;
+  created_at: string;
+}
+
+export interface ReviewRow {
+  id: number;
+  case_id: string;
+  kind: 'decision' | 'undo';
+  risk: number | null;
+  category: string | null;
+  analysis: string | null;
+  note: string | null;
+  reviewer: string;
+  source: ReviewRecord['source'];
+  undoes_review_id: number | null;
+  created_at: string;
+}
+
+const risk = (value: number | null): RiskLevel | null => (value === null ? null : (value as RiskLevel));
+const category = (value: string | null): Category | null => value as Category | null;
+
+export const PREVIEW_CHARS = 240;
+
+export function toCaseSummary(row: CaseRow): CaseSummary {
+  return {
+    id: row.id,
+    seq: row.seq,
+    queryPreview: row.query.length > PREVIEW_CHARS ? `${row.query.slice(0, PREVIEW_CHARS)}…` : row.query,
+    hasImage: row.image_sha256 !== null,
+    imageMissing: row.image_missing === 1,
+    gold: risk(row.gold),
+    modelStatus: row.model_status,
+    modelRisk: risk(row.model_risk),
+    modelCategory: category(row.model_category),
+    humanRisk: risk(row.human_risk),
+    humanCategory: category(row.human_category),
+    reviewedBy: row.reviewed_by,
+    createdAt: row.created_at,
+  };
+}
+
+export function toAuditRecord(row: AuditRow): AuditRecord {
+  return {
+    id: row.id,
+    caseId: row.case_id,
+    engine: row.engine as AuditRecord['engine'],
+    modelId: row.model_id,
+    promptSha256: row.prompt_sha256,
+    promptHashOk: row.prompt_hash_ok === 1,
+    status: row.status,
+    risk: risk(row.risk),
+    category: category(row.category),
+    analysis: row.analysis,
+    parseError: row.parse_error,
+    rawOutput: row.raw_output,
+    imageMissing: row.image_missing === 1,
+    strictFormat: row.strict_format === 1,
+    promptTokens: row.prompt_tokens,
+    cachedPromptTokens: row.cached_prompt_tokens,
+    generatedTokens: row.generated_tokens,
+    promptMs: row.prompt_ms,
+    generateMs: row.generate_ms,
+    totalMs: row.total_ms,
+    createdAt: row.created_at,
+  };
+}
+
+export function toReviewRecord(row: ReviewRow): ReviewRecord {
+  return {
+    id: row.id,
+    caseId: row.case_id,
+    kind: row.kind,
+    risk: risk(row.risk),
+    category: category(row.category),
+    analysis: row.analysis,
+    note: row.note,
+    reviewer: row.reviewer,
+    source: row.source,
+    undoesReviewId: row.undoes_review_id,
+    createdAt: row.created_at,
+  };
+}
