@@ -1,0 +1,134 @@
+import type { ApiHandlers, EngineLoadRequest, Settings } from './contract';
+import type { Core } from './core';
+import { ApiError, toApiError } from './errors';
+import { validateSettingsPatch } from './settings';
+import { checkModelFolder, loadSystemPrompt } from '../engine/model-folder';
+import { exportCases } from '../io/export';
+import { importFile } from '../io/import';
+
+/**
+ * The handler map: the single implementation of the contract. Electron's main process registers it with
+ * ipcMain.handle, the CLI and the tests call it directly, the browser tests bridge window.api to it.
+ * Every handler throws ApiError (code + readable message) and nothing else.
+ */
+export function createHandlers(core: Core): ApiHandlers {
+  const { store, engines, jobs, events } = core;
+
+  const handlers: ApiHandlers = {
+    'cases.list': async (query) => store.cases.list(query ?? {}),
+    'cases.counts': async (filter) => store.cases.counts(filter ?? {}),
+    'cases.get': async ({ id }) => store.caseDetail(id),
+    'cases.neighbors': async (query) => store.cases.neighbors(query),
+
+    'reviews.submit': async (input) => {
+      const review = store.reviews.submit(input);
+      events.emit('cases.changed', { caseIds: [input.caseId] });
+      return review;
+    },
+    'reviews.undoLast': async ({ reviewer }) => {
+      const undo = store.reviews.undoLast(reviewer);
+      if (undo) events.emit('cases.changed', { caseIds: [undo.caseId] });
+      return undo;
+    },
+    'reviews.bulkAccept': async ({ caseIds, reviewer }) => {
+      const result = store.reviews.bulkAccept(caseIds, reviewer);
+      events.emit('cases.changed', { caseIds });
+      return result;
+    },
+
+    'import.run': async (request) => {
+      const summary = await importFile(store, { actor: core.settings().reviewer, ...request }, (progress) =>
+        events.emit('import.progress', progress),
+      );
+      events.emit('cases.changed', { caseIds: 'all' });
+      return summary;
+    },
+    'export.run': async (request) => {
+      const needsPrompt = request.format === 'sft' || request.format === 'dpo';
+      const systemPrompt = needsPrompt ? await exportPrompt(core, request.promptFile) : undefined;
+      return exportCases(store, { ...request, systemPrompt });
+    },
+
+    'stats.get': async () => store.metrics.stats(),
+    'metrics.get': async () => store.metrics.metrics(),
+
+    'engine.check': async ({ modelDir }) => checkModelFolder(modelDir),
+    'engine.load': async (request) => {
+      const settings = core.settings();
+      const merged: EngineLoadRequest = {
+        engine: request.engine ?? settings.engine,
+        modelDir: request.modelDir ?? settings.modelDir ?? undefined,
+        acceptPromptMismatch: request.acceptPromptMismatch,
+        openai: request.openai ?? (settings.openai ? { ...settings.openai } : undefined),
+      };
+      if (merged.engine !== 'openai' && !merged.modelDir) {
+        throw new ApiError('config', 'No model folder chosen. Pick the folder with the GuardTrace-VL GGUF, its mmproj and qta_pormpt.txt.');
+      }
+      const state = await engines.load(merged);
+      if (state.state === 'loaded' && merged.modelDir && merged.modelDir !== settings.modelDir) {
+        store.settings.setMany({ modelDir: merged.modelDir });
+      }
+      return state;
+    },
+    'engine.unload': async () => {
+      await jobs.shutdown();
+      return engines.unload();
+    },
+    'engine.state': async () => engines.state(),
+
+    'audit.start': async (request) => {
+      const settings = core.settings();
+      return jobs.start({
+        parallel: settings.parallelism,
+        strictFormat: settings.strictFormat,
+        ...request,
+      });
+    },
+    'audit.pause': async () => jobs.pause(),
+    'audit.resume': async () => jobs.resume(),
+    'audit.cancel': async () => jobs.cancel(),
+    'audit.status': async () => jobs.progress(),
+
+    'settings.get': async () => core.settings(),
+    'settings.set': async (patch) => {
+      store.settings.setMany(validateSettingsPatch(patch) as Partial<Settings>);
+      return core.settings();
+    },
+    'secrets.setApiKey': async ({ apiKey }) => {
+      if (!core.options.setApiKey) {
+        throw new ApiError('config', 'This front end cannot store secrets. In the CLI, set GUARDTRACE_API_KEY instead.');
+      }
+      return core.options.setApiKey(apiKey);
+    },
+  };
+
+  return wrapErrors(handlers);
+}
+
+/** The system prompt for training exports: the file named, else the loaded model folder's prompt. */
+async function exportPrompt(core: Core, promptFile: string | undefined): Promise<string> {
+  if (promptFile) return (await loadSystemPrompt(promptFile)).text;
+  const modelDir = core.settings().modelDir;
+  const check = modelDir ? await checkModelFolder(modelDir) : null;
+  if (!check?.promptPath) {
+    throw new ApiError(
+      'config',
+      'sft and dpo exports need the GuardTrace system prompt: choose the model folder first, or pass --prompt FILE (qta_pormpt.txt).',
+    );
+  }
+  return (await loadSystemPrompt(check.promptPath)).text;
+}
+
+function wrapErrors(handlers: ApiHandlers): ApiHandlers {
+  const wrapped = {} as Record<string, (arg: unknown) => Promise<unknown>>;
+  for (const [channel, handler] of Object.entries(handlers) as Array<[string, (arg: unknown) => Promise<unknown>]>) {
+    wrapped[channel] = async (arg: unknown) => {
+      try {
+        return await handler(arg);
+      } catch (error) {
+        throw toApiError(error);
+      }
+    };
+  }
+  return wrapped as unknown as ApiHandlers;
+}

@@ -1,0 +1,53 @@
+import os from 'node:os';
+import type { Settings } from './contract';
+import { ApiError } from './errors';
+
+/** Qwen2.5-VL: one vision token per 28×28 pixels after merging; 1,280 tokens is the GuardTrace default cap. */
+export const DEFAULT_MAX_PIXELS = 1280 * 28 * 28;
+
+export function defaultSettings(): Settings {
+  return {
+    reviewer: safeUserName(),
+    blurImages: true,
+    grayscaleImages: true,
+    theme: 'system',
+    maxPixels: DEFAULT_MAX_PIXELS,
+    parallelism: 1,
+    strictFormat: false,
+    modelDir: null,
+    engine: 'auto',
+    llamaServerPath: null,
+    openai: null,
+  };
+}
+
+function safeUserName(): string {
+  try {
+    return os.userInfo().username || 'reviewer';
+  } catch {
+    return 'reviewer';
+  }
+}
+
+/** Rejects values the app could not use, naming the field, before anything is stored. */
+export function validateSettingsPatch(patch: Partial<Settings>): Partial<Settings> {
+  const fail = (field: string, why: string) => {
+    throw new ApiError('invalid', `Setting "${field}" ${why}.`);
+  };
+  if (patch.reviewer !== undefined && (typeof patch.reviewer !== 'string' || !patch.reviewer.trim())) fail('reviewer', 'must be a non-empty name');
+  if (patch.maxPixels !== undefined && (!Number.isInteger(patch.maxPixels) || patch.maxPixels < 8 * 28 * 28 || patch.maxPixels > 16384 * 28 * 28)) {
+    fail('maxPixels', `must be a whole number between ${8 * 28 * 28} and ${16384 * 28 * 28}`);
+  }
+  if (patch.parallelism !== undefined && (!Number.isInteger(patch.parallelism) || patch.parallelism < 1 || patch.parallelism > 16)) fail('parallelism', 'must be 1 to 16');
+  if (patch.theme !== undefined && !['system', 'dark', 'light'].includes(patch.theme)) fail('theme', 'must be system, dark or light');
+  if (patch.engine !== undefined && !['auto', 'llama.node', 'node-llama-cpp', 'openai', 'sidecar'].includes(patch.engine)) fail('engine', 'is not a known engine');
+  if (patch.openai) {
+    try {
+      new URL(patch.openai.baseUrl);
+    } catch {
+      fail('openai.baseUrl', `is not a URL (${JSON.stringify(patch.openai.baseUrl)})`);
+    }
+    if (!patch.openai.model?.trim()) fail('openai.model', 'must name the served model');
+  }
+  return patch;
+}

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditProgress, AuditStartRequest } from '../api/contract';
+import type { CoreEvents } from '../api/events';
+import { EngineError, type AuditInput, type Engine } from '../engine/engine';
+import type { CaseStore, JobRow } from '../store';
+
+const MAX_ATTEMPTS = 3;
+/** How many cases the rate is averaged over, so a slow first case (prefix evaluation) doesn't skew the ETA. */
+const RATE_WINDOW = 20;
+
+export interface AuditRunnerOptions {
+  store: CaseStore;
+  events: CoreEvents;
+  /** The engine in use; null when no model is loaded. */
+  currentEngine: () => Engine | null;
+}
+
+/**
+ * Works through the durable job queue with the loaded engine. The queue lives in the store, so a crash or
+ * kill loses at most the in-flight cases (they are re-queued at start-up), and the audits table's
+ * UNIQUE(case, model, prompt) makes a redone case impossible to record twice.
+ */
+export class AuditRunner {
+  private state: AuditProgress['state'] = 'idle';
+  private done = 0;
+  private failed = 0;
+  private total = 0;
+  private currentCaseId: string | null = null;
+  private lastError: string | null = null;
+  private finishTimes: number[] = [];
+  private controllers = new Set<AbortController>();
+  private workers: Promise<void> | null = null;
+  private request: AuditStartRequest = {};
+  private engine: Engine | null = null;
+
+  constructor(private readonly options: AuditRunnerOptions) {}
+
+  progress(): AuditProgress {
+    const remaining = Math.max(this.total - this.done - this.failed, 0);
+    const rate = this.casesPerMinute();
+    return {
+      state: this.state,
+      done: this.done,
+      failed: this.failed,
+      total: this.total,
+      casesPerMinute: rate,
+      etaSeconds: rate > 0 && this.state === 'running' ? Math.round((remaining / rate) * 60) : null,
+      currentCaseId: this.currentCaseId,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Queues the requested cases (or every unaudited one) for the loaded model and starts the workers. */
+  start(request: AuditStartRequest): AuditProgress {
+    if (this.state === 'running' || this.state === 'cancelling') {
+      throw new EngineError('generation_failed', 'An audit batch is already running. Pause or cancel it first.');
+    }
+    const engine = this.options.currentEngine();
+    if (!engine) throw new EngineError('load_failed', 'No model is loaded. Choose the model folder first (Audit runner → Model folder, or --model DIR).');
+    const { store } = this.options;
+    const info = engine.info();
+    const caseIds =
+      request.caseIds ?? store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
+    for (const id of request.caseIds ?? []) store.cases.row(id); // unknown ids fail loudly before anything is queued
+    store.jobs.enqueue(request.limit ? caseIds.slice(0, request.limit) : caseIds, info.modelId, info.promptSha256, randomUUID());
+    this.engine = engine;
+    this.request = request;
+    this.done = 0;
+    this.failed = 0;
+    this.finishTimes = [];
+    this.lastError = null;
+    this.total = store.jobs.countQueued(info.modelId, info.promptSha256);
+    this.launch();
+    return this.progress();
+  }
+
+  pause(): AuditProgress {
+    if (this.state !== 'running') return this.progress();
+    this.state = 'paused';
+    this.abortInFlight();
+    this.emitProgress();
+    return this.progress();
+  }
+
+  resume(): AuditProgress {
+    if (this.state !== 'paused') return this.progress();
+    const engine = this.options.currentEngine();
+    if (!engine) throw new EngineError('load_failed', 'The model was unloaded while paused. Load it again, then start the audit.');
+    this.engine = engine;
+    this.launch();
+    return this.progress();
+  }
+
+  /** Stops the running generation (its job goes back to the queue) and cancels the queued rest. */
+  async cancel(): Promise<AuditProgress> {
+    if (this.state === 'idle' || this.state === 'done') return this.progress();
+    const wasRunning = this.state === 'running';
+    this.state = 'cancelling';
+    this.abortInFlight();
+    if (wasRunning) await this.workers;
+    const info = this.engine?.info();
+    if (info) this.options.store.jobs.cancelQueued(info.modelId);
+    this.state = 'idle';
+    this.currentCaseId = null;
+    this.emitProgress();
+    return this.progress();
+  }
+
+  /** For app quit: stops in-flight generation and returns its job to the queue; queued jobs stay for next time. */
+  async shutdown(): Promise<void> {
+    if (this.state === 'running') this.state = 'paused';
+    this.abortInFlight();
+    await this.workers;
+  }
+
+  /** Resolves when the current batch has finished, paused or been cancelled. */
+  async whenSettled(): Promise<AuditProgress> {
+    await this.workers;
+    return this.progress();
+  }
+
+  private launch(): void {
+    this.state = 'running';
+    this.emitProgress();
+    const parallel = Math.max(1, Math.min(this.request.parallel ?? 1, 16));
+    const run = Promise.all(Array.from({ length: parallel }, () => this.worker())).then(() => {
+      if (this.state === 'running') {
+        this.state = 'done';
+        this.currentCaseId = null;
+        this.emitProgress();
+      }
+    });
+    this.workers = run;
+  }
+
+  private async worker(): Promise<void> {
+    const engine = this.engine!;
+    const info = engine.info();
+    const { store } = this.options;
+    while (this.state === 'running') {
+      const job = store.jobs.claimNext(info.modelId, info.promptSha256);
+      if (!job) return;
+      await this.runJob(engine, job);
+    }
+  }
+
+  private async runJob(engine: Engine, job: JobRow): Promise<void> {
+    const { store, events } = this.options;
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    this.currentCaseId = job.case_id;
+    this.emitProgress();
+    try {
+      const input = await this.auditInput(job.case_id);
+      const result = await engine.audit(input, {
+        signal: controller.signal,
+        strictFormat: this.request.strictFormat,
+        maxNewTokens: this.request.maxNewTokens,
+        onToken: (text) => events.emit('audit.token', { caseId: job.case_id, text }),
+      });
+      const audit = store.transaction(() => {
+        const record = store.audits.insert(job.case_id, result);
+        store.jobs.markDone(job.id);
+        if (record) {
+          store.log.append({
+            actor: `model:${record.modelId}`,
+            action: 'audit.verdict',
+            caseId: job.case_id,
+            after: { auditId: record.id, status: record.status, risk: record.risk, category: record.category, promptHashOk: record.promptHashOk },
+          });
+        }
+        return record ?? store.audits.forModel(job.case_id, result.modelId, result.promptSha256);
+      });
+      this.done++;
+      this.finishTimes.push(Date.now());
+      if (audit) events.emit('audit.verdict', { caseId: job.case_id, audit });
+      events.emit('cases.changed', { caseIds: [job.case_id] });
+    } catch (error) {
+      if (controller.signal.aborted) {
+        store.jobs.release(job.id); // paused or cancelled: not the case's fault, not an attempt
+      } else {
+        const message = error instanceof Error ? error.message : String(error);
+        const permanent = error instanceof EngineError && error.code === 'case_too_long';
+        const outcome = store.jobs.markFailed(job, message, permanent ? 0 : MAX_ATTEMPTS);
+        this.lastError = `Case ${job.case_id}: ${message}`;
+        if (outcome === 'failed') this.failed++;
+      }
+    } finally {
+      this.controllers.delete(controller);
+      this.emitProgress();
+    }
+  }
+
+  private async auditInput(caseId: string): Promise<AuditInput> {
+    const { store } = this.options;
+    const row = store.cases.row(caseId);
+    const image = row.image_sha256 ? await store.images.read(row.image_sha256) : null;
+    const namedAnImage = row.image_sha256 !== null || row.image_ref !== null || row.image_missing === 1;
+    return {
+      caseId,
+      query: row.query,
+      thinking: row.thinking,
+      response: row.response,
+      image: image ? { bytes: image.bytes, mime: image.mime } : null,
+      imageMissing: namedAnImage && image === null,
+    };
+  }
+
+  private abortInFlight(): void {
+    for (const controller of this.controllers) controller.abort();
+  }
+
+  private casesPerMinute(): number {
+    const recent = this.finishTimes.slice(-RATE_WINDOW);
+    if (recent.length < 2) return 0;
+    const minutes = (recent[recent.length - 1] - recent[0]) / 60_000;
+    return minutes > 0 ? (recent.length - 1) / minutes : 0;
+  }
+
+  private emitProgress(): void {
+    this.options.events.emit('audit.progress', this.progress());
+  }
+}
