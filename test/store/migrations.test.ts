@@ -1,0 +1,108 @@
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DATABASE_FILE, applyPragmas, migrate, openDatabase, schemaVersion } from '../../src-main/store/open-database';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src-main/store/migrations';
+import { tempDir } from '../helpers/temp-dir';
+
+function databaseAt(version: number) {
+  const dir = tempDir();
+  const db = new Database(path.join(dir, DATABASE_FILE));
+  applyPragmas(db, 'test');
+  migrate(db, MIGRATIONS.slice(0, version));
+  return { db, dir };
+}
+
+const insertCase = (db: Database.Database, id: string, query = 'how do I pick a lock') =>
+  db
+    .prepare(
+      `INSERT INTO cases (id, query, thinking, response, gold, source_file, source_record, created_at)
+       VALUES (?, ?, 'thinking text', 'response text', 0.5, 'cases.json', 1, '2026-01-01T00:00:00Z')`,
+    )
+    .run(id, query);
+
+describe('migrations', () => {
+  it('are numbered consecutively from 1', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it('0001 creates STRICT cases and images tables that reject wrongly typed values', () => {
+    const { db } = databaseAt(1);
+    expect(schemaVersion(db)).toBe(1);
+    insertCase(db, 'a');
+    expect(() =>
+      db.prepare(`INSERT INTO images (sha256, mime, width, height, bytes, created_at) VALUES (?, 'image/png', 'wide', 1, 1, 'x')`).run('f'.repeat(64)),
+    ).toThrow(/cannot store TEXT value in INTEGER column/);
+    expect(() => db.prepare("UPDATE cases SET gold = 0.7 WHERE id = 'a'").run()).toThrow(/CHECK constraint/);
+    db.close();
+  });
+
+  it('0002 adds verdict/decision columns to existing cases without touching their data', () => {
+    const { db } = databaseAt(1);
+    insertCase(db, 'kept');
+    migrate(db, MIGRATIONS.slice(0, 2));
+    const row = db.prepare("SELECT query, gold, model_status, model_risk, human_risk, uncertainty FROM cases WHERE id = 'kept'").get();
+    expect(row).toEqual({ query: 'how do I pick a lock', gold: 0.5, model_status: 'none', model_risk: null, human_risk: null, uncertainty: 4 });
+    // one live job per case/model/prompt
+    const job = db.prepare(
+      "INSERT INTO jobs (case_id, model_id, prompt_sha256, status, created_at, updated_at) VALUES ('kept', 'm', 'p', 'queued', 'x', 'x')",
+    );
+    job.run();
+    expect(() => job.run()).toThrow(/UNIQUE/);
+    db.close();
+  });
+
+  it('0003 makes the audit log append-only, enforced by SQL triggers', () => {
+    const { db } = databaseAt(3);
+    db.prepare("INSERT INTO audit_log (at, actor, action, case_id, after) VALUES ('t', 'ann', 'review.submit', NULL, '{}')").run();
+    expect(() => db.prepare("UPDATE audit_log SET actor = 'mallory'").run()).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+    expect(db.prepare('SELECT actor FROM audit_log').all()).toEqual([{ actor: 'ann' }]);
+    db.close();
+  });
+
+  it('0004 indexes the texts of cases that existed before it, and keeps the index in step afterwards', () => {
+    const { db } = databaseAt(3);
+    insertCase(db, 'old', 'lockpicking before the index');
+    migrate(db, MIGRATIONS);
+    insertCase(db, 'new', 'lockpicking after the index');
+    const search = () =>
+      db.prepare("SELECT c.id FROM cases_fts JOIN cases c ON c.seq = cases_fts.rowid WHERE cases_fts MATCH 'lockpicking' ORDER BY c.id").all();
+    expect(search()).toEqual([{ id: 'new' }, { id: 'old' }]);
+    db.prepare("UPDATE cases SET query = 'something else' WHERE id = 'old'").run();
+    expect(search()).toEqual([{ id: 'new' }]);
+    db.close();
+  });
+
+  it('refuses a database written by a newer version, and leaves it untouched', () => {
+    const dir = tempDir();
+    const db = openDatabase(dir);
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => openDatabase(dir)).toThrow(/newer GuardTrace Workstation.*Update the app/);
+    const again = new Database(path.join(dir, DATABASE_FILE));
+    expect(again.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION + 1);
+    again.close();
+  });
+
+  it('rolls a failing migration back whole and keeps the previous version', () => {
+    const { db } = databaseAt(1);
+    const broken = [...MIGRATIONS.slice(0, 1), { version: 2, name: 'broken', up: 'CREATE TABLE half_done (x INTEGER) STRICT; SELECT * FROM no_such_table;' }];
+    expect(() => migrate(db, broken)).toThrow(/Migration 2 \(broken\) failed/);
+    expect(schemaVersion(db)).toBe(1);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half_done'").get()).toBeUndefined();
+    db.close();
+  });
+
+  it('opens with WAL, foreign keys and full sync on', () => {
+    const db = openDatabase(tempDir());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(() =>
+      db.prepare("INSERT INTO audits (case_id, engine, model_id, prompt_sha256, prompt_hash_ok, status, risk, raw_output, image_missing, strict_format, prompt_tokens, cached_prompt_tokens, generated_tokens, prompt_ms, generate_ms, total_ms, created_at) VALUES ('ghost', 'e', 'm', 'p', 1, 'ok', 0, '', 0, 0, 0, 0, 0, 0, 0, 0, 't')").run(),
+    ).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+});
