@@ -1,0 +1,244 @@
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { ImageRef, ImportFormat, ImportProgress, ImportRequest, ImportSummary, RecordError } from '../../api/contract';
+import type { CaseStore, NewCase } from '../../store';
+import { IoError } from '../io-error';
+import { decodeDataUri, inspectImage, readImageFile, resolveInside, type ImageCheck } from './image-intake';
+import { IMAGE_FIELD, parseRecord, type CaseFields } from './record-schemas';
+import { openSource, type SourceItem } from './sources';
+
+export { IoError } from '../io-error';
+
+/** Records per transaction: a kill or crash loses at most the batch in flight, never part of one. */
+export const IMPORT_BATCH_SIZE = 500;
+/** Images read and inspected at once (sharp works on the libuv pool). */
+const IMAGE_CONCURRENCY = 4;
+/** At most this many record errors are kept in the summary; the counts stay exact. */
+const MAX_REPORTED_ERRORS = 1000;
+
+export interface ImportOptions {
+  batchSize?: number;
+}
+
+export function inferFormat(file: string): ImportFormat {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.json') return 'guardtrace';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.csv') return 'csv';
+  throw new IoError('usage', `Cannot tell the format of ${file} from its extension "${ext}". Pass --format guardtrace|jsonl|csv.`);
+}
+
+/**
+ * Stable identity for a case without a source id: the same content (texts and image bytes) always gets the
+ * same id, so re-importing a file adds nothing. A named-but-missing image counts by its name.
+ */
+export function contentCaseId(fields: Pick<CaseFields, 'query' | 'thinking' | 'response'>, image: string | null): string {
+  const hash = createHash('sha256');
+  for (const part of [fields.query, fields.thinking, fields.response, image ?? '']) {
+    hash.update(String(Buffer.byteLength(part))).update(':').update(part);
+  }
+  return `c-${hash.digest('hex').slice(0, 24)}`;
+}
+
+type Prepared =
+  | { ok: true; record: number; newCase: NewCase; image: ImageRef | null }
+  | { ok: false; record: number; errors: RecordError[] };
+
+/** Reads, validates and stores one file; see ImportSummary for what it reports. */
+export async function importFile(
+  store: CaseStore,
+  req: ImportRequest,
+  onProgress?: (p: ImportProgress) => void,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
+  const started = performance.now();
+  const file = path.resolve(req.file);
+  if (!existsSync(file)) throw new IoError('usage', `Import file ${file} does not exist.`);
+  if (!statSync(file).isFile()) throw new IoError('usage', `${file} is not a file; give the .json, .jsonl or .csv file to import.`);
+  const format = req.format ?? inferFormat(file);
+  const imagesDir = resolveImagesDir(file, format, req.imagesDir);
+  const actor = req.actor?.trim() || 'import';
+  const batchSize = options.batchSize ?? IMPORT_BATCH_SIZE;
+
+  const source = await openSource(format, file);
+  const summary: ImportSummary = { file, format, total: 0, imported: 0, duplicates: 0, rejected: 0, imagesMissing: 0, errors: [], ms: 0 };
+  const images = new ImageCache(store, imagesDir, format);
+  const writer = new BatchWriter(store, file, format, actor, summary);
+
+  let chunk: SourceItem[] = [];
+  const flush = async () => {
+    const prepared = await mapWithConcurrency(chunk, IMAGE_CONCURRENCY, (item) => prepare(item, file, format, images));
+    writer.commit(prepared);
+    summary.total += chunk.length;
+    chunk = [];
+    onProgress?.({ file, processed: summary.total, total: Math.max(source.total, summary.total) });
+  };
+  for await (const item of source.items) {
+    chunk.push(item);
+    if (chunk.length >= batchSize) await flush();
+  }
+  if (chunk.length || writer.batchId === null) await flush();
+  onProgress?.({ file, processed: summary.total, total: summary.total });
+  summary.ms = Math.round(performance.now() - started);
+  return summary;
+}
+
+function resolveImagesDir(file: string, format: ImportFormat, given: string | undefined): string {
+  if (given) {
+    const dir = path.resolve(given);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new IoError('usage', `Images folder ${dir} does not exist or is not a folder (--images).`);
+    return dir;
+  }
+  const folder = path.dirname(file);
+  // The GuardTrace-VL dataset keeps its images in images/ beside the JSON; JSONL/CSV paths are relative to the file.
+  if (format === 'guardtrace' && existsSync(path.join(folder, 'images'))) return path.join(folder, 'images');
+  return folder;
+}
+
+async function prepare(item: SourceItem, file: string, format: ImportFormat, images: ImageCache): Promise<Prepared> {
+  const reject = (field: string | null, reason: string): Prepared => ({ ok: false, record: item.record, errors: [{ file, record: item.record, field, reason }] });
+  if ('syntaxError' in item) return reject(null, item.syntaxError);
+  const parsed = parseRecord(format, item.value);
+  if (!parsed.ok) {
+    return { ok: false, record: item.record, errors: parsed.issues.map((issue) => ({ file, record: item.record, field: issue.field, reason: issue.reason })) };
+  }
+  const fields = parsed.fields;
+  let image: ImageRef | null = null;
+  let imageRef: string | null = null;
+  let imageMissing = false;
+  if (fields.image) {
+    const outcome = await images.resolve(fields.image);
+    if ('error' in outcome) return reject(IMAGE_FIELD[format], outcome.error);
+    imageRef = outcome.ref;
+    if (outcome.missing) imageMissing = true;
+    else image = outcome.image;
+  }
+  const newCase: NewCase = {
+    id: fields.id ?? contentCaseId(fields, image ? image.sha256 : imageRef && `missing:${imageRef}`),
+    query: fields.query,
+    thinking: fields.thinking,
+    response: fields.response,
+    imageSha256: image?.sha256 ?? null,
+    imageRef,
+    imageMissing,
+    gold: fields.gold,
+    sourceFile: file,
+    sourceRecord: item.record,
+    meta: fields.meta,
+  };
+  return { ok: true, record: item.record, newCase, image };
+}
+
+type ImageOutcome = { ref: string; missing: true } | { ref: string; missing: false; image: ImageRef } | { error: string };
+
+/** Resolves, inspects and durably stores each distinct image once per import (datasets reuse images). */
+class ImageCache {
+  private readonly byPath = new Map<string, Promise<ImageOutcome>>();
+
+  constructor(
+    private readonly store: CaseStore,
+    private readonly imagesDir: string,
+    private readonly format: ImportFormat,
+  ) {}
+
+  resolve(spec: NonNullable<CaseFields['image']>): Promise<ImageOutcome> {
+    if (spec.kind === 'data') return this.fromBytes(decodeDataUri(spec.uri), `${spec.uri.slice(0, spec.uri.indexOf(',') + 1)}…`, 'the data: URI');
+    const resolved = resolveInside(this.imagesDir, spec.name);
+    if ('error' in resolved) return Promise.resolve({ error: resolved.error });
+    let pending = this.byPath.get(resolved.path);
+    if (!pending) {
+      pending = this.fromFile(resolved.path, spec.name);
+      this.byPath.set(resolved.path, pending);
+    }
+    return pending;
+  }
+
+  private async fromFile(file: string, ref: string): Promise<ImageOutcome> {
+    const read = await readImageFile(file);
+    if (read === 'missing') return { ref, missing: true };
+    return this.fromBytes(read, ref, file);
+  }
+
+  private async fromBytes(read: { bytes: Buffer } | { error: string }, ref: string, label: string): Promise<ImageOutcome> {
+    if ('error' in read) return { error: read.error };
+    const check: ImageCheck = await inspectImage(read.bytes, label);
+    if (!check.ok) return { error: check.reason };
+    this.store.images.writeFile(read.bytes); // durable before any row refers to it
+    return { ref, missing: false, image: check.image };
+  }
+}
+
+/** Writes each batch in one transaction together with its import_batches update and one audit-log entry. */
+class BatchWriter {
+  batchId: number | null = null;
+
+  constructor(
+    private readonly store: CaseStore,
+    private readonly file: string,
+    private readonly format: ImportFormat,
+    private readonly actor: string,
+    private readonly summary: ImportSummary,
+  ) {}
+
+  commit(prepared: Prepared[]): void {
+    const counts = { imported: 0, duplicates: 0, rejected: 0, imagesMissing: 0 };
+    const errors: RecordError[] = [];
+    this.store.transaction(() => {
+      this.batchId ??= this.store.beginImportBatch(this.file, this.format, this.actor);
+      for (const item of prepared) {
+        if (!item.ok) {
+          counts.rejected++;
+          errors.push(...item.errors);
+          continue;
+        }
+        if (item.image) this.store.images.record(item.image);
+        if (this.store.cases.insert(item.newCase, this.batchId)) {
+          counts.imported++;
+          if (item.newCase.imageMissing) counts.imagesMissing++;
+        } else {
+          counts.duplicates++;
+        }
+      }
+      const totals = {
+        imported: this.summary.imported + counts.imported,
+        duplicates: this.summary.duplicates + counts.duplicates,
+        rejected: this.summary.rejected + counts.rejected,
+      };
+      this.store.log.append({
+        actor: this.actor,
+        action: 'import',
+        after: {
+          file: this.file,
+          format: this.format,
+          importBatch: this.batchId,
+          records: prepared.length ? [prepared[0].record, prepared[prepared.length - 1].record] : [],
+          imported: counts.imported,
+          duplicates: counts.duplicates,
+          rejected: counts.rejected,
+        },
+      });
+      // Running totals, so an interrupted import's row still says what it committed.
+      this.store.finishImportBatch(this.batchId, totals);
+    });
+    // Only after the commit: a failed transaction must not leave counts that claim rows exist.
+    this.summary.imported += counts.imported;
+    this.summary.duplicates += counts.duplicates;
+    this.summary.rejected += counts.rejected;
+    this.summary.imagesMissing += counts.imagesMissing;
+    for (const error of errors) if (this.summary.errors.length < MAX_REPORTED_ERRORS) this.summary.errors.push(error);
+  }
+}
+
+async function mapWithConcurrency<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
