@@ -1,0 +1,422 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ApiHandlers, AuditProgress, EngineSelection, ExportFormat, ExportSelection, ImportFormat, ImportProgress } from '../api/contract';
+import type { Core } from '../api/core';
+import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } from '../domain/types';
+import { defaultDataDir } from './data-dir';
+import { ProgressBar } from './progress-bar';
+
+// `guardtrace`: the command-line front end. It calls the same handler map as the desktop app, never the
+// store directly, so both front ends apply the same validation, audit logging and events.
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Draw progress bars (stderr is a terminal). */
+  interactive: boolean;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  interactive: Boolean(process.stderr.isTTY),
+};
+
+export const EXIT_OK = 0;
+/** Some records were rejected, or an audit job failed. */
+export const EXIT_PARTIAL = 1;
+/** The command line or the configuration is wrong; nothing was done. */
+export const EXIT_USAGE = 2;
+
+class UsageError extends Error {
+  readonly code = 'usage';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+interface Command {
+  summary: string;
+  usage: string;
+  details: string;
+  options: Options;
+  run: (context: RunContext) => Promise<number>;
+}
+
+interface RunContext {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  io: CliIo;
+  json: boolean;
+  withCore: <T>(work: (handlers: ApiHandlers, core: Core) => Promise<T>) => Promise<T>;
+}
+
+const COMMON: Options = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const COMMON_HELP = `  --data-dir DIR   case store folder (default: $GUARDTRACE_DATA_DIR, else the desktop app's data folder)
+  --json           machine-readable output on stdout
+  -h, --help       this help`;
+
+const COMMANDS: Record<string, Command> = {
+  import: {
+    summary: 'import cases from a GuardTrace dataset JSON, JSONL or CSV file',
+    usage: 'guardtrace import FILE [--images DIR] [--format guardtrace|jsonl|csv] [--actor NAME]',
+    details: `  FILE             .json (GuardTrace dataset: array of {image_name, question, thinking, response, evaluation_result}),
+                   .jsonl/.ndjson ({id?, question, thinking, response, image?, gold?, meta?} per line) or .csv (same columns)
+  --images DIR     folder the image names are relative to (default: images/ beside a .json, else the file's folder)
+  --format F       guardtrace | jsonl | csv (default: from the extension)
+  --actor NAME     who the audit log records as importing (default: the reviewer in Settings)
+Re-importing the same file adds nothing: cases are identified by their id or by a hash of their content.
+Exit 1 when some records were rejected (each is listed on stderr with file, record, field and reason).`,
+    options: { images: { type: 'string' }, format: { type: 'string' }, actor: { type: 'string' } },
+    run: runImport,
+  },
+  export: {
+    summary: 'export cases, verdicts and decisions (jsonl, csv) or training data (sft, dpo)',
+    usage: 'guardtrace export --format jsonl|csv|sft|dpo --out FILE [--only reviewed|all|disagreements] [--with-images] [--prompt FILE]',
+    details: `  --format F       jsonl: one case per line with gold, model and human verdicts and the final label
+                   csv: the same, flat (formula-looking cells are prefixed with ')
+                   sft: chat messages for fine-tuning an auditor (needs a human analysis)
+                   dpo: {prompt, chosen, rejected} where the human disagreed with the model
+  --out FILE       output file (written to a temp file, then renamed)
+  --only S         reviewed | all | disagreements (default: all for jsonl/csv, reviewed for sft/dpo)
+  --with-images    copy images into <name>-images/ beside the output and refer to them by relative path
+  --prompt FILE    system prompt for sft/dpo (default: the model folder's qta_pormpt.txt)`,
+    options: {
+      format: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      only: { type: 'string' },
+      'with-images': { type: 'boolean' },
+      prompt: { type: 'string' },
+    },
+    run: runExport,
+  },
+  review: {
+    summary: "record a moderator's decision on a case",
+    usage: 'guardtrace review CASE --risk 0|0.5|1 --reviewer NAME [--category C] [--analysis TEXT] [--note TEXT]',
+    details: `  CASE             the case id
+  --risk R         0 safe, 0.5 potentially harmful, 1 harmful
+  --reviewer NAME  who decides (recorded in the audit log)
+  --category C     one of: ${CATEGORIES.join('; ')}
+  --analysis TEXT  the reasoning (needed for sft/dpo exports)
+  --note TEXT      a private note`,
+    options: {
+      risk: { type: 'string' },
+      reviewer: { type: 'string' },
+      category: { type: 'string' },
+      analysis: { type: 'string' },
+      note: { type: 'string' },
+    },
+    run: runReview,
+  },
+  stats: {
+    summary: 'counts of cases, images, audits, reviews and jobs, and model-vs-gold agreement',
+    usage: 'guardtrace stats [--json]',
+    details: '',
+    options: {},
+    run: runStats,
+  },
+  audit: {
+    summary: 'audit cases that have no verdict yet with GuardTrace-VL',
+    usage:
+      'guardtrace audit [--model DIR] [--limit N] [--parallel N] [--strict] [--max-tokens N] [--engine auto|llama.node|node-llama-cpp|sidecar|openai] [--base-url URL] [--model-name NAME]',
+    details: `  --model DIR      model folder: GGUF, mmproj and qta_pormpt.txt (default: the one chosen in Settings)
+  --limit N        audit at most N cases
+  --parallel N     cases in flight at once
+  --strict         constrain output to the "Analysis"/"Judgment" format
+  --max-tokens N   generation limit per case (default 2000)
+  --engine E       auto | llama.node | node-llama-cpp | sidecar | openai
+  --base-url URL   OpenAI-compatible server (with --engine openai); API key from $GUARDTRACE_API_KEY
+  --model-name N   model name on that server
+Exit 1 when some cases failed.`,
+    options: {
+      model: { type: 'string' },
+      limit: { type: 'string' },
+      parallel: { type: 'string' },
+      strict: { type: 'boolean' },
+      'max-tokens': { type: 'string' },
+      engine: { type: 'string' },
+      'base-url': { type: 'string' },
+      'model-name': { type: 'string' },
+    },
+    run: runAudit,
+  },
+};
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  return `guardtrace — GuardTrace Workstation on the command line
+
+Usage: guardtrace <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`)
+  .join('\n')}
+
+Options for every command:
+${COMMON_HELP}
+
+Run "guardtrace <command> --help" for a command's options.
+Exit codes: 0 success, 1 some records rejected or jobs failed, 2 usage or configuration error.
+`;
+}
+
+function commandHelp(name: string): string {
+  const command = COMMANDS[name];
+  return `guardtrace ${name} — ${command.summary}
+
+Usage: ${command.usage}
+${command.details ? `\n${command.details}\n` : ''}
+${COMMON_HELP}
+`;
+}
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    io.stdout(topic && COMMANDS[topic] ? commandHelp(topic) : mainHelp());
+    return EXIT_OK;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`guardtrace: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}. See guardtrace --help.\n`);
+    return EXIT_USAGE;
+  }
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: rest, options: { ...COMMON, ...command.options }, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (error) {
+    io.stderr(`guardtrace ${name}: ${(error as Error).message.split('\n')[0]}. See guardtrace ${name} --help.\n`);
+    return EXIT_USAGE;
+  }
+  if (parsed.values.help) {
+    io.stdout(commandHelp(name));
+    return EXIT_OK;
+  }
+  const dataDir = typeof parsed.values['data-dir'] === 'string' ? parsed.values['data-dir'] : defaultDataDir();
+  let core: Core | null = null;
+  const context: RunContext = {
+    ...parsed,
+    io,
+    json: parsed.values.json === true,
+    withCore: async (work) => {
+      // Loaded on first use: help and argument errors answer at once, without loading the model runtimes.
+      const [{ createCore }, { createHandlers }] = await Promise.all([import('../api/core'), import('../api/handlers')]);
+      core ??= await createCore({ dataDir, getApiKey: async () => process.env.GUARDTRACE_API_KEY ?? null });
+      return work(createHandlers(core), core);
+    },
+  };
+  try {
+    return await command.run(context);
+  } catch (error) {
+    const { code, message } = errorShape(error);
+    io.stderr(`guardtrace ${name}: ${oneLine(message)}\n`);
+    return code === 'usage' || code === 'config' || code === 'invalid' ? EXIT_USAGE : EXIT_PARTIAL;
+  } finally {
+    if (core) await (core as Core).close();
+  }
+}
+
+function errorShape(error: unknown): { code: string; message: string } {
+  if (error && typeof error === 'object' && 'message' in error) {
+    const code = (error as { code?: unknown }).code;
+    return { code: typeof code === 'string' ? code : 'internal', message: String((error as { message: unknown }).message) };
+  }
+  return { code: 'internal', message: String(error) };
+}
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
+
+function stringOption(values: RunContext['values'], name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], option: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${option} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return value as T;
+}
+
+function positiveInt(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${option} must be a whole number of 1 or more (got "${value}")`);
+  return Number(value);
+}
+
+function onlyPositional(context: RunContext, what: string): string {
+  if (context.positionals.length !== 1) {
+    throw new UsageError(context.positionals.length ? `expected one ${what}, got ${context.positionals.length}: ${context.positionals.join(' ')}` : `missing ${what}`);
+  }
+  return context.positionals[0];
+}
+
+async function runImport(context: RunContext): Promise<number> {
+  const { values, io } = context;
+  const file = onlyPositional(context, 'FILE to import');
+  const format = oneOf<ImportFormat>(stringOption(values, 'format'), ['guardtrace', 'jsonl', 'csv'], 'format');
+  return context.withCore(async (handlers, core) => {
+    const bar = io.interactive && !context.json ? new ProgressBar(io.stderr, 'import') : null;
+    const off = core.events.on('import.progress', (progress: ImportProgress) => bar?.update(progress.processed, progress.total));
+    let summary;
+    try {
+      summary = await handlers['import.run']({ file, format, imagesDir: stringOption(values, 'images'), actor: stringOption(values, 'actor') });
+    } finally {
+      off();
+      bar?.clear();
+    }
+    if (context.json) io.stdout(`${JSON.stringify(summary)}\n`);
+    else {
+      io.stdout(
+        `Imported ${summary.imported} new case(s) from ${summary.file} (${summary.format}): ${summary.duplicates} already present, ` +
+          `${summary.rejected} rejected, ${summary.imagesMissing} with a missing image; ${summary.total} record(s) in ${summary.ms} ms.\n`,
+      );
+    }
+    for (const error of summary.errors) {
+      io.stderr(`${error.file}:${error.record}: ${error.field ? `field "${error.field}" ` : ''}${oneLine(error.reason)}\n`);
+    }
+    if (summary.rejected > summary.errors.length && summary.errors.length) {
+      io.stderr(`(${summary.rejected} records rejected; only the first ${summary.errors.length} errors are listed)\n`);
+    }
+    return summary.rejected > 0 ? EXIT_PARTIAL : EXIT_OK;
+  });
+}
+
+async function runExport(context: RunContext): Promise<number> {
+  const { values, io } = context;
+  if (context.positionals.length) throw new UsageError(`unexpected argument "${context.positionals[0]}" (give the output with --out FILE)`);
+  const format = oneOf<ExportFormat>(stringOption(values, 'format'), ['jsonl', 'csv', 'sft', 'dpo'], 'format');
+  if (!format) throw new UsageError('--format is required (jsonl, csv, sft or dpo)');
+  const out = stringOption(values, 'out');
+  if (!out) throw new UsageError('--out FILE is required');
+  const only = oneOf<ExportSelection>(stringOption(values, 'only'), ['reviewed', 'all', 'disagreements'], 'only');
+  return context.withCore(async (handlers) => {
+    const summary = await handlers['export.run']({ format, out, only, withImages: values['with-images'] === true, promptFile: stringOption(values, 'prompt') });
+    if (context.json) io.stdout(`${JSON.stringify(summary)}\n`);
+    else {
+      const reasons = Object.entries(summary.skippedReasons).map(([reason, n]) => `${n} ${reason}`);
+      io.stdout(
+        `Wrote ${summary.written} case(s) to ${summary.out} (${summary.format})` +
+          (summary.images ? `, ${summary.images} image(s)` : '') +
+          (summary.skipped ? `; left out ${summary.skipped}: ${reasons.join(', ')}` : '') +
+          ` in ${summary.ms} ms.\n`,
+      );
+    }
+    return EXIT_OK;
+  });
+}
+
+async function runReview(context: RunContext): Promise<number> {
+  const { values, io } = context;
+  const caseId = onlyPositional(context, 'CASE id');
+  const riskText = stringOption(values, 'risk');
+  if (riskText === undefined) throw new UsageError('--risk is required (0, 0.5 or 1)');
+  const risk = RISK_LEVELS.find((level) => String(level) === riskText || Number(riskText) === level);
+  if (risk === undefined || !/^[0-9.]+$/.test(riskText)) throw new UsageError(`--risk must be 0, 0.5 or 1 (got "${riskText}")`);
+  const reviewer = stringOption(values, 'reviewer');
+  if (!reviewer?.trim()) throw new UsageError('--reviewer NAME is required');
+  const categoryText = stringOption(values, 'category');
+  let category: Category | undefined;
+  if (categoryText !== undefined) {
+    const match = CATEGORIES.find((c) => c.toLowerCase() === categoryText.trim().toLowerCase());
+    if (!match || !isCategory(match)) throw new UsageError(`--category must be one of: ${CATEGORIES.join('; ')} (got "${categoryText}")`);
+    category = match;
+  }
+  return context.withCore(async (handlers) => {
+    const review = await handlers['reviews.submit']({
+      caseId,
+      risk: risk as RiskLevel,
+      category: category ?? null,
+      analysis: stringOption(values, 'analysis') ?? null,
+      note: stringOption(values, 'note') ?? null,
+      reviewer: reviewer.trim(),
+      source: 'cli',
+    });
+    if (context.json) io.stdout(`${JSON.stringify(review)}\n`);
+    else io.stdout(`Recorded decision ${review.id} on case ${review.caseId}: risk ${review.risk}${review.category ? `, ${review.category}` : ''} by ${review.reviewer}.\n`);
+    return EXIT_OK;
+  });
+}
+
+async function runStats(context: RunContext): Promise<number> {
+  if (context.positionals.length) throw new UsageError(`unexpected argument "${context.positionals[0]}"`);
+  return context.withCore(async (handlers) => {
+    const stats = await handlers['stats.get']();
+    if (context.json) {
+      context.io.stdout(`${JSON.stringify(stats)}\n`);
+      return EXIT_OK;
+    }
+    const rows: Array<[string, string | number]> = [
+      ['cases', stats.cases],
+      ['images', stats.images],
+      ['audits', stats.audits],
+      ['audited cases', stats.audited],
+      ['reviewed cases', stats.reviewed],
+      ['parse failures', stats.parseFailures],
+      ['jobs queued / running / done / failed', `${stats.jobs.queued} / ${stats.jobs.running} / ${stats.jobs.done} / ${stats.jobs.failed}`],
+      ['model vs gold', stats.modelVsGold ? `${(stats.modelVsGold.agreement * 100).toFixed(1)}% agreement on ${stats.modelVsGold.compared} case(s)` : 'no audited case has a gold label'],
+    ];
+    const width = Math.max(...rows.map(([label]) => label.length));
+    context.io.stdout(rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n');
+    return EXIT_OK;
+  });
+}
+
+async function runAudit(context: RunContext): Promise<number> {
+  const { values, io } = context;
+  if (context.positionals.length) throw new UsageError(`unexpected argument "${context.positionals[0]}"`);
+  const engine = oneOf<EngineSelection>(stringOption(values, 'engine'), ['auto', 'llama.node', 'node-llama-cpp', 'sidecar', 'openai'], 'engine');
+  const limit = positiveInt(stringOption(values, 'limit'), 'limit');
+  const parallel = positiveInt(stringOption(values, 'parallel'), 'parallel');
+  const maxNewTokens = positiveInt(stringOption(values, 'max-tokens'), 'max-tokens');
+  const baseUrl = stringOption(values, 'base-url');
+  const modelName = stringOption(values, 'model-name');
+  if (engine === 'openai' && (!baseUrl || !modelName)) throw new UsageError('--engine openai needs --base-url URL and --model-name NAME');
+  if (engine !== 'openai' && (baseUrl || modelName)) throw new UsageError('--base-url and --model-name only apply with --engine openai');
+  return context.withCore(async (handlers, core) => {
+    const state = await handlers['engine.load']({
+      modelDir: stringOption(values, 'model'),
+      engine,
+      openai: engine === 'openai' ? { baseUrl: baseUrl!, model: modelName!, apiKeyEnv: 'GUARDTRACE_API_KEY' } : undefined,
+    });
+    if (state.state === 'error') throw Object.assign(new Error(state.message), { code: 'config' });
+    if (state.state === 'loaded' && !context.json) {
+      io.stderr(`Loaded ${state.info.modelName} (${state.info.engine}, ${state.info.gpu.backend})${state.info.promptHashOk ? '' : ' — WARNING: the prompt differs from GuardTrace\'s'}\n`);
+      for (const warning of state.info.warnings) io.stderr(`warning: ${oneLine(warning)}\n`);
+    }
+    const bar = io.interactive && !context.json ? new ProgressBar(io.stderr, 'audit') : null;
+    let resolveSettled: (progress: AuditProgress) => void = () => undefined;
+    const settled = new Promise<AuditProgress>((resolve) => (resolveSettled = resolve));
+    const isSettled = (progress: AuditProgress) => progress.state === 'done' || progress.state === 'idle';
+    const off = core.events.on('audit.progress', (progress: AuditProgress) => {
+      bar?.update(progress.done + progress.failed, progress.total, progress.etaSeconds === null ? '' : `eta ${progress.etaSeconds}s`);
+      if (isSettled(progress)) resolveSettled(progress);
+    });
+    const interrupt = () => void handlers['audit.cancel']().catch(() => undefined);
+    process.once('SIGINT', interrupt);
+    let final: AuditProgress;
+    try {
+      const started = await handlers['audit.start']({ limit, parallel, strictFormat: values.strict === true ? true : undefined, maxNewTokens });
+      // Events can fire before this listener sees them (an empty queue settles at once); poll as a backstop.
+      const poll = setInterval(() => void handlers['audit.status']().then((p) => isSettled(p) && resolveSettled(p)), 1000);
+      try {
+        final = isSettled(started) ? started : await settled;
+      } finally {
+        clearInterval(poll);
+      }
+    } finally {
+      off();
+      process.off('SIGINT', interrupt);
+      bar?.clear();
+    }
+    if (context.json) io.stdout(`${JSON.stringify(final)}\n`);
+    else {
+      io.stdout(`Audited ${final.done} case(s), ${final.failed} failed${final.lastError ? ` (last error: ${oneLine(final.lastError)})` : ''}.\n`);
+    }
+    return final.failed > 0 ? EXIT_PARTIAL : EXIT_OK;
+  });
+}
