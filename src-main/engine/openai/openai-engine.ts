@@ -1,0 +1,433 @@
+// The Engine behind an OpenAI-compatible chat-completions server: vLLM on a GPU server, or llama.cpp's llama-server
+// (remote, or the local sidecar). It sends exactly the GuardTrace input the in-process engines build.
+import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type Engine, type EngineInfo } from '../engine';
+import { buildGuardTraceMessages, type ChatMessage } from '../guardtrace-input';
+import { DEFAULT_MAX_PIXELS } from '../image-prep';
+import { prepareCaseImage } from '../audit-common';
+import { parseVerdict, STRICT_VERDICT_GBNF } from '../verdict-parser';
+import { ConcurrencyLimit } from './concurrency-limit';
+import { checkEndpoint, type CheckedEndpoint } from './endpoint-policy';
+import { httpError, isTransient, networkError } from './http-errors';
+import { readSseData } from './sse';
+import { probeVision, type VisionProbeResult } from './vision-probe';
+
+export interface SystemPrompt {
+  text: string;
+  sha256: string;
+  hashOk: boolean;
+}
+
+/** The endpoint can move (the sidecar may come back on another port with the same key after a restart). */
+export interface Endpoint {
+  baseUrl: string;
+  apiKey: string | null;
+}
+
+export interface OpenAiEngineOptions {
+  baseUrl: string;
+  model: string;
+  /** The key comes from secret storage (app) or an environment variable (CLI); never from a settings file. */
+  getApiKey?: () => Promise<string | null>;
+  allowInsecureRemote?: boolean;
+  systemPrompt: SystemPrompt;
+  /** Images are downscaled to this many pixels before they are sent, as for the in-process engines. */
+  maxPixels?: number;
+  /** Requests in flight at once (default 1; raise it for a GPU server with several slots). */
+  concurrency?: number;
+  /** Time to get response headers or a probe answer (default 30 s). */
+  connectTimeoutMs?: number;
+  /** Time until the first streamed piece; prompt processing of a long case on CPU takes minutes (default 15 min). */
+  firstTokenTimeoutMs?: number;
+  /** Longest silence between two streamed pieces (default 120 s). */
+  idleTimeoutMs?: number;
+  /** Retries for transient failures (connection reset or refused, 429, 502, 503, 504); never for other 4xx (default 3). */
+  maxRetries?: number;
+  /** First backoff delay; doubles per retry, with jitter (default 500 ms). */
+  retryBaseDelayMs?: number;
+  /** 'require' (default) refuses servers that drop images; 'warn' only records a warning; 'skip' does not probe. */
+  visionProbe?: 'require' | 'warn' | 'skip';
+  /** llama-server only: reuse the KV cache of a shared prompt prefix (its default). Sent only to llama.cpp servers. */
+  cachePrompt?: boolean;
+  /** Replaces the static baseUrl/getApiKey, awaited before every request (the sidecar waits for a restart here). */
+  resolveEndpoint?: () => Promise<Endpoint>;
+  /** Known identity when the model file is local (sidecar); otherwise derived from the server's model list. */
+  identity?: Partial<Pick<EngineInfo, 'modelId' | 'modelName' | 'architecture' | 'quantization' | 'sizeBytes' | 'contextLength' | 'trainedContextLength' | 'build' | 'gpu'>>;
+  warnings?: string[];
+  /** Called once by dispose() (the sidecar stops its server here). */
+  onDispose?: () => Promise<void>;
+}
+
+interface ServerFacts {
+  llamaCpp: boolean;
+  contextLength: number | null;
+  listedModels: string[];
+}
+
+interface StreamChunk {
+  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
+  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null } | null;
+  timings?: { cache_n?: number; prompt_n?: number; prompt_ms?: number; predicted_n?: number; predicted_ms?: number };
+  error?: unknown;
+}
+
+const DEFAULT_MAX_NEW_TOKENS = 2000;
+
+export class OpenAiCompatibleEngine implements Engine {
+  readonly kind = 'openai' as const;
+  private readonly limit: ConcurrencyLimit;
+  private readonly controllers = new Set<AbortController>();
+  private disposed = false;
+
+  private constructor(
+    private readonly options: OpenAiEngineOptions,
+    private readonly endpoint: CheckedEndpoint,
+    private readonly facts: ServerFacts,
+    private readonly engineInfo: EngineInfo,
+  ) {
+    this.limit = new ConcurrencyLimit(options.concurrency ?? 1);
+  }
+
+  /** Checks the address policy, the key, the model name and (by default) that the server really reads images. */
+  static async connect(options: OpenAiEngineOptions): Promise<OpenAiCompatibleEngine> {
+    const endpoint = checkEndpoint(options.baseUrl, options.allowInsecureRemote ?? false);
+    const transport = new Transport(options, endpoint);
+    const facts = await transport.serverFacts(options.model);
+    const warnings = [...(options.warnings ?? [])];
+    let vision: VisionProbeResult | null = null;
+    if ((options.visionProbe ?? 'require') !== 'skip') {
+      vision = await probeVision((body, signal) => transport.postJson('/chat/completions', body, signal), options.model);
+      if (!vision.hasVision) {
+        if ((options.visionProbe ?? 'require') === 'require') {
+          throw new EngineError(
+            'no_vision',
+            `${endpoint.host} serves "${options.model}" without image input: ${vision.evidence}. ` +
+              'GuardTrace needs the image: start llama-server with --mmproj <mmproj.gguf>, or serve the vision model with vLLM.',
+            { host: endpoint.host, evidence: vision.evidence },
+          );
+        }
+        warnings.push(`The server ignores images (${vision.evidence}); cases with images are audited without them.`);
+      }
+    }
+    if (!endpoint.loopback) {
+      warnings.push(`Case text and images are sent to ${endpoint.host}.`);
+    }
+    const id = options.identity ?? {};
+    const info: EngineInfo = {
+      engine: 'openai',
+      modelId: id.modelId ?? `openai:${options.model}@${endpoint.host}`,
+      modelName: id.modelName ?? options.model,
+      architecture: id.architecture ?? 'unknown (remote)',
+      quantization: id.quantization ?? 'unknown (remote)',
+      sizeBytes: id.sizeBytes ?? 0,
+      contextLength: id.contextLength ?? facts.contextLength ?? 0,
+      ...(id.trainedContextLength !== undefined ? { trainedContextLength: id.trainedContextLength } : {}),
+      hasVision: vision ? vision.hasVision : true,
+      gpu: id.gpu ?? { backend: 'remote', reason: `runs on the server at ${endpoint.host}` },
+      build: id.build ?? { name: facts.llamaCpp ? 'llama-server (OpenAI-compatible)' : 'OpenAI-compatible server', version: 'remote' },
+      promptSha256: options.systemPrompt.sha256,
+      promptHashOk: options.systemPrompt.hashOk,
+      dataLeavesMachine: endpoint.loopback ? false : { host: endpoint.host },
+      warnings,
+    };
+    return new OpenAiCompatibleEngine(options, endpoint, facts, info);
+  }
+
+  info(): EngineInfo {
+    return this.engineInfo;
+  }
+
+  async audit(input: AuditInput, options: AuditOptions = {}): Promise<AuditResult> {
+    if (this.disposed) throw new EngineError('load_failed', 'The OpenAI-compatible engine was unloaded; load a model again.');
+    throwIfAborted(options.signal);
+    // A text-only server gets the case as if its image were missing, so the auditor is told and the verdict records it.
+    const image = this.engineInfo.hasVision
+      ? await prepareCaseImage(input, this.options.maxPixels ?? DEFAULT_MAX_PIXELS)
+      : { dataUri: null, imageMissing: input.imageMissing || input.image !== null };
+    const caseInput = { ...input, imageMissing: image.imageMissing };
+    const messages = mergeAdjacentTextParts(buildGuardTraceMessages(this.options.systemPrompt.text, caseInput, image.dataUri));
+    const strictFormat = options.strictFormat === true && this.facts.llamaCpp;
+    const body: Record<string, unknown> = {
+      model: this.options.model,
+      messages,
+      temperature: 0,
+      max_tokens: options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+      stream: true,
+      stream_options: { include_usage: true },
+    };
+    if (this.facts.llamaCpp) {
+      body.cache_prompt = this.options.cachePrompt ?? true;
+      // Keep the model's text verbatim: no <think> extraction by the server's chat parser.
+      body.reasoning_format = 'none';
+      if (strictFormat) body.grammar = STRICT_VERDICT_GBNF;
+    }
+    return this.limit.run(() => this.streamWithRetries(caseInput, body, strictFormat, options), options.signal);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const controller of this.controllers) controller.abort(new EngineError('aborted', 'The engine was unloaded.'));
+    await this.options.onDispose?.();
+  }
+
+  private async streamWithRetries(input: AuditInput, body: Record<string, unknown>, strictFormat: boolean, options: AuditOptions): Promise<AuditResult> {
+    const maxRetries = this.options.maxRetries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      const delivered = { pieces: 0 };
+      try {
+        return await this.streamOnce(input, body, strictFormat, options, delivered);
+      } catch (error) {
+        // Once pieces reached onToken a retry would show them twice; the job queue retries the whole case instead.
+        if (!isTransient(error) || delivered.pieces > 0 || attempt >= maxRetries || options.signal?.aborted) {
+          if (error instanceof EngineError) error.details.attempts = attempt + 1;
+          throw error;
+        }
+        await backoff(attempt, this.options.retryBaseDelayMs ?? 500, options.signal);
+      }
+    }
+  }
+
+  private async streamOnce(
+    input: AuditInput,
+    body: Record<string, unknown>,
+    strictFormat: boolean,
+    options: AuditOptions,
+    delivered: { pieces: number },
+  ): Promise<AuditResult> {
+    const transport = new Transport(this.options, this.endpoint);
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    const onCallerAbort = () => controller.abort(new EngineError('aborted', `The audit of case ${input.caseId} was cancelled.`, { caseId: input.caseId }));
+    options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const firstTokenTimeoutMs = this.options.firstTokenTimeoutMs ?? 15 * 60_000;
+    const idleTimeoutMs = this.options.idleTimeoutMs ?? 120_000;
+    let timer = setTimeout(() => controller.abort(timeoutError(this.endpoint.host, firstTokenTimeoutMs, 'first')), firstTokenTimeoutMs);
+    const rearm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(timeoutError(this.endpoint.host, idleTimeoutMs, 'next')), idleTimeoutMs);
+    };
+    const started = performance.now();
+    let firstPieceAt: number | null = null;
+    let raw = '';
+    let last: StreamChunk = {};
+    try {
+      const response = await transport.post('/chat/completions', body, controller.signal, 'stream');
+      if (!response.body) throw new EngineError('server_error', `${this.endpoint.host} answered without a body.`, { host: this.endpoint.host, transient: true });
+      let sawDone = false;
+      for await (const data of readSseData(response.body)) {
+        rearm();
+        if (data.trim() === '[DONE]') {
+          sawDone = true;
+          break;
+        }
+        const chunk = parseChunk(data, this.endpoint.host);
+        if (chunk.error !== undefined) {
+          throw httpError(errorStatus(chunk.error), JSON.stringify({ error: chunk.error }), this.endpoint.host, this.options.model);
+        }
+        const piece = chunk.choices?.[0]?.delta?.content;
+        if (piece) {
+          firstPieceAt ??= performance.now();
+          raw += piece;
+          delivered.pieces++;
+          options.onToken?.(piece);
+        }
+        if (chunk.usage || chunk.timings) last = { ...last, ...(chunk.usage ? { usage: chunk.usage } : {}), ...(chunk.timings ? { timings: chunk.timings } : {}) };
+      }
+      if (!sawDone) {
+        throw new EngineError('server_error', `The stream from ${this.endpoint.host} ended before it was complete (no [DONE]): the server stopped. The case can be retried.`, {
+          host: this.endpoint.host,
+          transient: true,
+        });
+      }
+    } catch (error) {
+      if (controller.signal.aborted && controller.signal.reason instanceof EngineError) throw controller.signal.reason;
+      throw networkError(error, this.endpoint.host, 'stream');
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onCallerAbort);
+      this.controllers.delete(controller);
+    }
+    const totalMs = performance.now() - started;
+    const usage = last.usage ?? {};
+    const timings = last.timings ?? {};
+    const promptMs = timings.prompt_ms ?? (firstPieceAt !== null ? firstPieceAt - started : totalMs);
+    const generateMs = timings.predicted_ms ?? Math.max(0, totalMs - promptMs);
+    return {
+      rawOutput: raw,
+      verdict: parseVerdict(raw),
+      imageMissing: input.imageMissing,
+      engine: 'openai',
+      modelId: this.engineInfo.modelId,
+      promptSha256: this.options.systemPrompt.sha256,
+      promptHashOk: this.options.systemPrompt.hashOk,
+      strictFormat,
+      promptTokens: usage.prompt_tokens ?? (timings.prompt_n !== undefined ? timings.prompt_n + (timings.cache_n ?? 0) : 0),
+      cachedPromptTokens: usage.prompt_tokens_details?.cached_tokens ?? timings.cache_n ?? 0,
+      generatedTokens: usage.completion_tokens ?? timings.predicted_n ?? delivered.pieces,
+      timings: { promptMs, generateMs, totalMs },
+    };
+  }
+}
+
+/** One HTTP exchange with the server: headers, key, connect timeout, error classification. */
+class Transport {
+  constructor(
+    private readonly options: OpenAiEngineOptions,
+    private readonly endpoint: CheckedEndpoint,
+  ) {}
+
+  private async current(): Promise<Endpoint> {
+    if (this.options.resolveEndpoint) return this.options.resolveEndpoint();
+    return { baseUrl: this.endpoint.baseUrl, apiKey: (await this.options.getApiKey?.()) ?? null };
+  }
+
+  async post(path: string, body: unknown, signal: AbortSignal, phase: 'connect' | 'stream'): Promise<Response> {
+    return this.send('POST', path, body, signal, phase);
+  }
+
+  async postJson(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    const timeout = AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000);
+    const response = await this.send('POST', path, body, signal ? AbortSignal.any([signal, timeout]) : timeout, 'connect');
+    return response.json();
+  }
+
+  async getJson(path: string): Promise<unknown> {
+    const response = await this.send('GET', path, undefined, AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000), 'connect');
+    return response.json();
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal, phase: 'connect' | 'stream'): Promise<Response> {
+    const { baseUrl, apiKey } = await this.current();
+    const headers: Record<string, string> = { accept: method === 'POST' && phase === 'stream' ? 'text/event-stream' : 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    } catch (error) {
+      if (signal.aborted && signal.reason instanceof EngineError) throw signal.reason;
+      if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') {
+        throw new EngineError('unreachable', `${this.endpoint.host} did not answer within ${Math.round((this.options.connectTimeoutMs ?? 30_000) / 1000)} s.`, {
+          host: this.endpoint.host,
+          transient: true,
+        });
+      }
+      throw networkError(error, this.endpoint.host, 'connect');
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      throw httpError(response.status, text, this.endpoint.host, this.options.model);
+    }
+    return response;
+  }
+
+  /** Reads /v1/models: checks the key and the model name, and learns the context size and the server kind. */
+  async serverFacts(model: string): Promise<ServerFacts> {
+    const listing = (await this.withConnectRetries(() => this.getJson('/models'))) as {
+      data?: Array<{ id?: string; owned_by?: string; max_model_len?: number; meta?: { n_ctx_train?: number } }>;
+    };
+    const models = listing.data ?? [];
+    const listedModels = models.map((m) => m.id ?? '').filter(Boolean);
+    const llamaCpp = models.some((m) => m.owned_by === 'llamacpp');
+    const match = models.find((m) => m.id === model);
+    // llama-server serves exactly one model and answers to any name; vLLM checks --served-model-name.
+    if (!match && !llamaCpp) {
+      throw new EngineError(
+        'model_not_found',
+        `${this.endpoint.host} does not serve a model named "${model}". It serves: ${listedModels.join(', ') || '(none)'}. Set the model name in Settings → Engine to one of these.`,
+        { host: this.endpoint.host, listedModels },
+      );
+    }
+    let contextLength: number | null = match?.max_model_len ?? null;
+    if (llamaCpp) {
+      try {
+        const base = (await this.current()).baseUrl.replace(/\/v1$/, '');
+        const props = (await (await fetch(`${base}/props`, { signal: AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000), headers: await this.authHeader() })).json()) as {
+          default_generation_settings?: { n_ctx?: number };
+        };
+        contextLength = props.default_generation_settings?.n_ctx ?? null;
+      } catch {
+        contextLength = null; // /props is informational only
+      }
+    }
+    return { llamaCpp, contextLength, listedModels };
+  }
+
+  private async authHeader(): Promise<Record<string, string>> {
+    const { apiKey } = await this.current();
+    return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  }
+
+  /** A server that is still loading answers 503; wait for it, within the retry budget. */
+  private async withConnectRetries<T>(call: () => Promise<T>): Promise<T> {
+    const maxRetries = this.options.maxRetries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const status = error instanceof EngineError ? error.details.status : undefined;
+        const busy = status === 429 || status === 502 || status === 503 || status === 504;
+        if (!busy || attempt >= maxRetries) throw error;
+        await backoff(attempt, this.options.retryBaseDelayMs ?? 500);
+      }
+    }
+  }
+}
+
+/**
+ * The Qwen2.5-VL template concatenates a message's text parts with nothing in between, but llama-server joins them
+ * with "\n" (it adds no newline next to an image). Sending adjacent text parts as one part gives both servers the
+ * reference input, e.g. "Image missing or unavailableCurrent Task Query: …".
+ */
+export function mergeAdjacentTextParts(messages: ChatMessage[]): ChatMessage[] {
+  return messages.map((message) => {
+    if (typeof message.content === 'string') return message;
+    const parts: typeof message.content = [];
+    for (const part of message.content) {
+      const previous = parts[parts.length - 1];
+      if (part.type === 'text' && previous?.type === 'text') parts[parts.length - 1] = { type: 'text', text: previous.text + part.text };
+      else parts.push(part);
+    }
+    return { ...message, content: parts };
+  });
+}
+
+function parseChunk(data: string, host: string): StreamChunk {
+  try {
+    return JSON.parse(data) as StreamChunk;
+  } catch {
+    throw new EngineError('server_error', `${host} sent a stream piece that is not JSON: ${data.slice(0, 200)}`, { host });
+  }
+}
+
+function errorStatus(error: unknown): number {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && code >= 400 ? code : 500;
+}
+
+function timeoutError(host: string, ms: number, which: 'first' | 'next'): EngineError {
+  return new EngineError(
+    'server_error',
+    `${host} sent no ${which === 'first' ? 'output' : 'further output'} for ${Math.round(ms / 1000)} s; the request was stopped. The server may be overloaded; the case can be retried.`,
+    { host, transient: true, timeoutMs: ms },
+  );
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new EngineError('aborted', 'The audit was cancelled before it started.');
+}
+
+async function backoff(attempt: number, baseMs: number, signal?: AbortSignal): Promise<void> {
+  const delay = Math.min(30_000, baseMs * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, delay);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new EngineError('aborted', 'The audit was cancelled while waiting to retry.'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

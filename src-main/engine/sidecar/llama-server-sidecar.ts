@@ -1,0 +1,269 @@
+// The local llama-server the app starts for itself: 127.0.0.1 only, a free port, a random API key, supervised
+// (restarted if it dies, up to a limit) and stopped with the engine or the app.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { EngineError } from '../engine';
+import type { Endpoint } from '../openai/openai-engine';
+
+export interface LlamaServerSidecarOptions {
+  binaryPath: string;
+  modelPath: string;
+  /** Without it the server is text-only (tests use that to exercise the vision probe). */
+  mmprojPath: string | null;
+  /** The log goes to <dataDir>/logs/llama-server.log. */
+  dataDir: string;
+  contextSize?: number;
+  threads?: number;
+  /** Server slots = requests decoded together (default 1: on a CPU more slots only split the same cores). */
+  parallel?: number;
+  /** Layers on the GPU when the binary has a GPU backend (llama-server's default otherwise). */
+  gpuLayers?: number;
+  extraArgs?: string[];
+  /** Restarts allowed within restartWindowMs before the sidecar gives up (default 3 in 10 minutes). */
+  maxRestarts?: number;
+  restartWindowMs?: number;
+  /** How long one start may take until /health answers 200 (model load; default 180 s). */
+  startTimeoutMs?: number;
+  onEvent?: (event: SidecarEvent) => void;
+}
+
+export type SidecarEvent =
+  | { type: 'started'; pid: number; port: number; startMs: number }
+  | { type: 'exited'; pid: number; code: number | null; signal: string | null; expected: boolean }
+  | { type: 'restarting'; attempt: number }
+  | { type: 'failed'; message: string };
+
+type State =
+  | { kind: 'starting'; ready: Promise<void> }
+  | { kind: 'ready' }
+  | { kind: 'failed'; error: EngineError }
+  | { kind: 'stopped' };
+
+const LOG_TAIL_LINES = 15;
+
+export class LlamaServerSidecar {
+  readonly apiKey = randomBytes(24).toString('base64url');
+  readonly logPath: string;
+  private child: ChildProcess | null = null;
+  private port = 0;
+  private state: State = { kind: 'stopped' };
+  private restartTimes: number[] = [];
+  private log: WriteStream | null = null;
+  private logTail: string[] = [];
+  private readonly killOnExit = () => this.child?.kill('SIGKILL');
+
+  private constructor(private readonly options: LlamaServerSidecarOptions) {
+    this.logPath = path.join(options.dataDir, 'logs', 'llama-server.log');
+  }
+
+  /** Starts the server and resolves once /health answers 200. */
+  static async start(options: LlamaServerSidecarOptions): Promise<LlamaServerSidecar> {
+    const sidecar = new LlamaServerSidecar(options);
+    await mkdir(path.dirname(sidecar.logPath), { recursive: true });
+    sidecar.log = createWriteStream(sidecar.logPath, { flags: 'a' });
+    // A backstop for quits that skip dispose(): never leave a 3 GB server running behind the app.
+    process.once('exit', sidecar.killOnExit);
+    const ready = sidecar.launch();
+    sidecar.state = { kind: 'starting', ready };
+    try {
+      await ready;
+    } catch (error) {
+      await sidecar.stop();
+      throw error;
+    }
+    return sidecar;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}/v1`;
+  }
+
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  get restartCount(): number {
+    return this.restartTimes.length;
+  }
+
+  /** The current address and key; waits while a restart is under way. */
+  async endpoint(): Promise<Endpoint> {
+    const state = this.state;
+    if (state.kind === 'starting') await state.ready;
+    else if (state.kind === 'failed') throw state.error;
+    else if (state.kind === 'stopped') throw new EngineError('load_failed', 'The local llama-server was stopped; load the model again.');
+    return { baseUrl: this.baseUrl, apiKey: this.apiKey };
+  }
+
+  async stop(): Promise<void> {
+    this.state = { kind: 'stopped' };
+    process.removeListener('exit', this.killOnExit);
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.child = null;
+    await new Promise<void>((resolve) => (this.log ? this.log.end(resolve) : resolve()));
+    this.log = null;
+  }
+
+  private args(port: number): string[] {
+    const o = this.options;
+    return [
+      '--host', '127.0.0.1',
+      '--port', String(port),
+      '-m', o.modelPath,
+      ...(o.mmprojPath ? ['--mmproj', o.mmprojPath] : ['--no-mmproj']),
+      '-c', String(o.contextSize ?? 8192),
+      '-np', String(o.parallel ?? 1),
+      ...(o.threads ? ['-t', String(o.threads)] : []),
+      ...(o.gpuLayers !== undefined ? ['-ngl', String(o.gpuLayers)] : []),
+      '--no-webui',
+      ...(o.extraArgs ?? []),
+    ];
+  }
+
+  private writeLog(text: string): void {
+    this.log?.write(text);
+    for (const line of text.split('\n')) if (line.trim()) this.logTail.push(line);
+    if (this.logTail.length > LOG_TAIL_LINES * 4) this.logTail = this.logTail.slice(-LOG_TAIL_LINES);
+  }
+
+  private lastLogLines(): string {
+    return this.logTail.slice(-LOG_TAIL_LINES).join('\n');
+  }
+
+  /** One process start; up to 3 tries when the free port was taken between choosing and binding it. */
+  private async launch(): Promise<void> {
+    for (let portTry = 0; portTry < 3; portTry++) {
+      const port = await freeLoopbackPort();
+      const outcome = await this.spawnAndWait(port);
+      if (outcome === 'ready') return;
+      if (outcome !== 'port_in_use') throw outcome;
+    }
+    throw new EngineError('load_failed', `llama-server could not bind a port on 127.0.0.1 after 3 tries; see ${this.logPath}.`, { logPath: this.logPath });
+  }
+
+  private async spawnAndWait(port: number): Promise<'ready' | 'port_in_use' | EngineError> {
+    const started = performance.now();
+    this.logTail = [];
+    this.writeLog(`\n===== ${new Date().toISOString()} starting ${this.options.binaryPath} ${this.args(port).join(' ')}\n`);
+    const child = spawn(this.options.binaryPath, this.args(port), {
+      // The key travels in the environment, not argv, so other local users cannot read it from the process list.
+      env: { ...process.env, LLAMA_API_KEY: this.apiKey },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.port = port;
+    child.stdout!.on('data', (data: Buffer) => this.writeLog(data.toString()));
+    child.stderr!.on('data', (data: Buffer) => this.writeLog(data.toString()));
+    let exitInfo: { code: number | null; signal: string | null } | null = null;
+    let spawnError: Error | null = null;
+    child.once('error', (error) => (spawnError = error));
+    child.once('exit', (code, signal) => {
+      exitInfo = { code, signal };
+      this.onExit(child, code, signal);
+    });
+
+    const timeoutMs = this.options.startTimeoutMs ?? 180_000;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (spawnError) {
+        return new EngineError('load_failed', `llama-server could not be started from ${this.options.binaryPath}: ${(spawnError as Error).message}. Check Settings → llama-server path, or run \`npm run build:llama-server\`.`, {
+          binaryPath: this.options.binaryPath,
+        });
+      }
+      if (exitInfo) {
+        const tail = this.lastLogLines();
+        if (/couldn't bind|address already in use|bind\(\) failed/i.test(tail)) return 'port_in_use';
+        return new EngineError(
+          'load_failed',
+          `llama-server exited while loading ${path.basename(this.options.modelPath)} (code ${(exitInfo as { code: number | null }).code ?? (exitInfo as { signal: string | null }).signal}). Last log lines:\n${tail}\nFull log: ${this.logPath}`,
+          { logPath: this.logPath, modelPath: this.options.modelPath },
+        );
+      }
+      if (this.state.kind === 'stopped') {
+        child.kill('SIGKILL');
+        return new EngineError('aborted', 'The local llama-server was stopped while it was starting.');
+      }
+      if (await healthy(port)) {
+        this.state = { kind: 'ready' };
+        this.options.onEvent?.({ type: 'started', pid: child.pid!, port, startMs: performance.now() - started });
+        return 'ready';
+      }
+      await sleep(150);
+    }
+    child.kill('SIGKILL');
+    return new EngineError('load_failed', `llama-server did not become ready within ${Math.round(timeoutMs / 1000)} s; see ${this.logPath}.`, { logPath: this.logPath });
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: string | null): void {
+    const expected = this.state.kind === 'stopped' || child !== this.child;
+    this.writeLog(`===== ${new Date().toISOString()} llama-server (pid ${child.pid}) exited: code ${code} signal ${signal}${expected ? '' : ' (unexpected)'}\n`);
+    this.options.onEvent?.({ type: 'exited', pid: child.pid ?? -1, code, signal, expected });
+    // Only a crash of a server that was serving is restarted here; a failed start is reported by launch().
+    if (expected || this.state.kind !== 'ready') return;
+    const now = Date.now();
+    const windowMs = this.options.restartWindowMs ?? 10 * 60_000;
+    this.restartTimes = this.restartTimes.filter((t) => now - t < windowMs);
+    const maxRestarts = this.options.maxRestarts ?? 3;
+    if (this.restartTimes.length >= maxRestarts) {
+      const error = new EngineError(
+        'server_error',
+        `The local llama-server stopped ${maxRestarts + 1} times within ${Math.round(windowMs / 60_000)} minutes and is not restarted again. Last log lines:\n${this.lastLogLines()}\nFull log: ${this.logPath}. Load the model again to retry.`,
+        { logPath: this.logPath },
+      );
+      this.state = { kind: 'failed', error };
+      this.options.onEvent?.({ type: 'failed', message: error.message });
+      return;
+    }
+    this.restartTimes.push(now);
+    this.options.onEvent?.({ type: 'restarting', attempt: this.restartTimes.length });
+    const ready = this.launch().catch((error: unknown) => {
+      const failure = error instanceof EngineError ? error : new EngineError('server_error', String(error));
+      if (this.state.kind !== 'stopped') {
+        this.state = { kind: 'failed', error: failure };
+        this.options.onEvent?.({ type: 'failed', message: failure.message });
+      }
+      throw failure;
+    });
+    ready.catch(() => undefined); // observed through endpoint(); avoid an unhandled rejection when nobody is waiting
+    this.state = { kind: 'starting', ready };
+  }
+}
+
+async function healthy(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Asks the OS for a free port on 127.0.0.1 (port 0), then releases it for llama-server to bind. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('the OS gave no port'))));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
