@@ -1,0 +1,44 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import tailwindcss from '@tailwindcss/vite';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+
+// Native addons must stay outside the bundle: they are loaded from node_modules (asar-unpacked when packaged).
+const root = dirname(fileURLToPath(import.meta.url));
+
+const NATIVE_DEPS = ['better-sqlite3', 'sharp', 'node-llama-cpp', '@fugood/llama.node'];
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      externalizeDeps: { include: NATIVE_DEPS },
+      rollupOptions: {
+        input: { index: resolve(root, 'src-main/app/main.ts') },
+        external: NATIVE_DEPS.flatMap((name) => [name, new RegExp(`^${name.replace(/[./]/g, '\\$&')}/`)]),
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      // A sandboxed preload can only `require` a few Electron modules: it must be a single self-contained CJS file.
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve(root, 'src-main/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'src-renderer'),
+    // Relative asset URLs: the packaged app loads index.html from file://, the tests from http://127.0.0.1.
+    base: './',
+    plugins: [react(), tailwindcss()],
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      rollupOptions: { input: { index: resolve(root, 'src-renderer/index.html') } },
+    },
+  },
+});

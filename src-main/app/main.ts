@@ -1,0 +1,241 @@
+// Electron main process: one window over the core's handler map. The only code (with the rest of src-main/app)
+// that imports 'electron'; the core is created here and reached by the renderer through the contract only.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, screen } from 'electron';
+import { API_CHANNELS, API_EVENTS, type ApiHandlers, type Channel } from '../api/contract';
+import { createCore, type Core } from '../api/core';
+import { createHandlers } from '../api/handlers';
+import { hashFromImageUrl, IMAGE_SCHEME } from './image-url';
+import { SHELL_CHANNELS, toErrorShape, type IpcEnvelope } from './ipc-envelope';
+import { buildAppMenu } from './menu';
+import { applySessionSecurity, lockDownWebContents } from './security';
+import { loadWindowState, trackWindowState } from './window-state';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PRELOAD_PATH = join(here, '../preload/index.cjs');
+const RENDERER_INDEX = join(here, '../renderer/index.html');
+
+// Must happen before 'ready': the image scheme behaves like https (CSP, fetch) but only serves store images.
+protocol.registerSchemesAsPrivileged([
+  { scheme: IMAGE_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+
+let mainWindow: BrowserWindow | null = null;
+let core: Core | null = null;
+
+if (!app.requestSingleInstanceLock()) {
+  // A second copy would open the same SQLite store; hand focus to the running one instead.
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  app.whenReady().then(start).catch((error: unknown) => {
+    dialog.showErrorBox('GuardTrace could not start', (error as Error)?.stack ?? String(error));
+    app.exit(1);
+  });
+}
+
+function apiKeyFile(): string {
+  return join(app.getPath('userData'), 'openai-api-key.bin');
+}
+
+async function getApiKey(): Promise<string | null> {
+  const file = apiKeyFile();
+  if (!existsSync(file)) return null;
+  const bytes = readFileSync(file);
+  return safeStorage.isEncryptionAvailable() ? safeStorage.decryptString(bytes) : null;
+}
+
+async function setApiKey(key: string | null): Promise<{ stored: boolean; encrypted: boolean }> {
+  const file = apiKeyFile();
+  if (key === null || key === '') {
+    rmSync(file, { force: true });
+    return { stored: false, encrypted: false };
+  }
+  // Never write the key in clear text: without an OS keyring there is nothing to store it with.
+  if (!safeStorage.isEncryptionAvailable()) return { stored: false, encrypted: false };
+  writeFileSync(file, safeStorage.encryptString(key), { mode: 0o600 });
+  // On Linux without a keyring Electron falls back to a fixed key ('basic_text'): stored, but not truly encrypted.
+  const backend =
+    process.platform === 'linux' && typeof safeStorage.getSelectedStorageBackend === 'function'
+      ? safeStorage.getSelectedStorageBackend()
+      : 'os';
+  return { stored: true, encrypted: backend !== 'basic_text' && backend !== 'unknown' };
+}
+
+function registerImageProtocol(activeCore: Core): void {
+  protocol.handle(IMAGE_SCHEME, async (request) => {
+    const hash = hashFromImageUrl(request.url);
+    if (!hash) return new Response('Image URLs must be gt-image://image/<64 hex sha256>.', { status: 400 });
+    const image = await activeCore.readImage(hash);
+    if (!image) return new Response(`No image with sha256 ${hash} in the store.`, { status: 404 });
+    return new Response(new Uint8Array(image.bytes), {
+      headers: {
+        'content-type': image.mime,
+        // Content-addressed: the bytes behind a hash never change.
+        'cache-control': 'private, max-age=31536000, immutable',
+        'x-content-type-options': 'nosniff',
+      },
+    });
+  });
+}
+
+function isFromOurWindow(frameUrl: string | undefined): boolean {
+  if (!frameUrl) return false;
+  if (frameUrl.startsWith('file://')) return true;
+  const devUrl = process.env.ELECTRON_RENDERER_URL;
+  return devUrl !== undefined && frameUrl.startsWith(devUrl);
+}
+
+function registerIpc(handlers: ApiHandlers): void {
+  for (const channel of API_CHANNELS) {
+    ipcMain.handle(channel, async (event, arg): Promise<IpcEnvelope<unknown>> => {
+      if (!isFromOurWindow(event.senderFrame?.url)) {
+        return { ok: false, error: { code: 'forbidden', message: 'API calls are only accepted from the app window.' } };
+      }
+      try {
+        const handler = handlers[channel as Channel] as (a: unknown) => Promise<unknown>;
+        return { ok: true, value: await handler(arg) };
+      } catch (error) {
+        return { ok: false, error: toErrorShape(error) };
+      }
+    });
+  }
+  ipcMain.handle(SHELL_CHANNELS.pickFile, async (event, options: { purpose: string; defaultName?: string }) => {
+    try {
+      const owner = BrowserWindow.fromWebContents(event.sender) ?? undefined;
+      return { ok: true, value: await pickFile(owner, options) } satisfies IpcEnvelope<string | null>;
+    } catch (error) {
+      return { ok: false, error: toErrorShape(error) } satisfies IpcEnvelope<string | null>;
+    }
+  });
+}
+
+async function pickFile(
+  owner: BrowserWindow | undefined,
+  options: { purpose: string; defaultName?: string },
+): Promise<string | null> {
+  const show = <T>(fn: (w: BrowserWindow) => Promise<T>, fallback: () => Promise<T>) => (owner ? fn(owner) : fallback());
+  switch (options.purpose) {
+    case 'import': {
+      const opts: Electron.OpenDialogOptions = {
+        title: 'Import cases',
+        properties: ['openFile'],
+        filters: [
+          { name: 'Cases (GuardTrace JSON, JSONL, CSV)', extensions: ['json', 'jsonl', 'csv'] },
+          { name: 'All files', extensions: ['*'] },
+        ],
+      };
+      const r = await show((w) => dialog.showOpenDialog(w, opts), () => dialog.showOpenDialog(opts));
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    }
+    case 'modelDir':
+    case 'imagesDir': {
+      const opts: Electron.OpenDialogOptions = {
+        title: options.purpose === 'modelDir' ? 'Choose the GuardTrace model folder' : 'Choose the images folder',
+        properties: ['openDirectory'],
+      };
+      const r = await show((w) => dialog.showOpenDialog(w, opts), () => dialog.showOpenDialog(opts));
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    }
+    case 'export': {
+      const opts: Electron.SaveDialogOptions = {
+        title: 'Export',
+        defaultPath: options.defaultName ? join(app.getPath('documents'), options.defaultName) : undefined,
+      };
+      const r = await show((w) => dialog.showSaveDialog(w, opts), () => dialog.showSaveDialog(opts));
+      return r.canceled ? null : (r.filePath ?? null);
+    }
+    default:
+      throw Object.assign(new Error(`Unknown file dialog purpose "${options.purpose}".`), { code: 'bad_request' });
+  }
+}
+
+function forwardEvents(activeCore: Core): void {
+  for (const name of API_EVENTS) {
+    activeCore.events.on(name, (payload) => {
+      if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(name, payload);
+    });
+  }
+}
+
+function createWindow(): BrowserWindow {
+  const stateFile = join(app.getPath('userData'), 'window-state.json');
+  const state = loadWindowState(
+    stateFile,
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
+  const window = new BrowserWindow({
+    width: state.bounds.width,
+    height: state.bounds.height,
+    ...(state.hasPosition ? { x: state.bounds.x, y: state.bounds.y } : {}),
+    minWidth: 960,
+    minHeight: 600,
+    show: false,
+    backgroundColor: '#0f1115',
+    title: 'GuardTrace Workstation',
+    icon: join(here, '../../resources/icon.png'),
+    webPreferences: {
+      preload: PRELOAD_PATH,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      spellcheck: false,
+    },
+  });
+  if (state.maximized) window.maximize();
+  trackWindowState(window, stateFile);
+  lockDownWebContents(window.webContents);
+  window.once('ready-to-show', () => window.show());
+  const devUrl = process.env.ELECTRON_RENDERER_URL;
+  if (!app.isPackaged && devUrl) void window.loadURL(devUrl);
+  else void window.loadFile(RENDERER_INDEX);
+  return window;
+}
+
+async function start(): Promise<void> {
+  applySessionSecurity();
+  const dataDir = process.env.GUARDTRACE_DATA_DIR ?? join(app.getPath('userData'), 'data');
+  mkdirSync(dataDir, { recursive: true });
+  core = await createCore({ dataDir, getApiKey, setApiKey });
+  registerImageProtocol(core);
+  registerIpc(createHandlers(core));
+  forwardEvents(core);
+  Menu.setApplicationMenu(buildAppMenu(() => mainWindow));
+  mainWindow = createWindow();
+  mainWindow.on('closed', () => {
+    mainWindow = null;
+  });
+}
+
+let closing = false;
+app.on('before-quit', (event) => {
+  if (!core || closing) return;
+  // Stop the job runner and close SQLite cleanly before the process goes away.
+  event.preventDefault();
+  closing = true;
+  const activeCore = core;
+  core = null;
+  activeCore
+    .close()
+    .catch((error: unknown) => console.error(`Closing the store failed: ${(error as Error).message}`))
+    .finally(() => app.quit());
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+app.on('activate', () => {
+  if (core && BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
+});
+
+app.on('web-contents-created', (_event, contents) => lockDownWebContents(contents));

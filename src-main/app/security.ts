@@ -1,0 +1,47 @@
+// One place for the window's security posture: CSP, no navigation, no new windows, no permissions.
+import { session, type WebContents } from 'electron';
+import { IMAGE_SCHEME } from './image-url';
+
+/** No remote origins, no inline or eval'd script; images only from the app bundle and the image protocol. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  `img-src 'self' ${IMAGE_SCHEME}: data:`,
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+export function applySessionSecurity(): void {
+  const ses = session.defaultSession;
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+    });
+  });
+  // Remote content is never loaded: refuse every request that leaves the app bundle and the image protocol.
+  ses.webRequest.onBeforeRequest((details, callback) => {
+    const url = details.url;
+    const allowed =
+      url.startsWith('file://') ||
+      url.startsWith(`${IMAGE_SCHEME}:`) ||
+      url.startsWith('devtools://') ||
+      url.startsWith('data:') ||
+      (process.env.ELECTRON_RENDERER_URL !== undefined && url.startsWith(process.env.ELECTRON_RENDERER_URL));
+    callback({ cancel: !allowed });
+  });
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+}
+
+export function lockDownWebContents(contents: WebContents): void {
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  // No second window and no hand-off to the system browser: case text may contain hostile links.
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}

@@ -1,0 +1,32 @@
+// Streamed analysis text per case, outside React state so a token burst re-renders only the panel that shows it.
+import { useSyncExternalStore } from 'react';
+
+const textByCase = new Map<string, string>();
+const listeners = new Set<() => void>();
+
+function notify() {
+  for (const l of listeners) l();
+}
+
+export const streamStore = {
+  append(caseId: string, text: string) {
+    textByCase.set(caseId, (textByCase.get(caseId) ?? '') + text);
+    notify();
+  },
+  finish(caseId: string) {
+    if (textByCase.delete(caseId)) notify();
+  },
+  clear() {
+    textByCase.clear();
+    notify();
+  },
+};
+
+function subscribe(listener: () => void) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function useStreamedText(caseId: string | null): string | null {
+  return useSyncExternalStore(subscribe, () => (caseId ? (textByCase.get(caseId) ?? null) : null));
+}

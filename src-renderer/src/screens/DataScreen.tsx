@@ -1,0 +1,231 @@
+// Import and export, with progress and the per-record error list.
+import { useState } from 'react';
+import type { ExportFormat, ExportSelection, ExportSummary, ImportFormat, ImportProgress, ImportSummary } from '../../../src-main/api/contract';
+import { api, errorMessage, invoke, useApiEvent } from '../api';
+import { ProgressBar } from '../components/badges';
+
+export function DataScreen({ notify, reviewer }: { notify: (message: string, kind?: 'info' | 'error') => void; reviewer: string }) {
+  return (
+    <div className="grid min-h-0 flex-1 grid-cols-2 gap-3 overflow-auto p-3">
+      <ImportPanel notify={notify} reviewer={reviewer} />
+      <ExportPanel notify={notify} />
+    </div>
+  );
+}
+
+export async function runImport(
+  file: string,
+  options: { format?: ImportFormat; imagesDir?: string; actor?: string },
+): Promise<ImportSummary> {
+  return invoke('import.run', { file, format: options.format, imagesDir: options.imagesDir || undefined, actor: options.actor });
+}
+
+function ImportPanel({ notify, reviewer }: { notify: (message: string, kind?: 'info' | 'error') => void; reviewer: string }) {
+  const [file, setFile] = useState('');
+  const [format, setFormat] = useState<ImportFormat | ''>('');
+  const [imagesDir, setImagesDir] = useState('');
+  const [progress, setProgress] = useState<ImportProgress | null>(null);
+  const [summary, setSummary] = useState<ImportSummary | null>(null);
+  const [running, setRunning] = useState(false);
+  useApiEvent('import.progress', (p) => setProgress(p));
+
+  const run = async () => {
+    setRunning(true);
+    setSummary(null);
+    setProgress(null);
+    try {
+      const s = await runImport(file, { format: format || undefined, imagesDir, actor: reviewer });
+      setSummary(s);
+      notify(`Imported ${s.imported} of ${s.total} record(s) from ${s.file}.`);
+    } catch (e) {
+      notify(`Import failed: ${errorMessage(e)}`, 'error');
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  return (
+    <section className="panel flex flex-col gap-3 p-3" aria-label="Import" data-testid="import-panel">
+      <h2 className="text-[14px] font-semibold">
+        Import cases <span className="text-[12px] font-normal text-zinc-500">or drop files on the window</span>
+      </h2>
+      <label className="flex flex-col gap-1">
+        <span className="label">File (GuardTrace JSON, JSONL or CSV)</span>
+        <div className="flex gap-1.5">
+          <input className="field flex-1 font-mono text-[12px]" value={file} onChange={(e) => setFile(e.target.value)} data-testid="import-file" />
+          <button
+            className="btn"
+            data-testid="import-browse"
+            onClick={async () => {
+              const picked = await api.pickFile({ purpose: 'import' });
+              if (picked) setFile(picked);
+            }}
+          >
+            Browse… <kbd>Ctrl+O</kbd>
+          </button>
+        </div>
+      </label>
+      <div className="grid grid-cols-2 gap-2">
+        <label className="flex flex-col gap-1">
+          <span className="label">Format</span>
+          <select className="field" value={format} onChange={(e) => setFormat(e.target.value as ImportFormat | '')} data-testid="import-format">
+            <option value="">Detect from the file</option>
+            <option value="guardtrace">GuardTrace JSON</option>
+            <option value="jsonl">JSONL</option>
+            <option value="csv">CSV</option>
+          </select>
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="label">Images folder (optional)</span>
+          <div className="flex gap-1.5">
+            <input className="field min-w-0 flex-1 font-mono text-[12px]" value={imagesDir} onChange={(e) => setImagesDir(e.target.value)} placeholder="next to the file" />
+            <button
+              className="btn"
+              onClick={async () => {
+                const picked = await api.pickFile({ purpose: 'imagesDir' });
+                if (picked) setImagesDir(picked);
+              }}
+            >
+              …
+            </button>
+          </div>
+        </label>
+      </div>
+      <div>
+        <button className="btn btn-primary" disabled={!file || running} onClick={() => void run()} data-testid="import-run">
+          {running ? 'Importing…' : 'Import'}
+        </button>
+      </div>
+      {running && progress && <ProgressBar value={progress.processed} max={progress.total} label="Import progress" />}
+      {summary && <ImportResult summary={summary} />}
+    </section>
+  );
+}
+
+export function ImportResult({ summary }: { summary: ImportSummary }) {
+  return (
+    <div className="flex flex-col gap-2 text-[12px]" data-testid="import-summary">
+      <p>
+        <strong>{summary.imported}</strong> imported · {summary.duplicates} duplicate(s) · {summary.rejected} rejected ·{' '}
+        {summary.imagesMissing} image(s) missing · {summary.total} record(s) in {(summary.ms / 1000).toFixed(2)} s ({summary.format})
+      </p>
+      {summary.errors.length > 0 && (
+        <div className="max-h-72 overflow-auto rounded border border-rose-600/30">
+          <table className="w-full text-[12px]" data-testid="import-errors">
+            <thead className="sticky top-0 bg-zinc-100 dark:bg-zinc-900">
+              <tr className="text-left">
+                <th className="p-1">Record</th>
+                <th className="p-1">Field</th>
+                <th className="p-1">What to fix</th>
+              </tr>
+            </thead>
+            <tbody>
+              {summary.errors.map((e, i) => (
+                <tr key={i} className="border-t border-zinc-200 dark:border-zinc-800">
+                  <td className="p-1 tabular-nums">{e.record}</td>
+                  <td className="p-1 font-mono">{e.field ?? '—'}</td>
+                  <td className="p-1">{e.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+const EXPORT_FORMATS: Array<{ value: ExportFormat; label: string; ext: string }> = [
+  { value: 'jsonl', label: 'JSONL (cases, verdicts, decisions)', ext: 'jsonl' },
+  { value: 'csv', label: 'CSV (one row per case)', ext: 'csv' },
+  { value: 'sft', label: 'SFT training set (human analyses)', ext: 'jsonl' },
+  { value: 'dpo', label: 'DPO pairs (human vs model)', ext: 'jsonl' },
+];
+
+function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'error') => void }) {
+  const [format, setFormat] = useState<ExportFormat>('jsonl');
+  const [only, setOnly] = useState<ExportSelection>('reviewed');
+  const [withImages, setWithImages] = useState(false);
+  const [out, setOut] = useState('');
+  const [summary, setSummary] = useState<ExportSummary | null>(null);
+  const [running, setRunning] = useState(false);
+  const ext = EXPORT_FORMATS.find((f) => f.value === format)!.ext;
+
+  const run = async () => {
+    setRunning(true);
+    setSummary(null);
+    try {
+      const s = await invoke('export.run', { format, out, only, withImages });
+      setSummary(s);
+      notify(`Exported ${s.written} case(s) to ${s.out}.`);
+    } catch (e) {
+      notify(`Export failed: ${errorMessage(e)}`, 'error');
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  return (
+    <section className="panel flex flex-col gap-3 p-3" aria-label="Export" data-testid="export-panel">
+      <h2 className="text-[14px] font-semibold">Export</h2>
+      <div className="grid grid-cols-2 gap-2">
+        <label className="flex flex-col gap-1">
+          <span className="label">Format</span>
+          <select className="field" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} data-testid="export-format">
+            {EXPORT_FORMATS.map((f) => (
+              <option key={f.value} value={f.value}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="label">Cases</span>
+          <select className="field" value={only} onChange={(e) => setOnly(e.target.value as ExportSelection)} data-testid="export-only">
+            <option value="reviewed">Reviewed</option>
+            <option value="disagreements">Model and human disagree</option>
+            <option value="all">All</option>
+          </select>
+        </label>
+      </div>
+      <label className="flex items-center gap-1.5">
+        <input type="checkbox" checked={withImages} onChange={(e) => setWithImages(e.target.checked)} />
+        Copy images next to the file
+      </label>
+      <label className="flex flex-col gap-1">
+        <span className="label">Save as</span>
+        <div className="flex gap-1.5">
+          <input className="field flex-1 font-mono text-[12px]" value={out} onChange={(e) => setOut(e.target.value)} data-testid="export-out" />
+          <button
+            className="btn"
+            data-testid="export-browse"
+            onClick={async () => {
+              const picked = await api.pickFile({ purpose: 'export', defaultName: `guardtrace-${format}.${ext}` });
+              if (picked) setOut(picked);
+            }}
+          >
+            Browse… <kbd>Ctrl+E</kbd>
+          </button>
+        </div>
+      </label>
+      <div>
+        <button className="btn btn-primary" disabled={!out || running} onClick={() => void run()} data-testid="export-run">
+          {running ? 'Exporting…' : 'Export'}
+        </button>
+      </div>
+      {summary && (
+        <div className="text-[12px]" data-testid="export-summary">
+          <p>
+            <strong>{summary.written}</strong> written to <span className="font-mono">{summary.out}</span> · {summary.skipped} skipped ·{' '}
+            {summary.images} image(s) · {(summary.ms / 1000).toFixed(2)} s
+          </p>
+          {Object.entries(summary.skippedReasons).map(([reason, n]) => (
+            <p key={reason} className="text-zinc-500">
+              {n} skipped: {reason}
+            </p>
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,144 @@
+// Model vs human and model vs gold: confusion matrices as heat tables, scores as bars.
+import { useCallback, useEffect, useState } from 'react';
+import type { Comparison, Metrics } from '../../../src-main/api/contract';
+import { RISK_LEVELS } from '../../../src-main/domain/types';
+import { errorMessage, invoke, useApiEvent } from '../api';
+import { percent, riskLabel } from '../lib/format';
+
+export function MetricsScreen({ active }: { active: boolean }) {
+  const [metrics, setMetrics] = useState<Metrics | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => {
+    invoke('metrics.get', undefined).then(
+      (m) => {
+        setMetrics(m);
+        setError(null);
+      },
+      (e: unknown) => setError(errorMessage(e)),
+    );
+  }, []);
+  useEffect(() => {
+    if (active) load();
+  }, [active, load]);
+  useApiEvent('cases.changed', () => active && load());
+
+  if (error) return <p className="p-4 text-rose-600">Could not compute metrics: {error}</p>;
+  if (!metrics) return <p className="p-4 text-zinc-500">Computing…</p>;
+  return (
+    <div className="flex min-h-0 flex-1 flex-col gap-3 overflow-auto p-3" data-testid="metrics-screen">
+      <div className="grid grid-cols-2 gap-3">
+        <ComparisonPanel title="Model vs human" reference="Human" comparison={metrics.modelVsHuman} testId="metrics-human" />
+        <ComparisonPanel title="Model vs gold label" reference="Gold" comparison={metrics.modelVsGold} testId="metrics-gold" />
+      </div>
+      <section className="panel p-3" aria-label="Agreement per category">
+        <h2 className="mb-2 text-[14px] font-semibold">
+          Agreement with the human decision, per category
+          <span className="ml-2 text-[12px] font-normal text-zinc-500">{metrics.parseFailures} parse failure(s) left out</span>
+        </h2>
+        {metrics.perCategory.length === 0 ? (
+          <p className="text-zinc-500">No reviewed cases with a model verdict yet.</p>
+        ) : (
+          <table className="w-full text-[12px]" data-testid="metrics-categories">
+            <tbody>
+              {metrics.perCategory.map((row) => (
+                <tr key={row.category}>
+                  <td className="w-56 py-0.5 pr-2">{row.category === 'none' ? '(no category)' : row.category}</td>
+                  <td className="py-0.5">
+                    <Bar value={row.agreement} />
+                  </td>
+                  <td className="w-28 py-0.5 text-right tabular-nums">
+                    {percent(row.agreement)} <span className="text-zinc-500">of {row.n}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function Bar({ value }: { value: number }) {
+  return (
+    <div className="h-2.5 w-full rounded bg-zinc-200 dark:bg-zinc-800" aria-hidden>
+      <div className="h-full rounded bg-sky-600" style={{ width: `${Math.max(0, Math.min(1, value)) * 100}%` }} />
+    </div>
+  );
+}
+
+function ComparisonPanel({ title, reference, comparison, testId }: { title: string; reference: string; comparison: Comparison; testId: string }) {
+  const max = Math.max(1, ...comparison.confusion.flat());
+  const scores: Array<[string, number]> = [
+    ['Accuracy', comparison.binary.accuracy],
+    ['Precision', comparison.binary.precision],
+    ['Recall', comparison.binary.recall],
+    ['F1', comparison.binary.f1],
+  ];
+  return (
+    <section className="panel p-3" aria-label={title} data-testid={testId}>
+      <h2 className="mb-2 flex items-baseline gap-2 text-[14px] font-semibold">
+        {title}
+        <span className="text-[12px] font-normal text-zinc-500">
+          {comparison.n} case(s) · agreement <strong data-testid={`${testId}-agreement`}>{percent(comparison.agreement)}</strong>
+        </span>
+      </h2>
+      {comparison.n === 0 ? (
+        <p className="text-zinc-500">Nothing to compare yet.</p>
+      ) : (
+        <div className="flex gap-6">
+          <table className="text-[12px]" aria-label={`${title}: confusion matrix, rows ${reference}, columns model`}>
+            <thead>
+              <tr>
+                <th className="p-1 text-left text-[10.5px] font-normal text-zinc-500">
+                  {reference} ↓ / Model →
+                </th>
+                {RISK_LEVELS.map((r) => (
+                  <th key={r} className="w-16 p-1 text-center font-medium" scope="col">
+                    {r}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {RISK_LEVELS.map((rowRisk, i) => (
+                <tr key={rowRisk}>
+                  <th scope="row" className="p-1 text-left font-medium whitespace-nowrap">
+                    {rowRisk} <span className="font-normal text-zinc-500">{riskLabel(rowRisk)}</span>
+                  </th>
+                  {RISK_LEVELS.map((colRisk, j) => {
+                    const n = comparison.confusion[i]?.[j] ?? 0;
+                    const diagonal = i === j;
+                    const alpha = n === 0 ? 0 : 0.15 + 0.6 * (n / max);
+                    return (
+                      <td
+                        key={colRisk}
+                        className="border border-zinc-200 p-1 text-center tabular-nums dark:border-zinc-800"
+                        style={{ backgroundColor: n === 0 ? undefined : diagonal ? `rgba(16,185,129,${alpha})` : `rgba(244,63,94,${alpha})` }}
+                        data-testid={`${testId}-cell-${i}-${j}`}
+                      >
+                        {n}
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="flex flex-1 flex-col gap-1.5">
+            <p className="label">Binary (0.5 and 1 = harmful), n={comparison.binary.n}</p>
+            {scores.map(([name, value]) => (
+              <div key={name} className="grid grid-cols-[70px_1fr_52px] items-center gap-2 text-[12px]">
+                <span>{name}</span>
+                <Bar value={value} />
+                <span className="text-right tabular-nums" data-testid={`${testId}-${name.toLowerCase()}`}>
+                  {percent(value)}
+                </span>
+              </div>
+            ))}
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
