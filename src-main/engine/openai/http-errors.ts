@@ -102,7 +102,7 @@ export function httpError(status: number, bodyText: string, host: string, model:
     message = `${host} is busy or still loading (HTTP ${status}); the case can be retried.${serverSays}`;
   } else if (CONTEXT_TOO_LONG.test(body.type) || CONTEXT_TOO_LONG.test(body.message)) {
     code = 'case_too_long';
-    message = `The case is too long for the server's context window (HTTP ${status}). Shorten the case or start the server with a larger context (llama-server -c 8192, vLLM --max-model-len 8192).${serverSays}`;
+    message = `The case is too long for the context window of the server at ${host} (HTTP ${status}). Shorten the case or start the server with a larger context (llama-server -c 8192, vLLM --max-model-len 8192).${serverSays}`;
   } else if (IMAGE_REFUSAL.test(body.message)) {
     code = 'no_vision';
     message = `${host} refuses image input (HTTP ${status}): it serves "${model}" without the vision part. Start llama-server with --mmproj, or serve the vision model with vLLM.${serverSays}`;
