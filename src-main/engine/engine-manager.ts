@@ -1,0 +1,220 @@
+// Model lifecycle behind a lock: validate the folder, pick the runtime, load one model at a time, unload.
+// The handler map, the job runner and the CLI use this; nothing here imports electron.
+import type { EngineLoadRequest, EngineSelection, EngineState } from '../api/contract';
+import { DEFAULT_CONTEXT_SIZE } from './audit-common';
+import { AsyncLock } from './async-lock';
+import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type Engine, type EngineInfo } from './engine';
+import { DEFAULT_MAX_PIXELS } from './image-prep';
+import type { InProcessEngineConfig } from './in-process-config';
+import { LlamaNodeEngine, detectLlamaNodeGpu } from './llama-node-engine';
+import { checkModelFolderDetailed, loadSystemPrompt, modelFingerprint, type DetailedFolderCheck } from './model-folder';
+import { NodeLlamaCppEngine } from './node-llama-cpp-engine';
+import { RoutingEngine } from './routing-engine';
+
+export interface EngineManagerOptions {
+  dataDir: string;
+  onState?: (s: EngineState) => void;
+  maxPixels?: number;
+  threads?: number;
+  gpu?: 'auto' | false;
+  contextSize?: number;
+  /**
+   * Which runtime audits cases WITHOUT an image when the in-process llama.node engine is chosen. 'node-llama-cpp'
+   * loads the model a second time (double memory) but is ~10x faster on x64 CPUs with the prebuilt builds.
+   * Default 'llama.node' (one copy of the model).
+   */
+  textOnlyEngine?: 'llama.node' | 'node-llama-cpp';
+  /** Passed to the sidecar/openai engines. */
+  llamaServerPath?: string | null;
+  getApiKey?: () => Promise<string | null>;
+  /** Evaluate the system prompt at load so the first case already reuses it (default true). */
+  warmSystemPrompt?: boolean;
+}
+
+/** Adds the manager's own notes (why this engine was picked) to a remote engine's info. */
+class AnnotatedEngine implements Engine {
+  constructor(
+    private readonly inner: Engine,
+    private readonly notes: string[],
+    private readonly gpuReason?: string,
+  ) {}
+  get kind() {
+    return this.inner.kind;
+  }
+  info(): EngineInfo {
+    const i = this.inner.info();
+    return { ...i, warnings: [...this.notes, ...i.warnings], gpu: { ...i.gpu, reason: i.gpu.reason ?? this.gpuReason } };
+  }
+  audit(input: AuditInput, options?: AuditOptions): Promise<AuditResult> {
+    return this.inner.audit(input, options);
+  }
+  dispose(): Promise<void> {
+    return this.inner.dispose();
+  }
+}
+
+export class EngineManager {
+  private readonly lock = new AsyncLock();
+  private engine: Engine | null = null;
+  private current_: EngineState = { state: 'unloaded' };
+
+  constructor(private readonly opts: EngineManagerOptions) {}
+
+  state(): EngineState {
+    return this.current_;
+  }
+
+  current(): Engine | null {
+    return this.engine;
+  }
+
+  private setState(s: EngineState): EngineState {
+    this.current_ = s;
+    this.opts.onState?.(s);
+    return s;
+  }
+
+  load(req: EngineLoadRequest): Promise<EngineState> {
+    return this.lock.run(async () => {
+      await this.unloadLocked();
+      this.setState({ state: 'loading', modelDir: req.modelDir ?? req.openai?.baseUrl ?? '' });
+      try {
+        this.engine = await this.create(req);
+        return this.setState({ state: 'loaded', info: this.engine.info() });
+      } catch (err) {
+        this.engine = null;
+        this.setState({ state: 'error', message: (err as Error).message });
+        throw err;
+      }
+    });
+  }
+
+  unload(): Promise<EngineState> {
+    return this.lock.run(() => this.unloadLocked());
+  }
+
+  private async unloadLocked(): Promise<EngineState> {
+    const engine = this.engine;
+    this.engine = null;
+    if (engine) await engine.dispose();
+    return this.setState({ state: 'unloaded' });
+  }
+
+  async dispose(): Promise<void> {
+    await this.unload();
+  }
+
+  private async validatedFolder(req: EngineLoadRequest): Promise<{ check: DetailedFolderCheck; prompt: { text: string; sha256: string; hashOk: boolean } }> {
+    if (!req.modelDir) throw new EngineError('model_folder_invalid', 'No model folder chosen: choose the folder with the GuardTrace-VL .gguf files and qta_pormpt.txt.');
+    const check = await checkModelFolderDetailed(req.modelDir);
+    if (!check.ok || !check.model || !check.promptPath) {
+      throw new EngineError(check.errorCode ?? 'model_folder_invalid', check.errors.join('\n') || `${req.modelDir}: the model folder is incomplete`, { errors: check.errors });
+    }
+    const prompt = await loadSystemPrompt(check.promptPath);
+    if (!prompt.hashOk && !req.acceptPromptMismatch) {
+      throw new EngineError(
+        'prompt_hash_mismatch',
+        `${check.promptPath}: the prompt's sha256 (${prompt.sha256.slice(0, 12)}…) differs from GuardTrace's; verdicts would not be comparable to GuardTrace's. Load with "accept prompt mismatch" to use it anyway (every verdict then records promptHashOk=false).`,
+        { sha256: prompt.sha256, promptPath: check.promptPath },
+      );
+    }
+    return { check, prompt };
+  }
+
+  private async inProcessConfig(check: DetailedFolderCheck, prompt: { text: string; sha256: string; hashOk: boolean }, notes: string[]): Promise<InProcessEngineConfig> {
+    const files = [check.model!.path, ...(check.mmproj ? [check.mmproj.path] : [])];
+    const fingerprint = await modelFingerprint(files);
+    return {
+      modelPath: check.model!.path,
+      mmprojPath: check.mmproj?.path ?? null,
+      mmprojSizeBytes: check.mmproj?.sizeBytes,
+      facts: check.model!,
+      modelId: `${check.model!.name}|${check.model!.quantization}|${fingerprint}`,
+      systemPrompt: prompt,
+      contextSize: this.opts.contextSize ?? DEFAULT_CONTEXT_SIZE,
+      threads: this.opts.threads,
+      gpu: this.opts.gpu ?? 'auto',
+      maxPixels: this.opts.maxPixels ?? DEFAULT_MAX_PIXELS,
+      warnings: [...check.warnings, ...notes],
+      warmSystemPrompt: this.opts.warmSystemPrompt,
+    };
+  }
+
+  private async create(req: EngineLoadRequest): Promise<Engine> {
+    const selection: EngineSelection = req.engine ?? 'auto';
+    if (selection === 'openai') return this.createRemote(req, undefined, []);
+    const { check, prompt } = await this.validatedFolder(req);
+    const notes: string[] = [];
+
+    if (selection === 'sidecar') return this.createRemote(req, prompt, notes);
+    if (selection === 'node-llama-cpp') {
+      if (check.mmproj) notes.push('node-llama-cpp has no image input: cases with an image will fail with no_vision; choose llama.node to audit images');
+      return NodeLlamaCppEngine.create(await this.inProcessConfig(check, prompt, notes));
+    }
+    if (selection === 'llama.node') return this.createInProcessVision(check, prompt, notes);
+
+    // auto: GPU in-process if usable; else the llama-server sidecar (native CPU build) if one is installed;
+    // else the prebuilt in-process build.
+    if (!check.mmproj) {
+      notes.push('auto: text-only model (no mmproj), so node-llama-cpp (fastest prebuilt CPU build, auto GPU)');
+      return NodeLlamaCppEngine.create(await this.inProcessConfig(check, prompt, notes));
+    }
+    const gpu = await detectLlamaNodeGpu(this.opts.gpu ?? 'auto');
+    if (gpu.backend !== 'cpu') {
+      notes.push(`auto: in-process llama.node on the GPU (${gpu.backend})`);
+      return this.createInProcessVision(check, prompt, notes);
+    }
+    let binary: { path: string; source: string } | null = null;
+    try {
+      const { findLlamaServerBinary } = await import('./sidecar/llama-server-binary');
+      binary = await findLlamaServerBinary(this.opts.llamaServerPath ?? null);
+    } catch (err) {
+      notes.push(`auto: could not look for a llama-server binary (${(err as Error).message})`);
+    }
+    if (binary) {
+      try {
+        return await this.createRemote({ ...req, engine: 'sidecar' }, prompt, [
+          `auto: ${gpu.reason}; using the llama-server sidecar (${binary.path}, from ${binary.source}) instead of the slower prebuilt in-process build`,
+        ], gpu.reason);
+      } catch (err) {
+        notes.push(`auto: the llama-server sidecar failed to start (${(err as Error).message}); fell back to the prebuilt in-process build`);
+      }
+    } else {
+      notes.push(`auto: ${gpu.reason}; no llama-server binary found (build one with npm run build:llama-server or choose one in settings), so the prebuilt in-process llama.node build is used`);
+    }
+    return this.createInProcessVision(check, prompt, notes);
+  }
+
+  private async createInProcessVision(check: DetailedFolderCheck, prompt: { text: string; sha256: string; hashOk: boolean }, notes: string[]): Promise<Engine> {
+    const cfg = await this.inProcessConfig(check, prompt, notes);
+    const vision = await LlamaNodeEngine.create(cfg);
+    if (this.opts.textOnlyEngine !== 'node-llama-cpp') return vision;
+    try {
+      const textOnly = await NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null });
+      return new RoutingEngine(vision, textOnly);
+    } catch (err) {
+      await vision.dispose();
+      throw err;
+    }
+  }
+
+  private async createRemote(
+    req: EngineLoadRequest,
+    prompt: { text: string; sha256: string; hashOk: boolean } | undefined,
+    notes: string[],
+    gpuReason?: string,
+  ): Promise<Engine> {
+    const { createRemoteEngine } = await import('./remote-engines');
+    const engine = await createRemoteEngine(req, {
+      dataDir: this.opts.dataDir,
+      maxPixels: this.opts.maxPixels ?? DEFAULT_MAX_PIXELS,
+      systemPrompt: prompt,
+      modelDir: req.modelDir,
+      llamaServerPath: this.opts.llamaServerPath ?? null,
+      getApiKey: this.opts.getApiKey,
+      contextSize: this.opts.contextSize,
+      threads: this.opts.threads,
+    });
+    return notes.length || gpuReason ? new AnnotatedEngine(engine, notes, gpuReason) : engine;
+  }
+}

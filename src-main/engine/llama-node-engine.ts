@@ -1,0 +1,249 @@
+// In-process engine on @fugood/llama.node (llama.cpp + libmtmd): the only runtime here that takes images.
+import { performance } from 'node:perf_hooks';
+import {
+  BuildInfo,
+  addNativeLogListener,
+  getBackendDevicesInfo,
+  isLibVariantAvailable,
+  loadModel,
+  toggleNativeLog,
+  type LibVariant,
+} from '@fugood/llama.node';
+import { AsyncLock } from './async-lock';
+import {
+  DEFAULT_MAX_NEW_TOKENS,
+  assertFitsContext,
+  buildAuditResult,
+  prepareCaseImage,
+  throwIfAborted,
+} from './audit-common';
+import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type Engine, type EngineInfo } from './engine';
+import { MTMD_MEDIA_MARKER, buildGuardTraceMessages, renderQwenChat } from './guardtrace-input';
+import type { InProcessEngineConfig } from './in-process-config';
+import { STRICT_VERDICT_GBNF } from './verdict-parser';
+
+type LlamaNodeContext = Awaited<ReturnType<typeof loadModel>>;
+
+export const LLAMA_NODE_VERSION = '1.7.15';
+
+export interface LlamaNodeGpuChoice {
+  variant: LibVariant;
+  backend: string;
+  reason?: string;
+}
+
+/** GPU builds ship as optional packages (cuda, vulkan); on macOS the default build has Metal. */
+export async function detectLlamaNodeGpu(gpu: 'auto' | false): Promise<LlamaNodeGpuChoice> {
+  if (gpu === false) return { variant: 'default', backend: 'cpu', reason: 'GPU disabled in settings' };
+  const tried: string[] = [];
+  for (const variant of ['cuda', 'vulkan', 'default'] as const) {
+    let available = false;
+    try {
+      available = await isLibVariantAvailable(variant);
+    } catch {
+      available = false;
+    }
+    if (!available) {
+      if (variant !== 'default') tried.push(`${variant} build not installed or its driver library is missing`);
+      continue;
+    }
+    try {
+      const devices = await getBackendDevicesInfo(variant);
+      const gpuDevice = devices.find((d) => d.type === 'gpu');
+      if (gpuDevice) return { variant, backend: gpuDevice.backend.toLowerCase(), reason: undefined };
+      if (variant !== 'default') tried.push(`${variant} build found no GPU device`);
+    } catch (err) {
+      tried.push(`${variant} build failed to list devices (${(err as Error).message})`);
+    }
+  }
+  return { variant: 'default', backend: 'cpu', reason: `no usable GPU: ${tried.join('; ') || 'no GPU build available for this platform'}` };
+}
+
+/** The prebuilt linux/windows x64 CPU library is compiled without AVX; its system info then lists no x86 SIMD flags. */
+export function llamaNodeCpuPenalty(systemInfo: string, backend: string): string | undefined {
+  if (backend !== 'cpu' || process.arch !== 'x64') return undefined;
+  if (/\bAVX2? = 1/.test(systemInfo)) return undefined;
+  return 'prebuilt x64 CPU library has no AVX/AVX2/AVX-512 code: about 10x slower than node-llama-cpp on the same CPU (see docs/engine.md)';
+}
+
+export class LlamaNodeEngine implements Engine {
+  readonly kind = 'llama.node' as const;
+  private readonly lock = new AsyncLock();
+  private disposed = false;
+
+  private constructor(
+    private readonly ctx: LlamaNodeContext,
+    private readonly cfg: InProcessEngineConfig,
+    private readonly infoValue: EngineInfo,
+  ) {}
+
+  static async create(cfg: InProcessEngineConfig): Promise<LlamaNodeEngine> {
+    const gpu = await detectLlamaNodeGpu(cfg.gpu);
+    const logTail: string[] = [];
+    const listener = addNativeLogListener((_level, text) => {
+      logTail.push(text.trimEnd());
+      if (logTail.length > 40) logTail.shift();
+    });
+    // Native logs are captured only while loading (to explain load failures); left on, they keep Node from exiting.
+    await toggleNativeLog(true);
+    let ctx: LlamaNodeContext | null = null;
+    try {
+      ctx = await loadModel({
+        model: cfg.modelPath,
+        lib_variant: gpu.variant,
+        n_ctx: cfg.contextSize,
+        n_batch: 512,
+        n_parallel: 1,
+        n_threads: cfg.threads,
+        n_gpu_layers: gpu.backend === 'cpu' ? 0 : 999,
+        ctx_shift: false,
+        use_mmap: true,
+      });
+      if (cfg.mmprojPath) {
+        const ok = ctx.initMultimodal({ path: cfg.mmprojPath, use_gpu: gpu.backend !== 'cpu' });
+        if (!ok || !ctx.getMultimodalSupport().vision) {
+          throw new EngineError('load_failed', `${cfg.mmprojPath}: llama.node could not initialise the vision projector. Last native log lines:\n${logTail.slice(-8).join('\n')}`);
+        }
+      }
+    } catch (err) {
+      await ctx?.release().catch(() => undefined);
+      if (err instanceof EngineError) throw err;
+      throw new EngineError(
+        'load_failed',
+        `${cfg.modelPath}: llama.node failed to load the model (${(err as Error).message}). Last native log lines:\n${logTail.slice(-8).join('\n')}`,
+      );
+    } finally {
+      await toggleNativeLog(false);
+      listener.remove();
+    }
+    const systemInfo = ctx.getSystemInfo();
+    const cpuPenalty = llamaNodeCpuPenalty(systemInfo, gpu.backend);
+    const info: EngineInfo = {
+      engine: 'llama.node',
+      modelId: cfg.modelId,
+      modelName: cfg.facts.name,
+      architecture: cfg.facts.architecture,
+      quantization: cfg.facts.quantization,
+      sizeBytes: cfg.facts.sizeBytes + (cfg.mmprojSizeBytes ?? 0),
+      contextLength: cfg.contextSize,
+      trainedContextLength: cfg.facts.contextLength ?? undefined,
+      hasVision: Boolean(cfg.mmprojPath),
+      gpu: { backend: gpu.backend, reason: gpu.reason },
+      build: {
+        name: `@fugood/llama.node ${gpu.variant === 'default' ? `prebuilt ${process.platform}-${process.arch}` : `${gpu.variant} build`} (llama.cpp b${BuildInfo.number})`,
+        version: LLAMA_NODE_VERSION,
+        cpuPenalty,
+      },
+      promptSha256: cfg.systemPrompt.sha256,
+      promptHashOk: cfg.systemPrompt.hashOk,
+      dataLeavesMachine: false,
+      warnings: [...cfg.warnings, ...(cpuPenalty ? [cpuPenalty] : [])],
+    };
+    const engine = new LlamaNodeEngine(ctx, cfg, info);
+    if (cfg.warmSystemPrompt !== false) await engine.warmSharedPrefix();
+    return engine;
+  }
+
+  info(): EngineInfo {
+    return structuredClone(this.infoValue);
+  }
+
+  /** Evaluates the system turn once so the first case already reuses it (llama.node keeps the common token prefix). */
+  private async warmSharedPrefix(): Promise<void> {
+    const shared = renderQwenChat([{ role: 'system', content: this.cfg.systemPrompt.text }]).replace(/<\|im_start\|>assistant\n$/, '');
+    await this.lock.run(() => this.ctx.completion({ prompt: shared, n_predict: 0, temperature: 0 }));
+  }
+
+  private async countTokens(text: string): Promise<number> {
+    return (await this.ctx.tokenize(text)).tokens.length;
+  }
+
+  audit(input: AuditInput, options: AuditOptions = {}): Promise<AuditResult> {
+    return this.lock.run(() => this.auditLocked(input, options));
+  }
+
+  private async auditLocked(input: AuditInput, options: AuditOptions): Promise<AuditResult> {
+    if (this.disposed) throw new EngineError('load_failed', 'The model was unloaded; load it again before auditing.');
+    const t0 = performance.now();
+    const { signal } = options;
+    throwIfAborted(signal, input.caseId);
+    const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+    const image = await prepareCaseImage(input, this.cfg.maxPixels);
+    if (image.dataUri && !this.infoValue.hasVision) {
+      throw new EngineError('no_vision', `Case ${input.caseId} has an image but the loaded model has no mmproj; add the GuardTrace-VL mmproj file to the model folder and reload.`, { caseId: input.caseId });
+    }
+    const messages = buildGuardTraceMessages(this.cfg.systemPrompt.text, { ...input, imageMissing: image.imageMissing }, image.dataUri);
+    const prompt = renderQwenChat(messages, MTMD_MEDIA_MARKER);
+    // libmtmd expands the marker to the image's embeddings; text tokens are counted without it.
+    const textTokens = await this.countTokens(prompt.replace(MTMD_MEDIA_MARKER, ''));
+    const promptTokens = textTokens + (image.dataUri ? image.visionTokens + 2 : 0);
+    const partCounts = new Map<string, number>();
+    for (const part of [input.query, input.thinking, input.response]) partCounts.set(part, await this.countTokens(part));
+    assertFitsContext({
+      input,
+      promptTokens,
+      contextSize: this.cfg.contextSize,
+      maxNewTokens,
+      countTokens: (t) => partCounts.get(t) ?? 0,
+      visionTokens: image.visionTokens,
+    });
+    throwIfAborted(signal, input.caseId);
+
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      this.ctx.stopCompletion();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let firstTokenAt: number | null = null;
+    try {
+      const result = await this.ctx.completion(
+        {
+          prompt,
+          media_paths: image.dataUri ? [image.dataUri] : undefined,
+          n_predict: maxNewTokens,
+          temperature: 0,
+          top_k: 1,
+          seed: 0,
+          grammar: options.strictFormat ? STRICT_VERDICT_GBNF : undefined,
+        },
+        (token) => {
+          firstTokenAt ??= performance.now();
+          if (token.token) options.onToken?.(token.token);
+        },
+      );
+      if (aborted || signal?.aborted) throw new EngineError('aborted', `Audit of case ${input.caseId} was cancelled.`, { caseId: input.caseId });
+      const end = performance.now();
+      const promptEnd = firstTokenAt ?? end;
+      const evaluated = result.timings.prompt_n;
+      return buildAuditResult({
+        engine: 'llama.node',
+        modelId: this.cfg.modelId,
+        prompt: this.cfg.systemPrompt,
+        options,
+        rawOutput: result.text,
+        imageMissing: image.imageMissing,
+        promptTokens,
+        cachedPromptTokens: Math.max(0, promptTokens - evaluated),
+        generatedTokens: result.tokens_predicted,
+        promptMs: promptEnd - t0,
+        generateMs: end - promptEnd,
+        totalMs: end - t0,
+      });
+    } catch (err) {
+      if (err instanceof EngineError) throw err;
+      throw new EngineError('generation_failed', `llama.node failed while auditing case ${input.caseId}: ${(err as Error).message}`, { caseId: input.caseId });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.lock.run(async () => {
+      this.ctx.releaseMultimodal?.();
+      await this.ctx.release();
+    });
+  }
+}

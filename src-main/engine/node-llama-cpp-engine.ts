@@ -1,0 +1,216 @@
+// In-process engine on node-llama-cpp (text only: node-llama-cpp 3.x has no image input). On x64 CPUs its prebuilt
+// binaries use AVX2/AVX-512, about 10x faster than the prebuilt llama.node, so text-only cases may be routed here.
+import { performance } from 'node:perf_hooks';
+import {
+  LlamaGrammarEvaluationState,
+  LlamaLogLevel,
+  getLlama,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  type LlamaModel,
+  type Token,
+} from 'node-llama-cpp';
+import { AsyncLock } from './async-lock';
+import {
+  DEFAULT_MAX_NEW_TOKENS,
+  assertFitsContext,
+  buildAuditResult,
+  prepareCaseImage,
+  throwIfAborted,
+} from './audit-common';
+import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type Engine, type EngineInfo } from './engine';
+import { buildGuardTraceMessages, renderQwenChat } from './guardtrace-input';
+import type { InProcessEngineConfig } from './in-process-config';
+import { STRICT_VERDICT_GBNF } from './verdict-parser';
+
+export const NODE_LLAMA_CPP_VERSION = '3.21.1';
+
+let llamaPromise: { gpu: 'auto' | false; llama: Promise<Llama> } | null = null;
+
+/** One Llama instance per process and GPU setting: loading the native binary costs ~0.6 s. */
+export function sharedLlama(gpu: 'auto' | false): Promise<Llama> {
+  if (!llamaPromise || llamaPromise.gpu !== gpu) {
+    llamaPromise = {
+      gpu,
+      // build 'never': never try to compile llama.cpp on a moderator's machine; prebuilt binaries or fail.
+      llama: getLlama({ gpu, build: 'never', logLevel: LlamaLogLevel.error, progressLogs: false }),
+    };
+  }
+  return llamaPromise.llama;
+}
+
+export function nodeLlamaCppGpuReason(llama: Llama, requested: 'auto' | false): string | undefined {
+  if (llama.gpu) return undefined;
+  if (requested === false) return 'GPU disabled in settings';
+  return 'no CUDA, Vulkan or Metal device usable by the prebuilt node-llama-cpp binaries';
+}
+
+export class NodeLlamaCppEngine implements Engine {
+  readonly kind = 'node-llama-cpp' as const;
+  private readonly lock = new AsyncLock();
+  private disposed = false;
+  private strictGrammar: LlamaGrammar | null = null;
+
+  private constructor(
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly sequence: LlamaContextSequence,
+    private readonly cfg: InProcessEngineConfig,
+    private readonly infoValue: EngineInfo,
+  ) {}
+
+  static async create(cfg: InProcessEngineConfig): Promise<NodeLlamaCppEngine> {
+    let llama: Llama;
+    try {
+      llama = await sharedLlama(cfg.gpu);
+    } catch (err) {
+      throw new EngineError('load_failed', `node-llama-cpp could not load its native binary (${(err as Error).message}); reinstall the app or choose the llama.node engine`);
+    }
+    let model: LlamaModel | null = null;
+    try {
+      model = await llama.loadModel({ modelPath: cfg.modelPath, gpuLayers: llama.gpu ? 'max' : 0 });
+      const context = await model.createContext({
+        contextSize: cfg.contextSize,
+        sequences: 1,
+        threads: cfg.threads,
+        batchSize: 512,
+      });
+      // One sequence reused for every case (a new one per case exhausts the context's sequences).
+      const sequence = context.getSequence();
+      const cpuInfo = llama.gpu ? undefined : `CPU build: ${llama.buildType} (${llama.systemInfo.match(/AVX512 = 1/) ? 'AVX-512' : llama.systemInfo.match(/AVX2 = 1/) ? 'AVX2' : 'baseline'})`;
+      const info: EngineInfo = {
+        engine: 'node-llama-cpp',
+        modelId: cfg.modelId,
+        modelName: cfg.facts.name,
+        architecture: cfg.facts.architecture,
+        quantization: cfg.facts.quantization,
+        sizeBytes: cfg.facts.sizeBytes,
+        contextLength: cfg.contextSize,
+        trainedContextLength: cfg.facts.contextLength ?? undefined,
+        hasVision: false,
+        gpu: { backend: llama.gpu || 'cpu', reason: nodeLlamaCppGpuReason(llama, cfg.gpu) },
+        build: { name: `node-llama-cpp ${llama.buildType}${cpuInfo ? `; ${cpuInfo}` : ''}`, version: NODE_LLAMA_CPP_VERSION },
+        promptSha256: cfg.systemPrompt.sha256,
+        promptHashOk: cfg.systemPrompt.hashOk,
+        dataLeavesMachine: false,
+        warnings: [...cfg.warnings],
+      };
+      const engine = new NodeLlamaCppEngine(llama, model, context, sequence, cfg, info);
+      if (cfg.warmSystemPrompt !== false) await engine.warmSharedPrefix();
+      return engine;
+    } catch (err) {
+      await model?.dispose().catch(() => undefined);
+      if (err instanceof EngineError) throw err;
+      throw new EngineError('load_failed', `${cfg.modelPath}: node-llama-cpp failed to load the model (${(err as Error).message})`);
+    }
+  }
+
+  info(): EngineInfo {
+    return structuredClone(this.infoValue);
+  }
+
+  private tokenize(text: string): Token[] {
+    return this.model.tokenize(text, true);
+  }
+
+  private async warmSharedPrefix(): Promise<void> {
+    const shared = renderQwenChat([{ role: 'system', content: this.cfg.systemPrompt.text }]).replace(/<\|im_start\|>assistant\n$/, '');
+    await this.lock.run(() => this.sequence.evaluateWithoutGeneratingNewTokens(this.tokenize(shared)));
+  }
+
+  audit(input: AuditInput, options: AuditOptions = {}): Promise<AuditResult> {
+    return this.lock.run(() => this.auditLocked(input, options));
+  }
+
+  private async auditLocked(input: AuditInput, options: AuditOptions): Promise<AuditResult> {
+    if (this.disposed) throw new EngineError('load_failed', 'The model was unloaded; load it again before auditing.');
+    const t0 = performance.now();
+    const { signal } = options;
+    throwIfAborted(signal, input.caseId);
+    const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+    const image = await prepareCaseImage(input, this.cfg.maxPixels);
+    if (image.dataUri) {
+      throw new EngineError('no_vision', `Case ${input.caseId} has an image, and node-llama-cpp cannot read images; audit image cases with the llama.node engine.`, { caseId: input.caseId });
+    }
+    const messages = buildGuardTraceMessages(this.cfg.systemPrompt.text, { ...input, imageMissing: image.imageMissing }, null);
+    const tokens = this.tokenize(renderQwenChat(messages));
+    assertFitsContext({
+      input,
+      promptTokens: tokens.length,
+      contextSize: this.cfg.contextSize,
+      maxNewTokens,
+      countTokens: (t) => this.tokenize(t).length,
+      visionTokens: 0,
+    });
+
+    // Prefix reuse: keep the KV of the longest common prefix (the system turn), evaluate only the rest.
+    // At least one token is always evaluated, because sampling needs fresh logits.
+    const common = Math.min(this.sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
+    if (common < this.sequence.nextTokenIndex) {
+      await this.sequence.eraseContextTokenRanges([{ start: common, end: this.sequence.nextTokenIndex }]);
+    }
+    const cached = this.sequence.nextTokenIndex;
+    const grammarEvaluationState = options.strictFormat ? await this.strictGrammarState() : undefined;
+
+    const generated: Token[] = [];
+    let emittedText = '';
+    let firstTokenAt: number | null = null;
+    const iterator = this.sequence.evaluate(tokens.slice(cached), { temperature: 0, grammarEvaluationState });
+    try {
+      for await (const token of iterator) {
+        firstTokenAt ??= performance.now();
+        if (signal?.aborted) break;
+        if (this.model.isEogToken(token)) break;
+        generated.push(token);
+        if (options.onToken) {
+          // Detokenize the whole tail so multi-byte characters split across tokens come out whole.
+          const text = this.model.detokenize(generated);
+          if (text.length > emittedText.length && !text.endsWith('\uFFFD')) {
+            options.onToken(text.slice(emittedText.length));
+            emittedText = text;
+          }
+        }
+        if (generated.length >= maxNewTokens) break;
+      }
+    } catch (err) {
+      throw new EngineError('generation_failed', `node-llama-cpp failed while auditing case ${input.caseId}: ${(err as Error).message}`, { caseId: input.caseId });
+    } finally {
+      await iterator.return(undefined);
+    }
+    throwIfAborted(signal, input.caseId);
+    const end = performance.now();
+    const promptEnd = firstTokenAt ?? end;
+    return buildAuditResult({
+      engine: 'node-llama-cpp',
+      modelId: this.cfg.modelId,
+      prompt: this.cfg.systemPrompt,
+      options,
+      rawOutput: this.model.detokenize(generated),
+      imageMissing: image.imageMissing,
+      promptTokens: tokens.length,
+      cachedPromptTokens: cached,
+      generatedTokens: generated.length,
+      promptMs: promptEnd - t0,
+      generateMs: end - promptEnd,
+      totalMs: end - t0,
+    });
+  }
+
+  private async strictGrammarState(): Promise<LlamaGrammarEvaluationState> {
+    this.strictGrammar ??= await this.llama.createGrammar({ grammar: STRICT_VERDICT_GBNF });
+    return new LlamaGrammarEvaluationState({ model: this.model, grammar: this.strictGrammar });
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.lock.run(async () => {
+      await this.sequence.dispose();
+      await this.context.dispose();
+      await this.model.dispose();
+    });
+  }
+}
