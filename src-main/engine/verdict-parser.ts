@@ -10,8 +10,9 @@ const COLON = '[:：]';
 // Judgment label; "Judgement" spelling too. Value: anything up to the end of the line, validated separately.
 const JUDGMENT_RE = new RegExp(`${QUOTE}?\\s*(?:\\*\\*|__)?\\s*judge?ment\\s*(?:\\*\\*|__)?\\s*${QUOTE}?\\s*(?:\\*\\*|__)?\\s*${COLON}([^\\n]*)`, 'giu');
 const ANALYSIS_RE = new RegExp(`${QUOTE}?\\s*(?:\\*\\*|__)?\\s*analysis\\s*(?:\\*\\*|__)?\\s*${QUOTE}?\\s*(?:\\*\\*|__)?\\s*${COLON}`, 'iu');
-// The value: optional brackets/quotes/bold/"Level", then a number that is not part of a longer number.
-const VALUE_RE = new RegExp(`^${DECOR}[\\[（(]?\\s*(?:level\\s*)?${DECOR}(\\d+(?:\\.\\d+)?|\\.\\d+)(?![\\d.]*\\d)`, 'iu');
+// The value: optional brackets/quotes/bold/"Level", then a number that is not part of a longer number, nor the first
+// of a list of choices ("[0/0.5/1]", "0 or 0.5": the template echoed back, not a verdict).
+const VALUE_RE = new RegExp(`^${DECOR}[\\[（(]?\\s*(?:level\\s*)?${DECOR}(\\d+(?:\\.\\d+)?|\\.\\d+)(?![\\d.]*\\d)(?!\\s*(?:[/|]|or\\b))`, 'iu');
 
 function toRisk(text: string): RiskLevel | null {
   const n = Number(text);
@@ -71,7 +72,7 @@ export function parseVerdict(raw: string): ParsedVerdict {
       status: 'parse_failure',
       error: value
         ? `The last Judgment is ${value[1]}, which is not 0, 0.5 or 1.`
-        : `The last Judgment has no number after it ("${shown}").`,
+        : `The last Judgment has no single number (0, 0.5 or 1) after it ("${shown}").`,
       category,
       analysis,
     };
