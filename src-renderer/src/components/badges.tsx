@@ -43,7 +43,9 @@ export function RiskDot({ risk, label }: { risk: RiskLevel | null; label: string
       <span className="sr-only">
         {label}: {riskLabel(risk)}
       </span>
-      <span aria-hidden>{label}</span>
+      <span aria-hidden>
+        {label} <span className="tabular-nums text-zinc-700 dark:text-zinc-300">{risk === null ? '–' : risk}</span>
+      </span>
     </span>
   );
 }

@@ -35,9 +35,9 @@ export function AuditScreen({
   const [acceptMismatch, setAcceptMismatch] = useState(false);
   const [scope, setScope] = useState<'unaudited' | 'selection'>('unaudited');
   const [busy, setBusy] = useState(false);
+  // GuardTrace's reference allows 2000 output tokens; a lower cap trades complete analyses for speed.
+  const [maxNewTokens, setMaxNewTokens] = useState('2000');
   const streamed = useStreamedText(progress?.currentCaseId ?? null);
-
-  useEffect(() => setModelDir(settings.modelDir ?? ''), [settings.modelDir]);
 
   const runCheck = useCallback(
     async (dir: string) => {
@@ -50,6 +50,12 @@ export function AuditScreen({
     },
     [notify],
   );
+
+  // A folder chosen from the menu (Ctrl+M) or remembered from last time: show what it holds straight away.
+  useEffect(() => {
+    setModelDir(settings.modelDir ?? '');
+    if (settings.modelDir) void runCheck(settings.modelDir);
+  }, [settings.modelDir, runCheck]);
 
   const browse = async () => {
     const dir = await api.pickFile({ purpose: 'modelDir' });
@@ -80,16 +86,23 @@ export function AuditScreen({
     }
   };
 
-  const start = () =>
-    act(
+  const start = () => {
+    const cap = Number(maxNewTokens);
+    if (!Number.isInteger(cap) || cap < 1) {
+      notify('Max output tokens must be a whole number of at least 1 (GuardTrace uses 2000).', 'error');
+      return;
+    }
+    return act(
       () =>
         invoke('audit.start', {
           caseIds: scope === 'selection' ? selectedCaseIds : undefined,
           parallel: settings.parallelism,
           strictFormat: settings.strictFormat,
+          maxNewTokens: cap,
         }),
       'Starting the audit',
     );
+  };
 
   const info = engineState.state === 'loaded' ? engineState.info : null;
   const running = progress?.state === 'running' || progress?.state === 'paused' || progress?.state === 'cancelling';
@@ -228,6 +241,17 @@ export function AuditScreen({
             The {selectedCaseIds.length} case(s) selected in the queue
           </label>
         </fieldset>
+        <label className="flex items-center gap-2">
+          <span className="label">Max output tokens per case</span>
+          <input
+            className="field w-24 tabular-nums"
+            inputMode="numeric"
+            value={maxNewTokens}
+            data-testid="audit-max-tokens"
+            onChange={(e) => setMaxNewTokens(e.target.value)}
+          />
+          <span className="text-[11px] text-zinc-500">GuardTrace reference: 2000</span>
+        </label>
         <div className="flex gap-1.5">
           <button className="btn btn-primary" data-testid="audit-start" disabled={engineState.state !== 'loaded' || running} onClick={() => void start()}>
             Start
@@ -261,7 +285,7 @@ export function AuditScreen({
             {progress.currentCaseId && (
               <div className="mt-1">
                 <p className="label">Now auditing {progress.currentCaseId}</p>
-                <pre className="mt-1 max-h-60 overflow-auto rounded bg-zinc-100 p-2 font-mono text-[11.5px] whitespace-pre-wrap dark:bg-zinc-950" aria-live="off">
+                <pre data-testid="audit-stream" className="mt-1 max-h-60 overflow-auto rounded bg-zinc-100 p-2 font-mono text-[11.5px] whitespace-pre-wrap dark:bg-zinc-950" aria-live="off">
                   {streamed ?? '…'}
                 </pre>
               </div>
