@@ -1,0 +1,156 @@
+// Sidecar benchmark: llama-server (built here with native CPU flags) serving the 3B-shaped random-weight model,
+// driven through the OpenAI-compatible engine exactly as the app does. Prints a markdown table.
+//   npx tsx test/bench/sidecar.bench.ts            (the lead wires it into `npm run bench:engine`)
+// Env: GUARDTRACE_BENCH_CASES (default 2 per configuration), GUARDTRACE_BENCH_NEW_TOKENS (default 32),
+//      GUARDTRACE_BENCH_SKIP_NLC=1 to leave out the node-llama-cpp comparison.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { AuditInput, AuditResult } from '../../src-main/engine/engine';
+import { loadSystemPrompt, checkModelFolderDetailed } from '../../src-main/engine/model-folder';
+import { OpenAiCompatibleEngine } from '../../src-main/engine/openai/openai-engine';
+import { findLlamaServerBinary, guardtraceCacheDir } from '../../src-main/engine/sidecar/llama-server-binary';
+import { LlamaServerSidecar } from '../../src-main/engine/sidecar/llama-server-sidecar';
+import { QWEN25VL_3B_LM, SHARED_PROMPT_FILE, writeQwen25vlMmproj, writeQwen2vlLanguageModel } from '../models/tiny-gguf';
+
+const CASES_PER_CONFIG = Number(process.env.GUARDTRACE_BENCH_CASES) || 2;
+const NEW_TOKENS = Number(process.env.GUARDTRACE_BENCH_NEW_TOKENS) || 32;
+const SAMPLES = path.resolve(import.meta.dirname, '../../../shared/samples/guardtrace-sample');
+/** Qwen2.5-VL-3B's vision tower (config.json vision_config): 32 blocks of 1280, MLP 3420, 16 heads, out 2048. */
+const QWEN25VL_3B_VISION = { nEmbd: 1280, nFf: 3420, nLayer: 32, nHead: 16, imageSize: 560, projectionDim: 2048 };
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Uses a 3B-shaped folder already in the bench cache (any folder with a model .gguf, an mmproj and the prompt), else writes one. */
+async function benchModelFolder(): Promise<string> {
+  const root = path.join(guardtraceCacheDir(), 'bench-models');
+  if (existsSync(root)) {
+    for (const entry of readdirSync(root, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const dir = path.join(root, entry.name);
+      const check = await checkModelFolderDetailed(dir);
+      if (check.ok && check.mmprojPath && (check.model?.sizeBytes ?? 0) > 1e9) return dir;
+    }
+  }
+  const dir = path.join(root, 'sidecar-qwen25vl-3b-shaped');
+  await mkdir(dir, { recursive: true });
+  console.error(`writing the 3B-shaped random model into ${dir} (≈3 GB LM + ≈2.6 GB F32 projector, once)…`);
+  await writeQwen2vlLanguageModel(path.join(dir, 'bench-qwen25vl-3b-shaped-Q8_0.gguf'), QWEN25VL_3B_LM, 7, 'GuardTrace 3B-shaped bench model');
+  await writeQwen25vlMmproj(path.join(dir, 'mmproj-bench-qwen25vl-3b-shaped-F32.gguf'), QWEN25VL_3B_VISION, 8);
+  await copyFile(SHARED_PROMPT_FILE, path.join(dir, 'qta_pormpt.txt'));
+  return dir;
+}
+
+function sampleCases(): AuditInput[] {
+  const cases = JSON.parse(readFileSync(path.join(SAMPLES, 'cases.json'), 'utf8')) as Array<{ image_name?: string; question: string; thinking: string; response: string }>;
+  return cases
+    .filter((c) => c.image_name && /\.(png|jpe?g)$/i.test(c.image_name))
+    .map((c, i) => ({
+      caseId: `bench-${i}`,
+      query: c.question,
+      thinking: c.thinking,
+      response: c.response,
+      image: { bytes: new Uint8Array(readFileSync(path.join(SAMPLES, 'images', c.image_name!))), mime: c.image_name!.endsWith('.png') ? 'image/png' : 'image/jpeg' },
+      imageMissing: false,
+    }));
+}
+
+async function nodeLlamaCppSpeeds(modelPath: string, promptText: string): Promise<{ promptTps: number; genTps: number } | null> {
+  if (process.env.GUARDTRACE_BENCH_SKIP_NLC === '1') return null;
+  const { getLlama } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false });
+  const model = await llama.loadModel({ modelPath });
+  const context = await model.createContext({ contextSize: 4096, batchSize: 512 });
+  const sequence = context.getSequence();
+  const tokens = model.tokenize(promptText).slice(0, 1024);
+  let started = performance.now();
+  const iterator = sequence.evaluate(tokens, { temperature: 0 });
+  let first = await iterator.next();
+  const promptMs = performance.now() - started;
+  started = performance.now();
+  let generated = 1;
+  while (!first.done && generated < NEW_TOKENS) {
+    first = await iterator.next();
+    generated++;
+  }
+  const genMs = performance.now() - started;
+  await iterator.return?.(undefined);
+  await context.dispose();
+  await model.dispose();
+  await llama.dispose();
+  return { promptTps: (tokens.length / promptMs) * 1000, genTps: ((generated - 1) / genMs) * 1000 };
+}
+
+async function main(): Promise<void> {
+  const binary = await findLlamaServerBinary(process.env.GUARDTRACE_LLAMA_SERVER ?? null);
+  if (!binary) throw new Error('no llama-server binary: run `npm run build:llama-server` first');
+  const dir = await benchModelFolder();
+  const folder = await checkModelFolderDetailed(dir);
+  const prompt = await loadSystemPrompt(folder.promptPath!);
+  const cases = sampleCases();
+  const dataDir = path.join(os.tmpdir(), 'guardtrace-sidecar-bench');
+
+  const startedAt = performance.now();
+  const sidecar = await LlamaServerSidecar.start({ binaryPath: binary.path, modelPath: folder.modelPath!, mmprojPath: folder.mmprojPath, dataDir });
+  const startMs = performance.now() - startedAt;
+  const rows: Array<[string, string]> = [];
+  try {
+    const connect = (cachePrompt: boolean) =>
+      OpenAiCompatibleEngine.connect({ baseUrl: sidecar.baseUrl, model: 'bench', systemPrompt: prompt, cachePrompt, resolveEndpoint: () => sidecar.endpoint(), maxPixels: 448 * 448 });
+    const fresh = await connect(false);
+    const reuse = await connect(true);
+
+    const runs: Record<'fresh' | 'reuse' | 'text', AuditResult[]> = { fresh: [], reuse: [], text: [] };
+    for (let i = 0; i < CASES_PER_CONFIG; i++) {
+      const c = cases[i % cases.length]!;
+      runs.fresh.push(await fresh.audit({ ...c, caseId: `${c.caseId}-fresh-${i}` }, { maxNewTokens: NEW_TOKENS }));
+      console.error(`fresh ${i}: ${(runs.fresh.at(-1)!.timings.totalMs / 1000).toFixed(1)} s`);
+    }
+    await reuse.audit(cases[0]!, { maxNewTokens: 1 }); // puts the system prompt in the KV cache
+    for (let i = 0; i < CASES_PER_CONFIG; i++) {
+      const c = cases[(i + 1) % cases.length]!;
+      runs.reuse.push(await reuse.audit({ ...c, caseId: `${c.caseId}-reuse-${i}` }, { maxNewTokens: NEW_TOKENS }));
+      console.error(`reuse ${i}: ${(runs.reuse.at(-1)!.timings.totalMs / 1000).toFixed(1)} s (cached ${runs.reuse.at(-1)!.cachedPromptTokens})`);
+    }
+    for (let i = 0; i < CASES_PER_CONFIG; i++) {
+      const c = cases[i % cases.length]!;
+      runs.text.push(await fresh.audit({ ...c, caseId: `${c.caseId}-text-${i}`, image: null }, { maxNewTokens: NEW_TOKENS }));
+    }
+    const promptTps = (r: AuditResult) => ((r.promptTokens - r.cachedPromptTokens) / r.timings.promptMs) * 1000;
+    const genTps = (r: AuditResult) => ((r.generatedTokens - 1) / r.timings.generateMs) * 1000;
+    const nlc = await nodeLlamaCppSpeeds(folder.modelPath!, `${prompt.text}\n${cases.map((c) => c.query + c.thinking + c.response).join('\n')}`.repeat(2));
+
+    const fmt = (n: number, digits = 1) => n.toFixed(digits);
+    rows.push(['llama-server build', `${binary.source}: ${binary.path}`]);
+    rows.push(['machine', `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`]);
+    rows.push(['server start (3B load + mmproj) ', `${fmt(startMs / 1000)} s`]);
+    rows.push(['prompt tokens per case (image / text-only), median', `${median(runs.fresh.map((r) => r.promptTokens))} / ${median(runs.text.map((r) => r.promptTokens))}`]);
+    rows.push(['prompt tok/s, text-only case (llama-server timings)', fmt(median(runs.text.map(promptTps)))]);
+    rows.push(['prompt tok/s, image case incl. image encoding', fmt(median(runs.fresh.map(promptTps)))]);
+    rows.push(['generation tok/s (image cases)', fmt(median(runs.fresh.map(genTps)))]);
+    rows.push([`per-case time, image, from scratch (${NEW_TOKENS} new tokens), median`, `${fmt(median(runs.fresh.map((r) => r.timings.totalMs)) / 1000)} s`]);
+    rows.push([`per-case time, image, system prompt reused (cache_prompt), median`, `${fmt(median(runs.reuse.map((r) => r.timings.totalMs)) / 1000)} s (cached ${median(runs.reuse.map((r) => r.cachedPromptTokens))} tokens)`]);
+    rows.push(['prefix reuse speed-up', `${fmt(median(runs.fresh.map((r) => r.timings.totalMs)) / median(runs.reuse.map((r) => r.timings.totalMs)), 2)}×`]);
+    if (nlc) {
+      rows.push(['node-llama-cpp 3.21.1, same LM: prompt / generation tok/s', `${fmt(nlc.promptTps)} / ${fmt(nlc.genTps)}`]);
+      rows.push(['node-llama-cpp ÷ sidecar (text prompt tok/s; generation tok/s)', `${fmt(nlc.promptTps / median(runs.text.map(promptTps)), 2)}×; ${fmt(nlc.genTps / median(runs.fresh.map(genTps)), 2)}× (target ≤ 1.5×)`]);
+    }
+    await fresh.dispose();
+    await reuse.dispose();
+  } finally {
+    await sidecar.stop();
+  }
+  console.log(`\n### llama-server sidecar, 3B-shaped random model, ${CASES_PER_CONFIG} cases per configuration\n`);
+  console.log('| measure | value |\n|---|---|');
+  for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
