@@ -31,6 +31,34 @@ export interface EngineManagerOptions {
   warmSystemPrompt?: boolean;
 }
 
+type SystemPromptInfo = { text: string; sha256: string; hashOk: boolean };
+
+/** The configuration an in-process engine gets for a validated folder (exported for tests and the benchmark). */
+export async function buildInProcessConfig(
+  check: DetailedFolderCheck,
+  prompt: SystemPromptInfo,
+  opts: Omit<EngineManagerOptions, 'dataDir'>,
+  notes: string[] = [],
+): Promise<InProcessEngineConfig> {
+  if (!check.model) throw new EngineError('model_folder_invalid', 'The model folder check found no language model.');
+  const files = [check.model.path, ...(check.mmproj ? [check.mmproj.path] : [])];
+  const fingerprint = await modelFingerprint(files);
+  return {
+    modelPath: check.model.path,
+    mmprojPath: check.mmproj?.path ?? null,
+    mmprojSizeBytes: check.mmproj?.sizeBytes,
+    facts: check.model,
+    modelId: `${check.model.name}|${check.model.quantization}|${fingerprint}`,
+    systemPrompt: prompt,
+    contextSize: opts.contextSize ?? DEFAULT_CONTEXT_SIZE,
+    threads: opts.threads,
+    gpu: opts.gpu ?? 'auto',
+    maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
+    warnings: [...check.warnings, ...notes],
+    warmSystemPrompt: opts.warmSystemPrompt,
+  };
+}
+
 /** Adds the manager's own notes (why this engine was picked) to a remote engine's info. */
 class AnnotatedEngine implements Engine {
   constructor(
@@ -104,7 +132,7 @@ export class EngineManager {
     await this.unload();
   }
 
-  private async validatedFolder(req: EngineLoadRequest): Promise<{ check: DetailedFolderCheck; prompt: { text: string; sha256: string; hashOk: boolean } }> {
+  private async validatedFolder(req: EngineLoadRequest): Promise<{ check: DetailedFolderCheck; prompt: SystemPromptInfo }> {
     if (!req.modelDir) throw new EngineError('model_folder_invalid', 'No model folder chosen: choose the folder with the GuardTrace-VL .gguf files and qta_pormpt.txt.');
     const check = await checkModelFolderDetailed(req.modelDir);
     if (!check.ok || !check.model || !check.promptPath) {
@@ -121,23 +149,8 @@ export class EngineManager {
     return { check, prompt };
   }
 
-  private async inProcessConfig(check: DetailedFolderCheck, prompt: { text: string; sha256: string; hashOk: boolean }, notes: string[]): Promise<InProcessEngineConfig> {
-    const files = [check.model!.path, ...(check.mmproj ? [check.mmproj.path] : [])];
-    const fingerprint = await modelFingerprint(files);
-    return {
-      modelPath: check.model!.path,
-      mmprojPath: check.mmproj?.path ?? null,
-      mmprojSizeBytes: check.mmproj?.sizeBytes,
-      facts: check.model!,
-      modelId: `${check.model!.name}|${check.model!.quantization}|${fingerprint}`,
-      systemPrompt: prompt,
-      contextSize: this.opts.contextSize ?? DEFAULT_CONTEXT_SIZE,
-      threads: this.opts.threads,
-      gpu: this.opts.gpu ?? 'auto',
-      maxPixels: this.opts.maxPixels ?? DEFAULT_MAX_PIXELS,
-      warnings: [...check.warnings, ...notes],
-      warmSystemPrompt: this.opts.warmSystemPrompt,
-    };
+  private inProcessConfig(check: DetailedFolderCheck, prompt: SystemPromptInfo, notes: string[]): Promise<InProcessEngineConfig> {
+    return buildInProcessConfig(check, prompt, this.opts, notes);
   }
 
   private async create(req: EngineLoadRequest): Promise<Engine> {
@@ -185,7 +198,7 @@ export class EngineManager {
     return this.createInProcessVision(check, prompt, notes);
   }
 
-  private async createInProcessVision(check: DetailedFolderCheck, prompt: { text: string; sha256: string; hashOk: boolean }, notes: string[]): Promise<Engine> {
+  private async createInProcessVision(check: DetailedFolderCheck, prompt: SystemPromptInfo, notes: string[]): Promise<Engine> {
     const cfg = await this.inProcessConfig(check, prompt, notes);
     const vision = await LlamaNodeEngine.create(cfg);
     if (this.opts.textOnlyEngine !== 'node-llama-cpp') return vision;
@@ -200,7 +213,7 @@ export class EngineManager {
 
   private async createRemote(
     req: EngineLoadRequest,
-    prompt: { text: string; sha256: string; hashOk: boolean } | undefined,
+    prompt: SystemPromptInfo | undefined,
     notes: string[],
     gpuReason?: string,
   ): Promise<Engine> {

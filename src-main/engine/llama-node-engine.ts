@@ -148,7 +148,12 @@ export class LlamaNodeEngine implements Engine {
     return structuredClone(this.infoValue);
   }
 
-  /** Evaluates the system turn once so the first case already reuses it (llama.node keeps the common token prefix). */
+  /**
+   * Evaluates the system turn once so the first case already reuses it. Measured limit of llama.node's reuse: on its
+   * image path it keeps only whole text chunks, so an image case that follows a TEXT-ONLY case re-evaluates the system
+   * prompt (image→image and image→text keep it). Routing text-only cases to node-llama-cpp (textOnlyEngine) or
+   * auditing image cases together avoids that; see docs/engine.md.
+   */
   private async warmSharedPrefix(): Promise<void> {
     const shared = renderQwenChat([{ role: 'system', content: this.cfg.systemPrompt.text }]).replace(/<\|im_start\|>assistant\n$/, '');
     await this.lock.run(() => this.ctx.completion({ prompt: shared, n_predict: 0, temperature: 0 }));
@@ -188,6 +193,7 @@ export class LlamaNodeEngine implements Engine {
       visionTokens: image.visionTokens,
     });
     throwIfAborted(signal, input.caseId);
+
 
     let aborted = false;
     const onAbort = () => {
