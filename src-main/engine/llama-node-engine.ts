@@ -202,6 +202,8 @@ export class LlamaNodeEngine implements Engine {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     let firstTokenAt: number | null = null;
+    // Counted here: llama.node's tokens_predicted skips the first token when the whole prompt came from the cache.
+    let streamedTokens = 0;
     try {
       const result = await this.ctx.completion(
         {
@@ -215,6 +217,7 @@ export class LlamaNodeEngine implements Engine {
         },
         (token) => {
           firstTokenAt ??= performance.now();
+          streamedTokens++;
           if (token.token) options.onToken?.(token.token);
         },
       );
@@ -231,7 +234,7 @@ export class LlamaNodeEngine implements Engine {
         imageMissing: image.imageMissing,
         promptTokens,
         cachedPromptTokens: Math.max(0, promptTokens - evaluated),
-        generatedTokens: result.tokens_predicted,
+        generatedTokens: streamedTokens || result.tokens_predicted,
         promptMs: promptEnd - t0,
         generateMs: end - promptEnd,
         totalMs: end - t0,

@@ -98,7 +98,6 @@ describe('llama.node engine (image path)', () => {
     const a = await vision.audit(input, { maxNewTokens: 8 });
     const b = await vision.audit(input, { maxNewTokens: 8 });
     expect(b.rawOutput).toBe(a.rawOutput);
-    expect(b.generatedTokens).toBe(a.generatedTokens);
     expect(b.promptTokens).toBe(a.promptTokens);
     expect(b.cachedPromptTokens).toBeGreaterThanOrEqual(a.cachedPromptTokens);
     expect(b.cachedPromptTokens).toBeGreaterThan(b.promptTokens - 32);
