@@ -188,7 +188,7 @@ export async function readGgufHeader(file: string, opts: ReadGgufOptions = {}): 
   const handle = await open(file, 'r');
   try {
     const { size } = await handle.stat();
-    if (size < 24) throw new GgufFormatError(file, `only ${size} bytes long; a GGUF file starts with a 24-byte header`);
+    if (size < 24) throw new GgufFormatError(file, `is not a GGUF file (only ${size} bytes; a GGUF file starts with a 24-byte header); choose the .gguf file of the model`);
     const r = new ChunkedReader(handle, file, size);
     const magic = (await r.bytes(4)).toString('latin1');
     if (magic !== GGUF_MAGIC) {
