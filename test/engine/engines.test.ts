@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError, type AuditInput, type AuditResult } from '../../src-main/engine/engine';
 import { buildInProcessConfig } from '../../src-main/engine/engine-manager';
 import { LlamaNodeEngine } from '../../src-main/engine/llama-node-engine';
+import { MTMD_MEDIA_MARKER, caseTaskText, renderQwenChat, type ChatMessage } from '../../src-main/engine/guardtrace-input';
 import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
 import { NodeLlamaCppEngine } from '../../src-main/engine/node-llama-cpp-engine';
 import { REPO_ROOT, writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
@@ -160,6 +161,26 @@ describe('llama.node engine (image path)', () => {
     const r = await vision.audit(baseCase({ caseId: 'strict' }), { maxNewTokens: 24, strictFormat: true });
     expect(r.strictFormat).toBe(true);
     expect(r.rawOutput.startsWith('“Analysis”: ')).toBe(true);
+  });
+});
+
+describe('the chat template embedded in the GGUF', () => {
+  it('renders the same ChatML frame as renderQwenChat (checked through the Jinja engine of llama.node)', async () => {
+    const { loadModel } = await import('@fugood/llama.node');
+    const ctx = await loadModel({ model: folder.modelPath, vocab_only: true });
+    try {
+      // String contents: llama.cpp flattens content-part arrays with "\n" (why the engine renders the prompt itself).
+      const task = caseTaskText(baseCase());
+      const messages: ChatMessage[] = [
+        { role: 'system', content: 'SYSTEM PROMPT' },
+        { role: 'user', content: `${MTMD_MEDIA_MARKER}${task}` },
+      ];
+      const viaTemplate = ctx.getFormattedChat(messages as never, undefined, { jinja: true, add_generation_prompt: true });
+      const ours = renderQwenChat([messages[0], { role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }, { type: 'text', text: task }] }], MTMD_MEDIA_MARKER);
+      expect(viaTemplate.prompt).toBe(ours);
+    } finally {
+      await ctx.release();
+    }
   });
 });
 

@@ -2,7 +2,7 @@
 // Random weights produce junk text, but they drive the real load → image encode → generate path in milliseconds,
 // and the same generator writes the 3B-shaped benchmark model. Keys/tensors: llama.cpp src/llama-model.cpp (QWEN2VL),
 // tools/mtmd/clip.cpp + clip-impl.h (PROJECTOR_TYPE_QWEN25VL); see /work/shared/notes/llama-runtimes.md.
-import { copyFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GgmlType } from '../../src-main/engine/gguf/gguf-types';
@@ -302,6 +302,7 @@ export async function writeTinyModelFolder(
   if (opts.withMmproj !== false) {
     await writeQwen25vlMmproj(mmprojPath, { ...TINY_VISION, projectionDim: opts.mmprojProjectionDim ?? TINY_LM.nEmbd }, seed + 1);
   }
-  await copyFile(opts.promptFile ?? SHARED_PROMPT_FILE, promptPath);
+  // read+write rather than copyFile: the shared prompt is read-only, and a copy keeping that mode could not be rewritten.
+  await writeFile(promptPath, await readFile(opts.promptFile ?? SHARED_PROMPT_FILE));
   return { dir, modelPath, mmprojPath, promptPath };
 }
