@@ -49,7 +49,7 @@ async function benchModelFolder(): Promise<string> {
 function sampleCases(): AuditInput[] {
   const cases = JSON.parse(readFileSync(path.join(SAMPLES, 'cases.json'), 'utf8')) as Array<{ image_name?: string; question: string; thinking: string; response: string }>;
   return cases
-    .filter((c) => c.image_name && /\.(png|jpe?g)$/i.test(c.image_name))
+    .filter((c) => c.image_name && /\.(png|jpe?g)$/i.test(c.image_name) && existsSync(path.join(SAMPLES, 'images', c.image_name)))
     .map((c, i) => ({
       caseId: `bench-${i}`,
       query: c.question,
