@@ -92,6 +92,11 @@ export function App() {
   useApiEvent('audit.verdict', scheduleStats);
   useApiEvent('engine.state', setEngineState);
   useApiEvent('audit.token', ({ caseId, text }) => streamStore.append(caseId, text));
+  useApiEvent('audit.progress', ({ currentCaseId, state }) => {
+    if (currentCaseId) streamStore.started(currentCaseId);
+    // Paused, cancelled or finished: whatever was half-written (or failed) is not being written any more.
+    if (state !== 'running') streamStore.clear();
+  });
 
   const importFiles = useCallback(
     async (files: string[]) => {

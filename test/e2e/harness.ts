@@ -127,7 +127,7 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const ownsDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'guardtrace-e2e-'));
-  const core = await createCore({ dataDir, engine: { threads: 2, gpu: false, contextSize: 4096 } });
+  const core = await createCore({ dataDir, engine: { threads: 2, gpu: false, contextSize: 8192 } });
   const handlers = createHandlers(core);
   const server = await startStaticServer(core);
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -161,9 +161,29 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await page.exposeBinding('__gtPickFile', async () => (fileDialogAnswers.length > 0 ? fileDialogAnswers.shift()! : null));
   await page.addInitScript(bridgeScript);
 
+  // Electron's IPC keeps events in order; separate page.evaluate calls do not promise that, so events are queued
+  // and delivered in order, in batches, one evaluate at a time.
+  let pending: Array<[string, unknown]> = [];
+  let delivering = false;
+  const deliver = async () => {
+    if (delivering) return;
+    delivering = true;
+    while (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      await page
+        .evaluate((events) => {
+          const w = window as unknown as { __gtEmit(e: string, p: unknown): void };
+          for (const [n, p] of events) w.__gtEmit(n, p);
+        }, batch)
+        .catch(() => undefined);
+    }
+    delivering = false;
+  };
   const unsubscribe = API_EVENTS.map((name) =>
     core.events.on(name, (payload) => {
-      page.evaluate(([n, p]) => (window as unknown as { __gtEmit(e: string, p: unknown): void }).__gtEmit(n, p), [name, payload] as const).catch(() => undefined);
+      pending.push([name, payload]);
+      void deliver();
     }),
   );
 

@@ -2,6 +2,8 @@
 import { useSyncExternalStore } from 'react';
 
 const textByCase = new Map<string, string>();
+/** Cases whose verdict arrived: a stray late token must not bring back a stale "Writing…" panel. */
+const finished = new Set<string>();
 const listeners = new Set<() => void>();
 
 function notify() {
@@ -10,11 +12,17 @@ function notify() {
 
 export const streamStore = {
   append(caseId: string, text: string) {
+    if (finished.has(caseId)) return;
     textByCase.set(caseId, (textByCase.get(caseId) ?? '') + text);
     notify();
   },
   finish(caseId: string) {
+    finished.add(caseId);
     if (textByCase.delete(caseId)) notify();
+  },
+  /** The runner started (again) on this case: accept its tokens. */
+  started(caseId: string) {
+    finished.delete(caseId);
   },
   clear() {
     textByCase.clear();

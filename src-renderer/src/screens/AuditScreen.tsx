@@ -213,7 +213,7 @@ export function AuditScreen({
             </dd>
             <dt className="text-zinc-500">Prompt</dt>
             <dd>{info.promptHashOk ? 'GuardTrace prompt (sha256 verified)' : 'non-standard prompt'}</dd>
-            {info.warnings.map((w) => (
+            {info.warnings.filter((w) => w !== info.build.cpuPenalty).map((w) => (
               <dd key={w} className="col-span-2 text-amber-700 dark:text-amber-300">
                 {w}
               </dd>
