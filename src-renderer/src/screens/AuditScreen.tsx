@@ -108,7 +108,7 @@ export function AuditScreen({
   const running = progress?.state === 'running' || progress?.state === 'paused' || progress?.state === 'cancelling';
 
   return (
-    <div className="grid min-h-0 flex-1 grid-cols-2 gap-3 overflow-auto p-3" data-testid="audit-screen">
+    <div className="grid min-h-0 flex-1 grid-cols-2 items-start gap-3 overflow-auto p-3" data-testid="audit-screen">
       <section className="panel flex flex-col gap-3 p-3" aria-label="Model">
         <h2 className="text-[14px] font-semibold">Model</h2>
         <label className="flex flex-col gap-1">

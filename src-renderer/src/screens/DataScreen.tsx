@@ -6,7 +6,7 @@ import { ProgressBar } from '../components/badges';
 
 export function DataScreen({ notify, reviewer }: { notify: (message: string, kind?: 'info' | 'error') => void; reviewer: string }) {
   return (
-    <div className="grid min-h-0 flex-1 grid-cols-2 gap-3 overflow-auto p-3">
+    <div className="grid min-h-0 flex-1 grid-cols-2 items-start gap-3 overflow-auto p-3">
       <ImportPanel notify={notify} reviewer={reviewer} />
       <ExportPanel notify={notify} />
     </div>
