@@ -3,6 +3,17 @@ import { fileURLToPath } from 'node:url';
 import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
+
+/** `electron-vite dev` only: React's refresh preamble is an inline script and HMR uses a websocket. */
+function relaxCspForDevServer(): Plugin {
+  return {
+    name: 'guardtrace-dev-csp',
+    apply: 'serve',
+    transformIndexHtml: (html) =>
+      html.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace("connect-src 'self'", "connect-src 'self' ws:"),
+  };
+}
 
 // Native addons must stay outside the bundle: they are loaded from node_modules (asar-unpacked when packaged).
 const root = dirname(fileURLToPath(import.meta.url));
@@ -35,7 +46,7 @@ export default defineConfig({
     root: resolve(root, 'src-renderer'),
     // Relative asset URLs: the packaged app loads index.html from file://, the tests from http://127.0.0.1.
     base: './',
-    plugins: [react(), tailwindcss()],
+    plugins: [react(), tailwindcss(), relaxCspForDevServer()],
     build: {
       outDir: resolve(root, 'out/renderer'),
       rollupOptions: { input: { index: resolve(root, 'src-renderer/index.html') } },

@@ -10,7 +10,7 @@ import { createHandlers } from '../api/handlers';
 import { hashFromImageUrl, IMAGE_SCHEME } from './image-url';
 import { SHELL_CHANNELS, toErrorShape, type IpcEnvelope } from './ipc-envelope';
 import { buildAppMenu } from './menu';
-import { applySessionSecurity, lockDownWebContents } from './security';
+import { applySessionSecurity, devServerUrl, lockDownWebContents } from './security';
 import { loadWindowState, trackWindowState } from './window-state';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -88,8 +88,8 @@ function registerImageProtocol(activeCore: Core): void {
 function isFromOurWindow(frameUrl: string | undefined): boolean {
   if (!frameUrl) return false;
   if (frameUrl.startsWith('file://')) return true;
-  const devUrl = process.env.ELECTRON_RENDERER_URL;
-  return devUrl !== undefined && frameUrl.startsWith(devUrl);
+  const devUrl = devServerUrl(app.isPackaged);
+  return devUrl !== null && frameUrl.startsWith(devUrl);
 }
 
 function registerIpc(handlers: ApiHandlers): void {
@@ -195,14 +195,14 @@ function createWindow(): BrowserWindow {
   trackWindowState(window, stateFile);
   lockDownWebContents(window.webContents);
   window.once('ready-to-show', () => window.show());
-  const devUrl = process.env.ELECTRON_RENDERER_URL;
-  if (!app.isPackaged && devUrl) void window.loadURL(devUrl);
+  const devUrl = devServerUrl(app.isPackaged);
+  if (devUrl) void window.loadURL(devUrl);
   else void window.loadFile(RENDERER_INDEX);
   return window;
 }
 
 async function start(): Promise<void> {
-  applySessionSecurity();
+  applySessionSecurity(app.isPackaged);
   const dataDir = process.env.GUARDTRACE_DATA_DIR ?? join(app.getPath('userData'), 'data');
   mkdirSync(dataDir, { recursive: true });
   core = await createCore({ dataDir, getApiKey, setApiKey });

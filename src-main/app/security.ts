@@ -16,7 +16,14 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
-export function applySessionSecurity(): void {
+/** The dev server URL from `electron-vite dev`; never honoured in a packaged app, and an empty value means none. */
+export function devServerUrl(isPackaged: boolean): string | null {
+  const url = process.env.ELECTRON_RENDERER_URL;
+  return !isPackaged && url && /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\/?$/.test(url) ? url : null;
+}
+
+export function applySessionSecurity(isPackaged: boolean): void {
+  const devUrl = devServerUrl(isPackaged);
   const ses = session.defaultSession;
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({
@@ -31,7 +38,7 @@ export function applySessionSecurity(): void {
       url.startsWith(`${IMAGE_SCHEME}:`) ||
       url.startsWith('devtools://') ||
       url.startsWith('data:') ||
-      (process.env.ELECTRON_RENDERER_URL !== undefined && url.startsWith(process.env.ELECTRON_RENDERER_URL));
+      (devUrl !== null && (url.startsWith(devUrl) || url.startsWith(devUrl.replace(/^http/, 'ws'))));
     callback({ cancel: !allowed });
   });
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));

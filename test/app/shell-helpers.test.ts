@@ -1,0 +1,62 @@
+// The Electron shell's pure helpers (no Electron needed): image URL validation, the IPC error envelope and the
+// remembered window position.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hashFromImageUrl, imageUrlFor, isSha256Hex } from '../../src-main/app/image-url';
+import { toErrorShape } from '../../src-main/app/ipc-envelope';
+import { loadWindowState } from '../../src-main/app/window-state';
+
+const HASH = 'ab'.repeat(32);
+
+describe('gt-image URLs', () => {
+  it('round-trips a sha256 and rejects anything that is not exactly 64 lowercase hex', () => {
+    expect(hashFromImageUrl(imageUrlFor(HASH))).toBe(HASH);
+    expect(isSha256Hex(HASH.toUpperCase())).toBe(false);
+    for (const bad of [
+      `gt-image://image/${HASH.slice(1)}`,
+      'gt-image://image/..%2F..%2Fetc%2Fpasswd',
+      `gt-image://image/${HASH}/../x`,
+      `gt-image://other/${HASH}`,
+      `https://image/${HASH}`,
+      `gt-image://image/${HASH}?x=1`.replace('?x=1', 'z'),
+      'not a url',
+    ]) {
+      expect(hashFromImageUrl(bad), bad).toBeNull();
+    }
+  });
+});
+
+describe('IPC error envelope', () => {
+  it('keeps code and message of core errors and falls back to internal', () => {
+    expect(toErrorShape(Object.assign(new Error('Case x not found'), { code: 'not_found' }))).toEqual({ code: 'not_found', message: 'Case x not found' });
+    expect(toErrorShape(new Error('boom'))).toEqual({ code: 'internal', message: 'boom' });
+    expect(toErrorShape('plain')).toEqual({ code: 'internal', message: 'plain' });
+  });
+});
+
+describe('window state', () => {
+  const screenArea = [{ x: 0, y: 0, width: 1920, height: 1080 }];
+  const file = (content: string) => {
+    const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'gt-window-')), 'window-state.json');
+    writeFileSync(f, content);
+    return f;
+  };
+
+  it('restores a saved on-screen position and size', () => {
+    const state = loadWindowState(file(JSON.stringify({ bounds: { x: 100, y: 50, width: 1200, height: 800 }, maximized: true })), screenArea);
+    expect(state).toEqual({ bounds: { x: 100, y: 50, width: 1200, height: 800 }, maximized: true, hasPosition: true });
+  });
+
+  it('keeps the size but drops a position on a monitor that is gone', () => {
+    const state = loadWindowState(file(JSON.stringify({ bounds: { x: 3000, y: 50, width: 1200, height: 800 }, maximized: false })), screenArea);
+    expect(state.hasPosition).toBe(false);
+    expect(state.bounds.width).toBe(1200);
+  });
+
+  it('falls back to the default for a missing or corrupt file', () => {
+    expect(loadWindowState('/nonexistent/window-state.json', screenArea).bounds.width).toBe(1440);
+    expect(loadWindowState(file('{not json'), screenArea).hasPosition).toBe(false);
+  });
+});
