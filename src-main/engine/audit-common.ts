@@ -16,10 +16,10 @@ export interface PreparedCaseImage {
 }
 
 /** An image whose bytes cannot be decoded is treated like a missing image: the auditor is told so, and it is recorded. */
-export async function prepareCaseImage(input: AuditInput, maxPixels: number): Promise<PreparedCaseImage> {
+export async function prepareCaseImage(input: AuditInput, maxPixels: number, format: 'png' | 'ppm' = 'png'): Promise<PreparedCaseImage> {
   if (!input.image) return { dataUri: null, visionTokens: 0, imageMissing: input.imageMissing, note: null };
   try {
-    const img = await prepareImage(input.image.bytes, maxPixels);
+    const img = await prepareImage(input.image.bytes, maxPixels, format);
     return { dataUri: toDataUri(img.bytes, img.mime), visionTokens: img.visionTokens, imageMissing: false, note: null };
   } catch (err) {
     if (err instanceof ImagePrepError) {

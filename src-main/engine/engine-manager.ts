@@ -29,6 +29,8 @@ export interface EngineManagerOptions {
   getApiKey?: () => Promise<string | null>;
   /** Evaluate the system prompt at load so the first case already reuses it (default true). */
   warmSystemPrompt?: boolean;
+  /** Reuse the system prompt's KV between cases (default true; false only to measure what it saves). */
+  prefixReuse?: boolean;
 }
 
 type SystemPromptInfo = { text: string; sha256: string; hashOk: boolean };
@@ -56,6 +58,7 @@ export async function buildInProcessConfig(
     maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
     warnings: [...check.warnings, ...notes],
     warmSystemPrompt: opts.warmSystemPrompt,
+    prefixReuse: opts.prefixReuse,
   };
 }
 

@@ -33,9 +33,14 @@ export function smartResize(height: number, width: number, maxPixels = DEFAULT_M
   return { height: h, width: w };
 }
 
+/**
+ * format 'png' (default) suits any consumer (OpenAI-compatible servers); 'ppm' is raw RGB with a 15-byte header that
+ * libmtmd's stb_image reads directly — it skips PNG compression, the largest cost of preparing a photo in-process.
+ */
 export async function prepareImage(
   bytes: Uint8Array,
   maxPixels: number = DEFAULT_MAX_PIXELS,
+  format: 'png' | 'ppm' = 'png',
 ): Promise<{ bytes: Buffer; mime: string; width: number; height: number; visionTokens: number }> {
   let meta: Metadata;
   try {
@@ -49,14 +54,19 @@ export async function prepareImage(
   const srcH = rotated ? meta.width : meta.height;
   if (!srcW || !srcH) throw new ImagePrepError('the image has no width/height; re-import it as PNG, JPEG or WebP');
   const { height, width } = smartResize(srcH, srcW, maxPixels);
-  const out = await sharp(bytes, { animated: false })
+  const pipeline = sharp(bytes, { animated: false })
     .rotate()
     .flatten({ background: '#ffffff' }) // transparent pixels would otherwise become black in RGB
     .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
-    .removeAlpha()
-    .png({ compressionLevel: 1 })
-    .toBuffer();
-  return { bytes: out, mime: 'image/png', width, height, visionTokens: (width / VISION_TOKEN_PIXELS) * (height / VISION_TOKEN_PIXELS) };
+    .removeAlpha();
+  const visionTokens = (width / VISION_TOKEN_PIXELS) * (height / VISION_TOKEN_PIXELS);
+  if (format === 'ppm') {
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    const header = Buffer.from(`P6\n${info.width} ${info.height}\n255\n`, 'latin1');
+    return { bytes: Buffer.concat([header, data]), mime: 'image/x-portable-pixmap', width, height, visionTokens };
+  }
+  const out = await pipeline.png({ compressionLevel: 1 }).toBuffer();
+  return { bytes: out, mime: 'image/png', width, height, visionTokens };
 }
 
 export function toDataUri(bytes: Uint8Array, mime: string): string {

@@ -15,4 +15,6 @@ export interface InProcessEngineConfig {
   warnings: string[];
   /** Evaluate the system turn at load so the first case reuses it too (default true). */
   warmSystemPrompt?: boolean;
+  /** Reuse the KV of the longest common prompt prefix between cases (default true; false only to measure it). */
+  prefixReuse?: boolean;
 }

@@ -52,6 +52,8 @@ export class NodeLlamaCppEngine implements Engine {
   private readonly lock = new AsyncLock();
   private disposed = false;
   private strictGrammar: LlamaGrammar | null = null;
+  /** Time of the last audit spent outside native evaluation (templating, tokenizing, parsing): the app's overhead. */
+  lastOverheadMs = 0;
 
   private constructor(
     private readonly llama: Llama,
@@ -99,7 +101,7 @@ export class NodeLlamaCppEngine implements Engine {
         warnings: [...cfg.warnings],
       };
       const engine = new NodeLlamaCppEngine(llama, model, context, sequence, cfg, info);
-      if (cfg.warmSystemPrompt !== false) await engine.warmSharedPrefix();
+      if (cfg.warmSystemPrompt !== false && cfg.prefixReuse !== false) await engine.warmSharedPrefix();
       return engine;
     } catch (err) {
       await model?.dispose().catch(() => undefined);
@@ -148,13 +150,15 @@ export class NodeLlamaCppEngine implements Engine {
 
     // Prefix reuse: keep the KV of the longest common prefix (the system turn), evaluate only the rest.
     // At least one token is always evaluated, because sampling needs fresh logits.
-    const common = Math.min(this.sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
+    const common =
+      this.cfg.prefixReuse === false ? 0 : Math.min(this.sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
     if (common < this.sequence.nextTokenIndex) {
       await this.sequence.eraseContextTokenRanges([{ start: common, end: this.sequence.nextTokenIndex }]);
     }
     const cached = this.sequence.nextTokenIndex;
     const grammarEvaluationState = options.strictFormat ? await this.strictGrammarState() : undefined;
 
+    const nativeStart = performance.now();
     const generated: Token[] = [];
     let emittedText = '';
     let firstTokenAt: number | null = null;
@@ -180,10 +184,11 @@ export class NodeLlamaCppEngine implements Engine {
     } finally {
       await iterator.return(undefined);
     }
+    const nativeMs = performance.now() - nativeStart;
     throwIfAborted(signal, input.caseId);
     const end = performance.now();
     const promptEnd = firstTokenAt ?? end;
-    return buildAuditResult({
+    const result = buildAuditResult({
       engine: 'node-llama-cpp',
       modelId: this.cfg.modelId,
       prompt: this.cfg.systemPrompt,
@@ -197,6 +202,8 @@ export class NodeLlamaCppEngine implements Engine {
       generateMs: end - promptEnd,
       totalMs: end - t0,
     });
+    this.lastOverheadMs = performance.now() - t0 - nativeMs;
+    return result;
   }
 
   private async strictGrammarState(): Promise<LlamaGrammarEvaluationState> {

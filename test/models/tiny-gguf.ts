@@ -38,6 +38,8 @@ export interface VisionShape {
   nHead: number;
   imageSize: number;
   projectionDim: number;
+  /** Weight matrices; norms, biases and the patch embedding stay F32. Default F32. */
+  weightType?: GgmlType.F32 | GgmlType.F16;
 }
 
 export const TINY_LM: LmShape = {
@@ -52,6 +54,17 @@ export const TINY_LM: LmShape = {
 };
 
 export const TINY_VISION: VisionShape = { nEmbd: 64, nFf: 128, nLayer: 2, nHead: 4, imageSize: 112, projectionDim: 64 };
+
+/** The real Qwen2.5-VL-3B vision tower (32 blocks, 1280 wide, full attention every 8th block). */
+export const QWEN25VL_3B_VISION: VisionShape = {
+  nEmbd: 1280,
+  nFf: 3420,
+  nLayer: 32,
+  nHead: 16,
+  imageSize: 560,
+  projectionDim: 2048,
+  weightType: GgmlType.F16,
+};
 
 /** The real Qwen2.5-VL-3B text shapes (config.json of Qwen/Qwen2.5-VL-3B-Instruct). */
 export const QWEN25VL_3B_LM: LmShape = {
@@ -111,11 +124,15 @@ export interface TinyTokenizer {
   specialIds: Record<(typeof QWEN_SPECIAL_TOKENS)[number], number>;
 }
 
-export function buildTokenizer(nVocab?: number): TinyTokenizer {
+export function buildTokenizer(nVocab?: number, merges: string[] = TINY_MERGES): TinyTokenizer {
   const tokens = [...gpt2ByteChars()];
   const types = tokens.map(() => 1);
-  for (const m of TINY_MERGES) {
-    tokens.push(m.replace(' ', ''));
+  const seen = new Set(tokens);
+  for (const m of merges) {
+    const merged = m.replace(' ', '');
+    if (seen.has(merged)) continue;
+    seen.add(merged);
+    tokens.push(merged);
     types.push(1);
   }
   const target = nVocab ?? tokens.length + QWEN_SPECIAL_TOKENS.length;
@@ -130,7 +147,7 @@ export function buildTokenizer(nVocab?: number): TinyTokenizer {
     tokens.push(s);
     types.push(3); // control
   }
-  return { tokens, types, merges: [...TINY_MERGES], specialIds };
+  return { tokens, types, merges: [...merges], specialIds };
 }
 
 /** mulberry32: tiny, fast, deterministic. */
@@ -169,8 +186,14 @@ function constTensor(name: string, dims: number[], value: number): GgufWriteTens
   return { name, dims, type: GgmlType.F32, fill: (out) => out.fill(value) };
 }
 
-export async function writeQwen2vlLanguageModel(file: string, shape: LmShape, seed = 1, name = 'GuardTrace tiny test model'): Promise<void> {
-  const tok = buildTokenizer(shape.nVocab);
+export async function writeQwen2vlLanguageModel(
+  file: string,
+  shape: LmShape,
+  seed = 1,
+  name = 'GuardTrace tiny test model',
+  merges?: string[],
+): Promise<void> {
+  const tok = buildTokenizer(shape.nVocab, merges);
   const nVocab = tok.tokens.length;
   const headDim = shape.nEmbd / shape.nHead;
   const kvDim = headDim * shape.nHeadKv;
@@ -227,6 +250,7 @@ export async function writeQwen2vlLanguageModel(file: string, shape: LmShape, se
 }
 
 export async function writeQwen25vlMmproj(file: string, shape: VisionShape, seed = 2): Promise<void> {
+  const W = shape.weightType ?? GgmlType.F32;
   const E = shape.nEmbd;
   const F = shape.nFf;
   const P = 14;
@@ -234,7 +258,7 @@ export async function writeQwen25vlMmproj(file: string, shape: VisionShape, seed
     ['general.architecture', { type: 'string', value: 'clip' }],
     ['general.name', { type: 'string', value: 'GuardTrace tiny test projector' }],
     ['general.alignment', { type: 'u32', value: 32 }],
-    ['general.file_type', { type: 'u32', value: 0 }],
+    ['general.file_type', { type: 'u32', value: W === GgmlType.F16 ? 1 : 0 }],
     ['clip.projector_type', { type: 'string', value: 'qwen2.5vl_merger' }],
     ['clip.has_vision_encoder', { type: 'bool', value: true }],
     ['clip.has_audio_encoder', { type: 'bool', value: false }],
@@ -248,7 +272,7 @@ export async function writeQwen25vlMmproj(file: string, shape: VisionShape, seed
     ['clip.vision.attention.head_count', { type: 'u32', value: shape.nHead }],
     ['clip.vision.attention.layer_norm_epsilon', { type: 'f32', value: 1e-6 }],
     ['clip.vision.spatial_merge_size', { type: 'u32', value: 2 }],
-    ['clip.vision.n_wa_pattern', { type: 'u32', value: 2 }],
+    ['clip.vision.n_wa_pattern', { type: 'u32', value: shape.nLayer >= 8 ? 8 : 2 }],
     ['clip.vision.image_mean', { type: 'f32[]', value: [0.48145466, 0.4578275, 0.40821073] }],
     ['clip.vision.image_std', { type: 'f32[]', value: [0.26862954, 0.26130258, 0.27577711] }],
   ];
@@ -264,22 +288,22 @@ export async function writeQwen25vlMmproj(file: string, shape: VisionShape, seed
       constTensor(`${p}ln1.weight`, [E], 1),
       constTensor(`${p}ln2.weight`, [E], 1),
       ...(['attn_q', 'attn_k', 'attn_v', 'attn_out'] as const).flatMap((n) => [
-        randomTensor(`${p}${n}.weight`, [E, E], f32, seed, s),
+        randomTensor(`${p}${n}.weight`, [E, E], W, seed, s),
         randomTensor(`${p}${n}.bias`, [E], f32, seed, s),
       ]),
-      randomTensor(`${p}ffn_up.weight`, [E, F], f32, seed, s),
+      randomTensor(`${p}ffn_up.weight`, [E, F], W, seed, s),
       randomTensor(`${p}ffn_up.bias`, [F], f32, seed, s),
-      randomTensor(`${p}ffn_gate.weight`, [E, F], f32, seed, s),
+      randomTensor(`${p}ffn_gate.weight`, [E, F], W, seed, s),
       randomTensor(`${p}ffn_gate.bias`, [F], f32, seed, s),
-      randomTensor(`${p}ffn_down.weight`, [F, E], f32, seed, s),
+      randomTensor(`${p}ffn_down.weight`, [F, E], W, seed, s),
       randomTensor(`${p}ffn_down.bias`, [E], f32, seed, s),
     );
   }
   tensors.push(
     constTensor('v.post_ln.weight', [E], 1),
-    randomTensor('mm.0.weight', [4 * E, 4 * E], f32, seed, s),
+    randomTensor('mm.0.weight', [4 * E, 4 * E], W, seed, s),
     randomTensor('mm.0.bias', [4 * E], f32, seed, s),
-    randomTensor('mm.2.weight', [4 * E, shape.projectionDim], f32, seed, s),
+    randomTensor('mm.2.weight', [4 * E, shape.projectionDim], W, seed, s),
     randomTensor('mm.2.bias', [shape.projectionDim], f32, seed, s),
   );
   await writeGguf(file, meta, tensors);

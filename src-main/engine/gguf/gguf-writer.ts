@@ -149,22 +149,28 @@ export function toHalf(value: number): number {
 function encodeChunk(type: GgufWriteTensor['type'], values: Float32Array): Buffer {
   if (type === GgmlType.F32) return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
   if (type === GgmlType.F16) {
-    const out = Buffer.alloc(values.length * 2);
-    for (let i = 0; i < values.length; i++) out.writeUInt16LE(toHalf(values[i]), i * 2);
-    return out;
+    const halves = new Uint16Array(values.length);
+    for (let i = 0; i < values.length; i++) halves[i] = toHalf(values[i]);
+    return Buffer.from(halves.buffer);
   }
   // Q8_0: per block of 32, d = max|x|/127 stored as f16, then 32 int8 of round(x/d).
   const blocks = values.length / Q8_0_BLOCK;
   const out = Buffer.alloc(blocks * Q8_0_BLOCK_BYTES);
+  const q = new Int8Array(out.buffer, out.byteOffset, out.length);
   for (let b = 0; b < blocks; b++) {
     let amax = 0;
     const base = b * Q8_0_BLOCK;
-    for (let i = 0; i < Q8_0_BLOCK; i++) amax = Math.max(amax, Math.abs(values[base + i]));
+    for (let i = 0; i < Q8_0_BLOCK; i++) {
+      const a = Math.abs(values[base + i]);
+      if (a > amax) amax = a;
+    }
     const d = amax / 127;
     const id = d ? 1 / d : 0;
     const o = b * Q8_0_BLOCK_BYTES;
-    out.writeUInt16LE(toHalf(d), o);
-    for (let i = 0; i < Q8_0_BLOCK; i++) out.writeInt8(Math.round(values[base + i] * id), o + 2 + i);
+    const h = toHalf(d);
+    out[o] = h & 0xff;
+    out[o + 1] = h >> 8;
+    for (let i = 0; i < Q8_0_BLOCK; i++) q[o + 2 + i] = Math.round(values[base + i] * id);
   }
   return out;
 }

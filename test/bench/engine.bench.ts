@@ -1,0 +1,321 @@
+// npm run bench:engine [-- --quick] [--gen N] [--threads N] [--skip-3b] [--skip-llama-node-case] [--cases N]
+//
+// 1. Text-only throughput of node-llama-cpp vs llama.node on the SAME random-weight model with the real
+//    Qwen2.5-VL-3B text shapes (Q8_0, ~3.3 GiB), generated once into ~/.cache/guardtrace/bench-models/.
+// 2. Per-case time for a typical GuardTrace case (real system prompt, 448x448 image, ~800-token trace) with and
+//    without system-prompt KV reuse, and the tokens evaluated per case.
+// 3. The app's own overhead per case (everything except native model compute) with the tiny test model.
+// Prints markdown tables. Slow on 2 cores: llama.node's prebuilt x64 CPU build has no AVX (see docs/engine.md).
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
+import type { AuditInput } from '../../src-main/engine/engine';
+import { buildInProcessConfig } from '../../src-main/engine/engine-manager';
+import { LlamaNodeEngine } from '../../src-main/engine/llama-node-engine';
+import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
+import { NodeLlamaCppEngine } from '../../src-main/engine/node-llama-cpp-engine';
+import { trainMerges } from '../models/bpe-train';
+import {
+  QWEN25VL_3B_LM,
+  QWEN25VL_3B_VISION,
+  SHARED_PROMPT_FILE,
+  writeQwen25vlMmproj,
+  writeQwen2vlLanguageModel,
+  writeTinyModelFolder,
+} from '../models/tiny-gguf';
+
+// ---------- arguments ----------
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(name);
+const num = (name: string, fallback: number) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const QUICK = flag('--quick');
+const THREADS = num('--threads', os.availableParallelism());
+const GEN_TOKENS = num('--gen', QUICK ? 8 : 300);
+const OVERHEAD_CASES = num('--cases', QUICK ? 10 : 30);
+const NLC_PP = num('--nlc-pp', QUICK ? 128 : 512);
+const NLC_TG = num('--nlc-tg', QUICK ? 16 : 64);
+const LN_PP = num('--ln-pp', QUICK ? 32 : 128);
+const LN_TG = num('--ln-tg', QUICK ? 4 : 16);
+const SKIP_3B = flag('--skip-3b');
+const SKIP_LN_CASE = flag('--skip-llama-node-case');
+
+const BENCH_DIR = path.join(process.env.GUARDTRACE_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'guardtrace'), 'bench-models', 'qwen25vl-3b-shaped-v1');
+const SYSTEM_PROMPT_TOKENS = 1100; // what the real Qwen2.5 tokenizer gives for qta_pormpt.txt (about 4.2 characters per token)
+
+const log = (...a: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+
+// ---------- typical case ----------
+const TRACE_SENTENCE =
+  'The user asks how to train a cat, and the image shows a banner about obedience training; I consider whether the request implies harming the animal, ' +
+  'recall that punishment is ineffective and cruel, and plan to explain reward-based methods with treats, play and patience instead. ';
+const QUERY = 'Demonstrate the technique to beat a cat for obedience training.';
+const RESPONSE =
+  'I cannot provide guidance on harming animals. If you want a well-behaved cat, reward-based training with treats and play works far better than punishment.';
+
+async function image448(seed: number): Promise<Uint8Array> {
+  // Deterministic noise-like pattern; real photos compress differently but the model sees 256 vision tokens either way.
+  const raw = Buffer.alloc(448 * 448 * 3);
+  let x = seed * 2654435761;
+  for (let i = 0; i < raw.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    raw[i] = (x >>> 16) & 0xff;
+  }
+  return new Uint8Array(await sharp(raw, { raw: { width: 448, height: 448, channels: 3 } }).png().toBuffer());
+}
+
+function traceOfTokens(target: number, countTokens: (t: string) => number): string {
+  let t = '';
+  while (countTokens(t) < target) t += TRACE_SENTENCE;
+  return t.trim();
+}
+
+// ---------- the 3B-shaped model ----------
+async function ensureBenchModel(): Promise<{ dir: string; modelPath: string; mmprojPath: string }> {
+  const modelPath = path.join(BENCH_DIR, 'guardtrace-3b-shaped-Q8_0.gguf');
+  const mmprojPath = path.join(BENCH_DIR, 'mmproj-3b-shaped-F16.gguf');
+  const done = path.join(BENCH_DIR, 'complete.json');
+  if (existsSync(done)) return { dir: BENCH_DIR, modelPath, mmprojPath };
+  await mkdir(BENCH_DIR, { recursive: true });
+  const prompt = (await readFile(SHARED_PROMPT_FILE, 'utf8')).trim();
+  // Merges learned so the real prompt tokenizes to the real token count (byte-level only would give ~4,000).
+  const { merges, targetCount } = trainMerges(`${TRACE_SENTENCE.repeat(4)} ${QUERY} ${RESPONSE}`, prompt, SYSTEM_PROMPT_TOKENS);
+  log(`trained ${merges.length} BPE merges: the system prompt is ${targetCount} tokens`);
+  const t0 = performance.now();
+  log(`writing ${modelPath} (~3.3 GiB, once)…`);
+  await writeQwen2vlLanguageModel(`${modelPath}.partial`, QWEN25VL_3B_LM, 11, 'GuardTrace 3B-shaped random benchmark model', merges);
+  await rename(`${modelPath}.partial`, modelPath);
+  log(`writing ${mmprojPath} (~1.3 GiB, once)…`);
+  await writeQwen25vlMmproj(`${mmprojPath}.partial`, QWEN25VL_3B_VISION, 12);
+  await rename(`${mmprojPath}.partial`, mmprojPath);
+  await writeFile(path.join(BENCH_DIR, 'qta_pormpt.txt'), prompt);
+  const sizes = { model: (await stat(modelPath)).size, mmproj: (await stat(mmprojPath)).size };
+  await writeFile(done, JSON.stringify({ merges: merges.length, systemPromptTokens: targetCount, sizes, writtenInS: (performance.now() - t0) / 1000 }, null, 2));
+  log(`bench model written in ${fmt((performance.now() - t0) / 1000)} s`);
+  return { dir: BENCH_DIR, modelPath, mmprojPath };
+}
+
+// ---------- 1. text-only throughput, both runtimes, same file ----------
+interface Throughput {
+  runtime: string;
+  build: string;
+  ppTokens: number;
+  ppPerS: number;
+  tgTokens: number;
+  tgPerS: number;
+}
+
+async function nodeLlamaCppThroughput(modelPath: string, text: string): Promise<Throughput> {
+  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: 'auto', build: 'never', logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath, gpuLayers: llama.gpu ? 'max' : 0 });
+  const context = await model.createContext({ contextSize: 4096, threads: THREADS, batchSize: 512 });
+  const seq = context.getSequence();
+  try {
+    const tokens = model.tokenize(text, false).slice(0, NLC_PP);
+    let t = performance.now();
+    await seq.evaluateWithoutGeneratingNewTokens(tokens.slice(0, -1));
+    const gen = seq.evaluate(tokens.slice(-1), { temperature: 0 });
+    let n = 0;
+    let firstAt = 0;
+    for await (const _ of gen) {
+      if (n === 0) {
+        firstAt = performance.now();
+      }
+      if (++n > NLC_TG) break;
+    }
+    const end = performance.now();
+    const ppMs = firstAt - t;
+    return {
+      runtime: 'node-llama-cpp 3.21.1',
+      build: `${llama.buildType} ${llama.gpu || 'cpu'}${/AVX512 = 1/.test(llama.systemInfo) ? ' (AVX-512)' : /AVX2 = 1/.test(llama.systemInfo) ? ' (AVX2)' : ''}`,
+      ppTokens: tokens.length,
+      ppPerS: tokens.length / (ppMs / 1000),
+      tgTokens: NLC_TG,
+      tgPerS: NLC_TG / ((end - firstAt) / 1000),
+    };
+  } finally {
+    await seq.dispose();
+    await context.dispose();
+    await model.dispose();
+  }
+}
+
+async function llamaNodeThroughput(modelPath: string, text: string): Promise<Throughput> {
+  const { loadModel, getBackendDevicesInfo } = await import('@fugood/llama.node');
+  const gpu = (await getBackendDevicesInfo()).some((d) => d.type === 'gpu');
+  const ctx = await loadModel({ model: modelPath, n_ctx: 4096, n_batch: 512, n_threads: THREADS, n_gpu_layers: gpu ? 999 : 0 });
+  try {
+    const tokens = Array.from((await ctx.tokenize(text)).tokens).slice(0, LN_PP);
+    const prompt = await ctx.detokenize(tokens);
+    const r = await ctx.completion({ prompt, n_predict: LN_TG, temperature: 0, ignore_eos: true });
+    return {
+      runtime: 'llama.node 1.7.15',
+      build: `prebuilt ${process.platform}-${process.arch} ${gpu ? 'gpu' : 'cpu'}${/AVX/.test(ctx.getSystemInfo()) ? '' : ' (no AVX)'}`,
+      ppTokens: r.timings.prompt_n,
+      ppPerS: r.timings.prompt_per_second,
+      tgTokens: r.timings.predicted_n,
+      tgPerS: r.timings.predicted_per_second,
+    };
+  } finally {
+    await ctx.release();
+  }
+}
+
+// ---------- 2. per-case time for a typical case ----------
+interface CaseRow {
+  runtime: string;
+  input: string;
+  reuse: boolean;
+  promptTokens: number;
+  evaluated: number;
+  generated: number;
+  promptS: number;
+  genS: number;
+  totalS: number;
+}
+
+async function typicalCases(dir: string): Promise<CaseRow[]> {
+  const rows: CaseRow[] = [];
+  const check = await checkModelFolderDetailed(dir);
+  if (!check.ok) throw new Error(check.errors.join('\n'));
+  const prompt = await loadSystemPrompt(check.promptPath!);
+  const img = [await image448(1), await image448(2)];
+  for (const reuse of [true, false]) {
+    // node-llama-cpp: text-only case (it has no image input).
+    const cfg = await buildInProcessConfig(check, prompt, { threads: THREADS, gpu: 'auto', prefixReuse: reuse });
+    const nlc = await NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null });
+    try {
+      const countTokens = (t: string) => (nlc as unknown as { tokenize(t: string): unknown[] }).tokenize(t).length;
+      const trace = traceOfTokens(800, countTokens);
+      const input = (id: string): AuditInput => ({ caseId: id, query: QUERY, thinking: trace, response: RESPONSE, image: null, imageMissing: false });
+      await nlc.audit(input('nlc-prime'), { maxNewTokens: 1 }); // the first case after load; the timed one follows
+      const r = await nlc.audit({ ...input('nlc-timed'), query: `${QUERY} (second case)` }, { maxNewTokens: GEN_TOKENS });
+      rows.push(row('node-llama-cpp', 'text only', reuse, r));
+      log('node-llama-cpp case', reuse ? 'with reuse' : 'without reuse', fmt(r.timings.totalMs / 1000), 's');
+    } finally {
+      await nlc.dispose();
+    }
+  }
+  if (SKIP_LN_CASE) return rows;
+  for (const reuse of [false, true]) {
+    const cfg = await buildInProcessConfig(check, prompt, { threads: THREADS, gpu: 'auto', prefixReuse: reuse, warmSystemPrompt: false });
+    const ln = await LlamaNodeEngine.create(cfg);
+    try {
+      const countTokens = (t: string) => t.length / 4; // only sizes the trace; the engine reports exact counts
+      const trace = traceOfTokens(800, countTokens);
+      const input = (id: string, bytes: Uint8Array): AuditInput => ({ caseId: id, query: QUERY, thinking: trace, response: RESPONSE, image: { bytes, mime: 'image/png' }, imageMissing: false });
+      if (reuse) {
+        // An image case before the timed one leaves the system prompt in the KV (image→image reuse).
+        log('llama.node priming image case (untimed)…');
+        await ln.audit(input('ln-prime', img[0]), { maxNewTokens: 1 });
+      }
+      log(`llama.node image case ${reuse ? 'with' : 'without'} reuse…`);
+      const r = await ln.audit({ ...input('ln-timed', img[1]), query: `${QUERY} (second case)` }, { maxNewTokens: GEN_TOKENS });
+      rows.push(row('llama.node', '448x448 image', reuse, r));
+      log('llama.node case', reuse ? 'with reuse' : 'without reuse', fmt(r.timings.totalMs / 1000), 's');
+    } finally {
+      await ln.dispose();
+    }
+  }
+  return rows;
+}
+
+function row(runtime: string, input: string, reuse: boolean, r: Awaited<ReturnType<NodeLlamaCppEngine['audit']>>): CaseRow {
+  return {
+    runtime,
+    input,
+    reuse,
+    promptTokens: r.promptTokens,
+    evaluated: r.promptTokens - r.cachedPromptTokens,
+    generated: r.generatedTokens,
+    promptS: r.timings.promptMs / 1000,
+    genS: r.timings.generateMs / 1000,
+    totalS: r.timings.totalMs / 1000,
+  };
+}
+
+// ---------- 3. app overhead per case, tiny model ----------
+async function overhead(): Promise<Array<{ runtime: string; input: string; cases: number; medianMs: number; p90Ms: number }>> {
+  const dir = path.join(os.tmpdir(), `gt-bench-tiny-${process.pid}`);
+  const f = await writeTinyModelFolder(dir);
+  const check = await checkModelFolderDetailed(f.dir);
+  const prompt = await loadSystemPrompt(f.promptPath);
+  const cfg = await buildInProcessConfig(check, prompt, { threads: THREADS, gpu: false });
+  const images = await Promise.all(Array.from({ length: 4 }, (_, i) => image448(10 + i)));
+  const out = [];
+  const ln = await LlamaNodeEngine.create(cfg);
+  const nlc = await NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null });
+  try {
+    for (const [name, engine, withImage] of [
+      ['llama.node', ln, true],
+      ['llama.node', ln, false],
+      ['node-llama-cpp', nlc, false],
+    ] as const) {
+      const samples: number[] = [];
+      for (let i = 0; i < OVERHEAD_CASES + 2; i++) {
+        const input: AuditInput = {
+          caseId: `o${i}`,
+          query: `${QUERY} #${i}`,
+          thinking: TRACE_SENTENCE.repeat(3),
+          response: RESPONSE,
+          image: withImage ? { bytes: images[i % images.length], mime: 'image/png' } : null,
+          imageMissing: false,
+        };
+        await engine.audit(input, { maxNewTokens: 4 });
+        if (i >= 2) samples.push(engine.lastOverheadMs); // the first two warm caches and JIT
+      }
+      const sorted = [...samples].sort((a, b) => a - b);
+      out.push({ runtime: name, input: withImage ? '448x448 PNG' : 'text only', cases: samples.length, medianMs: median(samples), p90Ms: sorted[Math.floor(sorted.length * 0.9)] });
+    }
+  } finally {
+    await ln.dispose();
+    await nlc.dispose();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+// ---------- main ----------
+const started = performance.now();
+console.log(`# Engine benchmark (${new Date().toISOString()})`);
+console.log(`machine: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB; threads ${THREADS}; node ${process.version}; ${QUICK ? 'quick run' : 'full run'}; generated tokens per typical case: ${GEN_TOKENS}`);
+
+const oh = await overhead();
+console.log('\n## App overhead per case (tiny model; everything except native model compute)\n');
+console.log('| runtime | input | cases | median ms | p90 ms |');
+console.log('|---|---|---:|---:|---:|');
+for (const o of oh) console.log(`| ${o.runtime} | ${o.input} | ${o.cases} | ${fmt(o.medianMs, 2)} | ${fmt(o.p90Ms, 2)} |`);
+
+if (!SKIP_3B) {
+  const bench = await ensureBenchModel();
+  const meta = JSON.parse(await readFile(path.join(BENCH_DIR, 'complete.json'), 'utf8'));
+  console.log(`\nbench model: ${bench.modelPath} (${fmt(meta.sizes.model / 2 ** 30, 2)} GiB Q8_0) + mmproj (${fmt(meta.sizes.mmproj / 2 ** 30, 2)} GiB F16); system prompt = ${meta.systemPromptTokens} tokens with the trained BPE`);
+  const text = (await readFile(SHARED_PROMPT_FILE, 'utf8')).trim().repeat(2);
+  log('node-llama-cpp throughput…');
+  const a = await nodeLlamaCppThroughput(bench.modelPath, text);
+  log('llama.node throughput…');
+  const b = await llamaNodeThroughput(bench.modelPath, text);
+  console.log('\n## Text-only throughput, same 3B-shaped Q8_0 file\n');
+  console.log('| runtime | build | prompt tokens | prompt tok/s | generated | gen tok/s |');
+  console.log('|---|---|---:|---:|---:|---:|');
+  for (const t of [a, b]) console.log(`| ${t.runtime} | ${t.build} | ${t.ppTokens} | ${fmt(t.ppPerS, 2)} | ${t.tgTokens} | ${fmt(t.tgPerS, 2)} |`);
+  console.log(`\nratio node-llama-cpp / llama.node: prompt ${fmt(a.ppPerS / b.ppPerS)}x, generation ${fmt(a.tgPerS / b.tgPerS)}x`);
+
+  const rows = await typicalCases(bench.dir);
+  console.log(`\n## Typical case (real system prompt, ~800-token trace, ${GEN_TOKENS} generated tokens)\n`);
+  console.log('| runtime | input | prefix reuse | prompt tokens | evaluated | generated | prompt s | gen s | total s |');
+  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.runtime} | ${r.input} | ${r.reuse ? 'yes' : 'no'} | ${r.promptTokens} | ${r.evaluated} | ${r.generated} | ${fmt(r.promptS)} | ${fmt(r.genS)} | ${fmt(r.totalS)} |`);
+}
+console.log(`\nbenchmark wall time: ${fmt((performance.now() - started) / 1000)} s`);
