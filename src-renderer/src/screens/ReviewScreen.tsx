@@ -67,13 +67,22 @@ export const ReviewScreen = forwardRef<
     return () => clearTimeout(t);
   }, [searchText]);
 
-  const refreshCounts = useCallback(() => {
+  const loadCounts = useCallback(() => {
     const { status: _status, ...rest } = JSON.parse(filterKey) as QueueFilter;
     invoke('cases.counts', rest)
       .then(setCounts)
       .catch((e: unknown) => notify(`Could not count cases: ${errorMessage(e)}`, 'error'));
   }, [filterKey, notify]);
-  useEffect(refreshCounts, [refreshCounts]);
+  useEffect(loadCounts, [loadCounts]);
+  // Counting scans the filtered set: during a run of decisions, count once after the run, not per keypress.
+  const countsTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const refreshCounts = useCallback(() => {
+    if (countsTimer.current) clearTimeout(countsTimer.current);
+    countsTimer.current = setTimeout(() => {
+      countsTimer.current = null;
+      loadCounts();
+    }, 400);
+  }, [loadCounts]);
 
   // New filter or sort: start at the top of the new list.
   useEffect(() => {
@@ -100,14 +109,18 @@ export const ReviewScreen = forwardRef<
     [],
   );
 
+  // Bumped to refetch the open case; moving to another case uses the prefetched copy when there is one.
   const [detailVersion, setDetailVersion] = useState(0);
+  const lastDetailVersion = useRef(0);
   useEffect(() => {
     if (!selectedId) {
       setDetail(null);
       return;
     }
     let cancelled = false;
-    loadDetail(selectedId, detailVersion === 0)
+    const forceFresh = lastDetailVersion.current !== detailVersion;
+    lastDetailVersion.current = detailVersion;
+    loadDetail(selectedId, !forceFresh)
       .then((d) => {
         if (cancelled) return;
         setDetail((prev) => {
@@ -126,8 +139,16 @@ export const ReviewScreen = forwardRef<
     };
   }, [selectedId, detailVersion, loadDetail, notify]);
 
+  // Prefetch the neighbours, so j/k and submit & next show the next case without waiting for the core.
+  useEffect(() => {
+    if (!detail) return;
+    for (const index of [selectedIndex + 1, selectedIndex - 1]) {
+      const row = queue.rowAt(index);
+      if (row && !detailCache.current.has(row.id)) void loadDetail(row.id, true).catch(() => undefined);
+    }
+  }, [detail, selectedIndex, queue, queue.version, loadDetail]);
+
   const refreshAll = useCallback(async () => {
-    detailCache.current.clear();
     await queue.refresh();
     refreshCounts();
     setDetailVersion((v) => v + 1);
@@ -142,7 +163,11 @@ export const ReviewScreen = forwardRef<
       void refreshAll();
     }, 300);
   }, [refreshAll]);
-  useApiEvent('cases.changed', scheduleRefresh);
+  useApiEvent('cases.changed', ({ caseIds }) => {
+    if (caseIds === 'all') detailCache.current.clear();
+    else for (const id of caseIds) detailCache.current.delete(id);
+    scheduleRefresh();
+  });
   useApiEvent('audit.verdict', ({ caseId }) => {
     streamStore.finish(caseId);
     detailCache.current.delete(caseId);
@@ -229,6 +254,7 @@ export const ReviewScreen = forwardRef<
     try {
       const undone = await invoke('reviews.undoLast', { reviewer: settings.reviewer });
       notify(undone ? `Undid your last decision on case ${undone.caseId}.` : 'You have no decision to undo.');
+      if (undone) detailCache.current.delete(undone.caseId);
       await refreshAll();
     } catch (e) {
       notify(`Undo failed: ${errorMessage(e)}`, 'error');
@@ -245,6 +271,7 @@ export const ReviewScreen = forwardRef<
       const r = await invoke('reviews.bulkAccept', { caseIds: ids, reviewer: settings.reviewer });
       notify(`Accepted the model's verdict on ${r.accepted} case(s); ${r.skipped} skipped (no verdict).`);
       setSelectedIds(new Set());
+      for (const id of ids) detailCache.current.delete(id);
       await refreshAll();
     } catch (e) {
       notify(`Bulk accept failed: ${errorMessage(e)}`, 'error');
