@@ -18,7 +18,7 @@ import {
   throwIfAborted,
 } from './audit-common';
 import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type Engine, type EngineInfo } from './engine';
-import { MTMD_MEDIA_MARKER, buildGuardTraceMessages, renderQwenChat } from './guardtrace-input';
+import { MTMD_MEDIA_MARKER, buildGuardTraceMessages, renderQwenChat, splitSharedPrefix } from './guardtrace-input';
 import type { InProcessEngineConfig } from './in-process-config';
 import { STRICT_VERDICT_GBNF } from './verdict-parser';
 
@@ -118,6 +118,7 @@ export class LlamaNodeEngine implements Engine {
   /** Time of the last audit spent outside the native completion call (image prep, templating, parsing): the app's overhead. */
   lastOverheadMs = 0;
 
+  private sharedTokenCount: { text: string; count: number } | null = null;
   /** Times the native context was reopened after llama.node left a finished completion marked "in progress". */
   contextReopens = 0;
 
@@ -221,18 +222,25 @@ export class LlamaNodeEngine implements Engine {
     const messages = buildGuardTraceMessages(this.cfg.systemPrompt.text, { ...input, imageMissing: image.imageMissing }, image.dataUri);
     const prompt = renderQwenChat(messages, MTMD_MEDIA_MARKER);
     // libmtmd expands the marker to the image's embeddings; text tokens are counted without it.
-    const textTokens = await this.countTokens(prompt.replace(MTMD_MEDIA_MARKER, ''));
+    // The shared system turn ends in "<|im_end|>\n" and the rest starts with a special token, so token counts add up;
+    // the shared part is counted once per model, not per case.
+    const { shared, perCase } = splitSharedPrefix(prompt);
+    if (this.sharedTokenCount?.text !== shared) this.sharedTokenCount = { text: shared, count: await this.countTokens(shared) };
+    const textTokens = this.sharedTokenCount.count + (await this.countTokens(perCase.replace(MTMD_MEDIA_MARKER, '')));
     const promptTokens = textTokens + (image.dataUri ? image.visionTokens + 2 : 0);
-    const partCounts = new Map<string, number>();
-    for (const part of [input.query, input.thinking, input.response]) partCounts.set(part, await this.countTokens(part));
-    assertFitsContext({
-      input,
-      promptTokens,
-      contextSize: this.cfg.contextSize,
-      maxNewTokens,
-      countTokens: (t) => partCounts.get(t) ?? 0,
-      visionTokens: image.visionTokens,
-    });
+    if (promptTokens + maxNewTokens > this.cfg.contextSize) {
+      // Only now are the parts counted: they are needed for the error message alone.
+      const partCounts = new Map<string, number>();
+      for (const part of [input.query, input.thinking, input.response]) partCounts.set(part, await this.countTokens(part));
+      assertFitsContext({
+        input,
+        promptTokens,
+        contextSize: this.cfg.contextSize,
+        maxNewTokens,
+        countTokens: (t) => partCounts.get(t) ?? 0,
+        visionTokens: image.visionTokens,
+      });
+    }
     throwIfAborted(signal, input.caseId);
 
 

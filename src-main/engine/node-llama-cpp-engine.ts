@@ -21,7 +21,7 @@ import {
   throwIfAborted,
 } from './audit-common';
 import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type Engine, type EngineInfo } from './engine';
-import { buildGuardTraceMessages, renderQwenChat } from './guardtrace-input';
+import { buildGuardTraceMessages, renderQwenChat, splitSharedPrefix } from './guardtrace-input';
 import type { InProcessEngineConfig } from './in-process-config';
 import { STRICT_VERDICT_GBNF } from './verdict-parser';
 
@@ -52,6 +52,7 @@ export class NodeLlamaCppEngine implements Engine {
   private readonly lock = new AsyncLock();
   private disposed = false;
   private strictGrammar: LlamaGrammar | null = null;
+  private sharedTokens: { text: string; tokens: Token[] } | null = null;
   /** Time of the last audit spent outside native evaluation (templating, tokenizing, parsing): the app's overhead. */
   lastOverheadMs = 0;
 
@@ -138,7 +139,11 @@ export class NodeLlamaCppEngine implements Engine {
       throw new EngineError('no_vision', `Case ${input.caseId} has an image, and node-llama-cpp cannot read images; audit image cases with the llama.node engine.`, { caseId: input.caseId });
     }
     const messages = buildGuardTraceMessages(this.cfg.systemPrompt.text, { ...input, imageMissing: image.imageMissing }, null);
-    const tokens = this.tokenize(renderQwenChat(messages));
+    // The system turn is tokenized once per model: it ends in "<|im_end|>\n" and the rest starts with a special
+    // token, so the two token lists concatenate to exactly the tokens of the whole prompt.
+    const { shared, perCase } = splitSharedPrefix(renderQwenChat(messages));
+    if (this.sharedTokens?.text !== shared) this.sharedTokens = { text: shared, tokens: this.tokenize(shared) };
+    const tokens = [...this.sharedTokens.tokens, ...this.tokenize(perCase)];
     assertFitsContext({
       input,
       promptTokens: tokens.length,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError, type AuditInput, type AuditResult } from '../../src-main/engine/engine';
 import { buildInProcessConfig } from '../../src-main/engine/engine-manager';
 import { LlamaNodeEngine } from '../../src-main/engine/llama-node-engine';
-import { MTMD_MEDIA_MARKER, caseTaskText, renderQwenChat, type ChatMessage } from '../../src-main/engine/guardtrace-input';
+import { MTMD_MEDIA_MARKER, buildGuardTraceMessages, caseTaskText, renderQwenChat, splitSharedPrefix, type ChatMessage } from '../../src-main/engine/guardtrace-input';
 import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
 import { NodeLlamaCppEngine } from '../../src-main/engine/node-llama-cpp-engine';
 import { REPO_ROOT, writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
@@ -201,6 +201,13 @@ describe('node-llama-cpp engine (text-only cases), in the same process as llama.
     const input = baseCase({ caseId: 'same' });
     const [a, b] = [await text.audit(input, { maxNewTokens: 1 }), await vision.audit(input, { maxNewTokens: 1 })];
     expect(a.promptTokens).toBe(b.promptTokens);
+  });
+
+  it('tokenizing the system turn once and the case separately gives exactly the tokens of the whole prompt', () => {
+    const tokenize = (t: string) => (text as unknown as { tokenize(t: string): number[] }).tokenize(t);
+    const rendered = renderQwenChat(buildGuardTraceMessages('SYSTEM\nprompt text', { ...baseCase(), imageMissing: true }, null));
+    const { shared, perCase } = splitSharedPrefix(rendered);
+    expect([...tokenize(shared), ...tokenize(perCase)]).toEqual(tokenize(rendered));
   });
 
   it('refuses a case with an image (no image input in node-llama-cpp 3.x)', async () => {
