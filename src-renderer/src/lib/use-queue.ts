@@ -15,6 +15,8 @@ export interface QueueView {
   rowAt(index: number): CaseSummary | undefined;
   ensureRange(start: number, end: number): void;
   loadRow(index: number): Promise<CaseSummary | undefined>;
+  /** Updates a loaded row in place (e.g. right after a decision) until the next refresh brings the stored one. */
+  patchRow(id: string, patch: Partial<CaseSummary>): void;
   /** Refetches the pages on screen (keeping the old rows until the new ones arrive) and drops the rest. */
   refresh(): Promise<void>;
 }
@@ -104,5 +106,16 @@ export function useQueue(query: QueueQuery): QueueView {
     [fetchPage],
   );
 
-  return { total, loaded, error, version, rowAt, ensureRange, loadRow, refresh };
+  const patchRow = useCallback((id: string, patch: Partial<CaseSummary>) => {
+    for (const rows of pages.current.values()) {
+      const index = rows.findIndex((r) => r.id === id);
+      if (index >= 0) {
+        rows[index] = { ...rows[index], ...patch };
+        setVersion((v) => v + 1);
+        return;
+      }
+    }
+  }, []);
+
+  return { total, loaded, error, version, rowAt, ensureRange, loadRow, refresh, patchRow };
 }

@@ -154,15 +154,32 @@ export const ReviewScreen = forwardRef<
     setDetailVersion((v) => v + 1);
   }, [queue, refreshCounts]);
 
-  // Changes from the job runner arrive in bursts: coalesce them.
+  // Changes arrive in bursts (a run of decisions, a batch audit). Refresh once things settle, but at least every
+  // 1.5 s: the store is single-threaded, so a list query per keypress would delay the next decision.
   const pendingRefresh = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const firstPendingAt = useRef<number | null>(null);
   const scheduleRefresh = useCallback(() => {
-    if (pendingRefresh.current) return;
+    const now = performance.now();
+    firstPendingAt.current ??= now;
+    if (pendingRefresh.current) clearTimeout(pendingRefresh.current);
+    const wait = Math.max(0, Math.min(350, firstPendingAt.current + 1500 - now));
     pendingRefresh.current = setTimeout(() => {
       pendingRefresh.current = null;
+      firstPendingAt.current = null;
       void refreshAll();
-    }, 300);
+    }, wait);
   }, [refreshAll]);
+
+  // After a refresh the open case may have moved by a row (a decided case left the filtered list): follow it.
+  useEffect(() => {
+    if (!selectedId || queue.rowAt(selectedIndex)?.id === selectedId) return;
+    for (const candidate of [selectedIndex - 1, selectedIndex + 1, selectedIndex - 2, selectedIndex + 2]) {
+      if (queue.rowAt(candidate)?.id === selectedId) {
+        setSelectedIndex(candidate);
+        return;
+      }
+    }
+  }, [queue.version, queue, selectedId, selectedIndex]);
   useApiEvent('cases.changed', ({ caseIds }) => {
     if (caseIds === 'all') detailCache.current.clear();
     else for (const id of caseIds) detailCache.current.delete(id);
@@ -235,19 +252,11 @@ export const ReviewScreen = forwardRef<
         setDetailVersion((v) => v + 1);
       }
       setBusy(false);
-      // The decided case may leave the filtered list (e.g. "Not reviewed"): re-find the next case's position.
-      void queue.refresh().then(() => {
-        if (!next) return;
-        for (const candidate of [index, index + 1, index - 1]) {
-          if (queue.rowAt(candidate)?.id === next.id) {
-            setSelectedIndex(candidate);
-            break;
-          }
-        }
-      });
-      refreshCounts();
+      // Show the decision in the list now; the stored rows (and counts) follow once the moderator pauses.
+      queue.patchRow(detail.id, { humanRisk: input.risk, humanCategory: input.category ?? null, reviewedBy: settings.reviewer });
+      scheduleRefresh();
     },
-    [detail, draft, busy, selectedIndex, queue, settings.reviewer, notify, refreshCounts],
+    [detail, draft, busy, selectedIndex, queue, settings.reviewer, notify, scheduleRefresh],
   );
 
   const undoLast = useCallback(async () => {
