@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EngineState, ImportSummary, MenuCommand, Settings, Stats } from '../../src-main/api/contract';
 import { api, errorMessage, invoke, useApiEvent } from './api';
 import { ShortcutOverlay } from './components/ShortcutOverlay';
+import { coalesce } from './lib/coalesce';
 import { isTypingTarget } from './lib/keys';
 import { streamStore } from './lib/stream-store';
 import { AuditScreen, useAuditProgress } from './screens/AuditScreen';
@@ -80,14 +81,10 @@ export function App() {
     invoke('stats.get', undefined).then(setStats, () => undefined);
   }, []);
   useEffect(refreshStats, [refreshStats]);
-  const statsTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const scheduleStats = useCallback(() => {
-    if (statsTimer.current) return;
-    statsTimer.current = setTimeout(() => {
-      statsTimer.current = null;
-      refreshStats();
-    }, 500);
-  }, [refreshStats]);
+  // The status bar can lag a few seconds; it must never compete with the moderator's next decision.
+  const refreshStatsRef = useRef(refreshStats);
+  refreshStatsRef.current = refreshStats;
+  const scheduleStats = useMemo(() => coalesce(() => refreshStatsRef.current(), 800, 4000), []);
   useApiEvent('cases.changed', scheduleStats);
   useApiEvent('audit.verdict', scheduleStats);
   useApiEvent('engine.state', setEngineState);

@@ -133,6 +133,27 @@ async function main(): Promise<void> {
       const reviewed = (await h.handlers['stats.get'](undefined)).reviewed;
       if (reviewed !== DECISIONS) throw new Error(`expected ${DECISIONS} decisions in the store, found ${reviewed}`);
 
+      // What the UI's calls cost in the core (in-process, no bridge): the floor under the figures above.
+      const someId = (await h.handlers['cases.list']({ limit: 1 })).rows[0].id;
+      const coreCalls: Array<[string, () => Promise<unknown>]> = [
+        ["cases.list (uncertainty, 100 rows)", () => h.handlers['cases.list']({ sort: 'uncertainty', limit: 100 })],
+        ["cases.list (uncertainty, offset 50,000)", () => h.handlers['cases.list']({ sort: 'uncertainty', offset: 50_000, limit: 100 })],
+        ['cases.get', () => h.handlers['cases.get']({ id: someId })],
+        ['cases.counts', () => h.handlers['cases.counts']({})],
+        ['stats.get', () => h.handlers['stats.get'](undefined)],
+        ['metrics.get', () => h.handlers['metrics.get'](undefined)],
+      ];
+      const coreTimes: Array<[string, ReturnType<typeof stats>]> = [];
+      for (const [label, call] of coreCalls) {
+        const samples: number[] = [];
+        for (let i = 0; i < 23; i++) {
+          const started = performance.now();
+          await call();
+          if (i >= 3) samples.push(performance.now() - started);
+        }
+        coreTimes.push([label, stats(samples)]);
+      }
+
       const fr = stats(firstRender);
       const rt = stats(roundTrips);
       const fmt = (n: number) => n.toFixed(1).padStart(8);
@@ -142,6 +163,11 @@ async function main(): Promise<void> {
       console.log(`| queue first render (navigation → row)    | ${String(fr.n).padStart(4)} | ${fmt(fr.p50)} | ${fmt(fr.p95)} | ${fmt(fr.max)} |`);
       console.log(`| submit & next (Enter → next case in DOM) | ${String(rt.n).padStart(4)} | ${fmt(rt.p50)} | ${fmt(rt.p95)} | ${fmt(rt.max)} |`);
       console.log(`\nsubmit & next p95 target <= 50 ms: ${rt.p95 <= 50 ? 'met' : 'NOT met'}`);
+      console.log('\n| core call behind the UI                  |    n |   p50 ms |   p95 ms |   max ms |');
+      console.log('|------------------------------------------|------|----------|----------|----------|');
+      for (const [label, t] of coreTimes) {
+        console.log(`| ${label.padEnd(40)} | ${String(t.n).padStart(4)} | ${fmt(t.p50)} | ${fmt(t.p95)} | ${fmt(t.max)} |`);
+      }
       if (h.pageErrors.length > 0) console.log(`page errors: ${h.pageErrors.slice(0, 3).join(' | ')}`);
     } finally {
       await h.close();

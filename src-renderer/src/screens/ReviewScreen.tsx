@@ -1,11 +1,12 @@
 // The review queue: filters and a virtualized list on the left, the case in the middle, the decision on the right.
-import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from 'react';
+import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
 import type { CaseDetail, CaseStatusFilter, FilterCounts, QueueFilter, QueueSort, Settings } from '../../../src-main/api/contract';
 import { CATEGORIES, type Category, type RiskLevel } from '../../../src-main/domain/types';
 import { errorMessage, invoke, useApiEvent } from '../api';
 import { CaseView } from '../components/CaseView';
 import { DecisionPanel, draftFor, type DecisionPanelHandle, type Draft } from '../components/DecisionPanel';
 import { QueueList } from '../components/QueueList';
+import { coalesce } from '../lib/coalesce';
 import { isTypingTarget, RISK_KEYS } from '../lib/keys';
 import { streamStore } from '../lib/stream-store';
 import { useQueue } from '../lib/use-queue';
@@ -154,21 +155,10 @@ export const ReviewScreen = forwardRef<
     setDetailVersion((v) => v + 1);
   }, [queue, refreshCounts]);
 
-  // Changes arrive in bursts (a run of decisions, a batch audit). Refresh once things settle, but at least every
-  // 1.5 s: the store is single-threaded, so a list query per keypress would delay the next decision.
-  const pendingRefresh = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const firstPendingAt = useRef<number | null>(null);
-  const scheduleRefresh = useCallback(() => {
-    const now = performance.now();
-    firstPendingAt.current ??= now;
-    if (pendingRefresh.current) clearTimeout(pendingRefresh.current);
-    const wait = Math.max(0, Math.min(350, firstPendingAt.current + 1500 - now));
-    pendingRefresh.current = setTimeout(() => {
-      pendingRefresh.current = null;
-      firstPendingAt.current = null;
-      void refreshAll();
-    }, wait);
-  }, [refreshAll]);
+  // Changes arrive in bursts (a run of decisions, a batch audit): refresh once they settle, at least every 1.5 s.
+  const refreshAllRef = useRef(refreshAll);
+  refreshAllRef.current = refreshAll;
+  const scheduleRefresh = useMemo(() => coalesce(() => void refreshAllRef.current(), 350, 1500), []);
 
   // After a refresh the open case may have moved by a row (a decided case left the filtered list): follow it.
   useEffect(() => {
