@@ -321,6 +321,14 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     await h.page.keyboard.press('Control+,');
     await testId('settings-screen').waitFor();
     await h.screenshot('14-settings');
+    // Theme: dark by default here (the browser reports a dark OS); Light is one click and is remembered.
+    expect(await h.page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(true);
+    await h.page.getByRole('radio', { name: 'Light' }).check();
+    await h.page.waitForFunction(() => !document.documentElement.classList.contains('dark'));
+    expect((await h.handlers['settings.get'](undefined)).theme).toBe('light');
+    await h.page.keyboard.press('Control+1');
+    await h.page.locator('[role="option"]').first().click();
+    await h.screenshot('15-review-light-theme');
     expect(h.pageErrors).toEqual([]);
   });
 });

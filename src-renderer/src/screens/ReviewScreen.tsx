@@ -155,10 +155,10 @@ export const ReviewScreen = forwardRef<
     setDetailVersion((v) => v + 1);
   }, [queue, refreshCounts]);
 
-  // Changes arrive in bursts (a run of decisions, a batch audit): refresh once they settle, at least every 1.5 s.
+  // Changes arrive in bursts (a run of decisions, a batch audit): refresh once they settle, at least every 3 s.
   const refreshAllRef = useRef(refreshAll);
   refreshAllRef.current = refreshAll;
-  const scheduleRefresh = useMemo(() => coalesce(() => void refreshAllRef.current(), 350, 1500), []);
+  const scheduleRefresh = useMemo(() => coalesce(() => void refreshAllRef.current(), 350, 3000), []);
 
   // After a refresh the open case may have moved by a row (a decided case left the filtered list): follow it.
   useEffect(() => {
@@ -290,6 +290,8 @@ export const ReviewScreen = forwardRef<
       if (document.querySelector('[role="dialog"]')) return;
       if (isTypingTarget(e.target)) return;
       const key = e.key;
+      // Enter on a focused button (reached with Tab) activates that button, not submit & next.
+      if (key === 'Enter' && e.target instanceof HTMLElement && e.target.closest('button, a, [role="radio"], [role="checkbox"]')) return;
       const risk = RISK_KEYS.find((k) => k.key === key);
       const handled = () => e.preventDefault();
       if (risk && draft) {
