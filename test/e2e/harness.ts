@@ -98,6 +98,11 @@ function bridgeScript() {
     pickFile(options: unknown) {
       return w.__gtPickFile(options);
     },
+    // Electron's webUtils.getPathForFile knows where a dropped file lives; a web page cannot, so the test names
+    // the paths of the files it drops (window.__gtDroppedPaths, by file name).
+    pathForFile(file: File) {
+      return (window as unknown as { __gtDroppedPaths?: Record<string, string> }).__gtDroppedPaths?.[file.name] ?? null;
+    },
     platform: 'browser-test',
   };
 }

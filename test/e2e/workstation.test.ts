@@ -309,6 +309,24 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     await h.screenshot('12-hostile-case');
   });
 
+  it('imports files dropped on the window', async () => {
+    const dropped = path.join(work, 'dropped.jsonl');
+    writeFileSync(dropped, JSON.stringify({ id: 'dropped-1', question: 'A dropped question droppedprobe', thinking: 'Thinking.', response: 'Response.' }) + '\n');
+    await h.page.evaluate((file) => {
+      (window as unknown as { __gtDroppedPaths: Record<string, string> }).__gtDroppedPaths = { 'dropped.jsonl': file };
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['(contents are read by the core from the path)'], 'dropped.jsonl'));
+      const target = document.querySelector('#root > div')!;
+      target.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, dropped);
+    const result = h.page.getByRole('dialog', { name: 'Import result' });
+    await result.waitFor();
+    expect(await result.getByTestId('import-summary').textContent()).toContain('1 imported');
+    await result.getByRole('button', { name: /Close/ }).click();
+    expect((await h.handlers['cases.list']({ search: 'droppedprobe' })).total).toBe(1);
+  });
+
   it('lists every shortcut in the ? overlay and the page stayed free of errors and CSP violations', async () => {
     await testId('search-input').fill('');
     await h.page.locator('body').click({ position: { x: 5, y: 890 } });
@@ -323,7 +341,7 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     await h.screenshot('14-settings');
     // Theme: dark by default here (the browser reports a dark OS); Light is one click and is remembered.
     expect(await h.page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(true);
-    await h.page.getByRole('radio', { name: 'Light' }).check();
+    await h.page.getByRole('radio', { name: 'Light' }).click(); // controlled radio: it turns on when the setting is saved
     await h.page.waitForFunction(() => !document.documentElement.classList.contains('dark'));
     expect((await h.handlers['settings.get'](undefined)).theme).toBe('light');
     await h.page.keyboard.press('Control+1');
