@@ -132,9 +132,9 @@ async function main(): Promise<void> {
 
     const fmt = (n: number, digits = 1) => n.toFixed(digits);
     rows.push(['llama-server build', `${binary.source}: ${binary.path}`]);
-    rows.push(['machine', `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`]);
+    rows.push(['machine', `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}`]);
     rows.push(['server start (3B load + mmproj) ', `${fmt(startMs / 1000)} s`]);
-    rows.push(['prompt tokens per image case (the test tokenizer is near byte-level: ~4× the real model\'s count)', `${median(runs.fresh.map((r) => r.promptTokens))}`]);
+    rows.push(['prompt tokens per image case (system prompt + image + case)', `${median(runs.fresh.map((r) => r.promptTokens))}`]);
     rows.push(['prompt tok/s, text-only case part after the cached system prompt', `${fmt(median(runs.text.map(promptTps)))} (${median(runs.text.map((r) => r.promptTokens - r.cachedPromptTokens))} tokens)`]);
     rows.push(['prompt tok/s, whole image case from scratch, incl. image encoding', fmt(median(runs.fresh.map(promptTps)))]);
     rows.push(['generation tok/s (image cases)', fmt(median(runs.fresh.map(genTps)))]);
