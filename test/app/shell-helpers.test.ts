@@ -1,12 +1,13 @@
 // The Electron shell's pure helpers (no Electron needed): image URL validation, the IPC error envelope and the
 // remembered window position.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashFromImageUrl, imageUrlFor, isSha256Hex } from '../../src-main/app/image-url';
 import { toErrorShape } from '../../src-main/app/ipc-envelope';
 import { loadWindowState } from '../../src-main/app/window-state';
+import { APP_FOLDER_NAME, defaultDataDir } from '../../src-main/cli/data-dir';
 
 const HASH = 'ab'.repeat(32);
 
@@ -58,5 +59,14 @@ describe('window state', () => {
   it('falls back to the default for a missing or corrupt file', () => {
     expect(loadWindowState('/nonexistent/window-state.json', screenArea).bounds.width).toBe(1440);
     expect(loadWindowState(file('{not json'), screenArea).hasPosition).toBe(false);
+  });
+});
+
+describe('default data directory', () => {
+  it('the CLI looks in the folder Electron derives from package.json productName, so CLI and app share cases', async () => {
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { productName?: string };
+    expect(pkg.productName).toBe(APP_FOLDER_NAME);
+    expect(defaultDataDir({ XDG_CONFIG_HOME: '/x' }, 'linux')).toBe(path.join('/x', APP_FOLDER_NAME, 'data'));
+    expect(defaultDataDir({ GUARDTRACE_DATA_DIR: '/d' }, 'linux')).toBe(path.resolve('/d'));
   });
 });
