@@ -5,6 +5,9 @@ import { EngineError, type AuditInput, type Engine } from '../engine/engine';
 import type { CaseStore, JobRow } from '../store';
 
 const MAX_ATTEMPTS = 3;
+/** First wait before a failed case is tried again; doubles with each attempt (capped), so a restarting server gets time. */
+const RETRY_DELAY_MS = 1_000;
+const MAX_RETRY_DELAY_MS = 30_000;
 /** How many cases the rate is averaged over, so a slow first case (prefix evaluation) doesn't skew the ETA. */
 const RATE_WINDOW = 20;
 
@@ -13,6 +16,46 @@ export interface AuditRunnerOptions {
   events: CoreEvents;
   /** The engine in use; null when no model is loaded. */
   currentEngine: () => Engine | null;
+  /** First backoff before a retry (default 1 s); tests shorten it. */
+  retryDelayMs?: number;
+}
+
+/**
+ * What a failed attempt means for the queue:
+ * - 'retry': the next attempt may succeed (a server restarting, a dropped connection, a native hiccup);
+ * - 'case': this case can never succeed with this engine (too long for the context, an image the engine cannot
+ *   read, a request the server rejects as malformed), so it fails now and the batch goes on;
+ * - 'engine': no case can succeed until the moderator changes something (key, address, certificate, model name,
+ *   model folder), so failing the rest of the queue one by one would only bury the cause; the batch pauses instead.
+ */
+export type FailureKind = 'retry' | 'case' | 'engine';
+
+export function classifyFailure(error: unknown): FailureKind {
+  if (!(error instanceof EngineError)) return 'retry';
+  const transient = error.details.transient === true;
+  switch (error.code) {
+    case 'case_too_long':
+    case 'no_vision':
+      return 'case';
+    case 'unauthorized':
+    case 'tls':
+    case 'model_not_found':
+    case 'load_failed':
+    case 'model_folder_invalid':
+    case 'prompt_hash_mismatch':
+    case 'mmproj_mismatch':
+      return 'engine';
+    case 'unreachable':
+      // ECONNREFUSED, timeouts and the like may be a restart; a name that does not resolve is a wrong address.
+      return transient ? 'retry' : 'engine';
+    case 'generation_failed': {
+      // An HTTP 4xx for this request is the server refusing this case's input; a native failure may be a hiccup.
+      const status = error.details.status;
+      return typeof status === 'number' && status >= 400 && status < 500 && !transient ? 'case' : 'retry';
+    }
+    default:
+      return 'retry';
+  }
 }
 
 /**
@@ -87,6 +130,7 @@ export class AuditRunner {
     const engine = this.options.currentEngine();
     if (!engine) throw new EngineError('load_failed', 'The model was unloaded while paused. Load it again, then start the audit.');
     this.engine = engine;
+    if (this.lastError?.startsWith('Paused: ')) this.lastError = null; // the moderator has dealt with it
     this.launch();
     return this.progress();
   }
@@ -140,11 +184,13 @@ export class AuditRunner {
     while (this.state === 'running') {
       const job = store.jobs.claimNext(info.modelId, info.promptSha256);
       if (!job) return;
-      await this.runJob(engine, job);
+      const outcome = await this.runJob(engine, job);
+      // The requeued job is usually the next one claimed; waiting first gives a restarting server time to come back.
+      if (outcome === 'requeued') await this.backoff(job.attempts);
     }
   }
 
-  private async runJob(engine: Engine, job: JobRow): Promise<void> {
+  private async runJob(engine: Engine, job: JobRow): Promise<'done' | 'requeued' | 'failed' | 'released'> {
     const { store, events } = this.options;
     const controller = new AbortController();
     this.controllers.add(controller);
@@ -175,16 +221,25 @@ export class AuditRunner {
       this.finishTimes.push(Date.now());
       if (audit) events.emit('audit.verdict', { caseId: job.case_id, audit });
       events.emit('cases.changed', { caseIds: [job.case_id] });
+      return 'done';
     } catch (error) {
       if (controller.signal.aborted) {
         store.jobs.release(job.id); // paused or cancelled: not the case's fault, not an attempt
-      } else {
-        const message = error instanceof Error ? error.message : String(error);
-        const permanent = error instanceof EngineError && error.code === 'case_too_long';
-        const outcome = store.jobs.markFailed(job, message, permanent ? 0 : MAX_ATTEMPTS);
-        this.lastError = `Case ${job.case_id}: ${message}`;
-        if (outcome === 'failed') this.failed++;
+        return 'released';
       }
+      const message = error instanceof Error ? error.message : String(error);
+      const kind = classifyFailure(error);
+      if (kind === 'engine') {
+        // Not the case's fault either: it goes back unchanged and is audited once the engine is fixed and resumed.
+        store.jobs.release(job.id);
+        this.lastError = `Paused: ${message}`;
+        this.pause();
+        return 'released';
+      }
+      const outcome = store.jobs.markFailed(job, message, kind === 'case' ? 0 : MAX_ATTEMPTS);
+      this.lastError = `Case ${job.case_id}: ${message}`;
+      if (outcome === 'failed') this.failed++;
+      return outcome === 'failed' ? 'failed' : 'requeued';
     } finally {
       this.controllers.delete(controller);
       this.emitProgress();
@@ -204,6 +259,26 @@ export class AuditRunner {
       image: image ? { bytes: image.bytes, mime: image.mime } : null,
       imageMissing: namedAnImage && image === null,
     };
+  }
+
+  /** Waits before the next claim; pause and cancel cut it short. */
+  private async backoff(attempt: number): Promise<void> {
+    if (this.state !== 'running') return;
+    const base = this.options.retryDelayMs ?? RETRY_DELAY_MS;
+    const delay = Math.min(MAX_RETRY_DELAY_MS, base * 2 ** Math.max(0, attempt - 1)) * (0.75 + Math.random() * 0.5);
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    try {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        controller.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    } finally {
+      this.controllers.delete(controller);
+    }
   }
 
   private abortInFlight(): void {

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { AuditProgress } from '../../src-main/api/contract';
 import { CoreEvents } from '../../src-main/api/events';
 import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type Engine, type EngineInfo } from '../../src-main/engine/engine';
-import { AuditRunner } from '../../src-main/jobs/audit-runner';
+import { httpError, networkError } from '../../src-main/engine/openai/http-errors';
+import { AuditRunner, classifyFailure, type FailureKind } from '../../src-main/jobs/audit-runner';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 
 class ScriptedEngine implements Engine {
@@ -12,6 +13,10 @@ class ScriptedEngine implements Engine {
   readonly inputs: AuditInput[] = [];
   delayMs = 5;
   failFor = new Map<string, EngineError | Error>();
+  /** Failures consumed one per attempt, before failFor applies. */
+  failNext = new Map<string, Array<EngineError | Error>>();
+  /** When each attempt started, per case. */
+  startedAt = new Map<string, number[]>();
 
   info(): EngineInfo {
     return {
@@ -23,7 +28,8 @@ class ScriptedEngine implements Engine {
 
   async audit(input: AuditInput, options: AuditOptions = {}): Promise<AuditResult> {
     this.inputs.push(input);
-    const failure = this.failFor.get(input.caseId);
+    this.startedAt.set(input.caseId, [...(this.startedAt.get(input.caseId) ?? []), performance.now()]);
+    const failure = this.failNext.get(input.caseId)?.shift() ?? this.failFor.get(input.caseId);
     for (const piece of ['"Analysis": ', 'ok\n', '"Judgment": 1']) {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, this.delayMs);
@@ -41,7 +47,7 @@ class ScriptedEngine implements Engine {
   async dispose(): Promise<void> {}
 }
 
-function setup(caseCount: number) {
+function setup(caseCount: number, retryDelayMs = 5) {
   const store = openTempStore();
   store.transaction(() => {
     for (let i = 0; i < caseCount; i++) store.cases.insert(newCase(`case-${i}`), null);
@@ -52,7 +58,7 @@ function setup(caseCount: number) {
   const tokens: string[] = [];
   events.on('audit.progress', (p) => progress.push(p));
   events.on('audit.token', (t) => tokens.push(t.text));
-  const runner = new AuditRunner({ store, events, currentEngine: () => engine });
+  const runner = new AuditRunner({ store, events, currentEngine: () => engine, retryDelayMs });
   return { store, events, engine, runner, progress, tokens };
 }
 
@@ -121,6 +127,70 @@ describe('audit runner', () => {
     expect(store.metrics.stats().jobs).toMatchObject({ done: 1, failed: 2 });
   });
 
+  it('fails a case the engine cannot read (no_vision, HTTP 4xx) after one attempt and keeps going', async () => {
+    const { store, runner, engine } = setup(4);
+    engine.failFor.set('case-1', new EngineError('no_vision', 'Case case-1 has an image, and node-llama-cpp cannot read images.'));
+    engine.failFor.set('case-2', httpError(400, '{"error":{"message":"invalid image_url"}}', '127.0.0.1:8080', 'm'));
+    const final = await (runner.start({}), runner.whenSettled());
+    expect(final).toMatchObject({ state: 'done', done: 2, failed: 2 });
+    expect(engine.inputs.filter((i) => i.caseId === 'case-1')).toHaveLength(1);
+    expect(engine.inputs.filter((i) => i.caseId === 'case-2')).toHaveLength(1);
+    const failedErrors = store.db.prepare<[], { case_id: string; last_error: string }>("SELECT case_id, last_error FROM jobs WHERE status = 'failed' ORDER BY case_id").all();
+    expect(failedErrors.map((r) => r.case_id)).toEqual(['case-1', 'case-2']);
+    expect(failedErrors[0].last_error).toMatch(/cannot read images/);
+  });
+
+  it('pauses the batch on an error no case can get past (unauthorized), losing nothing; resume finishes it', async () => {
+    const { store, runner, engine } = setup(5);
+    engine.failNext.set('case-1', [httpError(401, '{"error":{"message":"Invalid API Key"}}', 'gpu-01:8000', 'm')]);
+    runner.start({});
+    const paused = await runner.whenSettled();
+    expect(paused).toMatchObject({ state: 'paused', done: 1, failed: 0 });
+    expect(paused.lastError).toMatch(/^Paused: .*refused the API key/);
+    // One call for case-1, then nothing else was tried with the broken engine.
+    expect(engine.inputs.map((i) => i.caseId)).toEqual(['case-0', 'case-1']);
+    const job = store.db.prepare<[], { status: string; attempts: number }>("SELECT status, attempts FROM jobs WHERE case_id = 'case-1'").get();
+    expect(job).toEqual({ status: 'queued', attempts: 0 });
+    expect(store.metrics.stats().jobs).toMatchObject({ queued: 4, running: 0, failed: 0, done: 1 });
+
+    runner.resume(); // the moderator fixed the key
+    const final = await runner.whenSettled();
+    expect(final).toMatchObject({ state: 'done', done: 5, failed: 0, lastError: null });
+    expect(store.metrics.stats()).toMatchObject({ audits: 5, jobs: { done: 5, failed: 0, queued: 0, running: 0 } });
+  });
+
+  it('waits before retrying a transient failure (a restarting server) and doubles the wait', async () => {
+    const { store, runner, engine } = setup(1, 150);
+    engine.delayMs = 1;
+    const restarting = () => new EngineError('server_error', 'The connection broke: the server stopped or restarted.', { transient: true });
+    engine.failNext.set('case-0', [restarting(), restarting()]);
+    const final = await (runner.start({}), runner.whenSettled());
+    expect(final).toMatchObject({ state: 'done', done: 1, failed: 0 });
+    const [first, second, third] = engine.startedAt.get('case-0')!;
+    // jitter is ±25%: 150 ms, then 300 ms
+    expect(second - first).toBeGreaterThanOrEqual(150 * 0.75);
+    expect(third - second).toBeGreaterThanOrEqual(300 * 0.75);
+    expect(store.db.prepare("SELECT attempts FROM jobs WHERE case_id = 'case-0'").get()).toEqual({ attempts: 3 });
+  });
+
+  it('pausing during a retry wait takes effect at once and keeps the case queued', async () => {
+    const { store, runner, engine } = setup(2, 60_000);
+    engine.delayMs = 1;
+    engine.failNext.set('case-0', [new EngineError('unreachable', 'Nothing answers at 127.0.0.1:1 (ECONNREFUSED).', { transient: true })]);
+    runner.start({});
+    const deadline = Date.now() + 5000;
+    while (!store.db.prepare("SELECT 1 FROM jobs WHERE case_id = 'case-0' AND status = 'queued' AND attempts = 1").get()) {
+      expect(Date.now(), 'case-0 never went back to the queue after its first failure').toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const pausedAt = Date.now();
+    runner.pause();
+    const paused = await runner.whenSettled();
+    expect(Date.now() - pausedAt).toBeLessThan(1000);
+    expect(paused).toMatchObject({ state: 'paused', failed: 0 });
+    expect(store.metrics.stats().jobs).toMatchObject({ queued: 2, running: 0, failed: 0 });
+  });
+
   it('tells the engine when a case named an image the store does not have', async () => {
     const { store, runner, engine } = setup(0);
     store.cases.insert(newCase('ghost-image', { imageRef: 'missing.png', imageMissing: true }), null);
@@ -140,5 +210,34 @@ describe('audit runner', () => {
     const { runner, store: other } = setup(1);
     expect(() => runner.start({ caseIds: ['case-0', 'nope'] })).toThrow(/No case with id "nope"/);
     expect(other.jobs.counts().queued).toBe(0);
+  });
+});
+
+describe('which failures are worth retrying', () => {
+  const host = '127.0.0.1:8080';
+  const cases: Array<[string, unknown, FailureKind]> = [
+    ['case_too_long', new EngineError('case_too_long', 'too long'), 'case'],
+    ['context exceeded on the server', httpError(400, '{"error":{"type":"exceed_context_size_error","message":"the request exceeds the available context size"}}', host, 'm'), 'case'],
+    ['no_vision (in-process engine)', new EngineError('no_vision', 'no mmproj'), 'case'],
+    ['server refuses the image', httpError(500, '{"error":{"message":"image input is not supported - hint: if this is unexpected, you may need to provide the mmproj"}}', host, 'm'), 'case'],
+    ['other 4xx for this request', httpError(422, '{"error":{"message":"bad field"}}', host, 'm'), 'case'],
+    ['401', httpError(401, '', host, 'm'), 'engine'],
+    ['403', httpError(403, '', host, 'm'), 'engine'],
+    ['404 model', httpError(404, '{"error":{"message":"The model `x` does not exist."}}', host, 'm'), 'engine'],
+    ['404 route', httpError(404, 'Not Found', host, 'm'), 'engine'],
+    ['certificate', new EngineError('tls', 'self-signed'), 'engine'],
+    ['engine unloaded', new EngineError('load_failed', 'The model was unloaded'), 'engine'],
+    ['name does not resolve', networkError(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }) }), host, 'connect'), 'engine'],
+    ['connection refused (sidecar restarting)', networkError(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }), host, 'connect'), 'retry'],
+    ['stream broke mid-generation', networkError(new TypeError('terminated'), host, 'stream'), 'retry'],
+    ['503 loading', httpError(503, '{"error":{"message":"Loading model"}}', host, 'm'), 'retry'],
+    ['429 busy', httpError(429, '', host, 'm'), 'retry'],
+    ['500 other', httpError(500, '{"error":{"message":"something broke"}}', host, 'm'), 'retry'],
+    ['sidecar gave up restarting', new EngineError('server_error', 'not restarted again'), 'retry'],
+    ['native generation failure', new EngineError('generation_failed', 'llama.node failed'), 'retry'],
+    ['not an EngineError', new Error('boom'), 'retry'],
+  ];
+  it.each(cases.map(([name, error, kind]) => ({ name, error, kind })))('$name → $kind', ({ error, kind }) => {
+    expect(classifyFailure(error)).toBe(kind);
   });
 });
