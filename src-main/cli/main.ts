@@ -121,22 +121,26 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
   audit: {
     summary: 'audit cases that have no verdict yet with GuardTrace-VL',
     usage:
-      'guardtrace audit [--model DIR] [--limit N] [--parallel N] [--strict] [--max-tokens N] [--engine auto|llama.node|node-llama-cpp|sidecar|openai] [--base-url URL] [--model-name NAME]',
+      'guardtrace audit [--model DIR] [--limit N] [--parallel N] [--strict] [--max-tokens N] [--threads N] [--engine auto|llama.node|node-llama-cpp|sidecar|openai] [--base-url URL] [--model-name NAME]',
     details: `  --model DIR      model folder: GGUF, mmproj and qta_pormpt.txt (default: the one chosen in Settings)
   --limit N        audit at most N cases
   --parallel N     cases in flight at once
   --strict         constrain output to the "Analysis"/"Judgment" format
   --max-tokens N   generation limit per case (default 2000)
+  --threads N      CPU threads for the local engines (default: the runtime's choice)
   --engine E       auto | llama.node | node-llama-cpp | sidecar | openai
   --base-url URL   OpenAI-compatible server (with --engine openai); API key from $GUARDTRACE_API_KEY
   --model-name N   model name on that server
-Exit 1 when some cases failed.`,
+Ctrl+C (SIGINT) or SIGTERM stops after interrupting the current case, which goes back to the queue; the
+engine (and a llama-server it started) is shut down. Re-running the same command resumes.
+Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 when interrupted.`,
     options: {
       model: { type: 'string' },
       limit: { type: 'string' },
       parallel: { type: 'string' },
       strict: { type: 'boolean' },
       'max-tokens': { type: 'string' },
+      threads: { type: 'string' },
       engine: { type: 'string' },
       'base-url': { type: 'string' },
       'model-name': { type: 'string' },
@@ -206,7 +210,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     withCore: async (work) => {
       // Loaded on first use: help and argument errors answer at once, without loading the model runtimes.
       const [{ createCore }, { createHandlers }] = await Promise.all([import('../api/core'), import('../api/handlers')]);
-      core ??= await createCore({ dataDir, getApiKey: async () => process.env.GUARDTRACE_API_KEY ?? null });
+      const threads = positiveInt(stringOption(parsed.values, 'threads'), 'threads');
+      core ??= await createCore({ dataDir, getApiKey: async () => process.env.GUARDTRACE_API_KEY ?? null, ...(threads ? { engine: { threads } } : {}) });
       return work(createHandlers(core), core);
     },
   };
@@ -378,45 +383,87 @@ async function runAudit(context: RunContext): Promise<number> {
   if (engine === 'openai' && (!baseUrl || !modelName)) throw new UsageError('--engine openai needs --base-url URL and --model-name NAME');
   if (engine !== 'openai' && (baseUrl || modelName)) throw new UsageError('--base-url and --model-name only apply with --engine openai');
   return context.withCore(async (handlers, core) => {
-    const state = await handlers['engine.load']({
-      modelDir: stringOption(values, 'model'),
-      engine,
-      openai: engine === 'openai' ? { baseUrl: baseUrl!, model: modelName!, apiKeyEnv: 'GUARDTRACE_API_KEY' } : undefined,
-    });
-    if (state.state === 'error') throw Object.assign(new Error(state.message), { code: 'config' });
-    if (state.state === 'loaded' && !context.json) {
-      io.stderr(`Loaded ${state.info.modelName} (${state.info.engine}, ${state.info.gpu.backend})${state.info.promptHashOk ? '' : ' — WARNING: the prompt differs from GuardTrace\'s'}\n`);
-      for (const warning of state.info.warnings) io.stderr(`warning: ${oneLine(warning)}\n`);
-    }
-    const bar = io.interactive && !context.json ? new ProgressBar(io.stderr, 'audit') : null;
+    // Installed before the model loads: a default SIGTERM would end the process without its 'exit' hooks and leave
+    // a llama-server sidecar running. The runner pauses (the in-flight case goes back to the queue, nothing is
+    // cancelled), and main() then disposes the engine and closes the store before the process exits.
+    let interrupted: NodeJS.Signals | null = null;
     let resolveSettled: (progress: AuditProgress) => void = () => undefined;
     const settled = new Promise<AuditProgress>((resolve) => (resolveSettled = resolve));
-    const isSettled = (progress: AuditProgress) => progress.state === 'done' || progress.state === 'idle';
-    const off = core.events.on('audit.progress', (progress: AuditProgress) => {
-      bar?.update(progress.done + progress.failed, progress.total, progress.etaSeconds === null ? '' : `eta ${progress.etaSeconds}s`);
-      if (isSettled(progress)) resolveSettled(progress);
-    });
-    const interrupt = () => void handlers['audit.cancel']().catch(() => undefined);
-    process.once('SIGINT', interrupt);
-    let final: AuditProgress;
-    try {
-      const started = await handlers['audit.start']({ limit, parallel, strictFormat: values.strict === true ? true : undefined, maxNewTokens });
-      // Events can fire before this listener sees them (an empty queue settles at once); poll as a backstop.
-      const poll = setInterval(() => void handlers['audit.status']().then((p) => isSettled(p) && resolveSettled(p)), 1000);
-      try {
-        final = isSettled(started) ? started : await settled;
-      } finally {
-        clearInterval(poll);
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (interrupted) {
+        // Second signal: the user does not want to wait; 'exit' hooks still stop the sidecar.
+        io.stderr(`\n${signal} again: quitting now; re-run the same command to resume.\n`);
+        process.exit(signalExitCode(signal));
       }
+      interrupted = signal;
+      io.stderr(`\n${signal}: stopping after the current case's generation is interrupted (send it again to quit at once)…\n`);
+      void handlers['audit.pause']().then(
+        (progress) => progress.state !== 'running' && progress.state !== 'cancelling' && resolveSettled(progress),
+        () => undefined,
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const state = await handlers['engine.load']({
+        modelDir: stringOption(values, 'model'),
+        engine,
+        openai: engine === 'openai' ? { baseUrl: baseUrl!, model: modelName!, apiKeyEnv: 'GUARDTRACE_API_KEY' } : undefined,
+      });
+      if (state.state === 'error') throw Object.assign(new Error(state.message), { code: 'config' });
+      if (state.state === 'loaded' && !context.json) {
+        io.stderr(`Loaded ${state.info.modelName} (${state.info.engine}, ${state.info.gpu.backend})${state.info.promptHashOk ? '' : ' — WARNING: the prompt differs from GuardTrace\'s'}\n`);
+        for (const warning of state.info.warnings) io.stderr(`warning: ${oneLine(warning)}\n`);
+      }
+      if (interrupted) {
+        io.stderr(`Interrupted (${interrupted}) before auditing started; nothing was audited. Re-run the same command to start.\n`);
+        return signalExitCode(interrupted);
+      }
+      const bar = io.interactive && !context.json ? new ProgressBar(io.stderr, 'audit') : null;
+      // 'paused' settles too: a signal pauses the runner, and so does an error no case can get past (a wrong key).
+      const isSettled = (progress: AuditProgress) => progress.state === 'done' || progress.state === 'idle' || progress.state === 'paused';
+      const off = core.events.on('audit.progress', (progress: AuditProgress) => {
+        bar?.update(progress.done + progress.failed, progress.total, progress.etaSeconds === null ? '' : `eta ${progress.etaSeconds}s`);
+        if (isSettled(progress)) resolveSettled(progress);
+      });
+      let final: AuditProgress;
+      try {
+        const started = await handlers['audit.start']({ limit, parallel, strictFormat: values.strict === true ? true : undefined, maxNewTokens });
+        // Events can fire before this listener sees them (an empty queue settles at once); poll as a backstop.
+        const poll = setInterval(() => void handlers['audit.status']().then((p) => isSettled(p) && resolveSettled(p)), 1000);
+        try {
+          final = isSettled(started) ? started : await settled;
+          // The pause returns before the interrupted generation has unwound; wait for its job to be back in the queue.
+          if (final.state === 'paused') final = await core.jobs.whenSettled();
+        } finally {
+          clearInterval(poll);
+        }
+      } finally {
+        off();
+        bar?.clear();
+      }
+      const left = Math.max(final.total - final.done - final.failed, 0);
+      if (context.json) io.stdout(`${JSON.stringify(interrupted ? { ...final, interrupted, left } : final)}\n`);
+      else if (interrupted) {
+        io.stdout(
+          `Interrupted (${interrupted}): audited ${final.done} case(s), ${final.failed} failed; ${left} left in the queue. ` +
+            'Re-run the same command to resume where it stopped.\n',
+        );
+      } else if (final.state === 'paused') {
+        io.stdout(`Stopped after ${final.done} case(s), ${final.failed} failed; ${left} left in the queue: ${oneLine(final.lastError ?? 'paused')}. Fix that, then re-run the same command to resume.\n`);
+      } else {
+        io.stdout(`Audited ${final.done} case(s), ${final.failed} failed${final.lastError ? ` (last error: ${oneLine(final.lastError)})` : ''}.\n`);
+      }
+      if (interrupted) return signalExitCode(interrupted);
+      return final.failed > 0 || final.state === 'paused' ? EXIT_PARTIAL : EXIT_OK;
     } finally {
-      off();
-      process.off('SIGINT', interrupt);
-      bar?.clear();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
-    if (context.json) io.stdout(`${JSON.stringify(final)}\n`);
-    else {
-      io.stdout(`Audited ${final.done} case(s), ${final.failed} failed${final.lastError ? ` (last error: ${oneLine(final.lastError)})` : ''}.\n`);
-    }
-    return final.failed > 0 ? EXIT_PARTIAL : EXIT_OK;
   });
+}
+
+/** The shell's convention for "ended by signal N": 128 + N (130 for SIGINT, 143 for SIGTERM). */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (signal === 'SIGINT' ? 2 : 15);
 }
