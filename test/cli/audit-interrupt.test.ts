@@ -21,10 +21,9 @@ const TOTAL = TEXT_CASES + IMAGE_CASES.length;
 // lands after the first verdict and before the last (a case costs ~0.1-0.5 s here with the tiny model).
 const AUDIT_ARGS = ['--engine', 'llama.node', '--threads', '1', '--max-tokens', '200'];
 
-const binary = await findLlamaServerBinary(process.env.GUARDTRACE_LLAMA_SERVER ?? null);
-const noServer = binary
-  ? null
-  : 'no llama-server binary in the build cache or on PATH — build it with `npm run build:llama-server` or set GUARDTRACE_LLAMA_SERVER';
+// What the CLI's core will find (build cache, then PATH): it has no way to take GUARDTRACE_LLAMA_SERVER.
+const binary = await findLlamaServerBinary(null);
+const noServer = binary ? null : 'no llama-server binary in the build cache or on PATH — build it with `npm run build:llama-server`';
 if (noServer) console.warn(`[test/cli/audit-interrupt] sidecar test SKIPPED: ${noServer}`);
 
 let modelDir: string;
