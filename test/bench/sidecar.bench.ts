@@ -1,7 +1,8 @@
 // Sidecar benchmark: llama-server (built here with native CPU flags) serving the 3B-shaped random-weight model,
 // driven through the OpenAI-compatible engine exactly as the app does. Prints a markdown table.
-//   npx tsx test/bench/sidecar.bench.ts            (the lead wires it into `npm run bench:engine`)
+//   npx tsx test/bench/sidecar.bench.ts   (also the last part of `npm run bench:engine`, test/bench/engine-all.ts)
 // Env: GUARDTRACE_BENCH_CASES (default 1 per configuration), GUARDTRACE_BENCH_NEW_TOKENS (default 32),
+//      GUARDTRACE_BENCH_THREADS (default: each runtime's choice),
 //      GUARDTRACE_BENCH_SKIP_NLC=1 to leave out the node-llama-cpp comparison.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { QWEN25VL_3B_LM, SHARED_PROMPT_FILE, writeQwen25vlMmproj, writeQwen2vlLa
 
 const CASES_PER_CONFIG = Number(process.env.GUARDTRACE_BENCH_CASES) || 1;
 const NEW_TOKENS = Number(process.env.GUARDTRACE_BENCH_NEW_TOKENS) || 32;
+const THREADS = Number(process.env.GUARDTRACE_BENCH_THREADS) || undefined;
 const SAMPLES = path.resolve(import.meta.dirname, '../../../shared/samples/guardtrace-sample');
 /** Qwen2.5-VL-3B's vision tower (config.json vision_config): 32 blocks of 1280, MLP 3420, 16 heads, out 2048. */
 const QWEN25VL_3B_VISION = { nEmbd: 1280, nFf: 3420, nLayer: 32, nHead: 16, imageSize: 560, projectionDim: 2048 };
@@ -65,7 +67,7 @@ async function nodeLlamaCppSpeeds(modelPath: string, promptText: string): Promis
   const { getLlama } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: false });
   const model = await llama.loadModel({ modelPath });
-  const context = await model.createContext({ contextSize: 4096, batchSize: 512 });
+  const context = await model.createContext({ contextSize: 4096, batchSize: 512, ...(THREADS ? { threads: THREADS } : {}) });
   const sequence = context.getSequence();
   const tokens = model.tokenize(promptText).slice(0, 1024);
   let started = performance.now();
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
   const dataDir = path.join(os.tmpdir(), 'guardtrace-sidecar-bench');
 
   const startedAt = performance.now();
-  const sidecar = await LlamaServerSidecar.start({ binaryPath: binary.path, modelPath: folder.modelPath!, mmprojPath: folder.mmprojPath, dataDir });
+  const sidecar = await LlamaServerSidecar.start({ binaryPath: binary.path, modelPath: folder.modelPath!, mmprojPath: folder.mmprojPath, dataDir, threads: THREADS });
   const startMs = performance.now() - startedAt;
   const rows: Array<[string, string]> = [];
   try {
