@@ -36,7 +36,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const engines = new EngineManager({
     dataDir: options.dataDir,
     onState: (state: EngineState) => events.emit('engine.state', state),
-    maxPixels: settings().maxPixels,
+    liveSettings: () => {
+      const { maxPixels, llamaServerPath } = settings();
+      return { maxPixels, llamaServerPath };
+    },
     threads: options.engine?.threads,
     gpu: options.engine?.gpu,
     contextSize: options.engine?.contextSize,

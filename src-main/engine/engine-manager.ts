@@ -31,6 +31,8 @@ export interface EngineManagerOptions {
   warmSystemPrompt?: boolean;
   /** Reuse the system prompt's KV between cases (default true; false only to measure what it saves). */
   prefixReuse?: boolean;
+  /** Read at every load, so a changed setting applies at the next load instead of the next app start. */
+  liveSettings?: () => Pick<EngineManagerOptions, 'maxPixels' | 'llamaServerPath'>;
 }
 
 type SystemPromptInfo = { text: string; sha256: string; hashOk: boolean };
@@ -88,8 +90,11 @@ export class EngineManager {
   private readonly lock = new AsyncLock();
   private engine: Engine | null = null;
   private current_: EngineState = { state: 'unloaded' };
+  private opts: EngineManagerOptions;
 
-  constructor(private readonly opts: EngineManagerOptions) {}
+  constructor(private readonly baseOpts: EngineManagerOptions) {
+    this.opts = baseOpts;
+  }
 
   state(): EngineState {
     return this.current_;
@@ -109,6 +114,7 @@ export class EngineManager {
     return this.lock.run(async () => {
       await this.unloadLocked();
       this.setState({ state: 'loading', modelDir: req.modelDir ?? req.openai?.baseUrl ?? '' });
+      this.opts = { ...this.baseOpts, ...this.baseOpts.liveSettings?.() };
       try {
         this.engine = await this.create(req);
         return this.setState({ state: 'loaded', info: this.engine.info() });

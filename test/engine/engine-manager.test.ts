@@ -90,6 +90,16 @@ describe('EngineManager', () => {
     expect((await engine.audit({ ...textCase, imageMissing: true }, { maxNewTokens: 1 })).imageMissing).toBe(true);
   });
 
+  it('reads the llama-server path setting at each load, not once at start-up', async () => {
+    let llamaServerPath: string | null = path.join(root, 'no-such-llama-server');
+    const m = manager({ liveSettings: () => ({ llamaServerPath }) });
+    const first = await m.load({ modelDir: good.dir, engine: 'sidecar' }).catch((e) => e);
+    expect(first.message).toContain(`The llama-server path in Settings (${llamaServerPath})`);
+    llamaServerPath = null; // cleared: the (empty) build cache and PATH are searched instead
+    const second = await m.load({ modelDir: good.dir, engine: 'sidecar' }).catch((e) => e);
+    expect(second.message).toMatch(/No llama-server binary found/);
+  });
+
   it('refuses an mmproj whose projection_dim does not match, before loading anything', async () => {
     const f = await writeTinyModelFolder(path.join(root, 'mismatch'), { mmprojProjectionDim: 128 });
     const m = manager();
