@@ -33,6 +33,7 @@ export type FailureKind = 'retry' | 'case' | 'engine';
 export function classifyFailure(error: unknown): FailureKind {
   if (!(error instanceof EngineError)) return 'retry';
   const transient = error.details.transient === true;
+  if (error.details.requiresReload === true) return 'engine';
   switch (error.code) {
     case 'case_too_long':
     case 'no_vision':

@@ -233,7 +233,8 @@ describe('which failures are worth retrying', () => {
     ['503 loading', httpError(503, '{"error":{"message":"Loading model"}}', host, 'm'), 'retry'],
     ['429 busy', httpError(429, '', host, 'm'), 'retry'],
     ['500 other', httpError(500, '{"error":{"message":"something broke"}}', host, 'm'), 'retry'],
-    ['sidecar gave up restarting', new EngineError('server_error', 'not restarted again'), 'retry'],
+    ['sidecar gave up restarting', new EngineError('server_error', 'not restarted again', { requiresReload: true }), 'engine'],
+    ['other server_error', new EngineError('server_error', 'something broke'), 'retry'],
     ['native generation failure', new EngineError('generation_failed', 'llama.node failed'), 'retry'],
     ['not an EngineError', new Error('boom'), 'retry'],
   ];

@@ -11,6 +11,7 @@ import { mergeAdjacentTextParts, OpenAiCompatibleEngine } from '../../src-main/e
 import { solidColourPng } from '../../src-main/engine/openai/solid-png';
 import { createRemoteEngine } from '../../src-main/engine/remote-engines';
 import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
+import { classifyFailure } from '../../src-main/jobs/audit-runner';
 import { freeLoopbackPort, LlamaServerSidecar, type SidecarEvent } from '../../src-main/engine/sidecar/llama-server-sidecar';
 import { tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
@@ -224,6 +225,7 @@ describe.skipIf(skipReason !== null)('llama-server sidecar + OpenAI-compatible e
     expect(error.code).toBe('server_error');
     expect(error.message).toMatch(/not restarted again/);
     expect(error.message).toContain(fragile.logPath);
+    expect(classifyFailure(error)).toBe('engine'); // the audit queue pauses rather than failing every case
   });
 
   it('detects a text-only server (no --mmproj) with the vision probe', async () => {

@@ -219,7 +219,8 @@ export class LlamaServerSidecar {
       const error = new EngineError(
         'server_error',
         `The local llama-server stopped ${maxRestarts + 1} times within ${Math.round(windowMs / 60_000)} minutes and is not restarted again. Last log lines:\n${this.lastLogLines()}\nFull log: ${this.logPath}. Load the model again to retry.`,
-        { logPath: this.logPath },
+        // No request can succeed until the model is loaded again: the queue pauses instead of failing every case.
+        { logPath: this.logPath, requiresReload: true },
       );
       this.state = { kind: 'failed', error };
       this.options.onEvent?.({ type: 'failed', message: error.message });
