@@ -121,8 +121,9 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
   audit: {
     summary: 'audit cases that have no verdict yet with GuardTrace-VL',
     usage:
-      'guardtrace audit [--model DIR] [--limit N] [--parallel N] [--strict] [--max-tokens N] [--threads N] [--engine auto|llama.node|node-llama-cpp|sidecar|openai] [--base-url URL] [--model-name NAME]',
-    details: `  --model DIR      model folder: GGUF, mmproj and qta_pormpt.txt (default: the one chosen in Settings)
+      'guardtrace audit [--model DIR] [--limit N] [--parallel N] [--strict] [--max-tokens N] [--threads N] [--engine auto|llama.node|node-llama-cpp|sidecar] | guardtrace audit --engine openai --base-url URL --model NAME [--prompt-dir DIR] [--parallel N] …',
+    details: `  --model DIR      model folder: GGUF, mmproj and qta_pormpt.txt (default: the one chosen in Settings);
+                   with --engine openai: the model's name on the server (vLLM --served-model-name)
   --limit N        audit at most N cases
   --parallel N     cases in flight at once
   --strict         constrain output to the "Analysis"/"Judgment" format
@@ -130,7 +131,8 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
   --threads N      CPU threads for the local engines (default: the runtime's choice)
   --engine E       auto | llama.node | node-llama-cpp | sidecar | openai
   --base-url URL   OpenAI-compatible server (with --engine openai); API key from $GUARDTRACE_API_KEY
-  --model-name N   model name on that server
+  --prompt-dir DIR with --engine openai: folder holding qta_pormpt.txt, sent as the system prompt
+                   (default: the model folder chosen in Settings)
 Ctrl+C (SIGINT) or SIGTERM stops after interrupting the current case, which goes back to the queue; the
 engine (and a llama-server it started) is shut down. Re-running the same command resumes.
 Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 when interrupted.`,
@@ -143,7 +145,7 @@ Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 w
       threads: { type: 'string' },
       engine: { type: 'string' },
       'base-url': { type: 'string' },
-      'model-name': { type: 'string' },
+      'prompt-dir': { type: 'string' },
     },
     run: runAudit,
   },
@@ -379,9 +381,12 @@ async function runAudit(context: RunContext): Promise<number> {
   const parallel = positiveInt(stringOption(values, 'parallel'), 'parallel');
   const maxNewTokens = positiveInt(stringOption(values, 'max-tokens'), 'max-tokens');
   const baseUrl = stringOption(values, 'base-url');
-  const modelName = stringOption(values, 'model-name');
-  if (engine === 'openai' && (!baseUrl || !modelName)) throw new UsageError('--engine openai needs --base-url URL and --model-name NAME');
-  if (engine !== 'openai' && (baseUrl || modelName)) throw new UsageError('--base-url and --model-name only apply with --engine openai');
+  // With a server the model files live there, so --model names the served model; the prompt still comes from a folder here.
+  const remote = engine === 'openai';
+  const modelName = remote ? stringOption(values, 'model') : undefined;
+  const modelDir = remote ? stringOption(values, 'prompt-dir') : stringOption(values, 'model');
+  if (remote && (!baseUrl || !modelName)) throw new UsageError('--engine openai needs --base-url URL and --model NAME (the name the server serves it under)');
+  if (!remote && (baseUrl || values['prompt-dir'] !== undefined)) throw new UsageError('--base-url and --prompt-dir only apply with --engine openai');
   return context.withCore(async (handlers, core) => {
     // Installed before the model loads: a default SIGTERM would end the process without its 'exit' hooks and leave
     // a llama-server sidecar running. The runner pauses (the in-flight case goes back to the queue, nothing is
@@ -406,7 +411,7 @@ async function runAudit(context: RunContext): Promise<number> {
     process.on('SIGTERM', onSignal);
     try {
       const state = await handlers['engine.load']({
-        modelDir: stringOption(values, 'model'),
+        modelDir,
         engine,
         openai: engine === 'openai' ? { baseUrl: baseUrl!, model: modelName!, apiKeyEnv: 'GUARDTRACE_API_KEY' } : undefined,
       });

@@ -13,13 +13,14 @@ import { createRemoteEngine } from '../../src-main/engine/remote-engines';
 import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
 import { classifyFailure } from '../../src-main/jobs/audit-runner';
 import { freeLoopbackPort, LlamaServerSidecar, type SidecarEvent } from '../../src-main/engine/sidecar/llama-server-sidecar';
+import { main, type CliIo } from '../../src-main/cli/main';
 import { tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 
 const binary = await findLlamaServerBinary(process.env.GUARDTRACE_LLAMA_SERVER ?? null);
 const skipReason = binary
   ? null
-  : 'no llama-server binary in the build cache or on PATH — build it with `npm run build:llama-server` (offline, ~15 min on 2 cores) or set GUARDTRACE_LLAMA_SERVER';
+  : 'no llama-server binary in the build cache or on PATH — build it with `npm run build:llama-server` (offline, about 7 min on 2 cores) or set GUARDTRACE_LLAMA_SERVER';
 if (skipReason) console.warn(`[test/remote/llama-server] SKIPPED: ${skipReason}`);
 
 const SAMPLE_DIR = path.resolve(import.meta.dirname, '../../../shared/samples/guardtrace-sample/images');
@@ -177,6 +178,33 @@ describe.skipIf(skipReason !== null)('llama-server sidecar + OpenAI-compatible e
     );
     expect(insecure.code).toBe('tls');
     expect(insecure.message).toMatch(/192\.0\.2\.10:8000/);
+  });
+
+  it('guardtrace audit --engine openai --base-url URL --model NAME audits the queue over HTTP', async () => {
+    const store = tempDir('guardtrace-cli-openai-');
+    const sample = path.join(SAMPLE_DIR, '../cases.json');
+    const { baseUrl, apiKey } = await sidecar.endpoint();
+    let stdout = '';
+    let stderr = '';
+    const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), interactive: false };
+    expect(await main(['import', sample, '--data-dir', store], io)).toBe(0);
+    const saved = process.env.GUARDTRACE_API_KEY;
+    process.env.GUARDTRACE_API_KEY = apiKey ?? undefined;
+    try {
+      const args = ['audit', '--data-dir', store, '--engine', 'openai', '--base-url', baseUrl, '--model', 'tiny', '--prompt-dir', modelDir, '--max-tokens', '3', '--json'];
+      stdout = '';
+      expect(await main(args, io), stderr).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ state: 'done', done: 7, failed: 0 });
+      stdout = '';
+      expect(await main(['stats', '--data-dir', store, '--json'], io)).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ cases: 7, audited: 7 });
+      // --model names the served model here, so a missing --base-url is a usage error, not a folder lookup.
+      expect(await main(['audit', '--data-dir', store, '--engine', 'openai', '--model', 'tiny'], io)).toBe(2);
+      expect(stderr).toMatch(/--engine openai needs --base-url URL and --model NAME/);
+    } finally {
+      if (saved === undefined) delete process.env.GUARDTRACE_API_KEY;
+      else process.env.GUARDTRACE_API_KEY = saved;
+    }
   });
 
   it('reports a server killed mid-generation as a transient error, then the supervisor restarts it', async () => {
