@@ -189,7 +189,8 @@ describe.skipIf(skipReason !== null)('llama-server sidecar + OpenAI-compatible e
     const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), interactive: false };
     expect(await main(['import', sample, '--data-dir', store], io)).toBe(0);
     const saved = process.env.GUARDTRACE_API_KEY;
-    process.env.GUARDTRACE_API_KEY = apiKey ?? undefined;
+    if (!apiKey) throw new Error("the sidecar runs with an API key");
+    process.env.GUARDTRACE_API_KEY = apiKey;
     try {
       const args = ['audit', '--data-dir', store, '--engine', 'openai', '--base-url', baseUrl, '--model', 'tiny', '--prompt-dir', modelDir, '--max-tokens', '3', '--json'];
       stdout = '';
