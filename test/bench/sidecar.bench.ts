@@ -13,12 +13,13 @@ import { loadSystemPrompt, checkModelFolderDetailed } from '../../src-main/engin
 import { OpenAiCompatibleEngine } from '../../src-main/engine/openai/openai-engine';
 import { findLlamaServerBinary, guardtraceCacheDir } from '../../src-main/engine/sidecar/llama-server-binary';
 import { LlamaServerSidecar } from '../../src-main/engine/sidecar/llama-server-sidecar';
+import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import { QWEN25VL_3B_LM, SHARED_PROMPT_FILE, writeQwen25vlMmproj, writeQwen2vlLanguageModel } from '../models/tiny-gguf';
 
 const CASES_PER_CONFIG = Number(process.env.GUARDTRACE_BENCH_CASES) || 1;
 const NEW_TOKENS = Number(process.env.GUARDTRACE_BENCH_NEW_TOKENS) || 32;
 const THREADS = Number(process.env.GUARDTRACE_BENCH_THREADS) || undefined;
-const SAMPLES = path.resolve(import.meta.dirname, '../../../shared/samples/guardtrace-sample');
+const SAMPLES = SAMPLE_SET_DIR;
 /** Qwen2.5-VL-3B's vision tower (config.json vision_config): 32 blocks of 1280, MLP 3420, 16 heads, out 2048. */
 const QWEN25VL_3B_VISION = { nEmbd: 1280, nFf: 3420, nLayer: 32, nHead: 16, imageSize: 560, projectionDim: 2048 };
 

@@ -11,10 +11,11 @@ import { API_EVENTS, type ApiHandlers, type Channel } from '../../src-main/api/c
 import { createCore, type Core } from '../../src-main/api/core';
 import { createHandlers } from '../../src-main/api/handlers';
 import { toErrorShape } from '../../src-main/app/ipc-envelope';
+import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const RENDERER_DIR = path.join(REPO_ROOT, 'out/renderer');
-export const SAMPLE_DIR = path.resolve(REPO_ROOT, '../shared/samples/guardtrace-sample');
+export const SAMPLE_DIR = SAMPLE_SET_DIR;
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results/screenshots');
 export const CHROMIUM_PATH = process.env.GUARDTRACE_CHROMIUM ?? '/usr/bin/chromium';
 

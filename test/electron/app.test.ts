@@ -8,9 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { _electron as electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SAMPLE_FILE = path.resolve(REPO_ROOT, '../shared/samples/guardtrace-sample/cases.json');
+const SAMPLE_FILE = path.join(SAMPLE_SET_DIR, 'cases.json');
 
 function electronBinary(): string | null {
   try {

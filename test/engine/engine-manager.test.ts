@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineState } from '../../src-main/api/contract';
 import { EngineError } from '../../src-main/engine/engine';
 import { EngineManager } from '../../src-main/engine/engine-manager';
-import { REPO_ROOT, writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
+import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
+import { writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
 
 let root: string;
 let good: TinyModelFolder;
@@ -26,7 +27,7 @@ beforeAll(async () => {
   // An empty build cache, so 'auto' cannot find a llama-server sidecar built by someone else on this machine.
   process.env.GUARDTRACE_CACHE_DIR = path.join(root, 'empty-cache');
   good = await writeTinyModelFolder(path.join(root, 'good'));
-  image = new Uint8Array(await readFile(path.resolve(REPO_ROOT, '../shared/samples/guardtrace-sample/images/cat-training.png')));
+  image = new Uint8Array(await readFile(path.join(SAMPLE_SET_DIR, 'images/cat-training.png')));
 });
 
 afterEach(async () => {

@@ -10,9 +10,10 @@ import { LlamaNodeEngine } from '../../src-main/engine/llama-node-engine';
 import { MTMD_MEDIA_MARKER, buildGuardTraceMessages, caseTaskText, renderQwenChat, splitSharedPrefix, type ChatMessage } from '../../src-main/engine/guardtrace-input';
 import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
 import { NodeLlamaCppEngine } from '../../src-main/engine/node-llama-cpp-engine';
-import { REPO_ROOT, writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
+import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
+import { writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
 
-const SAMPLE_IMAGE = path.resolve(REPO_ROOT, '../shared/samples/guardtrace-sample/images/cat-training.png');
+const SAMPLE_IMAGE = path.join(SAMPLE_SET_DIR, 'images/cat-training.png');
 const THREADS = 2;
 
 let root: string;

@@ -10,5 +10,4 @@ export function tempDir(prefix = 'guardtrace-test-'): string {
   return dir;
 }
 
-export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-export const SHARED_DIR = path.resolve(REPO_ROOT, '../shared');
+export { REPO_ROOT, SHARED_DIR } from './shared-dir';

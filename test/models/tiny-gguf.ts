@@ -4,12 +4,12 @@
 // tools/mtmd/clip.cpp + clip-impl.h (PROJECTOR_TYPE_QWEN25VL); see /work/shared/notes/llama-runtimes.md.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GgmlType } from '../../src-main/engine/gguf/gguf-types';
 import { writeGguf, type GgufWriteTensor, type GgufWriteValue } from '../../src-main/engine/gguf/gguf-writer';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SHARED_PROMPT_FILE = path.resolve(REPO_ROOT, '../shared/guardtrace/qta_pormpt.txt');
+import { REPO_ROOT, SHARED_PROMPT_FILE } from '../helpers/shared-dir';
+
+export { REPO_ROOT, SHARED_PROMPT_FILE };
 
 export interface TinyModelFolder {
   dir: string;
@@ -312,7 +312,7 @@ export async function writeQwen25vlMmproj(file: string, shape: VisionShape, seed
 export const TINY_MODEL_FILE = 'guardtrace-tiny-qwen2vl-F32.gguf';
 export const TINY_MMPROJ_FILE = 'mmproj-guardtrace-tiny-F32.gguf';
 
-/** Deterministic: same seed → byte-identical files. promptFile defaults to ../shared/guardtrace/qta_pormpt.txt resolved from the repo root. */
+/** Deterministic: same seed → byte-identical files. promptFile defaults to the shared GuardTrace prompt (test/helpers/shared-dir.ts says where it is looked for). */
 export async function writeTinyModelFolder(
   dir: string,
   opts: { promptFile?: string; seed?: number; withMmproj?: boolean; mmprojProjectionDim?: number } = {},

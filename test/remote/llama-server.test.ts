@@ -14,6 +14,7 @@ import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-serve
 import { classifyFailure } from '../../src-main/jobs/audit-runner';
 import { freeLoopbackPort, LlamaServerSidecar, type SidecarEvent } from '../../src-main/engine/sidecar/llama-server-sidecar';
 import { main, type CliIo } from '../../src-main/cli/main';
+import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import { tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 
@@ -23,7 +24,7 @@ const skipReason = binary
   : 'no llama-server binary in the build cache or on PATH — build it with `npm run build:llama-server` (offline, about 7 min on 2 cores) or set GUARDTRACE_LLAMA_SERVER';
 if (skipReason) console.warn(`[test/remote/llama-server] SKIPPED: ${skipReason}`);
 
-const SAMPLE_DIR = path.resolve(import.meta.dirname, '../../../shared/samples/guardtrace-sample/images');
+const SAMPLE_DIR = path.join(SAMPLE_SET_DIR, 'images');
 
 function imageCase(id: string): AuditInput {
   const file = path.join(SAMPLE_DIR, 'cat-training.png');

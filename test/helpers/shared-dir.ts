@@ -1,0 +1,29 @@
+// Where the project's shared, read-only inputs live (the GuardTrace prompt, the sample case set). They are never
+// copied into this repo, so a checkout must find them next to itself. No vitest import: scripts use this too.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A clean clone made from a local checkout (as CI and `git clone . /tmp/x` do) finds shared/ next to its origin. */
+function nextToLocalOrigin(): string | undefined {
+  try {
+    const origin = execFileSync('git', ['-C', REPO_ROOT, 'config', '--get', 'remote.origin.url'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return origin && path.isAbsolute(origin) ? path.resolve(origin, '../shared') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function findSharedDir(): string {
+  const beside = path.resolve(REPO_ROOT, '../shared');
+  const candidates = [process.env.GUARDTRACE_SHARED_DIR, beside, nextToLocalOrigin(), '/work/shared'];
+  return candidates.find((dir): dir is string => !!dir && existsSync(path.join(dir, 'guardtrace'))) ?? beside;
+}
+
+/** `$GUARDTRACE_SHARED_DIR`, else `../shared` beside the repo (or beside the repo it was cloned from). */
+export const SHARED_DIR = findSharedDir();
+export const SHARED_PROMPT_FILE = path.join(SHARED_DIR, 'guardtrace/qta_pormpt.txt');
+export const SAMPLE_SET_DIR = path.join(SHARED_DIR, 'samples/guardtrace-sample');
