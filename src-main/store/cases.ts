@@ -3,8 +3,8 @@ import type { RiskLevel } from '../domain/types';
 import { nowIso } from './clock';
 import { StoreError } from './errors';
 import type { Db } from './open-database';
-import { ORDER_BY, STATUS_CONDITIONS, whereClause } from './queue-query';
-import { toCaseSummary, type CaseRow } from './rows';
+import { ORDER_BY, STATUS_CONDITIONS, whereClause, type WhereClause } from './queue-query';
+import { SUMMARY_COLUMNS, toCaseSummary, type CaseRow, type CaseSummaryRow } from './rows';
 
 /** A validated case ready to store (importers produce these). */
 export interface NewCase {
@@ -27,6 +27,8 @@ export class CaseRepository {
   private readonly insertStmt;
   private readonly existsStmt;
   private readonly byIdStmt;
+  private readonly summaryBySeqStmt;
+  private readonly ftsCountStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -38,6 +40,8 @@ export class CaseRepository {
     );
     this.existsStmt = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM cases WHERE id = ?');
     this.byIdStmt = db.prepare<[string], CaseRow>('SELECT * FROM cases WHERE id = ?');
+    this.summaryBySeqStmt = db.prepare<[number], CaseSummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE seq = ?`);
+    this.ftsCountStmt = db.prepare<[string], number>('SELECT count(*) FROM cases_fts WHERE cases_fts MATCH ?').pluck();
   }
 
   /** Inserts unless a case with this id exists; returns whether it was new. Run inside the caller's transaction. */
@@ -82,29 +86,40 @@ export class CaseRepository {
   }
 
   list(query: QueueQuery): QueuePage {
-    const where = whereClause(query);
+    const sort = query.sort ?? 'newest';
+    const where = whereClause(query, { sets: sort === 'newest' ? 'lookup' : 'probe' });
     const limit = Math.min(Math.max(query.limit ?? 100, 1), MAX_PAGE);
     const offset = Math.max(query.offset ?? 0, 0);
-    const order = ORDER_BY[query.sort ?? 'newest'];
-    const rows = this.db
-      .prepare<unknown[], CaseRow>(`SELECT * FROM cases WHERE ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
-      .all(...where.params, limit, offset);
-    const { total } = this.db
-      .prepare<unknown[], { total: number }>(`SELECT count(*) AS total FROM cases WHERE ${where.sql}`)
-      .get(...where.params)!;
-    return { total, offset, rows: rows.map(toCaseSummary) };
+    // One snapshot for the page, its rows and the total, even while another connection writes.
+    return this.db.transaction(() => {
+      // Order and skip over seq alone, which the indexes hold; read table rows only for the page shown.
+      const seqs = this.db
+        .prepare<unknown[], number>(`SELECT seq FROM cases WHERE ${where.sql} ORDER BY ${ORDER_BY[sort]} LIMIT ? OFFSET ?`)
+        .pluck()
+        .all(...where.params, limit, offset);
+      const rows = seqs.map((seq) => toCaseSummary(this.summaryBySeqStmt.get(seq)!));
+      return { total: this.count(query, where), offset, rows };
+    })();
+  }
+
+  private count(filter: QueueFilter, pageWhere: WhereClause): number {
+    // Every FTS row is a case (the index is kept in step in the same transactions), so FTS5 can count alone.
+    if (pageWhere.searchOnly) return this.ftsCountStmt.get(pageWhere.fts!)!;
+    const where = whereClause(filter, { sets: 'probe' });
+    return this.db.prepare<unknown[], number>(`SELECT count(*) FROM cases WHERE ${where.sql}`).pluck().get(...where.params)!;
   }
 
   /** Ids of the cases before and after `id` in the queue as currently sorted and filtered. */
   neighbors(query: QueueQuery & { id: string }): { prev: string | null; next: string | null } {
-    const where = whereClause(query);
-    const order = ORDER_BY[query.sort ?? 'newest'];
+    const sort = query.sort ?? 'newest';
+    const where = whereClause(query, { sets: sort === 'newest' ? 'lookup' : 'probe' });
+    // The window runs over seq (from the indexes); only the two neighbours' ids are read from the table.
     const row = this.db
       .prepare<unknown[], { prev: string | null; next: string | null }>(
-        `SELECT prev, next FROM (
-           SELECT id, lag(id) OVER w AS prev, lead(id) OVER w AS next FROM cases WHERE ${where.sql}
-           WINDOW w AS (ORDER BY ${order})
-         ) WHERE id = ?`,
+        `SELECT (SELECT id FROM cases WHERE seq = w.prev) AS prev, (SELECT id FROM cases WHERE seq = w.next) AS next FROM (
+           SELECT seq, lag(seq) OVER w AS prev, lead(seq) OVER w AS next FROM cases WHERE ${where.sql}
+           WINDOW w AS (ORDER BY ${ORDER_BY[sort]})
+         ) AS w WHERE w.seq = (SELECT seq FROM cases WHERE id = ?)`,
       )
       .get(...where.params, query.id);
     return row ?? { prev: null, next: null };
@@ -112,7 +127,7 @@ export class CaseRepository {
 
   /** How many cases each status filter would show, given the other filters. One pass over the matching rows. */
   counts(filter: QueueFilter): FilterCounts {
-    const where = whereClause(filter, { ignoreStatus: true });
+    const where = whereClause(filter, { ignoreStatus: true, sets: 'probe' });
     const statuses = Object.keys(STATUS_CONDITIONS) as Array<keyof FilterCounts>;
     const columns = statuses.map((status) => `sum(CASE WHEN ${STATUS_CONDITIONS[status]} THEN 1 ELSE 0 END) AS "${status}"`);
     const row = this.db

@@ -23,9 +23,30 @@ export function toFtsQuery(search: string): string | null {
   return words.map((word, index) => `"${word}"${index === words.length - 1 ? '*' : ''}`).join(' ');
 }
 
-export function whereClause(filter: QueueFilter, options: { ignoreStatus?: boolean } = {}): SqlFragment {
+export interface WhereClause extends SqlFragment {
+  /** The FTS5 query of the search box, if any. */
+  fts: string | null;
+  /** True when the search is the only condition, so FTS5 alone can count the matches. */
+  searchOnly: boolean;
+}
+
+export interface WhereOptions {
+  ignoreStatus?: boolean;
+  /**
+   * How the category and search conditions, each a set of seqs, reach the rows. 'lookup' seeks each member by
+   * seq: best when the rows are wanted in seq order anyway (newest first). 'probe' tests the rows read from an
+   * index against the set, so ordering by model risk or uncertainty, and counting, never read the 2 KB table
+   * rows of tens of thousands of members. SQLite cannot choose between the two itself: FTS5 gives it no
+   * estimate of how many rows a MATCH returns.
+   */
+  sets?: 'lookup' | 'probe';
+}
+
+export function whereClause(filter: QueueFilter, options: WhereOptions = {}): WhereClause {
   const conditions: string[] = [];
   const params: unknown[] = [];
+  // The unary + keeps SQLite from using a set to seek rows by seq.
+  const inSet = options.sets === 'probe' ? '+seq IN' : 'seq IN';
   if (!options.ignoreStatus && filter.status && filter.status !== 'all') conditions.push(STATUS_CONDITIONS[filter.status]);
   if (filter.modelRisk !== undefined) {
     conditions.push('model_risk = ?');
@@ -40,17 +61,16 @@ export function whereClause(filter: QueueFilter, options: { ignoreStatus?: boole
     params.push(filter.gold);
   }
   if (filter.category !== undefined) {
-    conditions.push('(model_category = ? OR human_category = ?)');
+    // Not "model_category = ? OR human_category = ?": with that, SQLite reads every row of the table.
+    conditions.push(`${inSet} (SELECT seq FROM cases WHERE model_category = ? UNION SELECT seq FROM cases WHERE human_category = ?)`);
     params.push(filter.category, filter.category);
   }
-  if (filter.search) {
-    const fts = toFtsQuery(filter.search);
-    if (fts) {
-      conditions.push('seq IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)');
-      params.push(fts);
-    }
+  const fts = filter.search ? toFtsQuery(filter.search) : null;
+  if (fts) {
+    conditions.push(`${inSet} (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)`);
+    params.push(fts);
   }
-  return { sql: conditions.length ? conditions.join(' AND ') : '1', params };
+  return { sql: conditions.length ? conditions.join(' AND ') : '1', params, fts, searchOnly: fts !== null && conditions.length === 1 };
 }
 
 export const ORDER_BY: Record<QueueSort, string> = {

@@ -67,7 +67,15 @@ const category = (value: string | null): Category | null => value as Category | 
 
 export const PREVIEW_CHARS = 240;
 
-export function toCaseSummary(row: CaseRow): CaseSummary {
+/** What a queue row shows: everything but the long texts other than the query, and the meta. */
+export type CaseSummaryRow = Pick<
+  CaseRow,
+  'seq' | 'id' | 'query' | 'image_sha256' | 'image_missing' | 'gold' | 'model_status' | 'model_risk' | 'model_category' | 'human_risk' | 'human_category' | 'reviewed_by' | 'created_at'
+>;
+export const SUMMARY_COLUMNS =
+  'seq, id, query, image_sha256, image_missing, gold, model_status, model_risk, model_category, human_risk, human_category, reviewed_by, created_at';
+
+export function toCaseSummary(row: CaseSummaryRow): CaseSummary {
   return {
     id: row.id,
     seq: row.seq,

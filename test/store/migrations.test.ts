@@ -75,6 +75,42 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0005 adds the queue indexes and the FTS deferral switch to a filled database, keeping rows and index intact', () => {
+    const { db } = databaseAt(4);
+    insertCase(db, 'old', 'lockpicking before the indexes');
+    db.prepare("UPDATE cases SET model_status = 'ok', model_risk = 1, model_category = 'Cybersecurity', human_risk = 0.5 WHERE id = 'old'").run();
+    const before = db.prepare('SELECT * FROM cases ORDER BY seq').all();
+    migrate(db, MIGRATIONS.slice(0, 5));
+    expect(schemaVersion(db)).toBe(5);
+    expect(db.prepare('SELECT * FROM cases ORDER BY seq').all()).toEqual(before);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases' AND name NOT LIKE 'sqlite_%'").pluck().all();
+    expect(indexes).toEqual(
+      expect.arrayContaining(['cases_human_risk_model_risk', 'cases_model_category', 'cases_human_category', 'cases_queue_state']),
+    );
+    expect(
+      db.prepare("EXPLAIN QUERY PLAN SELECT seq FROM cases WHERE human_risk IS NULL ORDER BY model_risk DESC, seq ASC").all(),
+    ).toEqual([expect.objectContaining({ detail: expect.stringContaining('COVERING INDEX cases_human_risk_model_risk') })]);
+    // The switch is off (no row), so a plain insert is still indexed by the trigger.
+    expect(db.prepare('SELECT count(*) FROM cases_fts_deferred').pluck().get()).toBe(0);
+    insertCase(db, 'new', 'lockpicking after the indexes');
+    const search = () =>
+      db.prepare("SELECT c.id FROM cases_fts JOIN cases c ON c.seq = cases_fts.rowid WHERE cases_fts MATCH 'lockpicking' ORDER BY c.id").pluck().all();
+    expect(search()).toEqual(['new', 'old']);
+    // rank = 1: also checks the index against the cases table it is built from.
+    expect(() => db.exec("INSERT INTO cases_fts (cases_fts, rank) VALUES ('integrity-check', 1)")).not.toThrow();
+    // While the switch row exists (only ever inside an import transaction), the trigger stays quiet.
+    db.transaction(() => {
+      db.prepare('INSERT INTO cases_fts_deferred (one) VALUES (1)').run();
+      insertCase(db, 'deferred', 'lockpicking deferred');
+      expect(search()).toEqual(['new', 'old']);
+      db.prepare("INSERT INTO cases_fts (rowid, query, thinking, response) SELECT seq, query, thinking, response FROM cases WHERE id = 'deferred'").run();
+      db.prepare('DELETE FROM cases_fts_deferred').run();
+    })();
+    expect(search()).toEqual(['deferred', 'new', 'old']);
+    expect(() => db.prepare('INSERT INTO cases_fts_deferred (one) VALUES (2)').run()).toThrow(/CHECK constraint/);
+    db.close();
+  });
+
   it('refuses a database written by a newer version, and leaves it untouched', () => {
     const dir = tempDir();
     const db = openDatabase(dir);

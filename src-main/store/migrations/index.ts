@@ -3,10 +3,11 @@ import { casesAndImages } from './0001-cases-and-images';
 import { auditsReviewsJobs } from './0002-audits-reviews-jobs';
 import { auditLogAndSettings } from './0003-audit-log-and-settings';
 import { fullTextSearch } from './0004-full-text-search';
+import { queueIndexesAndBulkFts } from './0005-queue-indexes-and-bulk-fts';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
 
-export const MIGRATIONS: readonly Migration[] = [casesAndImages, auditsReviewsJobs, auditLogAndSettings, fullTextSearch];
+export const MIGRATIONS: readonly Migration[] = [casesAndImages, auditsReviewsJobs, auditLogAndSettings, fullTextSearch, queueIndexesAndBulkFts];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
