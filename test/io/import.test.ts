@@ -172,6 +172,28 @@ describe('JSONL', () => {
     expect(batches).toEqual([{ imported: 7, finished: 1 }]);
   });
 
+  it('full-text indexes every imported case, batches with duplicates and rejects included, and later writes too', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'search.jsonl');
+    const lines = Array.from({ length: 8 }, (_, i) => JSON.stringify({ id: `s${i}`, question: `skimmer q${i}`, thinking: `think${i}`, response: 'r' }));
+    lines.splice(4, 0, '{"question": "no thinking"}');
+    writeFileSync(file, lines.join('\n'));
+    const store = openTempStore();
+    await importFile(store, { file }, undefined, { batchSize: 3 });
+    // Again: every record is a duplicate, nothing must be indexed twice.
+    expect(await importFile(store, { file }, undefined, { batchSize: 3 })).toMatchObject({ imported: 0, duplicates: 8, rejected: 1 });
+    const found = (search: string) => store.cases.list({ search, sort: 'newest', limit: 100 }).rows.map((row) => row.id);
+    expect(found('skimmer')).toEqual(['s7', 's6', 's5', 's4', 's3', 's2', 's1', 's0']);
+    expect(found('think5')).toEqual(['s5']);
+    expect(store.cases.list({ search: 'skimmer', sort: 'model_risk' }).total).toBe(8);
+    writeFileSync(file, JSON.stringify({ id: 'late', question: 'skimmer late', thinking: 't', response: 'r' }));
+    await importFile(store, { file });
+    expect(found('skimmer')[0]).toBe('late');
+    // rank = 1: the index is checked against the cases table, not only against itself.
+    expect(() => store.db.exec("INSERT INTO cases_fts (cases_fts, rank) VALUES ('integrity-check', 1)")).not.toThrow();
+    expect(store.db.prepare('SELECT count(*) FROM cases_fts_deferred').pluck().get()).toBe(0);
+  });
+
   it('gives the same content the same id across files, and keeps distinct source ids apart', async () => {
     const dir = tempDir();
     const a = path.join(dir, 'a.jsonl');

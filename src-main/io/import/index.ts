@@ -185,21 +185,24 @@ class BatchWriter {
     const counts = { imported: 0, duplicates: 0, rejected: 0, imagesMissing: 0 };
     const errors: RecordError[] = [];
     this.store.transaction(() => {
-      this.batchId ??= this.store.beginImportBatch(this.file, this.format, this.actor);
-      for (const item of prepared) {
-        if (!item.ok) {
-          counts.rejected++;
-          errors.push(...item.errors);
-          continue;
+      const batchId = (this.batchId ??= this.store.beginImportBatch(this.file, this.format, this.actor));
+      // The batch's cases are full-text indexed in one statement, inside this same transaction.
+      this.store.cases.withDeferredFtsIndexing(() => {
+        for (const item of prepared) {
+          if (!item.ok) {
+            counts.rejected++;
+            errors.push(...item.errors);
+            continue;
+          }
+          if (item.image) this.store.images.record(item.image);
+          if (this.store.cases.insert(item.newCase, batchId)) {
+            counts.imported++;
+            if (item.newCase.imageMissing) counts.imagesMissing++;
+          } else {
+            counts.duplicates++;
+          }
         }
-        if (item.image) this.store.images.record(item.image);
-        if (this.store.cases.insert(item.newCase, this.batchId)) {
-          counts.imported++;
-          if (item.newCase.imageMissing) counts.imagesMissing++;
-        } else {
-          counts.duplicates++;
-        }
-      }
+      });
       const totals = {
         imported: this.summary.imported + counts.imported,
         duplicates: this.summary.duplicates + counts.duplicates,
