@@ -39,7 +39,9 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
   });
 
   it('imports the sample set through the native Import dialog (Ctrl+O) and lists every case', async () => {
-    await expect(testId('queue-empty')).toBeDefined();
+    // The empty queue is rendered once the app has mounted (and with it its shortcut listeners); a key pressed
+    // before that is lost, which a loaded machine showed.
+    await testId('queue-empty').waitFor();
     h.fileDialogAnswers.push(SAMPLE_FILE);
     await h.page.keyboard.press('Control+o');
     const summary = h.page.getByRole('dialog', { name: 'Import result' });
