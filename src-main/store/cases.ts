@@ -162,9 +162,17 @@ export class CaseRepository {
   counts(filter: QueueFilter): FilterCounts {
     const where = whereClause(filter, { ignoreStatus: true, sets: 'probe' });
     const statuses = Object.keys(STATUS_CONDITIONS) as Array<keyof FilterCounts>;
-    const columns = statuses.map((status) => `sum(CASE WHEN ${STATUS_CONDITIONS[status]} THEN 1 ELSE 0 END) AS "${status}"`);
+    const columns = statuses.map((status) => `sum(CASE WHEN ${STATUS_CONDITIONS[status]} THEN n ELSE 0 END) AS "${status}"`);
+    // The status conditions read only the three grouped columns, so they are evaluated once per group, not per
+    // case. INDEXED BY: every filter is answered by one scan of this covering index (a few ms at 100k cases);
+    // left to itself SQLite seeks cases_gold for a gold filter and then reads a third of the table rows.
     const row = this.db
-      .prepare<unknown[], Record<string, number | null>>(`SELECT ${columns.join(', ')} FROM cases WHERE ${where.sql}`)
+      .prepare<unknown[], Record<string, number | null>>(
+        `SELECT ${columns.join(', ')} FROM (
+           SELECT model_status, human_risk, model_risk, count(*) AS n FROM cases INDEXED BY cases_queue_state
+           WHERE ${where.sql} GROUP BY model_status, human_risk, model_risk
+         )`,
+      )
       .get(...where.params)!;
     return Object.fromEntries(statuses.map((status) => [status, row[status] ?? 0])) as FilterCounts;
   }

@@ -6,6 +6,7 @@ export interface SqlFragment {
   params: unknown[];
 }
 
+// Only model_status, human_risk and model_risk may appear here: CaseRepository.counts() groups by exactly those.
 export const STATUS_CONDITIONS: Record<CaseStatusFilter, string> = {
   all: '1',
   not_audited: "model_status = 'none'",
