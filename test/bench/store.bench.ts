@@ -130,6 +130,15 @@ async function main(): Promise<void> {
     const pageTimes = pageQueries.map(([label, query]) => [label, timeQueries(() => store.cases.list(query()))] as const);
     const searchTimes = timeQueries(() => store.cases.list({ search: word(), sort: 'model_risk', limit: 100 }));
     const searchTwoWords = timeQueries(() => store.cases.list({ search: `${word()} ${word()}`, sort: 'newest', limit: 100 }));
+    // What the UI asks for beside each page: the per-status counts of the filter bar, the stats line, the metrics view.
+    const countTimes: Array<[string, ReturnType<typeof timeQueries>]> = [
+      ['counts per status, no filter', timeQueries(() => store.cases.counts({}))],
+      ['counts per status, gold filter', timeQueries(() => store.cases.counts({ gold: pick(RISK_LEVELS) }))],
+      ['counts per status, one-word search', timeQueries(() => store.cases.counts({ search: word() }))],
+      ['stats', timeQueries(() => store.metrics.stats())],
+      ['metrics (agreement, confusion, per category)', timeQueries(() => store.metrics.metrics())],
+      ['neighbours of a case, unreviewed by model risk', timeQueries(() => store.cases.neighbors({ status: 'unreviewed', sort: 'model_risk', id: pick(ids) }))],
+    ];
 
     started = performance.now();
     const exported = await exportCases(store, { format: 'jsonl', out: path.join(dir, 'export.jsonl') });
@@ -153,6 +162,7 @@ async function main(): Promise<void> {
       ),
       ['FTS search, one word, by model risk', `p50 ${searchTimes.p50.toFixed(2)} ms, p95 ${searchTimes.p95.toFixed(2)} ms`, 'p95 <= 50 ms', searchTimes.p95 <= 50],
       ['FTS search, two words, newest first', `p50 ${searchTwoWords.p50.toFixed(2)} ms, p95 ${searchTwoWords.p95.toFixed(2)} ms`, 'p95 <= 50 ms', searchTwoWords.p95 <= 50],
+      ...countTimes.map(([label, t]) => [label, `p50 ${t.p50.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms`, '—', null] as [string, string, string, null]),
       [`export ${exported.written.toLocaleString('en')} cases to JSONL`, `${exportSeconds.toFixed(2)} s`, '<= 5 s', exportSeconds <= 5],
       [`export ${exportedCsv.written.toLocaleString('en')} cases to CSV`, `${exportCsvSeconds.toFixed(2)} s`, '—', null],
       ['database size (after checkpoint)', `${(dbBytes / 2 ** 20).toFixed(1)} MiB (${Math.round(dbBytes / CASES)} B/case)`, '—', null],
