@@ -134,3 +134,29 @@ describe('queue paging', () => {
     }
   });
 });
+
+describe('stats', () => {
+  const referenceStats = (store: CaseStore) =>
+    store.db
+      .prepare(
+        `SELECT count(*) AS cases, sum(model_status <> 'none') AS audited, sum(human_risk IS NOT NULL) AS reviewed,
+                sum(model_status = 'parse_failure') AS parseFailures, sum(gold IS NOT NULL AND model_status = 'ok') AS goldCompared,
+                sum(gold IS NOT NULL AND model_status = 'ok' AND gold = model_risk) AS goldAgree
+         FROM cases`,
+      )
+      .get() as Record<string, number | null>;
+
+  it('adds up to the same figures as the old one-pass query, on a varied and on an empty store', () => {
+    for (const store of [varied(), openTempStore()]) {
+      const ref = referenceStats(store);
+      const compared = ref.goldCompared ?? 0;
+      expect(store.metrics.stats()).toMatchObject({
+        cases: ref.cases,
+        audited: ref.audited ?? 0,
+        reviewed: ref.reviewed ?? 0,
+        parseFailures: ref.parseFailures ?? 0,
+        modelVsGold: compared ? { compared, agreement: (ref.goldAgree ?? 0) / compared } : null,
+      });
+    }
+  });
+});
