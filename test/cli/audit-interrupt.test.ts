@@ -1,13 +1,14 @@
 // `guardtrace audit` as a real child process with the real engines and the tiny random-weight model: a SIGKILL
 // mid-batch loses and duplicates nothing on resume, and SIGINT/SIGTERM stop cleanly (the case in flight goes back
 // to the queue, a llama-server sidecar is not left behind).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
 import { DATABASE_FILE } from '../../src-main/store/open-database';
+import { alive, childPids } from '../helpers/processes';
 import { REPO_ROOT, SHARED_DIR, tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 import { main, type CliIo } from '../../src-main/cli/main';
@@ -172,20 +173,4 @@ describe('SIGINT / SIGTERM during `guardtrace audit`', () => {
   }, 240_000);
 });
 
-/** Direct children of `pid` running `command` (ps -A works on Linux and macOS; tsx has an esbuild child too). */
-function childPids(pid: number, command: string): number[] {
-  return execFileSync('ps', ['-A', '-o', 'pid=,ppid=,comm='], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([child, parent, comm]) => Number(parent) === pid && Number(child) > 0 && path.basename(comm ?? '') === command)
-    .map(([child]) => Number(child));
-}
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -14,6 +14,7 @@ import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-serve
 import { classifyFailure } from '../../src-main/jobs/audit-runner';
 import { freeLoopbackPort, LlamaServerSidecar, type SidecarEvent } from '../../src-main/engine/sidecar/llama-server-sidecar';
 import { main, type CliIo } from '../../src-main/cli/main';
+import { alive } from '../helpers/processes';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import { tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
@@ -49,14 +50,6 @@ async function engineError(promise: Promise<unknown>): Promise<EngineError> {
   throw new Error('expected an EngineError, but the call succeeded');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

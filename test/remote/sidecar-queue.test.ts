@@ -1,13 +1,13 @@
 // The audit queue on the llama-server sidecar, wired as the app wires it (createCore + the handler map): the server
 // is SIGKILLed in the middle of a batch, the supervisor restarts it, the runner retries the interrupted case, and the
 // batch ends with every case audited exactly once and no failed job.
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src-main/api/core';
 import { createHandlers } from '../../src-main/api/handlers';
 import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
+import { alive, childPids } from '../helpers/processes';
 import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 
@@ -15,28 +15,14 @@ import { writeTinyModelFolder } from '../models/tiny-gguf';
 const binary = await findLlamaServerBinary(null);
 const skipReason = binary
   ? null
-  : 'no llama-server binary in the build cache or on PATH — build it with `npm run build:llama-server` (offline, ~15 min on 2 cores)';
+  : 'no llama-server binary in the build cache or on PATH — build it with `npm run build:llama-server` (offline, about 7 min on 2 cores)';
 if (skipReason) console.warn(`[test/remote/sidecar-queue] SKIPPED: ${skipReason}`);
 
 const SAMPLE_IMAGES = path.join(SHARED_DIR, 'samples/guardtrace-sample/images');
 
 /** Children of this process running llama-server (vitest runs each test file in its own fork). */
-function llamaServerPids(): number[] {
-  return execFileSync('ps', ['-A', '-o', 'pid=,ppid=,comm='], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([pid, ppid, comm]) => Number(ppid) === process.pid && Number(pid) > 0 && path.basename(comm ?? '') === 'llama-server')
-    .map(([pid]) => Number(pid));
-}
+const llamaServerPids = () => childPids(process.pid, 'llama-server');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(skipReason !== null)('audit queue on the llama-server sidecar (createCore, real server, tiny model)', () => {
   let core: Core | null = null;
