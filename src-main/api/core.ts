@@ -12,6 +12,8 @@ export interface CoreOptions {
   setApiKey?: (key: string | null) => Promise<{ stored: boolean; encrypted: boolean }>;
   /** Engine tuning for tests and benchmarks (threads, GPU off, small context). */
   engine?: { threads?: number; gpu?: 'auto' | false; contextSize?: number };
+  /** better-sqlite3 addon for this runtime when node_modules holds one built for another (see openDatabase). */
+  sqliteNativeBinding?: string;
 }
 
 /** Everything below the UI, wired once: the store, the engine lifecycle, the audit queue and the event bus. */
@@ -28,7 +30,7 @@ export interface Core {
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
-  const store = CaseStore.open(options.dataDir);
+  const store = CaseStore.open(options.dataDir, { nativeBinding: options.sqliteNativeBinding });
   // Nothing can be running at start-up: whatever a crash left 'running' goes back to the queue.
   store.jobs.requeueInterrupted();
   const events = new CoreEvents();

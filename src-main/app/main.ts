@@ -7,6 +7,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, scree
 import { API_CHANNELS, API_EVENTS, type ApiHandlers, type Channel } from '../api/contract';
 import { createCore, type Core } from '../api/core';
 import { createHandlers } from '../api/handlers';
+import { devSqliteBinding } from './dev-native-binding';
 import { hashFromImageUrl, IMAGE_SCHEME } from './image-url';
 import { SHELL_CHANNELS, toErrorShape, type IpcEnvelope } from './ipc-envelope';
 import { buildAppMenu } from './menu';
@@ -205,7 +206,8 @@ async function start(): Promise<void> {
   applySessionSecurity(app.isPackaged);
   const dataDir = process.env.GUARDTRACE_DATA_DIR ?? join(app.getPath('userData'), 'data');
   mkdirSync(dataDir, { recursive: true });
-  core = await createCore({ dataDir, getApiKey, setApiKey });
+  const sqliteNativeBinding = app.isPackaged ? undefined : devSqliteBinding(app.getAppPath(), process.versions.electron);
+  core = await createCore({ dataDir, getApiKey, setApiKey, sqliteNativeBinding });
   registerImageProtocol(core);
   registerIpc(createHandlers(core));
   forwardEvents(core);

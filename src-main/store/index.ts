@@ -39,8 +39,8 @@ export class CaseStore {
     this.metrics = new MetricsReader(db, this.jobs);
   }
 
-  static open(dataDir: string): CaseStore {
-    return new CaseStore(openDatabase(dataDir), dataDir);
+  static open(dataDir: string, options: { nativeBinding?: string } = {}): CaseStore {
+    return new CaseStore(openDatabase(dataDir, { nativeBinding: options.nativeBinding }), dataDir);
   }
 
   transaction<T>(work: () => T): T {

@@ -9,10 +9,19 @@ export type Db = Database.Database;
 export const DATABASE_FILE = 'guardtrace.sqlite';
 
 /** Opens (creating if needed) the case database in dataDir, with the pragmas every connection needs. */
-export function openDatabase(dataDir: string, options: { migrations?: readonly Migration[] } = {}): Db {
+export interface OpenDatabaseOptions {
+  migrations?: readonly Migration[];
+  /**
+   * A better-sqlite3 addon built for another runtime's ABI. `npm start` runs Electron against node_modules whose
+   * better-sqlite3 is built for Node (the CLI and tests need that one), so the app loads an Electron build from here.
+   */
+  nativeBinding?: string;
+}
+
+export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Db {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, DATABASE_FILE);
-  const db = new Database(file);
+  const db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   try {
     applyPragmas(db, file);
     migrate(db, options.migrations ?? MIGRATIONS, file);

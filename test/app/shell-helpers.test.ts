@@ -1,13 +1,16 @@
 // The Electron shell's pure helpers (no Electron needed): image URL validation, the IPC error envelope and the
 // remembered window position.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { devSqliteBinding, ELECTRON_NATIVE_DIR, ELECTRON_NATIVE_MANIFEST, type ElectronNativeManifest } from '../../src-main/app/dev-native-binding';
 import { hashFromImageUrl, imageUrlFor, isSha256Hex } from '../../src-main/app/image-url';
 import { toErrorShape } from '../../src-main/app/ipc-envelope';
 import { loadWindowState } from '../../src-main/app/window-state';
 import { APP_FOLDER_NAME, defaultDataDir } from '../../src-main/cli/data-dir';
+import { CaseStore } from '../../src-main/store';
 
 const HASH = 'ab'.repeat(32);
 
@@ -68,5 +71,31 @@ describe('default data directory', () => {
     expect(pkg.productName).toBe(APP_FOLDER_NAME);
     expect(defaultDataDir({ XDG_CONFIG_HOME: '/x' }, 'linux')).toBe(path.join('/x', APP_FOLDER_NAME, 'data'));
     expect(defaultDataDir({ GUARDTRACE_DATA_DIR: '/d' }, 'linux')).toBe(path.resolve('/d'));
+  });
+});
+
+describe('better-sqlite3 for Electron in development (npm start)', () => {
+  it('loads the build named in the prestart manifest only for the same Electron version, platform and arch', () => {
+    const appPath = mkdtempSync(path.join(os.tmpdir(), 'gt-native-'));
+    expect(devSqliteBinding(appPath, '41.7.1')).toBeUndefined(); // no manifest: the default addon
+    const dir = path.join(appPath, ELECTRON_NATIVE_DIR);
+    mkdirSync(dir, { recursive: true });
+    const binding = 'better-sqlite3-12.11.1-electron-41.7.1.node';
+    const manifest: ElectronNativeManifest = { electron: '41.7.1', platform: process.platform, arch: process.arch, betterSqlite3: { version: '12.11.1', binding } };
+    writeFileSync(path.join(dir, ELECTRON_NATIVE_MANIFEST), JSON.stringify(manifest));
+    expect(devSqliteBinding(appPath, '41.7.1')).toBeUndefined(); // named file missing
+    writeFileSync(path.join(dir, binding), '');
+    expect(devSqliteBinding(appPath, '41.7.1')).toBe(path.join(dir, binding));
+    expect(devSqliteBinding(appPath, '42.0.0')).toBeUndefined(); // built for another Electron
+  });
+
+  it('the store opens through an explicit native binding', () => {
+    // The Node build stands in for the Electron one: what is checked is that the path reaches better-sqlite3.
+    const nodeBuild = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gt-native-store-'));
+    const store = CaseStore.open(dataDir, { nativeBinding: nodeBuild });
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    store.close();
+    expect(() => CaseStore.open(dataDir, { nativeBinding: path.join(dataDir, 'missing.node') })).toThrow();
   });
 });
