@@ -19,8 +19,13 @@ function nextToLocalOrigin(): string | undefined {
 
 function findSharedDir(): string {
   const beside = path.resolve(REPO_ROOT, '../shared');
-  const candidates = [process.env.GUARDTRACE_SHARED_DIR, beside, nextToLocalOrigin(), '/work/shared'];
-  return candidates.find((dir): dir is string => !!dir && existsSync(path.join(dir, 'guardtrace'))) ?? beside;
+  // Lazily, in order: asking git costs a process start in every test file, so only when the cheap places fail.
+  const candidates = [() => process.env.GUARDTRACE_SHARED_DIR, () => beside, nextToLocalOrigin, () => '/work/shared'];
+  for (const candidate of candidates) {
+    const dir = candidate();
+    if (dir && existsSync(path.join(dir, 'guardtrace'))) return dir;
+  }
+  return beside;
 }
 
 /** `$GUARDTRACE_SHARED_DIR`, else `../shared` beside the repo (or beside the repo it was cloned from). */
