@@ -125,7 +125,7 @@ async function nodeLlamaCppThroughput(modelPath: string, text: string): Promise<
   const seq = context.getSequence();
   try {
     const tokens = model.tokenize(text, false).slice(0, NLC_PP);
-    let t = performance.now();
+    const t = performance.now();
     await seq.evaluateWithoutGeneratingNewTokens(tokens.slice(0, -1));
     const gen = seq.evaluate(tokens.slice(-1), { temperature: 0 });
     let n = 0;

@@ -15,7 +15,6 @@ const SYSTEM_PROMPT = 'You are a test auditor.';
 
 let store: CaseStore;
 let ids: string[];
-let injectionId: string;
 
 /**
  * Sample cases 0..6 plus one with formula-looking texts. Verdicts/decisions:
@@ -29,7 +28,6 @@ beforeAll(async () => {
   writeFileSync(extra, JSON.stringify({ id: 'inject', question: '=1+2', thinking: '\tTabbed', response: '@SUM(A1)', meta: { note: '-5 degrees' } }) + '\n');
   await importFile(store, { file: extra });
   ids = store.db.prepare<[], { id: string }>('SELECT id FROM cases ORDER BY seq').all().map((row) => row.id);
-  injectionId = 'inject';
   store.transaction(() => {
     store.audits.insert(ids[0], auditResult(0));
     store.audits.insert(ids[2], auditResult(0));

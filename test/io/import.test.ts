@@ -23,7 +23,7 @@ function importLog(store: CaseStore) {
   return store.db
     .prepare<[], { actor: string; after: string }>("SELECT actor, after FROM audit_log WHERE action = 'import' ORDER BY id")
     .all()
-    .map((row) => ({ ...(JSON.parse(row.after) as Record<string, any>), actor: row.actor }) as Record<string, any>);
+    .map((row) => ({ ...(JSON.parse(row.after) as Record<string, unknown>), actor: row.actor }) as Record<string, unknown>);
 }
 
 const errorFor = (summary: ImportSummary, record: number) => summary.errors.filter((error) => error.record === record);

@@ -25,12 +25,27 @@ function referenceWhere(filter: QueueFilter): { sql: string; params: unknown[] }
   const conditions: string[] = [];
   const params: unknown[] = [];
   if (filter.status && filter.status !== 'all') conditions.push(STATUS[filter.status]);
-  if (filter.modelRisk !== undefined) (conditions.push('model_risk = ?'), params.push(filter.modelRisk));
-  if (filter.humanRisk !== undefined) (conditions.push('human_risk = ?'), params.push(filter.humanRisk));
-  if (filter.gold !== undefined) (conditions.push('gold = ?'), params.push(filter.gold));
-  if (filter.category !== undefined) (conditions.push('(model_category = ? OR human_category = ?)'), params.push(filter.category, filter.category));
+  if (filter.modelRisk !== undefined) {
+    conditions.push('model_risk = ?');
+    params.push(filter.modelRisk);
+  }
+  if (filter.humanRisk !== undefined) {
+    conditions.push('human_risk = ?');
+    params.push(filter.humanRisk);
+  }
+  if (filter.gold !== undefined) {
+    conditions.push('gold = ?');
+    params.push(filter.gold);
+  }
+  if (filter.category !== undefined) {
+    conditions.push('(model_category = ? OR human_category = ?)');
+    params.push(filter.category, filter.category);
+  }
   const fts = filter.search ? toFtsQuery(filter.search) : null;
-  if (fts) (conditions.push('seq IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)'), params.push(fts));
+  if (fts) {
+    conditions.push('seq IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)');
+    params.push(fts);
+  }
   return { sql: conditions.length ? conditions.join(' AND ') : '1', params };
 }
 

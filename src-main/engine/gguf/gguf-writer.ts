@@ -130,7 +130,7 @@ export function toHalf(value: number): number {
   f32Scratch[0] = value;
   const x = u32Scratch[0];
   const sign = (x >>> 16) & 0x8000;
-  let exp = ((x >>> 23) & 0xff) - 127 + 15;
+  const exp = ((x >>> 23) & 0xff) - 127 + 15;
   let mant = x & 0x7fffff;
   if (exp >= 31) return sign | 0x7c00;
   if (exp <= 0) {

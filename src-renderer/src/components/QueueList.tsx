@@ -30,9 +30,10 @@ export function QueueList({
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
 
+  const { total, ensureRange } = queue;
   useEffect(() => {
-    if (queue.total > 0) queue.ensureRange(first, last);
-  }, [first, last, queue.total, queue.ensureRange]);
+    if (total > 0) ensureRange(first, last);
+  }, [first, last, total, ensureRange]);
 
   useEffect(() => {
     if (selectedIndex >= 0 && selectedIndex < queue.total) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
