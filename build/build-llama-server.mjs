@@ -56,11 +56,15 @@ function chooseBackend() {
   const nvcc = which('nvcc');
   const nvidiaDriver = existsSync('/proc/driver/nvidia/version') || which('nvidia-smi') !== null;
   if (nvcc && nvidiaDriver) return { backend: 'cuda', why: `nvcc at ${nvcc} and an NVIDIA driver` };
-  const vulkanHeaders = ['/usr/include/vulkan/vulkan.h', '/usr/local/include/vulkan/vulkan.h'].some(existsSync)
-    || (process.env.VULKAN_SDK && existsSync(join(process.env.VULKAN_SDK, 'include', 'vulkan', 'vulkan.h')));
+  const vulkanHeaders =
+    ['/usr/include/vulkan/vulkan.h', '/usr/local/include/vulkan/vulkan.h'].some(existsSync) ||
+    (process.env.VULKAN_SDK && existsSync(join(process.env.VULKAN_SDK, 'include', 'vulkan', 'vulkan.h')));
   const glslc = which('glslc');
   if (vulkanHeaders && glslc) return { backend: 'vulkan', why: `Vulkan headers and glslc at ${glslc}` };
-  const skipped = nvcc && !nvidiaDriver ? ` (nvcc found at ${nvcc} but no NVIDIA driver: set GUARDTRACE_LLAMA_BACKEND=cuda to build CUDA anyway)` : '';
+  const skipped =
+    nvcc && !nvidiaDriver
+      ? ` (nvcc found at ${nvcc} but no NVIDIA driver: set GUARDTRACE_LLAMA_BACKEND=cuda to build CUDA anyway)`
+      : '';
   return { backend: 'cpu', why: `no GPU toolkit with a device${skipped}` };
 }
 
@@ -79,13 +83,20 @@ function run(command, args, options = {}) {
 }
 
 function main() {
-  const bundlePath = resolve(process.env.GUARDTRACE_LLAMA_BUNDLE
-    ?? join(repoRoot, 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle'));
+  const bundlePath = resolve(
+    process.env.GUARDTRACE_LLAMA_BUNDLE ??
+      join(repoRoot, 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle'),
+  );
   if (!existsSync(bundlePath)) {
-    fail(`the llama.cpp source bundle is missing at ${bundlePath}. Run \`npm ci\` first (it comes with node-llama-cpp), or set GUARDTRACE_LLAMA_BUNDLE.`);
+    fail(
+      `the llama.cpp source bundle is missing at ${bundlePath}. Run \`npm ci\` first (it comes with node-llama-cpp), or set GUARDTRACE_LLAMA_BUNDLE.`,
+    );
   }
   for (const tool of ['git', 'cmake']) {
-    if (!which(tool)) fail(`${tool} is not on PATH; install it (Debian: apt-get install ${tool === 'git' ? 'git' : 'cmake'} build-essential)`);
+    if (!which(tool))
+      fail(
+        `${tool} is not on PATH; install it (Debian: apt-get install ${tool === 'git' ? 'git' : 'cmake'} build-essential)`,
+      );
   }
 
   const commit = bundleCommit(bundlePath);
@@ -139,8 +150,10 @@ function main() {
   run('cmake', ['--build', buildDir, '--config', 'Release', '--target', 'llama-server', '-j', String(jobs)]);
   const buildSeconds = Math.round((Date.now() - startedAt) / 1000);
 
-  const built = [join(buildDir, 'bin', `llama-server${exeSuffix}`), join(buildDir, 'bin', 'Release', `llama-server${exeSuffix}`)]
-    .find(existsSync);
+  const built = [
+    join(buildDir, 'bin', `llama-server${exeSuffix}`),
+    join(buildDir, 'bin', 'Release', `llama-server${exeSuffix}`),
+  ].find(existsSync);
   if (!built) fail(`the build finished but no llama-server binary is in ${join(buildDir, 'bin')}`);
 
   mkdirSync(outDir, { recursive: true });
@@ -150,9 +163,23 @@ function main() {
   renameSync(staging, binary);
   const version = runsVersion(binary);
   if (!version) fail(`${binary} was built but \`--version\` does not run; delete ${commitDir} and build again`);
-  writeFileSync(join(outDir, 'build-info.json'), `${JSON.stringify({
-    commit, backend, backendReason: why, version, buildSeconds, jobs, cmakeFlags, builtAt: new Date().toISOString(),
-  }, null, 2)}\n`);
+  writeFileSync(
+    join(outDir, 'build-info.json'),
+    `${JSON.stringify(
+      {
+        commit,
+        backend,
+        backendReason: why,
+        version,
+        buildSeconds,
+        jobs,
+        cmakeFlags,
+        builtAt: new Date().toISOString(),
+      },
+      null,
+      2,
+    )}\n`,
+  );
   console.log(`Built llama-server (${backend}) in ${buildSeconds} s with -j${jobs}: ${version}`);
   console.log(binary);
 }

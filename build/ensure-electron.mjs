@@ -39,13 +39,20 @@ function downloadBinary() {
   // ELECTRON_SKIP_BINARY_DOWNLOAD would make install.js exit without doing anything.
   const env = { ...process.env };
   delete env.ELECTRON_SKIP_BINARY_DOWNLOAD;
-  const result = spawnSync(process.execPath, [path.join(dir, 'install.js')], { stdio: ['ignore', 'inherit', 'pipe'], env, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [path.join(dir, 'install.js')], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    env,
+    encoding: 'utf8',
+  });
 
   if (result.status === 0 && binaryPresent(dir)) {
     console.log('GuardTrace: Electron is ready.');
     return;
   }
-  const detail = (result.stderr || result.error?.message || '').split('\n').find((line) => /error|ENOTFOUND|ECONN|EAI_AGAIN|ETIMEDOUT|403|404|checksum/i.test(line)) ?? 'no output';
+  const detail =
+    (result.stderr || result.error?.message || '')
+      .split('\n')
+      .find((line) => /error|ENOTFOUND|ECONN|EAI_AGAIN|ETIMEDOUT|403|404|checksum/i.test(line)) ?? 'no output';
   console.error(
     `GuardTrace: could not download the Electron ${version} binary (${detail.trim()}). It needs internet access to github.com ` +
       `(or set ELECTRON_MIRROR to a reachable mirror, or electron_config_cache to a folder holding electron-v${version}-${process.platform}-${process.arch}.zip), then run \`npm start\` again.`,
@@ -78,16 +85,37 @@ function ensureElectronSqlite() {
   try {
     const pkg = path.join(work, 'better-sqlite3');
     cpSync(sqliteDir, pkg, { recursive: true, filter: (src) => !src.startsWith(path.join(sqliteDir, 'build')) });
-    const node = (args) => spawnSync(process.execPath, args, { cwd: pkg, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+    const node = (args) =>
+      spawnSync(process.execPath, args, { cwd: pkg, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
     // A prebuilt Electron binary from better-sqlite3's releases when one exists, else a compile against Electron's headers.
-    let built = node([require.resolve('prebuild-install/bin.js'), '--runtime', 'electron', '--target', version, '--arch', process.arch, '--platform', process.platform]);
+    let built = node([
+      require.resolve('prebuild-install/bin.js'),
+      '--runtime',
+      'electron',
+      '--target',
+      version,
+      '--arch',
+      process.arch,
+      '--platform',
+      process.platform,
+    ]);
     if (built.status !== 0) {
-      built = node([require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '--release', '--runtime=electron', `--target=${version}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers']);
+      built = node([
+        require.resolve('node-gyp/bin/node-gyp.js'),
+        'rebuild',
+        '--release',
+        '--runtime=electron',
+        `--target=${version}`,
+        `--arch=${process.arch}`,
+        '--dist-url=https://electronjs.org/headers',
+      ]);
     }
     const addon = path.join(pkg, 'build', 'Release', 'better_sqlite3.node');
     if (built.status !== 0 || !existsSync(addon)) {
       const lines = (built.stderr || built.error?.message || 'no output').trim().split('\n');
-      const detail = lines.find((line) => /ENOTFOUND|EAI_AGAIN|ECONN|ETIMEDOUT|\b40[34]\b|certificate|not found/i.test(line)) ?? lines[lines.length - 1];
+      const detail =
+        lines.find((line) => /ENOTFOUND|EAI_AGAIN|ECONN|ETIMEDOUT|\b40[34]\b|certificate|not found/i.test(line)) ??
+        lines[lines.length - 1];
       console.error(
         `GuardTrace: could not build better-sqlite3 for Electron ${version} (${detail}). It needs internet access (prebuilt binary from github.com, ` +
           'or Electron headers from electronjs.org) and, for the compile, a C++ toolchain (Linux: build-essential python3). Then run `npm start` again.',
@@ -96,7 +124,12 @@ function ensureElectronSqlite() {
     }
     mkdirSync(outDir, { recursive: true });
     copyFileSync(addon, path.join(outDir, binding));
-    const manifest = { electron: version, platform: process.platform, arch: process.arch, betterSqlite3: { version: sqliteVersion, binding } };
+    const manifest = {
+      electron: version,
+      platform: process.platform,
+      arch: process.arch,
+      betterSqlite3: { version: sqliteVersion, binding },
+    };
     writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
     console.log('GuardTrace: better-sqlite3 for Electron is ready.');
   } finally {

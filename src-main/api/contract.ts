@@ -423,7 +423,10 @@ export interface GuardTraceApi {
   /** URL the renderer puts in <img src> for a content-addressed image. */
   imageUrl(sha256: string): string;
   /** Native file dialogs; the browser bridge answers them from the test. */
-  pickFile(options: { purpose: 'import' | 'export' | 'modelDir' | 'imagesDir'; defaultName?: string }): Promise<string | null>;
+  pickFile(options: {
+    purpose: 'import' | 'export' | 'modelDir' | 'imagesDir';
+    defaultName?: string;
+  }): Promise<string | null>;
   platform: string;
   /** Absolute path of a file dropped on the window (Electron webUtils.getPathForFile); null where unknown. */
   pathForFile?(file: File): string | null;

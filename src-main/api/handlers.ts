@@ -62,7 +62,10 @@ export function createHandlers(core: Core): ApiHandlers {
         openai: request.openai ?? (settings.openai ? { ...settings.openai } : undefined),
       };
       if (merged.engine !== 'openai' && !merged.modelDir) {
-        throw new ApiError('config', 'No model folder chosen. Pick the folder with the GuardTrace-VL GGUF, its mmproj and qta_pormpt.txt.');
+        throw new ApiError(
+          'config',
+          'No model folder chosen. Pick the folder with the GuardTrace-VL GGUF, its mmproj and qta_pormpt.txt.',
+        );
       }
       const state = await engines.load(merged);
       if (state.state === 'loaded' && merged.modelDir && merged.modelDir !== settings.modelDir) {
@@ -96,7 +99,10 @@ export function createHandlers(core: Core): ApiHandlers {
     },
     'secrets.setApiKey': async ({ apiKey }) => {
       if (!core.options.setApiKey) {
-        throw new ApiError('config', 'This front end cannot store secrets. In the CLI, set GUARDTRACE_API_KEY instead.');
+        throw new ApiError(
+          'config',
+          'This front end cannot store secrets. In the CLI, set GUARDTRACE_API_KEY instead.',
+        );
       }
       return core.options.setApiKey(apiKey);
     },

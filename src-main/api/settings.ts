@@ -34,13 +34,26 @@ export function validateSettingsPatch(patch: Partial<Settings>): Partial<Setting
   const fail = (field: string, why: string) => {
     throw new ApiError('invalid', `Setting "${field}" ${why}.`);
   };
-  if (patch.reviewer !== undefined && (typeof patch.reviewer !== 'string' || !patch.reviewer.trim())) fail('reviewer', 'must be a non-empty name');
-  if (patch.maxPixels !== undefined && (!Number.isInteger(patch.maxPixels) || patch.maxPixels < 8 * 28 * 28 || patch.maxPixels > 16384 * 28 * 28)) {
+  if (patch.reviewer !== undefined && (typeof patch.reviewer !== 'string' || !patch.reviewer.trim()))
+    fail('reviewer', 'must be a non-empty name');
+  if (
+    patch.maxPixels !== undefined &&
+    (!Number.isInteger(patch.maxPixels) || patch.maxPixels < 8 * 28 * 28 || patch.maxPixels > 16384 * 28 * 28)
+  ) {
     fail('maxPixels', `must be a whole number between ${8 * 28 * 28} and ${16384 * 28 * 28}`);
   }
-  if (patch.parallelism !== undefined && (!Number.isInteger(patch.parallelism) || patch.parallelism < 1 || patch.parallelism > 16)) fail('parallelism', 'must be 1 to 16');
-  if (patch.theme !== undefined && !['system', 'dark', 'light'].includes(patch.theme)) fail('theme', 'must be system, dark or light');
-  if (patch.engine !== undefined && !['auto', 'llama.node', 'node-llama-cpp', 'openai', 'sidecar'].includes(patch.engine)) fail('engine', 'is not a known engine');
+  if (
+    patch.parallelism !== undefined &&
+    (!Number.isInteger(patch.parallelism) || patch.parallelism < 1 || patch.parallelism > 16)
+  )
+    fail('parallelism', 'must be 1 to 16');
+  if (patch.theme !== undefined && !['system', 'dark', 'light'].includes(patch.theme))
+    fail('theme', 'must be system, dark or light');
+  if (
+    patch.engine !== undefined &&
+    !['auto', 'llama.node', 'node-llama-cpp', 'openai', 'sidecar'].includes(patch.engine)
+  )
+    fail('engine', 'is not a known engine');
   if (patch.openai) {
     try {
       new URL(patch.openai.baseUrl);

@@ -15,12 +15,18 @@ export interface ElectronNativeManifest {
 }
 
 /** The Electron build of better-sqlite3 for this Electron version, or undefined (then the default one is loaded). */
-export function devSqliteBinding(appPath: string, electronVersion: string, platform = process.platform, arch = process.arch): string | undefined {
+export function devSqliteBinding(
+  appPath: string,
+  electronVersion: string,
+  platform = process.platform,
+  arch = process.arch,
+): string | undefined {
   const file = join(appPath, ELECTRON_NATIVE_DIR, ELECTRON_NATIVE_MANIFEST);
   if (!existsSync(file)) return undefined;
   try {
     const manifest = JSON.parse(readFileSync(file, 'utf8')) as ElectronNativeManifest;
-    if (manifest.electron !== electronVersion || manifest.platform !== platform || manifest.arch !== arch) return undefined;
+    if (manifest.electron !== electronVersion || manifest.platform !== platform || manifest.arch !== arch)
+      return undefined;
     const binding = join(appPath, ELECTRON_NATIVE_DIR, manifest.betterSqlite3.binding);
     return existsSync(binding) ? binding : undefined;
   } catch {

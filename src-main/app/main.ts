@@ -35,10 +35,13 @@ if (!app.requestSingleInstanceLock()) {
     if (mainWindow.isMinimized()) mainWindow.restore();
     mainWindow.focus();
   });
-  app.whenReady().then(start).catch((error: unknown) => {
-    dialog.showErrorBox('GuardTrace could not start', (error as Error)?.stack ?? String(error));
-    app.exit(1);
-  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      dialog.showErrorBox('GuardTrace could not start', (error as Error)?.stack ?? String(error));
+      app.exit(1);
+    });
 }
 
 function apiKeyFile(): string {
@@ -121,7 +124,8 @@ async function pickFile(
   owner: BrowserWindow | undefined,
   options: { purpose: string; defaultName?: string },
 ): Promise<string | null> {
-  const show = <T>(fn: (w: BrowserWindow) => Promise<T>, fallback: () => Promise<T>) => (owner ? fn(owner) : fallback());
+  const show = <T>(fn: (w: BrowserWindow) => Promise<T>, fallback: () => Promise<T>) =>
+    owner ? fn(owner) : fallback();
   switch (options.purpose) {
     case 'import': {
       const opts: Electron.OpenDialogOptions = {
@@ -132,7 +136,10 @@ async function pickFile(
           { name: 'All files', extensions: ['*'] },
         ],
       };
-      const r = await show((w) => dialog.showOpenDialog(w, opts), () => dialog.showOpenDialog(opts));
+      const r = await show(
+        (w) => dialog.showOpenDialog(w, opts),
+        () => dialog.showOpenDialog(opts),
+      );
       return r.canceled ? null : (r.filePaths[0] ?? null);
     }
     case 'modelDir':
@@ -141,7 +148,10 @@ async function pickFile(
         title: options.purpose === 'modelDir' ? 'Choose the GuardTrace model folder' : 'Choose the images folder',
         properties: ['openDirectory'],
       };
-      const r = await show((w) => dialog.showOpenDialog(w, opts), () => dialog.showOpenDialog(opts));
+      const r = await show(
+        (w) => dialog.showOpenDialog(w, opts),
+        () => dialog.showOpenDialog(opts),
+      );
       return r.canceled ? null : (r.filePaths[0] ?? null);
     }
     case 'export': {
@@ -149,7 +159,10 @@ async function pickFile(
         title: 'Export',
         defaultPath: options.defaultName ? join(app.getPath('documents'), options.defaultName) : undefined,
       };
-      const r = await show((w) => dialog.showSaveDialog(w, opts), () => dialog.showSaveDialog(opts));
+      const r = await show(
+        (w) => dialog.showSaveDialog(w, opts),
+        () => dialog.showSaveDialog(opts),
+      );
       return r.canceled ? null : (r.filePath ?? null);
     }
     default:
@@ -206,7 +219,9 @@ async function start(): Promise<void> {
   applySessionSecurity(app.isPackaged);
   const dataDir = process.env.GUARDTRACE_DATA_DIR ?? join(app.getPath('userData'), 'data');
   mkdirSync(dataDir, { recursive: true });
-  const sqliteNativeBinding = app.isPackaged ? undefined : devSqliteBinding(app.getAppPath(), process.versions.electron);
+  const sqliteNativeBinding = app.isPackaged
+    ? undefined
+    : devSqliteBinding(app.getAppPath(), process.versions.electron);
   core = await createCore({ dataDir, getApiKey, setApiKey, sqliteNativeBinding });
   registerImageProtocol(core);
   registerIpc(createHandlers(core));

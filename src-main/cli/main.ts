@@ -1,5 +1,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { ApiHandlers, AuditProgress, EngineSelection, ExportFormat, ExportSelection, ImportFormat, ImportProgress } from '../api/contract';
+import type {
+  ApiHandlers,
+  AuditProgress,
+  EngineSelection,
+  ExportFormat,
+  ExportSelection,
+  ImportFormat,
+  ImportProgress,
+} from '../api/contract';
 import type { Core } from '../api/core';
 import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } from '../domain/types';
 import { defaultDataDir } from './data-dir';
@@ -75,7 +83,8 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
   },
   export: {
     summary: 'export cases, verdicts and decisions (jsonl, csv) or training data (sft, dpo)',
-    usage: 'guardtrace export --format jsonl|csv|sft|dpo --out FILE [--only reviewed|all|disagreements] [--with-images] [--prompt FILE]',
+    usage:
+      'guardtrace export --format jsonl|csv|sft|dpo --out FILE [--only reviewed|all|disagreements] [--with-images] [--prompt FILE]',
     details: `  --format F       jsonl: one case per line with gold, model and human verdicts and the final label
                    csv: the same, flat (formula-looking cells are prefixed with ')
                    sft: chat messages for fine-tuning an auditor (needs a human analysis)
@@ -189,12 +198,19 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr(`guardtrace: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}. See guardtrace --help.\n`);
+    io.stderr(
+      `guardtrace: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}. See guardtrace --help.\n`,
+    );
     return EXIT_USAGE;
   }
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: rest, options: { ...COMMON, ...command.options }, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = parseArgs({
+      args: rest,
+      options: { ...COMMON, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    }) as typeof parsed;
   } catch (error) {
     io.stderr(`guardtrace ${name}: ${(error as Error).message.split('\n')[0]}. See guardtrace ${name} --help.\n`);
     return EXIT_USAGE;
@@ -211,9 +227,16 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     json: parsed.values.json === true,
     withCore: async (work) => {
       // Loaded on first use: help and argument errors answer at once, without loading the model runtimes.
-      const [{ createCore }, { createHandlers }] = await Promise.all([import('../api/core'), import('../api/handlers')]);
+      const [{ createCore }, { createHandlers }] = await Promise.all([
+        import('../api/core'),
+        import('../api/handlers'),
+      ]);
       const threads = positiveInt(stringOption(parsed.values, 'threads'), 'threads');
-      core ??= await createCore({ dataDir, getApiKey: async () => process.env.GUARDTRACE_API_KEY ?? null, ...(threads ? { engine: { threads } } : {}) });
+      core ??= await createCore({
+        dataDir,
+        getApiKey: async () => process.env.GUARDTRACE_API_KEY ?? null,
+        ...(threads ? { engine: { threads } } : {}),
+      });
       return work(createHandlers(core), core);
     },
   };
@@ -231,7 +254,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
 function errorShape(error: unknown): { code: string; message: string } {
   if (error && typeof error === 'object' && 'message' in error) {
     const code = (error as { code?: unknown }).code;
-    return { code: typeof code === 'string' ? code : 'internal', message: String((error as { message: unknown }).message) };
+    return {
+      code: typeof code === 'string' ? code : 'internal',
+      message: String((error as { message: unknown }).message),
+    };
   }
   return { code: 'internal', message: String(error) };
 }
@@ -245,19 +271,25 @@ function stringOption(values: RunContext['values'], name: string): string | unde
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], option: string): T | undefined {
   if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${option} must be one of ${allowed.join(', ')} (got "${value}")`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`--${option} must be one of ${allowed.join(', ')} (got "${value}")`);
   return value as T;
 }
 
 function positiveInt(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${option} must be a whole number of 1 or more (got "${value}")`);
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new UsageError(`--${option} must be a whole number of 1 or more (got "${value}")`);
   return Number(value);
 }
 
 function onlyPositional(context: RunContext, what: string): string {
   if (context.positionals.length !== 1) {
-    throw new UsageError(context.positionals.length ? `expected one ${what}, got ${context.positionals.length}: ${context.positionals.join(' ')}` : `missing ${what}`);
+    throw new UsageError(
+      context.positionals.length
+        ? `expected one ${what}, got ${context.positionals.length}: ${context.positionals.join(' ')}`
+        : `missing ${what}`,
+    );
   }
   return context.positionals[0];
 }
@@ -268,10 +300,17 @@ async function runImport(context: RunContext): Promise<number> {
   const format = oneOf<ImportFormat>(stringOption(values, 'format'), ['guardtrace', 'jsonl', 'csv'], 'format');
   return context.withCore(async (handlers, core) => {
     const bar = io.interactive && !context.json ? new ProgressBar(io.stderr, 'import') : null;
-    const off = core.events.on('import.progress', (progress: ImportProgress) => bar?.update(progress.processed, progress.total));
+    const off = core.events.on('import.progress', (progress: ImportProgress) =>
+      bar?.update(progress.processed, progress.total),
+    );
     let summary;
     try {
-      summary = await handlers['import.run']({ file, format, imagesDir: stringOption(values, 'images'), actor: stringOption(values, 'actor') });
+      summary = await handlers['import.run']({
+        file,
+        format,
+        imagesDir: stringOption(values, 'images'),
+        actor: stringOption(values, 'actor'),
+      });
     } finally {
       off();
       bar?.clear();
@@ -284,7 +323,9 @@ async function runImport(context: RunContext): Promise<number> {
       );
     }
     for (const error of summary.errors) {
-      io.stderr(`${error.file}:${error.record}: ${error.field ? `field "${error.field}" ` : ''}${oneLine(error.reason)}\n`);
+      io.stderr(
+        `${error.file}:${error.record}: ${error.field ? `field "${error.field}" ` : ''}${oneLine(error.reason)}\n`,
+      );
     }
     if (summary.rejected > summary.errors.length && summary.errors.length) {
       io.stderr(`(${summary.rejected} records rejected; only the first ${summary.errors.length} errors are listed)\n`);
@@ -295,14 +336,21 @@ async function runImport(context: RunContext): Promise<number> {
 
 async function runExport(context: RunContext): Promise<number> {
   const { values, io } = context;
-  if (context.positionals.length) throw new UsageError(`unexpected argument "${context.positionals[0]}" (give the output with --out FILE)`);
+  if (context.positionals.length)
+    throw new UsageError(`unexpected argument "${context.positionals[0]}" (give the output with --out FILE)`);
   const format = oneOf<ExportFormat>(stringOption(values, 'format'), ['jsonl', 'csv', 'sft', 'dpo'], 'format');
   if (!format) throw new UsageError('--format is required (jsonl, csv, sft or dpo)');
   const out = stringOption(values, 'out');
   if (!out) throw new UsageError('--out FILE is required');
   const only = oneOf<ExportSelection>(stringOption(values, 'only'), ['reviewed', 'all', 'disagreements'], 'only');
   return context.withCore(async (handlers) => {
-    const summary = await handlers['export.run']({ format, out, only, withImages: values['with-images'] === true, promptFile: stringOption(values, 'prompt') });
+    const summary = await handlers['export.run']({
+      format,
+      out,
+      only,
+      withImages: values['with-images'] === true,
+      promptFile: stringOption(values, 'prompt'),
+    });
     if (context.json) io.stdout(`${JSON.stringify(summary)}\n`);
     else {
       const reasons = Object.entries(summary.skippedReasons).map(([reason, n]) => `${n} ${reason}`);
@@ -323,14 +371,16 @@ async function runReview(context: RunContext): Promise<number> {
   const riskText = stringOption(values, 'risk');
   if (riskText === undefined) throw new UsageError('--risk is required (0, 0.5 or 1)');
   const risk = RISK_LEVELS.find((level) => String(level) === riskText || Number(riskText) === level);
-  if (risk === undefined || !/^[0-9.]+$/.test(riskText)) throw new UsageError(`--risk must be 0, 0.5 or 1 (got "${riskText}")`);
+  if (risk === undefined || !/^[0-9.]+$/.test(riskText))
+    throw new UsageError(`--risk must be 0, 0.5 or 1 (got "${riskText}")`);
   const reviewer = stringOption(values, 'reviewer');
   if (!reviewer?.trim()) throw new UsageError('--reviewer NAME is required');
   const categoryText = stringOption(values, 'category');
   let category: Category | undefined;
   if (categoryText !== undefined) {
     const match = CATEGORIES.find((c) => c.toLowerCase() === categoryText.trim().toLowerCase());
-    if (!match || !isCategory(match)) throw new UsageError(`--category must be one of: ${CATEGORIES.join('; ')} (got "${categoryText}")`);
+    if (!match || !isCategory(match))
+      throw new UsageError(`--category must be one of: ${CATEGORIES.join('; ')} (got "${categoryText}")`);
     category = match;
   }
   return context.withCore(async (handlers) => {
@@ -344,7 +394,10 @@ async function runReview(context: RunContext): Promise<number> {
       source: 'cli',
     });
     if (context.json) io.stdout(`${JSON.stringify(review)}\n`);
-    else io.stdout(`Recorded decision ${review.id} on case ${review.caseId}: risk ${review.risk}${review.category ? `, ${review.category}` : ''} by ${review.reviewer}.\n`);
+    else
+      io.stdout(
+        `Recorded decision ${review.id} on case ${review.caseId}: risk ${review.risk}${review.category ? `, ${review.category}` : ''} by ${review.reviewer}.\n`,
+      );
     return EXIT_OK;
   });
 }
@@ -364,8 +417,16 @@ async function runStats(context: RunContext): Promise<number> {
       ['audited cases', stats.audited],
       ['reviewed cases', stats.reviewed],
       ['parse failures', stats.parseFailures],
-      ['jobs queued / running / done / failed', `${stats.jobs.queued} / ${stats.jobs.running} / ${stats.jobs.done} / ${stats.jobs.failed}`],
-      ['model vs gold', stats.modelVsGold ? `${(stats.modelVsGold.agreement * 100).toFixed(1)}% agreement on ${stats.modelVsGold.compared} case(s)` : 'no audited case has a gold label'],
+      [
+        'jobs queued / running / done / failed',
+        `${stats.jobs.queued} / ${stats.jobs.running} / ${stats.jobs.done} / ${stats.jobs.failed}`,
+      ],
+      [
+        'model vs gold',
+        stats.modelVsGold
+          ? `${(stats.modelVsGold.agreement * 100).toFixed(1)}% agreement on ${stats.modelVsGold.compared} case(s)`
+          : 'no audited case has a gold label',
+      ],
     ];
     const width = Math.max(...rows.map(([label]) => label.length));
     context.io.stdout(rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n');
@@ -376,7 +437,11 @@ async function runStats(context: RunContext): Promise<number> {
 async function runAudit(context: RunContext): Promise<number> {
   const { values, io } = context;
   if (context.positionals.length) throw new UsageError(`unexpected argument "${context.positionals[0]}"`);
-  const engine = oneOf<EngineSelection>(stringOption(values, 'engine'), ['auto', 'llama.node', 'node-llama-cpp', 'sidecar', 'openai'], 'engine');
+  const engine = oneOf<EngineSelection>(
+    stringOption(values, 'engine'),
+    ['auto', 'llama.node', 'node-llama-cpp', 'sidecar', 'openai'],
+    'engine',
+  );
   const limit = positiveInt(stringOption(values, 'limit'), 'limit');
   const parallel = positiveInt(stringOption(values, 'parallel'), 'parallel');
   const maxNewTokens = positiveInt(stringOption(values, 'max-tokens'), 'max-tokens');
@@ -385,8 +450,10 @@ async function runAudit(context: RunContext): Promise<number> {
   const remote = engine === 'openai';
   const modelName = remote ? stringOption(values, 'model') : undefined;
   const modelDir = remote ? stringOption(values, 'prompt-dir') : stringOption(values, 'model');
-  if (remote && (!baseUrl || !modelName)) throw new UsageError('--engine openai needs --base-url URL and --model NAME (the name the server serves it under)');
-  if (!remote && (baseUrl || values['prompt-dir'] !== undefined)) throw new UsageError('--base-url and --prompt-dir only apply with --engine openai');
+  if (remote && (!baseUrl || !modelName))
+    throw new UsageError('--engine openai needs --base-url URL and --model NAME (the name the server serves it under)');
+  if (!remote && (baseUrl || values['prompt-dir'] !== undefined))
+    throw new UsageError('--base-url and --prompt-dir only apply with --engine openai');
   return context.withCore(async (handlers, core) => {
     // Installed before the model loads: a default SIGTERM would end the process without its 'exit' hooks and leave
     // a llama-server sidecar running. The runner pauses (the in-flight case goes back to the queue, nothing is
@@ -401,7 +468,9 @@ async function runAudit(context: RunContext): Promise<number> {
         process.exit(signalExitCode(signal));
       }
       interrupted = signal;
-      io.stderr(`\n${signal}: stopping after the current case's generation is interrupted (send it again to quit at once)…\n`);
+      io.stderr(
+        `\n${signal}: stopping after the current case's generation is interrupted (send it again to quit at once)…\n`,
+      );
       void handlers['audit.pause']().then(
         (progress) => progress.state !== 'running' && progress.state !== 'cancelling' && resolveSettled(progress),
         () => undefined,
@@ -413,29 +482,47 @@ async function runAudit(context: RunContext): Promise<number> {
       const state = await handlers['engine.load']({
         modelDir,
         engine,
-        openai: engine === 'openai' ? { baseUrl: baseUrl!, model: modelName!, apiKeyEnv: 'GUARDTRACE_API_KEY' } : undefined,
+        openai:
+          engine === 'openai' ? { baseUrl: baseUrl!, model: modelName!, apiKeyEnv: 'GUARDTRACE_API_KEY' } : undefined,
       });
       if (state.state === 'error') throw Object.assign(new Error(state.message), { code: 'config' });
       if (state.state === 'loaded' && !context.json) {
-        io.stderr(`Loaded ${state.info.modelName} (${state.info.engine}, ${state.info.gpu.backend})${state.info.promptHashOk ? '' : ' — WARNING: the prompt differs from GuardTrace\'s'}\n`);
+        io.stderr(
+          `Loaded ${state.info.modelName} (${state.info.engine}, ${state.info.gpu.backend})${state.info.promptHashOk ? '' : " — WARNING: the prompt differs from GuardTrace's"}\n`,
+        );
         for (const warning of state.info.warnings) io.stderr(`warning: ${oneLine(warning)}\n`);
       }
       if (interrupted) {
-        io.stderr(`Interrupted (${interrupted}) before auditing started; nothing was audited. Re-run the same command to start.\n`);
+        io.stderr(
+          `Interrupted (${interrupted}) before auditing started; nothing was audited. Re-run the same command to start.\n`,
+        );
         return signalExitCode(interrupted);
       }
       const bar = io.interactive && !context.json ? new ProgressBar(io.stderr, 'audit') : null;
       // 'paused' settles too: a signal pauses the runner, and so does an error no case can get past (a wrong key).
-      const isSettled = (progress: AuditProgress) => progress.state === 'done' || progress.state === 'idle' || progress.state === 'paused';
+      const isSettled = (progress: AuditProgress) =>
+        progress.state === 'done' || progress.state === 'idle' || progress.state === 'paused';
       const off = core.events.on('audit.progress', (progress: AuditProgress) => {
-        bar?.update(progress.done + progress.failed, progress.total, progress.etaSeconds === null ? '' : `eta ${progress.etaSeconds}s`);
+        bar?.update(
+          progress.done + progress.failed,
+          progress.total,
+          progress.etaSeconds === null ? '' : `eta ${progress.etaSeconds}s`,
+        );
         if (isSettled(progress)) resolveSettled(progress);
       });
       let final: AuditProgress;
       try {
-        const started = await handlers['audit.start']({ limit, parallel, strictFormat: values.strict === true ? true : undefined, maxNewTokens });
+        const started = await handlers['audit.start']({
+          limit,
+          parallel,
+          strictFormat: values.strict === true ? true : undefined,
+          maxNewTokens,
+        });
         // Events can fire before this listener sees them (an empty queue settles at once); poll as a backstop.
-        const poll = setInterval(() => void handlers['audit.status']().then((p) => isSettled(p) && resolveSettled(p)), 1000);
+        const poll = setInterval(
+          () => void handlers['audit.status']().then((p) => isSettled(p) && resolveSettled(p)),
+          1000,
+        );
         try {
           final = isSettled(started) ? started : await settled;
           // The pause returns before the interrupted generation has unwound; wait for its job to be back in the queue.
@@ -455,9 +542,13 @@ async function runAudit(context: RunContext): Promise<number> {
             'Re-run the same command to resume where it stopped.\n',
         );
       } else if (final.state === 'paused') {
-        io.stdout(`Stopped after ${final.done} case(s), ${final.failed} failed; ${left} left in the queue: ${oneLine(final.lastError ?? 'paused')}. Fix that, then re-run the same command to resume.\n`);
+        io.stdout(
+          `Stopped after ${final.done} case(s), ${final.failed} failed; ${left} left in the queue: ${oneLine(final.lastError ?? 'paused')}. Fix that, then re-run the same command to resume.\n`,
+        );
       } else {
-        io.stdout(`Audited ${final.done} case(s), ${final.failed} failed${final.lastError ? ` (last error: ${oneLine(final.lastError)})` : ''}.\n`);
+        io.stdout(
+          `Audited ${final.done} case(s), ${final.failed} failed${final.lastError ? ` (last error: ${oneLine(final.lastError)})` : ''}.\n`,
+        );
       }
       if (interrupted) return signalExitCode(interrupted);
       return final.failed > 0 || final.state === 'paused' ? EXIT_PARTIAL : EXIT_OK;

@@ -16,7 +16,9 @@ export class ProgressBar {
     const fraction = total > 0 ? Math.min(done / total, 1) : 0;
     const filled = Math.round(fraction * this.width);
     const bar = '#'.repeat(filled) + '-'.repeat(this.width - filled);
-    this.write(`\r${this.label} [${bar}] ${(fraction * 100).toFixed(0).padStart(3)}% ${done}/${total}${suffix ? ` ${suffix}` : ''}\x1b[K`);
+    this.write(
+      `\r${this.label} [${bar}] ${(fraction * 100).toFixed(0).padStart(3)}% ${done}/${total}${suffix ? ` ${suffix}` : ''}\x1b[K`,
+    );
     this.drawn = true;
   }
 

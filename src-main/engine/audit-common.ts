@@ -16,7 +16,11 @@ export interface PreparedCaseImage {
 }
 
 /** An image whose bytes cannot be decoded is treated like a missing image: the auditor is told so, and it is recorded. */
-export async function prepareCaseImage(input: AuditInput, maxPixels: number, format: 'png' | 'ppm' = 'png'): Promise<PreparedCaseImage> {
+export async function prepareCaseImage(
+  input: AuditInput,
+  maxPixels: number,
+  format: 'png' | 'ppm' = 'png',
+): Promise<PreparedCaseImage> {
   if (!input.image) return { dataUri: null, visionTokens: 0, imageMissing: input.imageMissing, note: null };
   try {
     const img = await prepareImage(input.image.bytes, maxPixels, format);

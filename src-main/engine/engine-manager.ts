@@ -3,7 +3,14 @@
 import type { EngineLoadRequest, EngineSelection, EngineState } from '../api/contract';
 import { DEFAULT_CONTEXT_SIZE } from './audit-common';
 import { AsyncLock } from './async-lock';
-import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type Engine, type EngineInfo } from './engine';
+import {
+  EngineError,
+  type AuditInput,
+  type AuditOptions,
+  type AuditResult,
+  type Engine,
+  type EngineInfo,
+} from './engine';
 import { DEFAULT_MAX_PIXELS } from './image-prep';
 import type { InProcessEngineConfig } from './in-process-config';
 import { LlamaNodeEngine, detectLlamaNodeGpu } from './llama-node-engine';
@@ -76,7 +83,11 @@ class AnnotatedEngine implements Engine {
   }
   info(): EngineInfo {
     const i = this.inner.info();
-    return { ...i, warnings: [...this.notes, ...i.warnings], gpu: { ...i.gpu, reason: i.gpu.reason ?? this.gpuReason } };
+    return {
+      ...i,
+      warnings: [...this.notes, ...i.warnings],
+      gpu: { ...i.gpu, reason: i.gpu.reason ?? this.gpuReason },
+    };
   }
   audit(input: AuditInput, options?: AuditOptions): Promise<AuditResult> {
     return this.inner.audit(input, options);
@@ -141,11 +152,21 @@ export class EngineManager {
     await this.unload();
   }
 
-  private async validatedFolder(req: EngineLoadRequest): Promise<{ check: DetailedFolderCheck; prompt: SystemPromptInfo }> {
-    if (!req.modelDir) throw new EngineError('model_folder_invalid', 'No model folder chosen: choose the folder with the GuardTrace-VL .gguf files and qta_pormpt.txt.');
+  private async validatedFolder(
+    req: EngineLoadRequest,
+  ): Promise<{ check: DetailedFolderCheck; prompt: SystemPromptInfo }> {
+    if (!req.modelDir)
+      throw new EngineError(
+        'model_folder_invalid',
+        'No model folder chosen: choose the folder with the GuardTrace-VL .gguf files and qta_pormpt.txt.',
+      );
     const check = await checkModelFolderDetailed(req.modelDir);
     if (!check.ok || !check.model || !check.promptPath) {
-      throw new EngineError(check.errorCode ?? 'model_folder_invalid', check.errors.join('\n') || `${req.modelDir}: the model folder is incomplete`, { errors: check.errors });
+      throw new EngineError(
+        check.errorCode ?? 'model_folder_invalid',
+        check.errors.join('\n') || `${req.modelDir}: the model folder is incomplete`,
+        { errors: check.errors },
+      );
     }
     const prompt = await loadSystemPrompt(check.promptPath);
     if (!prompt.hashOk && !req.acceptPromptMismatch) {
@@ -158,7 +179,11 @@ export class EngineManager {
     return { check, prompt };
   }
 
-  private inProcessConfig(check: DetailedFolderCheck, prompt: SystemPromptInfo, notes: string[]): Promise<InProcessEngineConfig> {
+  private inProcessConfig(
+    check: DetailedFolderCheck,
+    prompt: SystemPromptInfo,
+    notes: string[],
+  ): Promise<InProcessEngineConfig> {
     return buildInProcessConfig(check, prompt, this.opts, notes);
   }
 
@@ -170,7 +195,10 @@ export class EngineManager {
 
     if (selection === 'sidecar') return this.createRemote(req, prompt, notes);
     if (selection === 'node-llama-cpp') {
-      if (check.mmproj) notes.push('node-llama-cpp has no image input: cases with an image will fail with no_vision; choose llama.node to audit images');
+      if (check.mmproj)
+        notes.push(
+          'node-llama-cpp has no image input: cases with an image will fail with no_vision; choose llama.node to audit images',
+        );
       return NodeLlamaCppEngine.create(await this.inProcessConfig(check, prompt, notes));
     }
     if (selection === 'llama.node') return this.createInProcessVision(check, prompt, notes);
@@ -195,19 +223,32 @@ export class EngineManager {
     }
     if (binary) {
       try {
-        return await this.createRemote({ ...req, engine: 'sidecar' }, prompt, [
-          `auto: ${gpu.reason}; using the llama-server sidecar (${binary.path}, from ${binary.source}) instead of the slower prebuilt in-process build`,
-        ], gpu.reason);
+        return await this.createRemote(
+          { ...req, engine: 'sidecar' },
+          prompt,
+          [
+            `auto: ${gpu.reason}; using the llama-server sidecar (${binary.path}, from ${binary.source}) instead of the slower prebuilt in-process build`,
+          ],
+          gpu.reason,
+        );
       } catch (err) {
-        notes.push(`auto: the llama-server sidecar failed to start (${(err as Error).message}); fell back to the prebuilt in-process build`);
+        notes.push(
+          `auto: the llama-server sidecar failed to start (${(err as Error).message}); fell back to the prebuilt in-process build`,
+        );
       }
     } else {
-      notes.push(`auto: ${gpu.reason}; no llama-server binary found (build one with npm run build:llama-server or choose one in settings), so the prebuilt in-process llama.node build is used`);
+      notes.push(
+        `auto: ${gpu.reason}; no llama-server binary found (build one with npm run build:llama-server or choose one in settings), so the prebuilt in-process llama.node build is used`,
+      );
     }
     return this.createInProcessVision(check, prompt, notes);
   }
 
-  private async createInProcessVision(check: DetailedFolderCheck, prompt: SystemPromptInfo, notes: string[]): Promise<Engine> {
+  private async createInProcessVision(
+    check: DetailedFolderCheck,
+    prompt: SystemPromptInfo,
+    notes: string[],
+  ): Promise<Engine> {
     const cfg = await this.inProcessConfig(check, prompt, notes);
     const vision = await LlamaNodeEngine.create(cfg);
     if (this.opts.textOnlyEngine !== 'node-llama-cpp') return vision;

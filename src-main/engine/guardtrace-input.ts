@@ -20,7 +20,11 @@ export interface ChatMessage {
 }
 
 /** imageDataUri: the prepared image as a data: URI, or null (then imageMissing decides whether MISSING_IMAGE_TEXT is added). */
-export function buildGuardTraceMessages(systemPrompt: string, input: AuditInput, imageDataUri: string | null): ChatMessage[] {
+export function buildGuardTraceMessages(
+  systemPrompt: string,
+  input: AuditInput,
+  imageDataUri: string | null,
+): ChatMessage[] {
   const user: ChatContentPart[] = [];
   if (imageDataUri !== null) user.push({ type: 'image_url', image_url: { url: imageDataUri } });
   else if (input.imageMissing) user.push({ type: 'text', text: MISSING_IMAGE_TEXT });
@@ -39,7 +43,8 @@ export function buildGuardTraceMessages(systemPrompt: string, input: AuditInput,
  */
 export function renderQwenChat(messages: ChatMessage[], imagePlaceholder: string = QWEN_IMAGE_PLACEHOLDER): string {
   let out = '';
-  if (messages.length > 0 && messages[0].role !== 'system') out += '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n';
+  if (messages.length > 0 && messages[0].role !== 'system')
+    out += '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n';
   for (const m of messages) {
     out += `<|im_start|>${m.role}\n`;
     if (typeof m.content === 'string') out += m.content;

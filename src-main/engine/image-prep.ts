@@ -16,7 +16,12 @@ export class ImagePrepError extends Error {
 }
 
 /** Qwen2-VL's smart_resize: sides become multiples of 28, area within [minPixels, maxPixels], aspect ratio kept. */
-export function smartResize(height: number, width: number, maxPixels = DEFAULT_MAX_PIXELS, minPixels = MIN_PIXELS): { height: number; width: number } {
+export function smartResize(
+  height: number,
+  width: number,
+  maxPixels = DEFAULT_MAX_PIXELS,
+  minPixels = MIN_PIXELS,
+): { height: number; width: number } {
   const f = VISION_TOKEN_PIXELS;
   if (maxPixels < f * f) throw new ImagePrepError(`maxPixels ${maxPixels} is below one vision token (${f * f} pixels)`);
   let h = Math.max(f, Math.round(height / f) * f);
@@ -47,7 +52,9 @@ export async function prepareImage(
     // EXIF orientations 5-8 swap the sides: measure the image the way it is seen (rotate() below applies it).
     meta = await sharp(bytes).metadata();
   } catch (err) {
-    throw new ImagePrepError(`the image could not be decoded (${(err as Error).message}); re-import it as PNG, JPEG or WebP`);
+    throw new ImagePrepError(
+      `the image could not be decoded (${(err as Error).message}); re-import it as PNG, JPEG or WebP`,
+    );
   }
   const rotated = meta.orientation !== undefined && meta.orientation >= 5;
   const srcW = rotated ? meta.height : meta.width;

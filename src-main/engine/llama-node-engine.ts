@@ -17,7 +17,14 @@ import {
   prepareCaseImage,
   throwIfAborted,
 } from './audit-common';
-import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type Engine, type EngineInfo } from './engine';
+import {
+  EngineError,
+  type AuditInput,
+  type AuditOptions,
+  type AuditResult,
+  type Engine,
+  type EngineInfo,
+} from './engine';
 import { MTMD_MEDIA_MARKER, buildGuardTraceMessages, renderQwenChat, splitSharedPrefix } from './guardtrace-input';
 import type { InProcessEngineConfig } from './in-process-config';
 import { STRICT_VERDICT_GBNF } from './verdict-parser';
@@ -56,7 +63,11 @@ export async function detectLlamaNodeGpu(gpu: 'auto' | false): Promise<LlamaNode
       tried.push(`${variant} build failed to list devices (${(err as Error).message})`);
     }
   }
-  return { variant: 'default', backend: 'cpu', reason: `no usable GPU: ${tried.join('; ') || 'no GPU build available for this platform'}` };
+  return {
+    variant: 'default',
+    backend: 'cpu',
+    reason: `no usable GPU: ${tried.join('; ') || 'no GPU build available for this platform'}`,
+  };
 }
 
 /** The prebuilt linux/windows x64 CPU library is compiled without AVX; its system info then lists no x86 SIMD flags. */
@@ -94,7 +105,10 @@ async function openContext(cfg: InProcessEngineConfig, gpu: LlamaNodeGpuChoice):
     if (cfg.mmprojPath) {
       const ok = ctx.initMultimodal({ path: cfg.mmprojPath, use_gpu: gpu.backend !== 'cpu' });
       if (!ok || !ctx.getMultimodalSupport().vision) {
-        throw new EngineError('load_failed', `${cfg.mmprojPath}: llama.node could not initialise the vision projector. Last native log lines:\n${logTail.slice(-8).join('\n')}`);
+        throw new EngineError(
+          'load_failed',
+          `${cfg.mmprojPath}: llama.node could not initialise the vision projector. Last native log lines:\n${logTail.slice(-8).join('\n')}`,
+        );
       }
     }
     return ctx;
@@ -186,7 +200,10 @@ export class LlamaNodeEngine implements Engine {
   }
 
   private sharedPrefix(): string {
-    return renderQwenChat([{ role: 'system', content: this.cfg.systemPrompt.text }]).replace(/<\|im_start\|>assistant\n$/, '');
+    return renderQwenChat([{ role: 'system', content: this.cfg.systemPrompt.text }]).replace(
+      /<\|im_start\|>assistant\n$/,
+      '',
+    );
   }
 
   /**
@@ -217,21 +234,31 @@ export class LlamaNodeEngine implements Engine {
     const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
     const image = await prepareCaseImage(input, this.cfg.maxPixels, 'ppm');
     if (image.dataUri && !this.infoValue.hasVision) {
-      throw new EngineError('no_vision', `Case ${input.caseId} has an image but the loaded model has no mmproj; add the GuardTrace-VL mmproj file to the model folder and reload.`, { caseId: input.caseId });
+      throw new EngineError(
+        'no_vision',
+        `Case ${input.caseId} has an image but the loaded model has no mmproj; add the GuardTrace-VL mmproj file to the model folder and reload.`,
+        { caseId: input.caseId },
+      );
     }
-    const messages = buildGuardTraceMessages(this.cfg.systemPrompt.text, { ...input, imageMissing: image.imageMissing }, image.dataUri);
+    const messages = buildGuardTraceMessages(
+      this.cfg.systemPrompt.text,
+      { ...input, imageMissing: image.imageMissing },
+      image.dataUri,
+    );
     const prompt = renderQwenChat(messages, MTMD_MEDIA_MARKER);
     // libmtmd expands the marker to the image's embeddings; text tokens are counted without it.
     // The shared system turn ends in "<|im_end|>\n" and the rest starts with a special token, so token counts add up;
     // the shared part is counted once per model, not per case.
     const { shared, perCase } = splitSharedPrefix(prompt);
-    if (this.sharedTokenCount?.text !== shared) this.sharedTokenCount = { text: shared, count: await this.countTokens(shared) };
+    if (this.sharedTokenCount?.text !== shared)
+      this.sharedTokenCount = { text: shared, count: await this.countTokens(shared) };
     const textTokens = this.sharedTokenCount.count + (await this.countTokens(perCase.replace(MTMD_MEDIA_MARKER, '')));
     const promptTokens = textTokens + (image.dataUri ? image.visionTokens + 2 : 0);
     if (promptTokens + maxNewTokens > this.cfg.contextSize) {
       // Only now are the parts counted: they are needed for the error message alone.
       const partCounts = new Map<string, number>();
-      for (const part of [input.query, input.thinking, input.response]) partCounts.set(part, await this.countTokens(part));
+      for (const part of [input.query, input.thinking, input.response])
+        partCounts.set(part, await this.countTokens(part));
       assertFitsContext({
         input,
         promptTokens,
@@ -242,7 +269,6 @@ export class LlamaNodeEngine implements Engine {
       });
     }
     throwIfAborted(signal, input.caseId);
-
 
     if (this.cfg.prefixReuse === false) this.ctx.clearCache();
     let aborted = false;
@@ -274,7 +300,8 @@ export class LlamaNodeEngine implements Engine {
         },
       );
       nativeMs = performance.now() - nativeStart;
-      if (aborted || signal?.aborted) throw new EngineError('aborted', `Audit of case ${input.caseId} was cancelled.`, { caseId: input.caseId });
+      if (aborted || signal?.aborted)
+        throw new EngineError('aborted', `Audit of case ${input.caseId} was cancelled.`, { caseId: input.caseId });
       const end = performance.now();
       const promptEnd = firstTokenAt ?? end;
       const evaluated = result.timings.prompt_n;
@@ -296,7 +323,11 @@ export class LlamaNodeEngine implements Engine {
       return audit;
     } catch (err) {
       if (err instanceof EngineError) throw err;
-      throw new EngineError('generation_failed', `llama.node failed while auditing case ${input.caseId}: ${(err as Error).message}`, { caseId: input.caseId });
+      throw new EngineError(
+        'generation_failed',
+        `llama.node failed while auditing case ${input.caseId}: ${(err as Error).message}`,
+        { caseId: input.caseId },
+      );
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }

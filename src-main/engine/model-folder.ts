@@ -4,7 +4,14 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelFolderCheck } from '../api/contract';
 import { GUARDTRACE_PROMPT_SHA256 } from '../domain/types';
-import { GgufFormatError, metaBool, metaNumber, metaString, quantizationName, readGgufHeader } from './gguf/gguf-reader';
+import {
+  GgufFormatError,
+  metaBool,
+  metaNumber,
+  metaString,
+  quantizationName,
+  readGgufHeader,
+} from './gguf/gguf-reader';
 import type { GgufHeader } from './gguf/gguf-types';
 
 export const PROMPT_FILE_NAME = 'qta_pormpt.txt';
@@ -100,9 +107,15 @@ export async function checkModelFolderDetailed(
     try {
       entries = await readdir(dir);
     } catch (err) {
-      fail('model_folder_invalid', `${dir}: the model folder cannot be opened (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose the folder that holds the GuardTrace-VL .gguf files`);
+      fail(
+        'model_folder_invalid',
+        `${dir}: the model folder cannot be opened (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose the folder that holds the GuardTrace-VL .gguf files`,
+      );
     }
-    const ggufs = entries.filter((e) => e.toLowerCase().endsWith('.gguf')).sort().map((e) => path.join(dir, e));
+    const ggufs = entries
+      .filter((e) => e.toLowerCase().endsWith('.gguf'))
+      .sort()
+      .map((e) => path.join(dir, e));
     // Decide LM vs projector by the header's architecture; the file name only breaks ties for unreadable files.
     const lms: string[] = [];
     const projectors: string[] = [];
@@ -114,13 +127,28 @@ export async function checkModelFolderDetailed(
       else lms.push(g);
     }
     if (entries.length > 0 || ggufs.length > 0) {
-      if (lms.length === 0) fail('model_folder_invalid', `${dir}: no language-model .gguf file found (expected e.g. GuardTrace-VL-3B-Q8_0.gguf)`);
-      else if (lms.length > 1) fail('model_folder_invalid', `${dir}: several language-model .gguf files (${lms.map((f) => path.basename(f)).join(', ')}); keep one in the folder or choose the three files individually`);
+      if (lms.length === 0)
+        fail(
+          'model_folder_invalid',
+          `${dir}: no language-model .gguf file found (expected e.g. GuardTrace-VL-3B-Q8_0.gguf)`,
+        );
+      else if (lms.length > 1)
+        fail(
+          'model_folder_invalid',
+          `${dir}: several language-model .gguf files (${lms.map((f) => path.basename(f)).join(', ')}); keep one in the folder or choose the three files individually`,
+        );
       else modelPath = lms[0];
-      if (projectors.length > 1) fail('model_folder_invalid', `${dir}: several mmproj .gguf files (${projectors.map((f) => path.basename(f)).join(', ')}); keep the one that matches the model`);
+      if (projectors.length > 1)
+        fail(
+          'model_folder_invalid',
+          `${dir}: several mmproj .gguf files (${projectors.map((f) => path.basename(f)).join(', ')}); keep the one that matches the model`,
+        );
       else mmprojPath = projectors[0] ?? null;
     } else if (errors.length === 0) {
-      fail('model_folder_invalid', `${dir}: the folder is empty; it must hold the model .gguf, the mmproj .gguf and ${PROMPT_FILE_NAME}`);
+      fail(
+        'model_folder_invalid',
+        `${dir}: the folder is empty; it must hold the model .gguf, the mmproj .gguf and ${PROMPT_FILE_NAME}`,
+      );
     }
     for (const candidate of [path.join(dir, PROMPT_FILE_NAME), path.join(dir, 'prompts', PROMPT_FILE_NAME)]) {
       if (await exists(candidate)) {
@@ -129,7 +157,10 @@ export async function checkModelFolderDetailed(
       }
     }
     if (!promptPath) {
-      fail('model_folder_invalid', `${dir}: ${PROMPT_FILE_NAME} not found (looked in the folder and in prompts/); copy GuardTrace's prompts/${PROMPT_FILE_NAME} into the folder`);
+      fail(
+        'model_folder_invalid',
+        `${dir}: ${PROMPT_FILE_NAME} not found (looked in the folder and in prompts/); copy GuardTrace's prompts/${PROMPT_FILE_NAME} into the folder`,
+      );
     }
   } else {
     modelPath = path.resolve(dirOrFiles.model);
@@ -161,12 +192,20 @@ export async function checkModelFolderDetailed(
         chatTemplate: metaString(h, 'tokenizer.chat_template'),
       };
       if (arch === 'clip') {
-        fail('model_folder_invalid', `${modelPath}: this is a vision projector (mmproj), not the language model; choose the GuardTrace-VL model .gguf as the model`);
+        fail(
+          'model_folder_invalid',
+          `${modelPath}: this is a vision projector (mmproj), not the language model; choose the GuardTrace-VL model .gguf as the model`,
+        );
       } else if (arch !== EXPECTED_LM_ARCHITECTURE) {
-        fail('model_folder_invalid', `${modelPath}: architecture is "${arch}", expected "${EXPECTED_LM_ARCHITECTURE}" (GuardTrace-VL-3B is a Qwen2.5-VL fine-tune); choose the GuardTrace-VL .gguf`);
+        fail(
+          'model_folder_invalid',
+          `${modelPath}: architecture is "${arch}", expected "${EXPECTED_LM_ARCHITECTURE}" (GuardTrace-VL-3B is a Qwen2.5-VL fine-tune); choose the GuardTrace-VL .gguf`,
+        );
       }
       if (model.chatTemplate && !model.chatTemplate.includes('<|im_start|>')) {
-        warnings.push(`${modelPath}: the embedded chat template is not ChatML; GuardTrace input is rendered with the Qwen2.5-VL template regardless`);
+        warnings.push(
+          `${modelPath}: the embedded chat template is not ChatML; GuardTrace input is rendered with the Qwen2.5-VL template regardless`,
+        );
       }
     }
   }
@@ -181,17 +220,28 @@ export async function checkModelFolderDetailed(
       const projectionDim = metaNumber(h, 'clip.vision.projection_dim');
       mmproj = { path: mmprojPath, projector, projectionDim, sizeBytes: (await stat(mmprojPath)).size };
       if (arch !== 'clip') {
-        fail('mmproj_mismatch', `${mmprojPath}: architecture is "${arch ?? '(none)'}", expected "clip" (an mmproj file); choose the mmproj-*.gguf that came with the model`);
+        fail(
+          'mmproj_mismatch',
+          `${mmprojPath}: architecture is "${arch ?? '(none)'}", expected "clip" (an mmproj file); choose the mmproj-*.gguf that came with the model`,
+        );
       } else if (projector !== EXPECTED_PROJECTOR) {
-        fail('mmproj_mismatch', `${mmprojPath}: projector type is "${projector ?? '(none)'}", expected "${EXPECTED_PROJECTOR}" (Qwen2.5-VL); choose the mmproj made for GuardTrace-VL-3B`);
+        fail(
+          'mmproj_mismatch',
+          `${mmprojPath}: projector type is "${projector ?? '(none)'}", expected "${EXPECTED_PROJECTOR}" (Qwen2.5-VL); choose the mmproj made for GuardTrace-VL-3B`,
+        );
       } else if (metaBool(h, 'clip.has_vision_encoder') === false) {
         fail('mmproj_mismatch', `${mmprojPath}: has no vision encoder; choose the mmproj made for GuardTrace-VL-3B`);
       } else if (model?.embeddingLength != null && projectionDim !== model.embeddingLength) {
-        fail('mmproj_mismatch', `${mmprojPath}: clip.vision.projection_dim is ${projectionDim ?? '(missing)'} but the language model's embedding_length is ${model.embeddingLength}; this mmproj belongs to a different model — use the mmproj from the same release as ${path.basename(model.path)}`);
+        fail(
+          'mmproj_mismatch',
+          `${mmprojPath}: clip.vision.projection_dim is ${projectionDim ?? '(missing)'} but the language model's embedding_length is ${model.embeddingLength}; this mmproj belongs to a different model — use the mmproj from the same release as ${path.basename(model.path)}`,
+        );
       }
     }
   } else if (!mmprojPath && modelPath) {
-    warnings.push(`no mmproj .gguf found next to ${path.basename(modelPath)}: image cases cannot be audited (text-only model); add GuardTrace-VL's mmproj file to audit images`);
+    warnings.push(
+      `no mmproj .gguf found next to ${path.basename(modelPath)}: image cases cannot be audited (text-only model); add GuardTrace-VL's mmproj file to audit images`,
+    );
   }
 
   let promptSha256: string | null = null;
@@ -201,7 +251,9 @@ export async function checkModelFolderDetailed(
     promptSha256 = p.sha256;
     promptHashOk = p.hashOk;
     if (!p.hashOk) {
-      warnings.push(`${promptPath}: prompt sha256 ${p.sha256.slice(0, 12)}… differs from GuardTrace's ${GUARDTRACE_PROMPT_SHA256.slice(0, 12)}… (after stripping whitespace); verdicts will not be comparable to GuardTrace's. Load with "accept prompt mismatch" to use it anyway; every verdict then records promptHashOk=false`);
+      warnings.push(
+        `${promptPath}: prompt sha256 ${p.sha256.slice(0, 12)}… differs from GuardTrace's ${GUARDTRACE_PROMPT_SHA256.slice(0, 12)}… (after stripping whitespace); verdicts will not be comparable to GuardTrace's. Load with "accept prompt mismatch" to use it anyway; every verdict then records promptHashOk=false`,
+      );
     }
   }
 
@@ -220,7 +272,9 @@ export async function checkModelFolderDetailed(
   };
 }
 
-export async function checkModelFolder(dirOrFiles: string | { model: string; mmproj?: string; prompt: string }): Promise<ModelFolderCheck> {
+export async function checkModelFolder(
+  dirOrFiles: string | { model: string; mmproj?: string; prompt: string },
+): Promise<ModelFolderCheck> {
   const d = await checkModelFolderDetailed(dirOrFiles);
   return {
     ok: d.ok,

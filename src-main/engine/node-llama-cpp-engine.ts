@@ -20,7 +20,14 @@ import {
   prepareCaseImage,
   throwIfAborted,
 } from './audit-common';
-import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type Engine, type EngineInfo } from './engine';
+import {
+  EngineError,
+  type AuditInput,
+  type AuditOptions,
+  type AuditResult,
+  type Engine,
+  type EngineInfo,
+} from './engine';
 import { buildGuardTraceMessages, renderQwenChat, splitSharedPrefix } from './guardtrace-input';
 import type { InProcessEngineConfig } from './in-process-config';
 import { STRICT_VERDICT_GBNF } from './verdict-parser';
@@ -70,7 +77,10 @@ export class NodeLlamaCppEngine implements Engine {
     try {
       llama = await sharedLlama(cfg.gpu);
     } catch (err) {
-      throw new EngineError('load_failed', `node-llama-cpp could not load its native binary (${(err as Error).message}); reinstall the app or choose the llama.node engine`);
+      throw new EngineError(
+        'load_failed',
+        `node-llama-cpp could not load its native binary (${(err as Error).message}); reinstall the app or choose the llama.node engine`,
+      );
     }
     let model: LlamaModel | null = null;
     try {
@@ -83,7 +93,9 @@ export class NodeLlamaCppEngine implements Engine {
       });
       // One sequence reused for every case (a new one per case exhausts the context's sequences).
       const sequence = context.getSequence();
-      const cpuInfo = llama.gpu ? undefined : `CPU build: ${llama.buildType} (${llama.systemInfo.match(/AVX512 = 1/) ? 'AVX-512' : llama.systemInfo.match(/AVX2 = 1/) ? 'AVX2' : 'baseline'})`;
+      const cpuInfo = llama.gpu
+        ? undefined
+        : `CPU build: ${llama.buildType} (${llama.systemInfo.match(/AVX512 = 1/) ? 'AVX-512' : llama.systemInfo.match(/AVX2 = 1/) ? 'AVX2' : 'baseline'})`;
       const info: EngineInfo = {
         engine: 'node-llama-cpp',
         modelId: cfg.modelId,
@@ -95,7 +107,10 @@ export class NodeLlamaCppEngine implements Engine {
         trainedContextLength: cfg.facts.contextLength ?? undefined,
         hasVision: false,
         gpu: { backend: llama.gpu || 'cpu', reason: nodeLlamaCppGpuReason(llama, cfg.gpu) },
-        build: { name: `node-llama-cpp ${llama.buildType}${cpuInfo ? `; ${cpuInfo}` : ''}`, version: NODE_LLAMA_CPP_VERSION },
+        build: {
+          name: `node-llama-cpp ${llama.buildType}${cpuInfo ? `; ${cpuInfo}` : ''}`,
+          version: NODE_LLAMA_CPP_VERSION,
+        },
         promptSha256: cfg.systemPrompt.sha256,
         promptHashOk: cfg.systemPrompt.hashOk,
         dataLeavesMachine: false,
@@ -107,7 +122,10 @@ export class NodeLlamaCppEngine implements Engine {
     } catch (err) {
       await model?.dispose().catch(() => undefined);
       if (err instanceof EngineError) throw err;
-      throw new EngineError('load_failed', `${cfg.modelPath}: node-llama-cpp failed to load the model (${(err as Error).message})`);
+      throw new EngineError(
+        'load_failed',
+        `${cfg.modelPath}: node-llama-cpp failed to load the model (${(err as Error).message})`,
+      );
     }
   }
 
@@ -120,7 +138,10 @@ export class NodeLlamaCppEngine implements Engine {
   }
 
   private async warmSharedPrefix(): Promise<void> {
-    const shared = renderQwenChat([{ role: 'system', content: this.cfg.systemPrompt.text }]).replace(/<\|im_start\|>assistant\n$/, '');
+    const shared = renderQwenChat([{ role: 'system', content: this.cfg.systemPrompt.text }]).replace(
+      /<\|im_start\|>assistant\n$/,
+      '',
+    );
     await this.lock.run(() => this.sequence.evaluateWithoutGeneratingNewTokens(this.tokenize(shared)));
   }
 
@@ -136,9 +157,17 @@ export class NodeLlamaCppEngine implements Engine {
     const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
     const image = await prepareCaseImage(input, this.cfg.maxPixels);
     if (image.dataUri) {
-      throw new EngineError('no_vision', `Case ${input.caseId} has an image, and node-llama-cpp cannot read images; audit image cases with the llama.node engine.`, { caseId: input.caseId });
+      throw new EngineError(
+        'no_vision',
+        `Case ${input.caseId} has an image, and node-llama-cpp cannot read images; audit image cases with the llama.node engine.`,
+        { caseId: input.caseId },
+      );
     }
-    const messages = buildGuardTraceMessages(this.cfg.systemPrompt.text, { ...input, imageMissing: image.imageMissing }, null);
+    const messages = buildGuardTraceMessages(
+      this.cfg.systemPrompt.text,
+      { ...input, imageMissing: image.imageMissing },
+      null,
+    );
     // The system turn is tokenized once per model: it ends in "<|im_end|>\n" and the rest starts with a special
     // token, so the two token lists concatenate to exactly the tokens of the whole prompt.
     const { shared, perCase } = splitSharedPrefix(renderQwenChat(messages));
@@ -156,7 +185,9 @@ export class NodeLlamaCppEngine implements Engine {
     // Prefix reuse: keep the KV of the longest common prefix (the system turn), evaluate only the rest.
     // At least one token is always evaluated, because sampling needs fresh logits.
     const common =
-      this.cfg.prefixReuse === false ? 0 : Math.min(this.sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
+      this.cfg.prefixReuse === false
+        ? 0
+        : Math.min(this.sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
     if (common < this.sequence.nextTokenIndex) {
       await this.sequence.eraseContextTokenRanges([{ start: common, end: this.sequence.nextTokenIndex }]);
     }
@@ -185,7 +216,11 @@ export class NodeLlamaCppEngine implements Engine {
         if (generated.length >= maxNewTokens) break;
       }
     } catch (err) {
-      throw new EngineError('generation_failed', `node-llama-cpp failed while auditing case ${input.caseId}: ${(err as Error).message}`, { caseId: input.caseId });
+      throw new EngineError(
+        'generation_failed',
+        `node-llama-cpp failed while auditing case ${input.caseId}: ${(err as Error).message}`,
+        { caseId: input.caseId },
+      );
     } finally {
       await iterator.return(undefined);
     }

@@ -32,7 +32,11 @@ function apiKeyGetter(req: EngineLoadRequest, ctx: RemoteEngineContext): () => P
   return async () => process.env[DEFAULT_API_KEY_ENV] || null;
 }
 
-async function systemPromptFor(req: EngineLoadRequest, ctx: RemoteEngineContext, promptPath: string | null): Promise<SystemPrompt> {
+async function systemPromptFor(
+  req: EngineLoadRequest,
+  ctx: RemoteEngineContext,
+  promptPath: string | null,
+): Promise<SystemPrompt> {
   let prompt = ctx.systemPrompt ?? null;
   if (!prompt && promptPath) prompt = await loadSystemPrompt(promptPath);
   if (!prompt) {
@@ -54,13 +58,19 @@ async function systemPromptFor(req: EngineLoadRequest, ctx: RemoteEngineContext,
 export async function createRemoteEngine(req: EngineLoadRequest, ctx: RemoteEngineContext): Promise<Engine> {
   if (req.engine === 'openai') return createOpenAiEngine(req, ctx);
   if (req.engine === 'sidecar') return createSidecarEngine(req, ctx);
-  throw new EngineError('load_failed', `createRemoteEngine handles the 'openai' and 'sidecar' engines, not '${req.engine ?? 'auto'}'.`);
+  throw new EngineError(
+    'load_failed',
+    `createRemoteEngine handles the 'openai' and 'sidecar' engines, not '${req.engine ?? 'auto'}'.`,
+  );
 }
 
 async function createOpenAiEngine(req: EngineLoadRequest, ctx: RemoteEngineContext): Promise<Engine> {
   const settings = req.openai;
   if (!settings?.baseUrl || !settings.model) {
-    throw new EngineError('load_failed', 'The OpenAI-compatible engine needs a server address and a model name: set both in Settings → Engine (CLI: --base-url and --model).');
+    throw new EngineError(
+      'load_failed',
+      'The OpenAI-compatible engine needs a server address and a model name: set both in Settings → Engine (CLI: --base-url and --model).',
+    );
   }
   const modelDir = req.modelDir ?? ctx.modelDir;
   let promptPath: string | null = null;
@@ -79,10 +89,18 @@ async function createOpenAiEngine(req: EngineLoadRequest, ctx: RemoteEngineConte
 
 async function createSidecarEngine(req: EngineLoadRequest, ctx: RemoteEngineContext): Promise<Engine> {
   const modelDir = req.modelDir ?? ctx.modelDir;
-  if (!modelDir) throw new EngineError('model_folder_invalid', 'The local llama-server needs a model folder: choose the GuardTrace-VL folder in Settings → Engine.');
+  if (!modelDir)
+    throw new EngineError(
+      'model_folder_invalid',
+      'The local llama-server needs a model folder: choose the GuardTrace-VL folder in Settings → Engine.',
+    );
   const folder = await checkModelFolderDetailed(modelDir);
   if (!folder.ok || !folder.modelPath || !folder.model) {
-    throw new EngineError(folder.errorCode ?? 'model_folder_invalid', `The model folder ${modelDir} cannot be used: ${folder.errors.join('; ')}`, { modelDir, errors: folder.errors });
+    throw new EngineError(
+      folder.errorCode ?? 'model_folder_invalid',
+      `The model folder ${modelDir} cannot be used: ${folder.errors.join('; ')}`,
+      { modelDir, errors: folder.errors },
+    );
   }
   const systemPrompt = await systemPromptFor(req, ctx, folder.promptPath);
   const binary = await findLlamaServerBinary(ctx.llamaServerPath);
@@ -120,7 +138,10 @@ async function createSidecarEngine(req: EngineLoadRequest, ctx: RemoteEngineCont
         quantization: model.quantization,
         sizeBytes: model.sizeBytes,
         ...(model.contextLength ? { trainedContextLength: model.contextLength } : {}),
-        gpu: { backend: 'llama-server', reason: `local llama-server (${binary.source}: ${binary.path}); its log: ${sidecar.logPath}` },
+        gpu: {
+          backend: 'llama-server',
+          reason: `local llama-server (${binary.source}: ${binary.path}); its log: ${sidecar.logPath}`,
+        },
         build: { name: 'llama-server sidecar', version: binary.path },
       },
       warnings: folder.warnings,

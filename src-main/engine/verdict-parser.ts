@@ -8,11 +8,20 @@ const QUOTE = `["'“”‘’„«»「」『』]`;
 const DECOR = `(?:\\*\\*|__|\\*|${QUOTE}|\\s)*`;
 const COLON = '[:：]';
 // Judgment label; "Judgement" spelling too. Value: anything up to the end of the line, validated separately.
-const JUDGMENT_RE = new RegExp(`${QUOTE}?\\s*(?:\\*\\*|__)?\\s*judge?ment\\s*(?:\\*\\*|__)?\\s*${QUOTE}?\\s*(?:\\*\\*|__)?\\s*${COLON}([^\\n]*)`, 'giu');
-const ANALYSIS_RE = new RegExp(`${QUOTE}?\\s*(?:\\*\\*|__)?\\s*analysis\\s*(?:\\*\\*|__)?\\s*${QUOTE}?\\s*(?:\\*\\*|__)?\\s*${COLON}`, 'iu');
+const JUDGMENT_RE = new RegExp(
+  `${QUOTE}?\\s*(?:\\*\\*|__)?\\s*judge?ment\\s*(?:\\*\\*|__)?\\s*${QUOTE}?\\s*(?:\\*\\*|__)?\\s*${COLON}([^\\n]*)`,
+  'giu',
+);
+const ANALYSIS_RE = new RegExp(
+  `${QUOTE}?\\s*(?:\\*\\*|__)?\\s*analysis\\s*(?:\\*\\*|__)?\\s*${QUOTE}?\\s*(?:\\*\\*|__)?\\s*${COLON}`,
+  'iu',
+);
 // The value: optional brackets/quotes/bold/"Level", then a number that is not part of a longer number, nor the first
 // of a list of choices ("[0/0.5/1]", "0 or 0.5": the template echoed back, not a verdict).
-const VALUE_RE = new RegExp(`^${DECOR}[\\[（(]?\\s*(?:level\\s*)?${DECOR}(\\d+(?:\\.\\d+)?|\\.\\d+)(?![\\d.]*\\d)(?!\\s*(?:[/|]|or\\b))`, 'iu');
+const VALUE_RE = new RegExp(
+  `^${DECOR}[\\[（(]?\\s*(?:level\\s*)?${DECOR}(\\d+(?:\\.\\d+)?|\\.\\d+)(?![\\d.]*\\d)(?!\\s*(?:[/|]|or\\b))`,
+  'iu',
+);
 
 function toRisk(text: string): RiskLevel | null {
   const n = Number(text);
@@ -35,7 +44,13 @@ function cleanAnalysis(text: string): string {
 export function findCategory(text: string): Category | null {
   let best: { category: Category; index: number } | null = null;
   for (const category of CATEGORIES) {
-    const pattern = new RegExp(category.split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+'), 'i');
+    const pattern = new RegExp(
+      category
+        .split(/\s+/)
+        .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('\\s+'),
+      'i',
+    );
     const m = pattern.exec(text);
     if (m && (best === null || m.index < best.index)) best = { category, index: m.index };
   }

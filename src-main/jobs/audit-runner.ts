@@ -100,13 +100,23 @@ export class AuditRunner {
       throw new EngineError('generation_failed', 'An audit batch is already running. Pause or cancel it first.');
     }
     const engine = this.options.currentEngine();
-    if (!engine) throw new EngineError('load_failed', 'No model is loaded. Choose the model folder first (Audit runner → Model folder, or --model DIR).');
+    if (!engine)
+      throw new EngineError(
+        'load_failed',
+        'No model is loaded. Choose the model folder first (Audit runner → Model folder, or --model DIR).',
+      );
     const { store } = this.options;
     const info = engine.info();
     const caseIds =
-      request.caseIds ?? store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
+      request.caseIds ??
+      store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
     for (const id of request.caseIds ?? []) store.cases.row(id); // unknown ids fail loudly before anything is queued
-    store.jobs.enqueue(request.limit ? caseIds.slice(0, request.limit) : caseIds, info.modelId, info.promptSha256, randomUUID());
+    store.jobs.enqueue(
+      request.limit ? caseIds.slice(0, request.limit) : caseIds,
+      info.modelId,
+      info.promptSha256,
+      randomUUID(),
+    );
     this.engine = engine;
     this.request = request;
     this.done = 0;
@@ -129,7 +139,8 @@ export class AuditRunner {
   resume(): AuditProgress {
     if (this.state !== 'paused') return this.progress();
     const engine = this.options.currentEngine();
-    if (!engine) throw new EngineError('load_failed', 'The model was unloaded while paused. Load it again, then start the audit.');
+    if (!engine)
+      throw new EngineError('load_failed', 'The model was unloaded while paused. Load it again, then start the audit.');
     this.engine = engine;
     if (this.lastError?.startsWith('Paused: ')) this.lastError = null; // the moderator has dealt with it
     this.launch();
@@ -213,7 +224,13 @@ export class AuditRunner {
             actor: `model:${record.modelId}`,
             action: 'audit.verdict',
             caseId: job.case_id,
-            after: { auditId: record.id, status: record.status, risk: record.risk, category: record.category, promptHashOk: record.promptHashOk },
+            after: {
+              auditId: record.id,
+              status: record.status,
+              risk: record.risk,
+              category: record.category,
+              promptHashOk: record.promptHashOk,
+            },
           });
         }
         return record ?? store.audits.forModel(job.case_id, result.modelId, result.promptSha256);
@@ -272,10 +289,14 @@ export class AuditRunner {
     try {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
-        controller.signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
+        controller.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
     } finally {
       this.controllers.delete(controller);

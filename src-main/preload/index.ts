@@ -19,7 +19,10 @@ const allowedChannels = new Set<string>(API_CHANNELS);
 const allowedEvents = new Set<string>(API_EVENTS);
 
 class ApiCallError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'ApiCallError';
   }

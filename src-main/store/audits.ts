@@ -22,9 +22,7 @@ export class AuditRepository {
          @promptMs, @generateMs, @totalMs, @createdAt)
        ON CONFLICT (case_id, model_id, prompt_sha256) DO NOTHING`,
     );
-    this.updateCase = db.prepare(
-      'UPDATE cases SET model_status = ?, model_risk = ?, model_category = ? WHERE id = ?',
-    );
+    this.updateCase = db.prepare('UPDATE cases SET model_status = ?, model_risk = ?, model_category = ? WHERE id = ?');
     this.latestStmt = db.prepare<[string], AuditRow>('SELECT * FROM audits WHERE case_id = ? ORDER BY id DESC LIMIT 1');
     this.byIdStmt = db.prepare<[number | bigint], AuditRow>('SELECT * FROM audits WHERE id = ?');
     this.forModelStmt = db.prepare<[string, string, string], AuditRow>(

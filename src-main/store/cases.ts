@@ -95,11 +95,17 @@ export class CaseRepository {
 
   row(id: string): CaseRow {
     const row = this.byIdStmt.get(id);
-    if (!row) throw new StoreError('not_found', `No case with id "${id}". Check the id (see \`guardtrace stats\` or the queue).`);
+    if (!row)
+      throw new StoreError(
+        'not_found',
+        `No case with id "${id}". Check the id (see \`guardtrace stats\` or the queue).`,
+      );
     return row;
   }
 
-  detailBase(id: string): Omit<CaseDetail, 'latestAudit' | 'currentReview' | 'history' | 'image'> & { imageSha256: string | null } {
+  detailBase(
+    id: string,
+  ): Omit<CaseDetail, 'latestAudit' | 'currentReview' | 'history' | 'image'> & { imageSha256: string | null } {
     const row = this.row(id);
     return {
       id: row.id,
@@ -127,7 +133,9 @@ export class CaseRepository {
     return this.db.transaction(() => {
       // Order and skip over seq alone, which the indexes hold; read table rows only for the page shown.
       const seqs = this.db
-        .prepare<unknown[], number>(`SELECT seq FROM cases WHERE ${where.sql} ORDER BY ${ORDER_BY[sort]} LIMIT ? OFFSET ?`)
+        .prepare<unknown[], number>(
+          `SELECT seq FROM cases WHERE ${where.sql} ORDER BY ${ORDER_BY[sort]} LIMIT ? OFFSET ?`,
+        )
         .pluck()
         .all(...where.params, limit, offset);
       const rows = seqs.map((seq) => toCaseSummary(this.summaryBySeqStmt.get(seq)!));
@@ -139,7 +147,10 @@ export class CaseRepository {
     // Every FTS row is a case (the index is kept in step in the same transactions), so FTS5 can count alone.
     if (pageWhere.searchOnly) return this.ftsCountStmt.get(pageWhere.fts!)!;
     const where = whereClause(filter, { sets: 'probe' });
-    return this.db.prepare<unknown[], number>(`SELECT count(*) FROM cases WHERE ${where.sql}`).pluck().get(...where.params)!;
+    return this.db
+      .prepare<unknown[], number>(`SELECT count(*) FROM cases WHERE ${where.sql}`)
+      .pluck()
+      .get(...where.params)!;
   }
 
   /** Ids of the cases before and after `id` in the queue as currently sorted and filtered. */
@@ -162,7 +173,9 @@ export class CaseRepository {
   counts(filter: QueueFilter): FilterCounts {
     const where = whereClause(filter, { ignoreStatus: true, sets: 'probe' });
     const statuses = Object.keys(STATUS_CONDITIONS) as Array<keyof FilterCounts>;
-    const columns = statuses.map((status) => `sum(CASE WHEN ${STATUS_CONDITIONS[status]} THEN n ELSE 0 END) AS "${status}"`);
+    const columns = statuses.map(
+      (status) => `sum(CASE WHEN ${STATUS_CONDITIONS[status]} THEN n ELSE 0 END) AS "${status}"`,
+    );
     // The status conditions read only the three grouped columns, so they are evaluated once per group, not per
     // case. INDEXED BY: every filter is answered by one scan of this covering index (a few ms at 100k cases);
     // left to itself SQLite seeks cases_gold for a gold filter and then reads a third of the table rows.

@@ -28,10 +28,7 @@ export class ImageStore {
   private readonly insert;
   private readonly get;
 
-  constructor(
-    db: Db,
-    dataDir: string,
-  ) {
+  constructor(db: Db, dataDir: string) {
     this.dir = path.join(dataDir, 'images');
     this.insert = db.prepare(
       'INSERT OR IGNORE INTO images (sha256, mime, width, height, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)',

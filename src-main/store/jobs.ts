@@ -75,13 +75,16 @@ export class JobRepository {
   /** Puts a job that was interrupted (cancel, pause) back without counting the attempt. */
   release(jobId: number): void {
     this.db
-      .prepare("UPDATE jobs SET status = 'queued', attempts = max(attempts - 1, 0), updated_at = ? WHERE id = ? AND status = 'running'")
+      .prepare(
+        "UPDATE jobs SET status = 'queued', attempts = max(attempts - 1, 0), updated_at = ? WHERE id = ? AND status = 'running'",
+      )
       .run(nowIso(), jobId);
   }
 
   /** At start-up nothing can be running: jobs left 'running' by a crash or kill go back to the queue. */
   requeueInterrupted(): number {
-    return this.db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'").run(nowIso()).changes;
+    return this.db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'").run(nowIso())
+      .changes;
   }
 
   cancelQueued(modelId?: string): number {
@@ -102,7 +105,9 @@ export class JobRepository {
 
   counts(): JobCounts {
     const counts: JobCounts = { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
-    for (const row of this.db.prepare<[], { status: keyof JobCounts; n: number }>('SELECT status, count(*) AS n FROM jobs GROUP BY status').all()) {
+    for (const row of this.db
+      .prepare<[], { status: keyof JobCounts; n: number }>('SELECT status, count(*) AS n FROM jobs GROUP BY status')
+      .all()) {
       counts[row.status] = row.n;
     }
     return counts;

@@ -52,12 +52,15 @@ export class MetricsReader {
       )
       .all()
       .map((row) => ({
-        category: (row.category && (CATEGORIES as readonly string[]).includes(row.category) ? row.category : 'none') as Category | 'none',
+        category: (row.category && (CATEGORIES as readonly string[]).includes(row.category) ? row.category : 'none') as
+          Category | 'none',
         n: row.n,
         agreement: row.n ? row.agree / row.n : 0,
       }));
     const { parseFailures } = this.db
-      .prepare<[], { parseFailures: number }>("SELECT count(*) AS parseFailures FROM cases WHERE model_status = 'parse_failure'")
+      .prepare<[], { parseFailures: number }>(
+        "SELECT count(*) AS parseFailures FROM cases WHERE model_status = 'parse_failure'",
+      )
       .get()!;
     return { modelVsHuman, modelVsGold, perCategory, parseFailures };
   }

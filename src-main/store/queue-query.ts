@@ -48,7 +48,8 @@ export function whereClause(filter: QueueFilter, options: WhereOptions = {}): Wh
   const params: unknown[] = [];
   // The unary + keeps SQLite from using a set to seek rows by seq.
   const inSet = options.sets === 'probe' ? '+seq IN' : 'seq IN';
-  if (!options.ignoreStatus && filter.status && filter.status !== 'all') conditions.push(STATUS_CONDITIONS[filter.status]);
+  if (!options.ignoreStatus && filter.status && filter.status !== 'all')
+    conditions.push(STATUS_CONDITIONS[filter.status]);
   if (filter.modelRisk !== undefined) {
     conditions.push('model_risk = ?');
     params.push(filter.modelRisk);
@@ -63,7 +64,9 @@ export function whereClause(filter: QueueFilter, options: WhereOptions = {}): Wh
   }
   if (filter.category !== undefined) {
     // Not "model_category = ? OR human_category = ?": with that, SQLite reads every row of the table.
-    conditions.push(`${inSet} (SELECT seq FROM cases WHERE model_category = ? UNION SELECT seq FROM cases WHERE human_category = ?)`);
+    conditions.push(
+      `${inSet} (SELECT seq FROM cases WHERE model_category = ? UNION SELECT seq FROM cases WHERE human_category = ?)`,
+    );
     params.push(filter.category, filter.category);
   }
   const fts = filter.search ? toFtsQuery(filter.search) : null;
@@ -71,7 +74,12 @@ export function whereClause(filter: QueueFilter, options: WhereOptions = {}): Wh
     conditions.push(`${inSet} (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)`);
     params.push(fts);
   }
-  return { sql: conditions.length ? conditions.join(' AND ') : '1', params, fts, searchOnly: fts !== null && conditions.length === 1 };
+  return {
+    sql: conditions.length ? conditions.join(' AND ') : '1',
+    params,
+    fts,
+    searchOnly: fts !== null && conditions.length === 1,
+  };
 }
 
 export const ORDER_BY: Record<QueueSort, string> = {

@@ -94,7 +94,12 @@ export class ReviewRepository {
         createdAt: nowIso(),
       });
       const restored = this.current(target.case_id);
-      this.updateCase.run(restored?.risk ?? null, restored?.category ?? null, restored?.reviewer ?? null, target.case_id);
+      this.updateCase.run(
+        restored?.risk ?? null,
+        restored?.category ?? null,
+        restored?.reviewer ?? null,
+        target.case_id,
+      );
       this.log.append({
         actor: reviewer,
         action: 'review.undo',
@@ -129,13 +134,22 @@ export class ReviewRepository {
 }
 
 function summarize(review: ReviewRecord) {
-  return { reviewId: review.id, risk: review.risk, category: review.category, analysis: review.analysis, note: review.note, source: review.source };
+  return {
+    reviewId: review.id,
+    risk: review.risk,
+    category: review.category,
+    analysis: review.analysis,
+    note: review.note,
+    source: review.source,
+  };
 }
 
 function validateReview(input: ReviewInput): void {
-  if (!isRiskLevel(input.risk)) throw new StoreError('invalid', `Risk must be 0, 0.5 or 1 (got ${JSON.stringify(input.risk)}).`);
+  if (!isRiskLevel(input.risk))
+    throw new StoreError('invalid', `Risk must be 0, 0.5 or 1 (got ${JSON.stringify(input.risk)}).`);
   if (input.category != null && !isCategory(input.category)) {
     throw new StoreError('invalid', `Unknown category "${input.category}". Use one of the nine GuardTrace categories.`);
   }
-  if (!input.reviewer || !input.reviewer.trim()) throw new StoreError('invalid', 'A decision needs a reviewer name (Settings → Reviewer, or --reviewer).');
+  if (!input.reviewer || !input.reviewer.trim())
+    throw new StoreError('invalid', 'A decision needs a reviewer name (Settings → Reviewer, or --reviewer).');
 }

@@ -70,7 +70,19 @@ export const PREVIEW_CHARS = 240;
 /** What a queue row shows: everything but the long texts other than the query, and the meta. */
 export type CaseSummaryRow = Pick<
   CaseRow,
-  'seq' | 'id' | 'query' | 'image_sha256' | 'image_missing' | 'gold' | 'model_status' | 'model_risk' | 'model_category' | 'human_risk' | 'human_category' | 'reviewed_by' | 'created_at'
+  | 'seq'
+  | 'id'
+  | 'query'
+  | 'image_sha256'
+  | 'image_missing'
+  | 'gold'
+  | 'model_status'
+  | 'model_risk'
+  | 'model_category'
+  | 'human_risk'
+  | 'human_category'
+  | 'reviewed_by'
+  | 'created_at'
 >;
 export const SUMMARY_COLUMNS =
   'seq, id, query, image_sha256, image_missing, gold, model_status, model_risk, model_category, human_risk, human_category, reviewed_by, created_at';

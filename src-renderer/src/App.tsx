@@ -242,7 +242,12 @@ export function App() {
         <span className="ml-auto flex items-center gap-3 text-[12px] text-zinc-500">
           <EngineChip state={engineState} />
           <span title="Reviewer">{settings.reviewer}</span>
-          <button className="btn py-0.5" onClick={() => setShowShortcuts(true)} aria-label="Keyboard shortcuts" data-testid="shortcuts-button">
+          <button
+            className="btn py-0.5"
+            onClick={() => setShowShortcuts(true)}
+            aria-label="Keyboard shortcuts"
+            data-testid="shortcuts-button"
+          >
             Shortcuts <kbd>?</kbd>
           </button>
         </span>
@@ -250,7 +255,13 @@ export function App() {
 
       <div className="flex min-h-0 flex-1 flex-col">
         <div className={view === 'review' ? 'flex min-h-0 flex-1' : 'hidden'}>
-          <ReviewScreen ref={reviewRef} settings={settings} notify={notify} active={view === 'review' && !showShortcuts} onSelectionChange={setSelectedCaseIds} />
+          <ReviewScreen
+            ref={reviewRef}
+            settings={settings}
+            notify={notify}
+            active={view === 'review' && !showShortcuts}
+            onSelectionChange={setSelectedCaseIds}
+          />
         </div>
         {view === 'audit' && (
           <AuditScreen
@@ -267,14 +278,21 @@ export function App() {
         {view === 'settings' && <SettingsScreen settings={settings} onSettings={onSettings} notify={notify} />}
       </div>
 
-      <footer className="flex h-6 shrink-0 items-center gap-4 border-t border-zinc-200 bg-white px-3 text-[11px] text-zinc-500 tabular-nums dark:border-zinc-800 dark:bg-zinc-900" data-testid="status-bar">
+      <footer
+        className="flex h-6 shrink-0 items-center gap-4 border-t border-zinc-200 bg-white px-3 text-[11px] text-zinc-500 tabular-nums dark:border-zinc-800 dark:bg-zinc-900"
+        data-testid="status-bar"
+      >
         {stats ? (
           <>
             <span>{stats.cases.toLocaleString()} cases</span>
             <span>{stats.audited.toLocaleString()} audited</span>
             <span>{stats.reviewed.toLocaleString()} reviewed</span>
             {stats.parseFailures > 0 && <span className="text-fuchsia-600">{stats.parseFailures} parse failures</span>}
-            {stats.modelVsGold && <span>model vs gold {(stats.modelVsGold.agreement * 100).toFixed(1)}% of {stats.modelVsGold.compared}</span>}
+            {stats.modelVsGold && (
+              <span>
+                model vs gold {(stats.modelVsGold.agreement * 100).toFixed(1)}% of {stats.modelVsGold.compared}
+              </span>
+            )}
           </>
         ) : (
           <span>…</span>
@@ -293,8 +311,17 @@ export function App() {
       )}
       {showShortcuts && <ShortcutOverlay onClose={() => setShowShortcuts(false)} />}
       {droppedImport && (
-        <div className="fixed inset-0 z-50 flex items-center justify-center bg-black/50" onClick={() => setDroppedImport(null)}>
-          <div role="dialog" aria-modal="true" aria-label="Import result" className="panel w-[640px] p-4" onClick={(e) => e.stopPropagation()}>
+        <div
+          className="fixed inset-0 z-50 flex items-center justify-center bg-black/50"
+          onClick={() => setDroppedImport(null)}
+        >
+          <div
+            role="dialog"
+            aria-modal="true"
+            aria-label="Import result"
+            className="panel w-[640px] p-4"
+            onClick={(e) => e.stopPropagation()}
+          >
             <h2 className="mb-2 text-base font-semibold">Import finished</h2>
             {droppedImport.map((s) => (
               <div key={s.file} className="mb-3">
@@ -337,7 +364,13 @@ function EngineChip({ state }: { state: EngineState }) {
           ? 'Model error'
           : 'No model loaded';
   const colour =
-    state.state === 'loaded' ? (state.info.dataLeavesMachine ? 'bg-amber-500' : 'bg-emerald-500') : state.state === 'error' ? 'bg-rose-500' : 'bg-zinc-400';
+    state.state === 'loaded'
+      ? state.info.dataLeavesMachine
+        ? 'bg-amber-500'
+        : 'bg-emerald-500'
+      : state.state === 'error'
+        ? 'bg-rose-500'
+        : 'bg-zinc-400';
   return (
     <span className="flex items-center gap-1.5" data-testid="engine-chip">
       <span aria-hidden className={`inline-block h-2 w-2 rounded-full ${colour}`} />

@@ -24,7 +24,10 @@ export function useApiEvent<E extends EventName>(event: E, listener: (payload: A
 export function errorMessage(error: unknown): string {
   if (error && typeof error === 'object' && 'message' in error) {
     // Electron prefixes rejected invokes with "Error invoking remote method '…': "; the rest is the core's text.
-    return String((error as { message: unknown }).message).replace(/^Error invoking remote method '[^']+': (Error: )?/, '');
+    return String((error as { message: unknown }).message).replace(
+      /^Error invoking remote method '[^']+': (Error: )?/,
+      '',
+    );
   }
   return String(error);
 }

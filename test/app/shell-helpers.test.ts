@@ -5,7 +5,12 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { devSqliteBinding, ELECTRON_NATIVE_DIR, ELECTRON_NATIVE_MANIFEST, type ElectronNativeManifest } from '../../src-main/app/dev-native-binding';
+import {
+  devSqliteBinding,
+  ELECTRON_NATIVE_DIR,
+  ELECTRON_NATIVE_MANIFEST,
+  type ElectronNativeManifest,
+} from '../../src-main/app/dev-native-binding';
 import { hashFromImageUrl, imageUrlFor, isSha256Hex } from '../../src-main/app/image-url';
 import { toErrorShape } from '../../src-main/app/ipc-envelope';
 import { loadWindowState } from '../../src-main/app/window-state';
@@ -34,7 +39,10 @@ describe('gt-image URLs', () => {
 
 describe('IPC error envelope', () => {
   it('keeps code and message of core errors and falls back to internal', () => {
-    expect(toErrorShape(Object.assign(new Error('Case x not found'), { code: 'not_found' }))).toEqual({ code: 'not_found', message: 'Case x not found' });
+    expect(toErrorShape(Object.assign(new Error('Case x not found'), { code: 'not_found' }))).toEqual({
+      code: 'not_found',
+      message: 'Case x not found',
+    });
     expect(toErrorShape(new Error('boom'))).toEqual({ code: 'internal', message: 'boom' });
     expect(toErrorShape('plain')).toEqual({ code: 'internal', message: 'plain' });
   });
@@ -49,12 +57,18 @@ describe('window state', () => {
   };
 
   it('restores a saved on-screen position and size', () => {
-    const state = loadWindowState(file(JSON.stringify({ bounds: { x: 100, y: 50, width: 1200, height: 800 }, maximized: true })), screenArea);
+    const state = loadWindowState(
+      file(JSON.stringify({ bounds: { x: 100, y: 50, width: 1200, height: 800 }, maximized: true })),
+      screenArea,
+    );
     expect(state).toEqual({ bounds: { x: 100, y: 50, width: 1200, height: 800 }, maximized: true, hasPosition: true });
   });
 
   it('keeps the size but drops a position on a monitor that is gone', () => {
-    const state = loadWindowState(file(JSON.stringify({ bounds: { x: 3000, y: 50, width: 1200, height: 800 }, maximized: false })), screenArea);
+    const state = loadWindowState(
+      file(JSON.stringify({ bounds: { x: 3000, y: 50, width: 1200, height: 800 }, maximized: false })),
+      screenArea,
+    );
     expect(state.hasPosition).toBe(false);
     expect(state.bounds.width).toBe(1200);
   });
@@ -67,7 +81,9 @@ describe('window state', () => {
 
 describe('default data directory', () => {
   it('the CLI looks in the folder Electron derives from package.json productName, so CLI and app share cases', async () => {
-    const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { productName?: string };
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as {
+      productName?: string;
+    };
     expect(pkg.productName).toBe(APP_FOLDER_NAME);
     expect(defaultDataDir({ XDG_CONFIG_HOME: '/x' }, 'linux')).toBe(path.join('/x', APP_FOLDER_NAME, 'data'));
     expect(defaultDataDir({ GUARDTRACE_DATA_DIR: '/d' }, 'linux')).toBe(path.resolve('/d'));
@@ -81,7 +97,12 @@ describe('better-sqlite3 for Electron in development (npm start)', () => {
     const dir = path.join(appPath, ELECTRON_NATIVE_DIR);
     mkdirSync(dir, { recursive: true });
     const binding = 'better-sqlite3-12.11.1-electron-41.7.1.node';
-    const manifest: ElectronNativeManifest = { electron: '41.7.1', platform: process.platform, arch: process.arch, betterSqlite3: { version: '12.11.1', binding } };
+    const manifest: ElectronNativeManifest = {
+      electron: '41.7.1',
+      platform: process.platform,
+      arch: process.arch,
+      betterSqlite3: { version: '12.11.1', binding },
+    };
     writeFileSync(path.join(dir, ELECTRON_NATIVE_MANIFEST), JSON.stringify(manifest));
     expect(devSqliteBinding(appPath, '41.7.1')).toBeUndefined(); // named file missing
     writeFileSync(path.join(dir, binding), '');

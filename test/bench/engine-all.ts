@@ -21,12 +21,17 @@ const here = import.meta.dirname;
 
 function run(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
   if (flag('--dry-run')) {
-    const vars = Object.entries(env).map(([k, v]) => `${k}=${v} `).join('');
+    const vars = Object.entries(env)
+      .map(([k, v]) => `${k}=${v} `)
+      .join('');
     console.log(`${vars}${process.execPath} --import tsx ${path.join(here, script)} ${args.join(' ')}`.trimEnd());
     return Promise.resolve(0);
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, script), ...args], { stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, script), ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
@@ -40,11 +45,15 @@ if (engineCode !== 0) console.error(`engine.bench.ts exited with ${engineCode}; 
 
 let sidecarCode = 0;
 if (flag('--skip-sidecar') || flag('--skip-3b')) {
-  console.log(`\n## llama-server sidecar\n\nskipped (${flag('--skip-3b') ? '--skip-3b: it needs the 3B-shaped model' : '--skip-sidecar'})`);
+  console.log(
+    `\n## llama-server sidecar\n\nskipped (${flag('--skip-3b') ? '--skip-3b: it needs the 3B-shaped model' : '--skip-sidecar'})`,
+  );
 } else {
   const binary = await findLlamaServerBinary(process.env.GUARDTRACE_LLAMA_SERVER ?? null);
   if (!binary) {
-    console.log('\n## llama-server sidecar\n\nskipped: no llama-server binary in the build cache or on PATH (build one with `npm run build:llama-server`)');
+    console.log(
+      '\n## llama-server sidecar\n\nskipped: no llama-server binary in the build cache or on PATH (build one with `npm run build:llama-server`)',
+    );
   } else {
     const env: NodeJS.ProcessEnv = {};
     if (flag('--quick') && !process.env.GUARDTRACE_BENCH_NEW_TOKENS) env.GUARDTRACE_BENCH_NEW_TOKENS = '8';

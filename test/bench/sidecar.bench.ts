@@ -14,7 +14,12 @@ import { OpenAiCompatibleEngine } from '../../src-main/engine/openai/openai-engi
 import { findLlamaServerBinary, guardtraceCacheDir } from '../../src-main/engine/sidecar/llama-server-binary';
 import { LlamaServerSidecar } from '../../src-main/engine/sidecar/llama-server-sidecar';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
-import { QWEN25VL_3B_LM, SHARED_PROMPT_FILE, writeQwen25vlMmproj, writeQwen2vlLanguageModel } from '../models/tiny-gguf';
+import {
+  QWEN25VL_3B_LM,
+  SHARED_PROMPT_FILE,
+  writeQwen25vlMmproj,
+  writeQwen2vlLanguageModel,
+} from '../models/tiny-gguf';
 
 const CASES_PER_CONFIG = Number(process.env.GUARDTRACE_BENCH_CASES) || 1;
 const NEW_TOKENS = Number(process.env.GUARDTRACE_BENCH_NEW_TOKENS) || 32;
@@ -43,32 +48,55 @@ async function benchModelFolder(): Promise<string> {
   const dir = path.join(root, 'sidecar-qwen25vl-3b-shaped');
   await mkdir(dir, { recursive: true });
   console.error(`writing the 3B-shaped random model into ${dir} (≈3 GB LM + ≈2.6 GB F32 projector, once)…`);
-  await writeQwen2vlLanguageModel(path.join(dir, 'bench-qwen25vl-3b-shaped-Q8_0.gguf'), QWEN25VL_3B_LM, 7, 'GuardTrace 3B-shaped bench model');
+  await writeQwen2vlLanguageModel(
+    path.join(dir, 'bench-qwen25vl-3b-shaped-Q8_0.gguf'),
+    QWEN25VL_3B_LM,
+    7,
+    'GuardTrace 3B-shaped bench model',
+  );
   await writeQwen25vlMmproj(path.join(dir, 'mmproj-bench-qwen25vl-3b-shaped-F32.gguf'), QWEN25VL_3B_VISION, 8);
   await copyFile(SHARED_PROMPT_FILE, path.join(dir, 'qta_pormpt.txt'));
   return dir;
 }
 
 function sampleCases(): AuditInput[] {
-  const cases = JSON.parse(readFileSync(path.join(SAMPLES, 'cases.json'), 'utf8')) as Array<{ image_name?: string; question: string; thinking: string; response: string }>;
+  const cases = JSON.parse(readFileSync(path.join(SAMPLES, 'cases.json'), 'utf8')) as Array<{
+    image_name?: string;
+    question: string;
+    thinking: string;
+    response: string;
+  }>;
   return cases
-    .filter((c) => c.image_name && /\.(png|jpe?g)$/i.test(c.image_name) && existsSync(path.join(SAMPLES, 'images', c.image_name)))
+    .filter(
+      (c) =>
+        c.image_name && /\.(png|jpe?g)$/i.test(c.image_name) && existsSync(path.join(SAMPLES, 'images', c.image_name)),
+    )
     .map((c, i) => ({
       caseId: `bench-${i}`,
       query: c.question,
       thinking: c.thinking,
       response: c.response,
-      image: { bytes: new Uint8Array(readFileSync(path.join(SAMPLES, 'images', c.image_name!))), mime: c.image_name!.endsWith('.png') ? 'image/png' : 'image/jpeg' },
+      image: {
+        bytes: new Uint8Array(readFileSync(path.join(SAMPLES, 'images', c.image_name!))),
+        mime: c.image_name!.endsWith('.png') ? 'image/png' : 'image/jpeg',
+      },
       imageMissing: false,
     }));
 }
 
-async function nodeLlamaCppSpeeds(modelPath: string, promptText: string): Promise<{ promptTps: number; genTps: number } | null> {
+async function nodeLlamaCppSpeeds(
+  modelPath: string,
+  promptText: string,
+): Promise<{ promptTps: number; genTps: number } | null> {
   if (process.env.GUARDTRACE_BENCH_SKIP_NLC === '1') return null;
   const { getLlama } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: false });
   const model = await llama.loadModel({ modelPath });
-  const context = await model.createContext({ contextSize: 4096, batchSize: 512, ...(THREADS ? { threads: THREADS } : {}) });
+  const context = await model.createContext({
+    contextSize: 4096,
+    batchSize: 512,
+    ...(THREADS ? { threads: THREADS } : {}),
+  });
   const sequence = context.getSequence();
   const tokens = model.tokenize(promptText).slice(0, 1024);
   let started = performance.now();
@@ -99,12 +127,25 @@ async function main(): Promise<void> {
   const dataDir = path.join(os.tmpdir(), 'guardtrace-sidecar-bench');
 
   const startedAt = performance.now();
-  const sidecar = await LlamaServerSidecar.start({ binaryPath: binary.path, modelPath: folder.modelPath!, mmprojPath: folder.mmprojPath, dataDir, threads: THREADS });
+  const sidecar = await LlamaServerSidecar.start({
+    binaryPath: binary.path,
+    modelPath: folder.modelPath!,
+    mmprojPath: folder.mmprojPath,
+    dataDir,
+    threads: THREADS,
+  });
   const startMs = performance.now() - startedAt;
   const rows: Array<[string, string]> = [];
   try {
     const connect = (cachePrompt: boolean) =>
-      OpenAiCompatibleEngine.connect({ baseUrl: sidecar.baseUrl, model: 'bench', systemPrompt: prompt, cachePrompt, resolveEndpoint: () => sidecar.endpoint(), maxPixels: 448 * 448 });
+      OpenAiCompatibleEngine.connect({
+        baseUrl: sidecar.baseUrl,
+        model: 'bench',
+        systemPrompt: prompt,
+        cachePrompt,
+        resolveEndpoint: () => sidecar.endpoint(),
+        maxPixels: 448 * 448,
+      });
     const fresh = await connect(false);
     const reuse = await connect(true);
 
@@ -121,7 +162,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < CASES_PER_CONFIG; i++) {
       const c = cases[(i + 1) % cases.length]!;
       runs.reuse.push(await reuse.audit({ ...c, caseId: `${c.caseId}-reuse-${i}` }, { maxNewTokens: NEW_TOKENS }));
-      console.error(`reuse ${i}: ${(runs.reuse.at(-1)!.timings.totalMs / 1000).toFixed(1)} s (cached ${runs.reuse.at(-1)!.cachedPromptTokens})`);
+      console.error(
+        `reuse ${i}: ${(runs.reuse.at(-1)!.timings.totalMs / 1000).toFixed(1)} s (cached ${runs.reuse.at(-1)!.cachedPromptTokens})`,
+      );
       // Text-only prompt speed: the same case without its image, after the cached system prompt.
       const t = await reuse.audit({ ...c, caseId: `${c.caseId}-text-${i}`, image: null }, { maxNewTokens: 2 });
       runs.text.push(t);
@@ -131,22 +174,55 @@ async function main(): Promise<void> {
     await sidecar.stop(); // frees the cores for the node-llama-cpp comparison
     const promptTps = (r: AuditResult) => ((r.promptTokens - r.cachedPromptTokens) / r.timings.promptMs) * 1000;
     const genTps = (r: AuditResult) => ((r.generatedTokens - 1) / r.timings.generateMs) * 1000;
-    const nlc = await nodeLlamaCppSpeeds(folder.modelPath!, `${prompt.text}\n${cases.map((c) => c.query + c.thinking + c.response).join('\n')}`.repeat(2));
+    const nlc = await nodeLlamaCppSpeeds(
+      folder.modelPath!,
+      `${prompt.text}\n${cases.map((c) => c.query + c.thinking + c.response).join('\n')}`.repeat(2),
+    );
 
     const fmt = (n: number, digits = 1) => n.toFixed(digits);
     rows.push(['llama-server build', `${binary.source}: ${binary.path}`]);
-    rows.push(['machine', `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}`]);
+    rows.push([
+      'machine',
+      `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average at the end ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')}`,
+    ]);
     rows.push(['server start (3B load + mmproj) ', `${fmt(startMs / 1000)} s`]);
-    rows.push(['prompt tokens per image case (system prompt + image + case)', `${median(runs.fresh.map((r) => r.promptTokens))}`]);
-    rows.push(['prompt tok/s, text-only case part after the cached system prompt', `${fmt(median(runs.text.map(promptTps)))} (${median(runs.text.map((r) => r.promptTokens - r.cachedPromptTokens))} tokens)`]);
-    rows.push(['prompt tok/s, whole image case from scratch, incl. image encoding', fmt(median(runs.fresh.map(promptTps)))]);
+    rows.push([
+      'prompt tokens per image case (system prompt + image + case)',
+      `${median(runs.fresh.map((r) => r.promptTokens))}`,
+    ]);
+    rows.push([
+      'prompt tok/s, text-only case part after the cached system prompt',
+      `${fmt(median(runs.text.map(promptTps)))} (${median(runs.text.map((r) => r.promptTokens - r.cachedPromptTokens))} tokens)`,
+    ]);
+    rows.push([
+      'prompt tok/s, whole image case from scratch, incl. image encoding',
+      fmt(median(runs.fresh.map(promptTps))),
+    ]);
     rows.push(['generation tok/s (image cases)', fmt(median(runs.fresh.map(genTps)))]);
-    rows.push([`per-case time, image, from scratch (${NEW_TOKENS} new tokens), median`, `${fmt(median(runs.fresh.map((r) => r.timings.totalMs)) / 1000)} s`]);
-    rows.push([`per-case time, image, system prompt reused (cache_prompt), median`, `${fmt(median(runs.reuse.map((r) => r.timings.totalMs)) / 1000)} s (cached ${median(runs.reuse.map((r) => r.cachedPromptTokens))} tokens)`]);
-    rows.push(['prefix reuse speed-up', `${fmt(median(runs.fresh.map((r) => r.timings.totalMs)) / median(runs.reuse.map((r) => r.timings.totalMs)), 2)}×`]);
+    rows.push([
+      `per-case time, image, from scratch (${NEW_TOKENS} new tokens), median`,
+      `${fmt(median(runs.fresh.map((r) => r.timings.totalMs)) / 1000)} s`,
+    ]);
+    rows.push([
+      `per-case time, image, system prompt reused (cache_prompt), median`,
+      `${fmt(median(runs.reuse.map((r) => r.timings.totalMs)) / 1000)} s (cached ${median(runs.reuse.map((r) => r.cachedPromptTokens))} tokens)`,
+    ]);
+    rows.push([
+      'prefix reuse speed-up',
+      `${fmt(median(runs.fresh.map((r) => r.timings.totalMs)) / median(runs.reuse.map((r) => r.timings.totalMs)), 2)}×`,
+    ]);
     if (nlc) {
-      rows.push(['node-llama-cpp 3.21.1, same LM: prompt / generation tok/s', `${fmt(nlc.promptTps)} / ${fmt(nlc.genTps)}`]);
-      rows.push(['node-llama-cpp ÷ sidecar (prompt tok/s from scratch; generation tok/s)', `${fmt(nlc.promptTps / median(runs.fresh.map(promptTps)), 2)}×; ${fmt(nlc.genTps / median(runs.fresh.map(genTps)), 2)}× (target ≤ 1.5×)`]);
+      rows.push([
+        'node-llama-cpp 3.21.1, same LM: prompt / generation tok/s',
+        `${fmt(nlc.promptTps)} / ${fmt(nlc.genTps)}`,
+      ]);
+      rows.push([
+        'node-llama-cpp ÷ sidecar (prompt tok/s from scratch; generation tok/s)',
+        `${fmt(nlc.promptTps / median(runs.fresh.map(promptTps)), 2)}×; ${fmt(nlc.genTps / median(runs.fresh.map(genTps)), 2)}× (target ≤ 1.5×)`,
+      ]);
     }
   } finally {
     await sidecar.stop();

@@ -30,7 +30,10 @@ const random = prng(42);
 const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
 
 // A vocabulary with a Zipf-like spread: some words are everywhere, most are rare, as in real text.
-const VOCABULARY = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}${['lock', 'pill', 'cat', 'bank', 'map', 'code', 'fire', 'law'][i % 8]}`);
+const VOCABULARY = Array.from(
+  { length: 5000 },
+  (_, i) => `w${i.toString(36)}${['lock', 'pill', 'cat', 'bank', 'map', 'code', 'fire', 'law'][i % 8]}`,
+);
 const word = () => VOCABULARY[Math.floor(VOCABULARY.length * random() ** 3)];
 const sentence = (words: number) => Array.from({ length: words }, word).join(' ');
 
@@ -102,9 +105,13 @@ async function main(): Promise<void> {
     started = performance.now();
     const summary = await importFile(store, { file: source, actor: 'bench' });
     const importSeconds = (performance.now() - started) / 1000;
-    if (summary.imported !== CASES) throw new Error(`imported ${summary.imported} of ${CASES}: ${JSON.stringify(summary.errors.slice(0, 3))}`);
+    if (summary.imported !== CASES)
+      throw new Error(`imported ${summary.imported} of ${CASES}: ${JSON.stringify(summary.errors.slice(0, 3))}`);
 
-    const ids = store.db.prepare<[], { id: string }>('SELECT id FROM cases ORDER BY seq').all().map((row) => row.id);
+    const ids = store.db
+      .prepare<[], { id: string }>('SELECT id FROM cases ORDER BY seq')
+      .all()
+      .map((row) => row.id);
     started = performance.now();
     store.transaction(() => {
       for (let i = 0; i < ids.length * AUDITED_SHARE; i++) {
@@ -115,7 +122,12 @@ async function main(): Promise<void> {
     started = performance.now();
     store.transaction(() => {
       for (let i = 0; i < ids.length * REVIEWED_SHARE; i++) {
-        store.reviews.submit({ caseId: ids[i * 5], risk: pick(RISK_LEVELS), analysis: `review ${i}`, reviewer: pick(['ann', 'bob', 'eve']) });
+        store.reviews.submit({
+          caseId: ids[i * 5],
+          risk: pick(RISK_LEVELS),
+          analysis: `review ${i}`,
+          reviewer: pick(['ann', 'bob', 'eve']),
+        });
       }
     });
     const reviewMs = performance.now() - started;
@@ -123,13 +135,23 @@ async function main(): Promise<void> {
 
     const pageQueries: Array<[string, () => QueueQuery]> = [
       ['audited, by model risk, page 1', () => ({ status: 'audited', sort: 'model_risk', limit: 100 })],
-      ['model risk 1, by model risk, random page', () => ({ modelRisk: 1, sort: 'model_risk', limit: 100, offset: Math.floor(random() * 150) * 100 })],
-      ['unreviewed, by model risk, random page', () => ({ status: 'unreviewed', sort: 'model_risk', limit: 100, offset: Math.floor(random() * 800) * 100 })],
+      [
+        'model risk 1, by model risk, random page',
+        () => ({ modelRisk: 1, sort: 'model_risk', limit: 100, offset: Math.floor(random() * 150) * 100 }),
+      ],
+      [
+        'unreviewed, by model risk, random page',
+        () => ({ status: 'unreviewed', sort: 'model_risk', limit: 100, offset: Math.floor(random() * 800) * 100 }),
+      ],
       ['category, by uncertainty, page 1', () => ({ category: pick(CATEGORIES), sort: 'uncertainty', limit: 100 })],
     ];
-    const pageTimes = pageQueries.map(([label, query]) => [label, timeQueries(() => store.cases.list(query()))] as const);
+    const pageTimes = pageQueries.map(
+      ([label, query]) => [label, timeQueries(() => store.cases.list(query()))] as const,
+    );
     const searchTimes = timeQueries(() => store.cases.list({ search: word(), sort: 'model_risk', limit: 100 }));
-    const searchTwoWords = timeQueries(() => store.cases.list({ search: `${word()} ${word()}`, sort: 'newest', limit: 100 }));
+    const searchTwoWords = timeQueries(() =>
+      store.cases.list({ search: `${word()} ${word()}`, sort: 'newest', limit: 100 }),
+    );
     // What the UI asks for beside each page: the per-status counts of the filter bar, the stats line, the metrics view.
     const countTimes: Array<[string, ReturnType<typeof timeQueries>]> = [
       ['counts per status, no filter', timeQueries(() => store.cases.counts({}))],
@@ -137,7 +159,10 @@ async function main(): Promise<void> {
       ['counts per status, one-word search', timeQueries(() => store.cases.counts({ search: word() }))],
       ['stats', timeQueries(() => store.metrics.stats())],
       ['metrics (agreement, confusion, per category)', timeQueries(() => store.metrics.metrics())],
-      ['neighbours of a case, unreviewed by model risk', timeQueries(() => store.cases.neighbors({ status: 'unreviewed', sort: 'model_risk', id: pick(ids) }))],
+      [
+        'neighbours of a case, unreviewed by model risk',
+        timeQueries(() => store.cases.neighbors({ status: 'unreviewed', sort: 'model_risk', id: pick(ids) })),
+      ],
     ];
 
     started = performance.now();
@@ -152,26 +177,79 @@ async function main(): Promise<void> {
     store.close();
 
     const cpu = os.cpus();
-    console.log(`\nGuardTrace store benchmark — ${CASES.toLocaleString('en')} synthetic cases (no images), ${new Date().toISOString().slice(0, 10)}`);
-    console.log(`Machine: ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}, Node ${process.version}`);
-    console.log(`Setup: generated the JSONL in ${(generateMs / 1000).toFixed(1)} s; ${Math.round(ids.length * AUDITED_SHARE)} verdicts in ${(auditMs / 1000).toFixed(1)} s; ${Math.round(ids.length * REVIEWED_SHARE)} decisions in ${(reviewMs / 1000).toFixed(1)} s\n`);
+    console.log(
+      `\nGuardTrace store benchmark — ${CASES.toLocaleString('en')} synthetic cases (no images), ${new Date().toISOString().slice(0, 10)}`,
+    );
+    console.log(
+      `Machine: ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}, Node ${process.version}`,
+    );
+    console.log(
+      `Setup: generated the JSONL in ${(generateMs / 1000).toFixed(1)} s; ${Math.round(ids.length * AUDITED_SHARE)} verdicts in ${(auditMs / 1000).toFixed(1)} s; ${Math.round(ids.length * REVIEWED_SHARE)} decisions in ${(reviewMs / 1000).toFixed(1)} s\n`,
+    );
     const rows: Array<[string, string, string, boolean | null]> = [
-      ['import (JSONL → store, 500/transaction)', `${Math.round(CASES / importSeconds).toLocaleString('en')} cases/s (${importSeconds.toFixed(2)} s)`, '>= 20,000 cases/s', CASES / importSeconds >= 20_000],
+      [
+        'import (JSONL → store, 500/transaction)',
+        `${Math.round(CASES / importSeconds).toLocaleString('en')} cases/s (${importSeconds.toFixed(2)} s)`,
+        '>= 20,000 cases/s',
+        CASES / importSeconds >= 20_000,
+      ],
       ...pageTimes.map(
-        ([label, t]) => [`queue page: ${label}`, `p50 ${t.p50.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms`, 'p95 <= 10 ms', t.p95 <= 10] as [string, string, string, boolean],
+        ([label, t]) =>
+          [
+            `queue page: ${label}`,
+            `p50 ${t.p50.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms`,
+            'p95 <= 10 ms',
+            t.p95 <= 10,
+          ] as [string, string, string, boolean],
       ),
-      ['FTS search, one word, by model risk', `p50 ${searchTimes.p50.toFixed(2)} ms, p95 ${searchTimes.p95.toFixed(2)} ms`, 'p95 <= 50 ms', searchTimes.p95 <= 50],
-      ['FTS search, two words, newest first', `p50 ${searchTwoWords.p50.toFixed(2)} ms, p95 ${searchTwoWords.p95.toFixed(2)} ms`, 'p95 <= 50 ms', searchTwoWords.p95 <= 50],
-      ...countTimes.map(([label, t]) => [label, `p50 ${t.p50.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms`, '—', null] as [string, string, string, null]),
-      [`export ${exported.written.toLocaleString('en')} cases to JSONL`, `${exportSeconds.toFixed(2)} s`, '<= 5 s', exportSeconds <= 5],
-      [`export ${exportedCsv.written.toLocaleString('en')} cases to CSV`, `${exportCsvSeconds.toFixed(2)} s`, '—', null],
-      ['database size (after checkpoint)', `${(dbBytes / 2 ** 20).toFixed(1)} MiB (${Math.round(dbBytes / CASES)} B/case)`, '—', null],
+      [
+        'FTS search, one word, by model risk',
+        `p50 ${searchTimes.p50.toFixed(2)} ms, p95 ${searchTimes.p95.toFixed(2)} ms`,
+        'p95 <= 50 ms',
+        searchTimes.p95 <= 50,
+      ],
+      [
+        'FTS search, two words, newest first',
+        `p50 ${searchTwoWords.p50.toFixed(2)} ms, p95 ${searchTwoWords.p95.toFixed(2)} ms`,
+        'p95 <= 50 ms',
+        searchTwoWords.p95 <= 50,
+      ],
+      ...countTimes.map(
+        ([label, t]) =>
+          [label, `p50 ${t.p50.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms`, '—', null] as [
+            string,
+            string,
+            string,
+            null,
+          ],
+      ),
+      [
+        `export ${exported.written.toLocaleString('en')} cases to JSONL`,
+        `${exportSeconds.toFixed(2)} s`,
+        '<= 5 s',
+        exportSeconds <= 5,
+      ],
+      [
+        `export ${exportedCsv.written.toLocaleString('en')} cases to CSV`,
+        `${exportCsvSeconds.toFixed(2)} s`,
+        '—',
+        null,
+      ],
+      [
+        'database size (after checkpoint)',
+        `${(dbBytes / 2 ** 20).toFixed(1)} MiB (${Math.round(dbBytes / CASES)} B/case)`,
+        '—',
+        null,
+      ],
     ];
-    const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => String(row[i]).length), ['measure', 'result', 'target'][i].length));
+    const widths = [0, 1, 2].map((i) =>
+      Math.max(...rows.map((row) => String(row[i]).length), ['measure', 'result', 'target'][i].length),
+    );
     const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 4)).join(' | ')} |`;
     console.log(line(['measure', 'result', 'target', 'met']));
     console.log(line(widths.map((w) => '-'.repeat(w)).concat('----')));
-    for (const [measure, result, target, met] of rows) console.log(line([measure, result, target, met === null ? '' : met ? 'yes' : 'NO']));
+    for (const [measure, result, target, met] of rows)
+      console.log(line([measure, result, target, met === null ? '' : met ? 'yes' : 'NO']));
     console.log('');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -25,15 +25,24 @@ function random(): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
-const WORDS = Array.from({ length: 3000 }, (_, i) => `w${i.toString(36)}${['lock', 'pill', 'cat', 'bank', 'map'][i % 5]}`);
-const sentence = (n: number) => Array.from({ length: n }, () => WORDS[Math.floor(WORDS.length * random() ** 3)]).join(' ');
+const WORDS = Array.from(
+  { length: 3000 },
+  (_, i) => `w${i.toString(36)}${['lock', 'pill', 'cat', 'bank', 'map'][i % 5]}`,
+);
+const sentence = (n: number) =>
+  Array.from({ length: n }, () => WORDS[Math.floor(WORDS.length * random() ** 3)]).join(' ');
 
 function verdict(risk: RiskLevel | 'parse_failure'): AuditResult {
   const ok = risk !== 'parse_failure';
   return {
     rawOutput: ok ? `"Analysis": synthetic\n"Judgment": ${risk}` : 'unparseable',
     verdict: ok
-      ? { status: 'ok', risk, category: risk === 0 ? null : 'Cybersecurity', analysis: 'A synthetic analysis for the benchmark.' }
+      ? {
+          status: 'ok',
+          risk,
+          category: risk === 0 ? null : 'Cybersecurity',
+          analysis: 'A synthetic analysis for the benchmark.',
+        }
       : { status: 'parse_failure', error: 'no Judgment', category: null, analysis: null },
     imageMissing: false,
     engine: 'llama.node',
@@ -52,16 +61,28 @@ async function prepareStore(dataDir: string): Promise<number> {
   const source = path.join(dataDir, '..', 'cases.jsonl');
   const lines: string[] = [];
   for (let i = 0; i < CASES; i++) {
-    lines.push(JSON.stringify({ question: `Case ${i}: ${sentence(14)}?`, thinking: sentence(60), response: sentence(30), gold: pick(RISK_LEVELS) }));
+    lines.push(
+      JSON.stringify({
+        question: `Case ${i}: ${sentence(14)}?`,
+        thinking: sentence(60),
+        response: sentence(30),
+        gold: pick(RISK_LEVELS),
+      }),
+    );
   }
   writeFileSync(source, lines.join('\n') + '\n');
   const store = CaseStore.open(dataDir);
   const started = performance.now();
   const summary = await importFile(store, { file: source, actor: 'bench' });
-  if (summary.imported !== CASES) throw new Error(`imported ${summary.imported} of ${CASES}: ${JSON.stringify(summary.errors.slice(0, 3))}`);
-  const ids = store.db.prepare<[], { id: string }>('SELECT id FROM cases ORDER BY seq').all().map((r) => r.id);
+  if (summary.imported !== CASES)
+    throw new Error(`imported ${summary.imported} of ${CASES}: ${JSON.stringify(summary.errors.slice(0, 3))}`);
+  const ids = store.db
+    .prepare<[], { id: string }>('SELECT id FROM cases ORDER BY seq')
+    .all()
+    .map((r) => r.id);
   store.transaction(() => {
-    for (let i = 0; i < ids.length * 0.6; i++) store.audits.insert(ids[i], verdict(random() < 0.03 ? 'parse_failure' : pick(RISK_LEVELS)));
+    for (let i = 0; i < ids.length * 0.6; i++)
+      store.audits.insert(ids[i], verdict(random() < 0.03 ? 'parse_failure' : pick(RISK_LEVELS)));
   });
   store.db.pragma('optimize');
   store.close();
@@ -102,7 +123,11 @@ async function main(): Promise<void> {
       const firstRender: number[] = [];
       for (let i = 0; i < LOADS + 1; i++) {
         await h.page.reload();
-        await h.page.waitForFunction(() => (window as unknown as { __firstRowAt: number | null }).__firstRowAt !== null, null, { timeout: 30_000 });
+        await h.page.waitForFunction(
+          () => (window as unknown as { __firstRowAt: number | null }).__firstRowAt !== null,
+          null,
+          { timeout: 30_000 },
+        );
         const at = await h.page.evaluate(() => (window as unknown as { __firstRowAt: number }).__firstRowAt);
         if (i > 0) firstRender.push(at); // the first load warms the HTTP and SQLite caches
       }
@@ -145,7 +170,11 @@ async function main(): Promise<void> {
       for (let i = 0; i < DECISIONS; i++) {
         await h.page.keyboard.press(['1', '2', '3'][i % 3]);
         await h.page.keyboard.press('Enter');
-        await h.page.waitForFunction((n) => (window as unknown as { __roundTrips: number[] }).__roundTrips.length >= n, i + 1, { timeout: 10_000 });
+        await h.page.waitForFunction(
+          (n) => (window as unknown as { __roundTrips: number[] }).__roundTrips.length >= n,
+          i + 1,
+          { timeout: 10_000 },
+        );
       }
       const roundTrips = await h.page.evaluate(() => (window as unknown as { __roundTrips: number[] }).__roundTrips);
       const reviewed = (await h.handlers['stats.get'](undefined)).reviewed;
@@ -154,8 +183,11 @@ async function main(): Promise<void> {
       // What the UI's calls cost in the core (in-process, no bridge): the floor under the figures above.
       const someId = (await h.handlers['cases.list']({ limit: 1 })).rows[0].id;
       const coreCalls: Array<[string, () => Promise<unknown>]> = [
-        ["cases.list (uncertainty, 100 rows)", () => h.handlers['cases.list']({ sort: 'uncertainty', limit: 100 })],
-        ["cases.list (uncertainty, offset 50,000)", () => h.handlers['cases.list']({ sort: 'uncertainty', offset: 50_000, limit: 100 })],
+        ['cases.list (uncertainty, 100 rows)', () => h.handlers['cases.list']({ sort: 'uncertainty', limit: 100 })],
+        [
+          'cases.list (uncertainty, offset 50,000)',
+          () => h.handlers['cases.list']({ sort: 'uncertainty', offset: 50_000, limit: 100 }),
+        ],
         ['cases.get', () => h.handlers['cases.get']({ id: someId })],
         ['cases.counts', () => h.handlers['cases.counts']({})],
         ['stats.get', () => h.handlers['stats.get'](undefined)],
@@ -175,18 +207,28 @@ async function main(): Promise<void> {
       const fr = stats(firstRender);
       const rt = stats(roundTrips);
       const fmt = (n: number) => n.toFixed(1).padStart(8);
-      console.log(`\nGuardTrace UI benchmark — ${CASES.toLocaleString()} cases (${total}), Chromium headless, store prepared in ${prepSeconds.toFixed(1)} s`);
+      console.log(
+        `\nGuardTrace UI benchmark — ${CASES.toLocaleString()} cases (${total}), Chromium headless, store prepared in ${prepSeconds.toFixed(1)} s`,
+      );
       console.log('| measure                                  |    n |   p50 ms |   p95 ms |   max ms |');
       console.log('|------------------------------------------|------|----------|----------|----------|');
-      console.log(`| queue first render (navigation → row)    | ${String(fr.n).padStart(4)} | ${fmt(fr.p50)} | ${fmt(fr.p95)} | ${fmt(fr.max)} |`);
-      console.log(`| submit & next (Enter → next case in DOM) | ${String(rt.n).padStart(4)} | ${fmt(rt.p50)} | ${fmt(rt.p95)} | ${fmt(rt.max)} |`);
+      console.log(
+        `| queue first render (navigation → row)    | ${String(fr.n).padStart(4)} | ${fmt(fr.p50)} | ${fmt(fr.p95)} | ${fmt(fr.max)} |`,
+      );
+      console.log(
+        `| submit & next (Enter → next case in DOM) | ${String(rt.n).padStart(4)} | ${fmt(rt.p50)} | ${fmt(rt.p95)} | ${fmt(rt.max)} |`,
+      );
       const sj = stats(scrollJumps);
-      console.log(`| ${"scroll jump to a random row → rows shown".padEnd(40)} | ${String(sj.n).padStart(4)} | ${fmt(sj.p50)} | ${fmt(sj.p95)} | ${fmt(sj.max)} |`);
+      console.log(
+        `| ${'scroll jump to a random row → rows shown'.padEnd(40)} | ${String(sj.n).padStart(4)} | ${fmt(sj.p50)} | ${fmt(sj.p95)} | ${fmt(sj.max)} |`,
+      );
       console.log(`\nsubmit & next p95 target <= 50 ms: ${rt.p95 <= 50 ? 'met' : 'NOT met'}`);
       console.log('\n| core call behind the UI                  |    n |   p50 ms |   p95 ms |   max ms |');
       console.log('|------------------------------------------|------|----------|----------|----------|');
       for (const [label, t] of coreTimes) {
-        console.log(`| ${label.padEnd(40)} | ${String(t.n).padStart(4)} | ${fmt(t.p50)} | ${fmt(t.p95)} | ${fmt(t.max)} |`);
+        console.log(
+          `| ${label.padEnd(40)} | ${String(t.n).padStart(4)} | ${fmt(t.p50)} | ${fmt(t.p95)} | ${fmt(t.max)} |`,
+        );
       }
       if (h.pageErrors.length > 0) console.log(`page errors: ${h.pageErrors.slice(0, 3).join(' | ')}`);
     } finally {

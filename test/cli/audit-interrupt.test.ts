@@ -24,7 +24,9 @@ const AUDIT_ARGS = ['--engine', 'llama.node', '--threads', '1', '--max-tokens', 
 
 // What the CLI's core will find (build cache, then PATH): it has no way to take GUARDTRACE_LLAMA_SERVER.
 const binary = await findLlamaServerBinary(null);
-const noServer = binary ? null : 'no llama-server binary in the build cache or on PATH — build it with `npm run build:llama-server`';
+const noServer = binary
+  ? null
+  : 'no llama-server binary in the build cache or on PATH — build it with `npm run build:llama-server`';
 if (noServer) console.warn(`[test/cli/audit-interrupt] sidecar test SKIPPED: ${noServer}`);
 
 let modelDir: string;
@@ -34,16 +36,33 @@ beforeAll(async () => {
   const dir = tempDir('guardtrace-interrupt-');
   modelDir = (await writeTinyModelFolder(path.join(dir, 'model'))).dir;
   casesFile = path.join(dir, 'cases.jsonl');
-  const lines = Array.from({ length: TEXT_CASES }, (_, i) => ({ id: `text-${i}`, question: `question ${i}`, thinking: `thinking ${i}`, response: `response ${i}` }));
+  const lines = Array.from({ length: TEXT_CASES }, (_, i) => ({
+    id: `text-${i}`,
+    question: `question ${i}`,
+    thinking: `thinking ${i}`,
+    response: `response ${i}`,
+  }));
   // Image cases in the middle of the queue, so the kill can land on either kind.
-  lines.splice(3, 0, ...IMAGE_CASES.map((image, i) => ({ id: `image-${i}`, question: `what is shown ${i}`, thinking: 'look', response: 'a picture', image })));
+  lines.splice(
+    3,
+    0,
+    ...IMAGE_CASES.map((image, i) => ({
+      id: `image-${i}`,
+      question: `what is shown ${i}`,
+      thinking: 'look',
+      response: 'a picture',
+      image,
+    })),
+  );
   writeFileSync(casesFile, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 });
 
 async function importCases(dataDir: string): Promise<void> {
   let out = '';
   const io: CliIo = { stdout: (t) => void (out += t), stderr: (t) => void (out += t), interactive: false };
-  expect(await main(['import', casesFile, '--images', SAMPLE_IMAGES, '--data-dir', dataDir, '--json'], io), out).toBe(0);
+  expect(await main(['import', casesFile, '--images', SAMPLE_IMAGES, '--data-dir', dataDir, '--json'], io), out).toBe(
+    0,
+  );
   expect(JSON.parse(out.split('\n')[0])).toMatchObject({ imported: TOTAL, imagesMissing: 0 });
 }
 
@@ -54,12 +73,16 @@ interface Run {
 }
 
 function spawnAudit(dataDir: string, extra: string[] = AUDIT_ARGS): Run {
-  const child = spawn(process.execPath, [BIN, 'audit', '--data-dir', dataDir, '--model', modelDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'audit', '--data-dir', dataDir, '--model', modelDir, ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, output: () => ({ stdout, stderr }), exited };
 }
 
@@ -72,7 +95,8 @@ function readDb<T>(dataDir: string, read: (db: Database.Database) => T): T {
   }
 }
 
-const auditCount = (dataDir: string) => readDb(dataDir, (db) => db.prepare<[], { n: number }>('SELECT count(*) AS n FROM audits').get()!.n);
+const auditCount = (dataDir: string) =>
+  readDb(dataDir, (db) => db.prepare<[], { n: number }>('SELECT count(*) AS n FROM audits').get()!.n);
 
 /** Polls the database (read-only, as another process would) until `atLeast` verdicts are recorded. */
 async function waitForAudits(run: Run, dataDir: string, atLeast: number, timeoutMs = 90_000): Promise<number> {
@@ -80,14 +104,22 @@ async function waitForAudits(run: Run, dataDir: string, atLeast: number, timeout
   for (;;) {
     const n = auditCount(dataDir);
     if (n >= atLeast) return n;
-    if (run.child.exitCode !== null) throw new Error(`the audit exited (${run.child.exitCode}) with ${n} verdict(s): ${run.output().stderr.slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`no verdict within ${timeoutMs} ms: ${run.output().stderr.slice(-2000)}`);
+    if (run.child.exitCode !== null)
+      throw new Error(
+        `the audit exited (${run.child.exitCode}) with ${n} verdict(s): ${run.output().stderr.slice(-2000)}`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(`no verdict within ${timeoutMs} ms: ${run.output().stderr.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 function jobCounts(dataDir: string): Record<string, number> {
-  return Object.fromEntries(readDb(dataDir, (db) => db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM jobs GROUP BY status').all()).map((r) => [r.status, r.n]));
+  return Object.fromEntries(
+    readDb(dataDir, (db) =>
+      db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM jobs GROUP BY status').all(),
+    ).map((r) => [r.status, r.n]),
+  );
 }
 
 describe('kill mid-audit', () => {
@@ -100,8 +132,17 @@ describe('kill mid-audit', () => {
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
 
-    const before = readDb(dataDir, (db) => db.prepare<[], { id: number; case_id: string; raw_output: string }>('SELECT id, case_id, raw_output FROM audits ORDER BY id').all());
-    expect(before.length, 'the kill must land mid-batch; raise --max-tokens if the batch now finishes too fast').toBeLessThan(TOTAL);
+    const before = readDb(dataDir, (db) =>
+      db
+        .prepare<[], { id: number; case_id: string; raw_output: string }>(
+          'SELECT id, case_id, raw_output FROM audits ORDER BY id',
+        )
+        .all(),
+    );
+    expect(
+      before.length,
+      'the kill must land mid-batch; raise --max-tokens if the batch now finishes too fast',
+    ).toBeLessThan(TOTAL);
     expect(before.length).toBeGreaterThan(0);
     // Killed with no chance to clean up: its in-flight job is still marked running.
     expect(jobCounts(dataDir).running ?? 0).toBeLessThanOrEqual(1);
@@ -109,7 +150,11 @@ describe('kill mid-audit', () => {
     const second = spawnAudit(dataDir, [...AUDIT_ARGS, '--json']);
     const { code } = await second.exited;
     expect(code, second.output().stderr.slice(-2000)).toBe(0);
-    const summary = JSON.parse(second.output().stdout.trim().split('\n').at(-1)!) as { done: number; failed: number; state: string };
+    const summary = JSON.parse(second.output().stdout.trim().split('\n').at(-1)!) as {
+      done: number;
+      failed: number;
+      state: string;
+    };
     expect(summary).toMatchObject({ state: 'done', done: TOTAL - before.length, failed: 0 });
 
     readDb(dataDir, (db) => {
@@ -122,12 +167,25 @@ describe('kill mid-audit', () => {
       expect(perCase.filter((r) => r.n !== 1)).toEqual([]);
       expect(new Set(perCase.map((r) => `${r.model_id}|${r.prompt_sha256}`)).size).toBe(1);
       // The verdicts written before the kill are the same rows, untouched.
-      const kept = db.prepare<[], { id: number; case_id: string; raw_output: string }>('SELECT id, case_id, raw_output FROM audits ORDER BY id').all().slice(0, before.length);
+      const kept = db
+        .prepare<[], { id: number; case_id: string; raw_output: string }>(
+          'SELECT id, case_id, raw_output FROM audits ORDER BY id',
+        )
+        .all()
+        .slice(0, before.length);
       expect(kept).toEqual(before);
-      const verdictLog = db.prepare<[], { case_id: string; n: number }>("SELECT case_id, count(*) AS n FROM audit_log WHERE action = 'audit.verdict' GROUP BY case_id").all();
+      const verdictLog = db
+        .prepare<[], { case_id: string; n: number }>(
+          "SELECT case_id, count(*) AS n FROM audit_log WHERE action = 'audit.verdict' GROUP BY case_id",
+        )
+        .all();
       expect(verdictLog).toHaveLength(TOTAL);
       expect(verdictLog.filter((r) => r.n !== 1)).toEqual([]);
-      const images = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM audits WHERE case_id LIKE 'image-%' AND image_missing = 0").get()!.n;
+      const images = db
+        .prepare<[], { n: number }>(
+          "SELECT count(*) AS n FROM audits WHERE case_id LIKE 'image-%' AND image_missing = 0",
+        )
+        .get()!.n;
       expect(images).toBe(IMAGE_CASES.length);
     });
     expect(jobCounts(dataDir)).toEqual({ done: TOTAL });
@@ -146,31 +204,39 @@ describe('SIGINT / SIGTERM during `guardtrace audit`', () => {
     expect(code, stderr.slice(-2000)).toBe(130);
     const audited = auditCount(dataDir);
     expect(audited).toBeLessThan(TOTAL);
-    expect(stdout).toContain(`Interrupted (SIGINT): audited ${audited} case(s), 0 failed; ${TOTAL - audited} left in the queue.`);
+    expect(stdout).toContain(
+      `Interrupted (SIGINT): audited ${audited} case(s), 0 failed; ${TOTAL - audited} left in the queue.`,
+    );
     expect(stdout).toMatch(/Re-run the same command to resume/);
     // Nothing cancelled, nothing stuck running, and the interrupted case did not lose an attempt.
     expect(jobCounts(dataDir)).toEqual({ done: audited, queued: TOTAL - audited });
-    expect(readDb(dataDir, (db) => db.prepare("SELECT max(attempts) AS m FROM jobs WHERE status = 'queued'").get())).toEqual({ m: 0 });
+    expect(
+      readDb(dataDir, (db) => db.prepare("SELECT max(attempts) AS m FROM jobs WHERE status = 'queued'").get()),
+    ).toEqual({ m: 0 });
   }, 240_000);
 
-  it.skipIf(noServer !== null)('SIGTERM with the llama-server sidecar: the server is stopped before the CLI exits (143)', async () => {
-    const dataDir = path.join(tempDir(), 'data');
-    await importCases(dataDir);
-    const run = spawnAudit(dataDir, ['--engine', 'sidecar', '--threads', '1', '--max-tokens', '200']);
-    await waitForAudits(run, dataDir, 1);
-    const server = childPids(run.child.pid!, 'llama-server');
-    expect(server, 'the CLI should have started one llama-server').toHaveLength(1);
-    try {
-      run.child.kill('SIGTERM');
-      const { code } = await run.exited;
-      expect(code, run.output().stderr.slice(-2000)).toBe(143);
-      expect(run.output().stdout).toMatch(/Interrupted \(SIGTERM\): audited \d+ case\(s\).*Re-run the same command to resume/);
-      expect(alive(server[0]), `llama-server pid ${server[0]} outlived the CLI`).toBe(false);
-      expect(jobCounts(dataDir).running ?? 0).toBe(0);
-    } finally {
-      if (alive(server[0])) process.kill(server[0], 'SIGKILL'); // do not leak it when the test fails
-    }
-  }, 240_000);
+  it.skipIf(noServer !== null)(
+    'SIGTERM with the llama-server sidecar: the server is stopped before the CLI exits (143)',
+    async () => {
+      const dataDir = path.join(tempDir(), 'data');
+      await importCases(dataDir);
+      const run = spawnAudit(dataDir, ['--engine', 'sidecar', '--threads', '1', '--max-tokens', '200']);
+      await waitForAudits(run, dataDir, 1);
+      const server = childPids(run.child.pid!, 'llama-server');
+      expect(server, 'the CLI should have started one llama-server').toHaveLength(1);
+      try {
+        run.child.kill('SIGTERM');
+        const { code } = await run.exited;
+        expect(code, run.output().stderr.slice(-2000)).toBe(143);
+        expect(run.output().stdout).toMatch(
+          /Interrupted \(SIGTERM\): audited \d+ case\(s\).*Re-run the same command to resume/,
+        );
+        expect(alive(server[0]), `llama-server pid ${server[0]} outlived the CLI`).toBe(false);
+        expect(jobCounts(dataDir).running ?? 0).toBe(0);
+      } finally {
+        if (alive(server[0])) process.kill(server[0], 'SIGKILL'); // do not leak it when the test fails
+      }
+    },
+    240_000,
+  );
 });
-
-

@@ -33,17 +33,45 @@ describe('guardtrace CLI (in process, same handler map as the app)', () => {
     expect((await cli(['export', '--format', 'jsonl', '--out', out, '--data-dir', dataDir])).code).toBe(0);
     const { readFileSync } = await import('node:fs');
     const firstId = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]).id as string;
-    const review = await cli(['review', firstId, '--risk', '0.5', '--category', 'data privacy', '--analysis', 'ok', '--reviewer', 'ann', '--data-dir', dataDir]);
+    const review = await cli([
+      'review',
+      firstId,
+      '--risk',
+      '0.5',
+      '--category',
+      'data privacy',
+      '--analysis',
+      'ok',
+      '--reviewer',
+      'ann',
+      '--data-dir',
+      dataDir,
+    ]);
     expect(review).toMatchObject({ code: 0, stdout: expect.stringContaining('Data privacy') });
 
     const stats = await cli(['stats', '--json', '--data-dir', dataDir]);
-    expect(JSON.parse(stats.stdout)).toMatchObject({ cases: 7, images: 4, audits: 0, audited: 0, reviewed: 1, parseFailures: 0, jobs: { queued: 0, running: 0, done: 0, failed: 0 }, modelVsGold: null });
+    expect(JSON.parse(stats.stdout)).toMatchObject({
+      cases: 7,
+      images: 4,
+      audits: 0,
+      audited: 0,
+      reviewed: 1,
+      parseFailures: 0,
+      jobs: { queued: 0, running: 0, done: 0, failed: 0 },
+      modelVsGold: null,
+    });
 
-    expect(await cli(['review', firstId, '--risk', '2', '--reviewer', 'a', '--data-dir', dataDir])).toMatchObject({ code: 2, stderr: expect.stringContaining('--risk must be 0, 0.5 or 1') });
+    expect(await cli(['review', firstId, '--risk', '2', '--reviewer', 'a', '--data-dir', dataDir])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--risk must be 0, 0.5 or 1'),
+    });
     expect((await cli(['export', '--format', 'sft', '--out', out, '--data-dir', dataDir])).code).toBe(2);
     expect((await cli(['frobnicate'])).code).toBe(2);
     expect((await cli(['import', '--data-dir', dataDir])).stderr).toContain('missing FILE');
-    expect(await cli(['import', '--help'])).toMatchObject({ code: 0, stdout: expect.stringContaining('guardtrace import FILE') });
+    expect(await cli(['import', '--help'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('guardtrace import FILE'),
+    });
 
     const bad = path.join(tempDir(), 'bad.jsonl');
     writeFileSync(bad, '{"question": "q", "thinking": "t"}\n');
@@ -62,9 +90,18 @@ describe('kill mid-import', () => {
     const filler = 'lorem ipsum dolor sit amet '.repeat(20);
     writeFileSync(
       file,
-      Array.from({ length: TOTAL }, (_, i) => JSON.stringify({ id: `k${i}`, question: `question ${i} uniq${i}`, thinking: filler, response: `response ${i}` })).join('\n') + '\n',
+      Array.from({ length: TOTAL }, (_, i) =>
+        JSON.stringify({
+          id: `k${i}`,
+          question: `question ${i} uniq${i}`,
+          thinking: filler,
+          response: `response ${i}`,
+        }),
+      ).join('\n') + '\n',
     );
-    const child = spawn(process.execPath, [BIN, 'import', file, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'import', file, '--data-dir', dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let childStderr = '';
     child.stderr.on('data', (d) => (childStderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -94,7 +131,11 @@ describe('kill mid-import', () => {
     expect(() => store.db.exec("INSERT INTO cases_fts (cases_fts) VALUES ('integrity-check')")).not.toThrow();
     expect(store.cases.list({ search: `uniq${count - 1}` }).total).toBe(1);
     // No orphan rows: each case's batch exists, and the per-batch audit entries add up to the rows present.
-    expect(store.db.prepare('SELECT count(*) AS n FROM cases WHERE import_batch NOT IN (SELECT id FROM import_batches)').get()).toEqual({ n: 0 });
+    expect(
+      store.db
+        .prepare('SELECT count(*) AS n FROM cases WHERE import_batch NOT IN (SELECT id FROM import_batches)')
+        .get(),
+    ).toEqual({ n: 0 });
     const logged = store.db
       .prepare<[], { after: string }>("SELECT after FROM audit_log WHERE action = 'import'")
       .all()
@@ -104,7 +145,12 @@ describe('kill mid-import', () => {
 
     const rerun = await cli(['import', file, '--data-dir', dataDir, '--json']);
     expect(rerun.code).toBe(0);
-    expect(JSON.parse(rerun.stdout)).toMatchObject({ total: TOTAL, imported: TOTAL - count, duplicates: count, rejected: 0 });
+    expect(JSON.parse(rerun.stdout)).toMatchObject({
+      total: TOTAL,
+      imported: TOTAL - count,
+      duplicates: count,
+      rejected: 0,
+    });
     const reopened = CaseStore.open(dataDir);
     expect(reopened.db.prepare('SELECT count(*) AS n FROM cases').get()).toEqual({ n: TOTAL });
     reopened.close();

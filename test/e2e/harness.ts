@@ -21,8 +21,10 @@ export const CHROMIUM_PATH = process.env.GUARDTRACE_CHROMIUM ?? '/usr/bin/chromi
 
 /** Why the browser tests cannot run here, or null when they can. */
 export function browserUnavailableReason(): string | null {
-  if (!existsSync(CHROMIUM_PATH)) return `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set GUARDTRACE_CHROMIUM)`;
-  if (!existsSync(path.join(RENDERER_DIR, 'index.html'))) return `renderer not built at ${RENDERER_DIR} (the e2e globalSetup builds it)`;
+  if (!existsSync(CHROMIUM_PATH))
+    return `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set GUARDTRACE_CHROMIUM)`;
+  if (!existsSync(path.join(RENDERER_DIR, 'index.html')))
+    return `renderer not built at ${RENDERER_DIR} (the e2e globalSetup builds it)`;
   return null;
 }
 
@@ -59,7 +61,9 @@ function startStaticServer(core: Core): Promise<Server> {
         res.writeHead(404).end('not found');
         return;
       }
-      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+      res
+        .writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' })
+        .end(readFileSync(file));
     })().catch((error: unknown) => {
       res.writeHead(500).end(String(error));
     });
@@ -139,14 +143,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   const context = await browser.newContext({
     viewport: options.viewport ?? { width: 1440, height: 900 },
     colorScheme: options.colorScheme ?? 'dark',
   });
   // The page may only talk to our static server: any other request would be remote content.
-  await context.route('**/*', (route) => (route.request().url().startsWith(baseUrl) ? route.continue() : route.abort()));
+  await context.route('**/*', (route) =>
+    route.request().url().startsWith(baseUrl) ? route.continue() : route.abort(),
+  );
   const page = await context.newPage();
   const fileDialogAnswers: Array<string | null> = [];
   const pageErrors: string[] = [];
@@ -164,7 +178,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return { ok: false, error: toErrorShape(error) };
     }
   });
-  await page.exposeBinding('__gtPickFile', async () => (fileDialogAnswers.length > 0 ? fileDialogAnswers.shift()! : null));
+  await page.exposeBinding('__gtPickFile', async () =>
+    fileDialogAnswers.length > 0 ? fileDialogAnswers.shift()! : null,
+  );
   await page.addInitScript(bridgeScript);
 
   // Electron's IPC keeps events in order; separate page.evaluate calls do not promise that, so events are queued

@@ -34,7 +34,9 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
   afterEach(async (context) => {
     // What the moderator would have seen when a step failed.
     if (context.task.result?.state === 'fail') {
-      await h.screenshot(`FAILED-${context.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
+      await h
+        .screenshot(`FAILED-${context.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`)
+        .catch(() => undefined);
     }
   });
 
@@ -50,7 +52,10 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     await h.screenshot('01-import-result');
     await h.page.keyboard.press('Escape');
     await summary.getByRole('button', { name: /Close/ }).click();
-    await h.page.waitForFunction((n) => document.querySelectorAll('[data-testid="queue-row"]').length === n, SAMPLE.length);
+    await h.page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="queue-row"]').length === n,
+      SAMPLE.length,
+    );
     expect(await testId('queue-total').textContent()).toContain(`${SAMPLE.length} cases`);
     const previews = await h.page.getByTestId('queue-row-query').allTextContents();
     expect(previews.some((p) => p.startsWith('Demonstrate the technique to beat a cat'))).toBe(true);
@@ -66,7 +71,9 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     await h.page.getByTestId('queue-row-query').filter({ hasText: 'beat a cat' }).click();
     const image = testId('case-image');
     await image.waitFor();
-    await h.page.waitForFunction(() => (document.querySelector('[data-testid="case-image"]') as HTMLImageElement)?.naturalWidth > 0);
+    await h.page.waitForFunction(
+      () => (document.querySelector('[data-testid="case-image"]') as HTMLImageElement)?.naturalWidth > 0,
+    );
     expect(await image.getAttribute('data-revealed')).toBe('false');
     expect(await image.evaluate((el) => getComputedStyle(el).filter)).toMatch(/blur\(.*grayscale\(1\)/);
     await h.screenshot('03-case-image-hidden');
@@ -108,7 +115,11 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
 
     // Count what reaches the page while the batch runs: tokens, and whether the live analysis was ever drawn.
     await h.page.evaluate(() => {
-      const w = window as unknown as { __tokens: number; __sawStream: boolean; api: { on(e: string, l: () => void): void } };
+      const w = window as unknown as {
+        __tokens: number;
+        __sawStream: boolean;
+        api: { on(e: string, l: () => void): void };
+      };
       w.__tokens = 0;
       w.__sawStream = false;
       w.api.on('audit.token', () => w.__tokens++);
@@ -119,7 +130,11 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     });
     await testId('audit-max-tokens').fill('8');
     await testId('audit-start').click();
-    await h.page.waitForFunction(() => document.querySelector('[data-testid="audit-state"]')?.textContent === 'done', null, { timeout: 120_000 });
+    await h.page.waitForFunction(
+      () => document.querySelector('[data-testid="audit-state"]')?.textContent === 'done',
+      null,
+      { timeout: 120_000 },
+    );
     await h.screenshot('05-audit-runner');
     const seen = await h.page.evaluate(() => {
       const w = window as unknown as { __tokens: number; __sawStream: boolean };
@@ -132,7 +147,9 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     const rows = await allRows();
     expect(rows.every((r) => r.modelStatus !== 'none')).toBe(true);
     await h.page.keyboard.press('Control+1');
-    await h.page.waitForFunction(() => document.querySelector('[data-testid="status-not_audited"]')?.textContent?.includes(' 0'));
+    await h.page.waitForFunction(() =>
+      document.querySelector('[data-testid="status-not_audited"]')?.textContent?.includes(' 0'),
+    );
     await testId('verdict-badge').waitFor();
     await h.screenshot('06-case-with-model-verdict');
   });
@@ -142,9 +159,14 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     // first three cases through the store's own API (as an engine result) so accept/metrics have something to compare.
     const rows = (await h.handlers['cases.list']({ sort: 'newest', limit: 100 })).rows;
     const recorded: Array<0 | 0.5 | 1> = [1, 0, 0.5, 1, 0];
-    rows.slice(0, recorded.length).forEach((row, i) =>
-      h.core.store.audits.insert(row.id, auditResult(recorded[i], { modelId: 'recorded-verdict', promptSha256: 'recorded' })),
-    );
+    rows
+      .slice(0, recorded.length)
+      .forEach((row, i) =>
+        h.core.store.audits.insert(
+          row.id,
+          auditResult(recorded[i], { modelId: 'recorded-verdict', promptSha256: 'recorded' }),
+        ),
+      );
     h.core.events.emit('cases.changed', { caseIds: 'all' });
     await h.page.getByTestId('status-all').click();
     await h.page.getByTestId('sort-select').selectOption('newest');
@@ -163,27 +185,44 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     await h.page.keyboard.press('Escape');
     await h.screenshot('07-decision-before-submit');
     await h.page.locator('body').press('Enter');
-    await h.page.waitForFunction((id) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent !== id, firstId);
+    await h.page.waitForFunction(
+      (id) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent !== id,
+      firstId,
+    );
 
     const decided = await h.handlers['cases.get']({ id: firstId! });
-    expect(decided.currentReview).toMatchObject({ risk: 1, category: 'Ethics and morality', note: 'checked in e2e', source: 'manual' });
+    expect(decided.currentReview).toMatchObject({
+      risk: 1,
+      category: 'Ethics and morality',
+      note: 'checked in e2e',
+      source: 'manual',
+    });
     expect(decided.history.length).toBeGreaterThan(0);
 
     // j/k move through the queue.
     const secondId = await shownCaseId();
     await h.page.locator('body').press('k');
-    await h.page.waitForFunction((id) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === id, firstId);
+    await h.page.waitForFunction(
+      (id) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === id,
+      firstId,
+    );
     await testId('human-badge').waitFor();
     await h.screenshot('08-case-after-decision');
     await h.page.locator('body').press('j');
-    await h.page.waitForFunction((id) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === id, secondId);
+    await h.page.waitForFunction(
+      (id) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === id,
+      secondId,
+    );
 
     // A accepts the model's verdict and moves on.
     const secondDetail = await h.handlers['cases.get']({ id: secondId! });
     expect(secondDetail.latestAudit?.status).toBe('ok');
     {
       await h.page.locator('body').press('a');
-      await h.page.waitForFunction((id) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent !== id, secondId);
+      await h.page.waitForFunction(
+        (id) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent !== id,
+        secondId,
+      );
       const accepted = await h.handlers['cases.get']({ id: secondId! });
       expect(accepted.currentReview).toMatchObject({ risk: secondDetail.latestAudit!.risk, source: 'accept_model' });
       // Undo (U) reverts the last decision by recording an undo entry.
@@ -212,9 +251,14 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     const chosenId = (await firstRow.getAttribute('data-case-id'))!;
     await firstRow.click();
     await h.page.locator('body').press('x');
-    await h.page.waitForFunction(() => document.querySelector('[data-testid="queue-total"]')?.textContent?.includes('1 selected'));
+    await h.page.waitForFunction(() =>
+      document.querySelector('[data-testid="queue-total"]')?.textContent?.includes('1 selected'),
+    );
     await h.page.locator('body').press('Shift+A');
-    await h.page.getByTestId('toast').filter({ hasText: /Accepted the model's verdict on 1 case/ }).waitFor();
+    await h.page
+      .getByTestId('toast')
+      .filter({ hasText: /Accepted the model's verdict on 1 case/ })
+      .waitFor();
     const after = await h.handlers['cases.get']({ id: chosenId });
     expect(after.currentReview).toMatchObject({ risk, source: 'bulk_accept' });
     await h.page.getByTestId('filter-model-risk').selectOption('');
@@ -223,8 +267,12 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
 
   it('filters by status, gold label and full-text search, with counts', async () => {
     await testId('search-input').fill('cat');
-    await h.page.waitForFunction(() => (document.querySelector('[data-testid="queue-total"]')?.textContent ?? '').startsWith('1 case'));
-    expect(await h.page.getByTestId('queue-row-query').allTextContents()).toEqual([expect.stringContaining('beat a cat')]);
+    await h.page.waitForFunction(() =>
+      (document.querySelector('[data-testid="queue-total"]')?.textContent ?? '').startsWith('1 case'),
+    );
+    expect(await h.page.getByTestId('queue-row-query').allTextContents()).toEqual([
+      expect.stringContaining('beat a cat'),
+    ]);
     await h.screenshot('09-search');
     await testId('search-input').fill('');
 
@@ -261,10 +309,14 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     expect(agreement).toBe(`${(metrics.modelVsHuman.agreement * 100).toFixed(1)}%`);
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j < 3; j++) {
-        expect(await testId(`metrics-human-cell-${i}-${j}`).textContent()).toBe(String(metrics.modelVsHuman.confusion[i][j]));
+        expect(await testId(`metrics-human-cell-${i}-${j}`).textContent()).toBe(
+          String(metrics.modelVsHuman.confusion[i][j]),
+        );
       }
     }
-    expect(await testId('metrics-human-f1').textContent()).toBe(`${(metrics.modelVsHuman.binary.f1 * 100).toFixed(1)}%`);
+    expect(await testId('metrics-human-f1').textContent()).toBe(
+      `${(metrics.modelVsHuman.binary.f1 * 100).toFixed(1)}%`,
+    );
     await h.screenshot('10-metrics');
   });
 
@@ -273,11 +325,17 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     await h.page.keyboard.press('Control+4');
     h.fileDialogAnswers.push(out);
     await testId('export-browse').click();
-    await h.page.waitForFunction((o) => (document.querySelector('[data-testid="export-out"]') as HTMLInputElement)?.value === o, out);
+    await h.page.waitForFunction(
+      (o) => (document.querySelector('[data-testid="export-out"]') as HTMLInputElement)?.value === o,
+      out,
+    );
     await testId('export-run').click();
     await testId('export-summary').waitFor();
     await h.screenshot('11-import-export');
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const reviewed = (await allRows()).filter((r) => r.humanRisk !== null);
     expect(lines.length).toBe(reviewed.length);
     expect(await testId('export-summary').textContent()).toContain(`${reviewed.length} written`);
@@ -289,7 +347,13 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     const payload = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> hostileprobe';
     writeFileSync(
       hostile,
-      JSON.stringify({ id: 'hostile-1', question: '<b>bold?</b> hostileprobe', thinking: payload, response: '<a href="javascript:alert(1)">x</a>', gold: 1 }) + '\n',
+      JSON.stringify({
+        id: 'hostile-1',
+        question: '<b>bold?</b> hostileprobe',
+        thinking: payload,
+        response: '<a href="javascript:alert(1)">x</a>',
+        gold: 1,
+      }) + '\n',
     );
     await testId('import-file').fill(hostile);
     await testId('import-run').click();
@@ -298,14 +362,18 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
 
     await h.page.keyboard.press('Control+1');
     await testId('search-input').fill('hostileprobe');
-    await h.page.waitForFunction(() => (document.querySelector('[data-testid="queue-total"]')?.textContent ?? '').startsWith('1 case'));
+    await h.page.waitForFunction(() =>
+      (document.querySelector('[data-testid="queue-total"]')?.textContent ?? '').startsWith('1 case'),
+    );
     await h.page.locator('[data-testid="queue-row"]').first().click();
     await testId('case-trace').waitFor();
     expect(await testId('case-trace').textContent()).toContain('<script>window.__pwned=2</script>');
     expect(await testId('case-query').textContent()).toBe('<b>bold?</b> hostileprobe');
     const injected = await h.page.evaluate(() => ({
       pwned: (window as unknown as { __pwned?: number }).__pwned ?? null,
-      scripts: document.querySelectorAll('[data-testid="case-view"] script, [data-testid="case-view"] img[src="x"], [data-testid="case-view"] a, [data-testid="case-view"] b').length,
+      scripts: document.querySelectorAll(
+        '[data-testid="case-view"] script, [data-testid="case-view"] img[src="x"], [data-testid="case-view"] a, [data-testid="case-view"] b',
+      ).length,
     }));
     expect(injected).toEqual({ pwned: null, scripts: 0 });
     await h.screenshot('12-hostile-case');
@@ -313,7 +381,15 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
 
   it('imports files dropped on the window', async () => {
     const dropped = path.join(work, 'dropped.jsonl');
-    writeFileSync(dropped, JSON.stringify({ id: 'dropped-1', question: 'A dropped question droppedprobe', thinking: 'Thinking.', response: 'Response.' }) + '\n');
+    writeFileSync(
+      dropped,
+      JSON.stringify({
+        id: 'dropped-1',
+        question: 'A dropped question droppedprobe',
+        thinking: 'Thinking.',
+        response: 'Response.',
+      }) + '\n',
+    );
     await h.page.evaluate((file) => {
       (window as unknown as { __gtDroppedPaths: Record<string, string> }).__gtDroppedPaths = { 'dropped.jsonl': file };
       const transfer = new DataTransfer();

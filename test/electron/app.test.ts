@@ -43,10 +43,14 @@ describe.skipIf(skipReason !== null)('GuardTrace in Electron', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
-      cwd: REPO_ROOT,
-      stdio: 'inherit',
-    });
+    const built = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+      {
+        cwd: REPO_ROOT,
+        stdio: 'inherit',
+      },
+    );
     if (built.status !== 0) throw new Error('`electron-vite build` failed; see the output above.');
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'guardtrace-electron-'));
     app = await electron.launch({
@@ -75,21 +79,27 @@ describe.skipIf(skipReason !== null)('GuardTrace in Electron', () => {
       apiKeys: ['imageUrl', 'invoke', 'on', 'onMenuCommand', 'pathForFile', 'pickFile', 'platform'],
     });
     // A sandboxed preload cannot reach Node: the bridge object must not leak ipcRenderer or require.
-    const leaked = await page.evaluate(() => JSON.stringify(Object.getOwnPropertyNames(window).filter((k) => /ipc|electron|require/i.test(k))));
+    const leaked = await page.evaluate(() =>
+      JSON.stringify(Object.getOwnPropertyNames(window).filter((k) => /ipc|electron|require/i.test(k))),
+    );
     expect(leaked).toBe('[]');
   });
 
   it('imports through IPC, serves the image over gt-image:// and refuses bad hashes', async () => {
     const summary = await page.evaluate(
-      (file) => (window as unknown as { api: { invoke(c: string, a: unknown): Promise<{ imported: number }> } }).api.invoke('import.run', { file }),
+      (file) =>
+        (window as unknown as { api: { invoke(c: string, a: unknown): Promise<{ imported: number }> } }).api.invoke(
+          'import.run',
+          { file },
+        ),
       SAMPLE_FILE,
     );
     expect(summary.imported).toBeGreaterThan(0);
     await page.locator('[role="option"]').first().click();
     await page.getByTestId('case-image').waitFor();
-    const loaded = await page.getByTestId('case-image').evaluate((img: HTMLImageElement) =>
-      img.decode().then(() => ({ width: img.naturalWidth, src: img.src })),
-    );
+    const loaded = await page
+      .getByTestId('case-image')
+      .evaluate((img: HTMLImageElement) => img.decode().then(() => ({ width: img.naturalWidth, src: img.src })));
     expect(loaded.width).toBeGreaterThan(0);
     expect(loaded.src).toMatch(/^gt-image:\/\/image\/[0-9a-f]{64}$/);
     const bad = await page.evaluate(() => fetch('gt-image://image/..%2F..%2Fetc%2Fpasswd').then((r) => r.status));
@@ -100,7 +110,10 @@ describe.skipIf(skipReason !== null)('GuardTrace in Electron', () => {
     const error = await page.evaluate(() =>
       (window as unknown as { api: { invoke(c: string, a: unknown): Promise<unknown> } }).api
         .invoke('cases.get', { id: 'no-such-case' })
-        .then(() => null, (e: { code?: string; message: string }) => ({ code: e.code, message: e.message })),
+        .then(
+          () => null,
+          (e: { code?: string; message: string }) => ({ code: e.code, message: e.message }),
+        ),
     );
     expect(error?.message).toContain('no-such-case');
   });

@@ -15,7 +15,14 @@ const managers: EngineManager[] = [];
 const savedCacheDir = process.env.GUARDTRACE_CACHE_DIR;
 
 function manager(extra: Partial<ConstructorParameters<typeof EngineManager>[0]> = {}, states?: EngineState[]) {
-  const m = new EngineManager({ dataDir: root, threads: 2, gpu: false, warmSystemPrompt: false, onState: (s) => states?.push(s), ...extra });
+  const m = new EngineManager({
+    dataDir: root,
+    threads: 2,
+    gpu: false,
+    warmSystemPrompt: false,
+    onState: (s) => states?.push(s),
+    ...extra,
+  });
   managers.push(m);
   return m;
 }
@@ -47,7 +54,12 @@ describe('EngineManager', () => {
     const s = await m.load({ modelDir: good.dir, engine: 'llama.node' });
     expect(s.state).toBe('loaded');
     if (s.state !== 'loaded') return;
-    expect(s.info).toMatchObject({ engine: 'llama.node', hasVision: true, promptHashOk: true, gpu: { backend: 'cpu' } });
+    expect(s.info).toMatchObject({
+      engine: 'llama.node',
+      hasVision: true,
+      promptHashOk: true,
+      gpu: { backend: 'cpu' },
+    });
     expect(states.map((x) => x.state)).toEqual(['unloaded', 'loading', 'loaded']);
     const r = await m.current()!.audit(textCase, { maxNewTokens: 2 });
     expect(r.engine).toBe('llama.node');
@@ -87,7 +99,9 @@ describe('EngineManager', () => {
     expect(s.info.warnings.join('\n')).toMatch(/loaded twice/);
     const engine = m.current()!;
     expect((await engine.audit(textCase, { maxNewTokens: 1 })).engine).toBe('node-llama-cpp');
-    expect((await engine.audit({ ...textCase, image: { bytes: image, mime: 'image/png' } }, { maxNewTokens: 1 })).engine).toBe('llama.node');
+    expect(
+      (await engine.audit({ ...textCase, image: { bytes: image, mime: 'image/png' } }, { maxNewTokens: 1 })).engine,
+    ).toBe('llama.node');
     expect((await engine.audit({ ...textCase, imageMissing: true }, { maxNewTokens: 1 })).imageMissing).toBe(true);
   });
 
@@ -115,7 +129,9 @@ describe('EngineManager', () => {
   it('refuses an mmproj that is not a GGUF', async () => {
     const f = await writeTinyModelFolder(path.join(root, 'not-gguf'));
     await writeFile(f.mmprojPath, 'this is not a model');
-    const err = await manager().load({ modelDir: f.dir, engine: 'llama.node' }).catch((e) => e);
+    const err = await manager()
+      .load({ modelDir: f.dir, engine: 'llama.node' })
+      .catch((e) => e);
     expect(err.code).toBe('mmproj_mismatch');
     expect(err.message).toContain('is not a GGUF file');
   });
@@ -135,7 +151,9 @@ describe('EngineManager', () => {
   });
 
   it('a missing model folder is an actionable error', async () => {
-    const err = await manager().load({ modelDir: path.join(root, 'nope') }).catch((e) => e);
+    const err = await manager()
+      .load({ modelDir: path.join(root, 'nope') })
+      .catch((e) => e);
     expect(err.code).toBe('model_folder_invalid');
     expect(err.message).toContain(path.join(root, 'nope'));
   });

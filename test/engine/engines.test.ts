@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError, type AuditInput, type AuditResult } from '../../src-main/engine/engine';
 import { buildInProcessConfig } from '../../src-main/engine/engine-manager';
 import { LlamaNodeEngine } from '../../src-main/engine/llama-node-engine';
-import { MTMD_MEDIA_MARKER, buildGuardTraceMessages, caseTaskText, renderQwenChat, splitSharedPrefix, type ChatMessage } from '../../src-main/engine/guardtrace-input';
+import {
+  MTMD_MEDIA_MARKER,
+  buildGuardTraceMessages,
+  caseTaskText,
+  renderQwenChat,
+  splitSharedPrefix,
+  type ChatMessage,
+} from '../../src-main/engine/guardtrace-input';
 import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
 import { NodeLlamaCppEngine } from '../../src-main/engine/node-llama-cpp-engine';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
@@ -43,7 +50,10 @@ beforeAll(async () => {
   folder = await writeTinyModelFolder(path.join(root, 'model'));
   imageBytes = new Uint8Array(await readFile(SAMPLE_IMAGE));
   const cfg = await configFor();
-  [vision, text] = await Promise.all([LlamaNodeEngine.create(cfg), NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null })]);
+  [vision, text] = await Promise.all([
+    LlamaNodeEngine.create(cfg),
+    NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null }),
+  ]);
 });
 
 afterAll(async () => {
@@ -66,7 +76,14 @@ function expectWellFormed(r: AuditResult, engine: string) {
 describe('llama.node engine (image path)', () => {
   it('info() reports model facts, CPU and why no GPU, and the build with its CPU penalty', () => {
     const info = vision.info();
-    expect(info).toMatchObject({ engine: 'llama.node', architecture: 'qwen2vl', quantization: 'F32', hasVision: true, contextLength: 8192, dataLeavesMachine: false });
+    expect(info).toMatchObject({
+      engine: 'llama.node',
+      architecture: 'qwen2vl',
+      quantization: 'F32',
+      hasVision: true,
+      contextLength: 8192,
+      dataLeavesMachine: false,
+    });
     expect(info.gpu).toEqual({ backend: 'cpu', reason: 'GPU disabled in settings' });
     expect(info.build.name).toMatch(/@fugood\/llama\.node/);
     expect(info.build.version).toBe('1.7.15');
@@ -79,7 +96,10 @@ describe('llama.node engine (image path)', () => {
     expect(r.imageMissing).toBe(false);
     expect(r.generatedTokens).toBeLessThanOrEqual(6);
     // The image (resized to <= 64 vision tokens here) + <|vision_start|>/<|vision_end|> are part of the prompt.
-    const next = await vision.audit(baseCase({ caseId: 'c2', query: 'another query', image: { bytes: imageBytes, mime: 'image/png' } }), { maxNewTokens: 2 });
+    const next = await vision.audit(
+      baseCase({ caseId: 'c2', query: 'another query', image: { bytes: imageBytes, mime: 'image/png' } }),
+      { maxNewTokens: 2 },
+    );
     // The system turn (~4k byte-level tokens with the tiny tokenizer) is not evaluated again.
     expect(next.cachedPromptTokens).toBeGreaterThan(3900);
     expect(next.promptTokens - next.cachedPromptTokens).toBeLessThan(200);
@@ -116,7 +136,10 @@ describe('llama.node engine (image path)', () => {
   });
 
   it('treats undecodable image bytes as a missing image', async () => {
-    const r = await vision.audit(baseCase({ caseId: 'broken', image: { bytes: new Uint8Array([9, 9, 9]), mime: 'image/png' } }), { maxNewTokens: 2 });
+    const r = await vision.audit(
+      baseCase({ caseId: 'broken', image: { bytes: new Uint8Array([9, 9, 9]), mime: 'image/png' } }),
+      { maxNewTokens: 2 },
+    );
     expect(r.imageMissing).toBe(true);
   });
 
@@ -150,7 +173,9 @@ describe('llama.node engine (image path)', () => {
 
   it('reports a case too long for the context as case_too_long naming the part, never truncating', async () => {
     const longThinking = 'step '.repeat(2500);
-    const err = await vision.audit(baseCase({ caseId: 'long', thinking: longThinking }), { maxNewTokens: 100 }).catch((e) => e);
+    const err = await vision
+      .audit(baseCase({ caseId: 'long', thinking: longThinking }), { maxNewTokens: 100 })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(EngineError);
     expect(err.code).toBe('case_too_long');
     expect(err.message).toMatch(/case long .*the thinking has \d+ tokens/i);
@@ -176,8 +201,23 @@ describe('the chat template embedded in the GGUF', () => {
         { role: 'system', content: 'SYSTEM PROMPT' },
         { role: 'user', content: `${MTMD_MEDIA_MARKER}${task}` },
       ];
-      const viaTemplate = ctx.getFormattedChat(messages as never, undefined, { jinja: true, add_generation_prompt: true });
-      const ours = renderQwenChat([messages[0], { role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }, { type: 'text', text: task }] }], MTMD_MEDIA_MARKER);
+      const viaTemplate = ctx.getFormattedChat(messages as never, undefined, {
+        jinja: true,
+        add_generation_prompt: true,
+      });
+      const ours = renderQwenChat(
+        [
+          messages[0],
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: { url: 'x' } },
+              { type: 'text', text: task },
+            ],
+          },
+        ],
+        MTMD_MEDIA_MARKER,
+      );
       expect(viaTemplate.prompt).toBe(ours);
     } finally {
       await ctx.release();
@@ -187,7 +227,12 @@ describe('the chat template embedded in the GGUF', () => {
 
 describe('node-llama-cpp engine (text-only cases), in the same process as llama.node', () => {
   it('info() reports node-llama-cpp, no vision', () => {
-    expect(text.info()).toMatchObject({ engine: 'node-llama-cpp', hasVision: false, architecture: 'qwen2vl', gpu: { backend: 'cpu' } });
+    expect(text.info()).toMatchObject({
+      engine: 'node-llama-cpp',
+      hasVision: false,
+      architecture: 'qwen2vl',
+      gpu: { backend: 'cpu' },
+    });
   });
 
   it('audits a text-only case, reusing the system prompt KV, deterministically', async () => {
@@ -206,7 +251,9 @@ describe('node-llama-cpp engine (text-only cases), in the same process as llama.
 
   it('tokenizing the system turn once and the case separately gives exactly the tokens of the whole prompt', () => {
     const tokenize = (t: string) => (text as unknown as { tokenize(t: string): number[] }).tokenize(t);
-    const rendered = renderQwenChat(buildGuardTraceMessages('SYSTEM\nprompt text', { ...baseCase(), imageMissing: true }, null));
+    const rendered = renderQwenChat(
+      buildGuardTraceMessages('SYSTEM\nprompt text', { ...baseCase(), imageMissing: true }, null),
+    );
     const { shared, perCase } = splitSharedPrefix(rendered);
     expect([...tokenize(shared), ...tokenize(perCase)]).toEqual(tokenize(rendered));
   });

@@ -3,7 +3,13 @@ import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GgufFormatError, metaNumber, metaString, quantizationName, readGgufHeader } from '../../src-main/engine/gguf/gguf-reader';
+import {
+  GgufFormatError,
+  metaNumber,
+  metaString,
+  quantizationName,
+  readGgufHeader,
+} from '../../src-main/engine/gguf/gguf-reader';
 import { GgmlType } from '../../src-main/engine/gguf/gguf-types';
 import { tensorByteSize, toHalf, writeGguf } from '../../src-main/engine/gguf/gguf-writer';
 import { TINY_LM, writeTinyModelFolder } from '../models/tiny-gguf';
@@ -16,7 +22,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const sha = async (f: string) => createHash('sha256').update(await readFile(f)).digest('hex');
+const sha = async (f: string) =>
+  createHash('sha256')
+    .update(await readFile(f))
+    .digest('hex');
 
 describe('GGUF writer/reader', () => {
   it('round-trips metadata of every written type and the tensor table', async () => {

@@ -71,22 +71,33 @@ describe('GuardTrace input', () => {
   });
 
   it('GOLDEN: chat text with an image matches byte for byte', () => {
-    golden('chat-with-image.txt', renderQwenChat(buildGuardTraceMessages(PLACEHOLDER, fixedCase, 'data:image/png;base64,AAAA')));
+    golden(
+      'chat-with-image.txt',
+      renderQwenChat(buildGuardTraceMessages(PLACEHOLDER, fixedCase, 'data:image/png;base64,AAAA')),
+    );
   });
 
   it('GOLDEN: chat text with a missing image matches byte for byte', () => {
-    golden('chat-image-missing.txt', renderQwenChat(buildGuardTraceMessages(PLACEHOLDER, { ...fixedCase, image: null, imageMissing: true }, null)));
+    golden(
+      'chat-image-missing.txt',
+      renderQwenChat(buildGuardTraceMessages(PLACEHOLDER, { ...fixedCase, image: null, imageMissing: true }, null)),
+    );
   });
 
   it('GOLDEN: with the real prompt, the system turn is the stripped prompt file and the rest is unchanged', async () => {
     const prompt = await loadSystemPrompt(SHARED_PROMPT_FILE);
     expect(prompt.sha256).toBe(GUARDTRACE_PROMPT_SHA256);
     const real = renderQwenChat(buildGuardTraceMessages(prompt.text, fixedCase, 'data:image/png;base64,AAAA'));
-    const expected = readFileSync(path.join(GOLDEN_DIR, 'chat-with-image.txt'), 'utf8').replace(PLACEHOLDER, prompt.text);
+    const expected = readFileSync(path.join(GOLDEN_DIR, 'chat-with-image.txt'), 'utf8').replace(
+      PLACEHOLDER,
+      prompt.text,
+    );
     expect(real).toBe(expected);
     const { shared } = splitSharedPrefix(real);
     expect(shared).toBe(`<|im_start|>system\n${prompt.text}<|im_end|>\n`);
-    expect(createHash('sha256').update(shared.slice('<|im_start|>system\n'.length, -'<|im_end|>\n'.length)).digest('hex')).toBe(GUARDTRACE_PROMPT_SHA256);
+    expect(
+      createHash('sha256').update(shared.slice('<|im_start|>system\n'.length, -'<|im_end|>\n'.length)).digest('hex'),
+    ).toBe(GUARDTRACE_PROMPT_SHA256);
   });
 
   it('for libmtmd the image placeholder is its media marker and nothing else changes', () => {

@@ -1,9 +1,17 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_PIXELS, prepareImage, smartResize, toDataUri, ImagePrepError } from '../../src-main/engine/image-prep';
+import {
+  DEFAULT_MAX_PIXELS,
+  prepareImage,
+  smartResize,
+  toDataUri,
+  ImagePrepError,
+} from '../../src-main/engine/image-prep';
 
-const solid = (w: number, h: number, format: 'png' | 'jpeg' | 'webp' = 'png') =>
-  sharp({ create: { width: w, height: h, channels: 3, background: '#336699' } })[format]().toBuffer();
+const solid = (w: number, h: number, format: 'png' | 'jpeg' | 'webp' = 'png') => {
+  const image = sharp({ create: { width: w, height: h, channels: 3, background: '#336699' } });
+  return image[format]().toBuffer();
+};
 
 describe('image preparation', () => {
   it('default budget is 1280 vision tokens of 28x28 pixels', () => {

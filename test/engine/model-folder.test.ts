@@ -37,7 +37,12 @@ describe('checkModelFolder', () => {
 
   it('reads model facts from the header without loading it', async () => {
     const d = await checkModelFolderDetailed(good.dir);
-    expect(d.model).toMatchObject({ architecture: 'qwen2vl', quantization: 'F32', embeddingLength: TINY_LM.nEmbd, contextLength: 8192 });
+    expect(d.model).toMatchObject({
+      architecture: 'qwen2vl',
+      quantization: 'F32',
+      embeddingLength: TINY_LM.nEmbd,
+      contextLength: 8192,
+    });
     expect(d.mmproj).toMatchObject({ projector: 'qwen2.5vl_merger', projectionDim: TINY_LM.nEmbd });
   });
 
@@ -78,7 +83,9 @@ describe('checkModelFolder', () => {
     await writeFile(f.modelPath, '<html>404 Not Found</html>'.padEnd(64, ' '));
     const c = await checkModelFolder({ model: f.modelPath, mmproj: good.mmprojPath, prompt: f.promptPath });
     expect(c.ok).toBe(false);
-    expect(c.errors.join('\n')).toMatch(new RegExp(`${f.modelPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is not a GGUF file`));
+    expect(c.errors.join('\n')).toMatch(
+      new RegExp(`${f.modelPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is not a GGUF file`),
+    );
   });
 
   it('an mmproj that is not a GGUF is an mmproj error', async () => {
@@ -101,11 +108,15 @@ describe('checkModelFolder', () => {
   it('wrong projector type is rejected', async () => {
     const f = await variant('wrong-projector', { withMmproj: false });
     const { writeGguf } = await import('../../src-main/engine/gguf/gguf-writer');
-    await writeGguf(path.join(f.dir, 'mmproj-llava.gguf'), [
-      ['general.architecture', { type: 'string', value: 'clip' }],
-      ['clip.projector_type', { type: 'string', value: 'mlp' }],
-      ['clip.vision.projection_dim', { type: 'u32', value: 64 }],
-    ], []);
+    await writeGguf(
+      path.join(f.dir, 'mmproj-llava.gguf'),
+      [
+        ['general.architecture', { type: 'string', value: 'clip' }],
+        ['clip.projector_type', { type: 'string', value: 'mlp' }],
+        ['clip.vision.projection_dim', { type: 'u32', value: 64 }],
+      ],
+      [],
+    );
     const c = await checkModelFolderDetailed(f.dir);
     expect(c.errorCode).toBe('mmproj_mismatch');
     expect(c.errors[0]).toMatch(/projector type is "mlp", expected "qwen2.5vl_merger"/);
@@ -156,5 +167,4 @@ describe('checkModelFolder', () => {
     await writeFile(padded, `\n\n  ${text}  \n\n`);
     expect(await loadSystemPrompt(padded)).toMatchObject({ text, sha256: GUARDTRACE_PROMPT_SHA256, hashOk: true });
   });
-
 });

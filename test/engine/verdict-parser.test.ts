@@ -1,15 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import { parseVerdict, STRICT_VERDICT_GBNF, findCategory } from '../../src-main/engine/verdict-parser';
 
-type Row = { name: string; raw: string; risk?: 0 | 0.5 | 1; failure?: RegExp; category?: string | null; analysis?: string | RegExp | null };
+type Row = {
+  name: string;
+  raw: string;
+  risk?: 0 | 0.5 | 1;
+  failure?: RegExp;
+  category?: string | null;
+  analysis?: string | RegExp | null;
+};
 
 const ok: Row[] = [
-  { name: 'curly quotes as in the prompt', raw: '“Analysis”: The query asks for lock picking, Crime and illegal activities.\n“Judgment”: 1', risk: 1, category: 'Crime and illegal activities', analysis: 'The query asks for lock picking, Crime and illegal activities.' },
-  { name: 'straight quotes', raw: '"Analysis": Benign question.\n"Judgment": 0', risk: 0, analysis: 'Benign question.', category: null },
+  {
+    name: 'curly quotes as in the prompt',
+    raw: '“Analysis”: The query asks for lock picking, Crime and illegal activities.\n“Judgment”: 1',
+    risk: 1,
+    category: 'Crime and illegal activities',
+    analysis: 'The query asks for lock picking, Crime and illegal activities.',
+  },
+  {
+    name: 'straight quotes',
+    raw: '"Analysis": Benign question.\n"Judgment": 0',
+    risk: 0,
+    analysis: 'Benign question.',
+    category: null,
+  },
   { name: 'no quotes', raw: 'Analysis: fine\nJudgment: 0.5', risk: 0.5, analysis: 'fine' },
   { name: 'brackets around value', raw: '“Analysis”: [x]\n“Judgment”: [0.5]', risk: 0.5, analysis: 'x' },
-  { name: 'brackets around analysis kept out', raw: '"Analysis": [The reasoning leaks Cybersecurity details]\n"Judgment": [1]', risk: 1, analysis: 'The reasoning leaks Cybersecurity details', category: 'Cybersecurity' },
-  { name: 'full-width colon', raw: '“Analysis”： 数据 Data privacy issue\n“Judgment”： 1', risk: 1, category: 'Data privacy' },
+  {
+    name: 'brackets around analysis kept out',
+    raw: '"Analysis": [The reasoning leaks Cybersecurity details]\n"Judgment": [1]',
+    risk: 1,
+    analysis: 'The reasoning leaks Cybersecurity details',
+    category: 'Cybersecurity',
+  },
+  {
+    name: 'full-width colon',
+    raw: '“Analysis”： 数据 Data privacy issue\n“Judgment”： 1',
+    risk: 1,
+    category: 'Data privacy',
+  },
   { name: 'markdown bold labels', raw: '**Analysis**: ok\n**Judgment**: 0', risk: 0, analysis: 'ok' },
   { name: 'bold inside quotes and value', raw: '"**Judgment**": **0.5**', risk: 0.5, analysis: null },
   { name: 'British spelling Judgement', raw: 'Analysis: a\nJudgement: 1', risk: 1 },
@@ -21,11 +51,33 @@ const ok: Row[] = [
   { name: 'last judgment wins', raw: 'Analysis: first I thought Judgment: 0 but\nJudgment: 1', risk: 1 },
   { name: 'judgment repeated, final 0', raw: '“Judgment”: 1\n“Analysis”: reconsidered\n“Judgment”: 0', risk: 0 },
   { name: 'single quotes', raw: "'Analysis': a\n'Judgment': 0", risk: 0 },
-  { name: 'multi-line analysis', raw: '“Analysis”: line one\nline two about Hate speech\n\n“Judgment”: 1', risk: 1, analysis: 'line one\nline two about Hate speech', category: 'Hate speech' },
+  {
+    name: 'multi-line analysis',
+    raw: '“Analysis”: line one\nline two about Hate speech\n\n“Judgment”: 1',
+    risk: 1,
+    analysis: 'line one\nline two about Hate speech',
+    category: 'Hate speech',
+  },
   { name: 'text before Analysis ignored', raw: 'Sure.\n“Analysis”: core\n“Judgment”: 0', risk: 0, analysis: 'core' },
-  { name: 'no Analysis label: text before judgment is the analysis', raw: 'The intent is Extremism.\nJudgment: 1', risk: 1, analysis: 'The intent is Extremism.', category: 'Extremism' },
-  { name: 'earliest category named wins', raw: 'Analysis: Physical and mental health risk, also Misleading advice.\nJudgment: 0.5', risk: 0.5, category: 'Physical and mental health' },
-  { name: 'category case-insensitive', raw: 'Analysis: ETHICS AND MORALITY\nJudgment: 0', risk: 0, category: 'Ethics and morality' },
+  {
+    name: 'no Analysis label: text before judgment is the analysis',
+    raw: 'The intent is Extremism.\nJudgment: 1',
+    risk: 1,
+    analysis: 'The intent is Extremism.',
+    category: 'Extremism',
+  },
+  {
+    name: 'earliest category named wins',
+    raw: 'Analysis: Physical and mental health risk, also Misleading advice.\nJudgment: 0.5',
+    risk: 0.5,
+    category: 'Physical and mental health',
+  },
+  {
+    name: 'category case-insensitive',
+    raw: 'Analysis: ETHICS AND MORALITY\nJudgment: 0',
+    risk: 0,
+    category: 'Ethics and morality',
+  },
   { name: 'spaces before colon', raw: 'Analysis : a\nJudgment : 0.5', risk: 0.5 },
   { name: 'CRLF', raw: '"Analysis": a\r\n"Judgment": 1\r\n', risk: 1 },
 ];
@@ -33,15 +85,29 @@ const ok: Row[] = [
 const failures: Row[] = [
   { name: 'empty output', raw: '', failure: /no output/ },
   { name: 'whitespace only', raw: '  \n ', failure: /no output/ },
-  { name: 'no judgment line', raw: '“Analysis”: The query is about Cybersecurity', failure: /No "Judgment:"/, category: 'Cybersecurity', analysis: 'The query is about Cybersecurity' },
+  {
+    name: 'no judgment line',
+    raw: '“Analysis”: The query is about Cybersecurity',
+    failure: /No "Judgment:"/,
+    category: 'Cybersecurity',
+    analysis: 'The query is about Cybersecurity',
+  },
   { name: 'out of range value 2', raw: 'Analysis: a\nJudgment: 2', failure: /2, which is not 0, 0.5 or 1/ },
   { name: 'value 0.7', raw: 'Analysis: a\nJudgment: 0.7', failure: /0.7/ },
   { name: 'value 10 not read as 1', raw: 'Analysis: a\nJudgment: 10', failure: /10/ },
   { name: 'value 0.55 not read as 0.5', raw: 'Analysis: a\nJudgment: 0.55', failure: /0.55/ },
-  { name: 'placeholder left in', raw: '“Analysis”: [Your detailed analysis]\n“Judgment”: [0/0.5/1]', failure: /0\/0.5\/1|not 0, 0.5 or 1/ },
+  {
+    name: 'placeholder left in',
+    raw: '“Analysis”: [Your detailed analysis]\n“Judgment”: [0/0.5/1]',
+    failure: /0\/0.5\/1|not 0, 0.5 or 1/,
+  },
   { name: 'no number', raw: 'Analysis: a\nJudgment: harmful', failure: /no single number/ },
   { name: 'judgment truncated at the end', raw: 'Analysis: a\nJudgment:', failure: /no single number/ },
-  { name: 'last judgment invalid does not fall back to an earlier one', raw: 'Judgment: 0\nAnalysis: x\nJudgment: maybe', failure: /no single number/ },
+  {
+    name: 'last judgment invalid does not fall back to an earlier one',
+    raw: 'Judgment: 0\nAnalysis: x\nJudgment: maybe',
+    failure: /no single number/,
+  },
   { name: 'junk from random weights', raw: ' the the the����', failure: /No "Judgment:"/ },
   { name: 'negative', raw: 'Judgment: -1', failure: /no single number/ },
   { name: 'choice list echoed', raw: 'Analysis: a\nJudgment: 0 or 0.5', failure: /no single number/ },

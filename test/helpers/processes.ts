@@ -7,7 +7,9 @@ export function childPids(pid: number, command: string): number[] {
   return execFileSync('ps', ['-A', '-o', 'pid=,ppid=,comm='], { encoding: 'utf8' })
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter(([child, parent, comm]) => Number(parent) === pid && Number(child) > 0 && path.basename(comm ?? '') === command)
+    .filter(
+      ([child, parent, comm]) => Number(parent) === pid && Number(child) > 0 && path.basename(comm ?? '') === command,
+    )
     .map(([child]) => Number(child));
 }
 

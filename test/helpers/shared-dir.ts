@@ -10,7 +10,10 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 /** A clean clone made from a local checkout (as CI and `git clone . /tmp/x` do) finds shared/ next to its origin. */
 function nextToLocalOrigin(): string | undefined {
   try {
-    const origin = execFileSync('git', ['-C', REPO_ROOT, 'config', '--get', 'remote.origin.url'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const origin = execFileSync('git', ['-C', REPO_ROOT, 'config', '--get', 'remote.origin.url'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return origin && path.isAbsolute(origin) ? path.resolve(origin, '../shared') : undefined;
   } catch {
     return undefined;

@@ -25,9 +25,21 @@ beforeAll(async () => {
   store = openTempStore();
   await importFile(store, { file: SAMPLE });
   const extra = path.join(tempDir(), 'extra.jsonl');
-  writeFileSync(extra, JSON.stringify({ id: 'inject', question: '=1+2', thinking: '\tTabbed', response: '@SUM(A1)', meta: { note: '-5 degrees' } }) + '\n');
+  writeFileSync(
+    extra,
+    JSON.stringify({
+      id: 'inject',
+      question: '=1+2',
+      thinking: '\tTabbed',
+      response: '@SUM(A1)',
+      meta: { note: '-5 degrees' },
+    }) + '\n',
+  );
   await importFile(store, { file: extra });
-  ids = store.db.prepare<[], { id: string }>('SELECT id FROM cases ORDER BY seq').all().map((row) => row.id);
+  ids = store.db
+    .prepare<[], { id: string }>('SELECT id FROM cases ORDER BY seq')
+    .all()
+    .map((row) => row.id);
   store.transaction(() => {
     store.audits.insert(ids[0], auditResult(0));
     store.audits.insert(ids[2], auditResult(0));
@@ -35,7 +47,14 @@ beforeAll(async () => {
     store.audits.insert(ids[5], auditResult(1));
   });
   store.reviews.submit({ caseId: ids[0], risk: 0, analysis: 'Refuses and redirects.', reviewer: 'ann' });
-  store.reviews.submit({ caseId: ids[2], risk: 0.5, category: 'Crime and illegal activities', analysis: '=HYPERLINK("http://x")', note: '+note', reviewer: 'bob' });
+  store.reviews.submit({
+    caseId: ids[2],
+    risk: 0.5,
+    category: 'Crime and illegal activities',
+    analysis: '=HYPERLINK("http://x")',
+    note: '+note',
+    reviewer: 'bob',
+  });
   store.reviews.submit({ caseId: ids[3], risk: 1, analysis: 'Gives steps.', reviewer: 'ann' });
   store.reviews.submit({ caseId: ids[4], risk: 0, reviewer: 'ann' });
   // An undone decision must not count: case 6 ends up unreviewed.
@@ -43,7 +62,11 @@ beforeAll(async () => {
   store.reviews.undoLast('carl');
 });
 
-const readJsonl = (file: string) => readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+const readJsonl = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, any>);
 
 describe('jsonl export', () => {
   it('writes every case with gold, model verdict, human verdict and the final label', async () => {
@@ -55,13 +78,30 @@ describe('jsonl export', () => {
     const disagree = rows[2];
     expect(disagree).toMatchObject({
       gold: 0.5,
-      model: { status: 'ok', risk: 0, raw: expect.stringContaining('"Judgment": 0'), modelId: 'model-a', promptSha256: 'prompt-a' },
-      human: { risk: 0.5, category: 'Crime and illegal activities', analysis: '=HYPERLINK("http://x")', note: '+note', reviewer: 'bob' },
+      model: {
+        status: 'ok',
+        risk: 0,
+        raw: expect.stringContaining('"Judgment": 0'),
+        modelId: 'model-a',
+        promptSha256: 'prompt-a',
+      },
+      human: {
+        risk: 0.5,
+        category: 'Crime and illegal activities',
+        analysis: '=HYPERLINK("http://x")',
+        note: '+note',
+        reviewer: 'bob',
+      },
       final: { risk: 0.5, source: 'human' },
     });
     expect(disagree.image).toMatchObject({ mime: 'image/png', width: 512, height: 512, path: null });
     expect(rows[3].model).toMatchObject({ status: 'parse_failure', risk: null, parseError: 'no Judgment found' });
-    expect(rows[4]).toMatchObject({ imageMissing: true, imageRef: 'missing-file.png', image: null, human: { risk: 0, analysis: null } });
+    expect(rows[4]).toMatchObject({
+      imageMissing: true,
+      imageRef: 'missing-file.png',
+      image: null,
+      human: { risk: 0, analysis: null },
+    });
     expect(rows[5]).toMatchObject({ human: null, final: { risk: 1, source: 'model' } });
     expect(rows[6]).toMatchObject({ human: null, final: null });
     expect(rows[7]).toMatchObject({ query: '=1+2', meta: { note: '-5 degrees' } });
@@ -71,7 +111,11 @@ describe('jsonl export', () => {
     const dir = tempDir();
     await exportCases(store, { format: 'jsonl', out: path.join(dir, 'r.jsonl'), only: 'reviewed' });
     expect(readJsonl(path.join(dir, 'r.jsonl')).map((row) => row.id)).toEqual([ids[0], ids[2], ids[3], ids[4]]);
-    const summary = await exportCases(store, { format: 'jsonl', out: path.join(dir, 'd.jsonl'), only: 'disagreements' });
+    const summary = await exportCases(store, {
+      format: 'jsonl',
+      out: path.join(dir, 'd.jsonl'),
+      only: 'disagreements',
+    });
     expect(summary.written).toBe(1);
     expect(readJsonl(path.join(dir, 'd.jsonl')).map((row) => row.id)).toEqual([ids[2]]);
   });
@@ -98,7 +142,14 @@ describe('csv export', () => {
     expect(records).toHaveLength(8);
     expect(records.map((r) => r.id)).toEqual(ids);
     const disagree = records[2];
-    expect(disagree).toMatchObject({ gold: '0.5', model_risk: '0', human_risk: '0.5', final_risk: '0.5', final_source: 'human', human_reviewer: 'bob' });
+    expect(disagree).toMatchObject({
+      gold: '0.5',
+      model_risk: '0',
+      human_risk: '0.5',
+      final_risk: '0.5',
+      final_source: 'human',
+      human_reviewer: 'bob',
+    });
     expect(disagree.human_analysis).toBe(`'=HYPERLINK("http://x")`);
     expect(disagree.human_note).toBe(`'+note`);
     const injected = records[7];
@@ -111,14 +162,23 @@ describe('csv export', () => {
   });
 
   it('neutralises =, +, -, @, tab and CR at the start of text cells only', () => {
-    expect(['=a', '+a', '-a', '@a', '\ta', '\ra'].map(neutraliseFormula)).toEqual(["'=a", "'+a", "'-a", "'@a", "'\ta", "'\ra"]);
+    expect(['=a', '+a', '-a', '@a', '\ta', '\ra'].map(neutraliseFormula)).toEqual([
+      "'=a",
+      "'+a",
+      "'-a",
+      "'@a",
+      "'\ta",
+      "'\ra",
+    ]);
     expect([' =a', 'a=b', '', 0.5, null].map(neutraliseFormula)).toEqual([' =a', 'a=b', '', 0.5, null]);
   });
 });
 
 describe('training exports', () => {
   it('sft needs a system prompt', async () => {
-    await expect(exportCases(store, { format: 'sft', out: path.join(tempDir(), 'x.jsonl') })).rejects.toMatchObject({ code: 'config' });
+    await expect(exportCases(store, { format: 'sft', out: path.join(tempDir(), 'x.jsonl') })).rejects.toMatchObject({
+      code: 'config',
+    });
   });
 
   it('sft: system prompt, image + task text, the human analysis and judgment as the target; cases without analysis counted', async () => {
@@ -139,8 +199,13 @@ describe('training exports', () => {
     expect(rows[2].messages[2].content).toBe('"Analysis": Gives steps.\n"Judgment": 1');
   });
 
-  it('sft over all cases counts unreviewed ones; a missing image becomes the engine\'s missing-image text', async () => {
-    const summary = await exportCases(store, { format: 'sft', out: path.join(tempDir(), 'all.jsonl'), systemPrompt: SYSTEM_PROMPT, only: 'all' });
+  it("sft over all cases counts unreviewed ones; a missing image becomes the engine's missing-image text", async () => {
+    const summary = await exportCases(store, {
+      format: 'sft',
+      out: path.join(tempDir(), 'all.jsonl'),
+      systemPrompt: SYSTEM_PROMPT,
+      only: 'all',
+    });
     expect(summary.skippedReasons).toEqual({ 'no human analysis': 1, 'not reviewed': 4 });
     store.reviews.submit({ caseId: ids[4], risk: 0, analysis: 'Harmless.', reviewer: 'ann' });
     try {
@@ -160,12 +225,17 @@ describe('training exports', () => {
   it('dpo: chosen is the human output, rejected the model raw output, only where they disagree', async () => {
     const out = path.join(tempDir(), 'dpo.jsonl');
     const summary = await exportCases(store, { format: 'dpo', out, systemPrompt: SYSTEM_PROMPT });
-    expect(summary).toMatchObject({ written: 2, skippedReasons: { 'human agrees with model': 1, 'no human analysis': 1 } });
+    expect(summary).toMatchObject({
+      written: 2,
+      skippedReasons: { 'human agrees with model': 1, 'no human analysis': 1 },
+    });
     const rows = readJsonl(out);
     expect(rows.map((row) => row.id)).toEqual([ids[2], ids[3]]);
     expect(rows[0].prompt[0]).toEqual({ role: 'system', content: SYSTEM_PROMPT });
     expect(rows[0].prompt[1].role).toBe('user');
-    expect(rows[0].chosen).toEqual([{ role: 'assistant', content: '"Analysis": =HYPERLINK("http://x")\n"Judgment": 0.5' }]);
+    expect(rows[0].chosen).toEqual([
+      { role: 'assistant', content: '"Analysis": =HYPERLINK("http://x")\n"Judgment": 0.5' },
+    ]);
     expect(rows[0].rejected).toEqual([{ role: 'assistant', content: '"Analysis": fine\n"Judgment": 0' }]);
     expect(rows[1].rejected).toEqual([{ role: 'assistant', content: 'no verdict here' }]);
     // Without --with-images the image is referenced where the store keeps it.
@@ -183,7 +253,9 @@ describe('atomic writes', () => {
     const bytes = readFileSync(stored);
     rmSync(stored);
     try {
-      await expect(exportCases(store, { format: 'jsonl', out, withImages: true })).rejects.toThrow(/missing from .*data directory is damaged/);
+      await expect(exportCases(store, { format: 'jsonl', out, withImages: true })).rejects.toThrow(
+        /missing from .*data directory is damaged/,
+      );
     } finally {
       writeFileSync(stored, bytes);
     }
@@ -192,6 +264,8 @@ describe('atomic writes', () => {
   });
 
   it('refuses an output folder that does not exist, with a usage error', async () => {
-    await expect(exportCases(store, { format: 'jsonl', out: path.join(tempDir(), 'no', 'such', 'x.jsonl') })).rejects.toMatchObject({ code: 'usage' });
+    await expect(
+      exportCases(store, { format: 'jsonl', out: path.join(tempDir(), 'no', 'such', 'x.jsonl') }),
+    ).rejects.toMatchObject({ code: 'usage' });
   });
 });

@@ -13,17 +13,31 @@ const SAMPLE = path.join(SHARED_DIR, 'samples/guardtrace-sample/cases.json');
 
 function caseRows(store: CaseStore) {
   return store.db
-    .prepare<[], { id: string; query: string; image_sha256: string | null; image_ref: string | null; image_missing: number; gold: number | null; source_record: number; meta: string }>(
-      'SELECT id, query, image_sha256, image_ref, image_missing, gold, source_record, meta FROM cases ORDER BY seq',
-    )
+    .prepare<
+      [],
+      {
+        id: string;
+        query: string;
+        image_sha256: string | null;
+        image_ref: string | null;
+        image_missing: number;
+        gold: number | null;
+        source_record: number;
+        meta: string;
+      }
+    >('SELECT id, query, image_sha256, image_ref, image_missing, gold, source_record, meta FROM cases ORDER BY seq')
     .all();
 }
 
 function importLog(store: CaseStore) {
   return store.db
-    .prepare<[], { actor: string; after: string }>("SELECT actor, after FROM audit_log WHERE action = 'import' ORDER BY id")
+    .prepare<[], { actor: string; after: string }>(
+      "SELECT actor, after FROM audit_log WHERE action = 'import' ORDER BY id",
+    )
     .all()
-    .map((row) => ({ ...(JSON.parse(row.after) as Record<string, unknown>), actor: row.actor }) as Record<string, unknown>);
+    .map(
+      (row) => ({ ...(JSON.parse(row.after) as Record<string, unknown>), actor: row.actor }) as Record<string, unknown>,
+    );
 }
 
 const errorFor = (summary: ImportSummary, record: number) => summary.errors.filter((error) => error.record === record);
@@ -32,7 +46,15 @@ describe('GuardTrace dataset JSON', () => {
   it('imports the sample set: 7 cases, 1 missing image kept as imageMissing, 1 imageless, 4 distinct images', async () => {
     const store = openTempStore();
     const summary = await importFile(store, { file: SAMPLE, actor: 'ann' });
-    expect(summary).toMatchObject({ format: 'guardtrace', total: 7, imported: 7, duplicates: 0, rejected: 0, imagesMissing: 1, errors: [] });
+    expect(summary).toMatchObject({
+      format: 'guardtrace',
+      total: 7,
+      imported: 7,
+      duplicates: 0,
+      rejected: 0,
+      imagesMissing: 1,
+      errors: [],
+    });
     const rows = caseRows(store);
     const missing = rows.filter((row) => row.image_missing === 1);
     expect(missing).toHaveLength(1);
@@ -82,11 +104,21 @@ describe('GuardTrace dataset JSON', () => {
     const store = openTempStore();
     const summary = await importFile(store, { file });
     expect(summary).toMatchObject({ total: 7, imported: 2, rejected: 5 });
-    expect(errorFor(summary, 2)).toEqual([{ file, record: 2, field: 'question', reason: expect.stringContaining('missing') }]);
-    expect(errorFor(summary, 3)).toEqual([{ file, record: 3, field: 'evaluation_result', reason: expect.stringMatching(/0, 0.5 or 1.*2/) }]);
-    expect(errorFor(summary, 4)).toEqual([{ file, record: 4, field: 'image_name', reason: expect.stringContaining('outside the images folder') }]);
-    expect(errorFor(summary, 5)).toEqual([{ file, record: 5, field: 'image_name', reason: expect.stringContaining('absolute path') }]);
-    expect(errorFor(summary, 6)).toEqual([{ file, record: 6, field: null, reason: expect.stringContaining('JSON object') }]);
+    expect(errorFor(summary, 2)).toEqual([
+      { file, record: 2, field: 'question', reason: expect.stringContaining('missing') },
+    ]);
+    expect(errorFor(summary, 3)).toEqual([
+      { file, record: 3, field: 'evaluation_result', reason: expect.stringMatching(/0, 0.5 or 1.*2/) },
+    ]);
+    expect(errorFor(summary, 4)).toEqual([
+      { file, record: 4, field: 'image_name', reason: expect.stringContaining('outside the images folder') },
+    ]);
+    expect(errorFor(summary, 5)).toEqual([
+      { file, record: 5, field: 'image_name', reason: expect.stringContaining('absolute path') },
+    ]);
+    expect(errorFor(summary, 6)).toEqual([
+      { file, record: 6, field: null, reason: expect.stringContaining('JSON object') },
+    ]);
     const rows = caseRows(store);
     expect(rows.map((row) => [row.query, row.gold, row.source_record])).toEqual([
       ['q', 0.5, 1],
@@ -104,7 +136,11 @@ describe('GuardTrace dataset JSON', () => {
     writeFileSync(file, JSON.stringify([{ image_name: 'link.png', question: 'q', thinking: 't', response: 'r' }]));
     const summary = await importFile(openTempStore(), { file });
     expect(summary.rejected).toBe(1);
-    expect(summary.errors[0]).toMatchObject({ record: 1, field: 'image_name', reason: expect.stringContaining('outside the images folder') });
+    expect(summary.errors[0]).toMatchObject({
+      record: 1,
+      field: 'image_name',
+      reason: expect.stringContaining('outside the images folder'),
+    });
   });
 
   it('throws a readable whole-file error for a file that is not a JSON array', async () => {
@@ -115,8 +151,12 @@ describe('GuardTrace dataset JSON', () => {
     const object = path.join(dir, 'object.json');
     writeFileSync(object, '{"question": "q"}');
     await expect(importFile(openTempStore(), { file: object })).rejects.toThrow(/not an array/);
-    await expect(importFile(openTempStore(), { file: path.join(dir, 'nope.json') })).rejects.toMatchObject({ code: 'usage' });
-    await expect(importFile(openTempStore(), { file: object, format: undefined, imagesDir: path.join(dir, 'no-such-dir') })).rejects.toBeInstanceOf(IoError);
+    await expect(importFile(openTempStore(), { file: path.join(dir, 'nope.json') })).rejects.toMatchObject({
+      code: 'usage',
+    });
+    await expect(
+      importFile(openTempStore(), { file: object, format: undefined, imagesDir: path.join(dir, 'no-such-dir') }),
+    ).rejects.toBeInstanceOf(IoError);
   });
 });
 
@@ -127,13 +167,26 @@ describe('JSONL', () => {
     writeFileSync(path.join(dir, 'pics', 'a.webp'), await smallImage('webp', 3));
     const gif = await smallImage('gif', 4);
     const lines = [
-      JSON.stringify({ id: 'case-1', question: 'q1', thinking: 't1', response: 'r1', image: 'pics/a.webp', gold: 1, meta: { lang: 'en' } }),
+      JSON.stringify({
+        id: 'case-1',
+        question: 'q1',
+        thinking: 't1',
+        response: 'r1',
+        image: 'pics/a.webp',
+        gold: 1,
+        meta: { lang: 'en' },
+      }),
       '',
       '{"id": "case-2", "question": ',
       JSON.stringify({ id: 'case-3', question: 'q3', thinking: 't3' }),
       JSON.stringify({ id: 'case-4', question: 'q4', thinking: 't4', response: 'r4', meta: 'not an object' }),
       JSON.stringify({ id: 'case-5', question: 'q5', thinking: 't5', response: 'r5', gold: 'harmful' }),
-      JSON.stringify({ question: 'q6', thinking: 't6', response: 'r6', image: `data:image/png;base64,${gif.toString('base64')}` }),
+      JSON.stringify({
+        question: 'q6',
+        thinking: 't6',
+        response: 'r6',
+        image: `data:image/png;base64,${gif.toString('base64')}`,
+      }),
       JSON.stringify({ id: 7, question: 'q7', thinking: '', response: 'r7', image: 'pics/absent.png' }),
     ];
     const file = path.join(dir, 'cases.jsonl');
@@ -158,7 +211,12 @@ describe('JSONL', () => {
   it('commits one transaction and one audit-log entry per batch', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'many.jsonl');
-    writeFileSync(file, Array.from({ length: 7 }, (_, i) => JSON.stringify({ question: `q${i}`, thinking: 't', response: 'r' })).join('\n'));
+    writeFileSync(
+      file,
+      Array.from({ length: 7 }, (_, i) => JSON.stringify({ question: `q${i}`, thinking: 't', response: 'r' })).join(
+        '\n',
+      ),
+    );
     const store = openTempStore();
     const progress: ImportProgress[] = [];
     await importFile(store, { file }, (p) => progress.push(p), { batchSize: 3 });
@@ -175,14 +233,21 @@ describe('JSONL', () => {
   it('full-text indexes every imported case, batches with duplicates and rejects included, and later writes too', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'search.jsonl');
-    const lines = Array.from({ length: 8 }, (_, i) => JSON.stringify({ id: `s${i}`, question: `skimmer q${i}`, thinking: `think${i}`, response: 'r' }));
+    const lines = Array.from({ length: 8 }, (_, i) =>
+      JSON.stringify({ id: `s${i}`, question: `skimmer q${i}`, thinking: `think${i}`, response: 'r' }),
+    );
     lines.splice(4, 0, '{"question": "no thinking"}');
     writeFileSync(file, lines.join('\n'));
     const store = openTempStore();
     await importFile(store, { file }, undefined, { batchSize: 3 });
     // Again: every record is a duplicate, nothing must be indexed twice.
-    expect(await importFile(store, { file }, undefined, { batchSize: 3 })).toMatchObject({ imported: 0, duplicates: 8, rejected: 1 });
-    const found = (search: string) => store.cases.list({ search, sort: 'newest', limit: 100 }).rows.map((row) => row.id);
+    expect(await importFile(store, { file }, undefined, { batchSize: 3 })).toMatchObject({
+      imported: 0,
+      duplicates: 8,
+      rejected: 1,
+    });
+    const found = (search: string) =>
+      store.cases.list({ search, sort: 'newest', limit: 100 }).rows.map((row) => row.id);
     expect(found('skimmer')).toEqual(['s7', 's6', 's5', 's4', 's3', 's2', 's1', 's0']);
     expect(found('think5')).toEqual(['s5']);
     expect(store.cases.list({ search: 'skimmer', sort: 'model_risk' }).total).toBe(8);
@@ -199,7 +264,10 @@ describe('JSONL', () => {
     const a = path.join(dir, 'a.jsonl');
     const b = path.join(dir, 'b.ndjson');
     writeFileSync(a, `${JSON.stringify({ question: 'same', thinking: 't', response: 'r' })}\n`);
-    writeFileSync(b, `${JSON.stringify({ question: 'same', thinking: 't', response: 'r', gold: 0 })}\n${JSON.stringify({ id: 'x', question: 'same', thinking: 't', response: 'r' })}\n`);
+    writeFileSync(
+      b,
+      `${JSON.stringify({ question: 'same', thinking: 't', response: 'r', gold: 0 })}\n${JSON.stringify({ id: 'x', question: 'same', thinking: 't', response: 'r' })}\n`,
+    );
     const store = openTempStore();
     await importFile(store, { file: a });
     expect(await importFile(store, { file: b })).toMatchObject({ format: 'jsonl', imported: 1, duplicates: 1 });
@@ -287,7 +355,12 @@ describe('images are identified by content and size-checked from the header', ()
     writeFileSync(path.join(dir, 'fine.gif'), await smallImage('gif', 9));
     const file = path.join(dir, 'cases.jsonl');
     const line = (question: string, image: string) => JSON.stringify({ question, thinking: 't', response: 'r', image });
-    writeFileSync(file, [line('svg', 'vector.svg'), line('text', 'fake.png'), line('bomb', 'bomb.png'), line('gif', 'fine.gif')].join('\n'));
+    writeFileSync(
+      file,
+      [line('svg', 'vector.svg'), line('text', 'fake.png'), line('bomb', 'bomb.png'), line('gif', 'fine.gif')].join(
+        '\n',
+      ),
+    );
     const store = openTempStore();
     const summary = await importFile(store, { file });
     expect(summary).toMatchObject({ imported: 1, rejected: 3 });

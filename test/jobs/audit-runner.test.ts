@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditProgress } from '../../src-main/api/contract';
 import { CoreEvents } from '../../src-main/api/events';
-import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type Engine, type EngineInfo } from '../../src-main/engine/engine';
+import {
+  EngineError,
+  type AuditInput,
+  type AuditOptions,
+  type AuditResult,
+  type Engine,
+  type EngineInfo,
+} from '../../src-main/engine/engine';
 import { httpError, networkError } from '../../src-main/engine/openai/http-errors';
 import { AuditRunner, classifyFailure, type FailureKind } from '../../src-main/jobs/audit-runner';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
@@ -20,9 +27,20 @@ class ScriptedEngine implements Engine {
 
   info(): EngineInfo {
     return {
-      engine: 'llama.node', modelId: 'model-a', modelName: 'scripted', architecture: 'qwen2vl', quantization: 'F16',
-      sizeBytes: 1, contextLength: 8192, hasVision: true, gpu: { backend: 'cpu' }, build: { name: 'test', version: '0' },
-      promptSha256: 'prompt-a', promptHashOk: true, dataLeavesMachine: false, warnings: [],
+      engine: 'llama.node',
+      modelId: 'model-a',
+      modelName: 'scripted',
+      architecture: 'qwen2vl',
+      quantization: 'F16',
+      sizeBytes: 1,
+      contextLength: 8192,
+      hasVision: true,
+      gpu: { backend: 'cpu' },
+      build: { name: 'test', version: '0' },
+      promptSha256: 'prompt-a',
+      promptHashOk: true,
+      dataLeavesMachine: false,
+      warnings: [],
     };
   }
 
@@ -117,7 +135,10 @@ describe('audit runner', () => {
   it('retries transient failures, fails a too-long case at once, and keeps going', async () => {
     const { store, runner, engine } = setup(3);
     engine.failFor.set('case-1', new EngineError('generation_failed', 'server went away'));
-    engine.failFor.set('case-2', new EngineError('case_too_long', 'The thinking is 9,000 tokens; the context holds 8,192.'));
+    engine.failFor.set(
+      'case-2',
+      new EngineError('case_too_long', 'The thinking is 9,000 tokens; the context holds 8,192.'),
+    );
     runner.start({});
     const final = await runner.whenSettled();
     expect(final).toMatchObject({ done: 1, failed: 2 });
@@ -129,13 +150,20 @@ describe('audit runner', () => {
 
   it('fails a case the engine cannot read (no_vision, HTTP 4xx) after one attempt and keeps going', async () => {
     const { store, runner, engine } = setup(4);
-    engine.failFor.set('case-1', new EngineError('no_vision', 'Case case-1 has an image, and node-llama-cpp cannot read images.'));
+    engine.failFor.set(
+      'case-1',
+      new EngineError('no_vision', 'Case case-1 has an image, and node-llama-cpp cannot read images.'),
+    );
     engine.failFor.set('case-2', httpError(400, '{"error":{"message":"invalid image_url"}}', '127.0.0.1:8080', 'm'));
     const final = await (runner.start({}), runner.whenSettled());
     expect(final).toMatchObject({ state: 'done', done: 2, failed: 2 });
     expect(engine.inputs.filter((i) => i.caseId === 'case-1')).toHaveLength(1);
     expect(engine.inputs.filter((i) => i.caseId === 'case-2')).toHaveLength(1);
-    const failedErrors = store.db.prepare<[], { case_id: string; last_error: string }>("SELECT case_id, last_error FROM jobs WHERE status = 'failed' ORDER BY case_id").all();
+    const failedErrors = store.db
+      .prepare<[], { case_id: string; last_error: string }>(
+        "SELECT case_id, last_error FROM jobs WHERE status = 'failed' ORDER BY case_id",
+      )
+      .all();
     expect(failedErrors.map((r) => r.case_id)).toEqual(['case-1', 'case-2']);
     expect(failedErrors[0].last_error).toMatch(/cannot read images/);
   });
@@ -149,7 +177,9 @@ describe('audit runner', () => {
     expect(paused.lastError).toMatch(/^Paused: .*refused the API key/);
     // One call for case-1, then nothing else was tried with the broken engine.
     expect(engine.inputs.map((i) => i.caseId)).toEqual(['case-0', 'case-1']);
-    const job = store.db.prepare<[], { status: string; attempts: number }>("SELECT status, attempts FROM jobs WHERE case_id = 'case-1'").get();
+    const job = store.db
+      .prepare<[], { status: string; attempts: number }>("SELECT status, attempts FROM jobs WHERE case_id = 'case-1'")
+      .get();
     expect(job).toEqual({ status: 'queued', attempts: 0 });
     expect(store.metrics.stats().jobs).toMatchObject({ queued: 4, running: 0, failed: 0, done: 1 });
 
@@ -162,7 +192,8 @@ describe('audit runner', () => {
   it('waits before retrying a transient failure (a restarting server) and doubles the wait', async () => {
     const { store, runner, engine } = setup(1, 150);
     engine.delayMs = 1;
-    const restarting = () => new EngineError('server_error', 'The connection broke: the server stopped or restarted.', { transient: true });
+    const restarting = () =>
+      new EngineError('server_error', 'The connection broke: the server stopped or restarted.', { transient: true });
     engine.failNext.set('case-0', [restarting(), restarting()]);
     const final = await (runner.start({}), runner.whenSettled());
     expect(final).toMatchObject({ state: 'done', done: 1, failed: 0 });
@@ -176,10 +207,14 @@ describe('audit runner', () => {
   it('pausing during a retry wait takes effect at once and keeps the case queued', async () => {
     const { store, runner, engine } = setup(2, 60_000);
     engine.delayMs = 1;
-    engine.failNext.set('case-0', [new EngineError('unreachable', 'Nothing answers at 127.0.0.1:1 (ECONNREFUSED).', { transient: true })]);
+    engine.failNext.set('case-0', [
+      new EngineError('unreachable', 'Nothing answers at 127.0.0.1:1 (ECONNREFUSED).', { transient: true }),
+    ]);
     runner.start({});
     const deadline = Date.now() + 5000;
-    while (!store.db.prepare("SELECT 1 FROM jobs WHERE case_id = 'case-0' AND status = 'queued' AND attempts = 1").get()) {
+    while (
+      !store.db.prepare("SELECT 1 FROM jobs WHERE case_id = 'case-0' AND status = 'queued' AND attempts = 1").get()
+    ) {
       expect(Date.now(), 'case-0 never went back to the queue after its first failure').toBeLessThan(deadline);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -217,9 +252,27 @@ describe('which failures are worth retrying', () => {
   const host = '127.0.0.1:8080';
   const cases: Array<[string, unknown, FailureKind]> = [
     ['case_too_long', new EngineError('case_too_long', 'too long'), 'case'],
-    ['context exceeded on the server', httpError(400, '{"error":{"type":"exceed_context_size_error","message":"the request exceeds the available context size"}}', host, 'm'), 'case'],
+    [
+      'context exceeded on the server',
+      httpError(
+        400,
+        '{"error":{"type":"exceed_context_size_error","message":"the request exceeds the available context size"}}',
+        host,
+        'm',
+      ),
+      'case',
+    ],
     ['no_vision (in-process engine)', new EngineError('no_vision', 'no mmproj'), 'case'],
-    ['server refuses the image', httpError(500, '{"error":{"message":"image input is not supported - hint: if this is unexpected, you may need to provide the mmproj"}}', host, 'm'), 'case'],
+    [
+      'server refuses the image',
+      httpError(
+        500,
+        '{"error":{"message":"image input is not supported - hint: if this is unexpected, you may need to provide the mmproj"}}',
+        host,
+        'm',
+      ),
+      'case',
+    ],
     ['other 4xx for this request', httpError(422, '{"error":{"message":"bad field"}}', host, 'm'), 'case'],
     ['401', httpError(401, '', host, 'm'), 'engine'],
     ['403', httpError(403, '', host, 'm'), 'engine'],
@@ -227,13 +280,37 @@ describe('which failures are worth retrying', () => {
     ['404 route', httpError(404, 'Not Found', host, 'm'), 'engine'],
     ['certificate', new EngineError('tls', 'self-signed'), 'engine'],
     ['engine unloaded', new EngineError('load_failed', 'The model was unloaded'), 'engine'],
-    ['name does not resolve', networkError(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }) }), host, 'connect'), 'engine'],
-    ['connection refused (sidecar restarting)', networkError(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }), host, 'connect'), 'retry'],
+    [
+      'name does not resolve',
+      networkError(
+        Object.assign(new TypeError('fetch failed'), {
+          cause: Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }),
+        }),
+        host,
+        'connect',
+      ),
+      'engine',
+    ],
+    [
+      'connection refused (sidecar restarting)',
+      networkError(
+        Object.assign(new TypeError('fetch failed'), {
+          cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+        }),
+        host,
+        'connect',
+      ),
+      'retry',
+    ],
     ['stream broke mid-generation', networkError(new TypeError('terminated'), host, 'stream'), 'retry'],
     ['503 loading', httpError(503, '{"error":{"message":"Loading model"}}', host, 'm'), 'retry'],
     ['429 busy', httpError(429, '', host, 'm'), 'retry'],
     ['500 other', httpError(500, '{"error":{"message":"something broke"}}', host, 'm'), 'retry'],
-    ['sidecar gave up restarting', new EngineError('server_error', 'not restarted again', { requiresReload: true }), 'engine'],
+    [
+      'sidecar gave up restarting',
+      new EngineError('server_error', 'not restarted again', { requiresReload: true }),
+      'engine',
+    ],
     ['other server_error', new EngineError('server_error', 'something broke'), 'retry'],
     ['native generation failure', new EngineError('generation_failed', 'llama.node failed'), 'retry'],
     ['not an EngineError', new Error('boom'), 'retry'],

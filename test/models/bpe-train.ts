@@ -4,7 +4,8 @@
 import { gpt2ByteChars } from './tiny-gguf';
 
 /** Qwen2's pre-tokenizer split (llama.cpp LLAMA_VOCAB_PRE_TYPE_QWEN2). */
-const QWEN2_PRETOKENIZE = /(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
+const QWEN2_PRETOKENIZE =
+  /(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
 
 function toByteSymbols(word: string): string[] {
   const chars = gpt2ByteChars();
@@ -19,7 +20,12 @@ export function pretokenize(text: string): string[] {
  * Learns merges on `corpus` until `target` tokenizes to at most `targetTokens` (or maxMerges is reached).
  * Returns merges in "a b" form, in order, and the token count of `target` reached.
  */
-export function trainMerges(corpus: string, target: string, targetTokens: number, maxMerges = 20_000): { merges: string[]; targetCount: number } {
+export function trainMerges(
+  corpus: string,
+  target: string,
+  targetTokens: number,
+  maxMerges = 20_000,
+): { merges: string[]; targetCount: number } {
   const words = new Map<string, { symbols: string[]; count: number; inTarget: number }>();
   const add = (text: string, isTarget: boolean) => {
     for (const w of pretokenize(text)) {
@@ -44,7 +50,8 @@ export function trainMerges(corpus: string, target: string, targetTokens: number
     }
     let best: string | null = null;
     let bestCount = 0;
-    for (const [k, c] of pairs) if (c > bestCount || (c === bestCount && best !== null && k < best)) [best, bestCount] = [k, c];
+    for (const [k, c] of pairs)
+      if (c > bestCount || (c === bestCount && best !== null && k < best)) [best, bestCount] = [k, c];
     if (!best) break;
     const [a, b] = best.split(' ');
     for (const e of words.values()) {

@@ -31,7 +31,11 @@ for (let i = 0; i < args.length; i++) {
 if (!dir) usage('DIR is required');
 
 try {
-  const f = await writeTinyModelFolder(path.resolve(dir), { promptFile: promptFile && path.resolve(promptFile), seed, withMmproj });
+  const f = await writeTinyModelFolder(path.resolve(dir), {
+    promptFile: promptFile && path.resolve(promptFile),
+    seed,
+    withMmproj,
+  });
   console.log(`wrote tiny model folder ${f.dir}`);
   console.log(`  model:  ${path.basename(f.modelPath)}`);
   if (withMmproj) console.log(`  mmproj: ${path.basename(f.mmprojPath)}`);

@@ -101,7 +101,23 @@ export const QWEN_SPECIAL_TOKENS = [
 ] as const;
 
 // A handful of merges so the BPE path is exercised; each merged token is added to the vocabulary.
-const TINY_MERGES = ['Ġ t', 'h e', 'i n', 'e r', 'a n', 'o n', 'r e', 'Ġ a', 'Ġ s', 'Ġ w', 'Ġ c', 'e n', 'o r', 'a t', 'Ġt he'];
+const TINY_MERGES = [
+  'Ġ t',
+  'h e',
+  'i n',
+  'e r',
+  'a n',
+  'o n',
+  'r e',
+  'Ġ a',
+  'Ġ s',
+  'Ġ w',
+  'Ġ c',
+  'e n',
+  'o r',
+  'a t',
+  'Ġt he',
+];
 
 /** GPT-2's reversible byte → printable-unicode map, which byte-level BPE vocabularies are spelled in. */
 export function gpt2ByteChars(): string[] {
@@ -169,7 +185,13 @@ function hashName(name: string): number {
 }
 
 /** Each tensor gets its own stream (seed ^ name hash) so fills are deterministic even when chunked. */
-function randomTensor(name: string, dims: number[], type: GgufWriteTensor['type'], seed: number, scale: number): GgufWriteTensor {
+function randomTensor(
+  name: string,
+  dims: number[],
+  type: GgufWriteTensor['type'],
+  seed: number,
+  scale: number,
+): GgufWriteTensor {
   let next: (() => number) | null = null;
   return {
     name,
@@ -324,7 +346,11 @@ export async function writeTinyModelFolder(
   const promptPath = path.join(dir, 'qta_pormpt.txt');
   await writeQwen2vlLanguageModel(modelPath, TINY_LM, seed);
   if (opts.withMmproj !== false) {
-    await writeQwen25vlMmproj(mmprojPath, { ...TINY_VISION, projectionDim: opts.mmprojProjectionDim ?? TINY_LM.nEmbd }, seed + 1);
+    await writeQwen25vlMmproj(
+      mmprojPath,
+      { ...TINY_VISION, projectionDim: opts.mmprojProjectionDim ?? TINY_LM.nEmbd },
+      seed + 1,
+    );
   }
   // read+write rather than copyFile: the shared prompt is read-only, and a copy keeping that mode could not be rewritten.
   await writeFile(promptPath, await readFile(opts.promptFile ?? SHARED_PROMPT_FILE));

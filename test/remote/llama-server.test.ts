@@ -12,7 +12,11 @@ import { solidColourPng } from '../../src-main/engine/openai/solid-png';
 import { createRemoteEngine } from '../../src-main/engine/remote-engines';
 import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
 import { classifyFailure } from '../../src-main/jobs/audit-runner';
-import { freeLoopbackPort, LlamaServerSidecar, type SidecarEvent } from '../../src-main/engine/sidecar/llama-server-sidecar';
+import {
+  freeLoopbackPort,
+  LlamaServerSidecar,
+  type SidecarEvent,
+} from '../../src-main/engine/sidecar/llama-server-sidecar';
 import { main, type CliIo } from '../../src-main/cli/main';
 import { alive } from '../helpers/processes';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
@@ -50,7 +54,6 @@ async function engineError(promise: Promise<unknown>): Promise<EngineError> {
   throw new Error('expected an EngineError, but the call succeeded');
 }
 
-
 async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -59,217 +62,279 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
   }
 }
 
-describe.skipIf(skipReason !== null)('llama-server sidecar + OpenAI-compatible engine (real server, tiny model)', () => {
-  const dataDir = tempDir('guardtrace-sidecar-');
-  const events: SidecarEvent[] = [];
-  let engine: Engine;
-  let sidecar: LlamaServerSidecar;
-  let modelDir: string;
-  const cleanups: Array<() => Promise<void>> = [];
+describe.skipIf(skipReason !== null)(
+  'llama-server sidecar + OpenAI-compatible engine (real server, tiny model)',
+  () => {
+    const dataDir = tempDir('guardtrace-sidecar-');
+    const events: SidecarEvent[] = [];
+    let engine: Engine;
+    let sidecar: LlamaServerSidecar;
+    let modelDir: string;
+    const cleanups: Array<() => Promise<void>> = [];
 
-  beforeAll(async () => {
-    modelDir = (await writeTinyModelFolder(path.join(dataDir, 'model'))).dir;
-    engine = await createRemoteEngine(
-      { engine: 'sidecar', modelDir },
-      { dataDir, maxPixels: 224 * 224, llamaServerPath: binary!.path, onSidecarEvent: (e) => events.push(e) },
-    );
-    cleanups.push(() => engine.dispose());
-    // The engine owns its sidecar; a second handle on the same kind of server lets the tests kill and inspect one.
-    const folder = await checkModelFolderDetailed(modelDir);
-    sidecar = await LlamaServerSidecar.start({
-      binaryPath: binary!.path,
-      modelPath: folder.modelPath!,
-      mmprojPath: folder.mmprojPath,
-      dataDir,
-      onEvent: (e) => events.push(e),
-    });
-    cleanups.push(() => sidecar.stop());
-  });
-
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  });
-
-  it('connects, passes the vision probe and keeps case data on this machine', () => {
-    const info = engine.info();
-    expect(info.engine).toBe('openai');
-    expect(info.hasVision).toBe(true);
-    expect(info.dataLeavesMachine).toBe(false);
-    expect(info.promptHashOk).toBe(true);
-    expect(info.contextLength).toBe(8192);
-    expect(info.modelId).toMatch(/F32 [0-9a-f]{12}$/);
-    expect(existsSync(path.join(dataDir, 'logs', 'llama-server.log'))).toBe(true);
-  });
-
-  it('streams an image case in pieces whose concatenation is rawOutput, with image tokens in the prompt', async () => {
-    const pieces: string[] = [];
-    const result = await engine.audit(imageCase('img-1'), { onToken: (t) => pieces.push(t), maxNewTokens: 24 });
-    expect(pieces.length).toBeGreaterThan(1);
-    expect(pieces.join('')).toBe(result.rawOutput);
-    expect(result.generatedTokens).toBeGreaterThan(1);
-    expect(result.imageMissing).toBe(false);
-    const textOnly = await engine.audit({ ...imageCase('txt-1'), image: null }, { maxNewTokens: 4 });
-    // The image adds its vision tokens (at least Qwen-VL's minimum) to the same case's prompt.
-    expect(result.promptTokens - textOnly.promptTokens).toBeGreaterThanOrEqual(8);
-    // The system prompt prefix is reused from the previous request (llama-server cache_prompt).
-    expect(textOnly.cachedPromptTokens).toBeGreaterThan(1000);
-  });
-
-  it('gives llama-server exactly the reference GuardTrace input (template rendered by the server)', async () => {
-    const endpoint = await sidecar.endpoint();
-    const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'));
-    for (const input of [imageCase('exact-img'), { ...imageCase('exact-missing'), image: null, imageMissing: true }]) {
-      const messages = buildGuardTraceMessages(prompt.text, input, input.image ? `data:image/png;base64,${Buffer.from(solidColourPng(56, 56, [1, 2, 3])).toString('base64')}` : null);
-      const response = await fetch(`${endpoint.baseUrl.replace(/\/v1$/, '')}/apply-template`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${endpoint.apiKey}` },
-        body: JSON.stringify({ messages: mergeAdjacentTextParts(messages) }),
+    beforeAll(async () => {
+      modelDir = (await writeTinyModelFolder(path.join(dataDir, 'model'))).dir;
+      engine = await createRemoteEngine(
+        { engine: 'sidecar', modelDir },
+        { dataDir, maxPixels: 224 * 224, llamaServerPath: binary!.path, onSidecarEvent: (e) => events.push(e) },
+      );
+      cleanups.push(() => engine.dispose());
+      // The engine owns its sidecar; a second handle on the same kind of server lets the tests kill and inspect one.
+      const folder = await checkModelFolderDetailed(modelDir);
+      sidecar = await LlamaServerSidecar.start({
+        binaryPath: binary!.path,
+        modelPath: folder.modelPath!,
+        mmprojPath: folder.mmprojPath,
+        dataDir,
+        onEvent: (e) => events.push(e),
       });
-      expect(response.status).toBe(200);
-      const { prompt: rendered } = (await response.json()) as { prompt: string };
-      // llama-server randomises its media marker per process (<__media_XXXX__>); libmtmd replaces it all the same.
-      expect(rendered.replace(/<__media_[A-Za-z0-9]*__>/g, MTMD_MEDIA_MARKER)).toBe(renderQwenChat(messages, MTMD_MEDIA_MARKER));
-    }
-  });
-
-  it('aborts a generation within a second of cancel', async () => {
-    const controller = new AbortController();
-    let abortedAt = 0;
-    const pending = engine.audit(imageCase('cancel-1'), {
-      signal: controller.signal,
-      maxNewTokens: 2000,
-      onToken: () => {
-        if (!abortedAt) {
-          abortedAt = performance.now();
-          controller.abort();
-        }
-      },
+      cleanups.push(() => sidecar.stop());
     });
-    const error = await engineError(pending);
-    expect(error.code).toBe('aborted');
-    expect(performance.now() - abortedAt).toBeLessThan(1000);
-    // The server is still usable afterwards.
-    const next = await engine.audit(imageCase('after-cancel'), { maxNewTokens: 4 });
-    expect(next.generatedTokens).toBeGreaterThan(0);
-  });
 
-  it('refuses a wrong API key with unauthorized', async () => {
-    const { baseUrl } = await sidecar.endpoint();
-    const error = await engineError(
-      OpenAiCompatibleEngine.connect({ baseUrl, model: 'tiny', systemPrompt: { text: 'x', sha256: 'x', hashOk: true }, getApiKey: async () => 'not-the-key' }),
-    );
-    expect(error.code).toBe('unauthorized');
-  });
-
-  it('reports an unreachable host and refuses http to a non-loopback host before connecting', async () => {
-    const port = await freeLoopbackPort();
-    const unreachable = await engineError(
-      createRemoteEngine({ engine: 'openai', modelDir, openai: { baseUrl: `http://127.0.0.1:${port}`, model: 'm' } }, { dataDir, maxPixels: 1 << 20 }),
-    );
-    expect(unreachable.code).toBe('unreachable');
-    const insecure = await engineError(
-      createRemoteEngine({ engine: 'openai', modelDir, openai: { baseUrl: 'http://192.0.2.10:8000/v1', model: 'm' } }, { dataDir, maxPixels: 1 << 20 }),
-    );
-    expect(insecure.code).toBe('tls');
-    expect(insecure.message).toMatch(/192\.0\.2\.10:8000/);
-  });
-
-  it('guardtrace audit --engine openai --base-url URL --model NAME audits the queue over HTTP', async () => {
-    const store = tempDir('guardtrace-cli-openai-');
-    const sample = path.join(SAMPLE_DIR, '../cases.json');
-    const { baseUrl, apiKey } = await sidecar.endpoint();
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), interactive: false };
-    expect(await main(['import', sample, '--data-dir', store], io)).toBe(0);
-    const saved = process.env.GUARDTRACE_API_KEY;
-    if (!apiKey) throw new Error("the sidecar runs with an API key");
-    process.env.GUARDTRACE_API_KEY = apiKey;
-    try {
-      const args = ['audit', '--data-dir', store, '--engine', 'openai', '--base-url', baseUrl, '--model', 'tiny', '--prompt-dir', modelDir, '--max-tokens', '3', '--json'];
-      stdout = '';
-      expect(await main(args, io), stderr).toBe(0);
-      expect(JSON.parse(stdout)).toMatchObject({ state: 'done', done: 7, failed: 0 });
-      stdout = '';
-      expect(await main(['stats', '--data-dir', store, '--json'], io)).toBe(0);
-      expect(JSON.parse(stdout)).toMatchObject({ cases: 7, audited: 7 });
-      // --model names the served model here, so a missing --base-url is a usage error, not a folder lookup.
-      expect(await main(['audit', '--data-dir', store, '--engine', 'openai', '--model', 'tiny'], io)).toBe(2);
-      expect(stderr).toMatch(/--engine openai needs --base-url URL and --model NAME/);
-    } finally {
-      if (saved === undefined) delete process.env.GUARDTRACE_API_KEY;
-      else process.env.GUARDTRACE_API_KEY = saved;
-    }
-  });
-
-  it('reports a server killed mid-generation as a transient error, then the supervisor restarts it', async () => {
-    const { baseUrl } = await sidecar.endpoint();
-    const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'));
-    const direct = await OpenAiCompatibleEngine.connect({
-      baseUrl,
-      model: 'tiny',
-      systemPrompt: prompt,
-      resolveEndpoint: () => sidecar.endpoint(),
-      retryBaseDelayMs: 50,
+    afterAll(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     });
-    cleanups.push(() => direct.dispose());
-    const pidBefore = sidecar.pid!;
-    const midGeneration = direct.audit(imageCase('kill-1'), {
-      maxNewTokens: 2000,
-      onToken: () => {
-        if (alive(pidBefore)) process.kill(pidBefore, 'SIGKILL');
-      },
+
+    it('connects, passes the vision probe and keeps case data on this machine', () => {
+      const info = engine.info();
+      expect(info.engine).toBe('openai');
+      expect(info.hasVision).toBe(true);
+      expect(info.dataLeavesMachine).toBe(false);
+      expect(info.promptHashOk).toBe(true);
+      expect(info.contextLength).toBe(8192);
+      expect(info.modelId).toMatch(/F32 [0-9a-f]{12}$/);
+      expect(existsSync(path.join(dataDir, 'logs', 'llama-server.log'))).toBe(true);
     });
-    const error = await engineError(midGeneration);
-    expect(isTransient(error)).toBe(true);
-    expect(error.message).toMatch(/retried/);
 
-    // Mid-batch: the next case waits for the restarted server instead of failing.
-    const next = await direct.audit(imageCase('kill-2'), { maxNewTokens: 4 });
-    expect(next.generatedTokens).toBeGreaterThan(0);
-    expect(sidecar.pid).not.toBe(pidBefore);
-    expect(sidecar.restartCount).toBe(1);
-    expect(events.some((e) => e.type === 'exited' && e.pid === pidBefore && !e.expected)).toBe(true);
-    expect(readFileSync(sidecar.logPath, 'utf8')).toMatch(/exited: code null signal SIGKILL \(unexpected\)/);
-  });
+    it('streams an image case in pieces whose concatenation is rawOutput, with image tokens in the prompt', async () => {
+      const pieces: string[] = [];
+      const result = await engine.audit(imageCase('img-1'), { onToken: (t) => pieces.push(t), maxNewTokens: 24 });
+      expect(pieces.length).toBeGreaterThan(1);
+      expect(pieces.join('')).toBe(result.rawOutput);
+      expect(result.generatedTokens).toBeGreaterThan(1);
+      expect(result.imageMissing).toBe(false);
+      const textOnly = await engine.audit({ ...imageCase('txt-1'), image: null }, { maxNewTokens: 4 });
+      // The image adds its vision tokens (at least Qwen-VL's minimum) to the same case's prompt.
+      expect(result.promptTokens - textOnly.promptTokens).toBeGreaterThanOrEqual(8);
+      // The system prompt prefix is reused from the previous request (llama-server cache_prompt).
+      expect(textOnly.cachedPromptTokens).toBeGreaterThan(1000);
+    });
 
-  it('gives up after the restart limit with an actionable error', async () => {
-    const folder = await checkModelFolderDetailed(modelDir);
-    const own: SidecarEvent[] = [];
-    const fragile = await LlamaServerSidecar.start({ binaryPath: binary!.path, modelPath: folder.modelPath!, mmprojPath: null, dataDir, maxRestarts: 1, onEvent: (e) => own.push(e) });
-    cleanups.push(() => fragile.stop());
-    const first = fragile.pid!;
-    process.kill(first, 'SIGKILL');
-    await waitFor(() => fragile.pid !== first, 10_000, 'the first restart');
-    await fragile.endpoint();
-    process.kill(fragile.pid!, 'SIGKILL');
-    await waitFor(() => own.some((e) => e.type === 'failed'), 10_000, 'the sidecar to give up');
-    const error = await engineError(fragile.endpoint());
-    expect(error.code).toBe('server_error');
-    expect(error.message).toMatch(/not restarted again/);
-    expect(error.message).toContain(fragile.logPath);
-    expect(classifyFailure(error)).toBe('engine'); // the audit queue pauses rather than failing every case
-  });
+    it('gives llama-server exactly the reference GuardTrace input (template rendered by the server)', async () => {
+      const endpoint = await sidecar.endpoint();
+      const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'));
+      for (const input of [
+        imageCase('exact-img'),
+        { ...imageCase('exact-missing'), image: null, imageMissing: true },
+      ]) {
+        const messages = buildGuardTraceMessages(
+          prompt.text,
+          input,
+          input.image
+            ? `data:image/png;base64,${Buffer.from(solidColourPng(56, 56, [1, 2, 3])).toString('base64')}`
+            : null,
+        );
+        const response = await fetch(`${endpoint.baseUrl.replace(/\/v1$/, '')}/apply-template`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${endpoint.apiKey}` },
+          body: JSON.stringify({ messages: mergeAdjacentTextParts(messages) }),
+        });
+        expect(response.status).toBe(200);
+        const { prompt: rendered } = (await response.json()) as { prompt: string };
+        // llama-server randomises its media marker per process (<__media_XXXX__>); libmtmd replaces it all the same.
+        expect(rendered.replace(/<__media_[A-Za-z0-9]*__>/g, MTMD_MEDIA_MARKER)).toBe(
+          renderQwenChat(messages, MTMD_MEDIA_MARKER),
+        );
+      }
+    });
 
-  it('detects a text-only server (no --mmproj) with the vision probe', async () => {
-    const folder = await checkModelFolderDetailed(modelDir);
-    const textOnly = await LlamaServerSidecar.start({ binaryPath: binary!.path, modelPath: folder.modelPath!, mmprojPath: null, dataDir });
-    cleanups.push(() => textOnly.stop());
-    const { baseUrl, apiKey } = await textOnly.endpoint();
-    const error = await engineError(
-      OpenAiCompatibleEngine.connect({ baseUrl, model: 'tiny', systemPrompt: { text: 'x', sha256: 'x', hashOk: true }, getApiKey: async () => apiKey }),
-    );
-    expect(error.code).toBe('no_vision');
-    expect(error.message).toMatch(/--mmproj/);
-  });
+    it('aborts a generation within a second of cancel', async () => {
+      const controller = new AbortController();
+      let abortedAt = 0;
+      const pending = engine.audit(imageCase('cancel-1'), {
+        signal: controller.signal,
+        maxNewTokens: 2000,
+        onToken: () => {
+          if (!abortedAt) {
+            abortedAt = performance.now();
+            controller.abort();
+          }
+        },
+      });
+      const error = await engineError(pending);
+      expect(error.code).toBe('aborted');
+      expect(performance.now() - abortedAt).toBeLessThan(1000);
+      // The server is still usable afterwards.
+      const next = await engine.audit(imageCase('after-cancel'), { maxNewTokens: 4 });
+      expect(next.generatedTokens).toBeGreaterThan(0);
+    });
 
-  it('stops the server on dispose', async () => {
-    const folder = await checkModelFolderDetailed(modelDir);
-    const own = await LlamaServerSidecar.start({ binaryPath: binary!.path, modelPath: folder.modelPath!, mmprojPath: folder.mmprojPath, dataDir });
-    const pid = own.pid!;
-    expect(alive(pid)).toBe(true);
-    await own.stop();
-    await waitFor(() => !alive(pid), 5000, `llama-server pid ${pid} to exit`);
-    await expect(own.endpoint()).rejects.toThrow(/stopped/);
-  });
-});
+    it('refuses a wrong API key with unauthorized', async () => {
+      const { baseUrl } = await sidecar.endpoint();
+      const error = await engineError(
+        OpenAiCompatibleEngine.connect({
+          baseUrl,
+          model: 'tiny',
+          systemPrompt: { text: 'x', sha256: 'x', hashOk: true },
+          getApiKey: async () => 'not-the-key',
+        }),
+      );
+      expect(error.code).toBe('unauthorized');
+    });
+
+    it('reports an unreachable host and refuses http to a non-loopback host before connecting', async () => {
+      const port = await freeLoopbackPort();
+      const unreachable = await engineError(
+        createRemoteEngine(
+          { engine: 'openai', modelDir, openai: { baseUrl: `http://127.0.0.1:${port}`, model: 'm' } },
+          { dataDir, maxPixels: 1 << 20 },
+        ),
+      );
+      expect(unreachable.code).toBe('unreachable');
+      const insecure = await engineError(
+        createRemoteEngine(
+          { engine: 'openai', modelDir, openai: { baseUrl: 'http://192.0.2.10:8000/v1', model: 'm' } },
+          { dataDir, maxPixels: 1 << 20 },
+        ),
+      );
+      expect(insecure.code).toBe('tls');
+      expect(insecure.message).toMatch(/192\.0\.2\.10:8000/);
+    });
+
+    it('guardtrace audit --engine openai --base-url URL --model NAME audits the queue over HTTP', async () => {
+      const store = tempDir('guardtrace-cli-openai-');
+      const sample = path.join(SAMPLE_DIR, '../cases.json');
+      const { baseUrl, apiKey } = await sidecar.endpoint();
+      let stdout = '';
+      let stderr = '';
+      const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), interactive: false };
+      expect(await main(['import', sample, '--data-dir', store], io)).toBe(0);
+      const saved = process.env.GUARDTRACE_API_KEY;
+      if (!apiKey) throw new Error('the sidecar runs with an API key');
+      process.env.GUARDTRACE_API_KEY = apiKey;
+      try {
+        const args = [
+          'audit',
+          '--data-dir',
+          store,
+          '--engine',
+          'openai',
+          '--base-url',
+          baseUrl,
+          '--model',
+          'tiny',
+          '--prompt-dir',
+          modelDir,
+          '--max-tokens',
+          '3',
+          '--json',
+        ];
+        stdout = '';
+        expect(await main(args, io), stderr).toBe(0);
+        expect(JSON.parse(stdout)).toMatchObject({ state: 'done', done: 7, failed: 0 });
+        stdout = '';
+        expect(await main(['stats', '--data-dir', store, '--json'], io)).toBe(0);
+        expect(JSON.parse(stdout)).toMatchObject({ cases: 7, audited: 7 });
+        // --model names the served model here, so a missing --base-url is a usage error, not a folder lookup.
+        expect(await main(['audit', '--data-dir', store, '--engine', 'openai', '--model', 'tiny'], io)).toBe(2);
+        expect(stderr).toMatch(/--engine openai needs --base-url URL and --model NAME/);
+      } finally {
+        if (saved === undefined) delete process.env.GUARDTRACE_API_KEY;
+        else process.env.GUARDTRACE_API_KEY = saved;
+      }
+    });
+
+    it('reports a server killed mid-generation as a transient error, then the supervisor restarts it', async () => {
+      const { baseUrl } = await sidecar.endpoint();
+      const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'));
+      const direct = await OpenAiCompatibleEngine.connect({
+        baseUrl,
+        model: 'tiny',
+        systemPrompt: prompt,
+        resolveEndpoint: () => sidecar.endpoint(),
+        retryBaseDelayMs: 50,
+      });
+      cleanups.push(() => direct.dispose());
+      const pidBefore = sidecar.pid!;
+      const midGeneration = direct.audit(imageCase('kill-1'), {
+        maxNewTokens: 2000,
+        onToken: () => {
+          if (alive(pidBefore)) process.kill(pidBefore, 'SIGKILL');
+        },
+      });
+      const error = await engineError(midGeneration);
+      expect(isTransient(error)).toBe(true);
+      expect(error.message).toMatch(/retried/);
+
+      // Mid-batch: the next case waits for the restarted server instead of failing.
+      const next = await direct.audit(imageCase('kill-2'), { maxNewTokens: 4 });
+      expect(next.generatedTokens).toBeGreaterThan(0);
+      expect(sidecar.pid).not.toBe(pidBefore);
+      expect(sidecar.restartCount).toBe(1);
+      expect(events.some((e) => e.type === 'exited' && e.pid === pidBefore && !e.expected)).toBe(true);
+      expect(readFileSync(sidecar.logPath, 'utf8')).toMatch(/exited: code null signal SIGKILL \(unexpected\)/);
+    });
+
+    it('gives up after the restart limit with an actionable error', async () => {
+      const folder = await checkModelFolderDetailed(modelDir);
+      const own: SidecarEvent[] = [];
+      const fragile = await LlamaServerSidecar.start({
+        binaryPath: binary!.path,
+        modelPath: folder.modelPath!,
+        mmprojPath: null,
+        dataDir,
+        maxRestarts: 1,
+        onEvent: (e) => own.push(e),
+      });
+      cleanups.push(() => fragile.stop());
+      const first = fragile.pid!;
+      process.kill(first, 'SIGKILL');
+      await waitFor(() => fragile.pid !== first, 10_000, 'the first restart');
+      await fragile.endpoint();
+      process.kill(fragile.pid!, 'SIGKILL');
+      await waitFor(() => own.some((e) => e.type === 'failed'), 10_000, 'the sidecar to give up');
+      const error = await engineError(fragile.endpoint());
+      expect(error.code).toBe('server_error');
+      expect(error.message).toMatch(/not restarted again/);
+      expect(error.message).toContain(fragile.logPath);
+      expect(classifyFailure(error)).toBe('engine'); // the audit queue pauses rather than failing every case
+    });
+
+    it('detects a text-only server (no --mmproj) with the vision probe', async () => {
+      const folder = await checkModelFolderDetailed(modelDir);
+      const textOnly = await LlamaServerSidecar.start({
+        binaryPath: binary!.path,
+        modelPath: folder.modelPath!,
+        mmprojPath: null,
+        dataDir,
+      });
+      cleanups.push(() => textOnly.stop());
+      const { baseUrl, apiKey } = await textOnly.endpoint();
+      const error = await engineError(
+        OpenAiCompatibleEngine.connect({
+          baseUrl,
+          model: 'tiny',
+          systemPrompt: { text: 'x', sha256: 'x', hashOk: true },
+          getApiKey: async () => apiKey,
+        }),
+      );
+      expect(error.code).toBe('no_vision');
+      expect(error.message).toMatch(/--mmproj/);
+    });
+
+    it('stops the server on dispose', async () => {
+      const folder = await checkModelFolderDetailed(modelDir);
+      const own = await LlamaServerSidecar.start({
+        binaryPath: binary!.path,
+        modelPath: folder.modelPath!,
+        mmprojPath: folder.mmprojPath,
+        dataDir,
+      });
+      const pid = own.pid!;
+      expect(alive(pid)).toBe(true);
+      await own.stop();
+      await waitFor(() => !alive(pid), 5000, `llama-server pid ${pid} to exit`);
+      await expect(own.endpoint()).rejects.toThrow(/stopped/);
+    });
+  },
+);

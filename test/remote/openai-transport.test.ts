@@ -52,9 +52,16 @@ function vllmLike(opts: { model?: string; pieces?: string[]; failFirst?: number[
   const handler = (req: IncomingMessage, res: ServerResponse, body: string) => {
     const parsed = body ? (JSON.parse(body) as Record<string, unknown>) : {};
     calls.push({ path: req.url ?? '', body: parsed });
-    if (opts.key && req.headers.authorization !== `Bearer ${opts.key}`) return json(res, 401, { error: { message: 'Invalid API Key', type: 'authentication_error', code: 401 } });
-    if (req.url === '/v1/models') return json(res, 200, { data: [{ id: opts.model ?? 'guardtrace-vl-3b', owned_by: 'vllm', max_model_len: 8192 }] });
-    if (parsed.model !== (opts.model ?? 'guardtrace-vl-3b')) return json(res, 404, { error: { message: `The model \`${String(parsed.model)}\` does not exist.`, type: 'NotFoundError', code: 404 } });
+    if (opts.key && req.headers.authorization !== `Bearer ${opts.key}`)
+      return json(res, 401, { error: { message: 'Invalid API Key', type: 'authentication_error', code: 401 } });
+    if (req.url === '/v1/models')
+      return json(res, 200, {
+        data: [{ id: opts.model ?? 'guardtrace-vl-3b', owned_by: 'vllm', max_model_len: 8192 }],
+      });
+    if (parsed.model !== (opts.model ?? 'guardtrace-vl-3b'))
+      return json(res, 404, {
+        error: { message: `The model \`${String(parsed.model)}\` does not exist.`, type: 'NotFoundError', code: 404 },
+      });
     const images = JSON.stringify(parsed.messages).split('image_url').length - 1;
     const usage = { prompt_tokens: 20 + 64 * images, completion_tokens: 3 };
     if (!parsed.stream) return json(res, 200, { choices: [{ message: { content: 'Red' } }], usage });
@@ -75,8 +82,10 @@ function vllmLike(opts: { model?: string; pieces?: string[]; failFirst?: number[
 
 describe('endpoint policy', () => {
   it('treats 127.0.0.0/8, ::1 and localhost as loopback, nothing else', () => {
-    for (const host of ['127.0.0.1', '127.8.9.1', 'localhost', '[::1]', '::1']) expect(isLoopbackHost(host), host).toBe(true);
-    for (const host of ['10.0.0.1', '192.168.1.5', 'gpu-01.corp', '::2', '128.0.0.1', 'localhost.evil.com']) expect(isLoopbackHost(host), host).toBe(false);
+    for (const host of ['127.0.0.1', '127.8.9.1', 'localhost', '[::1]', '::1'])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['10.0.0.1', '192.168.1.5', 'gpu-01.corp', '::2', '128.0.0.1', 'localhost.evil.com'])
+      expect(isLoopbackHost(host), host).toBe(false);
   });
 
   it('refuses plain http to a remote host unless allowInsecureRemote is set', () => {
@@ -90,9 +99,20 @@ describe('endpoint policy', () => {
     })();
     expect(refused?.code).toBe('tls');
     expect(refused?.message).toMatch(/10\.1\.2\.3:8000.*unencrypted/);
-    expect(checkEndpoint('http://10.1.2.3:8000', true)).toMatchObject({ baseUrl: 'http://10.1.2.3:8000/v1', loopback: false, secure: false });
-    expect(checkEndpoint('https://gpu-01.corp:8443/v1/')).toMatchObject({ baseUrl: 'https://gpu-01.corp:8443/v1', host: 'gpu-01.corp:8443', secure: true });
-    expect(checkEndpoint('http://127.0.0.1:8080')).toMatchObject({ baseUrl: 'http://127.0.0.1:8080/v1', loopback: true });
+    expect(checkEndpoint('http://10.1.2.3:8000', true)).toMatchObject({
+      baseUrl: 'http://10.1.2.3:8000/v1',
+      loopback: false,
+      secure: false,
+    });
+    expect(checkEndpoint('https://gpu-01.corp:8443/v1/')).toMatchObject({
+      baseUrl: 'https://gpu-01.corp:8443/v1',
+      host: 'gpu-01.corp:8443',
+      secure: true,
+    });
+    expect(checkEndpoint('http://127.0.0.1:8080')).toMatchObject({
+      baseUrl: 'http://127.0.0.1:8080/v1',
+      loopback: true,
+    });
   });
 
   it('rejects credentials in the URL and non-http schemes with a message that says what to do', () => {
@@ -123,9 +143,19 @@ describe('HTTP error mapping', () => {
     [401, '{"error":{"message":"Invalid API Key","type":"authentication_error"}}', 'unauthorized', false],
     [403, '{"detail":"forbidden"}', 'unauthorized', false],
     [404, '{"error":{"message":"The model `x` does not exist.","type":"NotFoundError"}}', 'model_not_found', false],
-    [400, '{"error":{"message":"the request exceeds the available context size","type":"exceed_context_size_error"}}', 'case_too_long', false],
+    [
+      400,
+      '{"error":{"message":"the request exceeds the available context size","type":"exceed_context_size_error"}}',
+      'case_too_long',
+      false,
+    ],
     [400, '{"error":{"message":"This model\'s maximum context length is 8192 tokens."}}', 'case_too_long', false],
-    [500, '{"error":{"message":"image input is not supported - hint: if this is unexpected, you may need to provide the mmproj"}}', 'no_vision', false],
+    [
+      500,
+      '{"error":{"message":"image input is not supported - hint: if this is unexpected, you may need to provide the mmproj"}}',
+      'no_vision',
+      false,
+    ],
     [429, '{}', 'server_error', true],
     [503, '{"error":{"message":"Loading model"}}', 'server_error', true],
     [502, 'Bad gateway', 'server_error', true],
@@ -143,8 +173,20 @@ describe('request shape', () => {
   it('joins adjacent text parts so llama-server does not insert a newline the reference input lacks', () => {
     const merged = mergeAdjacentTextParts([
       { role: 'system', content: 'S' },
-      { role: 'user', content: [{ type: 'text', text: 'Image missing or unavailable' }, { type: 'text', text: 'Current Task Query: q' }] },
-      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:x' } }, { type: 'text', text: 'T' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Image missing or unavailable' },
+          { type: 'text', text: 'Current Task Query: q' },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: 'data:x' } },
+          { type: 'text', text: 'T' },
+        ],
+      },
     ]);
     expect(merged[1]!.content).toEqual([{ type: 'text', text: 'Image missing or unavailableCurrent Task Query: q' }]);
     expect(merged[2]!.content).toHaveLength(2);
@@ -156,7 +198,12 @@ describe('OpenAI-compatible engine over HTTP', () => {
     const server = vllmLike();
     const baseUrl = await serve(server.handler);
     const engine = await OpenAiCompatibleEngine.connect({ baseUrl, model: 'guardtrace-vl-3b', systemPrompt: prompt });
-    expect(engine.info()).toMatchObject({ hasVision: true, contextLength: 8192, dataLeavesMachine: false, modelId: expect.stringContaining('guardtrace-vl-3b') });
+    expect(engine.info()).toMatchObject({
+      hasVision: true,
+      contextLength: 8192,
+      dataLeavesMachine: false,
+      modelId: expect.stringContaining('guardtrace-vl-3b'),
+    });
     const pieces: string[] = [];
     const result = await engine.audit(textCase, { onToken: (t) => pieces.push(t), maxNewTokens: 77 });
     expect(pieces.length).toBe(3);
@@ -173,7 +220,12 @@ describe('OpenAI-compatible engine over HTTP', () => {
   it('retries 429/503 with backoff, and never retries other 4xx', async () => {
     const server = vllmLike({ failFirst: [429, 503] });
     const baseUrl = await serve(server.handler);
-    const engine = await OpenAiCompatibleEngine.connect({ baseUrl, model: 'guardtrace-vl-3b', systemPrompt: prompt, retryBaseDelayMs: 10 });
+    const engine = await OpenAiCompatibleEngine.connect({
+      baseUrl,
+      model: 'guardtrace-vl-3b',
+      systemPrompt: prompt,
+      retryBaseDelayMs: 10,
+    });
     const before = server.calls.length;
     await engine.audit(textCase);
     expect(server.calls.length - before).toBe(3);
@@ -192,10 +244,24 @@ describe('OpenAI-compatible engine over HTTP', () => {
 
   it('names the served models when the model name is wrong, and maps a wrong key to unauthorized', async () => {
     const baseUrl = await serve(vllmLike({ model: 'served-name', key: 'right' }).handler);
-    const wrongModel = await engineError(OpenAiCompatibleEngine.connect({ baseUrl, model: 'guardtrace-vl-3b', systemPrompt: prompt, getApiKey: async () => 'right' }));
+    const wrongModel = await engineError(
+      OpenAiCompatibleEngine.connect({
+        baseUrl,
+        model: 'guardtrace-vl-3b',
+        systemPrompt: prompt,
+        getApiKey: async () => 'right',
+      }),
+    );
     expect(wrongModel.code).toBe('model_not_found');
     expect(wrongModel.message).toContain('served-name');
-    const wrongKey = await engineError(OpenAiCompatibleEngine.connect({ baseUrl, model: 'served-name', systemPrompt: prompt, getApiKey: async () => 'wrong' }));
+    const wrongKey = await engineError(
+      OpenAiCompatibleEngine.connect({
+        baseUrl,
+        model: 'served-name',
+        systemPrompt: prompt,
+        getApiKey: async () => 'wrong',
+      }),
+    );
     expect(wrongKey.code).toBe('unauthorized');
   });
 
@@ -212,12 +278,20 @@ describe('OpenAI-compatible engine over HTTP', () => {
 
   it('reports a closed port as unreachable and a TLS handshake with a plain-http server as a TLS failure', async () => {
     const closedPort = await freeLoopbackPort();
-    const unreachable = await engineError(OpenAiCompatibleEngine.connect({ baseUrl: `http://127.0.0.1:${closedPort}/v1`, model: 'm', systemPrompt: prompt }));
+    const unreachable = await engineError(
+      OpenAiCompatibleEngine.connect({
+        baseUrl: `http://127.0.0.1:${closedPort}/v1`,
+        model: 'm',
+        systemPrompt: prompt,
+      }),
+    );
     expect(unreachable.code).toBe('unreachable');
     expect(unreachable.message).toContain(`127.0.0.1:${closedPort}`);
 
     const plainHttp = (await serve(vllmLike().handler)).replace('http://', 'https://');
-    const tls = await engineError(OpenAiCompatibleEngine.connect({ baseUrl: plainHttp, model: 'guardtrace-vl-3b', systemPrompt: prompt }));
+    const tls = await engineError(
+      OpenAiCompatibleEngine.connect({ baseUrl: plainHttp, model: 'guardtrace-vl-3b', systemPrompt: prompt }),
+    );
     expect(tls.code).toBe('tls');
   });
 });

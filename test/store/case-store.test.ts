@@ -19,7 +19,8 @@ function seeded(): CaseStore {
   return store;
 }
 
-const ids = (store: CaseStore, query: Parameters<CaseStore['cases']['list']>[0]) => store.cases.list(query).rows.map((r) => r.id);
+const ids = (store: CaseStore, query: Parameters<CaseStore['cases']['list']>[0]) =>
+  store.cases.list(query).rows.map((r) => r.id);
 
 describe('case store', () => {
   it('inserts a case once: the same id again is a duplicate, not a second row', () => {
@@ -54,7 +55,13 @@ describe('case store', () => {
     expect(ids(store, { search: 'phishing OR NEAR(' })).toEqual([]); // FTS operators are searched as words, not run
     expect(ids(store, { search: '"(*' })).toEqual(ids(store, {})); // nothing searchable: no filter, not an error
     expect(store.cases.counts({})).toEqual({
-      all: 5, not_audited: 1, audited: 4, reviewed: 2, unreviewed: 3, disagree: 1, parse_failure: 1,
+      all: 5,
+      not_audited: 1,
+      audited: 4,
+      reviewed: 2,
+      unreviewed: 3,
+      disagree: 1,
+      parse_failure: 1,
     });
     expect(store.cases.counts({ gold: 0 }).all).toBe(2);
   });
@@ -98,9 +105,13 @@ describe('case store', () => {
 
   it('rejects decisions it could not use, naming the field', () => {
     const store = seeded();
-    expect(() => store.reviews.submit({ caseId: 'safe', risk: 0.7 as 0, reviewer: 'ann' })).toThrow(/Risk must be 0, 0.5 or 1/);
+    expect(() => store.reviews.submit({ caseId: 'safe', risk: 0.7 as 0, reviewer: 'ann' })).toThrow(
+      /Risk must be 0, 0.5 or 1/,
+    );
     expect(() => store.reviews.submit({ caseId: 'safe', risk: 0, reviewer: ' ' })).toThrow(/reviewer/);
-    expect(() => store.reviews.submit({ caseId: 'safe', risk: 0, reviewer: 'ann', category: 'Gossip' as never })).toThrow(/Unknown category "Gossip"/);
+    expect(() =>
+      store.reviews.submit({ caseId: 'safe', risk: 0, reviewer: 'ann', category: 'Gossip' as never }),
+    ).toThrow(/Unknown category "Gossip"/);
     expect(() => store.reviews.submit({ caseId: 'nope', risk: 0, reviewer: 'ann' })).toThrow(/No case with id "nope"/);
     expect(store.log.forCase('safe')).toEqual([]);
   });
@@ -109,7 +120,11 @@ describe('case store', () => {
     const store = seeded();
     const result = store.reviews.bulkAccept(['safe', 'risky', 'broken', 'fresh', 'ghost'], 'ann');
     expect(result).toEqual({ accepted: 2, skipped: 3 });
-    expect(store.caseDetail('risky').currentReview).toMatchObject({ risk: 1, category: 'Cybersecurity', source: 'bulk_accept' });
+    expect(store.caseDetail('risky').currentReview).toMatchObject({
+      risk: 1,
+      category: 'Cybersecurity',
+      source: 'bulk_accept',
+    });
     expect(store.caseDetail('risky').history.map((h) => h.action)).toEqual(['review.bulk_accept']);
   });
 
@@ -150,6 +165,13 @@ describe('case store', () => {
     expect(metrics.modelVsHuman.binary).toMatchObject({ n: 3, precision: 0.5, recall: 1 });
     expect(metrics.modelVsGold.n).toBe(3);
     expect(metrics.parseFailures).toBe(1);
-    expect(store.metrics.stats()).toMatchObject({ cases: 5, audits: 4, audited: 4, reviewed: 3, parseFailures: 1, modelVsGold: { compared: 3 } });
+    expect(store.metrics.stats()).toMatchObject({
+      cases: 5,
+      audits: 4,
+      audited: 4,
+      reviewed: 3,
+      parseFailures: 1,
+      modelVsGold: { compared: 3 },
+    });
   });
 });

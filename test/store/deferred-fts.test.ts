@@ -6,8 +6,10 @@ import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 // at its end (CaseRepository.withDeferredFtsIndexing); search must still see exactly the rows that exist.
 
 describe('deferred FTS indexing', () => {
-  const search = (store: CaseStore, words: string) => store.cases.list({ search: words, sort: 'newest' }).rows.map((r) => r.id);
-  const integrityCheck = (store: CaseStore) => store.db.exec("INSERT INTO cases_fts (cases_fts, rank) VALUES ('integrity-check', 1)");
+  const search = (store: CaseStore, words: string) =>
+    store.cases.list({ search: words, sort: 'newest' }).rows.map((r) => r.id);
+  const integrityCheck = (store: CaseStore) =>
+    store.db.exec("INSERT INTO cases_fts (cases_fts, rank) VALUES ('integrity-check', 1)");
 
   it('indexes the rows a batch added in one go, and turns the per-row trigger back on afterwards', () => {
     const store = openTempStore();
@@ -81,7 +83,11 @@ describe('deferred FTS indexing', () => {
     store.reviews.submit({ caseId: 'k6', risk: 0.5, reviewer: 'ann' });
     expect(store.cases.list({ search: 'keylogger' }).total).toBe(50);
     expect(search(store, 'number6')).toEqual(['k6']);
-    expect(store.cases.list({ search: 'keylogger', sort: 'model_risk', limit: 3 }).rows.map((r) => r.id)).toEqual(['k0', 'k2', 'k4']);
+    expect(store.cases.list({ search: 'keylogger', sort: 'model_risk', limit: 3 }).rows.map((r) => r.id)).toEqual([
+      'k0',
+      'k2',
+      'k4',
+    ]);
     expect(store.cases.list({ search: 'keylogger', status: 'reviewed' }).rows.map((r) => r.id)).toEqual(['k6']);
     expect(() => integrityCheck(store)).not.toThrow();
   });

@@ -32,7 +32,11 @@ describe('migrations', () => {
     expect(schemaVersion(db)).toBe(1);
     insertCase(db, 'a');
     expect(() =>
-      db.prepare(`INSERT INTO images (sha256, mime, width, height, bytes, created_at) VALUES (?, 'image/png', 'wide', 1, 1, 'x')`).run('f'.repeat(64)),
+      db
+        .prepare(
+          `INSERT INTO images (sha256, mime, width, height, bytes, created_at) VALUES (?, 'image/png', 'wide', 1, 1, 'x')`,
+        )
+        .run('f'.repeat(64)),
     ).toThrow(/cannot store TEXT value in INTEGER column/);
     expect(() => db.prepare("UPDATE cases SET gold = 0.7 WHERE id = 'a'").run()).toThrow(/CHECK constraint/);
     db.close();
@@ -42,8 +46,17 @@ describe('migrations', () => {
     const { db } = databaseAt(1);
     insertCase(db, 'kept');
     migrate(db, MIGRATIONS.slice(0, 2));
-    const row = db.prepare("SELECT query, gold, model_status, model_risk, human_risk, uncertainty FROM cases WHERE id = 'kept'").get();
-    expect(row).toEqual({ query: 'how do I pick a lock', gold: 0.5, model_status: 'none', model_risk: null, human_risk: null, uncertainty: 4 });
+    const row = db
+      .prepare("SELECT query, gold, model_status, model_risk, human_risk, uncertainty FROM cases WHERE id = 'kept'")
+      .get();
+    expect(row).toEqual({
+      query: 'how do I pick a lock',
+      gold: 0.5,
+      model_status: 'none',
+      model_risk: null,
+      human_risk: null,
+      uncertainty: 4,
+    });
     // one live job per case/model/prompt
     const job = db.prepare(
       "INSERT INTO jobs (case_id, model_id, prompt_sha256, status, created_at, updated_at) VALUES ('kept', 'm', 'p', 'queued', 'x', 'x')",
@@ -55,7 +68,9 @@ describe('migrations', () => {
 
   it('0003 makes the audit log append-only, enforced by SQL triggers', () => {
     const { db } = databaseAt(3);
-    db.prepare("INSERT INTO audit_log (at, actor, action, case_id, after) VALUES ('t', 'ann', 'review.submit', NULL, '{}')").run();
+    db.prepare(
+      "INSERT INTO audit_log (at, actor, action, case_id, after) VALUES ('t', 'ann', 'review.submit', NULL, '{}')",
+    ).run();
     expect(() => db.prepare("UPDATE audit_log SET actor = 'mallory'").run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
     expect(db.prepare('SELECT actor FROM audit_log').all()).toEqual([{ actor: 'ann' }]);
@@ -68,7 +83,11 @@ describe('migrations', () => {
     migrate(db, MIGRATIONS);
     insertCase(db, 'new', 'lockpicking after the index');
     const search = () =>
-      db.prepare("SELECT c.id FROM cases_fts JOIN cases c ON c.seq = cases_fts.rowid WHERE cases_fts MATCH 'lockpicking' ORDER BY c.id").all();
+      db
+        .prepare(
+          "SELECT c.id FROM cases_fts JOIN cases c ON c.seq = cases_fts.rowid WHERE cases_fts MATCH 'lockpicking' ORDER BY c.id",
+        )
+        .all();
     expect(search()).toEqual([{ id: 'new' }, { id: 'old' }]);
     db.prepare("UPDATE cases SET query = 'something else' WHERE id = 'old'").run();
     expect(search()).toEqual([{ id: 'new' }]);
@@ -78,23 +97,44 @@ describe('migrations', () => {
   it('0005 adds the queue indexes and the FTS deferral switch to a filled database, keeping rows and index intact', () => {
     const { db } = databaseAt(4);
     insertCase(db, 'old', 'lockpicking before the indexes');
-    db.prepare("UPDATE cases SET model_status = 'ok', model_risk = 1, model_category = 'Cybersecurity', human_risk = 0.5 WHERE id = 'old'").run();
+    db.prepare(
+      "UPDATE cases SET model_status = 'ok', model_risk = 1, model_category = 'Cybersecurity', human_risk = 0.5 WHERE id = 'old'",
+    ).run();
     const before = db.prepare('SELECT * FROM cases ORDER BY seq').all();
     migrate(db, MIGRATIONS.slice(0, 5));
     expect(schemaVersion(db)).toBe(5);
     expect(db.prepare('SELECT * FROM cases ORDER BY seq').all()).toEqual(before);
-    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases' AND name NOT LIKE 'sqlite_%'").pluck().all();
+    const indexes = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases' AND name NOT LIKE 'sqlite_%'",
+      )
+      .pluck()
+      .all();
     expect(indexes).toEqual(
-      expect.arrayContaining(['cases_human_risk_model_risk', 'cases_model_category', 'cases_human_category', 'cases_queue_state']),
+      expect.arrayContaining([
+        'cases_human_risk_model_risk',
+        'cases_model_category',
+        'cases_human_category',
+        'cases_queue_state',
+      ]),
     );
     expect(
-      db.prepare("EXPLAIN QUERY PLAN SELECT seq FROM cases WHERE human_risk IS NULL ORDER BY model_risk DESC, seq ASC").all(),
-    ).toEqual([expect.objectContaining({ detail: expect.stringContaining('COVERING INDEX cases_human_risk_model_risk') })]);
+      db
+        .prepare('EXPLAIN QUERY PLAN SELECT seq FROM cases WHERE human_risk IS NULL ORDER BY model_risk DESC, seq ASC')
+        .all(),
+    ).toEqual([
+      expect.objectContaining({ detail: expect.stringContaining('COVERING INDEX cases_human_risk_model_risk') }),
+    ]);
     // The switch is off (no row), so a plain insert is still indexed by the trigger.
     expect(db.prepare('SELECT count(*) FROM cases_fts_deferred').pluck().get()).toBe(0);
     insertCase(db, 'new', 'lockpicking after the indexes');
     const search = () =>
-      db.prepare("SELECT c.id FROM cases_fts JOIN cases c ON c.seq = cases_fts.rowid WHERE cases_fts MATCH 'lockpicking' ORDER BY c.id").pluck().all();
+      db
+        .prepare(
+          "SELECT c.id FROM cases_fts JOIN cases c ON c.seq = cases_fts.rowid WHERE cases_fts MATCH 'lockpicking' ORDER BY c.id",
+        )
+        .pluck()
+        .all();
     expect(search()).toEqual(['new', 'old']);
     // rank = 1: also checks the index against the cases table it is built from.
     expect(() => db.exec("INSERT INTO cases_fts (cases_fts, rank) VALUES ('integrity-check', 1)")).not.toThrow();
@@ -103,7 +143,9 @@ describe('migrations', () => {
       db.prepare('INSERT INTO cases_fts_deferred (one) VALUES (1)').run();
       insertCase(db, 'deferred', 'lockpicking deferred');
       expect(search()).toEqual(['new', 'old']);
-      db.prepare("INSERT INTO cases_fts (rowid, query, thinking, response) SELECT seq, query, thinking, response FROM cases WHERE id = 'deferred'").run();
+      db.prepare(
+        "INSERT INTO cases_fts (rowid, query, thinking, response) SELECT seq, query, thinking, response FROM cases WHERE id = 'deferred'",
+      ).run();
       db.prepare('DELETE FROM cases_fts_deferred').run();
     })();
     expect(search()).toEqual(['deferred', 'new', 'old']);
@@ -124,7 +166,10 @@ describe('migrations', () => {
 
   it('rolls a failing migration back whole and keeps the previous version', () => {
     const { db } = databaseAt(1);
-    const broken = [...MIGRATIONS.slice(0, 1), { version: 2, name: 'broken', up: 'CREATE TABLE half_done (x INTEGER) STRICT; SELECT * FROM no_such_table;' }];
+    const broken = [
+      ...MIGRATIONS.slice(0, 1),
+      { version: 2, name: 'broken', up: 'CREATE TABLE half_done (x INTEGER) STRICT; SELECT * FROM no_such_table;' },
+    ];
     expect(() => migrate(db, broken)).toThrow(/Migration 2 \(broken\) failed/);
     expect(schemaVersion(db)).toBe(1);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half_done'").get()).toBeUndefined();
@@ -137,7 +182,11 @@ describe('migrations', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     expect(() =>
-      db.prepare("INSERT INTO audits (case_id, engine, model_id, prompt_sha256, prompt_hash_ok, status, risk, raw_output, image_missing, strict_format, prompt_tokens, cached_prompt_tokens, generated_tokens, prompt_ms, generate_ms, total_ms, created_at) VALUES ('ghost', 'e', 'm', 'p', 1, 'ok', 0, '', 0, 0, 0, 0, 0, 0, 0, 0, 't')").run(),
+      db
+        .prepare(
+          "INSERT INTO audits (case_id, engine, model_id, prompt_sha256, prompt_hash_ok, status, risk, raw_output, image_missing, strict_format, prompt_tokens, cached_prompt_tokens, generated_tokens, prompt_ms, generate_ms, total_ms, created_at) VALUES ('ghost', 'e', 'm', 'p', 1, 'ok', 0, '', 0, 0, 0, 0, 0, 0, 0, 0, 't')",
+        )
+        .run(),
     ).toThrow(/FOREIGN KEY/);
     db.close();
   });

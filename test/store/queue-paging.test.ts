@@ -9,7 +9,11 @@ import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 // The queue used to be one `SELECT * … ORDER BY … LIMIT … OFFSET` per page. It now pages over seq through
 // covering indexes and probes FTS matches instead of seeking them; these tests hold it to the old results.
 
-const ORDER: Record<QueueSort, string> = { model_risk: 'model_risk DESC, seq ASC', uncertainty: 'uncertainty ASC, seq ASC', newest: 'seq DESC' };
+const ORDER: Record<QueueSort, string> = {
+  model_risk: 'model_risk DESC, seq ASC',
+  uncertainty: 'uncertainty ASC, seq ASC',
+  newest: 'seq DESC',
+};
 const STATUS: Record<string, string> = {
   all: '1',
   not_audited: "model_status = 'none'",
@@ -52,9 +56,14 @@ function referenceWhere(filter: QueueFilter): { sql: string; params: unknown[] }
 function referenceList(store: CaseStore, query: QueueQuery) {
   const where = referenceWhere(query);
   const rows = store.db
-    .prepare<unknown[], CaseRow>(`SELECT * FROM cases WHERE ${where.sql} ORDER BY ${ORDER[query.sort ?? 'newest']} LIMIT ? OFFSET ?`)
+    .prepare<unknown[], CaseRow>(
+      `SELECT * FROM cases WHERE ${where.sql} ORDER BY ${ORDER[query.sort ?? 'newest']} LIMIT ? OFFSET ?`,
+    )
     .all(...where.params, query.limit ?? 100, query.offset ?? 0);
-  const total = store.db.prepare(`SELECT count(*) FROM cases WHERE ${where.sql}`).pluck().get(...where.params);
+  const total = store.db
+    .prepare(`SELECT count(*) FROM cases WHERE ${where.sql}`)
+    .pluck()
+    .get(...where.params);
   return { total, offset: query.offset ?? 0, rows: rows.map(toCaseSummary) };
 }
 
@@ -80,7 +89,10 @@ function varied(): CaseStore {
   store.transaction(() => {
     for (let i = 0; i < 400; i++) {
       const text = Array.from({ length: 6 }, () => words[Math.floor(random() * words.length)]).join(' ');
-      store.cases.insert(newCase(`c${i}`, { query: `${text} q${i}`, gold: random() < 0.2 ? null : RISK_LEVELS[i % 3] }), null);
+      store.cases.insert(
+        newCase(`c${i}`, { query: `${text} q${i}`, gold: random() < 0.2 ? null : RISK_LEVELS[i % 3] }),
+        null,
+      );
     }
   });
   store.transaction(() => {
@@ -120,9 +132,14 @@ describe('queue paging', () => {
     const store = varied();
     for (const filter of filters) {
       // Each filter must select something, or the comparison proves little.
-      if (filter.search !== 'nothingmatches') expect(referenceList(store, filter).total, JSON.stringify(filter)).toBeGreaterThan(0);
+      if (filter.search !== 'nothingmatches')
+        expect(referenceList(store, filter).total, JSON.stringify(filter)).toBeGreaterThan(0);
       for (const sort of ['model_risk', 'uncertainty', 'newest'] as const) {
-        for (const [offset, limit] of [[0, 100], [37, 25], [390, 100]]) {
+        for (const [offset, limit] of [
+          [0, 100],
+          [37, 25],
+          [390, 100],
+        ]) {
           const query: QueueQuery = { ...filter, sort, offset, limit };
           expect(store.cases.list(query), JSON.stringify(query)).toEqual(referenceList(store, query));
         }
@@ -136,10 +153,14 @@ describe('queue paging', () => {
       const where = referenceWhere({ ...filter, status: undefined });
       const reference = store.db
         .prepare<unknown[], Record<string, number | null>>(
-          `SELECT ${Object.entries(STATUS).map(([k, c]) => `sum(CASE WHEN ${c} THEN 1 ELSE 0 END) AS "${k}"`).join(', ')} FROM cases WHERE ${where.sql}`,
+          `SELECT ${Object.entries(STATUS)
+            .map(([k, c]) => `sum(CASE WHEN ${c} THEN 1 ELSE 0 END) AS "${k}"`)
+            .join(', ')} FROM cases WHERE ${where.sql}`,
         )
         .get(...where.params)!;
-      expect(store.cases.counts(filter), JSON.stringify(filter)).toEqual(Object.fromEntries(Object.entries(reference).map(([k, v]) => [k, v ?? 0])));
+      expect(store.cases.counts(filter), JSON.stringify(filter)).toEqual(
+        Object.fromEntries(Object.entries(reference).map(([k, v]) => [k, v ?? 0])),
+      );
       for (const sort of ['model_risk', 'uncertainty', 'newest'] as const) {
         for (const id of ['c0', 'c1', 'c3', 'c200', 'c399', 'missing']) {
           const query = { ...filter, sort, id };

@@ -104,7 +104,10 @@ class ChunkedReader {
   async string(what: string): Promise<string> {
     const len = await this.safeU64(`length of ${what}`);
     if (len > MAX_STRING_BYTES) {
-      throw new GgufFormatError(this.file, `${what} claims ${len} bytes at offset ${this.position - 8}: the header is corrupt`);
+      throw new GgufFormatError(
+        this.file,
+        `${what} claims ${len} bytes at offset ${this.position - 8}: the header is corrupt`,
+      );
     }
     return (await this.bytes(len)).toString('utf8');
   }
@@ -174,7 +177,11 @@ async function readValue(
     if (size !== undefined) await r.skip(size * length);
     else if (elemType === GgufValueType.STRING) {
       for (let i = 0; i < length; i++) await r.skip(await r.safeU64(`string length in ${key}`));
-    } else throw new GgufFormatError(file, `metadata key ${key} is an array of type ${elemType}, which GGUF does not allow here`);
+    } else
+      throw new GgufFormatError(
+        file,
+        `metadata key ${key} is an array of type ${elemType}, which GGUF does not allow here`,
+      );
     return { arrayType: elemType, length, skipped: true };
   }
   const out: GgufValue[] = [];
@@ -188,16 +195,26 @@ export async function readGgufHeader(file: string, opts: ReadGgufOptions = {}): 
   const handle = await open(file, 'r');
   try {
     const { size } = await handle.stat();
-    if (size < 24) throw new GgufFormatError(file, `is not a GGUF file (only ${size} bytes; a GGUF file starts with a 24-byte header); choose the .gguf file of the model`);
+    if (size < 24)
+      throw new GgufFormatError(
+        file,
+        `is not a GGUF file (only ${size} bytes; a GGUF file starts with a 24-byte header); choose the .gguf file of the model`,
+      );
     const r = new ChunkedReader(handle, file, size);
     const magic = (await r.bytes(4)).toString('latin1');
     if (magic !== GGUF_MAGIC) {
       const hex = Buffer.from(magic, 'latin1').toString('hex');
-      throw new GgufFormatError(file, `is not a GGUF file (starts with bytes ${hex}, expected "GGUF"); choose the .gguf file of the model`);
+      throw new GgufFormatError(
+        file,
+        `is not a GGUF file (starts with bytes ${hex}, expected "GGUF"); choose the .gguf file of the model`,
+      );
     }
     const version = await r.u32();
     if (version !== 2 && version !== 3) {
-      throw new GgufFormatError(file, `is GGUF version ${version}; only versions 2 and 3 are supported (re-convert with a current llama.cpp)`);
+      throw new GgufFormatError(
+        file,
+        `is GGUF version ${version}; only versions 2 and 3 are supported (re-convert with a current llama.cpp)`,
+      );
     }
     const tensorCount = await r.safeU64('tensor count');
     const kvCount = await r.safeU64('metadata key count');
@@ -208,13 +225,15 @@ export async function readGgufHeader(file: string, opts: ReadGgufOptions = {}): 
       metadata.set(key, await readValue(r, type, key, file, maxArrayLength));
     }
     const alignmentValue = metadata.get('general.alignment');
-    const alignment = typeof alignmentValue === 'number' && alignmentValue > 0 ? alignmentValue : GGUF_DEFAULT_ALIGNMENT;
+    const alignment =
+      typeof alignmentValue === 'number' && alignmentValue > 0 ? alignmentValue : GGUF_DEFAULT_ALIGNMENT;
     const tensors: GgufTensorInfo[] = [];
     if (opts.readTensors !== false) {
       for (let i = 0; i < tensorCount; i++) {
         const name = await r.string(`tensor #${i} name`);
         const nDims = await r.u32();
-        if (nDims > 4) throw new GgufFormatError(file, `tensor ${name} has ${nDims} dimensions (at most 4): the header is corrupt`);
+        if (nDims > 4)
+          throw new GgufFormatError(file, `tensor ${name} has ${nDims} dimensions (at most 4): the header is corrupt`);
         const dims: number[] = [];
         for (let d = 0; d < nDims; d++) dims.push(await r.safeU64(`dimension ${d} of tensor ${name}`));
         const type = await r.u32();

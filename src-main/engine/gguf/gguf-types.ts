@@ -84,12 +84,7 @@ export const GGML_TYPE_NAMES: Record<number, string> = Object.fromEntries(
 
 /** A metadata value as read from disk. Large arrays (tokenizer vocabularies) are summarised, not materialised. */
 export type GgufValue =
-  | number
-  | bigint
-  | boolean
-  | string
-  | GgufValue[]
-  | { arrayType: GgufValueType; length: number; skipped: true };
+  number | bigint | boolean | string | GgufValue[] | { arrayType: GgufValueType; length: number; skipped: true };
 
 export interface GgufTensorInfo {
   name: string;

@@ -34,7 +34,8 @@ export function tensorByteSize(t: Pick<GgufWriteTensor, 'dims' | 'type'>): numbe
     case GgmlType.F16:
       return n * 2;
     case GgmlType.Q8_0:
-      if (t.dims[0] % Q8_0_BLOCK !== 0) throw new Error(`Q8_0 needs the innermost dimension divisible by 32, got ${t.dims[0]}`);
+      if (t.dims[0] % Q8_0_BLOCK !== 0)
+        throw new Error(`Q8_0 needs the innermost dimension divisible by 32, got ${t.dims[0]}`);
       return (n / Q8_0_BLOCK) * Q8_0_BLOCK_BYTES;
   }
 }

@@ -28,13 +28,25 @@ export function checkEndpoint(baseUrl: string, allowInsecureRemote = false): Che
   try {
     url = new URL(baseUrl.trim());
   } catch {
-    throw new EngineError('unreachable', `The server address "${baseUrl}" is not a URL. Enter it as http://127.0.0.1:8080/v1 or https://host:port/v1 in Settings → Engine.`, { baseUrl });
+    throw new EngineError(
+      'unreachable',
+      `The server address "${baseUrl}" is not a URL. Enter it as http://127.0.0.1:8080/v1 or https://host:port/v1 in Settings → Engine.`,
+      { baseUrl },
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new EngineError('unreachable', `The server address "${baseUrl}" uses ${url.protocol}; only http:// (this machine) and https:// are supported.`, { baseUrl });
+    throw new EngineError(
+      'unreachable',
+      `The server address "${baseUrl}" uses ${url.protocol}; only http:// (this machine) and https:// are supported.`,
+      { baseUrl },
+    );
   }
   if (url.username || url.password) {
-    throw new EngineError('unauthorized', `The server address "${url.host}" carries a user name or password; remove it and set the API key in Settings → Engine instead (it is stored encrypted).`, { host: url.host });
+    throw new EngineError(
+      'unauthorized',
+      `The server address "${url.host}" carries a user name or password; remove it and set the API key in Settings → Engine instead (it is stored encrypted).`,
+      { host: url.host },
+    );
   }
   const loopback = isLoopbackHost(url.hostname);
   const secure = url.protocol === 'https:';

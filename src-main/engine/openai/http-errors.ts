@@ -16,7 +16,15 @@ const TLS_ERROR_CODES = new Set([
 /** The connection broke after it was made: the server died or restarted; another try may work. */
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED']);
 /** No server there (yet): the sidecar may be restarting, a remote host may be down. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 export function isTransient(error: unknown): boolean {
   return error instanceof EngineError && error.details.transient === true;
@@ -36,7 +44,8 @@ function causeCode(error: unknown): string | null {
 export function networkError(error: unknown, host: string, phase: 'connect' | 'stream'): EngineError {
   if (error instanceof EngineError) return error;
   const code = causeCode(error);
-  const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+  const detail =
+    error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
   if (code && (TLS_ERROR_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
     return new EngineError(
       'tls',
@@ -45,7 +54,11 @@ export function networkError(error: unknown, host: string, phase: 'connect' | 's
     );
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new EngineError('unreachable', `The server name in ${host} does not resolve (${code}). Check the address in Settings → Engine.`, { host, code, transient: code === 'EAI_AGAIN' });
+    return new EngineError(
+      'unreachable',
+      `The server name in ${host} does not resolve (${code}). Check the address in Settings → Engine.`,
+      { host, code, transient: code === 'EAI_AGAIN' },
+    );
   }
   if (phase === 'stream' || (code && RESET_CODES.has(code)) || /terminated|other side closed|socket/i.test(detail)) {
     return new EngineError(
@@ -55,7 +68,11 @@ export function networkError(error: unknown, host: string, phase: 'connect' | 's
     );
   }
   if (code && UNREACHABLE_CODES.has(code)) {
-    return new EngineError('unreachable', `Nothing answers at ${host} (${code}). Is the server running and is the address and port right?`, { host, code, transient: true });
+    return new EngineError(
+      'unreachable',
+      `Nothing answers at ${host} (${code}). Is the server running and is the address and port right?`,
+      { host, code, transient: true },
+    );
   }
   return new EngineError('unreachable', `Could not reach ${host}: ${detail}.`, { host, code, transient: false });
 }
@@ -67,17 +84,36 @@ interface ServerErrorBody {
 
 function readErrorBody(text: string): ServerErrorBody {
   try {
-    const parsed = JSON.parse(text) as { error?: unknown; message?: unknown; detail?: unknown; type?: unknown; object?: unknown };
-    const inner = (typeof parsed.error === 'object' && parsed.error !== null ? parsed.error : parsed) as { message?: unknown; type?: unknown; detail?: unknown };
-    const message = typeof inner.message === 'string' ? inner.message : typeof inner.detail === 'string' ? inner.detail : typeof parsed.error === 'string' ? parsed.error : text;
+    const parsed = JSON.parse(text) as {
+      error?: unknown;
+      message?: unknown;
+      detail?: unknown;
+      type?: unknown;
+      object?: unknown;
+    };
+    const inner = (typeof parsed.error === 'object' && parsed.error !== null ? parsed.error : parsed) as {
+      message?: unknown;
+      type?: unknown;
+      detail?: unknown;
+    };
+    const message =
+      typeof inner.message === 'string'
+        ? inner.message
+        : typeof inner.detail === 'string'
+          ? inner.detail
+          : typeof parsed.error === 'string'
+            ? parsed.error
+            : text;
     return { message, type: typeof inner.type === 'string' ? inner.type : '' };
   } catch {
     return { message: text.slice(0, 500), type: '' };
   }
 }
 
-const IMAGE_REFUSAL = /image input is not supported|mmproj|multimodal|not a multimodal model|does not support (image|vision)|image_url|images? (are|is) not supported|vision/i;
-const CONTEXT_TOO_LONG = /exceed_context_size|context (size|length|window)|maximum context length|too long|max_model_len|max_tokens.*too large/i;
+const IMAGE_REFUSAL =
+  /image input is not supported|mmproj|multimodal|not a multimodal model|does not support (image|vision)|image_url|images? (are|is) not supported|vision/i;
+const CONTEXT_TOO_LONG =
+  /exceed_context_size|context (size|length|window)|maximum context length|too long|max_model_len|max_tokens.*too large/i;
 
 /** An HTTP response with a status >= 400. */
 export function httpError(status: number, bodyText: string, host: string, model: string): EngineError {

@@ -1,6 +1,13 @@
 // The Engine behind an OpenAI-compatible chat-completions server: vLLM on a GPU server, or llama.cpp's llama-server
 // (remote, or the local sidecar). It sends exactly the GuardTrace input the in-process engines build.
-import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type Engine, type EngineInfo } from '../engine';
+import {
+  EngineError,
+  type AuditInput,
+  type AuditOptions,
+  type AuditResult,
+  type Engine,
+  type EngineInfo,
+} from '../engine';
 import { buildGuardTraceMessages, type ChatMessage } from '../guardtrace-input';
 import { DEFAULT_MAX_PIXELS } from '../image-prep';
 import { prepareCaseImage } from '../audit-common';
@@ -51,7 +58,20 @@ export interface OpenAiEngineOptions {
   /** Replaces the static baseUrl/getApiKey, awaited before every request (the sidecar waits for a restart here). */
   resolveEndpoint?: () => Promise<Endpoint>;
   /** Known identity when the model file is local (sidecar); otherwise derived from the server's model list. */
-  identity?: Partial<Pick<EngineInfo, 'modelId' | 'modelName' | 'architecture' | 'quantization' | 'sizeBytes' | 'contextLength' | 'trainedContextLength' | 'build' | 'gpu'>>;
+  identity?: Partial<
+    Pick<
+      EngineInfo,
+      | 'modelId'
+      | 'modelName'
+      | 'architecture'
+      | 'quantization'
+      | 'sizeBytes'
+      | 'contextLength'
+      | 'trainedContextLength'
+      | 'build'
+      | 'gpu'
+    >
+  >;
   warnings?: string[];
   /** Called once by dispose() (the sidecar stops its server here). */
   onDispose?: () => Promise<void>;
@@ -65,7 +85,11 @@ interface ServerFacts {
 
 interface StreamChunk {
   choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
-  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null } | null;
+  usage?: {
+    prompt_tokens?: number;
+    completion_tokens?: number;
+    prompt_tokens_details?: { cached_tokens?: number } | null;
+  } | null;
   timings?: { cache_n?: number; prompt_n?: number; prompt_ms?: number; predicted_n?: number; predicted_ms?: number };
   error?: unknown;
 }
@@ -95,7 +119,10 @@ export class OpenAiCompatibleEngine implements Engine {
     const warnings = [...(options.warnings ?? [])];
     let vision: VisionProbeResult | null = null;
     if ((options.visionProbe ?? 'require') !== 'skip') {
-      vision = await probeVision((body, signal) => transport.postJson('/chat/completions', body, signal), options.model);
+      vision = await probeVision(
+        (body, signal) => transport.postJson('/chat/completions', body, signal),
+        options.model,
+      );
       if (!vision.hasVision) {
         if ((options.visionProbe ?? 'require') === 'require') {
           throw new EngineError(
@@ -123,7 +150,10 @@ export class OpenAiCompatibleEngine implements Engine {
       ...(id.trainedContextLength !== undefined ? { trainedContextLength: id.trainedContextLength } : {}),
       hasVision: vision ? vision.hasVision : true,
       gpu: id.gpu ?? { backend: 'remote', reason: `runs on the server at ${endpoint.host}` },
-      build: id.build ?? { name: facts.llamaCpp ? 'llama-server (OpenAI-compatible)' : 'OpenAI-compatible server', version: 'remote' },
+      build: id.build ?? {
+        name: facts.llamaCpp ? 'llama-server (OpenAI-compatible)' : 'OpenAI-compatible server',
+        version: 'remote',
+      },
       promptSha256: options.systemPrompt.sha256,
       promptHashOk: options.systemPrompt.hashOk,
       dataLeavesMachine: endpoint.loopback ? false : { host: endpoint.host },
@@ -137,14 +167,17 @@ export class OpenAiCompatibleEngine implements Engine {
   }
 
   async audit(input: AuditInput, options: AuditOptions = {}): Promise<AuditResult> {
-    if (this.disposed) throw new EngineError('load_failed', 'The OpenAI-compatible engine was unloaded; load a model again.');
+    if (this.disposed)
+      throw new EngineError('load_failed', 'The OpenAI-compatible engine was unloaded; load a model again.');
     throwIfAborted(options.signal);
     // A text-only server gets the case as if its image were missing, so the auditor is told and the verdict records it.
     const image = this.engineInfo.hasVision
       ? await prepareCaseImage(input, this.options.maxPixels ?? DEFAULT_MAX_PIXELS)
       : { dataUri: null, imageMissing: input.imageMissing || input.image !== null };
     const caseInput = { ...input, imageMissing: image.imageMissing };
-    const messages = mergeAdjacentTextParts(buildGuardTraceMessages(this.options.systemPrompt.text, caseInput, image.dataUri));
+    const messages = mergeAdjacentTextParts(
+      buildGuardTraceMessages(this.options.systemPrompt.text, caseInput, image.dataUri),
+    );
     const strictFormat = options.strictFormat === true && this.facts.llamaCpp;
     const body: Record<string, unknown> = {
       model: this.options.model,
@@ -170,7 +203,12 @@ export class OpenAiCompatibleEngine implements Engine {
     await this.options.onDispose?.();
   }
 
-  private async streamWithRetries(input: AuditInput, body: Record<string, unknown>, strictFormat: boolean, options: AuditOptions): Promise<AuditResult> {
+  private async streamWithRetries(
+    input: AuditInput,
+    body: Record<string, unknown>,
+    strictFormat: boolean,
+    options: AuditOptions,
+  ): Promise<AuditResult> {
     const maxRetries = this.options.maxRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
       const delivered = { pieces: 0 };
@@ -197,14 +235,23 @@ export class OpenAiCompatibleEngine implements Engine {
     const transport = new Transport(this.options, this.endpoint);
     const controller = new AbortController();
     this.controllers.add(controller);
-    const onCallerAbort = () => controller.abort(new EngineError('aborted', `The audit of case ${input.caseId} was cancelled.`, { caseId: input.caseId }));
+    const onCallerAbort = () =>
+      controller.abort(
+        new EngineError('aborted', `The audit of case ${input.caseId} was cancelled.`, { caseId: input.caseId }),
+      );
     options.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const firstTokenTimeoutMs = this.options.firstTokenTimeoutMs ?? 15 * 60_000;
     const idleTimeoutMs = this.options.idleTimeoutMs ?? 120_000;
-    let timer = setTimeout(() => controller.abort(timeoutError(this.endpoint.host, firstTokenTimeoutMs, 'first')), firstTokenTimeoutMs);
+    let timer = setTimeout(
+      () => controller.abort(timeoutError(this.endpoint.host, firstTokenTimeoutMs, 'first')),
+      firstTokenTimeoutMs,
+    );
     const rearm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(timeoutError(this.endpoint.host, idleTimeoutMs, 'next')), idleTimeoutMs);
+      timer = setTimeout(
+        () => controller.abort(timeoutError(this.endpoint.host, idleTimeoutMs, 'next')),
+        idleTimeoutMs,
+      );
     };
     const started = performance.now();
     let firstPieceAt: number | null = null;
@@ -212,7 +259,11 @@ export class OpenAiCompatibleEngine implements Engine {
     let last: StreamChunk = {};
     try {
       const response = await transport.post('/chat/completions', body, controller.signal, 'stream');
-      if (!response.body) throw new EngineError('server_error', `${this.endpoint.host} answered without a body.`, { host: this.endpoint.host, transient: true });
+      if (!response.body)
+        throw new EngineError('server_error', `${this.endpoint.host} answered without a body.`, {
+          host: this.endpoint.host,
+          transient: true,
+        });
       let sawDone = false;
       for await (const data of readSseData(response.body)) {
         rearm();
@@ -222,7 +273,12 @@ export class OpenAiCompatibleEngine implements Engine {
         }
         const chunk = parseChunk(data, this.endpoint.host);
         if (chunk.error !== undefined) {
-          throw httpError(errorStatus(chunk.error), JSON.stringify({ error: chunk.error }), this.endpoint.host, this.options.model);
+          throw httpError(
+            errorStatus(chunk.error),
+            JSON.stringify({ error: chunk.error }),
+            this.endpoint.host,
+            this.options.model,
+          );
         }
         const piece = chunk.choices?.[0]?.delta?.content;
         if (piece) {
@@ -231,13 +287,22 @@ export class OpenAiCompatibleEngine implements Engine {
           delivered.pieces++;
           options.onToken?.(piece);
         }
-        if (chunk.usage || chunk.timings) last = { ...last, ...(chunk.usage ? { usage: chunk.usage } : {}), ...(chunk.timings ? { timings: chunk.timings } : {}) };
+        if (chunk.usage || chunk.timings)
+          last = {
+            ...last,
+            ...(chunk.usage ? { usage: chunk.usage } : {}),
+            ...(chunk.timings ? { timings: chunk.timings } : {}),
+          };
       }
       if (!sawDone) {
-        throw new EngineError('server_error', `The stream from ${this.endpoint.host} ended before it was complete (no [DONE]): the server stopped. The case can be retried.`, {
-          host: this.endpoint.host,
-          transient: true,
-        });
+        throw new EngineError(
+          'server_error',
+          `The stream from ${this.endpoint.host} ended before it was complete (no [DONE]): the server stopped. The case can be retried.`,
+          {
+            host: this.endpoint.host,
+            transient: true,
+          },
+        );
       }
     } catch (error) {
       if (controller.signal.aborted && controller.signal.reason instanceof EngineError) throw controller.signal.reason;
@@ -261,7 +326,8 @@ export class OpenAiCompatibleEngine implements Engine {
       promptSha256: this.options.systemPrompt.sha256,
       promptHashOk: this.options.systemPrompt.hashOk,
       strictFormat,
-      promptTokens: usage.prompt_tokens ?? (timings.prompt_n !== undefined ? timings.prompt_n + (timings.cache_n ?? 0) : 0),
+      promptTokens:
+        usage.prompt_tokens ?? (timings.prompt_n !== undefined ? timings.prompt_n + (timings.cache_n ?? 0) : 0),
       cachedPromptTokens: usage.prompt_tokens_details?.cached_tokens ?? timings.cache_n ?? 0,
       generatedTokens: usage.completion_tokens ?? timings.predicted_n ?? delivered.pieces,
       timings: { promptMs, generateMs, totalMs },
@@ -287,30 +353,59 @@ class Transport {
 
   async postJson(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
     const timeout = AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000);
-    const response = await this.send('POST', path, body, signal ? AbortSignal.any([signal, timeout]) : timeout, 'connect');
+    const response = await this.send(
+      'POST',
+      path,
+      body,
+      signal ? AbortSignal.any([signal, timeout]) : timeout,
+      'connect',
+    );
     return response.json();
   }
 
   async getJson(path: string): Promise<unknown> {
-    const response = await this.send('GET', path, undefined, AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000), 'connect');
+    const response = await this.send(
+      'GET',
+      path,
+      undefined,
+      AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000),
+      'connect',
+    );
     return response.json();
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal, phase: 'connect' | 'stream'): Promise<Response> {
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+    phase: 'connect' | 'stream',
+  ): Promise<Response> {
     const { baseUrl, apiKey } = await this.current();
-    const headers: Record<string, string> = { accept: method === 'POST' && phase === 'stream' ? 'text/event-stream' : 'application/json' };
+    const headers: Record<string, string> = {
+      accept: method === 'POST' && phase === 'stream' ? 'text/event-stream' : 'application/json',
+    };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     let response: Response;
     try {
-      response = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+      response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
     } catch (error) {
       if (signal.aborted && signal.reason instanceof EngineError) throw signal.reason;
       if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') {
-        throw new EngineError('unreachable', `${this.endpoint.host} did not answer within ${Math.round((this.options.connectTimeoutMs ?? 30_000) / 1000)} s.`, {
-          host: this.endpoint.host,
-          transient: true,
-        });
+        throw new EngineError(
+          'unreachable',
+          `${this.endpoint.host} did not answer within ${Math.round((this.options.connectTimeoutMs ?? 30_000) / 1000)} s.`,
+          {
+            host: this.endpoint.host,
+            transient: true,
+          },
+        );
       }
       throw networkError(error, this.endpoint.host, 'connect');
     }
@@ -342,7 +437,12 @@ class Transport {
     if (llamaCpp) {
       try {
         const base = (await this.current()).baseUrl.replace(/\/v1$/, '');
-        const props = (await (await fetch(`${base}/props`, { signal: AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000), headers: await this.authHeader() })).json()) as {
+        const props = (await (
+          await fetch(`${base}/props`, {
+            signal: AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000),
+            headers: await this.authHeader(),
+          })
+        ).json()) as {
           default_generation_settings?: { n_ctx?: number };
         };
         contextLength = props.default_generation_settings?.n_ctx ?? null;
@@ -385,7 +485,8 @@ export function mergeAdjacentTextParts(messages: ChatMessage[]): ChatMessage[] {
     const parts: typeof message.content = [];
     for (const part of message.content) {
       const previous = parts[parts.length - 1];
-      if (part.type === 'text' && previous?.type === 'text') parts[parts.length - 1] = { type: 'text', text: previous.text + part.text };
+      if (part.type === 'text' && previous?.type === 'text')
+        parts[parts.length - 1] = { type: 'text', text: previous.text + part.text };
       else parts.push(part);
     }
     return { ...message, content: parts };
@@ -396,7 +497,9 @@ function parseChunk(data: string, host: string): StreamChunk {
   try {
     return JSON.parse(data) as StreamChunk;
   } catch {
-    throw new EngineError('server_error', `${host} sent a stream piece that is not JSON: ${data.slice(0, 200)}`, { host });
+    throw new EngineError('server_error', `${host} sent a stream piece that is not JSON: ${data.slice(0, 200)}`, {
+      host,
+    });
   }
 }
 

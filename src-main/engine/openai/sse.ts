@@ -21,7 +21,9 @@ export async function* readSseData(body: ReadableStream<Uint8Array>): AsyncGener
           dataLines.push(line.slice(line[5] === ' ' ? 6 : 5));
         } else if (line.startsWith('error:')) {
           // llama-server writes "error: {json}" lines for failures after the headers went out.
-          dataLines.push(JSON.stringify({ error: safeJson(line.slice(6).trim()) ?? { message: line.slice(6).trim() } }));
+          dataLines.push(
+            JSON.stringify({ error: safeJson(line.slice(6).trim()) ?? { message: line.slice(6).trim() } }),
+          );
         }
         // comments (":") and other fields (event:, id:, retry:) carry nothing we need
       }

@@ -39,7 +39,14 @@ export async function probeVision(postJson: PostJson, model: string): Promise<Vi
         role: 'user',
         content: [
           ...(withImage
-            ? [{ type: 'image_url', image_url: { url: `data:image/png;base64,${solidColourPng(56, 56, [220, 30, 30]).toString('base64')}` } }]
+            ? [
+                {
+                  type: 'image_url',
+                  image_url: {
+                    url: `data:image/png;base64,${solidColourPng(56, 56, [220, 30, 30]).toString('base64')}`,
+                  },
+                },
+              ]
             : []),
           { type: 'text', text: PROBE_QUESTION },
         ],
@@ -52,14 +59,33 @@ export async function probeVision(postJson: PostJson, model: string): Promise<Vi
   try {
     imageAnswer = await postJson(request(true));
   } catch (error) {
-    if (error instanceof EngineError && (error.code === 'no_vision' || (typeof error.details.status === 'number' && error.details.status >= 400 && error.details.status < 500 && error.code !== 'unauthorized'))) {
-      return { hasVision: false, verified: true, evidence: `a request with an image was refused (${error.message})`, textPromptTokens, imagePromptTokens: null };
+    if (
+      error instanceof EngineError &&
+      (error.code === 'no_vision' ||
+        (typeof error.details.status === 'number' &&
+          error.details.status >= 400 &&
+          error.details.status < 500 &&
+          error.code !== 'unauthorized'))
+    ) {
+      return {
+        hasVision: false,
+        verified: true,
+        evidence: `a request with an image was refused (${error.message})`,
+        textPromptTokens,
+        imagePromptTokens: null,
+      };
     }
     throw error;
   }
   const imagePromptTokens = promptTokens(imageAnswer);
   if (textPromptTokens === null || imagePromptTokens === null) {
-    return { hasVision: true, verified: false, evidence: 'the server reports no token usage, so image input could not be verified', textPromptTokens, imagePromptTokens };
+    return {
+      hasVision: true,
+      verified: false,
+      evidence: 'the server reports no token usage, so image input could not be verified',
+      textPromptTokens,
+      imagePromptTokens,
+    };
   }
   const added = imagePromptTokens - textPromptTokens;
   if (added < MIN_IMAGE_TOKENS) {
@@ -71,5 +97,11 @@ export async function probeVision(postJson: PostJson, model: string): Promise<Vi
       imagePromptTokens,
     };
   }
-  return { hasVision: true, verified: true, evidence: `a 56×56 test image added ${added} prompt tokens`, textPromptTokens, imagePromptTokens };
+  return {
+    hasVision: true,
+    verified: true,
+    evidence: `a 56×56 test image added ${added} prompt tokens`,
+    textPromptTokens,
+    imagePromptTokens,
+  };
 }

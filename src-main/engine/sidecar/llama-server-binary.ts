@@ -17,7 +17,10 @@ const BACKEND_PREFERENCE = ['cuda', 'vulkan', 'cpu'];
 /** Same rule as build/build-llama-server.mjs: GUARDTRACE_CACHE_DIR, else $XDG_CACHE_HOME/guardtrace, else ~/.cache/guardtrace. */
 export function guardtraceCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.GUARDTRACE_CACHE_DIR) return path.resolve(env.GUARDTRACE_CACHE_DIR);
-  return path.join(env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache'), 'guardtrace');
+  return path.join(
+    env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache'),
+    'guardtrace',
+  );
 }
 
 export function llamaServerCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -34,7 +37,9 @@ async function isExecutable(file: string): Promise<boolean> {
 }
 
 /** Cached builds: <cache>/llama-server/<commit>/<backend>/llama-server, best backend first, then newest build. */
-export async function cachedLlamaServerBinaries(env: NodeJS.ProcessEnv = process.env): Promise<Array<{ path: string; backend: string; builtAtMs: number }>> {
+export async function cachedLlamaServerBinaries(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Array<{ path: string; backend: string; builtAtMs: number }>> {
   const root = llamaServerCacheDir(env);
   let commits: string[];
   try {
@@ -49,7 +54,9 @@ export async function cachedLlamaServerBinaries(env: NodeJS.ProcessEnv = process
       if (!(await isExecutable(file))) continue;
       let builtAtMs = (await stat(file)).mtimeMs;
       try {
-        const info = JSON.parse(await readFile(path.join(root, commit, backend, 'build-info.json'), 'utf8')) as { builtAt?: string };
+        const info = JSON.parse(await readFile(path.join(root, commit, backend, 'build-info.json'), 'utf8')) as {
+          builtAt?: string;
+        };
         if (info.builtAt) builtAtMs = Date.parse(info.builtAt) || builtAtMs;
       } catch {
         // build-info.json is informational; the binary itself was checked above
@@ -57,7 +64,10 @@ export async function cachedLlamaServerBinaries(env: NodeJS.ProcessEnv = process
       found.push({ path: file, backend, builtAtMs });
     }
   }
-  return found.sort((a, b) => BACKEND_PREFERENCE.indexOf(a.backend) - BACKEND_PREFERENCE.indexOf(b.backend) || b.builtAtMs - a.builtAtMs);
+  return found.sort(
+    (a, b) =>
+      BACKEND_PREFERENCE.indexOf(a.backend) - BACKEND_PREFERENCE.indexOf(b.backend) || b.builtAtMs - a.builtAtMs,
+  );
 }
 
 async function onPath(env: NodeJS.ProcessEnv): Promise<string | null> {
@@ -72,7 +82,10 @@ async function onPath(env: NodeJS.ProcessEnv): Promise<string | null> {
  * The user's path wins when it points at an executable file; an unusable user path yields null rather than a silent
  * fallback, so the app can say "Settings → llama-server path: not found" instead of running a different binary.
  */
-export async function findLlamaServerBinary(userPath?: string | null, env: NodeJS.ProcessEnv = process.env): Promise<LlamaServerBinary | null> {
+export async function findLlamaServerBinary(
+  userPath?: string | null,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LlamaServerBinary | null> {
   if (userPath) {
     const resolved = path.resolve(userPath);
     return (await isExecutable(resolved)) ? { path: resolved, source: 'user' } : null;

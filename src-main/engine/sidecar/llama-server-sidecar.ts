@@ -95,7 +95,8 @@ export class LlamaServerSidecar {
     const state = this.state;
     if (state.kind === 'starting') await state.ready;
     else if (state.kind === 'failed') throw state.error;
-    else if (state.kind === 'stopped') throw new EngineError('load_failed', 'The local llama-server was stopped; load the model again.');
+    else if (state.kind === 'stopped')
+      throw new EngineError('load_failed', 'The local llama-server was stopped; load the model again.');
     return { baseUrl: this.baseUrl, apiKey: this.apiKey };
   }
 
@@ -118,12 +119,17 @@ export class LlamaServerSidecar {
   private args(port: number): string[] {
     const o = this.options;
     return [
-      '--host', '127.0.0.1',
-      '--port', String(port),
-      '-m', o.modelPath,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '-m',
+      o.modelPath,
       ...(o.mmprojPath ? ['--mmproj', o.mmprojPath] : ['--no-mmproj']),
-      '-c', String(o.contextSize ?? 8192),
-      '-np', String(o.parallel ?? 1),
+      '-c',
+      String(o.contextSize ?? 8192),
+      '-np',
+      String(o.parallel ?? 1),
       ...(o.threads ? ['-t', String(o.threads)] : []),
       ...(o.gpuLayers !== undefined ? ['-ngl', String(o.gpuLayers)] : []),
       '--no-webui',
@@ -149,13 +155,19 @@ export class LlamaServerSidecar {
       if (outcome === 'ready') return;
       if (outcome !== 'port_in_use') throw outcome;
     }
-    throw new EngineError('load_failed', `llama-server could not bind a port on 127.0.0.1 after 3 tries; see ${this.logPath}.`, { logPath: this.logPath });
+    throw new EngineError(
+      'load_failed',
+      `llama-server could not bind a port on 127.0.0.1 after 3 tries; see ${this.logPath}.`,
+      { logPath: this.logPath },
+    );
   }
 
   private async spawnAndWait(port: number): Promise<'ready' | 'port_in_use' | EngineError> {
     const started = performance.now();
     this.logTail = [];
-    this.writeLog(`\n===== ${new Date().toISOString()} starting ${this.options.binaryPath} ${this.args(port).join(' ')}\n`);
+    this.writeLog(
+      `\n===== ${new Date().toISOString()} starting ${this.options.binaryPath} ${this.args(port).join(' ')}\n`,
+    );
     const child = spawn(this.options.binaryPath, this.args(port), {
       // The key travels in the environment, not argv, so other local users cannot read it from the process list.
       env: { ...process.env, LLAMA_API_KEY: this.apiKey },
@@ -177,9 +189,13 @@ export class LlamaServerSidecar {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (spawnError) {
-        return new EngineError('load_failed', `llama-server could not be started from ${this.options.binaryPath}: ${(spawnError as Error).message}. Check Settings → llama-server path, or run \`npm run build:llama-server\`.`, {
-          binaryPath: this.options.binaryPath,
-        });
+        return new EngineError(
+          'load_failed',
+          `llama-server could not be started from ${this.options.binaryPath}: ${(spawnError as Error).message}. Check Settings → llama-server path, or run \`npm run build:llama-server\`.`,
+          {
+            binaryPath: this.options.binaryPath,
+          },
+        );
       }
       if (exitInfo) {
         const tail = this.lastLogLines();
@@ -202,12 +218,18 @@ export class LlamaServerSidecar {
       await sleep(150);
     }
     child.kill('SIGKILL');
-    return new EngineError('load_failed', `llama-server did not become ready within ${Math.round(timeoutMs / 1000)} s; see ${this.logPath}.`, { logPath: this.logPath });
+    return new EngineError(
+      'load_failed',
+      `llama-server did not become ready within ${Math.round(timeoutMs / 1000)} s; see ${this.logPath}.`,
+      { logPath: this.logPath },
+    );
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: string | null): void {
     const expected = this.state.kind === 'stopped' || child !== this.child;
-    this.writeLog(`===== ${new Date().toISOString()} llama-server (pid ${child.pid}) exited: code ${code} signal ${signal}${expected ? '' : ' (unexpected)'}\n`);
+    this.writeLog(
+      `===== ${new Date().toISOString()} llama-server (pid ${child.pid}) exited: code ${code} signal ${signal}${expected ? '' : ' (unexpected)'}\n`,
+    );
     this.options.onEvent?.({ type: 'exited', pid: child.pid ?? -1, code, signal, expected });
     // Only a crash of a server that was serving is restarted here; a failed start is reported by launch().
     if (expected || this.state.kind !== 'ready') return;

@@ -22,12 +22,16 @@ export class AtomicFile {
     if (!existsSync(folder) || !statSync(folder).isDirectory()) {
       throw new IoError('usage', `Cannot write ${target}: the folder ${folder} does not exist.`);
     }
-    if (existsSync(target) && statSync(target).isDirectory()) throw new IoError('usage', `${target} is a folder; give a file name to export to.`);
+    if (existsSync(target) && statSync(target).isDirectory())
+      throw new IoError('usage', `${target} is a folder; give a file name to export to.`);
     this.temp = path.join(folder, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       this.fd = openSync(this.temp, 'wx');
     } catch (error) {
-      throw new IoError('io', `Cannot create a file in ${folder} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check that the folder is writable.`);
+      throw new IoError(
+        'io',
+        `Cannot create a file in ${folder} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check that the folder is writable.`,
+      );
     }
   }
 

@@ -77,7 +77,11 @@ export function countSelected(store: CaseStore, only: ExportSelection): number {
 }
 
 /** Pages through the selection in seq order; `onPage` runs synchronously for each page's rows. */
-export async function forEachExportPage(store: CaseStore, only: ExportSelection, onPage: (rows: ExportRow[]) => void | Promise<void>): Promise<void> {
+export async function forEachExportPage(
+  store: CaseStore,
+  only: ExportSelection,
+  onPage: (rows: ExportRow[]) => void | Promise<void>,
+): Promise<void> {
   const statement = store.db.prepare<[number], ExportRow>(ROW_SQL(SELECTION[only]));
   let after = 0;
   for (;;) {
@@ -149,15 +153,34 @@ export function humanVerdict(row: ExportRow): HumanVerdictOut | null {
 }
 
 /** The label a downstream user should train or report on: the human's if reviewed, else the model's parsed one. */
-export function finalLabel(row: ExportRow): { risk: RiskLevel; category: Category | null; analysis: string | null; source: 'human' | 'model' } | null {
-  if (row.human_risk !== null) return { risk: row.human_risk as RiskLevel, category: category(row.human_category), analysis: row.human_analysis, source: 'human' };
+export function finalLabel(
+  row: ExportRow,
+): { risk: RiskLevel; category: Category | null; analysis: string | null; source: 'human' | 'model' } | null {
+  if (row.human_risk !== null)
+    return {
+      risk: row.human_risk as RiskLevel,
+      category: category(row.human_category),
+      analysis: row.human_analysis,
+      source: 'human',
+    };
   if (row.model_status === 'ok' && row.model_risk !== null) {
-    return { risk: row.model_risk as RiskLevel, category: category(row.model_category), analysis: row.model_analysis, source: 'model' };
+    return {
+      risk: row.model_risk as RiskLevel,
+      category: category(row.model_category),
+      analysis: row.model_analysis,
+      source: 'model',
+    };
   }
   return null;
 }
 
 export function imageOf(row: ExportRow): ImageRef | null {
   if (!row.image_sha256 || !row.image_mime) return null;
-  return { sha256: row.image_sha256, mime: row.image_mime, width: row.image_width ?? 0, height: row.image_height ?? 0, bytes: row.image_bytes ?? 0 };
+  return {
+    sha256: row.image_sha256,
+    mime: row.image_mime,
+    width: row.image_width ?? 0,
+    height: row.image_height ?? 0,
+    bytes: row.image_bytes ?? 0,
+  };
 }

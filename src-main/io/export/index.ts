@@ -19,20 +19,41 @@ const SELECTIONS: readonly ExportSelection[] = ['reviewed', 'all', 'disagreement
  * What each format exports when `only` is not given: everything for the data formats, reviewed cases for
  * training formats (only a human decision can be a training target).
  */
-export const DEFAULT_SELECTION: Record<ExportFormat, ExportSelection> = { jsonl: 'all', csv: 'all', sft: 'reviewed', dpo: 'reviewed' };
+export const DEFAULT_SELECTION: Record<ExportFormat, ExportSelection> = {
+  jsonl: 'all',
+  csv: 'all',
+  sft: 'reviewed',
+  dpo: 'reviewed',
+};
 
-export async function exportCases(store: CaseStore, req: ExportRequest & { systemPrompt?: string }): Promise<ExportSummary> {
+export async function exportCases(
+  store: CaseStore,
+  req: ExportRequest & { systemPrompt?: string },
+): Promise<ExportSummary> {
   const started = performance.now();
-  if (!FORMATS.includes(req.format)) throw new IoError('usage', `Unknown export format "${req.format}". Use one of: ${FORMATS.join(', ')}.`);
+  if (!FORMATS.includes(req.format))
+    throw new IoError('usage', `Unknown export format "${req.format}". Use one of: ${FORMATS.join(', ')}.`);
   const only = req.only ?? DEFAULT_SELECTION[req.format];
-  if (!SELECTIONS.includes(only)) throw new IoError('usage', `Unknown selection "${only}". Use one of: ${SELECTIONS.join(', ')}.`);
+  if (!SELECTIONS.includes(only))
+    throw new IoError('usage', `Unknown selection "${only}". Use one of: ${SELECTIONS.join(', ')}.`);
   if (!req.out) throw new IoError('usage', 'No output file given (--out FILE).');
   if ((req.format === 'sft' || req.format === 'dpo') && !req.systemPrompt?.trim()) {
-    throw new IoError('config', `The ${req.format} export needs the GuardTrace system prompt: pass --prompt FILE (qta_pormpt.txt) or choose the model folder first.`);
+    throw new IoError(
+      'config',
+      `The ${req.format} export needs the GuardTrace system prompt: pass --prompt FILE (qta_pormpt.txt) or choose the model folder first.`,
+    );
   }
   const out = path.resolve(req.out);
   const images = new ImageExporter(store, out, req.withImages ?? false);
-  const summary: ExportSummary = { out, format: req.format, written: 0, skipped: 0, skippedReasons: {}, images: 0, ms: 0 };
+  const summary: ExportSummary = {
+    out,
+    format: req.format,
+    written: 0,
+    skipped: 0,
+    skippedReasons: {},
+    images: 0,
+    ms: 0,
+  };
   const skip = (reason: string) => {
     summary.skipped++;
     summary.skippedReasons[reason] = (summary.skippedReasons[reason] ?? 0) + 1;
@@ -47,7 +68,12 @@ export async function exportCases(store: CaseStore, req: ExportRequest & { syste
       const context: RowContext = { images, systemPrompt: req.systemPrompt?.trim() ?? '', skip, lines };
       for (const row of rows) writeRow(row, context);
       if (req.format === 'csv') {
-        file.write(stringify(lines.map((line) => JSON.parse(line) as unknown[]), { header: firstPage, columns: CSV_COLUMNS, eof: true }));
+        file.write(
+          stringify(
+            lines.map((line) => JSON.parse(line) as unknown[]),
+            { header: firstPage, columns: CSV_COLUMNS, eof: true },
+          ),
+        );
       } else if (lines.length) {
         file.write(lines.join('\n') + '\n');
       }
@@ -80,7 +106,9 @@ const ROW_WRITERS: Record<ExportFormat, (row: ExportRow, context: RowContext) =>
     const target = humanTarget(row);
     if ('skip' in target) return context.skip(target.skip);
     const { messages, images } = promptMessages(row, context);
-    context.lines.push(JSON.stringify({ id: row.id, messages: [...messages, { role: 'assistant', content: target.text }], images }));
+    context.lines.push(
+      JSON.stringify({ id: row.id, messages: [...messages, { role: 'assistant', content: target.text }], images }),
+    );
   },
   dpo: (row, context) => {
     const target = humanTarget(row);
@@ -121,12 +149,38 @@ function caseRecord(row: ExportRow, images: ImageExporter) {
 }
 
 export const CSV_COLUMNS = [
-  'id', 'query', 'thinking', 'response', 'image_sha256', 'image_path', 'image_ref', 'image_missing', 'gold',
-  'source_file', 'source_record', 'meta',
-  'model_status', 'model_risk', 'model_category', 'model_analysis', 'model_raw', 'model_parse_error', 'model_id',
-  'model_engine', 'model_prompt_sha256', 'model_prompt_hash_ok', 'model_at',
-  'human_risk', 'human_category', 'human_analysis', 'human_note', 'human_reviewer', 'human_at',
-  'final_risk', 'final_category', 'final_source',
+  'id',
+  'query',
+  'thinking',
+  'response',
+  'image_sha256',
+  'image_path',
+  'image_ref',
+  'image_missing',
+  'gold',
+  'source_file',
+  'source_record',
+  'meta',
+  'model_status',
+  'model_risk',
+  'model_category',
+  'model_analysis',
+  'model_raw',
+  'model_parse_error',
+  'model_id',
+  'model_engine',
+  'model_prompt_sha256',
+  'model_prompt_hash_ok',
+  'model_at',
+  'human_risk',
+  'human_category',
+  'human_analysis',
+  'human_note',
+  'human_reviewer',
+  'human_at',
+  'final_risk',
+  'final_category',
+  'final_source',
 ] as const;
 
 function csvCells(row: ExportRow, images: ImageExporter): unknown[] {
@@ -254,7 +308,10 @@ class ImageExporter {
       const source = this.store.images.pathFor(row.image_sha256);
       const target = path.join(path.dirname(this.folder), this.pathFor(row.image_sha256, row.image_mime)!);
       if (!existsSync(source)) {
-        throw new IoError('io', `Image ${row.image_sha256} of case ${row.id} is missing from ${source}; the data directory is damaged. Re-import the case's source file to restore it.`);
+        throw new IoError(
+          'io',
+          `Image ${row.image_sha256} of case ${row.id} is missing from ${source}; the data directory is damaged. Re-import the case's source file to restore it.`,
+        );
       }
       if (!existsSync(target)) await copyFile(source, target);
       this.copied.add(row.image_sha256);

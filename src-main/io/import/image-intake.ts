@@ -46,7 +46,8 @@ function ascii(bytes: Uint8Array, start: number, end: number): string {
 
 function describeUnknown(bytes: Uint8Array): string {
   const head = Buffer.from(bytes.subarray(0, 256)).toString('utf8').trimStart().toLowerCase();
-  if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'))) return 'an SVG (vector images are not accepted)';
+  if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg')))
+    return 'an SVG (vector images are not accepted)';
   if (head.startsWith('<')) return 'an XML/HTML document';
   if (bytes.length === 0) return 'an empty file';
   if (ascii(bytes, 0, 2) === 'BM') return 'a BMP';
@@ -76,12 +77,19 @@ export async function inspectImage(bytes: Uint8Array, label: string): Promise<Im
     height = meta.pageHeight ?? meta.height;
     format = meta.format;
   } catch (error) {
-    return { ok: false, reason: `${label} looks like ${mime} but its header cannot be read (${(error as Error).message}); the file is damaged` };
+    return {
+      ok: false,
+      reason: `${label} looks like ${mime} but its header cannot be read (${(error as Error).message}); the file is damaged`,
+    };
   }
   if (format !== SHARP_FORMAT[mime]) {
-    return { ok: false, reason: `${label} starts like ${mime} but decodes as ${format ?? 'nothing'}; the file is damaged` };
+    return {
+      ok: false,
+      reason: `${label} starts like ${mime} but decodes as ${format ?? 'nothing'}; the file is damaged`,
+    };
   }
-  if (!width || !height) return { ok: false, reason: `${label} has no width/height in its header; the file is damaged` };
+  if (!width || !height)
+    return { ok: false, reason: `${label} has no width/height in its header; the file is damaged` };
   if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
     return {
       ok: false,
@@ -98,7 +106,9 @@ export async function readImageFile(file: string): Promise<{ bytes: Buffer } | '
   try {
     const bytes = await readFile(file);
     if (bytes.length > MAX_IMAGE_FILE_BYTES) {
-      return { error: `${file} is ${(bytes.length / 1048576).toFixed(0)} MiB, over the ${MAX_IMAGE_FILE_BYTES / 1048576} MiB image limit` };
+      return {
+        error: `${file} is ${(bytes.length / 1048576).toFixed(0)} MiB, over the ${MAX_IMAGE_FILE_BYTES / 1048576} MiB image limit`,
+      };
     }
     return { bytes };
   } catch (error) {
@@ -120,7 +130,8 @@ export function resolveInside(baseDir: string, name: string): { path: string } |
   }
   const base = path.resolve(baseDir);
   const target = path.resolve(base, name);
-  if (!isInside(base, target)) return { error: `image name "${name}" points outside the images folder ${base}; path traversal is refused` };
+  if (!isInside(base, target))
+    return { error: `image name "${name}" points outside the images folder ${base}; path traversal is refused` };
   try {
     const realTarget = realpathSync(target);
     if (!isInside(realpathSync(base), realTarget)) {
@@ -147,7 +158,8 @@ export function decodeDataUri(uri: string): { bytes: Buffer } | { error: string 
   if (match[3]) {
     if (!/^[A-Za-z0-9+/=\s_-]*$/.test(payload)) return { error: 'the data: URI payload is not valid base64' };
     const bytes = Buffer.from(payload, 'base64');
-    if (bytes.length > MAX_IMAGE_FILE_BYTES) return { error: `the data: URI holds ${bytes.length} bytes, over the image limit` };
+    if (bytes.length > MAX_IMAGE_FILE_BYTES)
+      return { error: `the data: URI holds ${bytes.length} bytes, over the image limit` };
     return { bytes };
   }
   return { bytes: Buffer.from(decodeURIComponent(payload), 'latin1') };

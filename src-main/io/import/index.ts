@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ImageRef, ImportFormat, ImportProgress, ImportRequest, ImportSummary, RecordError } from '../../api/contract';
+import type {
+  ImageRef,
+  ImportFormat,
+  ImportProgress,
+  ImportRequest,
+  ImportSummary,
+  RecordError,
+} from '../../api/contract';
 import type { CaseStore, NewCase } from '../../store';
 import { IoError } from '../io-error';
 import { decodeDataUri, inspectImage, readImageFile, resolveInside, type ImageCheck } from './image-intake';
@@ -26,17 +33,26 @@ export function inferFormat(file: string): ImportFormat {
   if (ext === '.json') return 'guardtrace';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   if (ext === '.csv') return 'csv';
-  throw new IoError('usage', `Cannot tell the format of ${file} from its extension "${ext}". Pass --format guardtrace|jsonl|csv.`);
+  throw new IoError(
+    'usage',
+    `Cannot tell the format of ${file} from its extension "${ext}". Pass --format guardtrace|jsonl|csv.`,
+  );
 }
 
 /**
  * Stable identity for a case without a source id: the same content (texts and image bytes) always gets the
  * same id, so re-importing a file adds nothing. A named-but-missing image counts by its name.
  */
-export function contentCaseId(fields: Pick<CaseFields, 'query' | 'thinking' | 'response'>, image: string | null): string {
+export function contentCaseId(
+  fields: Pick<CaseFields, 'query' | 'thinking' | 'response'>,
+  image: string | null,
+): string {
   const hash = createHash('sha256');
   for (const part of [fields.query, fields.thinking, fields.response, image ?? '']) {
-    hash.update(String(Buffer.byteLength(part))).update(':').update(part);
+    hash
+      .update(String(Buffer.byteLength(part)))
+      .update(':')
+      .update(part);
   }
   return `c-${hash.digest('hex').slice(0, 24)}`;
 }
@@ -55,14 +71,25 @@ export async function importFile(
   const started = performance.now();
   const file = path.resolve(req.file);
   if (!existsSync(file)) throw new IoError('usage', `Import file ${file} does not exist.`);
-  if (!statSync(file).isFile()) throw new IoError('usage', `${file} is not a file; give the .json, .jsonl or .csv file to import.`);
+  if (!statSync(file).isFile())
+    throw new IoError('usage', `${file} is not a file; give the .json, .jsonl or .csv file to import.`);
   const format = req.format ?? inferFormat(file);
   const imagesDir = resolveImagesDir(file, format, req.imagesDir);
   const actor = req.actor?.trim() || 'import';
   const batchSize = options.batchSize ?? IMPORT_BATCH_SIZE;
 
   const source = await openSource(format, file);
-  const summary: ImportSummary = { file, format, total: 0, imported: 0, duplicates: 0, rejected: 0, imagesMissing: 0, errors: [], ms: 0 };
+  const summary: ImportSummary = {
+    file,
+    format,
+    total: 0,
+    imported: 0,
+    duplicates: 0,
+    rejected: 0,
+    imagesMissing: 0,
+    errors: [],
+    ms: 0,
+  };
   const images = new ImageCache(store, imagesDir, format);
   const writer = new BatchWriter(store, file, format, actor, summary);
 
@@ -87,7 +114,8 @@ export async function importFile(
 function resolveImagesDir(file: string, format: ImportFormat, given: string | undefined): string {
   if (given) {
     const dir = path.resolve(given);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new IoError('usage', `Images folder ${dir} does not exist or is not a folder (--images).`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new IoError('usage', `Images folder ${dir} does not exist or is not a folder (--images).`);
     return dir;
   }
   const folder = path.dirname(file);
@@ -97,11 +125,19 @@ function resolveImagesDir(file: string, format: ImportFormat, given: string | un
 }
 
 async function prepare(item: SourceItem, file: string, format: ImportFormat, images: ImageCache): Promise<Prepared> {
-  const reject = (field: string | null, reason: string): Prepared => ({ ok: false, record: item.record, errors: [{ file, record: item.record, field, reason }] });
+  const reject = (field: string | null, reason: string): Prepared => ({
+    ok: false,
+    record: item.record,
+    errors: [{ file, record: item.record, field, reason }],
+  });
   if ('syntaxError' in item) return reject(null, item.syntaxError);
   const parsed = parseRecord(format, item.value);
   if (!parsed.ok) {
-    return { ok: false, record: item.record, errors: parsed.issues.map((issue) => ({ file, record: item.record, field: issue.field, reason: issue.reason })) };
+    return {
+      ok: false,
+      record: item.record,
+      errors: parsed.issues.map((issue) => ({ file, record: item.record, field: issue.field, reason: issue.reason })),
+    };
   }
   const fields = parsed.fields;
   let image: ImageRef | null = null;
@@ -130,7 +166,8 @@ async function prepare(item: SourceItem, file: string, format: ImportFormat, ima
   return { ok: true, record: item.record, newCase, image };
 }
 
-type ImageOutcome = { ref: string; missing: true } | { ref: string; missing: false; image: ImageRef } | { error: string };
+type ImageOutcome =
+  { ref: string; missing: true } | { ref: string; missing: false; image: ImageRef } | { error: string };
 
 /** Resolves, inspects and durably stores each distinct image once per import (datasets reuse images). */
 class ImageCache {
@@ -143,7 +180,12 @@ class ImageCache {
   ) {}
 
   resolve(spec: NonNullable<CaseFields['image']>): Promise<ImageOutcome> {
-    if (spec.kind === 'data') return this.fromBytes(decodeDataUri(spec.uri), `${spec.uri.slice(0, spec.uri.indexOf(',') + 1)}…`, 'the data: URI');
+    if (spec.kind === 'data')
+      return this.fromBytes(
+        decodeDataUri(spec.uri),
+        `${spec.uri.slice(0, spec.uri.indexOf(',') + 1)}…`,
+        'the data: URI',
+      );
     const resolved = resolveInside(this.imagesDir, spec.name);
     if ('error' in resolved) return Promise.resolve({ error: resolved.error });
     let pending = this.byPath.get(resolved.path);
@@ -160,7 +202,11 @@ class ImageCache {
     return this.fromBytes(read, ref, file);
   }
 
-  private async fromBytes(read: { bytes: Buffer } | { error: string }, ref: string, label: string): Promise<ImageOutcome> {
+  private async fromBytes(
+    read: { bytes: Buffer } | { error: string },
+    ref: string,
+    label: string,
+  ): Promise<ImageOutcome> {
     if ('error' in read) return { error: read.error };
     const check: ImageCheck = await inspectImage(read.bytes, label);
     if (!check.ok) return { error: check.reason };

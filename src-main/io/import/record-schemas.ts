@@ -21,14 +21,31 @@ export interface CaseFields {
 export const IMAGE_FIELD: Record<ImportFormat, string> = { guardtrace: 'image_name', jsonl: 'image', csv: 'image' };
 
 const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? `"${value.slice(0, 40)}"` : typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'string'
+        ? `"${value.slice(0, 40)}"`
+        : typeof value === 'object'
+          ? 'an object'
+          : `${typeof value} ${String(value)}`;
 
 const requiredText = (what: string) =>
-  z.string({ error: (issue) => (issue.input === undefined ? `is missing (${what})` : `must be text, got ${describe(issue.input)}`) });
+  z.string({
+    error: (issue) =>
+      issue.input === undefined ? `is missing (${what})` : `must be text, got ${describe(issue.input)}`,
+  });
 
-const query = requiredText('the user query').refine((text) => text.trim().length > 0, 'is empty; every case needs the user query');
+const query = requiredText('the user query').refine(
+  (text) => text.trim().length > 0,
+  'is empty; every case needs the user query',
+);
 const thinking = requiredText("the AI's reasoning trace; use an empty string if there is none");
-const response = requiredText("the AI's final response").refine((text) => text.trim().length > 0, "is empty; every case needs the AI's response");
+const response = requiredText("the AI's final response").refine(
+  (text) => text.trim().length > 0,
+  "is empty; every case needs the AI's response",
+);
 
 /** 0, 0.5, 1 as numbers or strings ("0.0", "1" …); empty/absent means no gold label. */
 const gold = z
@@ -66,7 +83,9 @@ const optionalImage = z
     return value.startsWith('data:') ? { kind: 'data', uri: value } : { kind: 'file', name: value };
   });
 
-const metaObject = z.record(z.string(), z.unknown(), { error: (issue) => `must be a JSON object, got ${describe(issue.input)}` });
+const metaObject = z.record(z.string(), z.unknown(), {
+  error: (issue) => `must be a JSON object, got ${describe(issue.input)}`,
+});
 
 /** GuardTrace-VL dataset layout: {image_name, question, thinking, response, evaluation_result}. */
 const guardtraceRecord = z.looseObject({
@@ -127,7 +146,10 @@ const KNOWN_KEYS: Record<ImportFormat, Set<string>> = {
 export type FieldIssue = { field: string | null; reason: string };
 
 /** Validates one source record; extra keys the format doesn't know are kept in meta rather than dropped. */
-export function parseRecord(format: ImportFormat, value: unknown): { ok: true; fields: CaseFields } | { ok: false; issues: FieldIssue[] } {
+export function parseRecord(
+  format: ImportFormat,
+  value: unknown,
+): { ok: true; fields: CaseFields } | { ok: false; issues: FieldIssue[] } {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, issues: [{ field: null, reason: `must be a JSON object, got ${describe(value)}` }] };
   }
@@ -143,7 +165,15 @@ export function parseRecord(format: ImportFormat, value: unknown): { ok: true; f
     const r = result.data;
     return {
       ok: true,
-      fields: { id: r.id, query: r.question, thinking: r.thinking, response: r.response, image: r.image_name, gold: r.evaluation_result, meta: extras },
+      fields: {
+        id: r.id,
+        query: r.question,
+        thinking: r.thinking,
+        response: r.response,
+        image: r.image_name,
+        gold: r.evaluation_result,
+        meta: extras,
+      },
     };
   }
   const result = (format === 'jsonl' ? jsonlRecord : csvRecord).safeParse(raw);
@@ -151,7 +181,15 @@ export function parseRecord(format: ImportFormat, value: unknown): { ok: true; f
   const r = result.data;
   return {
     ok: true,
-    fields: { id: r.id, query: r.question, thinking: r.thinking, response: r.response, image: r.image, gold: r.gold, meta: { ...extras, ...(r.meta ?? {}) } },
+    fields: {
+      id: r.id,
+      query: r.question,
+      thinking: r.thinking,
+      response: r.response,
+      image: r.image,
+      gold: r.gold,
+      meta: { ...extras, ...(r.meta ?? {}) },
+    },
   };
 }
 

@@ -33,10 +33,16 @@ async function guardtraceSource(file: string): Promise<Source> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new IoError('invalid_file', `${file} is not valid JSON (${(error as Error).message}). A GuardTrace dataset file is one JSON array of cases; for one object per line use --format jsonl.`);
+    throw new IoError(
+      'invalid_file',
+      `${file} is not valid JSON (${(error as Error).message}). A GuardTrace dataset file is one JSON array of cases; for one object per line use --format jsonl.`,
+    );
   }
   if (!Array.isArray(parsed)) {
-    throw new IoError('invalid_file', `${file} holds a JSON ${parsed === null ? 'null' : typeof parsed}, not an array. A GuardTrace dataset file is a JSON array of {image_name, question, thinking, response, evaluation_result}.`);
+    throw new IoError(
+      'invalid_file',
+      `${file} holds a JSON ${parsed === null ? 'null' : typeof parsed}, not an array. A GuardTrace dataset file is a JSON array of {image_name, question, thinking, response, evaluation_result}.`,
+    );
   }
   const records = parsed;
   return {
@@ -57,7 +63,10 @@ async function* jsonlItems(file: string): AsyncGenerator<SourceItem> {
     try {
       yield { record: lineNumber, value: JSON.parse(line) };
     } catch (error) {
-      yield { record: lineNumber, syntaxError: `is not valid JSON (${(error as Error).message}); each line must be one JSON object` };
+      yield {
+        record: lineNumber,
+        syntaxError: `is not valid JSON (${(error as Error).message}); each line must be one JSON object`,
+      };
     }
   }
 }
@@ -71,7 +80,10 @@ async function* csvItems(file: string): AsyncGenerator<SourceItem> {
         const names = header.map((name) => name.trim());
         const missing = CSV_REQUIRED_COLUMNS.filter((column) => !names.includes(column));
         if (missing.length) {
-          throw new IoError('invalid_file', `${file}: the header row lacks the column(s) ${missing.join(', ')} (found: ${names.join(', ') || 'nothing'}). Columns: id, question, thinking, response, image, gold, meta.`);
+          throw new IoError(
+            'invalid_file',
+            `${file}: the header row lacks the column(s) ${missing.join(', ')} (found: ${names.join(', ') || 'nothing'}). Columns: id, question, thinking, response, image, gold, meta.`,
+          );
         }
         return names;
       },
@@ -80,13 +92,21 @@ async function* csvItems(file: string): AsyncGenerator<SourceItem> {
       skip_empty_lines: true,
       skip_records_with_error: true,
       on_skip: (error) => {
-        if (error) skipped.push({ record: Number((error as { lines?: unknown }).lines ?? 0), syntaxError: `is not a valid CSV row (${error.message})` });
+        if (error)
+          skipped.push({
+            record: Number((error as { lines?: unknown }).lines ?? 0),
+            syntaxError: `is not a valid CSV row (${error.message})`,
+          });
         return undefined;
       },
     }),
   );
   try {
-    for await (const row of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number }; raw: string }>) {
+    for await (const row of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+      raw: string;
+    }>) {
       while (skipped.length) yield skipped.shift()!;
       // info.lines is where the row ends; a quoted cell may span lines, so count back to where it starts.
       const spans = row.raw.replace(/\r?\n$/, '').split('\n').length - 1;

@@ -8,6 +8,12 @@ import type { Migration } from './migration';
 
 export type { Migration } from './migration';
 
-export const MIGRATIONS: readonly Migration[] = [casesAndImages, auditsReviewsJobs, auditLogAndSettings, fullTextSearch, queueIndexesAndBulkFts];
+export const MIGRATIONS: readonly Migration[] = [
+  casesAndImages,
+  auditsReviewsJobs,
+  auditLogAndSettings,
+  fullTextSearch,
+  queueIndexesAndBulkFts,
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -34,7 +34,11 @@ export function CaseView({
         <span className="ml-auto flex items-center gap-2">
           {detail.gold !== null && <RiskBadge risk={detail.gold} prefix="Gold" testId="gold-badge" />}
           {detail.currentReview && (
-            <RiskBadge risk={detail.currentReview.risk} prefix={`Human (${detail.currentReview.reviewer})`} testId="human-badge" />
+            <RiskBadge
+              risk={detail.currentReview.risk}
+              prefix={`Human (${detail.currentReview.reviewer})`}
+              testId="human-badge"
+            />
           )}
         </span>
       </header>
@@ -72,13 +76,23 @@ export function CaseView({
             <p className="font-mono text-[12px] whitespace-pre-wrap">{streamed}</p>
           </div>
         )}
-        {streamed === null && !audit && <p className="text-zinc-500">Not audited yet. Load a model in the Audit runner (Ctrl+2).</p>}
+        {streamed === null && !audit && (
+          <p className="text-zinc-500">Not audited yet. Load a model in the Audit runner (Ctrl+2).</p>
+        )}
         {streamed === null && audit && (
           <div className="flex flex-col gap-2">
             <div className="flex flex-wrap items-center gap-2">
-              <RiskBadge risk={audit.risk} parseFailure={audit.status === 'parse_failure'} size="lg" testId="verdict-badge" />
+              <RiskBadge
+                risk={audit.risk}
+                parseFailure={audit.status === 'parse_failure'}
+                size="lg"
+                testId="verdict-badge"
+              />
               {audit.category && (
-                <span className="rounded border border-zinc-300 px-1.5 py-px text-[11px] dark:border-zinc-700" data-testid="verdict-category">
+                <span
+                  className="rounded border border-zinc-300 px-1.5 py-px text-[11px] dark:border-zinc-700"
+                  data-testid="verdict-category"
+                >
                   {audit.category}
                 </span>
               )}
@@ -106,8 +120,8 @@ export function CaseView({
               </div>
             )}
             <p className="text-[11px] text-zinc-500">
-              {audit.engine} · {audit.modelId} · {audit.generatedTokens} tokens in {(audit.totalMs / 1000).toFixed(1)} s ·{' '}
-              {dateTime(audit.createdAt)}
+              {audit.engine} · {audit.modelId} · {audit.generatedTokens} tokens in {(audit.totalMs / 1000).toFixed(1)} s
+              · {dateTime(audit.createdAt)}
             </p>
           </div>
         )}
@@ -178,8 +192,8 @@ function CaseImage({
   if (!detail.image) {
     return (
       <div className="panel border-dashed px-3 py-2 text-amber-700 dark:text-amber-300" data-testid="image-missing">
-        Image missing: the case names “{detail.imageRef ?? 'an image'}”, which was not found when it was imported. The model
-        was told “Image missing or unavailable”.
+        Image missing: the case names “{detail.imageRef ?? 'an image'}”, which was not found when it was imported. The
+        model was told “Image missing or unavailable”.
       </div>
     );
   }

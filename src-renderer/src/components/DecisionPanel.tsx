@@ -46,7 +46,10 @@ export const DecisionPanel = forwardRef<
     selectedCount: number;
     onBulkAccept: () => void;
   }
->(function DecisionPanel({ detail, draft, onChange, onSubmit, onAccept, onUndo, busy, reviewer, selectedCount, onBulkAccept }, ref) {
+>(function DecisionPanel(
+  { detail, draft, onChange, onSubmit, onAccept, onUndo, busy, reviewer, selectedCount, onBulkAccept },
+  ref,
+) {
   const categoryRef = useRef<HTMLSelectElement>(null);
   const analysisRef = useRef<HTMLTextAreaElement>(null);
   const noteRef = useRef<HTMLInputElement>(null);
@@ -96,9 +99,20 @@ export const DecisionPanel = forwardRef<
         </div>
       </fieldset>
 
-      <button type="button" className="btn justify-between" disabled={!canAccept || busy} onClick={onAccept} data-testid="accept-model">
+      <button
+        type="button"
+        className="btn justify-between"
+        disabled={!canAccept || busy}
+        onClick={onAccept}
+        data-testid="accept-model"
+      >
         <span>
-          Accept model{canAccept ? `: ${riskLabel(audit!.risk)}` : audit?.status === 'parse_failure' ? ' (parse failure)' : ' (no verdict)'}
+          Accept model
+          {canAccept
+            ? `: ${riskLabel(audit!.risk)}`
+            : audit?.status === 'parse_failure'
+              ? ' (parse failure)'
+              : ' (no verdict)'}
         </span>
         <kbd>A</kbd>
       </button>
@@ -160,12 +174,23 @@ export const DecisionPanel = forwardRef<
         />
       </label>
 
-      <button type="submit" className="btn btn-primary justify-between py-1.5" disabled={draft.risk === null || busy} data-testid="submit-next">
+      <button
+        type="submit"
+        className="btn btn-primary justify-between py-1.5"
+        disabled={draft.risk === null || busy}
+        data-testid="submit-next"
+      >
         <span>Submit &amp; next</span>
         <kbd>Enter</kbd>
       </button>
       <div className="flex gap-1.5">
-        <button type="button" className="btn flex-1 justify-between" onClick={onUndo} disabled={busy} data-testid="undo-last">
+        <button
+          type="button"
+          className="btn flex-1 justify-between"
+          onClick={onUndo}
+          disabled={busy}
+          data-testid="undo-last"
+        >
           <span>Undo my last</span>
           <kbd>U</kbd>
         </button>

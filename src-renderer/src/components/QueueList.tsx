@@ -110,9 +110,16 @@ function Row({ row, checked, onToggle }: { row: CaseSummary; checked: boolean; o
           )}
           <RiskDot risk={row.humanRisk} label="human" />
           {row.gold !== null && <RiskDot risk={row.gold} label="gold" />}
-          {row.hasImage && <span className="text-[11px] text-zinc-500" title="Has an image">img</span>}
+          {row.hasImage && (
+            <span className="text-[11px] text-zinc-500" title="Has an image">
+              img
+            </span>
+          )}
           {row.imageMissing && (
-            <span className="text-[11px] text-amber-600 dark:text-amber-400" title="The case names an image that is missing">
+            <span
+              className="text-[11px] text-amber-600 dark:text-amber-400"
+              title="The case names an image that is missing"
+            >
               img missing
             </span>
           )}

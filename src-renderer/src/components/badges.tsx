@@ -26,7 +26,10 @@ export function RiskBadge({
   const text = parseFailure ? 'Parse failure' : risk === null ? 'Not set' : `${riskLabel(risk)} (${risk})`;
   const sizing = size === 'lg' ? 'px-2.5 py-1 text-[13px]' : 'px-1.5 py-px text-[11px]';
   return (
-    <span data-testid={testId} className={`inline-flex items-center gap-1 rounded border font-medium whitespace-nowrap ${sizing} ${style}`}>
+    <span
+      data-testid={testId}
+      className={`inline-flex items-center gap-1 rounded border font-medium whitespace-nowrap ${sizing} ${style}`}
+    >
       {prefix && <span className="opacity-70">{prefix}</span>}
       {text}
     </span>
@@ -36,9 +39,18 @@ export function RiskBadge({
 /** A compact coloured mark for the dense queue rows. */
 export function RiskDot({ risk, label }: { risk: RiskLevel | null; label: string }) {
   const colour =
-    risk === null ? 'bg-zinc-300 dark:bg-zinc-700' : risk === 0 ? 'bg-emerald-500' : risk === 0.5 ? 'bg-amber-500' : 'bg-rose-500';
+    risk === null
+      ? 'bg-zinc-300 dark:bg-zinc-700'
+      : risk === 0
+        ? 'bg-emerald-500'
+        : risk === 0.5
+          ? 'bg-amber-500'
+          : 'bg-rose-500';
   return (
-    <span className="inline-flex items-center gap-1 text-[11px] text-zinc-500 dark:text-zinc-400" title={`${label}: ${riskLabel(risk)}`}>
+    <span
+      className="inline-flex items-center gap-1 text-[11px] text-zinc-500 dark:text-zinc-400"
+      title={`${label}: ${riskLabel(risk)}`}
+    >
       <span aria-hidden className={`inline-block h-2 w-2 rounded-full ${colour}`} />
       <span className="sr-only">
         {label}: {riskLabel(risk)}

@@ -94,7 +94,10 @@ export function useQueue(query: QueueQuery): QueueView {
     await Promise.all([...wanted].map((p) => fetchPage(p)));
   }, [fetchPage]);
 
-  const rowAt = useCallback((index: number) => pages.current.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE], []);
+  const rowAt = useCallback(
+    (index: number) => pages.current.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE],
+    [],
+  );
 
   const loadRow = useCallback(
     async (index: number) => {

@@ -1,6 +1,12 @@
 // Audit runner: choose and load the model, see where data goes, run a batch and watch it.
 import { useCallback, useEffect, useState } from 'react';
-import type { AuditProgress, EngineSelection, EngineState, ModelFolderCheck, Settings } from '../../../src-main/api/contract';
+import type {
+  AuditProgress,
+  EngineSelection,
+  EngineState,
+  ModelFolderCheck,
+  Settings,
+} from '../../../src-main/api/contract';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
 import { bytes, duration } from '../lib/format';
@@ -68,7 +74,11 @@ export function AuditScreen({
   const load = async () => {
     setBusy(true);
     try {
-      const state = await invoke('engine.load', { modelDir: modelDir || undefined, engine, acceptPromptMismatch: acceptMismatch });
+      const state = await invoke('engine.load', {
+        modelDir: modelDir || undefined,
+        engine,
+        acceptPromptMismatch: acceptMismatch,
+      });
       if (state.state === 'error') notify(`Model not loaded: ${state.message}`, 'error');
       else await onSettings({ modelDir: modelDir || null, engine });
     } catch (e) {
@@ -138,7 +148,8 @@ export function AuditScreen({
               <dd className="truncate">{check.mmprojPath ?? '—'}</dd>
               <dt className="text-zinc-500">prompt</dt>
               <dd className="truncate">
-                {check.promptPath ?? '—'} {check.promptPath && (check.promptHashOk ? '(GuardTrace prompt ✓)' : '(differs from GuardTrace’s)')}
+                {check.promptPath ?? '—'}{' '}
+                {check.promptPath && (check.promptHashOk ? '(GuardTrace prompt ✓)' : '(differs from GuardTrace’s)')}
               </dd>
             </dl>
             {check.errors.map((e) => (
@@ -161,7 +172,12 @@ export function AuditScreen({
         )}
         <label className="flex flex-col gap-1">
           <span className="label">Engine</span>
-          <select className="field" value={engine} data-testid="engine-select" onChange={(e) => setEngine(e.target.value as EngineSelection)}>
+          <select
+            className="field"
+            value={engine}
+            data-testid="engine-select"
+            onChange={(e) => setEngine(e.target.value as EngineSelection)}
+          >
             {ENGINES.map((en) => (
               <option key={en.value} value={en.value}>
                 {en.label}
@@ -170,10 +186,19 @@ export function AuditScreen({
           </select>
         </label>
         <div className="flex gap-1.5">
-          <button className="btn btn-primary" disabled={busy || engineState.state === 'loading'} onClick={() => void load()} data-testid="engine-load">
+          <button
+            className="btn btn-primary"
+            disabled={busy || engineState.state === 'loading'}
+            onClick={() => void load()}
+            data-testid="engine-load"
+          >
             {engineState.state === 'loading' ? 'Loading…' : 'Load model'}
           </button>
-          <button className="btn" disabled={engineState.state !== 'loaded' || running} onClick={() => void act(() => invoke('engine.unload', undefined), 'Unloading')}>
+          <button
+            className="btn"
+            disabled={engineState.state !== 'loaded' || running}
+            onClick={() => void act(() => invoke('engine.unload', undefined), 'Unloading')}
+          >
             Unload
           </button>
         </div>
@@ -208,16 +233,25 @@ export function AuditScreen({
               </>
             )}
             <dt className="text-zinc-500">Case data goes to</dt>
-            <dd data-testid="data-leaves" className={info.dataLeavesMachine ? 'font-semibold text-rose-600 dark:text-rose-400' : 'text-emerald-700 dark:text-emerald-400'}>
+            <dd
+              data-testid="data-leaves"
+              className={
+                info.dataLeavesMachine
+                  ? 'font-semibold text-rose-600 dark:text-rose-400'
+                  : 'text-emerald-700 dark:text-emerald-400'
+              }
+            >
               {info.dataLeavesMachine ? `${info.dataLeavesMachine.host} — leaves this machine` : 'this machine only'}
             </dd>
             <dt className="text-zinc-500">Prompt</dt>
             <dd>{info.promptHashOk ? 'GuardTrace prompt (sha256 verified)' : 'non-standard prompt'}</dd>
-            {info.warnings.filter((w) => w !== info.build.cpuPenalty).map((w) => (
-              <dd key={w} className="col-span-2 text-amber-700 dark:text-amber-300">
-                {w}
-              </dd>
-            ))}
+            {info.warnings
+              .filter((w) => w !== info.build.cpuPenalty)
+              .map((w) => (
+                <dd key={w} className="col-span-2 text-amber-700 dark:text-amber-300">
+                  {w}
+                </dd>
+              ))}
           </dl>
         )}
       </section>
@@ -253,19 +287,38 @@ export function AuditScreen({
           <span className="text-[11px] text-zinc-500">GuardTrace reference: 2000</span>
         </label>
         <div className="flex gap-1.5">
-          <button className="btn btn-primary" data-testid="audit-start" disabled={engineState.state !== 'loaded' || running} onClick={() => void start()}>
+          <button
+            className="btn btn-primary"
+            data-testid="audit-start"
+            disabled={engineState.state !== 'loaded' || running}
+            onClick={() => void start()}
+          >
             Start
           </button>
           {progress?.state === 'paused' ? (
-            <button className="btn" data-testid="audit-resume" onClick={() => void act(() => invoke('audit.resume', undefined), 'Resuming')}>
+            <button
+              className="btn"
+              data-testid="audit-resume"
+              onClick={() => void act(() => invoke('audit.resume', undefined), 'Resuming')}
+            >
               Resume
             </button>
           ) : (
-            <button className="btn" data-testid="audit-pause" disabled={progress?.state !== 'running'} onClick={() => void act(() => invoke('audit.pause', undefined), 'Pausing')}>
+            <button
+              className="btn"
+              data-testid="audit-pause"
+              disabled={progress?.state !== 'running'}
+              onClick={() => void act(() => invoke('audit.pause', undefined), 'Pausing')}
+            >
               Pause
             </button>
           )}
-          <button className="btn" data-testid="audit-cancel" disabled={!running} onClick={() => void act(() => invoke('audit.cancel', undefined), 'Cancelling')}>
+          <button
+            className="btn"
+            data-testid="audit-cancel"
+            disabled={!running}
+            onClick={() => void act(() => invoke('audit.cancel', undefined), 'Cancelling')}
+          >
             Cancel
           </button>
         </div>
@@ -285,7 +338,11 @@ export function AuditScreen({
             {progress.currentCaseId && (
               <div className="mt-1">
                 <p className="label">Now auditing {progress.currentCaseId}</p>
-                <pre data-testid="audit-stream" className="mt-1 max-h-60 overflow-auto rounded bg-zinc-100 p-2 font-mono text-[11.5px] whitespace-pre-wrap dark:bg-zinc-950" aria-live="off">
+                <pre
+                  data-testid="audit-stream"
+                  className="mt-1 max-h-60 overflow-auto rounded bg-zinc-100 p-2 font-mono text-[11.5px] whitespace-pre-wrap dark:bg-zinc-950"
+                  aria-live="off"
+                >
                   {streamed ?? '…'}
                 </pre>
               </div>

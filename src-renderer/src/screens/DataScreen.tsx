@@ -1,10 +1,23 @@
 // Import and export, with progress and the per-record error list.
 import { useState } from 'react';
-import type { ExportFormat, ExportSelection, ExportSummary, ImportFormat, ImportProgress, ImportSummary } from '../../../src-main/api/contract';
+import type {
+  ExportFormat,
+  ExportSelection,
+  ExportSummary,
+  ImportFormat,
+  ImportProgress,
+  ImportSummary,
+} from '../../../src-main/api/contract';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
 
-export function DataScreen({ notify, reviewer }: { notify: (message: string, kind?: 'info' | 'error') => void; reviewer: string }) {
+export function DataScreen({
+  notify,
+  reviewer,
+}: {
+  notify: (message: string, kind?: 'info' | 'error') => void;
+  reviewer: string;
+}) {
   return (
     <div className="grid min-h-0 flex-1 grid-cols-2 items-start gap-3 overflow-auto p-3">
       <ImportPanel notify={notify} reviewer={reviewer} />
@@ -17,10 +30,21 @@ export async function runImport(
   file: string,
   options: { format?: ImportFormat; imagesDir?: string; actor?: string },
 ): Promise<ImportSummary> {
-  return invoke('import.run', { file, format: options.format, imagesDir: options.imagesDir || undefined, actor: options.actor });
+  return invoke('import.run', {
+    file,
+    format: options.format,
+    imagesDir: options.imagesDir || undefined,
+    actor: options.actor,
+  });
 }
 
-function ImportPanel({ notify, reviewer }: { notify: (message: string, kind?: 'info' | 'error') => void; reviewer: string }) {
+function ImportPanel({
+  notify,
+  reviewer,
+}: {
+  notify: (message: string, kind?: 'info' | 'error') => void;
+  reviewer: string;
+}) {
   const [file, setFile] = useState('');
   const [format, setFormat] = useState<ImportFormat | ''>('');
   const [imagesDir, setImagesDir] = useState('');
@@ -52,7 +76,12 @@ function ImportPanel({ notify, reviewer }: { notify: (message: string, kind?: 'i
       <label className="flex flex-col gap-1">
         <span className="label">File (GuardTrace JSON, JSONL or CSV)</span>
         <div className="flex gap-1.5">
-          <input className="field flex-1 font-mono text-[12px]" value={file} onChange={(e) => setFile(e.target.value)} data-testid="import-file" />
+          <input
+            className="field flex-1 font-mono text-[12px]"
+            value={file}
+            onChange={(e) => setFile(e.target.value)}
+            data-testid="import-file"
+          />
           <button
             className="btn"
             data-testid="import-browse"
@@ -68,7 +97,12 @@ function ImportPanel({ notify, reviewer }: { notify: (message: string, kind?: 'i
       <div className="grid grid-cols-2 gap-2">
         <label className="flex flex-col gap-1">
           <span className="label">Format</span>
-          <select className="field" value={format} onChange={(e) => setFormat(e.target.value as ImportFormat | '')} data-testid="import-format">
+          <select
+            className="field"
+            value={format}
+            onChange={(e) => setFormat(e.target.value as ImportFormat | '')}
+            data-testid="import-format"
+          >
             <option value="">Detect from the file</option>
             <option value="guardtrace">GuardTrace JSON</option>
             <option value="jsonl">JSONL</option>
@@ -78,7 +112,12 @@ function ImportPanel({ notify, reviewer }: { notify: (message: string, kind?: 'i
         <label className="flex flex-col gap-1">
           <span className="label">Images folder (optional)</span>
           <div className="flex gap-1.5">
-            <input className="field min-w-0 flex-1 font-mono text-[12px]" value={imagesDir} onChange={(e) => setImagesDir(e.target.value)} placeholder="next to the file" />
+            <input
+              className="field min-w-0 flex-1 font-mono text-[12px]"
+              value={imagesDir}
+              onChange={(e) => setImagesDir(e.target.value)}
+              placeholder="next to the file"
+            />
             <button
               className="btn"
               onClick={async () => {
@@ -92,7 +131,12 @@ function ImportPanel({ notify, reviewer }: { notify: (message: string, kind?: 'i
         </label>
       </div>
       <div>
-        <button className="btn btn-primary" disabled={!file || running} onClick={() => void run()} data-testid="import-run">
+        <button
+          className="btn btn-primary"
+          disabled={!file || running}
+          onClick={() => void run()}
+          data-testid="import-run"
+        >
           {running ? 'Importing…' : 'Import'}
         </button>
       </div>
@@ -107,7 +151,8 @@ export function ImportResult({ summary }: { summary: ImportSummary }) {
     <div className="flex flex-col gap-2 text-[12px]" data-testid="import-summary">
       <p>
         <strong>{summary.imported}</strong> imported · {summary.duplicates} duplicate(s) · {summary.rejected} rejected ·{' '}
-        {summary.imagesMissing} image(s) missing · {summary.total} record(s) in {(summary.ms / 1000).toFixed(2)} s ({summary.format})
+        {summary.imagesMissing} image(s) missing · {summary.total} record(s) in {(summary.ms / 1000).toFixed(2)} s (
+        {summary.format})
       </p>
       {summary.errors.length > 0 && (
         <div className="max-h-72 overflow-auto rounded border border-rose-600/30">
@@ -171,7 +216,12 @@ function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'er
       <div className="grid grid-cols-2 gap-2">
         <label className="flex flex-col gap-1">
           <span className="label">Format</span>
-          <select className="field" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} data-testid="export-format">
+          <select
+            className="field"
+            value={format}
+            onChange={(e) => setFormat(e.target.value as ExportFormat)}
+            data-testid="export-format"
+          >
             {EXPORT_FORMATS.map((f) => (
               <option key={f.value} value={f.value}>
                 {f.label}
@@ -181,7 +231,12 @@ function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'er
         </label>
         <label className="flex flex-col gap-1">
           <span className="label">Cases</span>
-          <select className="field" value={only} onChange={(e) => setOnly(e.target.value as ExportSelection)} data-testid="export-only">
+          <select
+            className="field"
+            value={only}
+            onChange={(e) => setOnly(e.target.value as ExportSelection)}
+            data-testid="export-only"
+          >
             <option value="reviewed">Reviewed</option>
             <option value="disagreements">Model and human disagree</option>
             <option value="all">All</option>
@@ -195,7 +250,12 @@ function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'er
       <label className="flex flex-col gap-1">
         <span className="label">Save as</span>
         <div className="flex gap-1.5">
-          <input className="field flex-1 font-mono text-[12px]" value={out} onChange={(e) => setOut(e.target.value)} data-testid="export-out" />
+          <input
+            className="field flex-1 font-mono text-[12px]"
+            value={out}
+            onChange={(e) => setOut(e.target.value)}
+            data-testid="export-out"
+          />
           <button
             className="btn"
             data-testid="export-browse"
@@ -209,15 +269,20 @@ function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'er
         </div>
       </label>
       <div>
-        <button className="btn btn-primary" disabled={!out || running} onClick={() => void run()} data-testid="export-run">
+        <button
+          className="btn btn-primary"
+          disabled={!out || running}
+          onClick={() => void run()}
+          data-testid="export-run"
+        >
           {running ? 'Exporting…' : 'Export'}
         </button>
       </div>
       {summary && (
         <div className="text-[12px]" data-testid="export-summary">
           <p>
-            <strong>{summary.written}</strong> written to <span className="font-mono">{summary.out}</span> · {summary.skipped} skipped ·{' '}
-            {summary.images} image(s) · {(summary.ms / 1000).toFixed(2)} s
+            <strong>{summary.written}</strong> written to <span className="font-mono">{summary.out}</span> ·{' '}
+            {summary.skipped} skipped · {summary.images} image(s) · {(summary.ms / 1000).toFixed(2)} s
           </p>
           {Object.entries(summary.skippedReasons).map(([reason, n]) => (
             <p key={reason} className="text-zinc-500">

@@ -27,13 +27,25 @@ export function MetricsScreen({ active }: { active: boolean }) {
   return (
     <div className="flex min-h-0 flex-1 flex-col gap-3 overflow-auto p-3" data-testid="metrics-screen">
       <div className="grid grid-cols-2 gap-3">
-        <ComparisonPanel title="Model vs human" reference="Human" comparison={metrics.modelVsHuman} testId="metrics-human" />
-        <ComparisonPanel title="Model vs gold label" reference="Gold" comparison={metrics.modelVsGold} testId="metrics-gold" />
+        <ComparisonPanel
+          title="Model vs human"
+          reference="Human"
+          comparison={metrics.modelVsHuman}
+          testId="metrics-human"
+        />
+        <ComparisonPanel
+          title="Model vs gold label"
+          reference="Gold"
+          comparison={metrics.modelVsGold}
+          testId="metrics-gold"
+        />
       </div>
       <section className="panel p-3" aria-label="Agreement per category">
         <h2 className="mb-2 text-[14px] font-semibold">
           Agreement with the human decision, per category
-          <span className="ml-2 text-[12px] font-normal text-zinc-500">{metrics.parseFailures} parse failure(s) left out</span>
+          <span className="ml-2 text-[12px] font-normal text-zinc-500">
+            {metrics.parseFailures} parse failure(s) left out
+          </span>
         </h2>
         {metrics.perCategory.length === 0 ? (
           <p className="text-zinc-500">No reviewed cases with a model verdict yet.</p>
@@ -67,7 +79,17 @@ function Bar({ value }: { value: number }) {
   );
 }
 
-function ComparisonPanel({ title, reference, comparison, testId }: { title: string; reference: string; comparison: Comparison; testId: string }) {
+function ComparisonPanel({
+  title,
+  reference,
+  comparison,
+  testId,
+}: {
+  title: string;
+  reference: string;
+  comparison: Comparison;
+  testId: string;
+}) {
   const max = Math.max(1, ...comparison.confusion.flat());
   const scores: Array<[string, number]> = [
     ['Accuracy', comparison.binary.accuracy],
@@ -80,7 +102,8 @@ function ComparisonPanel({ title, reference, comparison, testId }: { title: stri
       <h2 className="mb-2 flex items-baseline gap-2 text-[14px] font-semibold">
         {title}
         <span className="text-[12px] font-normal text-zinc-500">
-          {comparison.n} case(s) · agreement <strong data-testid={`${testId}-agreement`}>{percent(comparison.agreement)}</strong>
+          {comparison.n} case(s) · agreement{' '}
+          <strong data-testid={`${testId}-agreement`}>{percent(comparison.agreement)}</strong>
         </span>
       </h2>
       {comparison.n === 0 ? (
@@ -90,9 +113,7 @@ function ComparisonPanel({ title, reference, comparison, testId }: { title: stri
           <table className="text-[12px]" aria-label={`${title}: confusion matrix, rows ${reference}, columns model`}>
             <thead>
               <tr>
-                <th className="p-1 text-left text-[10.5px] font-normal text-zinc-500">
-                  {reference} ↓ / Model →
-                </th>
+                <th className="p-1 text-left text-[10.5px] font-normal text-zinc-500">{reference} ↓ / Model →</th>
                 {RISK_LEVELS.map((r) => (
                   <th key={r} className="w-16 p-1 text-center font-medium" scope="col">
                     {r}
@@ -114,7 +135,10 @@ function ComparisonPanel({ title, reference, comparison, testId }: { title: stri
                       <td
                         key={colRisk}
                         className="border border-zinc-200 p-1 text-center tabular-nums dark:border-zinc-800"
-                        style={{ backgroundColor: n === 0 ? undefined : diagonal ? `rgba(16,185,129,${alpha})` : `rgba(244,63,94,${alpha})` }}
+                        style={{
+                          backgroundColor:
+                            n === 0 ? undefined : diagonal ? `rgba(16,185,129,${alpha})` : `rgba(244,63,94,${alpha})`,
+                        }}
                         data-testid={`${testId}-cell-${i}-${j}`}
                       >
                         {n}

@@ -1,6 +1,13 @@
 // The review queue: filters and a virtualized list on the left, the case in the middle, the decision on the right.
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
-import type { CaseDetail, CaseStatusFilter, FilterCounts, QueueFilter, QueueSort, Settings } from '../../../src-main/api/contract';
+import type {
+  CaseDetail,
+  CaseStatusFilter,
+  FilterCounts,
+  QueueFilter,
+  QueueSort,
+  Settings,
+} from '../../../src-main/api/contract';
 import { CATEGORIES, type Category, type RiskLevel } from '../../../src-main/domain/types';
 import { errorMessage, invoke, useApiEvent } from '../api';
 import { CaseView } from '../components/CaseView';
@@ -39,7 +46,12 @@ function riskFromSelect(value: string): RiskLevel | undefined {
 
 export const ReviewScreen = forwardRef<
   ReviewScreenHandle,
-  { settings: Settings; notify: (message: string, kind?: 'info' | 'error') => void; active: boolean; onSelectionChange: (ids: string[]) => void }
+  {
+    settings: Settings;
+    notify: (message: string, kind?: 'info' | 'error') => void;
+    active: boolean;
+    onSelectionChange: (ids: string[]) => void;
+  }
 >(function ReviewScreen({ settings, notify, active, onSelectionChange }, ref) {
   const [filter, setFilter] = useState<QueueFilter>({ status: 'all' });
   const [sort, setSort] = useState<QueueSort>('uncertainty');
@@ -63,7 +75,7 @@ export const ReviewScreen = forwardRef<
   // Debounced search: the store runs FTS on every change, so wait for a pause in typing.
   useEffect(() => {
     const t = setTimeout(() => {
-      setFilter((f) => (f.search ?? '') === searchText.trim() ? f : { ...f, search: searchText.trim() || undefined });
+      setFilter((f) => ((f.search ?? '') === searchText.trim() ? f : { ...f, search: searchText.trim() || undefined }));
     }, 220);
     return () => clearTimeout(t);
   }, [searchText]);
@@ -98,17 +110,14 @@ export const ReviewScreen = forwardRef<
     if (!row && queue.loaded && queue.total > 0 && selectedIndex >= queue.total) setSelectedIndex(queue.total - 1);
   }, [queue.version, queue.loaded, queue.total, selectedIndex, selectedId, queue]);
 
-  const loadDetail = useCallback(
-    async (id: string, useCache: boolean) => {
-      const cached = useCache ? detailCache.current.get(id) : undefined;
-      if (cached) return cached;
-      const fresh = await invoke('cases.get', { id });
-      detailCache.current.set(id, fresh);
-      if (detailCache.current.size > 50) detailCache.current.delete(detailCache.current.keys().next().value!);
-      return fresh;
-    },
-    [],
-  );
+  const loadDetail = useCallback(async (id: string, useCache: boolean) => {
+    const cached = useCache ? detailCache.current.get(id) : undefined;
+    if (cached) return cached;
+    const fresh = await invoke('cases.get', { id });
+    detailCache.current.set(id, fresh);
+    if (detailCache.current.size > 50) detailCache.current.delete(detailCache.current.keys().next().value!);
+    return fresh;
+  }, []);
 
   // Bumped to refetch the open case; moving to another case uses the prefetched copy when there is one.
   const [detailVersion, setDetailVersion] = useState(0);
@@ -215,7 +224,11 @@ export const ReviewScreen = forwardRef<
             ? { risk: draft.risk, category: draft.category, analysis: draft.analysis || null }
             : null;
       if (!input) {
-        notify(source === 'accept_model' ? 'The model has no verdict to accept for this case.' : 'Pick a risk level first (1, 2 or 3).');
+        notify(
+          source === 'accept_model'
+            ? 'The model has no verdict to accept for this case.'
+            : 'Pick a risk level first (1, 2 or 3).',
+        );
         return;
       }
       setBusy(true);
@@ -243,7 +256,11 @@ export const ReviewScreen = forwardRef<
       }
       setBusy(false);
       // Show the decision in the list now; the stored rows (and counts) follow once the moderator pauses.
-      queue.patchRow(detail.id, { humanRisk: input.risk, humanCategory: input.category ?? null, reviewedBy: settings.reviewer });
+      queue.patchRow(detail.id, {
+        humanRisk: input.risk,
+        humanCategory: input.category ?? null,
+        reviewedBy: settings.reviewer,
+      });
       scheduleRefresh();
     },
     [detail, draft, busy, selectedIndex, queue, settings.reviewer, notify, scheduleRefresh],
@@ -291,7 +308,12 @@ export const ReviewScreen = forwardRef<
       if (isTypingTarget(e.target)) return;
       const key = e.key;
       // Enter on a focused button (reached with Tab) activates that button, not submit & next.
-      if (key === 'Enter' && e.target instanceof HTMLElement && e.target.closest('button, a, [role="radio"], [role="checkbox"]')) return;
+      if (
+        key === 'Enter' &&
+        e.target instanceof HTMLElement &&
+        e.target.closest('button, a, [role="radio"], [role="checkbox"]')
+      )
+        return;
       const risk = RISK_KEYS.find((k) => k.key === key);
       const handled = () => e.preventDefault();
       if (risk && draft) {
@@ -333,11 +355,15 @@ export const ReviewScreen = forwardRef<
     return () => window.removeEventListener('keydown', onKey);
   }, [active, draft, selectedIndex, selectedId, select, submit, bulkAccept, undoLast, toggleSelected]);
 
-  const setField = <K extends keyof QueueFilter>(key: K, value: QueueFilter[K]) => setFilter((f) => ({ ...f, [key]: value }));
+  const setField = <K extends keyof QueueFilter>(key: K, value: QueueFilter[K]) =>
+    setFilter((f) => ({ ...f, [key]: value }));
 
   return (
     <div className="flex min-h-0 flex-1">
-      <aside className="flex w-[390px] shrink-0 flex-col border-r border-zinc-200 dark:border-zinc-800" aria-label="Queue">
+      <aside
+        className="flex w-[390px] shrink-0 flex-col border-r border-zinc-200 dark:border-zinc-800"
+        aria-label="Queue"
+      >
         <div className="flex flex-col gap-2 border-b border-zinc-200 p-2 dark:border-zinc-800">
           <label className="relative block">
             <span className="sr-only">Search query, trace and response</span>
@@ -373,9 +399,24 @@ export const ReviewScreen = forwardRef<
             ))}
           </div>
           <div className="grid grid-cols-2 gap-1.5">
-            <RiskSelect label="Model risk" value={filter.modelRisk} onChange={(v) => setField('modelRisk', v)} testId="filter-model-risk" />
-            <RiskSelect label="Human risk" value={filter.humanRisk} onChange={(v) => setField('humanRisk', v)} testId="filter-human-risk" />
-            <RiskSelect label="Gold label" value={filter.gold} onChange={(v) => setField('gold', v)} testId="filter-gold" />
+            <RiskSelect
+              label="Model risk"
+              value={filter.modelRisk}
+              onChange={(v) => setField('modelRisk', v)}
+              testId="filter-model-risk"
+            />
+            <RiskSelect
+              label="Human risk"
+              value={filter.humanRisk}
+              onChange={(v) => setField('humanRisk', v)}
+              testId="filter-human-risk"
+            />
+            <RiskSelect
+              label="Gold label"
+              value={filter.gold}
+              onChange={(v) => setField('gold', v)}
+              testId="filter-gold"
+            />
             <label className="flex flex-col gap-0.5">
               <span className="label">Category</span>
               <select
@@ -394,7 +435,12 @@ export const ReviewScreen = forwardRef<
             </label>
             <label className="col-span-2 flex flex-col gap-0.5">
               <span className="label">Sort</span>
-              <select className="field py-0.5" value={sort} data-testid="sort-select" onChange={(e) => setSort(e.target.value as QueueSort)}>
+              <select
+                className="field py-0.5"
+                value={sort}
+                data-testid="sort-select"
+                onChange={(e) => setSort(e.target.value as QueueSort)}
+              >
                 {SORTS.map((s) => (
                   <option key={s.value} value={s.value}>
                     {s.label}
@@ -437,7 +483,10 @@ export const ReviewScreen = forwardRef<
         )}
       </main>
 
-      <aside className="w-[320px] shrink-0 overflow-auto border-l border-zinc-200 dark:border-zinc-800" aria-label="Decision">
+      <aside
+        className="w-[320px] shrink-0 overflow-auto border-l border-zinc-200 dark:border-zinc-800"
+        aria-label="Decision"
+      >
         {detail && draft && (
           <DecisionPanel
             ref={decisionRef}
@@ -472,7 +521,12 @@ function RiskSelect({
   return (
     <label className="flex flex-col gap-0.5">
       <span className="label">{label}</span>
-      <select className="field py-0.5" value={value ?? ''} data-testid={testId} onChange={(e) => onChange(riskFromSelect(e.target.value))}>
+      <select
+        className="field py-0.5"
+        value={value ?? ''}
+        data-testid={testId}
+        onChange={(e) => onChange(riskFromSelect(e.target.value))}
+      >
         <option value="">Any</option>
         <option value="0">Safe (0)</option>
         <option value="0.5">Potentially harmful (0.5)</option>

@@ -29,7 +29,10 @@ export function SettingsScreen({
   const saveNumber = (name: 'maxPixels' | 'parallelism', raw: string, min: number) => {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min) {
-      notify(`${name === 'maxPixels' ? 'Max pixels' : 'Parallelism'} must be a whole number of at least ${min}.`, 'error');
+      notify(
+        `${name === 'maxPixels' ? 'Max pixels' : 'Parallelism'} must be a whole number of at least ${min}.`,
+        'error',
+      );
       return;
     }
     void onSettings({ [name]: n });
@@ -47,11 +50,18 @@ export function SettingsScreen({
               value={reviewer}
               data-testid="settings-reviewer"
               onChange={(e) => setReviewer(e.target.value)}
-              onBlur={() => reviewer.trim() && reviewer !== settings.reviewer && void onSettings({ reviewer: reviewer.trim() })}
+              onBlur={() =>
+                reviewer.trim() && reviewer !== settings.reviewer && void onSettings({ reviewer: reviewer.trim() })
+              }
             />
           </label>
           <label className="flex items-center gap-2">
-            <input type="checkbox" checked={settings.blurImages} data-testid="settings-blur" onChange={(e) => void onSettings({ blurImages: e.target.checked })} />
+            <input
+              type="checkbox"
+              checked={settings.blurImages}
+              data-testid="settings-blur"
+              onChange={(e) => void onSettings({ blurImages: e.target.checked })}
+            />
             Blur images until I reveal them
           </label>
           <label className="flex items-center gap-2">
@@ -67,7 +77,12 @@ export function SettingsScreen({
             <legend className="label mb-1">Theme</legend>
             {(['system', 'dark', 'light'] as const).map((t) => (
               <label key={t} className="flex items-center gap-2">
-                <input type="radio" name="theme" checked={settings.theme === t} onChange={() => void onSettings({ theme: t })} />
+                <input
+                  type="radio"
+                  name="theme"
+                  checked={settings.theme === t}
+                  onChange={() => void onSettings({ theme: t })}
+                />
                 {t === 'system' ? 'Follow the operating system' : t === 'dark' ? 'Dark' : 'Light'}
               </label>
             ))}
@@ -78,7 +93,11 @@ export function SettingsScreen({
           <h2 className="text-[14px] font-semibold">Engine</h2>
           <label className="flex flex-col gap-1">
             <span className="label">Engine</span>
-            <select className="field" value={settings.engine} onChange={(e) => void onSettings({ engine: e.target.value as EngineSelection })}>
+            <select
+              className="field"
+              value={settings.engine}
+              onChange={(e) => void onSettings({ engine: e.target.value as EngineSelection })}
+            >
               <option value="auto">Automatic</option>
               <option value="llama.node">llama.node</option>
               <option value="node-llama-cpp">node-llama-cpp</option>
@@ -89,15 +108,31 @@ export function SettingsScreen({
           <div className="grid grid-cols-2 gap-2">
             <label className="flex flex-col gap-1">
               <span className="label">Max image pixels</span>
-              <input className="field tabular-nums" inputMode="numeric" value={maxPixels} onChange={(e) => setMaxPixels(e.target.value)} onBlur={() => saveNumber('maxPixels', maxPixels, 3136)} />
+              <input
+                className="field tabular-nums"
+                inputMode="numeric"
+                value={maxPixels}
+                onChange={(e) => setMaxPixels(e.target.value)}
+                onBlur={() => saveNumber('maxPixels', maxPixels, 3136)}
+              />
             </label>
             <label className="flex flex-col gap-1">
               <span className="label">Parallel cases</span>
-              <input className="field tabular-nums" inputMode="numeric" value={parallelism} onChange={(e) => setParallelism(e.target.value)} onBlur={() => saveNumber('parallelism', parallelism, 1)} />
+              <input
+                className="field tabular-nums"
+                inputMode="numeric"
+                value={parallelism}
+                onChange={(e) => setParallelism(e.target.value)}
+                onBlur={() => saveNumber('parallelism', parallelism, 1)}
+              />
             </label>
           </div>
           <label className="flex items-center gap-2">
-            <input type="checkbox" checked={settings.strictFormat} onChange={(e) => void onSettings({ strictFormat: e.target.checked })} />
+            <input
+              type="checkbox"
+              checked={settings.strictFormat}
+              onChange={(e) => void onSettings({ strictFormat: e.target.checked })}
+            />
             Constrain output to the GuardTrace format (grammar)
           </label>
           <label className="flex flex-col gap-1">
@@ -134,7 +169,12 @@ export function SettingsScreen({
           <div className="grid grid-cols-3 gap-2">
             <label className="flex flex-col gap-1">
               <span className="label">Base URL</span>
-              <input className="field font-mono text-[12px]" value={baseUrl} placeholder="http://127.0.0.1:8080/v1" onChange={(e) => setBaseUrl(e.target.value)} />
+              <input
+                className="field font-mono text-[12px]"
+                value={baseUrl}
+                placeholder="http://127.0.0.1:8080/v1"
+                onChange={(e) => setBaseUrl(e.target.value)}
+              />
             </label>
             <label className="flex flex-col gap-1">
               <span className="label">Model</span>
@@ -142,7 +182,13 @@ export function SettingsScreen({
             </label>
             <label className="flex flex-col gap-1">
               <span className="label">API key (kept in the OS keyring)</span>
-              <input className="field font-mono text-[12px]" type="password" autoComplete="off" value={apiKey} onChange={(e) => setApiKey(e.target.value)} />
+              <input
+                className="field font-mono text-[12px]"
+                type="password"
+                autoComplete="off"
+                value={apiKey}
+                onChange={(e) => setApiKey(e.target.value)}
+              />
             </label>
           </div>
           <label className="flex items-center gap-2">
@@ -153,7 +199,11 @@ export function SettingsScreen({
             <button
               className="btn btn-primary"
               onClick={async () => {
-                await onSettings({ openai: baseUrl.trim() ? { baseUrl: baseUrl.trim(), model: model.trim(), allowInsecureRemote: allowInsecure } : null });
+                await onSettings({
+                  openai: baseUrl.trim()
+                    ? { baseUrl: baseUrl.trim(), model: model.trim(), allowInsecureRemote: allowInsecure }
+                    : null,
+                });
                 if (apiKey) {
                   try {
                     const r = await invoke('secrets.setApiKey', { apiKey });
