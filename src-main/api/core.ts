@@ -1,4 +1,6 @@
-import type { EngineState, EventName, ApiEvents, Settings } from './contract';
+import type { EngineState } from '@domain/engine';
+import type { Settings } from '@domain/settings';
+import type { EventName, ApiEvents } from './contract';
 import { CoreEvents } from './events';
 import { defaultSettings } from './settings';
 import { EngineManager } from '../engine/engine-manager';

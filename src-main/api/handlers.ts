@@ -1,4 +1,6 @@
-import type { ApiHandlers, EngineLoadRequest, Settings } from './contract';
+import type { EngineLoadRequest } from '@domain/engine';
+import type { Settings } from '@domain/settings';
+import type { ApiHandlers } from './contract';
 import type { Core } from './core';
 import { ApiError, toApiError } from './errors';
 import { validateSettingsPatch } from './settings';

@@ -1,15 +1,18 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type {
-  ApiHandlers,
-  AuditProgress,
-  EngineSelection,
-  ExportFormat,
-  ExportSelection,
-  ImportFormat,
-  ImportProgress,
-} from '../api/contract';
+import type { AuditProgress } from '@domain/audits';
+import { ENGINE_SELECTIONS, type EngineSelection } from '@domain/engine';
+import {
+  EXPORT_FORMATS,
+  EXPORT_SELECTIONS,
+  IMPORT_FORMATS,
+  type ExportFormat,
+  type ExportSelection,
+  type ImportFormat,
+  type ImportProgress,
+} from '@domain/io';
+import type { ApiHandlers } from '../api/contract';
 import type { Core } from '../api/core';
-import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } from '../domain/types';
+import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } from '@domain/types';
 import { defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 
@@ -297,7 +300,7 @@ function onlyPositional(context: RunContext, what: string): string {
 async function runImport(context: RunContext): Promise<number> {
   const { values, io } = context;
   const file = onlyPositional(context, 'FILE to import');
-  const format = oneOf<ImportFormat>(stringOption(values, 'format'), ['guardtrace', 'jsonl', 'csv'], 'format');
+  const format = oneOf<ImportFormat>(stringOption(values, 'format'), IMPORT_FORMATS, 'format');
   return context.withCore(async (handlers, core) => {
     const bar = io.interactive && !context.json ? new ProgressBar(io.stderr, 'import') : null;
     const off = core.events.on('import.progress', (progress: ImportProgress) =>
@@ -338,11 +341,11 @@ async function runExport(context: RunContext): Promise<number> {
   const { values, io } = context;
   if (context.positionals.length)
     throw new UsageError(`unexpected argument "${context.positionals[0]}" (give the output with --out FILE)`);
-  const format = oneOf<ExportFormat>(stringOption(values, 'format'), ['jsonl', 'csv', 'sft', 'dpo'], 'format');
+  const format = oneOf<ExportFormat>(stringOption(values, 'format'), EXPORT_FORMATS, 'format');
   if (!format) throw new UsageError('--format is required (jsonl, csv, sft or dpo)');
   const out = stringOption(values, 'out');
   if (!out) throw new UsageError('--out FILE is required');
-  const only = oneOf<ExportSelection>(stringOption(values, 'only'), ['reviewed', 'all', 'disagreements'], 'only');
+  const only = oneOf<ExportSelection>(stringOption(values, 'only'), EXPORT_SELECTIONS, 'only');
   return context.withCore(async (handlers) => {
     const summary = await handlers['export.run']({
       format,
@@ -437,11 +440,7 @@ async function runStats(context: RunContext): Promise<number> {
 async function runAudit(context: RunContext): Promise<number> {
   const { values, io } = context;
   if (context.positionals.length) throw new UsageError(`unexpected argument "${context.positionals[0]}"`);
-  const engine = oneOf<EngineSelection>(
-    stringOption(values, 'engine'),
-    ['auto', 'llama.node', 'node-llama-cpp', 'sidecar', 'openai'],
-    'engine',
-  );
+  const engine = oneOf<EngineSelection>(stringOption(values, 'engine'), ENGINE_SELECTIONS, 'engine');
   const limit = positiveInt(stringOption(values, 'limit'), 'limit');
   const parallel = positiveInt(stringOption(values, 'parallel'), 'parallel');
   const maxNewTokens = positiveInt(stringOption(values, 'max-tokens'), 'max-tokens');

@@ -1,5 +1,7 @@
 // Pieces both in-process engines share: image preparation for a case, context-budget checks, result assembly.
-import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type EngineKind } from './engine';
+import type { AuditResult } from '@domain/audits';
+import type { EngineKind } from '@domain/engine';
+import { EngineError, type AuditInput, type AuditOptions } from './engine';
 import { caseTaskText } from './guardtrace-input';
 import { ImagePrepError, prepareImage, toDataUri } from './image-prep';
 import { parseVerdict } from './verdict-parser';

@@ -17,14 +17,9 @@ import {
   prepareCaseImage,
   throwIfAborted,
 } from './audit-common';
-import {
-  EngineError,
-  type AuditInput,
-  type AuditOptions,
-  type AuditResult,
-  type Engine,
-  type EngineInfo,
-} from './engine';
+import type { AuditResult } from '@domain/audits';
+import type { EngineInfo } from '@domain/engine';
+import { EngineError, type AuditInput, type AuditOptions, type Engine } from './engine';
 import { MTMD_MEDIA_MARKER, buildGuardTraceMessages, renderQwenChat, splitSharedPrefix } from './guardtrace-input';
 import type { InProcessEngineConfig } from './in-process-config';
 import { STRICT_VERDICT_GBNF } from './verdict-parser';

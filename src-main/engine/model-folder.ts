@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelFolderCheck } from '../api/contract';
-import { GUARDTRACE_PROMPT_SHA256 } from '../domain/types';
+import type { ModelFolderCheck } from '@domain/engine';
+import { GUARDTRACE_PROMPT_SHA256 } from '@domain/types';
 import {
   GgufFormatError,
   metaBool,

@@ -1,6 +1,6 @@
 // Entry point for the engines that talk HTTP: a user-configured OpenAI-compatible server ('openai') and the local
 // llama-server the app starts itself ('sidecar'). The EngineManager imports this module dynamically.
-import type { EngineLoadRequest } from '../api/contract';
+import type { EngineLoadRequest } from '@domain/engine';
 import { EngineError, type Engine } from './engine';
 import { checkModelFolderDetailed, loadSystemPrompt, modelFingerprint } from './model-folder';
 import { OpenAiCompatibleEngine, type SystemPrompt } from './openai/openai-engine';

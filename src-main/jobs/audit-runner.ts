@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditProgress, AuditStartRequest } from '../api/contract';
+import type { AuditProgress, AuditStartRequest } from '@domain/audits';
 import type { CoreEvents } from '../api/events';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
 import type { CaseStore, JobRow } from '../store';

@@ -1,4 +1,4 @@
-import type { AuditLogEntry } from '../api/contract';
+import type { ActivityLogEntry } from '@domain/activity-log';
 import { nowIso } from './clock';
 import type { Db } from './open-database';
 
@@ -35,7 +35,7 @@ export class AuditLog {
     );
   }
 
-  forCase(caseId: string): AuditLogEntry[] {
+  forCase(caseId: string): ActivityLogEntry[] {
     return this.byCase.all(caseId).map((row) => ({
       id: row.id,
       at: row.at,

@@ -1,5 +1,5 @@
-import type { AuditRecord } from '../api/contract';
-import type { AuditResult } from '../engine/engine';
+import type { AuditRecord } from '@domain/audits';
+import type { AuditResult } from '@domain/audits';
 import { nowIso } from './clock';
 import type { Db } from './open-database';
 import { toAuditRecord, type AuditRow } from './rows';

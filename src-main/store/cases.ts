@@ -1,5 +1,5 @@
-import type { CaseDetail, FilterCounts, QueueFilter, QueuePage, QueueQuery } from '../api/contract';
-import type { RiskLevel } from '../domain/types';
+import type { CaseDetail, FilterCounts, QueueFilter, QueuePage, QueueQuery } from '@domain/cases';
+import type { RiskLevel } from '@domain/types';
 import { nowIso } from './clock';
 import { StoreError } from './errors';
 import type { Db } from './open-database';

@@ -1,4 +1,4 @@
-import type { CaseDetail } from '../api/contract';
+import type { CaseDetail } from '@domain/cases';
 import { AuditLog } from './audit-log';
 import { AuditRepository } from './audits';
 import { CaseRepository } from './cases';

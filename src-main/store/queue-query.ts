@@ -1,5 +1,5 @@
 // Builds the WHERE/ORDER BY of the moderator queue from a filter. Every value is bound, never spliced.
-import type { CaseStatusFilter, QueueFilter, QueueSort } from '../api/contract';
+import type { CaseStatusFilter, QueueFilter, QueueSort } from '@domain/cases';
 
 export interface SqlFragment {
   sql: string;

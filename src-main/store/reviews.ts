@@ -1,5 +1,5 @@
-import type { ReviewInput, ReviewRecord } from '../api/contract';
-import { isCategory, isRiskLevel } from '../domain/types';
+import type { ReviewInput, ReviewRecord } from '@domain/reviews';
+import { isCategory, isRiskLevel } from '@domain/types';
 import type { AuditLog } from './audit-log';
 import type { AuditRepository } from './audits';
 import type { CaseRepository } from './cases';

@@ -1,6 +1,8 @@
-// Row shapes as SQLite returns them, and their mapping to the contract's camelCase records.
-import type { AuditRecord, CaseSummary, ReviewRecord } from '../api/contract';
-import type { Category, RiskLevel } from '../domain/types';
+// Row shapes as SQLite returns them, and their mapping to the domain's camelCase records.
+import type { AuditRecord, AuditStatus } from '@domain/audits';
+import type { CaseSummary, ModelStatus } from '@domain/cases';
+import type { ReviewKind, ReviewRecord, ReviewSource } from '@domain/reviews';
+import type { Category, RiskLevel } from '@domain/types';
 
 export interface CaseRow {
   seq: number;
@@ -16,7 +18,7 @@ export interface CaseRow {
   source_record: number;
   meta: string;
   created_at: string;
-  model_status: 'none' | 'ok' | 'parse_failure';
+  model_status: ModelStatus;
   model_risk: number | null;
   model_category: string | null;
   human_risk: number | null;
@@ -31,7 +33,7 @@ export interface AuditRow {
   model_id: string;
   prompt_sha256: string;
   prompt_hash_ok: number;
-  status: 'ok' | 'parse_failure';
+  status: AuditStatus;
   risk: number | null;
   category: string | null;
   analysis: string | null;
@@ -51,13 +53,13 @@ export interface AuditRow {
 export interface ReviewRow {
   id: number;
   case_id: string;
-  kind: 'decision' | 'undo';
+  kind: ReviewKind;
   risk: number | null;
   category: string | null;
   analysis: string | null;
   note: string | null;
   reviewer: string;
-  source: ReviewRecord['source'];
+  source: ReviewSource;
   undoes_review_id: number | null;
   created_at: string;
 }

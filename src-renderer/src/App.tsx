@@ -1,5 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { EngineState, ImportSummary, MenuCommand, Settings, Stats } from '../../src-main/api/contract';
+import type { EngineState } from '@domain/engine';
+import type { ImportSummary } from '@domain/io';
+import type { Stats } from '@domain/metrics';
+import type { Settings } from '@domain/settings';
+import type { MenuCommand } from '@main/api/contract';
 import { api, errorMessage, invoke, useApiEvent } from './api';
 import { ShortcutOverlay } from './components/ShortcutOverlay';
 import { coalesce } from './lib/coalesce';

@@ -9,7 +9,7 @@
 // --dry-run prints the two commands (and the sidecar bench's environment) without running them.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);

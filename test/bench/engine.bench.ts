@@ -12,11 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import type { AuditInput } from '../../src-main/engine/engine';
-import { buildInProcessConfig } from '../../src-main/engine/engine-manager';
-import { LlamaNodeEngine } from '../../src-main/engine/llama-node-engine';
-import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
-import { NodeLlamaCppEngine } from '../../src-main/engine/node-llama-cpp-engine';
+import type { AuditInput } from '@main/engine/engine';
+import { buildInProcessConfig } from '@main/engine/engine-manager';
+import { LlamaNodeEngine } from '@main/engine/llama-node-engine';
+import { checkModelFolderDetailed, loadSystemPrompt } from '@main/engine/model-folder';
+import { NodeLlamaCppEngine } from '@main/engine/node-llama-cpp-engine';
 import { trainMerges } from '../models/bpe-train';
 import {
   QWEN25VL_3B_LM,

@@ -8,11 +8,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { AuditInput, AuditResult } from '../../src-main/engine/engine';
-import { loadSystemPrompt, checkModelFolderDetailed } from '../../src-main/engine/model-folder';
-import { OpenAiCompatibleEngine } from '../../src-main/engine/openai/openai-engine';
-import { findLlamaServerBinary, guardtraceCacheDir } from '../../src-main/engine/sidecar/llama-server-binary';
-import { LlamaServerSidecar } from '../../src-main/engine/sidecar/llama-server-sidecar';
+import type { AuditResult } from '@domain/audits';
+import type { AuditInput } from '@main/engine/engine';
+import { loadSystemPrompt, checkModelFolderDetailed } from '@main/engine/model-folder';
+import { OpenAiCompatibleEngine } from '@main/engine/openai/openai-engine';
+import { findLlamaServerBinary, guardtraceCacheDir } from '@main/engine/sidecar/llama-server-binary';
+import { LlamaServerSidecar } from '@main/engine/sidecar/llama-server-sidecar';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import {
   QWEN25VL_3B_LM,

@@ -4,13 +4,13 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { QueueQuery } from '../../src-main/api/contract';
-import { CATEGORIES, RISK_LEVELS, type RiskLevel } from '../../src-main/domain/types';
-import type { AuditResult } from '../../src-main/engine/engine';
-import { exportCases } from '../../src-main/io/export';
-import { importFile } from '../../src-main/io/import';
-import { CaseStore } from '../../src-main/store';
-import { DATABASE_FILE } from '../../src-main/store/open-database';
+import type { QueueQuery } from '@domain/cases';
+import { CATEGORIES, RISK_LEVELS, type RiskLevel } from '@domain/types';
+import type { AuditResult } from '@domain/audits';
+import { exportCases } from '@main/io/export';
+import { importFile } from '@main/io/import';
+import { CaseStore } from '@main/store';
+import { DATABASE_FILE } from '@main/store/open-database';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
 const AUDITED_SHARE = 0.6;

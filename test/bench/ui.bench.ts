@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RISK_LEVELS, type RiskLevel } from '../../src-main/domain/types';
-import type { AuditResult } from '../../src-main/engine/engine';
-import { importFile } from '../../src-main/io/import';
-import { CaseStore } from '../../src-main/store';
+import { RISK_LEVELS, type RiskLevel } from '@domain/types';
+import type { AuditResult } from '@domain/audits';
+import { importFile } from '@main/io/import';
+import { CaseStore } from '@main/store';
 import { buildRenderer } from '../e2e/build-renderer';
 import { browserUnavailableReason, startHarness } from '../e2e/harness';
 

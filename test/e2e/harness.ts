@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
-import { API_EVENTS, type ApiHandlers, type Channel } from '../../src-main/api/contract';
-import { createCore, type Core } from '../../src-main/api/core';
-import { createHandlers } from '../../src-main/api/handlers';
-import { toErrorShape } from '../../src-main/app/ipc-envelope';
+import { API_EVENTS, type ApiHandlers, type Channel } from '@main/api/contract';
+import { createCore, type Core } from '@main/api/core';
+import { createHandlers } from '@main/api/handlers';
+import { toErrorShape } from '@main/app/ipc-envelope';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

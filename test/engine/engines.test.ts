@@ -4,9 +4,10 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineError, type AuditInput, type AuditResult } from '../../src-main/engine/engine';
-import { buildInProcessConfig } from '../../src-main/engine/engine-manager';
-import { LlamaNodeEngine } from '../../src-main/engine/llama-node-engine';
+import type { AuditResult } from '@domain/audits';
+import { EngineError, type AuditInput } from '@main/engine/engine';
+import { buildInProcessConfig } from '@main/engine/engine-manager';
+import { LlamaNodeEngine } from '@main/engine/llama-node-engine';
 import {
   MTMD_MEDIA_MARKER,
   buildGuardTraceMessages,
@@ -14,9 +15,9 @@ import {
   renderQwenChat,
   splitSharedPrefix,
   type ChatMessage,
-} from '../../src-main/engine/guardtrace-input';
-import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
-import { NodeLlamaCppEngine } from '../../src-main/engine/node-llama-cpp-engine';
+} from '@main/engine/guardtrace-input';
+import { checkModelFolderDetailed, loadSystemPrompt } from '@main/engine/model-folder';
+import { NodeLlamaCppEngine } from '@main/engine/node-llama-cpp-engine';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import { writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
 

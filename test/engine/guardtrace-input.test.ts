@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GUARDTRACE_PROMPT_SHA256 } from '../../src-main/domain/types';
-import type { AuditInput } from '../../src-main/engine/engine';
+import { GUARDTRACE_PROMPT_SHA256 } from '@domain/types';
+import type { AuditInput } from '@main/engine/engine';
 import {
   MISSING_IMAGE_TEXT,
   MTMD_MEDIA_MARKER,
@@ -13,8 +13,8 @@ import {
   caseTaskText,
   renderQwenChat,
   splitSharedPrefix,
-} from '../../src-main/engine/guardtrace-input';
-import { loadSystemPrompt } from '../../src-main/engine/model-folder';
+} from '@main/engine/guardtrace-input';
+import { loadSystemPrompt } from '@main/engine/model-folder';
 import { REPO_ROOT, SHARED_PROMPT_FILE } from '../models/tiny-gguf';
 
 const GOLDEN_DIR = path.join(REPO_ROOT, 'test/engine/golden');

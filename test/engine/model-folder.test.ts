@@ -2,8 +2,8 @@ import { copyFile, mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GUARDTRACE_PROMPT_SHA256 } from '../../src-main/domain/types';
-import { checkModelFolder, checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
+import { GUARDTRACE_PROMPT_SHA256 } from '@domain/types';
+import { checkModelFolder, checkModelFolderDetailed, loadSystemPrompt } from '@main/engine/model-folder';
 import { TINY_LM, writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
 
 let root: string;
@@ -107,7 +107,7 @@ describe('checkModelFolder', () => {
 
   it('wrong projector type is rejected', async () => {
     const f = await variant('wrong-projector', { withMmproj: false });
-    const { writeGguf } = await import('../../src-main/engine/gguf/gguf-writer');
+    const { writeGguf } = await import('@main/engine/gguf/gguf-writer');
     await writeGguf(
       path.join(f.dir, 'mmproj-llava.gguf'),
       [
@@ -124,7 +124,7 @@ describe('checkModelFolder', () => {
 
   it('a language model of the wrong architecture is rejected', async () => {
     const f = await variant('wrong-arch', { withMmproj: false });
-    const { writeGguf } = await import('../../src-main/engine/gguf/gguf-writer');
+    const { writeGguf } = await import('@main/engine/gguf/gguf-writer');
     await writeGguf(f.modelPath, [['general.architecture', { type: 'string', value: 'llama' }]], []);
     const c = await checkModelFolderDetailed(f.dir);
     expect(c.ok).toBe(false);

@@ -1,6 +1,6 @@
-import type { AuditResult } from '../../src-main/engine/engine';
-import type { RiskLevel } from '../../src-main/domain/types';
-import { CaseStore, type NewCase } from '../../src-main/store';
+import type { AuditResult } from '@domain/audits';
+import type { RiskLevel } from '@domain/types';
+import { CaseStore, type NewCase } from '@main/store';
 import { tempDir } from './temp-dir';
 
 export function openTempStore(): CaseStore {

@@ -3,10 +3,10 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { caseTaskText, MISSING_IMAGE_TEXT } from '../../src-main/engine/guardtrace-input';
-import { exportCases, neutraliseFormula } from '../../src-main/io/export';
-import { importFile } from '../../src-main/io/import';
-import type { CaseStore } from '../../src-main/store';
+import { caseTaskText, MISSING_IMAGE_TEXT } from '@main/engine/guardtrace-input';
+import { exportCases, neutraliseFormula } from '@main/io/export';
+import { importFile } from '@main/io/import';
+import type { CaseStore } from '@main/store';
 import { auditResult, openTempStore } from '../helpers/store-fixtures';
 import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 

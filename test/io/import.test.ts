@@ -1,10 +1,10 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ImportProgress, ImportSummary } from '../../src-main/api/contract';
-import { importFile, IoError } from '../../src-main/io/import';
-import { inspectImage, sniffImageType } from '../../src-main/io/import/image-intake';
-import type { CaseStore } from '../../src-main/store';
+import type { ImportProgress, ImportSummary } from '@domain/io';
+import { importFile, IoError } from '@main/io/import';
+import { inspectImage, sniffImageType } from '@main/io/import/image-intake';
+import type { CaseStore } from '@main/store';
 import { openTempStore } from '../helpers/store-fixtures';
 import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 import { pngHeaderClaiming, realPngBomb, smallImage, SVG } from './image-fixtures';

@@ -4,8 +4,8 @@
 // tools/mtmd/clip.cpp + clip-impl.h (PROJECTOR_TYPE_QWEN25VL); see /work/shared/notes/llama-runtimes.md.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GgmlType } from '../../src-main/engine/gguf/gguf-types';
-import { writeGguf, type GgufWriteTensor, type GgufWriteValue } from '../../src-main/engine/gguf/gguf-writer';
+import { GgmlType } from '@main/engine/gguf/gguf-types';
+import { writeGguf, type GgufWriteTensor, type GgufWriteValue } from '@main/engine/gguf/gguf-writer';
 
 import { REPO_ROOT, SHARED_PROMPT_FILE } from '../helpers/shared-dir';
 

@@ -3,21 +3,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineError, type AuditInput, type Engine } from '../../src-main/engine/engine';
-import { buildGuardTraceMessages, MTMD_MEDIA_MARKER, renderQwenChat } from '../../src-main/engine/guardtrace-input';
-import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
-import { isTransient } from '../../src-main/engine/openai/http-errors';
-import { mergeAdjacentTextParts, OpenAiCompatibleEngine } from '../../src-main/engine/openai/openai-engine';
-import { solidColourPng } from '../../src-main/engine/openai/solid-png';
-import { createRemoteEngine } from '../../src-main/engine/remote-engines';
-import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
-import { classifyFailure } from '../../src-main/jobs/audit-runner';
-import {
-  freeLoopbackPort,
-  LlamaServerSidecar,
-  type SidecarEvent,
-} from '../../src-main/engine/sidecar/llama-server-sidecar';
-import { main, type CliIo } from '../../src-main/cli/main';
+import { EngineError, type AuditInput, type Engine } from '@main/engine/engine';
+import { buildGuardTraceMessages, MTMD_MEDIA_MARKER, renderQwenChat } from '@main/engine/guardtrace-input';
+import { checkModelFolderDetailed, loadSystemPrompt } from '@main/engine/model-folder';
+import { isTransient } from '@main/engine/openai/http-errors';
+import { mergeAdjacentTextParts, OpenAiCompatibleEngine } from '@main/engine/openai/openai-engine';
+import { solidColourPng } from '@main/engine/openai/solid-png';
+import { createRemoteEngine } from '@main/engine/remote-engines';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
+import { classifyFailure } from '@main/jobs/audit-runner';
+import { freeLoopbackPort, LlamaServerSidecar, type SidecarEvent } from '@main/engine/sidecar/llama-server-sidecar';
+import { main, type CliIo } from '@main/cli/main';
 import { alive } from '../helpers/processes';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import { tempDir } from '../helpers/temp-dir';

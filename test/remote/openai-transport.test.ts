@@ -4,12 +4,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../../src-main/engine/engine';
-import { checkEndpoint, isLoopbackHost } from '../../src-main/engine/openai/endpoint-policy';
-import { httpError, isTransient } from '../../src-main/engine/openai/http-errors';
-import { mergeAdjacentTextParts, OpenAiCompatibleEngine } from '../../src-main/engine/openai/openai-engine';
-import { readSseData } from '../../src-main/engine/openai/sse';
-import { freeLoopbackPort } from '../../src-main/engine/sidecar/llama-server-sidecar';
+import { EngineError } from '@main/engine/engine';
+import { checkEndpoint, isLoopbackHost } from '@main/engine/openai/endpoint-policy';
+import { httpError, isTransient } from '@main/engine/openai/http-errors';
+import { mergeAdjacentTextParts, OpenAiCompatibleEngine } from '@main/engine/openai/openai-engine';
+import { readSseData } from '@main/engine/openai/sse';
+import { freeLoopbackPort } from '@main/engine/sidecar/llama-server-sidecar';
 
 const prompt = { text: 'You are an auditor.', sha256: 'test', hashOk: true };
 const textCase = { caseId: 'c1', query: 'q', thinking: 't', response: 'r', image: null, imageMissing: false };

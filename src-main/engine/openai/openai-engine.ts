@@ -1,13 +1,8 @@
 // The Engine behind an OpenAI-compatible chat-completions server: vLLM on a GPU server, or llama.cpp's llama-server
 // (remote, or the local sidecar). It sends exactly the GuardTrace input the in-process engines build.
-import {
-  EngineError,
-  type AuditInput,
-  type AuditOptions,
-  type AuditResult,
-  type Engine,
-  type EngineInfo,
-} from '../engine';
+import type { AuditResult } from '@domain/audits';
+import type { EngineInfo } from '@domain/engine';
+import { EngineError, type AuditInput, type AuditOptions, type Engine } from '../engine';
 import { buildGuardTraceMessages, type ChatMessage } from '../guardtrace-input';
 import { DEFAULT_MAX_PIXELS } from '../image-prep';
 import { prepareCaseImage } from '../audit-common';

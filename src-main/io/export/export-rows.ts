@@ -1,5 +1,6 @@
-import type { ExportSelection, ImageRef } from '../../api/contract';
-import type { Category, RiskLevel } from '../../domain/types';
+import type { ImageRef } from '@domain/cases';
+import type { ExportSelection } from '@domain/io';
+import type { Category, RiskLevel } from '@domain/types';
 import type { CaseStore } from '../../store';
 
 /** One case with its latest model verdict and the human decision in force, as one flat row. */

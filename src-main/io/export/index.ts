@@ -2,7 +2,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { ExportFormat, ExportRequest, ExportSelection, ExportSummary } from '../../api/contract';
+import {
+  EXPORT_FORMATS,
+  EXPORT_SELECTIONS,
+  type ExportFormat,
+  type ExportRequest,
+  type ExportSelection,
+  type ExportSummary,
+} from '@domain/io';
 import { caseTaskText, MISSING_IMAGE_TEXT } from '../../engine/guardtrace-input';
 import type { CaseStore } from '../../store';
 import { EXTENSION, type ImageMime } from '../import/image-intake';
@@ -11,9 +18,6 @@ import { AtomicFile } from './atomic-file';
 import { finalLabel, forEachExportPage, humanVerdict, imageOf, modelVerdict, type ExportRow } from './export-rows';
 
 export { IoError } from '../io-error';
-
-const FORMATS: readonly ExportFormat[] = ['jsonl', 'csv', 'sft', 'dpo'];
-const SELECTIONS: readonly ExportSelection[] = ['reviewed', 'all', 'disagreements'];
 
 /**
  * What each format exports when `only` is not given: everything for the data formats, reviewed cases for
@@ -31,11 +35,11 @@ export async function exportCases(
   req: ExportRequest & { systemPrompt?: string },
 ): Promise<ExportSummary> {
   const started = performance.now();
-  if (!FORMATS.includes(req.format))
-    throw new IoError('usage', `Unknown export format "${req.format}". Use one of: ${FORMATS.join(', ')}.`);
+  if (!EXPORT_FORMATS.includes(req.format))
+    throw new IoError('usage', `Unknown export format "${req.format}". Use one of: ${EXPORT_FORMATS.join(', ')}.`);
   const only = req.only ?? DEFAULT_SELECTION[req.format];
-  if (!SELECTIONS.includes(only))
-    throw new IoError('usage', `Unknown selection "${only}". Use one of: ${SELECTIONS.join(', ')}.`);
+  if (!EXPORT_SELECTIONS.includes(only))
+    throw new IoError('usage', `Unknown selection "${only}". Use one of: ${EXPORT_SELECTIONS.join(', ')}.`);
   if (!req.out) throw new IoError('usage', 'No output file given (--out FILE).');
   if ((req.format === 'sft' || req.format === 'dpo') && !req.systemPrompt?.trim()) {
     throw new IoError(

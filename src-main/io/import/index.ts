@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type {
-  ImageRef,
-  ImportFormat,
-  ImportProgress,
-  ImportRequest,
-  ImportSummary,
-  RecordError,
-} from '../../api/contract';
+import type { ImageRef } from '@domain/cases';
+import type { ImportFormat, ImportProgress, ImportRequest, ImportSummary, RecordError } from '@domain/io';
 import type { CaseStore, NewCase } from '../../store';
 import { IoError } from '../io-error';
 import { decodeDataUri, inspectImage, readImageFile, resolveInside, type ImageCheck } from './image-intake';

@@ -1,6 +1,6 @@
 import { forwardRef, useImperativeHandle, useRef } from 'react';
-import type { CaseDetail } from '../../../src-main/api/contract';
-import { CATEGORIES, type Category, type RiskLevel } from '../../../src-main/domain/types';
+import type { CaseDetail } from '@domain/cases';
+import { CATEGORIES, type Category, type RiskLevel } from '@domain/types';
 import { riskLabel } from '../lib/format';
 import { RISK_KEYS } from '../lib/keys';
 

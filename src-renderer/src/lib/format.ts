@@ -1,5 +1,5 @@
-import type { RiskLevel } from '../../../src-main/domain/types';
-import { RISK_LABELS } from '../../../src-main/domain/types';
+import type { RiskLevel } from '@domain/types';
+import { RISK_LABELS } from '@domain/types';
 
 export function riskLabel(risk: RiskLevel | null | undefined): string {
   return risk === null || risk === undefined ? '—' : RISK_LABELS[`${risk}`];

@@ -1,12 +1,8 @@
 // Audit runner: choose and load the model, see where data goes, run a batch and watch it.
 import { useCallback, useEffect, useState } from 'react';
-import type {
-  AuditProgress,
-  EngineSelection,
-  EngineState,
-  ModelFolderCheck,
-  Settings,
-} from '../../../src-main/api/contract';
+import type { AuditProgress } from '@domain/audits';
+import type { EngineSelection, EngineState, ModelFolderCheck } from '@domain/engine';
+import type { Settings } from '@domain/settings';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
 import { bytes, duration } from '../lib/format';

@@ -7,7 +7,7 @@ import type {
   ImportFormat,
   ImportProgress,
   ImportSummary,
-} from '../../../src-main/api/contract';
+} from '@domain/io';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
 

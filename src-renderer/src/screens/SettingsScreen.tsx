@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { EngineSelection, Settings } from '../../../src-main/api/contract';
+import type { EngineSelection } from '@domain/engine';
+import { THEMES, type Settings } from '@domain/settings';
 import { api, errorMessage, invoke } from '../api';
 
 export function SettingsScreen({
@@ -75,7 +76,7 @@ export function SettingsScreen({
           </label>
           <fieldset className="flex flex-col gap-1">
             <legend className="label mb-1">Theme</legend>
-            {(['system', 'dark', 'light'] as const).map((t) => (
+            {THEMES.map((t) => (
               <label key={t} className="flex items-center gap-2">
                 <input
                   type="radio"
