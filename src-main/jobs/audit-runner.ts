@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditProgress, AuditStartRequest } from '@domain/audits';
-import type { CoreEvents } from '../api/events';
+import type { AuditProgress, AuditRecord, AuditStartRequest, AuditTokenEvent } from '@domain/audits';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
 import type { CaseStore, JobRow } from '../store';
 
@@ -11,9 +10,17 @@ const MAX_RETRY_DELAY_MS = 30_000;
 /** How many cases the rate is averaged over, so a slow first case (prefix evaluation) doesn't skew the ETA. */
 const RATE_WINDOW = 20;
 
+/** The events the runner sends. The core's event bus (api/events.ts) fits; jobs/ stays below the API layer. */
+export interface AuditRunnerEvents {
+  emit(event: 'audit.progress', payload: AuditProgress): void;
+  emit(event: 'audit.token', payload: AuditTokenEvent): void;
+  emit(event: 'audit.verdict', payload: { caseId: string; audit: AuditRecord }): void;
+  emit(event: 'cases.changed', payload: { caseIds: string[] }): void;
+}
+
 export interface AuditRunnerOptions {
   store: CaseStore;
-  events: CoreEvents;
+  events: AuditRunnerEvents;
   /** The engine in use; null when no model is loaded. */
   currentEngine: () => Engine | null;
   /** First backoff before a retry (default 1 s); tests shorten it. */

@@ -11,8 +11,8 @@ import {
   ELECTRON_NATIVE_MANIFEST,
   type ElectronNativeManifest,
 } from '@main/app/dev-native-binding';
-import { hashFromImageUrl, imageUrlFor, isSha256Hex } from '@main/app/image-url';
-import { toErrorShape } from '@main/app/ipc-envelope';
+import { hashFromImageUrl, imageUrlFor, isSha256Hex } from '@main/ipc/image-url';
+import { toErrorShape } from '@main/ipc/ipc-envelope';
 import { loadWindowState } from '@main/app/window-state';
 import { APP_FOLDER_NAME, defaultDataDir } from '@main/cli/data-dir';
 import { CaseStore } from '@main/store';

@@ -10,7 +10,7 @@ import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwrig
 import { API_EVENTS, type ApiHandlers, type Channel } from '@main/api/contract';
 import { createCore, type Core } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
-import { toErrorShape } from '@main/app/ipc-envelope';
+import { toErrorShape } from '@main/ipc/ipc-envelope';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
