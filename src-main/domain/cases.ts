@@ -72,6 +72,18 @@ export interface ImageRef {
   bytes: number;
 }
 
+/** What auditing a case needs: the three texts and the image it names, if any (by hash, or a reference to a missing one). */
+export interface CaseContent {
+  id: string;
+  query: string;
+  thinking: string;
+  response: string;
+  imageSha256: string | null;
+  imageRef: string | null;
+  /** The source named an image that could not be found or decoded. */
+  imageMissing: boolean;
+}
+
 export interface CaseDetail {
   id: string;
   seq: number;

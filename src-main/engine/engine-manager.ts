@@ -1,10 +1,9 @@
 // Model lifecycle behind a lock: validate the folder, pick the runtime, load one model at a time, unload.
 // The handler map, the job runner and the CLI use this; nothing here imports electron.
-import type { EngineLoadRequest, EngineSelection, EngineState } from '@domain/engine';
+import type { EngineInfo, EngineLoadRequest, EngineSelection, EngineState } from '@domain/engine';
 import { DEFAULT_CONTEXT_SIZE } from './audit-common';
 import { AsyncLock } from './async-lock';
 import type { AuditResult } from '@domain/audits';
-import type { EngineInfo } from '@domain/engine';
 import { EngineError, type AuditInput, type AuditOptions, type Engine } from './engine';
 import { DEFAULT_MAX_PIXELS } from './image-prep';
 import type { InProcessEngineConfig } from './in-process-config';

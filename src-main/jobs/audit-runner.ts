@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditProgress, AuditRecord, AuditStartRequest, AuditTokenEvent } from '@domain/audits';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
-import type { CaseStore, JobRow } from '../store';
+import type { AuditJob } from '@domain/jobs';
+import type { CaseStore } from '../store';
 
 const MAX_ATTEMPTS = 3;
 /** First wait before a failed case is tried again; doubles with each attempt (capped), so a restarting server gets time. */
@@ -117,7 +118,7 @@ export class AuditRunner {
     const caseIds =
       request.caseIds ??
       store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
-    for (const id of request.caseIds ?? []) store.cases.row(id); // unknown ids fail loudly before anything is queued
+    for (const id of request.caseIds ?? []) store.cases.content(id); // unknown ids fail loudly before anything is queued
     store.jobs.enqueue(
       request.limit ? caseIds.slice(0, request.limit) : caseIds,
       info.modelId,
@@ -209,28 +210,28 @@ export class AuditRunner {
     }
   }
 
-  private async runJob(engine: Engine, job: JobRow): Promise<'done' | 'requeued' | 'failed' | 'released'> {
+  private async runJob(engine: Engine, job: AuditJob): Promise<'done' | 'requeued' | 'failed' | 'released'> {
     const { store, events } = this.options;
     const controller = new AbortController();
     this.controllers.add(controller);
-    this.currentCaseId = job.case_id;
+    this.currentCaseId = job.caseId;
     this.emitProgress();
     try {
-      const input = await this.auditInput(job.case_id);
+      const input = await this.auditInput(job.caseId);
       const result = await engine.audit(input, {
         signal: controller.signal,
         strictFormat: this.request.strictFormat,
         maxNewTokens: this.request.maxNewTokens,
-        onToken: (text) => events.emit('audit.token', { caseId: job.case_id, text }),
+        onToken: (text) => events.emit('audit.token', { caseId: job.caseId, text }),
       });
       const audit = store.transaction(() => {
-        const record = store.audits.insert(job.case_id, result);
+        const record = store.audits.insert(job.caseId, result);
         store.jobs.markDone(job.id);
         if (record) {
           store.log.append({
             actor: `model:${record.modelId}`,
             action: 'audit.verdict',
-            caseId: job.case_id,
+            caseId: job.caseId,
             after: {
               auditId: record.id,
               status: record.status,
@@ -240,12 +241,12 @@ export class AuditRunner {
             },
           });
         }
-        return record ?? store.audits.forModel(job.case_id, result.modelId, result.promptSha256);
+        return record ?? store.audits.forModel(job.caseId, result.modelId, result.promptSha256);
       });
       this.done++;
       this.finishTimes.push(Date.now());
-      if (audit) events.emit('audit.verdict', { caseId: job.case_id, audit });
-      events.emit('cases.changed', { caseIds: [job.case_id] });
+      if (audit) events.emit('audit.verdict', { caseId: job.caseId, audit });
+      events.emit('cases.changed', { caseIds: [job.caseId] });
       return 'done';
     } catch (error) {
       if (controller.signal.aborted) {
@@ -262,7 +263,7 @@ export class AuditRunner {
         return 'released';
       }
       const outcome = store.jobs.markFailed(job, message, kind === 'case' ? 0 : MAX_ATTEMPTS);
-      this.lastError = `Case ${job.case_id}: ${message}`;
+      this.lastError = `Case ${job.caseId}: ${message}`;
       if (outcome === 'failed') this.failed++;
       return outcome === 'failed' ? 'failed' : 'requeued';
     } finally {
@@ -273,14 +274,14 @@ export class AuditRunner {
 
   private async auditInput(caseId: string): Promise<AuditInput> {
     const { store } = this.options;
-    const row = store.cases.row(caseId);
-    const image = row.image_sha256 ? await store.images.read(row.image_sha256) : null;
-    const namedAnImage = row.image_sha256 !== null || row.image_ref !== null || row.image_missing === 1;
+    const content = store.cases.content(caseId);
+    const image = content.imageSha256 ? await store.images.read(content.imageSha256) : null;
+    const namedAnImage = content.imageSha256 !== null || content.imageRef !== null || content.imageMissing;
     return {
       caseId,
-      query: row.query,
-      thinking: row.thinking,
-      response: row.response,
+      query: content.query,
+      thinking: content.thinking,
+      response: content.response,
       image: image ? { bytes: image.bytes, mime: image.mime } : null,
       imageMissing: namedAnImage && image === null,
     };

@@ -1,8 +1,12 @@
-import type { AuditRecord } from '@domain/audits';
-import type { AuditResult } from '@domain/audits';
+import type { AuditRecord, AuditResult } from '@domain/audits';
 import { nowIso } from './clock';
 import type { Db } from './open-database';
 import { toAuditRecord, type AuditRow } from './rows';
+
+/** SQL: id of the latest verdict of the case `caseId` (an SQL expression), the one its model_* columns mirror. */
+export function latestAuditIdOf(caseId: string): string {
+  return `(SELECT max(id) FROM audits WHERE case_id = ${caseId})`;
+}
 
 /** Model verdicts. Writing one also refreshes the case's model_* columns the queue sorts on. */
 export class AuditRepository {
@@ -23,7 +27,7 @@ export class AuditRepository {
        ON CONFLICT (case_id, model_id, prompt_sha256) DO NOTHING`,
     );
     this.updateCase = db.prepare('UPDATE cases SET model_status = ?, model_risk = ?, model_category = ? WHERE id = ?');
-    this.latestStmt = db.prepare<[string], AuditRow>('SELECT * FROM audits WHERE case_id = ? ORDER BY id DESC LIMIT 1');
+    this.latestStmt = db.prepare<[string], AuditRow>(`SELECT * FROM audits WHERE id = ${latestAuditIdOf('?')}`);
     this.byIdStmt = db.prepare<[number | bigint], AuditRow>('SELECT * FROM audits WHERE id = ?');
     this.forModelStmt = db.prepare<[string, string, string], AuditRow>(
       'SELECT * FROM audits WHERE case_id = ? AND model_id = ? AND prompt_sha256 = ?',

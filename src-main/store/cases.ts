@@ -1,4 +1,4 @@
-import type { CaseDetail, FilterCounts, QueueFilter, QueuePage, QueueQuery } from '@domain/cases';
+import type { CaseContent, CaseDetail, FilterCounts, QueueFilter, QueuePage, QueueQuery } from '@domain/cases';
 import type { RiskLevel } from '@domain/types';
 import { nowIso } from './clock';
 import { StoreError } from './errors';
@@ -101,6 +101,20 @@ export class CaseRepository {
         `No case with id "${id}". Check the id (see \`guardtrace stats\` or the queue).`,
       );
     return row;
+  }
+
+  /** The case as an audit reads it; throws a readable not_found for an unknown id. */
+  content(id: string): CaseContent {
+    const row = this.row(id);
+    return {
+      id: row.id,
+      query: row.query,
+      thinking: row.thinking,
+      response: row.response,
+      imageSha256: row.image_sha256,
+      imageRef: row.image_ref,
+      imageMissing: row.image_missing === 1,
+    };
   }
 
   detailBase(

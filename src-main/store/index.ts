@@ -2,17 +2,17 @@ import type { CaseDetail } from '@domain/cases';
 import { AuditLog } from './audit-log';
 import { AuditRepository } from './audits';
 import { CaseRepository } from './cases';
+import { ExportReader } from './export-reader';
 import { ImageStore } from './images';
+import { ImportBatchRepository } from './import-batches';
 import { JobRepository } from './jobs';
 import { MetricsReader } from './metrics';
 import { openDatabase, type Db } from './open-database';
 import { ReviewRepository } from './reviews';
 import { SettingsRepository } from './settings';
-import { nowIso } from './clock';
 
 export { StoreError } from './errors';
 export type { NewCase } from './cases';
-export type { JobRow } from './jobs';
 
 /** The case store: one SQLite database plus the content-addressed image folder, in one data directory. */
 export class CaseStore {
@@ -24,6 +24,8 @@ export class CaseStore {
   readonly log: AuditLog;
   readonly settings: SettingsRepository;
   readonly metrics: MetricsReader;
+  readonly importBatches: ImportBatchRepository;
+  readonly exports: ExportReader;
 
   private constructor(
     readonly db: Db,
@@ -37,6 +39,8 @@ export class CaseStore {
     this.jobs = new JobRepository(db);
     this.settings = new SettingsRepository(db);
     this.metrics = new MetricsReader(db, this.jobs);
+    this.importBatches = new ImportBatchRepository(db);
+    this.exports = new ExportReader(db);
   }
 
   static open(dataDir: string, options: { nativeBinding?: string } = {}): CaseStore {
@@ -56,20 +60,6 @@ export class CaseStore {
       currentReview: this.reviews.current(id),
       history: this.log.forCase(id),
     };
-  }
-
-  beginImportBatch(sourceFile: string, format: string, actor: string): number {
-    return Number(
-      this.db
-        .prepare('INSERT INTO import_batches (source_file, format, actor, started_at) VALUES (?, ?, ?, ?)')
-        .run(sourceFile, format, actor, nowIso()).lastInsertRowid,
-    );
-  }
-
-  finishImportBatch(id: number, counts: { imported: number; duplicates: number; rejected: number }): void {
-    this.db
-      .prepare('UPDATE import_batches SET finished_at = ?, imported = ?, duplicates = ?, rejected = ? WHERE id = ?')
-      .run(nowIso(), counts.imported, counts.duplicates, counts.rejected, id);
   }
 
   close(): void {

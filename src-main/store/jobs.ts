@@ -1,18 +1,32 @@
+import type { AuditJob, JobStatus } from '@domain/jobs';
 import { nowIso } from './clock';
 import type { Db } from './open-database';
 
-export interface JobRow {
+interface JobRow {
   id: number;
   case_id: string;
   model_id: string;
   prompt_sha256: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  status: JobStatus;
   attempts: number;
   last_error: string | null;
   batch_id: string | null;
 }
 
-export type JobCounts = { queued: number; running: number; done: number; failed: number; cancelled: number };
+function toAuditJob(row: JobRow): AuditJob {
+  return {
+    id: row.id,
+    caseId: row.case_id,
+    modelId: row.model_id,
+    promptSha256: row.prompt_sha256,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    batchId: row.batch_id,
+  };
+}
+
+export type JobCounts = Record<JobStatus, number>;
 
 /**
  * The audit job queue. Jobs are durable: a crash leaves at most the running ones, which `requeueInterrupted`
@@ -54,8 +68,9 @@ export class JobRepository {
     })();
   }
 
-  claimNext(modelId: string, promptSha256: string): JobRow | null {
-    return this.claimStmt.get({ now: nowIso(), modelId, promptSha256 }) ?? null;
+  claimNext(modelId: string, promptSha256: string): AuditJob | null {
+    const row = this.claimStmt.get({ now: nowIso(), modelId, promptSha256 });
+    return row ? toAuditJob(row) : null;
   }
 
   markDone(jobId: number): void {
@@ -63,7 +78,7 @@ export class JobRepository {
   }
 
   /** A failed attempt goes back to the queue until maxAttempts, then stays failed with its error. */
-  markFailed(job: JobRow, error: string, maxAttempts: number): 'queued' | 'failed' {
+  markFailed(job: Pick<AuditJob, 'id' | 'attempts'>, error: string, maxAttempts: number): 'queued' | 'failed' {
     if (job.attempts < maxAttempts) {
       this.requeueStmt.run(error, nowIso(), job.id);
       return 'queued';

@@ -10,6 +10,15 @@ import { toReviewRecord, type ReviewRow } from './rows';
 
 // Human decisions are append-only too: an undo is a new row pointing at the decision it takes back.
 // The decision in force for a case is its latest decision that no undo points at.
+
+/**
+ * SQL condition: the reviews row `alias` is a decision no undo has taken back. The latest such row of a case is
+ * its decision in force (ReviewRepository.current, the export reader); the one place this is defined.
+ */
+export function isStandingDecision(alias: string): string {
+  return `${alias}.kind = 'decision' AND NOT EXISTS (SELECT 1 FROM reviews undone WHERE undone.undoes_review_id = ${alias}.id)`;
+}
+
 export class ReviewRepository {
   private readonly insertStmt;
   private readonly byIdStmt;
@@ -28,12 +37,11 @@ export class ReviewRepository {
        VALUES (@caseId, @kind, @risk, @category, @analysis, @note, @reviewer, @source, @undoesReviewId, @createdAt)`,
     );
     this.byIdStmt = db.prepare<[number | bigint], ReviewRow>('SELECT * FROM reviews WHERE id = ?');
-    const inForce = `kind = 'decision' AND id NOT IN (SELECT undoes_review_id FROM reviews WHERE undoes_review_id IS NOT NULL)`;
     this.currentStmt = db.prepare<[string], ReviewRow>(
-      `SELECT * FROM reviews WHERE case_id = ? AND ${inForce} ORDER BY id DESC LIMIT 1`,
+      `SELECT * FROM reviews r WHERE r.case_id = ? AND ${isStandingDecision('r')} ORDER BY r.id DESC LIMIT 1`,
     );
     this.lastByReviewerStmt = db.prepare<[string], ReviewRow>(
-      `SELECT * FROM reviews WHERE reviewer = ? AND ${inForce} ORDER BY id DESC LIMIT 1`,
+      `SELECT * FROM reviews r WHERE r.reviewer = ? AND ${isStandingDecision('r')} ORDER BY r.id DESC LIMIT 1`,
     );
     this.updateCase = db.prepare('UPDATE cases SET human_risk = ?, human_category = ?, reviewed_by = ? WHERE id = ?');
   }

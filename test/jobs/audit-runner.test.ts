@@ -1,9 +1,8 @@
 // Queue behaviour of the audit runner with a scripted engine (a test double whose timing the test controls).
 // The real engines run through the same runner in test/engine and test/e2e.
 import { describe, expect, it } from 'vitest';
-import type { AuditProgress } from '@domain/audits';
+import type { AuditProgress, AuditResult } from '@domain/audits';
 import { CoreEvents } from '@main/api/events';
-import type { AuditResult } from '@domain/audits';
 import type { EngineInfo } from '@domain/engine';
 import { EngineError, type AuditInput, type AuditOptions, type Engine } from '@main/engine/engine';
 import { httpError, networkError } from '@main/engine/openai/http-errors';

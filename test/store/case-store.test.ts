@@ -135,14 +135,14 @@ describe('case store', () => {
     store.audits.insert('c', auditResult(0));
     expect(store.jobs.enqueue(['a', 'b', 'c'], 'model-a', 'prompt-a', 'batch')).toBe(2);
     expect(store.jobs.enqueue(['a', 'b'], 'model-a', 'prompt-a', 'batch')).toBe(0);
-    expect(store.jobs.claimNext('model-a', 'prompt-a')?.case_id).toBe('a');
+    expect(store.jobs.claimNext('model-a', 'prompt-a')?.caseId).toBe('a');
     store.close(); // the "crash": a is left running
 
     store = CaseStore.open(dir);
     expect(store.jobs.counts()).toMatchObject({ queued: 1, running: 1 });
     expect(store.jobs.requeueInterrupted()).toBe(1);
     const job = store.jobs.claimNext('model-a', 'prompt-a')!;
-    expect(job).toMatchObject({ case_id: 'a', attempts: 2 });
+    expect(job).toMatchObject({ caseId: 'a', attempts: 2, status: 'running', lastError: null });
     expect(store.jobs.markFailed(job, 'server restarted', 3)).toBe('queued');
     const again = store.jobs.claimNext('model-a', 'prompt-a')!;
     expect(store.jobs.markFailed(again, 'still broken', 3)).toBe('failed');

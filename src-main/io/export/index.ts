@@ -15,7 +15,8 @@ import type { CaseStore } from '../../store';
 import { EXTENSION, type ImageMime } from '../import/image-intake';
 import { IoError } from '../io-error';
 import { AtomicFile } from './atomic-file';
-import { finalLabel, forEachExportPage, humanVerdict, imageOf, modelVerdict, type ExportRow } from './export-rows';
+import type { ExportRow } from '../../store/export-reader';
+import { finalLabel, humanVerdict, imageOf, modelVerdict } from './export-rows';
 
 export { IoError } from '../io-error';
 
@@ -66,7 +67,7 @@ export async function exportCases(
   const file = new AtomicFile(out);
   try {
     let firstPage = true;
-    await forEachExportPage(store, only, async (rows) => {
+    await store.exports.forEachPage(only, async (rows) => {
       await images.copyFor(rows);
       const lines: string[] = [];
       const context: RowContext = { images, systemPrompt: req.systemPrompt?.trim() ?? '', skip, lines };

@@ -225,7 +225,7 @@ class BatchWriter {
     const counts = { imported: 0, duplicates: 0, rejected: 0, imagesMissing: 0 };
     const errors: RecordError[] = [];
     this.store.transaction(() => {
-      const batchId = (this.batchId ??= this.store.beginImportBatch(this.file, this.format, this.actor));
+      const batchId = (this.batchId ??= this.store.importBatches.begin(this.file, this.format, this.actor));
       // The batch's cases are full-text indexed in one statement, inside this same transaction.
       this.store.cases.withDeferredFtsIndexing(() => {
         for (const item of prepared) {
@@ -262,7 +262,7 @@ class BatchWriter {
         },
       });
       // Running totals, so an interrupted import's row still says what it committed.
-      this.store.finishImportBatch(this.batchId, totals);
+      this.store.importBatches.recordTotals(this.batchId, totals);
     });
     // Only after the commit: a failed transaction must not leave counts that claim rows exist.
     this.summary.imported += counts.imported;
