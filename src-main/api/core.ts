@@ -1,6 +1,5 @@
 import type { EngineState } from '@domain/engine';
 import type { Settings } from '@domain/settings';
-import type { EventName, ApiEvents } from './contract';
 import { CoreEvents } from './events';
 import { defaultSettings } from './settings';
 import { EngineManager } from '../engine/engine-manager';
@@ -69,5 +68,3 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
   };
 }
-
-export type { EventName, ApiEvents };

@@ -17,7 +17,7 @@ import { defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 
 // `guardtrace`: the command-line front end. It calls the same handler map as the desktop app, never the
-// store directly, so both front ends apply the same validation, audit logging and events.
+// store directly, so both front ends apply the same validation, activity logging and events.
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -78,7 +78,7 @@ const COMMANDS: Record<string, Command> = {
                    .jsonl/.ndjson ({id?, question, thinking, response, image?, gold?, meta?} per line) or .csv (same columns)
   --images DIR     folder the image names are relative to (default: images/ beside a .json, else the file's folder)
   --format F       guardtrace | jsonl | csv (default: from the extension)
-  --actor NAME     who the audit log records as importing (default: the reviewer in Settings)
+  --actor NAME     who the activity log records as importing (default: the reviewer in Settings)
 Re-importing the same file adds nothing: cases are identified by their id or by a hash of their content.
 Exit 1 when some records were rejected (each is listed on stderr with file, record, field and reason).`,
     options: { images: { type: 'string' }, format: { type: 'string' }, actor: { type: 'string' } },
@@ -110,7 +110,7 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
     usage: 'guardtrace review CASE --risk 0|0.5|1 --reviewer NAME [--category C] [--analysis TEXT] [--note TEXT]',
     details: `  CASE             the case id
   --risk R         0 safe, 0.5 potentially harmful, 1 harmful
-  --reviewer NAME  who decides (recorded in the audit log)
+  --reviewer NAME  who decides (recorded in the activity log)
   --category C     one of: ${CATEGORIES.join('; ')}
   --analysis TEXT  the reasoning (needed for sft/dpo exports)
   --note TEXT      a private note`,

@@ -1,8 +1,8 @@
-// Pieces both in-process engines share: image preparation for a case, context-budget checks, result assembly.
+// Pieces the engines share: preparing a case's image (every engine), and the abort check, the context-budget check
+// and the result assembly (the two in-process engines; the OpenAI-compatible one gets these from its server).
 import type { AuditResult } from '@domain/audits';
 import type { EngineKind } from '@domain/engine';
 import { EngineError, type AuditInput, type AuditOptions } from './engine';
-import { caseTaskText } from './guardtrace-input';
 import { ImagePrepError, prepareImage, toDataUri } from './image-prep';
 import { parseVerdict } from './verdict-parser';
 
@@ -100,5 +100,3 @@ export function buildAuditResult(args: {
     timings: { promptMs: args.promptMs, generateMs: args.generateMs, totalMs: args.totalMs },
   };
 }
-
-export { caseTaskText };

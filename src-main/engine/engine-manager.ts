@@ -183,11 +183,11 @@ export class EngineManager {
 
   private async create(req: EngineLoadRequest): Promise<Engine> {
     const selection: EngineSelection = req.engine ?? 'auto';
-    if (selection === 'openai') return this.createRemote(req, undefined, []);
+    if (selection === 'openai') return this.createHttpEngine(req, undefined, []);
     const { check, prompt } = await this.validatedFolder(req);
     const notes: string[] = [];
 
-    if (selection === 'sidecar') return this.createRemote(req, prompt, notes);
+    if (selection === 'sidecar') return this.createHttpEngine(req, prompt, notes);
     if (selection === 'node-llama-cpp') {
       if (check.mmproj)
         notes.push(
@@ -217,7 +217,7 @@ export class EngineManager {
     }
     if (binary) {
       try {
-        return await this.createRemote(
+        return await this.createHttpEngine(
           { ...req, engine: 'sidecar' },
           prompt,
           [
@@ -255,14 +255,14 @@ export class EngineManager {
     }
   }
 
-  private async createRemote(
+  private async createHttpEngine(
     req: EngineLoadRequest,
     prompt: SystemPromptInfo | undefined,
     notes: string[],
     gpuReason?: string,
   ): Promise<Engine> {
-    const { createRemoteEngine } = await import('./remote-engines');
-    const engine = await createRemoteEngine(req, {
+    const { createHttpEngine } = await import('./http-engines');
+    const engine = await createHttpEngine(req, {
       dataDir: this.opts.dataDir,
       maxPixels: this.opts.maxPixels ?? DEFAULT_MAX_PIXELS,
       systemPrompt: prompt,

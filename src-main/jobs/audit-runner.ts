@@ -228,7 +228,7 @@ export class AuditRunner {
         const record = store.audits.insert(job.caseId, result);
         store.jobs.markDone(job.id);
         if (record) {
-          store.log.append({
+          store.activityLog.append({
             actor: `model:${record.modelId}`,
             action: 'audit.verdict',
             caseId: job.caseId,

@@ -1,5 +1,5 @@
 import type { CaseDetail } from '@domain/cases';
-import { AuditLog } from './audit-log';
+import { ActivityLog } from './activity-log';
 import { AuditRepository } from './audits';
 import { CaseRepository } from './cases';
 import { ExportReader } from './export-reader';
@@ -21,7 +21,7 @@ export class CaseStore {
   readonly audits: AuditRepository;
   readonly reviews: ReviewRepository;
   readonly jobs: JobRepository;
-  readonly log: AuditLog;
+  readonly activityLog: ActivityLog;
   readonly settings: SettingsRepository;
   readonly metrics: MetricsReader;
   readonly importBatches: ImportBatchRepository;
@@ -34,8 +34,8 @@ export class CaseStore {
     this.cases = new CaseRepository(db);
     this.images = new ImageStore(db, dataDir);
     this.audits = new AuditRepository(db);
-    this.log = new AuditLog(db);
-    this.reviews = new ReviewRepository(db, this.cases, this.audits, this.log);
+    this.activityLog = new ActivityLog(db);
+    this.reviews = new ReviewRepository(db, this.cases, this.audits, this.activityLog);
     this.jobs = new JobRepository(db);
     this.settings = new SettingsRepository(db);
     this.metrics = new MetricsReader(db, this.jobs);
@@ -58,7 +58,7 @@ export class CaseStore {
       image: imageSha256 ? this.images.info(imageSha256) : null,
       latestAudit: this.audits.latest(id),
       currentReview: this.reviews.current(id),
-      history: this.log.forCase(id),
+      history: this.activityLog.forCase(id),
     };
   }
 

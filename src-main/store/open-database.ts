@@ -2,13 +2,12 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { StoreError } from './errors';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
+import { MIGRATIONS, type Migration } from './migrations';
 
 export type Db = Database.Database;
 
 export const DATABASE_FILE = 'guardtrace.sqlite';
 
-/** Opens (creating if needed) the case database in dataDir, with the pragmas every connection needs. */
 export interface OpenDatabaseOptions {
   migrations?: readonly Migration[];
   /**
@@ -18,6 +17,7 @@ export interface OpenDatabaseOptions {
   nativeBinding?: string;
 }
 
+/** Opens (creating if needed) the case database in dataDir, with the pragmas every connection needs, and migrates it. */
 export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Db {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, DATABASE_FILE);
@@ -81,5 +81,3 @@ export function migrate(db: Db, migrations: readonly Migration[], file = 'the da
   }
   return schemaVersion(db);
 }
-
-export { LATEST_SCHEMA_VERSION };

@@ -1,6 +1,6 @@
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
 import { isCategory, isRiskLevel } from '@domain/types';
-import type { AuditLog } from './audit-log';
+import type { ActivityLog } from './activity-log';
 import type { AuditRepository } from './audits';
 import type { CaseRepository } from './cases';
 import { nowIso } from './clock';
@@ -30,7 +30,7 @@ export class ReviewRepository {
     private readonly db: Db,
     private readonly cases: CaseRepository,
     private readonly audits: AuditRepository,
-    private readonly log: AuditLog,
+    private readonly activityLog: ActivityLog,
   ) {
     this.insertStmt = db.prepare(
       `INSERT INTO reviews (case_id, kind, risk, category, analysis, note, reviewer, source, undoes_review_id, created_at)
@@ -51,7 +51,7 @@ export class ReviewRepository {
     return row ? toReviewRecord(row) : null;
   }
 
-  /** Records a decision and its audit-log entry in one transaction. */
+  /** Records a decision and its activity-log entry in one transaction. */
   submit(input: ReviewInput): ReviewRecord {
     validateReview(input);
     return this.db.transaction(() => this.submitInTransaction(input))();
@@ -74,7 +74,7 @@ export class ReviewRepository {
     });
     const record = toReviewRecord(this.byIdStmt.get(info.lastInsertRowid)!);
     this.updateCase.run(record.risk, record.category, record.reviewer, record.caseId);
-    this.log.append({
+    this.activityLog.append({
       actor: input.reviewer,
       action: record.source === 'bulk_accept' ? 'review.bulk_accept' : 'review.submit',
       caseId: input.caseId,
@@ -108,7 +108,7 @@ export class ReviewRepository {
         restored?.reviewer ?? null,
         target.case_id,
       );
-      this.log.append({
+      this.activityLog.append({
         actor: reviewer,
         action: 'review.undo',
         caseId: target.case_id,

@@ -68,7 +68,7 @@ export function App() {
     [notify],
   );
 
-  // Theme: dark by default-friendly, following the OS unless the reviewer picked one.
+  // Theme 'system' (the default) follows the OS, also when it switches while the app is open; dark/light override it.
   useEffect(() => {
     const media = window.matchMedia('(prefers-color-scheme: dark)');
     const apply = () => {

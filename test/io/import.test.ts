@@ -208,7 +208,7 @@ describe('JSONL', () => {
     expect(progress.at(-1)).toEqual({ file, processed: 7, total: 7 });
   });
 
-  it('commits one transaction and one audit-log entry per batch', async () => {
+  it('commits one transaction and one activity-log entry per batch', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'many.jsonl');
     writeFileSync(

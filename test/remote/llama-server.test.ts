@@ -9,7 +9,7 @@ import { checkModelFolderDetailed, loadSystemPrompt } from '@main/engine/model-f
 import { isTransient } from '@main/engine/openai/http-errors';
 import { mergeAdjacentTextParts, OpenAiCompatibleEngine } from '@main/engine/openai/openai-engine';
 import { solidColourPng } from '@main/engine/openai/solid-png';
-import { createRemoteEngine } from '@main/engine/remote-engines';
+import { createHttpEngine } from '@main/engine/http-engines';
 import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
 import { classifyFailure } from '@main/jobs/audit-runner';
 import { freeLoopbackPort, LlamaServerSidecar, type SidecarEvent } from '@main/engine/sidecar/llama-server-sidecar';
@@ -70,7 +70,7 @@ describe.skipIf(skipReason !== null)(
 
     beforeAll(async () => {
       modelDir = (await writeTinyModelFolder(path.join(dataDir, 'model'))).dir;
-      engine = await createRemoteEngine(
+      engine = await createHttpEngine(
         { engine: 'sidecar', modelDir },
         { dataDir, maxPixels: 224 * 224, llamaServerPath: binary!.path, onSidecarEvent: (e) => events.push(e) },
       );
@@ -181,14 +181,14 @@ describe.skipIf(skipReason !== null)(
     it('reports an unreachable host and refuses http to a non-loopback host before connecting', async () => {
       const port = await freeLoopbackPort();
       const unreachable = await engineError(
-        createRemoteEngine(
+        createHttpEngine(
           { engine: 'openai', modelDir, openai: { baseUrl: `http://127.0.0.1:${port}`, model: 'm' } },
           { dataDir, maxPixels: 1 << 20 },
         ),
       );
       expect(unreachable.code).toBe('unreachable');
       const insecure = await engineError(
-        createRemoteEngine(
+        createHttpEngine(
           { engine: 'openai', modelDir, openai: { baseUrl: 'http://192.0.2.10:8000/v1', model: 'm' } },
           { dataDir, maxPixels: 1 << 20 },
         ),

@@ -113,7 +113,7 @@ describe('case store', () => {
       store.reviews.submit({ caseId: 'safe', risk: 0, reviewer: 'ann', category: 'Gossip' as never }),
     ).toThrow(/Unknown category "Gossip"/);
     expect(() => store.reviews.submit({ caseId: 'nope', risk: 0, reviewer: 'ann' })).toThrow(/No case with id "nope"/);
-    expect(store.log.forCase('safe')).toEqual([]);
+    expect(store.activityLog.forCase('safe')).toEqual([]);
   });
 
   it('bulk-accepts parsed model verdicts only, one log entry per case', () => {

@@ -209,7 +209,7 @@ class ImageCache {
   }
 }
 
-/** Writes each batch in one transaction together with its import_batches update and one audit-log entry. */
+/** Writes each batch in one transaction together with its import_batches update and one activity-log entry. */
 class BatchWriter {
   batchId: number | null = null;
 
@@ -248,7 +248,7 @@ class BatchWriter {
         duplicates: this.summary.duplicates + counts.duplicates,
         rejected: this.summary.rejected + counts.rejected,
       };
-      this.store.log.append({
+      this.store.activityLog.append({
         actor: this.actor,
         action: 'import',
         after: {

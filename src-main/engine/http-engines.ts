@@ -7,7 +7,7 @@ import { OpenAiCompatibleEngine, type SystemPrompt } from './openai/openai-engin
 import { findLlamaServerBinary, llamaServerNotFoundHelp } from './sidecar/llama-server-binary';
 import { LlamaServerSidecar, type SidecarEvent } from './sidecar/llama-server-sidecar';
 
-export interface RemoteEngineContext {
+export interface HttpEngineContext {
   dataDir: string;
   maxPixels: number;
   /** The app passes a getter over Electron safeStorage; without it the key comes from an environment variable. */
@@ -24,7 +24,7 @@ export interface RemoteEngineContext {
 
 export const DEFAULT_API_KEY_ENV = 'GUARDTRACE_API_KEY';
 
-function apiKeyGetter(req: EngineLoadRequest, ctx: RemoteEngineContext): () => Promise<string | null> {
+function apiKeyGetter(req: EngineLoadRequest, ctx: HttpEngineContext): () => Promise<string | null> {
   // An explicit environment variable (CLI --api-key-env) wins; else the app's secret store; else GUARDTRACE_API_KEY.
   const envName = req.openai?.apiKeyEnv;
   if (envName) return async () => process.env[envName] || null;
@@ -34,7 +34,7 @@ function apiKeyGetter(req: EngineLoadRequest, ctx: RemoteEngineContext): () => P
 
 async function systemPromptFor(
   req: EngineLoadRequest,
-  ctx: RemoteEngineContext,
+  ctx: HttpEngineContext,
   promptPath: string | null,
 ): Promise<SystemPrompt> {
   let prompt = ctx.systemPrompt ?? null;
@@ -55,16 +55,16 @@ async function systemPromptFor(
   return prompt;
 }
 
-export async function createRemoteEngine(req: EngineLoadRequest, ctx: RemoteEngineContext): Promise<Engine> {
+export async function createHttpEngine(req: EngineLoadRequest, ctx: HttpEngineContext): Promise<Engine> {
   if (req.engine === 'openai') return createOpenAiEngine(req, ctx);
   if (req.engine === 'sidecar') return createSidecarEngine(req, ctx);
   throw new EngineError(
     'load_failed',
-    `createRemoteEngine handles the 'openai' and 'sidecar' engines, not '${req.engine ?? 'auto'}'.`,
+    `createHttpEngine handles the 'openai' and 'sidecar' engines, not '${req.engine ?? 'auto'}'.`,
   );
 }
 
-async function createOpenAiEngine(req: EngineLoadRequest, ctx: RemoteEngineContext): Promise<Engine> {
+async function createOpenAiEngine(req: EngineLoadRequest, ctx: HttpEngineContext): Promise<Engine> {
   const settings = req.openai;
   if (!settings?.baseUrl || !settings.model) {
     throw new EngineError(
@@ -87,7 +87,7 @@ async function createOpenAiEngine(req: EngineLoadRequest, ctx: RemoteEngineConte
   });
 }
 
-async function createSidecarEngine(req: EngineLoadRequest, ctx: RemoteEngineContext): Promise<Engine> {
+async function createSidecarEngine(req: EngineLoadRequest, ctx: HttpEngineContext): Promise<Engine> {
   const modelDir = req.modelDir ?? ctx.modelDir;
   if (!modelDir)
     throw new EngineError(
