@@ -35,6 +35,7 @@ export async function prepareCaseImage(
   }
 }
 
+/** Every engine checks before each costly step, so a cancel or pause never starts work it would throw away. */
 export function throwIfAborted(signal: AbortSignal | undefined, caseId: string): void {
   if (signal?.aborted) throw new EngineError('aborted', `Audit of case ${caseId} was cancelled.`, { caseId });
 }

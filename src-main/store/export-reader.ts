@@ -7,26 +7,29 @@ import { latestAuditIdOf } from './audits';
 import type { Db } from './open-database';
 import { STATUS_CONDITIONS } from './queue-query';
 import { isStandingDecision } from './reviews';
+import type { CaseRow } from './rows';
 
 /** One case with its latest model verdict and the human decision in force, as one flat row. */
-export interface ExportRow {
-  seq: number;
-  id: string;
-  query: string;
-  thinking: string;
-  response: string;
-  image_sha256: string | null;
+export interface ExportRow extends Pick<
+  CaseRow,
+  | 'seq'
+  | 'id'
+  | 'query'
+  | 'thinking'
+  | 'response'
+  | 'image_sha256'
+  | 'image_ref'
+  | 'image_missing'
+  | 'gold'
+  | 'source_file'
+  | 'source_record'
+  | 'meta'
+  | 'created_at'
+> {
   image_mime: string | null;
   image_width: number | null;
   image_height: number | null;
   image_bytes: number | null;
-  image_ref: string | null;
-  image_missing: number;
-  gold: number | null;
-  source_file: string;
-  source_record: number;
-  meta: string;
-  created_at: string;
   model_status: AuditStatus | null;
   model_risk: number | null;
   model_category: string | null;

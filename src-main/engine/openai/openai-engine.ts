@@ -5,7 +5,7 @@ import type { EngineInfo } from '@domain/engine';
 import { EngineError, type AuditInput, type AuditOptions, type Engine } from '../engine';
 import { buildGuardTraceMessages, type ChatMessage } from '../guardtrace-input';
 import { DEFAULT_MAX_PIXELS } from '../image-prep';
-import { prepareCaseImage } from '../audit-common';
+import { prepareCaseImage, throwIfAborted } from '../audit-common';
 import { parseVerdict, STRICT_VERDICT_GBNF } from '../verdict-parser';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { checkEndpoint, type CheckedEndpoint } from './endpoint-policy';
@@ -164,7 +164,7 @@ export class OpenAiCompatibleEngine implements Engine {
   async audit(input: AuditInput, options: AuditOptions = {}): Promise<AuditResult> {
     if (this.disposed)
       throw new EngineError('load_failed', 'The OpenAI-compatible engine was unloaded; load a model again.');
-    throwIfAborted(options.signal);
+    throwIfAborted(options.signal, input.caseId);
     // A text-only server gets the case as if its image were missing, so the auditor is told and the verdict records it.
     const image = this.engineInfo.hasVision
       ? await prepareCaseImage(input, this.options.maxPixels ?? DEFAULT_MAX_PIXELS)
@@ -509,10 +509,6 @@ function timeoutError(host: string, ms: number, which: 'first' | 'next'): Engine
     `${host} sent no ${which === 'first' ? 'output' : 'further output'} for ${Math.round(ms / 1000)} s; the request was stopped. The server may be overloaded; the case can be retried.`,
     { host, transient: true, timeoutMs: ms },
   );
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new EngineError('aborted', 'The audit was cancelled before it started.');
 }
 
 async function backoff(attempt: number, baseMs: number, signal?: AbortSignal): Promise<void> {
