@@ -1,12 +1,13 @@
 // Import and export, with progress and the per-record error list.
 import { useState } from 'react';
-import type {
-  ExportFormat,
-  ExportSelection,
-  ExportSummary,
-  ImportFormat,
-  ImportProgress,
-  ImportSummary,
+import {
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type ExportSelection,
+  type ExportSummary,
+  type ImportFormat,
+  type ImportProgress,
+  type ImportSummary,
 } from '@domain/io';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
@@ -180,12 +181,13 @@ export function ImportResult({ summary }: { summary: ImportSummary }) {
   );
 }
 
-const EXPORT_FORMATS: Array<{ value: ExportFormat; label: string; ext: string }> = [
-  { value: 'jsonl', label: 'JSONL (cases, verdicts, decisions)', ext: 'jsonl' },
-  { value: 'csv', label: 'CSV (one row per case)', ext: 'csv' },
-  { value: 'sft', label: 'SFT training set (human analyses)', ext: 'jsonl' },
-  { value: 'dpo', label: 'DPO pairs (human vs model)', ext: 'jsonl' },
-];
+// A Record, so that a format added to EXPORT_FORMATS does not compile until it has a label here.
+const EXPORT_FORMAT_OPTIONS: Record<ExportFormat, { label: string; ext: string }> = {
+  jsonl: { label: 'JSONL (cases, verdicts, decisions)', ext: 'jsonl' },
+  csv: { label: 'CSV (one row per case)', ext: 'csv' },
+  sft: { label: 'SFT training set (human analyses)', ext: 'jsonl' },
+  dpo: { label: 'DPO pairs (human vs model)', ext: 'jsonl' },
+};
 
 function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'error') => void }) {
   const [format, setFormat] = useState<ExportFormat>('jsonl');
@@ -194,7 +196,7 @@ function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'er
   const [out, setOut] = useState('');
   const [summary, setSummary] = useState<ExportSummary | null>(null);
   const [running, setRunning] = useState(false);
-  const ext = EXPORT_FORMATS.find((f) => f.value === format)!.ext;
+  const ext = EXPORT_FORMAT_OPTIONS[format].ext;
 
   const run = async () => {
     setRunning(true);
@@ -222,9 +224,9 @@ function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'er
             onChange={(e) => setFormat(e.target.value as ExportFormat)}
             data-testid="export-format"
           >
-            {EXPORT_FORMATS.map((f) => (
-              <option key={f.value} value={f.value}>
-                {f.label}
+            {EXPORT_FORMATS.map((value) => (
+              <option key={value} value={value}>
+                {EXPORT_FORMAT_OPTIONS[value].label}
               </option>
             ))}
           </select>
