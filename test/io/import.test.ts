@@ -158,6 +158,16 @@ describe('GuardTrace dataset JSON', () => {
       importFile(openTempStore(), { file: object, format: undefined, imagesDir: path.join(dir, 'no-such-dir') }),
     ).rejects.toBeInstanceOf(IoError);
   });
+
+  it('refuses a format it has no reader for (a request from another process), importing nothing', async () => {
+    const store = openTempStore();
+    const request = { file: SAMPLE, format: 'xlsx' } as unknown as Parameters<typeof importFile>[1];
+    await expect(importFile(store, request)).rejects.toMatchObject({
+      code: 'usage',
+      message: 'Unknown import format "xlsx". Use one of: guardtrace, jsonl, csv.',
+    });
+    expect(store.metrics.stats().cases).toBe(0);
+  });
 });
 
 describe('JSONL', () => {

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ImageRef } from '@domain/cases';
-import type { ImportFormat, ImportProgress, ImportRequest, ImportSummary, RecordError } from '@domain/io';
+import {
+  IMPORT_FORMATS,
+  type ImportFormat,
+  type ImportProgress,
+  type ImportRequest,
+  type ImportSummary,
+  type RecordError,
+} from '@domain/io';
 import type { CaseStore, NewCase } from '../../store';
 import { IoError } from '../io-error';
 import { decodeDataUri, inspectImage, readImageFile, resolveInside, type ImageCheck } from './image-intake';
@@ -29,7 +36,7 @@ export function inferFormat(file: string): ImportFormat {
   if (ext === '.csv') return 'csv';
   throw new IoError(
     'usage',
-    `Cannot tell the format of ${file} from its extension "${ext}". Pass --format guardtrace|jsonl|csv.`,
+    `Cannot tell the format of ${file} from its extension "${ext}". Pass --format ${IMPORT_FORMATS.join('|')}.`,
   );
 }
 
@@ -67,6 +74,12 @@ export async function importFile(
   if (!existsSync(file)) throw new IoError('usage', `Import file ${file} does not exist.`);
   if (!statSync(file).isFile())
     throw new IoError('usage', `${file} is not a file; give the .json, .jsonl or .csv file to import.`);
+  // The request crosses a process boundary: a format the readers do not know is refused, never half-read.
+  if (req.format !== undefined && !IMPORT_FORMATS.includes(req.format))
+    throw new IoError(
+      'usage',
+      `Unknown import format "${String(req.format)}". Use one of: ${IMPORT_FORMATS.join(', ')}.`,
+    );
   const format = req.format ?? inferFormat(file);
   const imagesDir = resolveImagesDir(file, format, req.imagesDir);
   const actor = req.actor?.trim() || 'import';

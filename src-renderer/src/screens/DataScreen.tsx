@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import {
   EXPORT_FORMATS,
+  IMPORT_FORMATS,
   type ExportFormat,
   type ExportSelection,
   type ExportSummary,
@@ -105,9 +106,11 @@ function ImportPanel({
             data-testid="import-format"
           >
             <option value="">Detect from the file</option>
-            <option value="guardtrace">GuardTrace JSON</option>
-            <option value="jsonl">JSONL</option>
-            <option value="csv">CSV</option>
+            {IMPORT_FORMATS.map((value) => (
+              <option key={value} value={value}>
+                {IMPORT_FORMAT_LABELS[value]}
+              </option>
+            ))}
           </select>
         </label>
         <label className="flex flex-col gap-1">
@@ -181,7 +184,13 @@ export function ImportResult({ summary }: { summary: ImportSummary }) {
   );
 }
 
-// A Record, so that a format added to EXPORT_FORMATS does not compile until it has a label here.
+// Records, so that a format added to IMPORT_FORMATS or EXPORT_FORMATS does not compile until it has a label here.
+const IMPORT_FORMAT_LABELS: Record<ImportFormat, string> = {
+  guardtrace: 'GuardTrace JSON',
+  jsonl: 'JSONL',
+  csv: 'CSV',
+};
+
 const EXPORT_FORMAT_OPTIONS: Record<ExportFormat, { label: string; ext: string }> = {
   jsonl: { label: 'JSONL (cases, verdicts, decisions)', ext: 'jsonl' },
   csv: { label: 'CSV (one row per case)', ext: 'csv' },
