@@ -2,8 +2,7 @@
 import type { EngineKind } from './engine';
 import type { Category, RiskLevel } from './types';
 
-export const AUDIT_STATUSES = ['ok', 'parse_failure'] as const;
-export type AuditStatus = (typeof AUDIT_STATUSES)[number];
+export type AuditStatus = 'ok' | 'parse_failure';
 
 /** The verdict parsed from the model's output; a parse failure keeps whatever could still be read. */
 export type ParsedVerdict =
@@ -61,8 +60,7 @@ export interface AuditStartRequest {
   maxNewTokens?: number;
 }
 
-export const AUDIT_RUN_STATES = ['idle', 'running', 'paused', 'cancelling', 'done'] as const;
-export type AuditRunState = (typeof AUDIT_RUN_STATES)[number];
+export type AuditRunState = 'idle' | 'running' | 'paused' | 'cancelling' | 'done';
 
 export interface AuditProgress {
   state: AuditRunState;

@@ -1,6 +1,6 @@
 // Cases and the review queue: what a moderator lists, filters and opens.
 import type { ActivityLogEntry } from './activity-log';
-import type { AuditRecord } from './audits';
+import type { AuditRecord, AuditStatus } from './audits';
 import type { ReviewRecord } from './reviews';
 import type { Category, RiskLevel } from './types';
 
@@ -20,8 +20,7 @@ export const QUEUE_SORTS = ['model_risk', 'uncertainty', 'newest'] as const;
 export type QueueSort = (typeof QUEUE_SORTS)[number];
 
 /** The latest model verdict of a case, as the queue sees it ('none' = never audited). */
-export const MODEL_STATUSES = ['none', 'ok', 'parse_failure'] as const;
-export type ModelStatus = (typeof MODEL_STATUSES)[number];
+export type ModelStatus = 'none' | AuditStatus;
 
 export interface QueueFilter {
   status?: CaseStatusFilter;

@@ -1,11 +1,11 @@
 // Human decisions on a case. Reviews are append-only: an undo is a row of its own, never a deletion.
 import type { Category, RiskLevel } from './types';
 
+/** Where a decision came from; checked at the store's door, and by the reviews table's CHECK. */
 export const REVIEW_SOURCES = ['manual', 'accept_model', 'bulk_accept', 'cli'] as const;
 export type ReviewSource = (typeof REVIEW_SOURCES)[number];
 
-export const REVIEW_KINDS = ['decision', 'undo'] as const;
-export type ReviewKind = (typeof REVIEW_KINDS)[number];
+export type ReviewKind = 'decision' | 'undo';
 
 export interface ReviewRecord {
   id: number;

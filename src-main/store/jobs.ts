@@ -1,4 +1,4 @@
-import type { AuditJob, JobStatus } from '@domain/jobs';
+import { JOB_STATUSES, type AuditJob, type JobStatus } from '@domain/jobs';
 import { nowIso } from './clock';
 import type { Db } from './open-database';
 
@@ -119,7 +119,7 @@ export class JobRepository {
   }
 
   counts(): JobCounts {
-    const counts: JobCounts = { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
+    const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as JobCounts;
     for (const row of this.db
       .prepare<[], { status: keyof JobCounts; n: number }>('SELECT status, count(*) AS n FROM jobs GROUP BY status')
       .all()) {

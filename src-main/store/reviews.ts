@@ -1,4 +1,4 @@
-import type { ReviewInput, ReviewRecord } from '@domain/reviews';
+import { REVIEW_SOURCES, type ReviewInput, type ReviewRecord } from '@domain/reviews';
 import { isCategory, isRiskLevel } from '@domain/types';
 import type { ActivityLog } from './activity-log';
 import type { AuditRepository } from './audits';
@@ -158,6 +158,11 @@ function validateReview(input: ReviewInput): void {
   if (input.category != null && !isCategory(input.category)) {
     throw new StoreError('invalid', `Unknown category "${input.category}". Use one of the nine GuardTrace categories.`);
   }
+  if (input.source !== undefined && !REVIEW_SOURCES.includes(input.source))
+    throw new StoreError(
+      'invalid',
+      `Unknown decision source "${String(input.source)}". Use one of: ${REVIEW_SOURCES.join(', ')}.`,
+    );
   if (!input.reviewer || !input.reviewer.trim())
     throw new StoreError('invalid', 'A decision needs a reviewer name (Settings → Reviewer, or --reviewer).');
 }
