@@ -1,7 +1,7 @@
 // The model runtimes as the rest of the app sees them: which one, what it loaded, and its state.
 
-export const ENGINE_KINDS = ['llama.node', 'node-llama-cpp', 'openai'] as const;
-export type EngineKind = (typeof ENGINE_KINDS)[number];
+/** The runtime that produced a verdict (the sidecar is an 'openai' engine on this machine). */
+export type EngineKind = 'llama.node' | 'node-llama-cpp' | 'openai';
 
 /**
  * What the user can ask for: a runtime, the llama-server sidecar (which answers as 'openai'), or 'auto'
