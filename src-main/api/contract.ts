@@ -2,6 +2,7 @@
 // with ipcMain.handle, the preload exposes `GuardTraceApi` built from API_CHANNELS/API_EVENTS, and the CLI,
 // the tests and the browser-test bridge call the same handler map directly.
 import type { Category, RiskLevel } from '../domain/types';
+import type { LevelProbs, VerdictProvenance } from '../domain/verdict-provenance';
 import type { EngineInfo, EngineKind } from '../engine/engine';
 
 // ---------- cases & queue ----------
@@ -13,9 +14,10 @@ export type CaseStatusFilter =
   | 'reviewed'
   | 'unreviewed'
   | 'disagree' // model and human disagree
-  | 'parse_failure';
+  | 'parse_failure'
+  | 'truncated'; // the model's output hit the token limit
 
-export type QueueSort = 'model_risk' | 'uncertainty' | 'newest';
+export type QueueSort = 'model_risk' | 'uncertainty' | 'newest' | 'least_confident';
 
 export interface QueueFilter {
   status?: CaseStatusFilter;
@@ -41,7 +43,9 @@ export interface CaseSummary {
   hasImage: boolean;
   imageMissing: boolean;
   gold: RiskLevel | null;
-  modelStatus: 'none' | 'ok' | 'parse_failure';
+  modelStatus: 'none' | 'ok' | 'parse_failure' | 'truncated';
+  /** p(the level the model chose) where the judgment was written; null when unknown. */
+  modelConfidence: number | null;
   modelRisk: RiskLevel | null;
   modelCategory: Category | null;
   humanRisk: RiskLevel | null;
@@ -73,8 +77,16 @@ export interface AuditRecord {
   modelId: string;
   promptSha256: string;
   promptHashOk: boolean;
-  status: 'ok' | 'parse_failure';
+  /** 'truncated': the output hit the token limit; stored and shown, never taken as a verdict. */
+  status: 'ok' | 'parse_failure' | 'truncated';
+  /** The guard-model profile; risk is one of its levels (GuardTrace-VL: 0, 0.5, 1). */
+  profileId: string;
   risk: RiskLevel | null;
+  /** p(level) where the judgment was written, keyed by level ("0", "0.5", "1"); null with levelProbsNote saying why. */
+  levelProbs: LevelProbs | null;
+  levelProbsNote: string | null;
+  /** What produced the verdict; null for verdicts stored before provenance was recorded. */
+  provenance: VerdictProvenance | null;
   category: Category | null;
   analysis: string | null;
   parseError: string | null;
@@ -265,6 +277,8 @@ export interface EngineLoadRequest {
   engine?: EngineSelection;
   /** The user accepted a prompt whose sha256 differs from GuardTrace's; recorded with every verdict. */
   acceptPromptMismatch?: boolean;
+  /** Guard-model profile id (default 'guardtrace-vl'). */
+  profile?: string;
   openai?: { baseUrl: string; model: string; apiKeyEnv?: string; allowInsecureRemote?: boolean };
 }
 

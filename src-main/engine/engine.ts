@@ -1,6 +1,7 @@
 // The one interface every model runtime sits behind (llama.node, node-llama-cpp, OpenAI-compatible server).
 // The job runner, the CLI and the handler map only ever talk to this.
-import type { Category, RiskLevel } from '../domain/types';
+import type { LevelProbs, VerdictProvenance } from '../domain/verdict-provenance';
+import type { DecodingSettings } from './profiles/profile';
 
 export type EngineKind = 'llama.node' | 'node-llama-cpp' | 'openai';
 
@@ -22,17 +23,27 @@ export interface AuditOptions {
   onToken?: (text: string) => void;
   /** Constrain decoding with a grammar to the `"Analysis": … "Judgment": …` structure. */
   strictFormat?: boolean;
-  /** Defaults to 2000 (the GuardTrace reference). Tests use a few tokens. */
+  /** Defaults to the profile's reference budget (2000 for GuardTrace-VL). Tests use a few tokens. */
   maxNewTokens?: number;
 }
 
+/**
+ * What the profile's parser made of the output. risk is one of the profile's level values. 'truncated': generation
+ * stopped at the token limit, so the verdict is never taken as clean even if a judgment can be read.
+ */
 export type ParsedVerdict =
-  | { status: 'ok'; risk: RiskLevel; category: Category | null; analysis: string }
-  | { status: 'parse_failure'; error: string; category: Category | null; analysis: string | null };
+  | { status: 'ok'; risk: number; category: string | null; analysis: string }
+  | { status: 'parse_failure'; error: string; category: string | null; analysis: string | null }
+  | { status: 'truncated'; error: string; category: string | null; analysis: string | null };
 
 export interface AuditResult {
+  profileId: string;
   rawOutput: string;
   verdict: ParsedVerdict;
+  /** p(level) where the judgment was written; null with levelProbsNote saying why when not available. */
+  levelProbs: LevelProbs | null;
+  levelProbsNote: string | null;
+  provenance: VerdictProvenance;
   imageMissing: boolean;
   engine: EngineKind;
   /** Stable identity of the model (name + quantization + file hash prefix), used for job/audit uniqueness. */
@@ -49,6 +60,9 @@ export interface AuditResult {
 
 export interface EngineInfo {
   engine: EngineKind;
+  profileId: string;
+  /** The decoding every request uses (repetition penalty, context = prompt budget + generation budget). */
+  decoding: DecodingSettings;
   modelId: string;
   modelName: string;
   architecture: string;

@@ -9,7 +9,10 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AuditInput, AuditResult } from '../../src-main/engine/engine';
-import { loadSystemPrompt, checkModelFolderDetailed } from '../../src-main/engine/model-folder';
+import { checkModelFolderDetailed } from '../../src-main/engine/model-folder';
+import { DEFAULT_PROFILE } from '../../src-main/engine/profiles';
+import { loadSystemPrompt } from '../../src-main/engine/profiles/profile';
+import { testVerdictContext } from '../helpers/verdict-context';
 import { OpenAiCompatibleEngine } from '../../src-main/engine/openai/openai-engine';
 import { findLlamaServerBinary, guardtraceCacheDir } from '../../src-main/engine/sidecar/llama-server-binary';
 import { LlamaServerSidecar } from '../../src-main/engine/sidecar/llama-server-sidecar';
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
   if (!binary) throw new Error('no llama-server binary: run `npm run build:llama-server` first');
   const dir = await benchModelFolder();
   const folder = await checkModelFolderDetailed(dir);
-  const prompt = await loadSystemPrompt(folder.promptPath!);
+  const prompt = await loadSystemPrompt(folder.promptPath!, DEFAULT_PROFILE);
   const cases = sampleCases();
   const dataDir = path.join(os.tmpdir(), 'guardtrace-sidecar-bench');
 
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
       OpenAiCompatibleEngine.connect({
         baseUrl: sidecar.baseUrl,
         model: 'bench',
-        systemPrompt: prompt,
+        verdict: testVerdictContext(prompt),
         cachePrompt,
         resolveEndpoint: () => sidecar.endpoint(),
         maxPixels: 448 * 448,

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { caseTaskText, MISSING_IMAGE_TEXT } from '../../src-main/engine/guardtrace-input';
+import { caseTaskText, MISSING_IMAGE_TEXT } from '../../src-main/engine/profiles/guardtrace-vl/input';
 import { exportCases, neutraliseFormula } from '../../src-main/io/export';
 import { importFile } from '../../src-main/io/import';
 import type { CaseStore } from '../../src-main/store';

@@ -3,9 +3,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testVerdictContext } from '../helpers/verdict-context';
 import { EngineError, type AuditInput, type Engine } from '../../src-main/engine/engine';
-import { buildGuardTraceMessages, MTMD_MEDIA_MARKER, renderQwenChat } from '../../src-main/engine/guardtrace-input';
-import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
+import { MTMD_MEDIA_MARKER, renderQwenChat } from '../../src-main/engine/profiles/chatml';
+import { buildGuardTraceMessages } from '../../src-main/engine/profiles/guardtrace-vl/input';
+import { checkModelFolderDetailed } from '../../src-main/engine/model-folder';
+import { DEFAULT_PROFILE } from '../../src-main/engine/profiles';
+import { loadSystemPrompt } from '../../src-main/engine/profiles/profile';
 import { isTransient } from '../../src-main/engine/openai/http-errors';
 import { mergeAdjacentTextParts, OpenAiCompatibleEngine } from '../../src-main/engine/openai/openai-engine';
 import { solidColourPng } from '../../src-main/engine/openai/solid-png';
@@ -101,7 +105,7 @@ describe.skipIf(skipReason !== null)(
       expect(info.hasVision).toBe(true);
       expect(info.dataLeavesMachine).toBe(false);
       expect(info.promptHashOk).toBe(true);
-      expect(info.contextLength).toBe(8192);
+      expect(info.contextLength).toBe(8192 + 2000);
       expect(info.modelId).toMatch(/F32 [0-9a-f]{12}$/);
       expect(existsSync(path.join(dataDir, 'logs', 'llama-server.log'))).toBe(true);
     });
@@ -122,7 +126,7 @@ describe.skipIf(skipReason !== null)(
 
     it('gives llama-server exactly the reference GuardTrace input (template rendered by the server)', async () => {
       const endpoint = await sidecar.endpoint();
-      const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'));
+      const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'), DEFAULT_PROFILE);
       for (const input of [
         imageCase('exact-img'),
         { ...imageCase('exact-missing'), image: null, imageMissing: true },
@@ -175,7 +179,7 @@ describe.skipIf(skipReason !== null)(
         OpenAiCompatibleEngine.connect({
           baseUrl,
           model: 'tiny',
-          systemPrompt: { text: 'x', sha256: 'x', hashOk: true },
+          verdict: testVerdictContext('x'),
           getApiKey: async () => 'not-the-key',
         }),
       );
@@ -246,11 +250,11 @@ describe.skipIf(skipReason !== null)(
 
     it('reports a server killed mid-generation as a transient error, then the supervisor restarts it', async () => {
       const { baseUrl } = await sidecar.endpoint();
-      const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'));
+      const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'), DEFAULT_PROFILE);
       const direct = await OpenAiCompatibleEngine.connect({
         baseUrl,
         model: 'tiny',
-        systemPrompt: prompt,
+        verdict: testVerdictContext(prompt),
         resolveEndpoint: () => sidecar.endpoint(),
         retryBaseDelayMs: 50,
       });
@@ -314,7 +318,7 @@ describe.skipIf(skipReason !== null)(
         OpenAiCompatibleEngine.connect({
           baseUrl,
           model: 'tiny',
-          systemPrompt: { text: 'x', sha256: 'x', hashOk: true },
+          verdict: testVerdictContext('x'),
           getApiKey: async () => apiKey,
         }),
       );

@@ -3,7 +3,7 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { ExportFormat, ExportRequest, ExportSelection, ExportSummary } from '../../api/contract';
-import { caseTaskText, MISSING_IMAGE_TEXT } from '../../engine/guardtrace-input';
+import { caseTaskText, MISSING_IMAGE_TEXT } from '../../engine/profiles/guardtrace-vl/input';
 import type { CaseStore } from '../../store';
 import { EXTENSION, type ImageMime } from '../import/image-intake';
 import { IoError } from '../io-error';
