@@ -15,8 +15,11 @@ export interface VerdictContext {
   profile: GuardModelProfile;
   prompt: SystemPrompt;
   decoding: DecodingSettings;
-  /** Everything but the per-audit fields (engine, maxNewTokens, reference) is fixed at load. */
-  provenance: Omit<VerdictProvenance, 'engine' | 'maxNewTokens' | 'reference'>;
+  /** What the files and prompt were; decoding fields come from `decoding`, per-audit ones from the audit. */
+  provenance: Pick<
+    VerdictProvenance,
+    'profileId' | 'modelSha256' | 'mmprojSha256' | 'promptSha256' | 'imageMaxPixels' | 'appVersion'
+  >;
 }
 
 export function verdictContext(args: {
@@ -37,10 +40,6 @@ export function verdictContext(args: {
       mmprojSha256: args.mmprojSha256,
       promptSha256: args.prompt.sha256,
       imageMaxPixels: args.imageMaxPixels,
-      repetitionPenalty: args.decoding.repetitionPenalty,
-      repetitionPenaltySource: args.decoding.repetitionPenaltySource,
-      contextSize: args.decoding.contextSize,
-      maxPromptTokens: args.decoding.maxPromptTokens,
       appVersion: APP_VERSION,
     },
   };
@@ -72,7 +71,16 @@ export function verdictProvenance(
   maxNewTokens: number,
   strictFormat: boolean,
 ): VerdictProvenance {
-  const base = { ...ctx.provenance, engine, maxNewTokens };
+  const { decoding } = ctx;
+  const base = {
+    ...ctx.provenance,
+    engine,
+    repetitionPenalty: decoding.repetitionPenalty,
+    repetitionPenaltySource: decoding.repetitionPenaltySource,
+    contextSize: decoding.contextSize,
+    maxPromptTokens: decoding.maxPromptTokens,
+    maxNewTokens,
+  };
   return { ...base, reference: isReferenceRecipe(base, ctx.profile, strictFormat) };
 }
 

@@ -293,3 +293,43 @@ describe('node-llama-cpp engine (text-only cases), in the same process as llama.
     expect(r.rawOutput.startsWith('“Analysis”: ')).toBe(true);
   });
 });
+
+describe('reference decoding in the in-process engines', () => {
+  async function withPenalty(repetitionPenalty: number) {
+    const cfg = await configFor();
+    return { ...cfg, verdict: { ...cfg.verdict, decoding: { ...cfg.verdict.decoding, repetitionPenalty } } };
+  }
+
+  it('takes the repetition penalty from generation_config.json and runs prompt 8,192 + 2,000 new tokens', () => {
+    for (const engine of [vision, text]) {
+      expect(engine.info().decoding).toEqual({
+        repetitionPenalty: 1.05,
+        repetitionPenaltySource: 'generation_config.json',
+        maxPromptTokens: 8192,
+        maxNewTokens: 2000,
+        contextSize: 10192,
+      });
+    }
+  });
+
+  it('the penalty reaches the sampler in both runtimes: a large one changes what the greedy model writes', async () => {
+    const input = baseCase({ caseId: 'penalty' });
+    for (const create of [
+      (cfg: Awaited<ReturnType<typeof configFor>>) => LlamaNodeEngine.create({ ...cfg, mmprojPath: null }),
+      (cfg: Awaited<ReturnType<typeof configFor>>) => NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null }),
+    ]) {
+      const plain = await create(await withPenalty(1.0));
+      const strong = await create(await withPenalty(5.0));
+      try {
+        const a = await plain.audit(input, { maxNewTokens: 24 });
+        const b = await strong.audit(input, { maxNewTokens: 24 });
+        expect((await plain.audit(input, { maxNewTokens: 24 })).rawOutput).toBe(a.rawOutput);
+        expect(b.rawOutput, plain.kind).not.toBe(a.rawOutput);
+        expect([a.provenance.repetitionPenalty, b.provenance.repetitionPenalty]).toEqual([1.0, 5.0]);
+      } finally {
+        await plain.dispose();
+        await strong.dispose();
+      }
+    }
+  });
+});

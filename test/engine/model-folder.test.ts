@@ -43,7 +43,7 @@ describe('checkModelFolder', () => {
       architecture: 'qwen2vl',
       quantization: 'F32',
       embeddingLength: TINY_LM.nEmbd,
-      contextLength: 8192,
+      contextLength: 32_768,
     });
     expect(d.mmproj).toMatchObject({ projector: 'qwen2.5vl_merger', projectionDim: TINY_LM.nEmbd });
   });

@@ -48,7 +48,7 @@ export const TINY_LM: LmShape = {
   nHead: 4,
   nHeadKv: 2,
   nFf: 128,
-  contextLength: 8192,
+  contextLength: 32_768,
   ropeSections: [2, 3, 3, 0], // sums to head_dim/2 = 8
   weightType: GgmlType.F32,
 };

@@ -110,6 +110,8 @@ interface StreamChunk {
   } | null;
   timings?: { cache_n?: number; prompt_n?: number; prompt_ms?: number; predicted_n?: number; predicted_ms?: number };
   error?: unknown;
+  /** llama-server with verbose: true — the settings it really ran the request with. */
+  __verbose?: { generation_settings?: Record<string, unknown> } | null;
 }
 
 export class OpenAiCompatibleEngine implements Engine {
@@ -117,6 +119,8 @@ export class OpenAiCompatibleEngine implements Engine {
   private readonly limit: ConcurrencyLimit;
   private readonly controllers = new Set<AbortController>();
   private disposed = false;
+  /** The sampling settings llama-server reported back for the last case (llama.cpp servers only). */
+  lastReportedSampling: Record<string, unknown> | null = null;
 
   private constructor(
     private readonly options: OpenAiEngineOptions,
@@ -221,6 +225,8 @@ export class OpenAiCompatibleEngine implements Engine {
       body.cache_prompt = this.options.cachePrompt ?? true;
       // Keep the model's text verbatim: no <think> extraction by the server's chat parser.
       body.reasoning_format = 'none';
+      // Makes the server report the settings it ran with, so nothing (GGUF defaults, server flags) changes them unseen.
+      body.verbose = true;
       if (strictFormat) body.grammar = profile.strictGrammar;
     }
     return this.limit.run(async () => {
@@ -334,6 +340,7 @@ export class OpenAiCompatibleEngine implements Engine {
     let raw = '';
     let last: StreamChunk = {};
     let finishReason: string | null = null;
+    let reported: Record<string, unknown> | null = null;
     const steps: TokenStep[] = [];
     try {
       const response = await transport.post('/chat/completions', body, controller.signal, 'stream');
@@ -358,6 +365,7 @@ export class OpenAiCompatibleEngine implements Engine {
             this.options.model,
           );
         }
+        reported = chunk.__verbose?.generation_settings ?? reported;
         const choice = chunk.choices?.[0];
         if (choice?.finish_reason) finishReason = choice.finish_reason;
         for (const entry of choice?.logprobs?.content ?? []) {
@@ -400,6 +408,10 @@ export class OpenAiCompatibleEngine implements Engine {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onCallerAbort);
       this.controllers.delete(controller);
+    }
+    if (this.facts.llamaCpp && reported) {
+      this.lastReportedSampling = reported;
+      assertReferenceSampling(reported, llamaServerSampling(this.options.verdict.decoding), this.endpoint.host);
     }
     const totalMs = performance.now() - started;
     const usage = last.usage ?? {};
@@ -614,6 +626,22 @@ function timeoutError(host: string, ms: number, which: 'first' | 'next'): Engine
     `${host} sent no ${which === 'first' ? 'output' : 'further output'} for ${Math.round(ms / 1000)} s; the request was stopped. The server may be overloaded; the case can be retried.`,
     { host, transient: true, timeoutMs: ms },
   );
+}
+
+/** A llama.cpp server that ran a case with other sampling settings than those sent made no reference verdict. */
+function assertReferenceSampling(reported: Record<string, unknown>, sent: Record<string, number>, host: string): void {
+  const differing = Object.entries(sent)
+    .filter(([key]) => key !== 'seed' && key in reported)
+    .filter(([key, value]) => typeof reported[key] !== 'number' || Math.abs((reported[key] as number) - value) > 1e-6)
+    .map(([key, value]) => `${key} ${String(reported[key])} instead of ${value}`);
+  if (differing.length) {
+    throw new EngineError(
+      'load_failed',
+      `${host} ran the case with other sampling settings than the reference decoding sent with it (${differing.join(', ')}). ` +
+        'Check the server flags; the case was not recorded.',
+      { host, differing },
+    );
+  }
 }
 
 /**

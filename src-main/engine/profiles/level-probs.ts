@@ -39,8 +39,9 @@ export function levelProbabilities(profile: GuardModelProfile, steps: TokenStep[
     text += step.text;
   }
   let labelEnd = -1;
+  // Trailing spaces are left out: a tokenizer may fuse the space with the digit (" 1").
   for (const m of text.matchAll(new RegExp(profile.judgmentLabel.source, profile.judgmentLabel.flags)))
-    labelEnd = m.index + m[0].length;
+    labelEnd = m.index + m[0].trimEnd().length;
   if (labelEnd < 0) return { levelProbs: null, note: 'no judgment label in the output' };
   // The value's first token: the first one that has a non-space character at or after the end of the label.
   let first = -1;

@@ -1,6 +1,7 @@
 import type { ExportSelection, ImageRef } from '../../api/contract';
 import type { Category, RiskLevel } from '../../domain/types';
 import type { CaseStore } from '../../store';
+import type { LevelProbs, VerdictProvenance } from '../../domain/verdict-provenance';
 
 /** One case with its latest model verdict and the human decision in force, as one flat row. */
 export interface ExportRow {
@@ -21,7 +22,7 @@ export interface ExportRow {
   source_record: number;
   meta: string;
   created_at: string;
-  model_status: 'ok' | 'parse_failure' | null;
+  model_status: 'ok' | 'parse_failure' | 'truncated' | null;
   model_risk: number | null;
   model_category: string | null;
   model_analysis: string | null;
@@ -32,6 +33,12 @@ export interface ExportRow {
   model_prompt_sha256: string | null;
   model_prompt_hash_ok: number | null;
   model_at: string | null;
+  model_profile_id: string | null;
+  /** JSON text as stored (object keyed by level), or null. */
+  model_level_probs: string | null;
+  model_level_probs_note: string | null;
+  /** JSON text as stored, or null for verdicts made before provenance was recorded. */
+  model_provenance: string | null;
   human_risk: number | null;
   human_category: string | null;
   human_analysis: string | null;
@@ -59,6 +66,8 @@ const ROW_SQL = (where: string) => `
          a.status AS model_status, a.risk AS model_risk, a.category AS model_category, a.analysis AS model_analysis,
          a.raw_output AS model_raw, a.parse_error AS model_parse_error, a.model_id, a.engine AS model_engine,
          a.prompt_sha256 AS model_prompt_sha256, a.prompt_hash_ok AS model_prompt_hash_ok, a.created_at AS model_at,
+         a.profile_id AS model_profile_id, a.level_probs AS model_level_probs,
+         a.level_probs_note AS model_level_probs_note, a.provenance AS model_provenance,
          r.risk AS human_risk, r.category AS human_category, r.analysis AS human_analysis, r.note AS human_note,
          r.reviewer AS human_reviewer, r.source AS human_source, r.created_at AS human_at
   FROM cases c
@@ -99,7 +108,7 @@ const risk = (value: number | null) => value as RiskLevel | null;
 const category = (value: string | null) => value as Category | null;
 
 export interface ModelVerdictOut {
-  status: 'ok' | 'parse_failure';
+  status: 'ok' | 'parse_failure' | 'truncated';
   risk: RiskLevel | null;
   category: Category | null;
   analysis: string | null;
@@ -110,6 +119,10 @@ export interface ModelVerdictOut {
   promptSha256: string;
   promptHashOk: boolean;
   at: string;
+  profileId: string | null;
+  levelProbs: LevelProbs | null;
+  levelProbsNote: string | null;
+  provenance: VerdictProvenance | null;
 }
 
 export interface HumanVerdictOut {
@@ -136,6 +149,10 @@ export function modelVerdict(row: ExportRow): ModelVerdictOut | null {
     promptSha256: row.model_prompt_sha256 ?? '',
     promptHashOk: row.model_prompt_hash_ok === 1,
     at: row.model_at ?? '',
+    profileId: row.model_profile_id,
+    levelProbs: row.model_level_probs === null ? null : (JSON.parse(row.model_level_probs) as LevelProbs),
+    levelProbsNote: row.model_level_probs_note,
+    provenance: row.model_provenance === null ? null : (JSON.parse(row.model_provenance) as VerdictProvenance),
   };
 }
 
