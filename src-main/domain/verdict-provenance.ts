@@ -17,6 +17,11 @@ export interface VerdictProvenance {
   repetitionPenalty: number;
   /** Where the repetition penalty came from: the model folder's generation_config.json, or the profile's default. */
   repetitionPenaltySource: 'generation_config.json' | 'profile default';
+  /**
+   * Which tokens the penalty looked at. HF's reference: the whole sequence, prompt included. llama.node 1.7.15 only
+   * penalises the tokens it generated (measured, docs/engine.md), so its verdicts are never the reference recipe.
+   */
+  repetitionPenaltyWindow: 'whole sequence' | 'generated tokens only';
   contextSize: number;
   maxPromptTokens: number;
   maxNewTokens: number;

@@ -59,6 +59,7 @@ export function isReferenceRecipe(
     provenance.maxPromptTokens === r.maxPromptTokens &&
     provenance.maxNewTokens === r.maxNewTokens &&
     provenance.contextSize >= r.maxPromptTokens + r.maxNewTokens &&
+    provenance.repetitionPenaltyWindow === 'whole sequence' &&
     (provenance.repetitionPenaltySource === 'generation_config.json' ||
       provenance.repetitionPenalty === r.repetitionPenalty)
   );
@@ -70,6 +71,7 @@ export function verdictProvenance(
   engine: string,
   maxNewTokens: number,
   strictFormat: boolean,
+  repetitionPenaltyWindow: VerdictProvenance['repetitionPenaltyWindow'] = 'whole sequence',
 ): VerdictProvenance {
   const { decoding } = ctx;
   const base = {
@@ -77,6 +79,7 @@ export function verdictProvenance(
     engine,
     repetitionPenalty: decoding.repetitionPenalty,
     repetitionPenaltySource: decoding.repetitionPenaltySource,
+    repetitionPenaltyWindow,
     contextSize: decoding.contextSize,
     maxPromptTokens: decoding.maxPromptTokens,
     maxNewTokens,
@@ -162,6 +165,8 @@ export function buildAuditResult(args: {
   /** Generation stopped at the token limit (or the context filled up) rather than at end of text. */
   stoppedOnLength: boolean;
   confidence: LevelProbsResult;
+  /** Which tokens the runtime's repetition penalty covers (default: the whole sequence, as HF). */
+  repetitionPenaltyWindow?: VerdictProvenance['repetitionPenaltyWindow'];
   imageMissing: boolean;
   promptTokens: number;
   cachedPromptTokens: number;
@@ -191,7 +196,7 @@ export function buildAuditResult(args: {
     verdict,
     levelProbs,
     levelProbsNote: levelProbs === null ? (args.confidence.note ?? 'not available') : args.confidence.note,
-    provenance: verdictProvenance(context, args.engine, maxNewTokens, strictFormat),
+    provenance: verdictProvenance(context, args.engine, maxNewTokens, strictFormat, args.repetitionPenaltyWindow),
     imageMissing: args.imageMissing,
     engine: args.engine,
     modelId: args.modelId,

@@ -312,6 +312,8 @@ export class LlamaNodeEngine implements Engine {
         options,
         rawOutput: result.text,
         stoppedOnLength: result.context_full || generatedTokens >= maxNewTokens,
+        // Measured: its sampler starts with an empty penalty window, so the prompt is not penalised (docs/engine.md).
+        repetitionPenaltyWindow: 'generated tokens only',
         confidence: levelProbabilities(
           profile,
           (result.completion_probabilities ?? []).map((step) => ({

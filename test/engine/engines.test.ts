@@ -312,6 +312,32 @@ describe('reference decoding in the in-process engines', () => {
     }
   });
 
+  it('llama.node penalises only what it generates, node-llama-cpp the prompt too (as HF): measured on the first token', async () => {
+    // Before the first token nothing has been generated, so only a window that holds the prompt can change it.
+    const input = baseCase({ caseId: 'window' });
+    const firstTokens = async (create: typeof LlamaNodeEngine.create | typeof NodeLlamaCppEngine.create) => {
+      const out: Array<{ text: string; window: string }> = [];
+      for (const penalty of [1.0, 5.0]) {
+        const engine = await create({ ...(await withPenalty(penalty)), mmprojPath: null });
+        try {
+          const r = await engine.audit(input, { maxNewTokens: 1 });
+          out.push({ text: r.rawOutput, window: r.provenance.repetitionPenaltyWindow });
+        } finally {
+          await engine.dispose();
+        }
+      }
+      return out;
+    };
+    const [nodeLlamaCpp, llamaNode] = [
+      await firstTokens((cfg) => NodeLlamaCppEngine.create(cfg)),
+      await firstTokens((cfg) => LlamaNodeEngine.create(cfg)),
+    ];
+    expect(nodeLlamaCpp[1].text).not.toBe(nodeLlamaCpp[0].text);
+    expect(llamaNode[1].text).toBe(llamaNode[0].text);
+    expect(nodeLlamaCpp.map((r) => r.window)).toEqual(['whole sequence', 'whole sequence']);
+    expect(llamaNode.map((r) => r.window)).toEqual(['generated tokens only', 'generated tokens only']);
+  });
+
   it('the penalty reaches the sampler in both runtimes: a large one changes what the greedy model writes', async () => {
     const input = baseCase({ caseId: 'penalty' });
     for (const create of [

@@ -37,6 +37,7 @@ describe('verdict provenance', () => {
       imageMaxPixels: 16384 * 28 * 28,
       repetitionPenalty: 1.05,
       repetitionPenaltySource: 'generation_config.json',
+      repetitionPenaltyWindow: 'whole sequence',
       contextSize: 10192,
       maxPromptTokens: 8192,
       maxNewTokens: 2000,
@@ -51,6 +52,7 @@ describe('verdict provenance', () => {
     const ctx = await context();
     expect(verdictProvenance(ctx, 'llama.node', 2000, true).reference).toBe(false); // strict-format grammar
     expect(verdictProvenance(ctx, 'llama.node', 64, false).reference).toBe(false);
+    expect(verdictProvenance(ctx, 'llama.node', 2000, false, 'generated tokens only').reference).toBe(false);
     expect(verdictProvenance(await context({ imageMaxPixels: 1280 * 28 * 28 }), 'sidecar', 2000, false).reference).toBe(
       false,
     );

@@ -59,6 +59,7 @@ export function auditResult(
       imageMaxPixels: 16384 * 28 * 28,
       repetitionPenalty: 1.05,
       repetitionPenaltySource: 'profile default',
+      repetitionPenaltyWindow: 'whole sequence',
       contextSize: 10192,
       maxPromptTokens: 8192,
       maxNewTokens: 2000,
