@@ -312,6 +312,21 @@ describe('reference decoding in the in-process engines', () => {
     }
   });
 
+  it('audits prompts up to 8,192 tokens with 2,000 new tokens to spare, and refuses longer ones, in both engines', async () => {
+    // The tiny tokenizer spends about two tokens per "wN " word; the system prompt is ~4,000 tokens.
+    const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i % 10}`).join(' ');
+    for (const engine of [vision, text]) {
+      const long = await engine.audit(baseCase({ caseId: 'long-ok', thinking: words(1500) }), { maxNewTokens: 1 });
+      // Over the old limit (8,192 for prompt and output together, less 2,000), within the reference's 8,192.
+      expect(long.promptTokens, engine.kind).toBeGreaterThan(8192 - 2000);
+      expect(long.promptTokens, engine.kind).toBeLessThanOrEqual(8192);
+      const err = await engine
+        .audit(baseCase({ caseId: 'long-no', thinking: words(3000) }), { maxNewTokens: 1 })
+        .catch((e) => e);
+      expect(err.code, engine.kind).toBe('case_too_long');
+    }
+  });
+
   it('llama.node penalises only what it generates, node-llama-cpp the prompt too (as HF): measured on the first token', async () => {
     // Before the first token nothing has been generated, so only a window that holds the prompt can change it.
     const input = baseCase({ caseId: 'window' });
