@@ -2,9 +2,7 @@ import os from 'node:os';
 import { ENGINE_SELECTIONS } from '@domain/engine';
 import { THEMES, type Settings } from '@domain/settings';
 import { ApiError } from './errors';
-
-/** Qwen2.5-VL: one vision token per 28×28 pixels after merging; 1,280 tokens is the GuardTrace default cap. */
-export const DEFAULT_MAX_PIXELS = 1280 * 28 * 28;
+import { DEFAULT_MAX_PIXELS } from '../engine/image-prep';
 
 export function defaultSettings(): Settings {
   return {

@@ -13,10 +13,11 @@ export const CASE_STATUS_FILTERS = [
   'unreviewed',
   'disagree',
   'parse_failure',
+  'truncated', // the model's output hit the token limit
 ] as const;
 export type CaseStatusFilter = (typeof CASE_STATUS_FILTERS)[number];
 
-export const QUEUE_SORTS = ['model_risk', 'uncertainty', 'newest'] as const;
+export const QUEUE_SORTS = ['model_risk', 'uncertainty', 'newest', 'least_confident'] as const;
 export type QueueSort = (typeof QUEUE_SORTS)[number];
 
 /** The latest model verdict of a case, as the queue sees it ('none' = never audited). */
@@ -47,6 +48,8 @@ export interface CaseSummary {
   imageMissing: boolean;
   gold: RiskLevel | null;
   modelStatus: ModelStatus;
+  /** p(the level the model chose) where the judgment was written; null when unknown. */
+  modelConfidence: number | null;
   modelRisk: RiskLevel | null;
   modelCategory: Category | null;
   humanRisk: RiskLevel | null;

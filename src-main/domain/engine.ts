@@ -10,8 +10,21 @@ export type EngineKind = 'llama.node' | 'node-llama-cpp' | 'openai';
 export const ENGINE_SELECTIONS = ['auto', 'llama.node', 'node-llama-cpp', 'sidecar', 'openai'] as const;
 export type EngineSelection = (typeof ENGINE_SELECTIONS)[number];
 
+/** The decoding every request of a loaded model uses (the profile's reference recipe unless overridden). */
+export interface DecodingSettings {
+  repetitionPenalty: number;
+  repetitionPenaltySource: 'generation_config.json' | 'profile default';
+  maxPromptTokens: number;
+  maxNewTokens: number;
+  /** Prompt budget + generation budget, so a prompt of maxPromptTokens still gets maxNewTokens. */
+  contextSize: number;
+}
+
 export interface EngineInfo {
   engine: EngineKind;
+  profileId: string;
+  /** The decoding every request uses (repetition penalty, context = prompt budget + generation budget). */
+  decoding: DecodingSettings;
   modelId: string;
   modelName: string;
   architecture: string;
@@ -54,6 +67,8 @@ export interface EngineLoadRequest {
   engine?: EngineSelection;
   /** The user accepted a prompt whose sha256 differs from GuardTrace's; recorded with every verdict. */
   acceptPromptMismatch?: boolean;
+  /** Guard-model profile id (default 'guardtrace-vl'). */
+  profile?: string;
   openai?: OpenAiServerRequest;
 }
 

@@ -3,6 +3,10 @@
 import type { AuditResult } from '@domain/audits';
 import type { EngineInfo, EngineKind } from '@domain/engine';
 
+// The engines' own vocabulary, re-exported so each runtime adapter imports its whole interface from one place.
+export type { AuditResult, ParsedVerdict } from '@domain/audits';
+export type { EngineInfo, EngineKind } from '@domain/engine';
+
 /** What the engine needs from a case. Images arrive as bytes from the store, never as renderer paths. */
 export interface AuditInput {
   caseId: string;
@@ -21,7 +25,7 @@ export interface AuditOptions {
   onToken?: (text: string) => void;
   /** Constrain decoding with a grammar to the `"Analysis": … "Judgment": …` structure. */
   strictFormat?: boolean;
-  /** Defaults to 2000 (the GuardTrace reference). Tests use a few tokens. */
+  /** Defaults to the profile's reference budget (2000 for GuardTrace-VL). Tests use a few tokens. */
   maxNewTokens?: number;
 }
 

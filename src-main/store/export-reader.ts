@@ -41,6 +41,12 @@ export interface ExportRow extends Pick<
   model_prompt_sha256: string | null;
   model_prompt_hash_ok: number | null;
   model_at: string | null;
+  model_profile_id: string | null;
+  /** JSON text as stored (object keyed by level), or null. */
+  model_level_probs: string | null;
+  model_level_probs_note: string | null;
+  /** JSON text as stored, or null for verdicts made before provenance was recorded. */
+  model_provenance: string | null;
   human_risk: number | null;
   human_category: string | null;
   human_analysis: string | null;
@@ -68,6 +74,8 @@ const ROW_SQL = (where: string) => `
          a.status AS model_status, a.risk AS model_risk, a.category AS model_category, a.analysis AS model_analysis,
          a.raw_output AS model_raw, a.parse_error AS model_parse_error, a.model_id, a.engine AS model_engine,
          a.prompt_sha256 AS model_prompt_sha256, a.prompt_hash_ok AS model_prompt_hash_ok, a.created_at AS model_at,
+         a.profile_id AS model_profile_id, a.level_probs AS model_level_probs,
+         a.level_probs_note AS model_level_probs_note, a.provenance AS model_provenance,
          r.risk AS human_risk, r.category AS human_category, r.analysis AS human_analysis, r.note AS human_note,
          r.reviewer AS human_reviewer, r.source AS human_source, r.created_at AS human_at
   FROM cases c

@@ -67,8 +67,14 @@ export function migrate(db: Db, migrations: readonly Migration[], file = 'the da
     if (migration.version <= current) continue;
     const apply = db.transaction(() => {
       db.exec(migration.up);
+      if (migration.rebuildsTables) {
+        const dangling = db.pragma('foreign_key_check') as unknown[];
+        if (dangling.length) throw new Error(`${dangling.length} rows would reference missing rows after the rebuild`);
+      }
       db.pragma(`user_version = ${migration.version}`);
     });
+    const foreignKeys = db.pragma('foreign_keys', { simple: true });
+    if (migration.rebuildsTables) db.pragma('foreign_keys = OFF');
     try {
       apply();
     } catch (error) {
@@ -77,6 +83,8 @@ export function migrate(db: Db, migrations: readonly Migration[], file = 'the da
         `Migration ${migration.version} (${migration.name}) failed on ${file}: ${(error as Error).message}. ` +
           'The database was left at the previous version.',
       );
+    } finally {
+      if (migration.rebuildsTables) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
     }
   }
   return schemaVersion(db);

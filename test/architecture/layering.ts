@@ -158,6 +158,8 @@ export function checkLayering(files: readonly SourceFile[]): Violation[] {
       }
       const target = resolveSpecifier(file.path, site.specifier);
       if (target === null) continue;
+      // package.json is data (the app's version for verdict provenance), not code of another layer.
+      if (target === 'package.json') continue;
       const to = layerOf(target);
       if (to === null) {
         report(`imports ${target}, which is outside src-main's layers and the renderer`);

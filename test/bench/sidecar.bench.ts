@@ -8,9 +8,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { AuditResult } from '@domain/audits';
-import type { AuditInput } from '@main/engine/engine';
-import { loadSystemPrompt, checkModelFolderDetailed } from '@main/engine/model-folder';
+import type { AuditInput, AuditResult } from '@main/engine/engine';
+import { checkModelFolderDetailed } from '@main/engine/model-folder';
+import { DEFAULT_PROFILE } from '@main/engine/profiles';
+import { loadSystemPrompt } from '@main/engine/profiles/profile';
+import { testVerdictContext } from '../helpers/verdict-context';
 import { OpenAiCompatibleEngine } from '@main/engine/openai/openai-engine';
 import { findLlamaServerBinary, guardtraceCacheDir } from '@main/engine/sidecar/llama-server-binary';
 import { LlamaServerSidecar } from '@main/engine/sidecar/llama-server-sidecar';
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
   if (!binary) throw new Error('no llama-server binary: run `npm run build:llama-server` first');
   const dir = await benchModelFolder();
   const folder = await checkModelFolderDetailed(dir);
-  const prompt = await loadSystemPrompt(folder.promptPath!);
+  const prompt = await loadSystemPrompt(folder.promptPath!, DEFAULT_PROFILE);
   const cases = sampleCases();
   const dataDir = path.join(os.tmpdir(), 'guardtrace-sidecar-bench');
 
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
       OpenAiCompatibleEngine.connect({
         baseUrl: sidecar.baseUrl,
         model: 'bench',
-        systemPrompt: prompt,
+        verdict: testVerdictContext(prompt),
         cachePrompt,
         resolveEndpoint: () => sidecar.endpoint(),
         maxPixels: 448 * 448,

@@ -137,7 +137,7 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const ownsDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'guardtrace-e2e-'));
-  const core = await createCore({ dataDir, engine: { threads: 2, gpu: false, contextSize: 8192 } });
+  const core = await createCore({ dataDir, engine: { threads: 2, gpu: false } });
   const handlers = createHandlers(core);
   const server = await startStaticServer(core);
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,5 +1,6 @@
 // Queue behaviour of the audit runner with a scripted engine (a test double whose timing the test controls).
 // The real engines run through the same runner in test/engine and test/e2e.
+import { testVerdictContext } from '../helpers/verdict-context';
 import { describe, expect, it } from 'vitest';
 import type { AuditProgress, AuditResult } from '@domain/audits';
 import { CoreEvents } from '@main/api/events';
@@ -22,6 +23,8 @@ class ScriptedEngine implements Engine {
   info(): EngineInfo {
     return {
       engine: 'llama.node',
+      profileId: 'guardtrace-vl',
+      decoding: testVerdictContext().decoding,
       modelId: 'model-a',
       modelName: 'scripted',
       architecture: 'qwen2vl',

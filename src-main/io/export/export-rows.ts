@@ -2,6 +2,7 @@
 import type { AuditStatus } from '@domain/audits';
 import type { ImageRef } from '@domain/cases';
 import type { Category, RiskLevel } from '@domain/types';
+import type { LevelProbs, VerdictProvenance } from '@domain/verdict-provenance';
 import type { ExportRow } from '../../store/export-reader';
 
 const risk = (value: number | null) => value as RiskLevel | null;
@@ -19,6 +20,10 @@ export interface ModelVerdictOut {
   promptSha256: string;
   promptHashOk: boolean;
   at: string;
+  profileId: string | null;
+  levelProbs: LevelProbs | null;
+  levelProbsNote: string | null;
+  provenance: VerdictProvenance | null;
 }
 
 export interface HumanVerdictOut {
@@ -45,6 +50,10 @@ export function modelVerdict(row: ExportRow): ModelVerdictOut | null {
     promptSha256: row.model_prompt_sha256 ?? '',
     promptHashOk: row.model_prompt_hash_ok === 1,
     at: row.model_at ?? '',
+    profileId: row.model_profile_id,
+    levelProbs: row.model_level_probs === null ? null : (JSON.parse(row.model_level_probs) as LevelProbs),
+    levelProbsNote: row.model_level_probs_note,
+    provenance: row.model_provenance === null ? null : (JSON.parse(row.model_provenance) as VerdictProvenance),
   };
 }
 

@@ -10,7 +10,7 @@ import {
   type ExportSelection,
   type ExportSummary,
 } from '@domain/io';
-import { caseTaskText, MISSING_IMAGE_TEXT } from '../../engine/guardtrace-input';
+import { caseTaskText, MISSING_IMAGE_TEXT } from '../../engine/profiles/guardtrace-vl/input';
 import type { CaseStore } from '../../store';
 import { EXTENSION, type ImageMime } from '../import/image-intake';
 import { IoError } from '../io-error';
@@ -177,6 +177,10 @@ export const CSV_COLUMNS = [
   'model_prompt_sha256',
   'model_prompt_hash_ok',
   'model_at',
+  'model_profile_id',
+  'model_level_probs',
+  'model_level_probs_note',
+  'model_provenance',
   'human_risk',
   'human_category',
   'human_analysis',
@@ -214,6 +218,10 @@ function csvCells(row: ExportRow, images: ImageExporter): unknown[] {
     model_prompt_sha256: row.model_prompt_sha256,
     model_prompt_hash_ok: row.model_prompt_hash_ok,
     model_at: row.model_at,
+    model_profile_id: row.model_profile_id,
+    model_level_probs: row.model_level_probs,
+    model_level_probs_note: row.model_level_probs_note,
+    model_provenance: row.model_provenance,
     human_risk: row.human_risk,
     human_category: row.human_category,
     human_analysis: row.human_analysis,
