@@ -11,7 +11,7 @@ export interface CoreOptions {
   getApiKey?: () => Promise<string | null>;
   setApiKey?: (key: string | null) => Promise<{ stored: boolean; encrypted: boolean }>;
   /** Engine tuning for tests and benchmarks (threads, GPU off, small context). */
-  engine?: { threads?: number; gpu?: 'auto' | false; contextSize?: number };
+  engine?: { threads?: number; gpu?: 'auto' | false; contextSize?: number; maxPixels?: number };
   /** better-sqlite3 addon for this runtime when node_modules holds one built for another (see openDatabase). */
   sqliteNativeBinding?: string;
 }
@@ -40,7 +40,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     onState: (state: EngineState) => events.emit('engine.state', state),
     liveSettings: () => {
       const { maxPixels, llamaServerPath } = settings();
-      return { maxPixels, llamaServerPath };
+      // A per-run override (CLI --max-pixels) wins over the stored setting without changing it.
+      return { maxPixels: options.engine?.maxPixels ?? maxPixels, llamaServerPath };
     },
     threads: options.engine?.threads,
     gpu: options.engine?.gpu,

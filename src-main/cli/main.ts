@@ -138,6 +138,9 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
   --strict         constrain output to the "Analysis"/"Judgment" format
   --max-tokens N   generation limit per case (default 2000)
   --threads N      CPU threads for the local engines (default: the runtime's choice)
+  --max-pixels N   image budget in pixels for this run (default: Settings, whose default is the reference
+                   16384*28*28 = ${16384 * 28 * 28}; e.g. ${1280 * 28 * 28} = 1,280 vision tokens for a slow CPU —
+                   image verdicts then differ from the published evaluation, and the run says so)
   --engine E       auto | llama.node | node-llama-cpp | sidecar | openai
   --base-url URL   OpenAI-compatible server (with --engine openai); API key from $GUARDTRACE_API_KEY
   --prompt-dir DIR with --engine openai: folder holding qta_pormpt.txt, sent as the system prompt
@@ -152,6 +155,7 @@ Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 w
       strict: { type: 'boolean' },
       'max-tokens': { type: 'string' },
       threads: { type: 'string' },
+      'max-pixels': { type: 'string' },
       engine: { type: 'string' },
       'base-url': { type: 'string' },
       'prompt-dir': { type: 'string' },
@@ -232,10 +236,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         import('../api/handlers'),
       ]);
       const threads = positiveInt(stringOption(parsed.values, 'threads'), 'threads');
+      const maxPixels = maxPixelsOption(stringOption(parsed.values, 'max-pixels'));
       core ??= await createCore({
         dataDir,
         getApiKey: async () => process.env.GUARDTRACE_API_KEY ?? null,
-        ...(threads ? { engine: { threads } } : {}),
+        ...(threads || maxPixels ? { engine: { threads, maxPixels } } : {}),
       });
       return work(createHandlers(core), core);
     },
@@ -274,6 +279,15 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   if (!(allowed as readonly string[]).includes(value))
     throw new UsageError(`--${option} must be one of ${allowed.join(', ')} (got "${value}")`);
   return value as T;
+}
+
+/** Same bounds as the Max pixels setting (api/settings.ts, not imported here so --help stays free of native code). */
+function maxPixelsOption(value: string | undefined): number | undefined {
+  const pixels = positiveInt(value, 'max-pixels');
+  if (pixels === undefined) return undefined;
+  if (pixels < 8 * 28 * 28 || pixels > 16384 * 28 * 28)
+    throw new UsageError(`--max-pixels must be between ${8 * 28 * 28} and ${16384 * 28 * 28} (got ${pixels})`);
+  return pixels;
 }
 
 function positiveInt(value: string | undefined, option: string): number | undefined {

@@ -1,7 +1,7 @@
 // Pieces both in-process engines share: image preparation for a case, context-budget checks, result assembly.
 import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type EngineKind } from './engine';
 import { caseTaskText } from './guardtrace-input';
-import { ImagePrepError, prepareImage, toDataUri } from './image-prep';
+import { ImageAspectRatioError, ImagePrepError, prepareImage, toDataUri } from './image-prep';
 import { parseVerdict } from './verdict-parser';
 
 export const DEFAULT_MAX_NEW_TOKENS = 2000;
@@ -29,6 +29,13 @@ export async function prepareCaseImage(
     if (err instanceof ImagePrepError) {
       return { dataUri: null, visionTokens: 0, imageMissing: true, note: `case ${input.caseId}: ${err.message}` };
     }
+    // The reference refuses such a case outright; auditing it as "image missing" would invent a verdict it never gives.
+    if (err instanceof ImageAspectRatioError)
+      throw new EngineError('image_refused', `Case ${input.caseId}: ${err.message}`, {
+        caseId: input.caseId,
+        width: err.width,
+        height: err.height,
+      });
     throw err;
   }
 }

@@ -11,7 +11,7 @@ import {
   type Engine,
   type EngineInfo,
 } from './engine';
-import { DEFAULT_MAX_PIXELS } from './image-prep';
+import { DEFAULT_MAX_PIXELS, imageBudgetWarning } from './image-prep';
 import type { InProcessEngineConfig } from './in-process-config';
 import { LlamaNodeEngine, detectLlamaNodeGpu } from './llama-node-engine';
 import { checkModelFolderDetailed, loadSystemPrompt, modelFingerprint, type DetailedFolderCheck } from './model-folder';
@@ -127,7 +127,10 @@ export class EngineManager {
       this.setState({ state: 'loading', modelDir: req.modelDir ?? req.openai?.baseUrl ?? '' });
       this.opts = { ...this.baseOpts, ...this.baseOpts.liveSettings?.() };
       try {
-        this.engine = await this.create(req);
+        const created = await this.create(req);
+        // Said with every load, whichever engine: a smaller image budget is a choice, never a silent default.
+        const budget = imageBudgetWarning(this.opts.maxPixels ?? DEFAULT_MAX_PIXELS);
+        this.engine = budget ? new AnnotatedEngine(created, [budget]) : created;
         return this.setState({ state: 'loaded', info: this.engine.info() });
       } catch (err) {
         this.engine = null;

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { EngineError } from '../engine';
+import { visionTokenLimits } from '../image-prep';
 import type { Endpoint } from '../openai/openai-engine';
 
 export interface LlamaServerSidecarOptions {
@@ -133,6 +134,8 @@ export class LlamaServerSidecar {
       ...(o.threads ? ['-t', String(o.threads)] : []),
       ...(o.gpuLayers !== undefined ? ['-ngl', String(o.gpuLayers)] : []),
       '--no-webui',
+      // Same vision-token range as the reference, so llama-server never resizes the image the app prepared.
+      ...(o.mmprojPath ? imageTokenArgs() : []),
       ...(o.extraArgs ?? []),
     ];
   }
@@ -289,4 +292,10 @@ export function freeLoopbackPort(): Promise<number> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** llama-server flags that pin libmtmd's image resize range to the reference's (4..16,384 vision tokens). */
+export function imageTokenArgs(): string[] {
+  const tokens = visionTokenLimits();
+  return ['--image-min-tokens', String(tokens.min), '--image-max-tokens', String(tokens.max)];
 }

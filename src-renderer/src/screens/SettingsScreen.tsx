@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { REFERENCE_MAX_PIXELS, SMALL_MAX_PIXELS } from '../../../src-main/domain/fidelity';
 import type { EngineSelection, Settings } from '../../../src-main/api/contract';
 import { api, errorMessage, invoke } from '../api';
 
@@ -115,6 +116,10 @@ export function SettingsScreen({
                 onChange={(e) => setMaxPixels(e.target.value)}
                 onBlur={() => saveNumber('maxPixels', maxPixels, 3136)}
               />
+              <span className="text-[11px] text-zinc-500">
+                Reference: {REFERENCE_MAX_PIXELS} (16,384 tokens). Smaller, e.g. {SMALL_MAX_PIXELS}, is faster on a CPU
+                but image verdicts then differ from the published evaluation.
+              </span>
             </label>
             <label className="flex flex-col gap-1">
               <span className="label">Parallel cases</span>
