@@ -2,6 +2,7 @@
 // with ipcMain.handle, the preload exposes `GuardTraceApi` built from API_CHANNELS/API_EVENTS, and the CLI,
 // the tests and the browser-test bridge call the same handler map directly.
 import type { Category, RiskLevel } from '../domain/types';
+import type { FidelityMetrics, MetricsQuery, ReferenceAgreement, ReferenceImportCounts } from '../domain/fidelity';
 import type { EngineInfo, EngineKind } from '../engine/engine';
 
 // ---------- cases & queue ----------
@@ -149,7 +150,8 @@ export interface ReviewInput {
 
 // ---------- import / export ----------
 
-export type ImportFormat = 'guardtrace' | 'jsonl' | 'csv';
+/** 'guardtrace-results': the reference script's output JSON (cases plus their reference verdicts). */
+export type ImportFormat = 'guardtrace' | 'jsonl' | 'csv' | 'guardtrace-results';
 
 export interface ImportRequest {
   file: string;
@@ -176,6 +178,8 @@ export interface ImportSummary {
   imagesMissing: number;
   errors: RecordError[];
   ms: number;
+  /** Only for 'guardtrace-results': the reference verdicts it stored. */
+  reference?: ReferenceImportCounts;
 }
 
 export interface ImportProgress {
@@ -219,6 +223,8 @@ export interface Stats {
   jobs: { queued: number; running: number; done: number; failed: number };
   /** Model vs gold on cases that have both (null when none). */
   modelVsGold: { compared: number; agreement: number } | null;
+  /** App vs verdicts imported from the reference script (null when no case has both). */
+  referenceAgreement: ReferenceAgreement | null;
 }
 
 export interface BinaryScores {
@@ -243,6 +249,8 @@ export interface Metrics {
   modelVsGold: Comparison;
   perCategory: Array<{ category: Category | 'none'; n: number; agreement: number }>;
   parseFailures: number;
+  /** F1 three ways, calibration, reference agreement (docs/fidelity.md). */
+  fidelity: FidelityMetrics;
 }
 
 // ---------- engine & audit runner ----------
@@ -332,7 +340,7 @@ export interface ApiContract {
   'import.run': [ImportRequest, ImportSummary];
   'export.run': [ExportRequest, ExportSummary];
   'stats.get': [void, Stats];
-  'metrics.get': [void, Metrics];
+  'metrics.get': [MetricsQuery | void, Metrics];
   'engine.check': [{ modelDir: string }, ModelFolderCheck];
   'engine.load': [EngineLoadRequest, EngineState];
   'engine.unload': [void, EngineState];

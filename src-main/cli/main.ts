@@ -70,11 +70,14 @@ const COMMON_HELP = `  --data-dir DIR   case store folder (default: $GUARDTRACE_
 const COMMANDS: Record<string, Command> = {
   import: {
     summary: 'import cases from a GuardTrace dataset JSON, JSONL or CSV file',
-    usage: 'guardtrace import FILE [--images DIR] [--format guardtrace|jsonl|csv] [--actor NAME]',
+    usage: 'guardtrace import FILE [--images DIR] [--format guardtrace|jsonl|csv|guardtrace-results] [--actor NAME]',
     details: `  FILE             .json (GuardTrace dataset: array of {image_name, question, thinking, response, evaluation_result}),
                    .jsonl/.ndjson ({id?, question, thinking, response, image?, gold?, meta?} per line) or .csv (same columns)
   --images DIR     folder the image names are relative to (default: images/ beside a .json, else the file's folder)
-  --format F       guardtrace | jsonl | csv (default: from the extension)
+  --format F       guardtrace | jsonl | csv (default: from the extension) | guardtrace-results: the output JSON of
+                   the reference script (GuardTrace-VL eval/S-Eval_test_eval.py, [{image_name, query, thinking,
+                   response, eval_result, label}]): stores the cases (label = gold) and each eval_result as a
+                   reference verdict, parsed like the app's own; the script's {image_name, error} entries are listed
   --actor NAME     who the audit log records as importing (default: the reviewer in Settings)
 Re-importing the same file adds nothing: cases are identified by their id or by a hash of their content.
 Exit 1 when some records were rejected (each is listed on stderr with file, record, field and reason).`,
@@ -311,7 +314,11 @@ function onlyPositional(context: RunContext, what: string): string {
 async function runImport(context: RunContext): Promise<number> {
   const { values, io } = context;
   const file = onlyPositional(context, 'FILE to import');
-  const format = oneOf<ImportFormat>(stringOption(values, 'format'), ['guardtrace', 'jsonl', 'csv'], 'format');
+  const format = oneOf<ImportFormat>(
+    stringOption(values, 'format'),
+    ['guardtrace', 'jsonl', 'csv', 'guardtrace-results'],
+    'format',
+  );
   return context.withCore(async (handlers, core) => {
     const bar = io.interactive && !context.json ? new ProgressBar(io.stderr, 'import') : null;
     const off = core.events.on('import.progress', (progress: ImportProgress) =>
@@ -335,6 +342,12 @@ async function runImport(context: RunContext): Promise<number> {
         `Imported ${summary.imported} new case(s) from ${summary.file} (${summary.format}): ${summary.duplicates} already present, ` +
           `${summary.rejected} rejected, ${summary.imagesMissing} with a missing image; ${summary.total} record(s) in ${summary.ms} ms.\n`,
       );
+      const ref = summary.reference;
+      if (ref)
+        io.stdout(
+          `Reference verdicts: ${ref.verdicts} stored (${ref.parseFailures} without a parseable verdict), ` +
+            `${ref.alreadyPresent} already present, ${ref.scriptErrors} record(s) the reference script failed on.\n`,
+        );
     }
     for (const error of summary.errors) {
       io.stderr(

@@ -6,6 +6,7 @@ import { ImageStore } from './images';
 import { JobRepository } from './jobs';
 import { MetricsReader } from './metrics';
 import { openDatabase, type Db } from './open-database';
+import { ReferenceVerdictRepository } from './reference-verdicts';
 import { ReviewRepository } from './reviews';
 import { SettingsRepository } from './settings';
 import { nowIso } from './clock';
@@ -24,6 +25,7 @@ export class CaseStore {
   readonly log: AuditLog;
   readonly settings: SettingsRepository;
   readonly metrics: MetricsReader;
+  readonly referenceVerdicts: ReferenceVerdictRepository;
 
   private constructor(
     readonly db: Db,
@@ -36,7 +38,8 @@ export class CaseStore {
     this.reviews = new ReviewRepository(db, this.cases, this.audits, this.log);
     this.jobs = new JobRepository(db);
     this.settings = new SettingsRepository(db);
-    this.metrics = new MetricsReader(db, this.jobs);
+    this.referenceVerdicts = new ReferenceVerdictRepository(db);
+    this.metrics = new MetricsReader(db, this.jobs, this.referenceVerdicts);
   }
 
   static open(dataDir: string, options: { nativeBinding?: string } = {}): CaseStore {

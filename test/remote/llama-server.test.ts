@@ -120,6 +120,18 @@ describe.skipIf(skipReason !== null)(
       expect(textOnly.cachedPromptTokens).toBeGreaterThan(1000);
     });
 
+    it('starts llama-server with the reference vision-token range, so libmtmd keeps the size the app prepared', async () => {
+      const log = readFileSync(path.join(dataDir, 'logs', 'llama-server.log'), 'utf8');
+      // The sidecar logs its command line; without these flags libmtmd would use Qwen2.5-VL's 8..4,096 tokens.
+      expect(log).toMatch(/starting .*llama-server .*--image-min-tokens 4 --image-max-tokens 16384/);
+      // A 10x10 image is 56x56 = 4 vision tokens in the reference (smart_resize's minimum); libmtmd's own minimum of
+      // 8 would have enlarged it. The prompt grows by the 4 embeddings plus <|vision_start|> and <|vision_end|>.
+      const tiny = { ...imageCase('img-10px'), image: { bytes: solidColourPng(10, 10, [9, 9, 9]), mime: 'image/png' } };
+      const withImage = await engine.audit(tiny, { maxNewTokens: 1 });
+      const without = await engine.audit({ ...tiny, caseId: 'img-10px-none', image: null }, { maxNewTokens: 1 });
+      expect(withImage.promptTokens - without.promptTokens).toBe(4 + 2);
+    });
+
     it('gives llama-server exactly the reference GuardTrace input (template rendered by the server)', async () => {
       const endpoint = await sidecar.endpoint();
       const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'));

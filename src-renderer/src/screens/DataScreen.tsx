@@ -107,6 +107,7 @@ function ImportPanel({
             <option value="guardtrace">GuardTrace JSON</option>
             <option value="jsonl">JSONL</option>
             <option value="csv">CSV</option>
+            <option value="guardtrace-results">Reference script results (JSON)</option>
           </select>
         </label>
         <label className="flex flex-col gap-1">
@@ -154,6 +155,13 @@ export function ImportResult({ summary }: { summary: ImportSummary }) {
         {summary.imagesMissing} image(s) missing · {summary.total} record(s) in {(summary.ms / 1000).toFixed(2)} s (
         {summary.format})
       </p>
+      {summary.reference && (
+        <p data-testid="import-reference">
+          Reference verdicts: <strong>{summary.reference.verdicts}</strong> stored ({summary.reference.parseFailures}{' '}
+          without a parseable verdict) · {summary.reference.alreadyPresent} already present ·{' '}
+          {summary.reference.scriptErrors} record(s) the reference script itself failed on (listed below)
+        </p>
+      )}
       {summary.errors.length > 0 && (
         <div className="max-h-72 overflow-auto rounded border border-rose-600/30">
           <table className="w-full text-[12px]" data-testid="import-errors">
