@@ -124,7 +124,7 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
     run: runReview,
   },
   stats: {
-    summary: 'counts of cases, images, audits, reviews and jobs, and model-vs-gold agreement',
+    summary: 'counts of cases, images, audits, reviews and jobs, model-vs-gold and app-vs-reference agreement',
     usage: 'guardtrace stats [--json]',
     details: '',
     options: {},
@@ -453,6 +453,13 @@ async function runStats(context: RunContext): Promise<number> {
         stats.modelVsGold
           ? `${(stats.modelVsGold.agreement * 100).toFixed(1)}% agreement on ${stats.modelVsGold.compared} case(s)`
           : 'no audited case has a gold label',
+      ],
+      [
+        'app vs reference script',
+        stats.referenceAgreement
+          ? `${(stats.referenceAgreement.agreement * 100).toFixed(1)}% agreement on ${stats.referenceAgreement.compared} case(s); ` +
+            `${stats.referenceAgreement.differingTotal} differ (listed by --json)`
+          : 'no case has both an app verdict and an imported reference verdict',
       ],
     ];
     const width = Math.max(...rows.map(([label]) => label.length));

@@ -1,22 +1,25 @@
 // Model vs human and model vs gold: confusion matrices as heat tables, scores as bars.
 import { useCallback, useEffect, useState } from 'react';
 import type { Comparison, Metrics } from '../../../src-main/api/contract';
+import type { RecipeFilter } from '../../../src-main/domain/fidelity';
 import { RISK_LEVELS } from '../../../src-main/domain/types';
 import { errorMessage, invoke, useApiEvent } from '../api';
+import { FidelityPanels } from '../components/FidelityPanels';
 import { percent, riskLabel } from '../lib/format';
 
 export function MetricsScreen({ active }: { active: boolean }) {
   const [metrics, setMetrics] = useState<Metrics | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [recipe, setRecipe] = useState<RecipeFilter>('all');
   const load = useCallback(() => {
-    invoke('metrics.get', undefined).then(
+    invoke('metrics.get', { recipe }).then(
       (m) => {
         setMetrics(m);
         setError(null);
       },
       (e: unknown) => setError(errorMessage(e)),
     );
-  }, []);
+  }, [recipe]);
   useEffect(() => {
     if (active) load();
   }, [active, load]);
@@ -40,6 +43,7 @@ export function MetricsScreen({ active }: { active: boolean }) {
           testId="metrics-gold"
         />
       </div>
+      <FidelityPanels fidelity={metrics.fidelity} onRecipe={setRecipe} />
       <section className="panel p-3" aria-label="Agreement per category">
         <h2 className="mb-2 text-[14px] font-semibold">
           Agreement with the human decision, per category
