@@ -1,16 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../src-main/cli/main';
+import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/temp-dir';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), interactive: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 describe('guardtrace import --format guardtrace-results', () => {
   it('stores reference verdicts, lists the script error per record, exits 1 for it; stats --json carries agreement', async () => {

@@ -1,8 +1,8 @@
 // The metrics that cannot flatter: F1 three ways, calibration of the confidence, and agreement with verdicts
 // imported from the reference script. Numbers come from the core (store/fidelity-metrics.ts); this only shows them.
 import type { BinaryF1ThreeWays, FidelityMetrics, RecipeFilter } from '../../../src-main/domain/fidelity';
-import { RISK_LEVELS } from '../../../src-main/domain/types';
 import { percent } from '../lib/format';
+import { ConfusionTable } from './ConfusionTable';
 
 export function FidelityPanels({
   fidelity,
@@ -158,36 +158,13 @@ function ReferencePanel({ fidelity }: { fidelity: FidelityMetrics }) {
         </p>
       ) : (
         <div className="flex gap-4">
-          <table className="text-[12px]" aria-label="rows: reference verdict, columns: app verdict">
-            <thead>
-              <tr>
-                <th className="p-1 text-left text-[10.5px] font-normal text-zinc-500">Reference ↓ / App →</th>
-                {RISK_LEVELS.map((r) => (
-                  <th key={r} className="w-12 p-1 text-center font-medium" scope="col">
-                    {r}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {RISK_LEVELS.map((rowRisk, i) => (
-                <tr key={rowRisk}>
-                  <th scope="row" className="p-1 text-left font-medium">
-                    {rowRisk}
-                  </th>
-                  {RISK_LEVELS.map((colRisk, j) => (
-                    <td
-                      key={colRisk}
-                      className={`border border-zinc-200 p-1 text-center tabular-nums dark:border-zinc-800 ${i === j ? '' : ref.confusion[i][j] ? 'text-rose-600 dark:text-rose-400' : ''}`}
-                      data-testid={`metrics-reference-cell-${i}-${j}`}
-                    >
-                      {ref.confusion[i][j]}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ConfusionTable
+            confusion={ref.confusion}
+            rows="Reference"
+            columns="App"
+            label="App vs reference script"
+            testId="metrics-reference"
+          />
           <div className="min-w-0 flex-1 text-[12px]">
             <p className="label mb-1">Cases that differ ({ref.differingTotal})</p>
             <ul className="max-h-40 overflow-auto font-mono text-[11.5px]" data-testid="metrics-reference-differing">
