@@ -19,7 +19,7 @@ export function FidelityPanels({
           <label className="ml-auto flex items-center gap-1.5 text-[12px]">
             Verdicts
             <select
-              className="field"
+              className="field w-auto"
               value={fidelity.recipe}
               disabled={!fidelity.recipeFilterAvailable}
               onChange={(e) => onRecipe(e.target.value as RecipeFilter)}
