@@ -2,7 +2,7 @@ import { forwardRef, useImperativeHandle, useRef } from 'react';
 import type { CaseDetail } from '../../../src-main/api/contract';
 import { CATEGORIES, type Category, type RiskLevel } from '../../../src-main/domain/types';
 import { riskLabel } from '../lib/format';
-import { RISK_KEYS } from '../lib/keys';
+import { RISK_SHORTCUTS } from '../lib/keys';
 
 export interface Draft {
   risk: RiskLevel | null;
@@ -80,7 +80,7 @@ export const DecisionPanel = forwardRef<
       <fieldset>
         <legend className="label mb-1.5">Risk level</legend>
         <div className="grid grid-cols-3 gap-1.5">
-          {RISK_KEYS.map(({ key, risk }) => (
+          {RISK_SHORTCUTS.map(({ key, risk }) => (
             <button
               key={key}
               type="button"

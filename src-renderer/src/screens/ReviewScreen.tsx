@@ -1,38 +1,17 @@
 // The review queue: filters and a virtualized list on the left, the case in the middle, the decision on the right.
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
-import type {
-  CaseDetail,
-  CaseStatusFilter,
-  FilterCounts,
-  QueueFilter,
-  QueueSort,
-  Settings,
-} from '../../../src-main/api/contract';
-import { CATEGORIES, type Category, type RiskLevel } from '../../../src-main/domain/types';
+import type { FilterCounts, QueueFilter, QueueSort, Settings } from '../../../src-main/api/contract';
 import { errorMessage, invoke, useApiEvent } from '../api';
 import { CaseView } from '../components/CaseView';
-import { DecisionPanel, draftFor, type DecisionPanelHandle, type Draft } from '../components/DecisionPanel';
+import { DecisionPanel, type DecisionPanelHandle } from '../components/DecisionPanel';
+import { QueueFilters } from '../components/QueueFilters';
 import { QueueList } from '../components/QueueList';
 import { coalesce } from '../lib/coalesce';
-import { isTypingTarget, RISK_KEYS } from '../lib/keys';
+import { isTypingTarget, RISK_SHORTCUTS, singleKeyShortcut } from '../lib/keys';
 import { streamStore } from '../lib/stream-store';
+import { useCaseDetail } from '../lib/use-case-detail';
 import { useQueue } from '../lib/use-queue';
-
-const STATUS_FILTERS: Array<{ value: CaseStatusFilter; label: string }> = [
-  { value: 'all', label: 'All' },
-  { value: 'not_audited', label: 'Not audited' },
-  { value: 'audited', label: 'Audited' },
-  { value: 'unreviewed', label: 'Not reviewed' },
-  { value: 'reviewed', label: 'Reviewed' },
-  { value: 'disagree', label: 'Disagree' },
-  { value: 'parse_failure', label: 'Parse failure' },
-];
-
-const SORTS: Array<{ value: QueueSort; label: string }> = [
-  { value: 'uncertainty', label: 'Uncertainty (parse failures, 0.5, gold disagreement first)' },
-  { value: 'model_risk', label: 'Model risk (harmful first)' },
-  { value: 'newest', label: 'Newest' },
-];
+import type { Notify } from '../lib/use-toasts';
 
 export interface ReviewScreenHandle {
   focusSearch(): void;
@@ -40,15 +19,11 @@ export interface ReviewScreenHandle {
   selectedCaseIds(): string[];
 }
 
-function riskFromSelect(value: string): RiskLevel | undefined {
-  return value === '' ? undefined : (Number(value) as RiskLevel);
-}
-
 export const ReviewScreen = forwardRef<
   ReviewScreenHandle,
   {
     settings: Settings;
-    notify: (message: string, kind?: 'info' | 'error') => void;
+    notify: Notify;
     active: boolean;
     onSelectionChange: (ids: string[]) => void;
   }
@@ -59,14 +34,10 @@ export const ReviewScreen = forwardRef<
   const [counts, setCounts] = useState<FilterCounts | null>(null);
   const [selectedIndex, setSelectedIndex] = useState(0);
   const [selectedId, setSelectedId] = useState<string | null>(null);
-  const [detail, setDetail] = useState<CaseDetail | null>(null);
-  const [draft, setDraft] = useState<Draft | null>(null);
-  const [revealed, setRevealed] = useState(false);
   const [busy, setBusy] = useState(false);
   const [selectedIds, setSelectedIds] = useState<Set<string>>(new Set());
   const searchRef = useRef<HTMLInputElement>(null);
   const decisionRef = useRef<DecisionPanelHandle>(null);
-  const detailCache = useRef(new Map<string, CaseDetail>());
 
   const query = { ...filter, sort };
   const queue = useQueue(query);
@@ -110,59 +81,20 @@ export const ReviewScreen = forwardRef<
     if (!row && queue.loaded && queue.total > 0 && selectedIndex >= queue.total) setSelectedIndex(queue.total - 1);
   }, [queue.version, queue.loaded, queue.total, selectedIndex, selectedId, queue]);
 
-  const loadDetail = useCallback(async (id: string, useCache: boolean) => {
-    const cached = useCache ? detailCache.current.get(id) : undefined;
-    if (cached) return cached;
-    const fresh = await invoke('cases.get', { id });
-    detailCache.current.set(id, fresh);
-    if (detailCache.current.size > 50) detailCache.current.delete(detailCache.current.keys().next().value!);
-    return fresh;
-  }, []);
-
-  // Bumped to refetch the open case; moving to another case uses the prefetched copy when there is one.
-  const [detailVersion, setDetailVersion] = useState(0);
-  const lastDetailVersion = useRef(0);
-  useEffect(() => {
-    if (!selectedId) {
-      setDetail(null);
-      return;
-    }
-    let cancelled = false;
-    const forceFresh = lastDetailVersion.current !== detailVersion;
-    lastDetailVersion.current = detailVersion;
-    loadDetail(selectedId, !forceFresh)
-      .then((d) => {
-        if (cancelled) return;
-        setDetail((prev) => {
-          if (prev?.id !== d.id) {
-            setDraft(draftFor(d));
-            setRevealed(false);
-          } else if (prev.latestAudit?.id !== d.latestAudit?.id || prev.currentReview?.id !== d.currentReview?.id) {
-            setDraft(draftFor(d));
-          }
-          return d;
-        });
-      })
-      .catch((e: unknown) => !cancelled && notify(`Could not open case ${selectedId}: ${errorMessage(e)}`, 'error'));
-    return () => {
-      cancelled = true;
-    };
-  }, [selectedId, detailVersion, loadDetail, notify]);
-
-  // Prefetch the neighbours, so j/k and submit & next show the next case without waiting for the core.
-  useEffect(() => {
-    if (!detail) return;
-    for (const index of [selectedIndex + 1, selectedIndex - 1]) {
-      const row = queue.rowAt(index);
-      if (row && !detailCache.current.has(row.id)) void loadDetail(row.id, true).catch(() => undefined);
-    }
-  }, [detail, selectedIndex, queue, queue.version, loadDetail]);
+  const neighbourIds = [queue.rowAt(selectedIndex + 1)?.id, queue.rowAt(selectedIndex - 1)?.id].filter(
+    (id): id is string => !!id,
+  );
+  const { detail, draft, setDraft, revealed, toggleRevealed, reload, forget } = useCaseDetail(
+    selectedId,
+    neighbourIds,
+    notify,
+  );
 
   const refreshAll = useCallback(async () => {
     await queue.refresh();
     refreshCounts();
-    setDetailVersion((v) => v + 1);
-  }, [queue, refreshCounts]);
+    reload();
+  }, [queue, refreshCounts, reload]);
 
   // Changes arrive in bursts (a run of decisions, a batch audit): refresh once they settle, at least every 3 s.
   const refreshAllRef = useRef(refreshAll);
@@ -180,13 +112,12 @@ export const ReviewScreen = forwardRef<
     }
   }, [queue.version, queue, selectedId, selectedIndex]);
   useApiEvent('cases.changed', ({ caseIds }) => {
-    if (caseIds === 'all') detailCache.current.clear();
-    else for (const id of caseIds) detailCache.current.delete(id);
+    forget(caseIds);
     scheduleRefresh();
   });
   useApiEvent('audit.verdict', ({ caseId }) => {
     streamStore.finish(caseId);
-    detailCache.current.delete(caseId);
+    forget([caseId]);
     scheduleRefresh();
   });
 
@@ -247,12 +178,12 @@ export const ReviewScreen = forwardRef<
         setBusy(false);
         return;
       }
-      detailCache.current.delete(detail.id);
+      forget([detail.id]);
       if (next) {
         setSelectedIndex(index + 1);
         setSelectedId(next.id);
       } else {
-        setDetailVersion((v) => v + 1);
+        reload();
       }
       setBusy(false);
       // Show the decision in the list now; the stored rows (and counts) follow once the moderator pauses.
@@ -263,19 +194,19 @@ export const ReviewScreen = forwardRef<
       });
       scheduleRefresh();
     },
-    [detail, draft, busy, selectedIndex, queue, settings.reviewer, notify, scheduleRefresh],
+    [detail, draft, busy, selectedIndex, queue, settings.reviewer, notify, scheduleRefresh, forget, reload],
   );
 
   const undoLast = useCallback(async () => {
     try {
       const undone = await invoke('reviews.undoLast', { reviewer: settings.reviewer });
       notify(undone ? `Undid your last decision on case ${undone.caseId}.` : 'You have no decision to undo.');
-      if (undone) detailCache.current.delete(undone.caseId);
+      if (undone) forget([undone.caseId]);
       await refreshAll();
     } catch (e) {
       notify(`Undo failed: ${errorMessage(e)}`, 'error');
     }
-  }, [settings.reviewer, notify, refreshAll]);
+  }, [settings.reviewer, notify, refreshAll, forget]);
 
   const bulkAccept = useCallback(async () => {
     const ids = [...selectedIds];
@@ -287,12 +218,12 @@ export const ReviewScreen = forwardRef<
       const r = await invoke('reviews.bulkAccept', { caseIds: ids, reviewer: settings.reviewer });
       notify(`Accepted the model's verdict on ${r.accepted} case(s); ${r.skipped} skipped (no verdict).`);
       setSelectedIds(new Set());
-      for (const id of ids) detailCache.current.delete(id);
+      forget(ids);
       await refreshAll();
     } catch (e) {
       notify(`Bulk accept failed: ${errorMessage(e)}`, 'error');
     }
-  }, [selectedIds, settings.reviewer, notify, refreshAll]);
+  }, [selectedIds, settings.reviewer, notify, refreshAll, forget]);
 
   useImperativeHandle(ref, () => ({
     focusSearch: () => searchRef.current?.focus(),
@@ -314,46 +245,69 @@ export const ReviewScreen = forwardRef<
         e.target.closest('button, a, [role="radio"], [role="checkbox"]')
       )
         return;
-      const risk = RISK_KEYS.find((k) => k.key === key);
+      const id = singleKeyShortcut(e);
+      if (!id) return;
+      const risk = RISK_SHORTCUTS.find((k) => k.id === id);
       const handled = () => e.preventDefault();
-      if (risk && draft) {
+      if (risk) {
+        if (!draft) return;
         handled();
         setDraft({ ...draft, risk: risk.risk });
-      } else if (key === 'j' || key === 'ArrowDown') {
-        handled();
-        void select(selectedIndex + 1);
-      } else if (key === 'k' || key === 'ArrowUp') {
-        handled();
-        void select(selectedIndex - 1);
-      } else if (key === 'Enter') {
-        handled();
-        void submit('manual');
-      } else if (key === 'a') {
-        handled();
-        void submit('accept_model');
-      } else if (key === 'A') {
-        handled();
-        void bulkAccept();
-      } else if (key === 'c' || key === 'e' || key === 'n') {
-        handled();
-        decisionRef.current?.focus(key === 'c' ? 'category' : key === 'e' ? 'analysis' : 'note');
-      } else if (key === 'v') {
-        handled();
-        setRevealed((r) => !r);
-      } else if (key === 'x') {
-        handled();
-        if (selectedId) toggleSelected(selectedId);
-      } else if (key === 'u') {
-        handled();
-        void undoLast();
-      } else if (key === '/') {
-        handled();
-        searchRef.current?.focus();
+        return;
+      }
+      switch (id) {
+        case 'queue.next':
+          handled();
+          return void select(selectedIndex + 1);
+        case 'queue.prev':
+          handled();
+          return void select(selectedIndex - 1);
+        case 'decision.submit':
+          handled();
+          return void submit('manual');
+        case 'decision.accept':
+          handled();
+          return void submit('accept_model');
+        case 'queue.bulkAccept':
+          handled();
+          return void bulkAccept();
+        case 'decision.category':
+        case 'decision.analysis':
+        case 'decision.note':
+          handled();
+          return decisionRef.current?.focus(
+            id === 'decision.category' ? 'category' : id === 'decision.analysis' ? 'analysis' : 'note',
+          );
+        case 'image.reveal':
+          handled();
+          return toggleRevealed();
+        case 'queue.select':
+          handled();
+          if (selectedId) toggleSelected(selectedId);
+          return;
+        case 'decision.undo':
+          handled();
+          return void undoLast();
+        case 'queue.search':
+          handled();
+          return searchRef.current?.focus();
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [active, draft, selectedIndex, selectedId, select, submit, bulkAccept, undoLast, toggleSelected]);
+  }, [
+    active,
+    draft,
+    setDraft,
+    selectedIndex,
+    selectedId,
+    select,
+    submit,
+    bulkAccept,
+    undoLast,
+    toggleSelected,
+    toggleRevealed,
+  ]);
 
   const setField = <K extends keyof QueueFilter>(key: K, value: QueueFilter[K]) =>
     setFilter((f) => ({ ...f, [key]: value }));
@@ -365,90 +319,16 @@ export const ReviewScreen = forwardRef<
         aria-label="Queue"
       >
         <div className="flex flex-col gap-2 border-b border-zinc-200 p-2 dark:border-zinc-800">
-          <label className="relative block">
-            <span className="sr-only">Search query, trace and response</span>
-            <input
-              ref={searchRef}
-              type="search"
-              className="field w-full pr-8"
-              placeholder="Search query, trace, response…"
-              value={searchText}
-              data-testid="search-input"
-              onChange={(e) => setSearchText(e.target.value)}
-              onKeyDown={(e) => {
-                if (e.key === 'Escape' || e.key === 'Enter') {
-                  e.preventDefault();
-                  e.currentTarget.blur();
-                }
-              }}
-            />
-            <kbd className="absolute top-1.5 right-2">/</kbd>
-          </label>
-          <div role="radiogroup" aria-label="Status" className="flex flex-wrap gap-1">
-            {STATUS_FILTERS.map(({ value, label }) => (
-              <button
-                key={value}
-                role="radio"
-                aria-checked={(filter.status ?? 'all') === value}
-                data-testid={`status-${value}`}
-                className="rounded border border-zinc-300 px-1.5 py-0.5 text-[11.5px] aria-checked:border-sky-600 aria-checked:bg-sky-600 aria-checked:text-white dark:border-zinc-700"
-                onClick={() => setField('status', value)}
-              >
-                {label} <span className="tabular-nums opacity-70">{counts ? counts[value].toLocaleString() : '…'}</span>
-              </button>
-            ))}
-          </div>
-          <div className="grid grid-cols-2 gap-1.5">
-            <RiskSelect
-              label="Model risk"
-              value={filter.modelRisk}
-              onChange={(v) => setField('modelRisk', v)}
-              testId="filter-model-risk"
-            />
-            <RiskSelect
-              label="Human risk"
-              value={filter.humanRisk}
-              onChange={(v) => setField('humanRisk', v)}
-              testId="filter-human-risk"
-            />
-            <RiskSelect
-              label="Gold label"
-              value={filter.gold}
-              onChange={(v) => setField('gold', v)}
-              testId="filter-gold"
-            />
-            <label className="flex flex-col gap-0.5">
-              <span className="label">Category</span>
-              <select
-                className="field py-0.5"
-                value={filter.category ?? ''}
-                data-testid="filter-category"
-                onChange={(e) => setField('category', (e.target.value || undefined) as Category | undefined)}
-              >
-                <option value="">Any</option>
-                {CATEGORIES.map((c) => (
-                  <option key={c} value={c}>
-                    {c}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="col-span-2 flex flex-col gap-0.5">
-              <span className="label">Sort</span>
-              <select
-                className="field py-0.5"
-                value={sort}
-                data-testid="sort-select"
-                onChange={(e) => setSort(e.target.value as QueueSort)}
-              >
-                {SORTS.map((s) => (
-                  <option key={s.value} value={s.value}>
-                    {s.label}
-                  </option>
-                ))}
-              </select>
-            </label>
-          </div>
+          <QueueFilters
+            ref={searchRef}
+            filter={filter}
+            onFilter={setField}
+            sort={sort}
+            onSort={setSort}
+            searchText={searchText}
+            onSearchText={setSearchText}
+            counts={counts}
+          />
           <div className="flex items-center justify-between text-[11.5px] text-zinc-500">
             <span data-testid="queue-total">
               {queue.total.toLocaleString()} case{queue.total === 1 ? '' : 's'}
@@ -474,7 +354,7 @@ export const ReviewScreen = forwardRef<
           <CaseView
             detail={detail}
             revealed={revealed}
-            onToggleReveal={() => setRevealed((r) => !r)}
+            onToggleReveal={toggleRevealed}
             blurImages={settings.blurImages}
             grayscaleImages={settings.grayscaleImages}
           />
@@ -506,32 +386,3 @@ export const ReviewScreen = forwardRef<
     </div>
   );
 });
-
-function RiskSelect({
-  label,
-  value,
-  onChange,
-  testId,
-}: {
-  label: string;
-  value: RiskLevel | undefined;
-  onChange: (value: RiskLevel | undefined) => void;
-  testId: string;
-}) {
-  return (
-    <label className="flex flex-col gap-0.5">
-      <span className="label">{label}</span>
-      <select
-        className="field py-0.5"
-        value={value ?? ''}
-        data-testid={testId}
-        onChange={(e) => onChange(riskFromSelect(e.target.value))}
-      >
-        <option value="">Any</option>
-        <option value="0">Safe (0)</option>
-        <option value="0.5">Potentially harmful (0.5)</option>
-        <option value="1">Harmful (1)</option>
-      </select>
-    </label>
-  );
-}
