@@ -1,6 +1,7 @@
 // The one contract between the renderer and the core. The Electron main process registers `ApiHandlers`
 // with ipcMain.handle, the preload exposes `GuardTraceApi` built from API_CHANNELS/API_EVENTS, and the CLI,
 // the tests and the browser-test bridge call the same handler map directly.
+import type { AnalysisSource } from '../domain/review-analysis';
 import type { Category, RiskLevel } from '../domain/types';
 import type { EngineInfo, EngineKind } from '../engine/engine';
 
@@ -104,6 +105,8 @@ export interface ReviewRecord {
   source: ReviewSource;
   undoesReviewId: number | null;
   createdAt: string;
+  /** Where the analysis came from (model, edited, human) or why there is none (withheld); null on older rows. */
+  analysisSource: AnalysisSource | null;
 }
 
 export interface AuditLogEntry {
@@ -203,6 +206,8 @@ export interface ExportSummary {
   /** Cases left out, with why (e.g. no human analysis for sft). */
   skipped: number;
   skippedReasons: Record<string, number>;
+  /** Training targets refused because their analysis contradicts their judgment: which case, and why (first 200). */
+  refused?: Array<{ caseId: string; reason: string }>;
   images: number;
   ms: number;
 }

@@ -1,4 +1,5 @@
 import type { ReviewInput, ReviewRecord } from '../api/contract';
+import { resolveAnalysis } from '../domain/review-analysis';
 import { isCategory, isRiskLevel } from '../domain/types';
 import type { AuditLog } from './audit-log';
 import type { AuditRepository } from './audits';
@@ -24,8 +25,10 @@ export class ReviewRepository {
     private readonly log: AuditLog,
   ) {
     this.insertStmt = db.prepare(
-      `INSERT INTO reviews (case_id, kind, risk, category, analysis, note, reviewer, source, undoes_review_id, created_at)
-       VALUES (@caseId, @kind, @risk, @category, @analysis, @note, @reviewer, @source, @undoesReviewId, @createdAt)`,
+      `INSERT INTO reviews (case_id, kind, risk, category, analysis, note, reviewer, source, undoes_review_id, created_at,
+                            analysis_source)
+       VALUES (@caseId, @kind, @risk, @category, @analysis, @note, @reviewer, @source, @undoesReviewId, @createdAt,
+               @analysisSource)`,
     );
     this.byIdStmt = db.prepare<[number | bigint], ReviewRow>('SELECT * FROM reviews WHERE id = ?');
     const inForce = `kind = 'decision' AND id NOT IN (SELECT undoes_review_id FROM reviews WHERE undoes_review_id IS NOT NULL)`;
@@ -52,12 +55,20 @@ export class ReviewRepository {
   private submitInTransaction(input: ReviewInput): ReviewRecord {
     this.cases.row(input.caseId); // throws a readable not_found
     const before = this.current(input.caseId);
+    // The model's analysis only stands under the model's own verdict: kept unedited under another risk or
+    // category it would contradict the decision, so it is withheld (and marked so) instead.
+    const audit = this.audits.latest(input.caseId);
+    const resolved = resolveAnalysis(
+      { risk: input.risk, category: input.category ?? null, analysis: input.analysis ?? null },
+      audit,
+    );
     const info = this.insertStmt.run({
       caseId: input.caseId,
       kind: 'decision',
       risk: input.risk,
       category: input.category ?? null,
-      analysis: input.analysis ?? null,
+      analysis: resolved.analysis,
+      analysisSource: resolved.source,
       note: input.note ?? null,
       reviewer: input.reviewer,
       source: input.source ?? 'manual',
@@ -92,6 +103,7 @@ export class ReviewRepository {
         source: target.source,
         undoesReviewId: target.id,
         createdAt: nowIso(),
+        analysisSource: null,
       });
       const restored = this.current(target.case_id);
       this.updateCase.run(
@@ -139,6 +151,7 @@ function summarize(review: ReviewRecord) {
     risk: review.risk,
     category: review.category,
     analysis: review.analysis,
+    analysisSource: review.analysisSource,
     note: review.note,
     source: review.source,
   };

@@ -1,5 +1,6 @@
 // Row shapes as SQLite returns them, and their mapping to the contract's camelCase records.
 import type { AuditRecord, CaseSummary, ReviewRecord } from '../api/contract';
+import type { AnalysisSource } from '../domain/review-analysis';
 import type { Category, RiskLevel } from '../domain/types';
 
 export interface CaseRow {
@@ -60,6 +61,8 @@ export interface ReviewRow {
   source: ReviewRecord['source'];
   undoes_review_id: number | null;
   created_at: string;
+  /** Migration 0008. */
+  analysis_source: AnalysisSource | null;
 }
 
 const risk = (value: number | null): RiskLevel | null => (value === null ? null : (value as RiskLevel));
@@ -144,5 +147,6 @@ export function toReviewRecord(row: ReviewRow): ReviewRecord {
     source: row.source,
     undoesReviewId: row.undoes_review_id,
     createdAt: row.created_at,
+    analysisSource: row.analysis_source ?? null,
   };
 }

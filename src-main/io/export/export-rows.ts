@@ -1,4 +1,5 @@
 import type { ExportSelection, ImageRef } from '../../api/contract';
+import type { AnalysisSource } from '../../domain/review-analysis';
 import type { Category, RiskLevel } from '../../domain/types';
 import type { CaseStore } from '../../store';
 
@@ -39,6 +40,7 @@ export interface ExportRow {
   human_reviewer: string | null;
   human_source: string | null;
   human_at: string | null;
+  human_analysis_source: AnalysisSource | null;
 }
 
 const SELECTION: Record<ExportSelection, string> = {
@@ -60,7 +62,8 @@ const ROW_SQL = (where: string) => `
          a.raw_output AS model_raw, a.parse_error AS model_parse_error, a.model_id, a.engine AS model_engine,
          a.prompt_sha256 AS model_prompt_sha256, a.prompt_hash_ok AS model_prompt_hash_ok, a.created_at AS model_at,
          r.risk AS human_risk, r.category AS human_category, r.analysis AS human_analysis, r.note AS human_note,
-         r.reviewer AS human_reviewer, r.source AS human_source, r.created_at AS human_at
+         r.reviewer AS human_reviewer, r.source AS human_source, r.created_at AS human_at,
+         r.analysis_source AS human_analysis_source
   FROM cases c
   LEFT JOIN images i ON i.sha256 = c.image_sha256
   LEFT JOIN audits a ON c.model_status <> 'none' AND a.id = (SELECT max(id) FROM audits WHERE case_id = c.id)
@@ -116,6 +119,8 @@ export interface HumanVerdictOut {
   risk: RiskLevel;
   category: Category | null;
   analysis: string | null;
+  /** model, edited or human; withheld when the model's analysis was dropped; null on decisions before 0008. */
+  analysisSource: AnalysisSource | null;
   note: string | null;
   reviewer: string;
   source: string;
@@ -145,6 +150,7 @@ export function humanVerdict(row: ExportRow): HumanVerdictOut | null {
     risk: row.human_risk as RiskLevel,
     category: category(row.human_category),
     analysis: row.human_analysis,
+    analysisSource: row.human_analysis_source,
     note: row.human_note,
     reviewer: row.human_reviewer ?? '',
     source: row.human_source ?? '',
@@ -153,15 +159,20 @@ export function humanVerdict(row: ExportRow): HumanVerdictOut | null {
 }
 
 /** The label a downstream user should train or report on: the human's if reviewed, else the model's parsed one. */
-export function finalLabel(
-  row: ExportRow,
-): { risk: RiskLevel; category: Category | null; analysis: string | null; source: 'human' | 'model' } | null {
+export function finalLabel(row: ExportRow): {
+  risk: RiskLevel;
+  category: Category | null;
+  analysis: string | null;
+  source: 'human' | 'model';
+  analysisSource: AnalysisSource | null;
+} | null {
   if (row.human_risk !== null)
     return {
       risk: row.human_risk as RiskLevel,
       category: category(row.human_category),
       analysis: row.human_analysis,
       source: 'human',
+      analysisSource: row.human_analysis_source,
     };
   if (row.model_status === 'ok' && row.model_risk !== null) {
     return {
@@ -169,6 +180,7 @@ export function finalLabel(
       category: category(row.model_category),
       analysis: row.model_analysis,
       source: 'model',
+      analysisSource: row.model_analysis === null ? null : 'model',
     };
   }
   return null;
