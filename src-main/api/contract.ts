@@ -1,6 +1,7 @@
 // The one contract between the renderer and the core. The Electron main process registers `ApiHandlers`
 // with ipcMain.handle, the preload exposes `GuardTraceApi` built from API_CHANNELS/API_EVENTS, and the CLI,
 // the tests and the browser-test bridge call the same handler map directly.
+import type { AuditFailureState, FailedAuditCase } from '../domain/audit-failure';
 import type { AnalysisSource } from '../domain/review-analysis';
 import type { Category, RiskLevel } from '../domain/types';
 import type { EngineInfo, EngineKind } from '../engine/engine';
@@ -14,7 +15,8 @@ export type CaseStatusFilter =
   | 'reviewed'
   | 'unreviewed'
   | 'disagree' // model and human disagree
-  | 'parse_failure';
+  | 'parse_failure'
+  | 'audit_failed'; // the latest audit failed or was cut off (cases.audit_failure)
 
 export type QueueSort = 'model_risk' | 'uncertainty' | 'newest';
 
@@ -138,6 +140,8 @@ export interface CaseDetail {
   /** The decision in force (latest decision not undone), if any. */
   currentReview: ReviewRecord | null;
   history: AuditLogEntry[];
+  /** The latest audit failed or was cut off, and why; null when it gave output (or none was tried). */
+  auditFailure: AuditFailureState | null;
 }
 
 export interface ReviewInput {
@@ -297,6 +301,8 @@ export interface AuditProgress {
   etaSeconds: number | null;
   currentCaseId: string | null;
   lastError: string | null;
+  /** Each case of this batch that failed, with its error (the first 500). */
+  failures?: FailedAuditCase[];
 }
 
 export interface AuditTokenEvent {
@@ -321,6 +327,8 @@ export interface Settings {
   llamaServerPath: string | null;
   /** OpenAI-compatible server (vLLM, llama-server). The API key is never stored here (see 'secrets.setApiKey'). */
   openai: { baseUrl: string; model: string; allowInsecureRemote: boolean } | null;
+  /** Reviewers who review blind: the model's verdict, analysis and the gold label stay hidden until their first choice. */
+  blindReviewers: string[];
 }
 
 // ---------- the channel map ----------

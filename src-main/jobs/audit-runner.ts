@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditProgress, AuditStartRequest } from '../api/contract';
 import type { CoreEvents } from '../api/events';
+import type { FailedAuditCase } from '../domain/audit-failure';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
 import type { CaseStore, JobRow } from '../store';
 
 const MAX_ATTEMPTS = 3;
+/** Failed cases the progress lists by name; the count covers them all. */
+const MAX_FAILURES_LISTED = 500;
 /** First wait before a failed case is tried again; doubles with each attempt (capped), so a restarting server gets time. */
 const RETRY_DELAY_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -71,6 +74,7 @@ export class AuditRunner {
   private total = 0;
   private currentCaseId: string | null = null;
   private lastError: string | null = null;
+  private failures: FailedAuditCase[] = [];
   private finishTimes: number[] = [];
   private controllers = new Set<AbortController>();
   private workers: Promise<void> | null = null;
@@ -91,6 +95,7 @@ export class AuditRunner {
       etaSeconds: rate > 0 && this.state === 'running' ? Math.round((remaining / rate) * 60) : null,
       currentCaseId: this.currentCaseId,
       lastError: this.lastError,
+      failures: this.failures,
     };
   }
 
@@ -121,6 +126,7 @@ export class AuditRunner {
     this.request = request;
     this.done = 0;
     this.failed = 0;
+    this.failures = [];
     this.finishTimes = [];
     this.lastError = null;
     this.total = store.jobs.countQueued(info.modelId, info.promptSha256);
@@ -219,6 +225,7 @@ export class AuditRunner {
       const audit = store.transaction(() => {
         const record = store.audits.insert(job.case_id, result);
         store.jobs.markDone(job.id);
+        store.auditFailures.clear(job.case_id);
         if (record) {
           store.log.append({
             actor: `model:${record.modelId}`,
@@ -256,7 +263,17 @@ export class AuditRunner {
       }
       const outcome = store.jobs.markFailed(job, message, kind === 'case' ? 0 : MAX_ATTEMPTS);
       this.lastError = `Case ${job.case_id}: ${message}`;
-      if (outcome === 'failed') this.failed++;
+      if (outcome === 'failed') {
+        this.failed++;
+        // The case itself says its audit failed and why, until a later audit gives it a verdict.
+        store.auditFailures.record(job.case_id, 'failed', message);
+        if (this.failures.length < MAX_FAILURES_LISTED)
+          this.failures = [
+            ...this.failures,
+            { caseId: job.case_id, seq: store.cases.row(job.case_id).seq, error: message },
+          ];
+        events.emit('cases.changed', { caseIds: [job.case_id] });
+      }
       return outcome === 'failed' ? 'failed' : 'requeued';
     } finally {
       this.controllers.delete(controller);

@@ -105,7 +105,9 @@ export class CaseRepository {
 
   detailBase(
     id: string,
-  ): Omit<CaseDetail, 'latestAudit' | 'currentReview' | 'history' | 'image'> & { imageSha256: string | null } {
+  ): Omit<CaseDetail, 'latestAudit' | 'currentReview' | 'history' | 'image' | 'auditFailure'> & {
+    imageSha256: string | null;
+  } {
     const row = this.row(id);
     return {
       id: row.id,
@@ -172,7 +174,7 @@ export class CaseRepository {
   /** How many cases each status filter would show, given the other filters. One pass over the matching rows. */
   counts(filter: QueueFilter): FilterCounts {
     const where = whereClause(filter, { ignoreStatus: true, sets: 'probe' });
-    const statuses = Object.keys(STATUS_CONDITIONS) as Array<keyof FilterCounts>;
+    const statuses = (Object.keys(STATUS_CONDITIONS) as Array<keyof FilterCounts>).filter((s) => s !== 'audit_failed');
     const columns = statuses.map(
       (status) => `sum(CASE WHEN ${STATUS_CONDITIONS[status]} THEN n ELSE 0 END) AS "${status}"`,
     );
@@ -187,7 +189,15 @@ export class CaseRepository {
          )`,
       )
       .get(...where.params)!;
-    return Object.fromEntries(statuses.map((status) => [status, row[status] ?? 0])) as FilterCounts;
+    const auditFailed = this.db
+      .prepare<unknown[], { n: number }>(
+        `SELECT count(*) AS n FROM cases WHERE ${STATUS_CONDITIONS.audit_failed} AND ${where.sql}`,
+      )
+      .get(...where.params)!.n;
+    return {
+      ...Object.fromEntries(statuses.map((status) => [status, row[status] ?? 0])),
+      audit_failed: auditFailed,
+    } as FilterCounts;
   }
 
   /** Ids of cases that have no verdict for this model and prompt and no live job. */

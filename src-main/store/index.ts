@@ -1,4 +1,5 @@
 import type { CaseDetail } from '../api/contract';
+import { AuditFailureRepository } from './audit-failures';
 import { AuditLog } from './audit-log';
 import { AuditRepository } from './audits';
 import { CaseRepository } from './cases';
@@ -24,6 +25,7 @@ export class CaseStore {
   readonly log: AuditLog;
   readonly settings: SettingsRepository;
   readonly metrics: MetricsReader;
+  readonly auditFailures: AuditFailureRepository;
 
   private constructor(
     readonly db: Db,
@@ -37,6 +39,7 @@ export class CaseStore {
     this.jobs = new JobRepository(db);
     this.settings = new SettingsRepository(db);
     this.metrics = new MetricsReader(db, this.jobs);
+    this.auditFailures = new AuditFailureRepository(db);
   }
 
   static open(dataDir: string, options: { nativeBinding?: string } = {}): CaseStore {
@@ -55,6 +58,7 @@ export class CaseStore {
       latestAudit: this.audits.latest(id),
       currentReview: this.reviews.current(id),
       history: this.log.forCase(id),
+      auditFailure: this.auditFailures.get(id),
     };
   }
 

@@ -181,7 +181,7 @@ export function App() {
       </div>
     );
   }
-  if (!settings) return <p className="p-6 text-zinc-500">Opening the case store…</p>;
+  if (!settings) return <p className="p-6 text-zinc-600 dark:text-zinc-400">Opening the case store…</p>;
 
   return (
     <div
@@ -197,19 +197,19 @@ export function App() {
       }}
       onDrop={(e) => void onDrop(e)}
     >
-      <header className="flex h-10 shrink-0 items-center gap-3 border-b border-zinc-200 bg-white px-3 dark:border-zinc-800 dark:bg-zinc-900">
-        <span className="flex items-center gap-1.5 font-semibold tracking-tight">
+      <header className="flex h-10 min-w-0 shrink-0 items-center gap-3 overflow-hidden border-b border-zinc-200 bg-white px-3 dark:border-zinc-800 dark:bg-zinc-900">
+        <span className="flex shrink-0 items-center gap-1.5 font-semibold tracking-tight">
           <span aria-hidden className="inline-block h-3 w-3 rounded-sm bg-sky-600" />
           GuardTrace
         </span>
-        <nav aria-label="Screens" className="flex h-full items-stretch gap-0.5">
+        <nav aria-label="Screens" className="flex h-full shrink-0 items-stretch gap-0.5">
           {TABS.map((tab) => (
             <button
               key={tab.view}
               aria-current={view === tab.view ? 'page' : undefined}
               data-testid={`tab-${tab.view}`}
               title={tab.key}
-              className="flex items-center gap-1.5 border-b-2 border-transparent px-2.5 text-[12.5px] text-zinc-600 hover:text-zinc-900 aria-[current=page]:border-sky-600 aria-[current=page]:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100 dark:aria-[current=page]:text-zinc-100"
+              className="flex items-center gap-1.5 border-b-2 border-transparent px-2.5 text-[12.5px] whitespace-nowrap text-zinc-600 hover:text-zinc-900 aria-[current=page]:border-sky-600 aria-[current=page]:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100 dark:aria-[current=page]:text-zinc-100"
               onClick={() => setView(tab.view)}
             >
               {tab.label}
@@ -217,9 +217,11 @@ export function App() {
             </button>
           ))}
         </nav>
-        <span className="ml-auto flex items-center gap-3 text-[12px] text-zinc-500">
+        <span className="ml-auto flex min-w-0 items-center gap-3 text-[12px] whitespace-nowrap text-zinc-600 dark:text-zinc-400">
           <EngineChip state={engineState} />
-          <span title="Reviewer">{settings.reviewer}</span>
+          <span title="Reviewer" className="max-w-[10rem] truncate">
+            {settings.reviewer}
+          </span>
           <button
             className="btn py-0.5"
             onClick={() => setShowShortcuts(true)}
@@ -239,6 +241,8 @@ export function App() {
             notify={notify}
             active={view === 'review' && !showShortcuts}
             onSelectionChange={setSelectedCaseIds}
+            engineState={engineState}
+            auditProgress={progress}
           />
         </div>
         {view === 'audit' && (
@@ -287,7 +291,7 @@ function EngineChip({ state }: { state: EngineState }) {
         ? 'bg-rose-500'
         : 'bg-zinc-400';
   return (
-    <span className="flex items-center gap-1.5" data-testid="engine-chip">
+    <span className="flex min-w-0 items-center gap-1.5 truncate" data-testid="engine-chip" title={text}>
       <span aria-hidden className={`inline-block h-2 w-2 rounded-full ${colour}`} />
       {text}
     </span>

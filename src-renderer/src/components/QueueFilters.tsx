@@ -11,6 +11,7 @@ export const STATUS_FILTERS: Array<{ value: CaseStatusFilter; label: string }> =
   { value: 'reviewed', label: 'Reviewed' },
   { value: 'disagree', label: 'Disagree' },
   { value: 'parse_failure', label: 'Parse failure' },
+  { value: 'audit_failed', label: 'Audit failed' },
 ];
 
 const SORTS: Array<{ value: QueueSort; label: string }> = [

@@ -20,7 +20,12 @@ export interface CaseDetailView {
   forget: (ids: string[] | 'all') => void;
 }
 
-export function useCaseDetail(selectedId: string | null, neighbourIds: string[], notify: Notify): CaseDetailView {
+export function useCaseDetail(
+  selectedId: string | null,
+  neighbourIds: string[],
+  notify: Notify,
+  blind = false,
+): CaseDetailView {
   const [detail, setDetail] = useState<CaseDetail | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [revealed, setRevealed] = useState(false);
@@ -51,10 +56,10 @@ export function useCaseDetail(selectedId: string | null, neighbourIds: string[],
         if (cancelled) return;
         setDetail((prev) => {
           if (prev?.id !== d.id) {
-            setDraft(draftFor(d));
+            setDraft(draftFor(d, blind));
             setRevealed(false);
           } else if (prev.latestAudit?.id !== d.latestAudit?.id || prev.currentReview?.id !== d.currentReview?.id) {
-            setDraft(draftFor(d));
+            setDraft(draftFor(d, blind));
           }
           return d;
         });
@@ -63,7 +68,7 @@ export function useCaseDetail(selectedId: string | null, neighbourIds: string[],
     return () => {
       cancelled = true;
     };
-  }, [selectedId, version, load, notify]);
+  }, [selectedId, version, load, notify, blind]);
 
   const neighbourKey = neighbourIds.join('\n');
   useEffect(() => {

@@ -1,8 +1,16 @@
 // The review queue: filters and a virtualized list on the left, the case in the middle, the decision on the right.
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
-import type { FilterCounts, QueueFilter, QueueSort, Settings } from '../../../src-main/api/contract';
+import type {
+  AuditProgress,
+  EngineState,
+  FilterCounts,
+  QueueFilter,
+  QueueSort,
+  Settings,
+} from '../../../src-main/api/contract';
 import { errorMessage, invoke, useApiEvent } from '../api';
-import { CaseView } from '../components/CaseView';
+import { CASE_SECTIONS, CaseView } from '../components/CaseView';
+import { searchWords } from '../components/CaseText';
 import { DecisionPanel, type DecisionPanelHandle } from '../components/DecisionPanel';
 import { QueueFilters } from '../components/QueueFilters';
 import { QueueList } from '../components/QueueList';
@@ -26,8 +34,10 @@ export const ReviewScreen = forwardRef<
     notify: Notify;
     active: boolean;
     onSelectionChange: (ids: string[]) => void;
+    engineState: EngineState;
+    auditProgress: AuditProgress | null;
   }
->(function ReviewScreen({ settings, notify, active, onSelectionChange }, ref) {
+>(function ReviewScreen({ settings, notify, active, onSelectionChange, engineState, auditProgress }, ref) {
   const [filter, setFilter] = useState<QueueFilter>({ status: 'all' });
   const [sort, setSort] = useState<QueueSort>('uncertainty');
   const [searchText, setSearchText] = useState('');
@@ -36,8 +46,13 @@ export const ReviewScreen = forwardRef<
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [selectedIds, setSelectedIds] = useState<Set<string>>(new Set());
+  const [queueCollapsed, setQueueCollapsed] = useState(false);
+  const [compactRows, setCompactRows] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
   const decisionRef = useRef<DecisionPanelHandle>(null);
+  const casePaneRef = useRef<HTMLElement>(null);
+  const matchIndex = useRef(-1);
+  const blind = settings.blindReviewers.includes(settings.reviewer);
 
   const query = { ...filter, sort };
   const queue = useQueue(query);
@@ -68,11 +83,18 @@ export const ReviewScreen = forwardRef<
     }, 400);
   }, [loadCounts]);
 
-  // New filter or sort: start at the top of the new list.
+  // New filter or sort: start at the top of the new list. A bulk selection made under the old filter would act
+  // on cases out of sight, so it is cleared (and the moderator told).
+  const selectionSize = useRef(0);
+  selectionSize.current = selectedIds.size;
   useEffect(() => {
     setSelectedIndex(0);
     setSelectedId(null);
-  }, [filterKey, sort]);
+    if (selectionSize.current > 0) {
+      notify(`Cleared the selection of ${selectionSize.current} case(s): the filter changed.`);
+      setSelectedIds(new Set());
+    }
+  }, [filterKey, sort, notify]);
 
   // Keep the selected id in step with the selected row once its page is loaded.
   useEffect(() => {
@@ -88,6 +110,21 @@ export const ReviewScreen = forwardRef<
     selectedId,
     neighbourIds,
     notify,
+    blind,
+  );
+  // Blind review: the model's verdict and the gold label stay hidden until the moderator's first choice.
+  const modelHidden = blind && !!detail && !detail.currentReview && draft?.risk === null;
+
+  /** Where a case sits among the rows loaded around the open one (-1 when it is not there). */
+  const loadedIndexOf = useCallback(
+    (id: string, around: number) => {
+      for (let d = 0; d <= 300; d++) {
+        if (queue.rowAt(around - d)?.id === id) return around - d;
+        if (queue.rowAt(around + d)?.id === id) return around + d;
+      }
+      return -1;
+    },
+    [queue],
   );
 
   const refreshAll = useCallback(async () => {
@@ -101,16 +138,13 @@ export const ReviewScreen = forwardRef<
   refreshAllRef.current = refreshAll;
   const scheduleRefresh = useMemo(() => coalesce(() => void refreshAllRef.current(), 350, 3000), []);
 
-  // After a refresh the open case may have moved by a row (a decided case left the filtered list): follow it.
+  // After a refresh the open case may have moved (a decided case left the filtered list, a re-sort): follow it, so
+  // the highlighted row is always the open case. If it left the loaded rows, no row is highlighted.
   useEffect(() => {
     if (!selectedId || queue.rowAt(selectedIndex)?.id === selectedId) return;
-    for (const candidate of [selectedIndex - 1, selectedIndex + 1, selectedIndex - 2, selectedIndex + 2]) {
-      if (queue.rowAt(candidate)?.id === selectedId) {
-        setSelectedIndex(candidate);
-        return;
-      }
-    }
-  }, [queue.version, queue, selectedId, selectedIndex]);
+    if (selectedIndex >= 0 && !queue.rowAt(selectedIndex)) return; // its page is still loading
+    setSelectedIndex(loadedIndexOf(selectedId, Math.max(selectedIndex, 0)));
+  }, [queue.version, queue, selectedId, selectedIndex, loadedIndexOf]);
   useApiEvent('cases.changed', ({ caseIds }) => {
     forget(caseIds);
     scheduleRefresh();
@@ -200,13 +234,64 @@ export const ReviewScreen = forwardRef<
   const undoLast = useCallback(async () => {
     try {
       const undone = await invoke('reviews.undoLast', { reviewer: settings.reviewer });
-      notify(undone ? `Undid your last decision on case ${undone.caseId}.` : 'You have no decision to undo.');
-      if (undone) forget([undone.caseId]);
+      notify(undone ? 'Undid your last decision; that case is open again.' : 'You have no decision to undo.');
+      if (!undone) return;
+      forget([undone.caseId]);
       await refreshAll();
+      // Back to the case whose decision was taken back (highlighted when it is in the list as filtered).
+      setSelectedIndex((index) => loadedIndexOf(undone.caseId, Math.max(index, 0)));
+      setSelectedId(undone.caseId);
     } catch (e) {
       notify(`Undo failed: ${errorMessage(e)}`, 'error');
     }
-  }, [settings.reviewer, notify, refreshAll, forget]);
+  }, [settings.reviewer, notify, refreshAll, forget, loadedIndexOf]);
+
+  const reauditReason =
+    engineState.state !== 'loaded'
+      ? 'Load a model in the Audit runner (Ctrl+2) first.'
+      : auditProgress && (auditProgress.state === 'running' || auditProgress.state === 'cancelling')
+        ? 'An audit batch is running; pause or cancel it first.'
+        : null;
+  const reaudit = useCallback(async () => {
+    if (!detail) return;
+    try {
+      await invoke('audit.start', { caseIds: [detail.id] });
+      notify(`Auditing case #${detail.seq} again.`);
+    } catch (e) {
+      notify(`Could not start the audit: ${errorMessage(e)}`, 'error');
+    }
+  }, [detail, notify]);
+
+  const scrollCase = useCallback((how: 'down' | 'up' | 'top' | 'bottom') => {
+    const pane = casePaneRef.current;
+    if (!pane) return;
+    const page = pane.clientHeight * 0.85;
+    if (how === 'top') pane.scrollTop = 0;
+    else if (how === 'bottom') pane.scrollTop = pane.scrollHeight;
+    else pane.scrollTop += how === 'down' ? page : -page;
+  }, []);
+  const jumpTo = useCallback((section: keyof typeof CASE_SECTIONS) => {
+    const target = document.getElementById(CASE_SECTIONS[section]);
+    target?.scrollIntoView({ block: 'start' });
+  }, []);
+  const moveMatch = useCallback(
+    (step: 1 | -1) => {
+      const hits = [...(casePaneRef.current?.querySelectorAll<HTMLElement>('mark[data-search-hit]') ?? [])];
+      if (hits.length === 0) {
+        notify(filter.search ? 'No search match in this case.' : 'Search first (/), then move between matches.');
+        return;
+      }
+      for (const hit of hits) hit.removeAttribute('data-current');
+      matchIndex.current = (matchIndex.current + step + hits.length) % hits.length;
+      const hit = hits[matchIndex.current];
+      hit.setAttribute('data-current', 'true');
+      hit.scrollIntoView({ block: 'center' });
+    },
+    [filter.search, notify],
+  );
+  useEffect(() => {
+    matchIndex.current = -1;
+  }, [detail?.id, filter.search]);
 
   const bulkAccept = useCallback(async () => {
     const ids = [...selectedIds];
@@ -238,9 +323,9 @@ export const ReviewScreen = forwardRef<
       if (document.querySelector('[role="dialog"]')) return;
       if (isTypingTarget(e.target)) return;
       const key = e.key;
-      // Enter on a focused button (reached with Tab) activates that button, not submit & next.
+      // Enter or Space on a focused button (reached with Tab) activates that button, not submit or scroll.
       if (
-        key === 'Enter' &&
+        (key === 'Enter' || key === ' ') &&
         e.target instanceof HTMLElement &&
         e.target.closest('button, a, [role="radio"], [role="checkbox"]')
       )
@@ -291,6 +376,39 @@ export const ReviewScreen = forwardRef<
         case 'queue.search':
           handled();
           return searchRef.current?.focus();
+        case 'queue.toggle':
+          handled();
+          return setQueueCollapsed((c) => !c);
+        case 'case.scrollDown':
+          handled();
+          return scrollCase('down');
+        case 'case.scrollUp':
+          handled();
+          return scrollCase('up');
+        case 'case.top':
+          handled();
+          return scrollCase('top');
+        case 'case.bottom':
+          handled();
+          return scrollCase('bottom');
+        case 'case.query':
+          handled();
+          return jumpTo('query');
+        case 'case.trace':
+          handled();
+          return jumpTo('trace');
+        case 'case.response':
+          handled();
+          return jumpTo('response');
+        case 'case.analysis':
+          handled();
+          return jumpTo('analysis');
+        case 'case.nextMatch':
+          handled();
+          return moveMatch(1);
+        case 'case.prevMatch':
+          handled();
+          return moveMatch(-1);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -307,18 +425,28 @@ export const ReviewScreen = forwardRef<
     undoLast,
     toggleSelected,
     toggleRevealed,
+    scrollCase,
+    jumpTo,
+    moveMatch,
   ]);
 
   const setField = <K extends keyof QueueFilter>(key: K, value: QueueFilter[K]) =>
     setFilter((f) => ({ ...f, [key]: value }));
 
+  const words = useMemo(() => searchWords(filter.search), [filter.search]);
+
   return (
-    <div className="flex min-h-0 flex-1">
+    <div className="flex min-h-0 min-w-0 flex-1">
       <aside
-        className="flex w-[390px] shrink-0 flex-col border-r border-zinc-200 dark:border-zinc-800"
+        className={
+          queueCollapsed
+            ? 'hidden'
+            : 'flex w-[300px] shrink-0 flex-col border-r border-zinc-200 xl:w-[360px] dark:border-zinc-800'
+        }
         aria-label="Queue"
+        data-testid="queue-column"
       >
-        <div className="flex flex-col gap-2 border-b border-zinc-200 p-2 dark:border-zinc-800">
+        <div className="flex flex-col gap-1.5 border-b border-zinc-200 p-2 dark:border-zinc-800">
           <QueueFilters
             ref={searchRef}
             filter={filter}
@@ -329,16 +457,29 @@ export const ReviewScreen = forwardRef<
             onSearchText={setSearchText}
             counts={counts}
           />
-          <div className="flex items-center justify-between text-[11.5px] text-zinc-500">
+          <div className="flex flex-wrap items-center justify-between gap-x-2 text-[11.5px] text-zinc-600 dark:text-zinc-400">
             <span data-testid="queue-total">
               {queue.total.toLocaleString()} case{queue.total === 1 ? '' : 's'}
               {selectedIds.size > 0 && ` · ${selectedIds.size} selected`}
             </span>
-            <span>
-              <kbd>J</kbd>/<kbd>K</kbd> move · <kbd>X</kbd> select
+            <span className="flex items-center gap-2">
+              <label className="flex items-center gap-1">
+                <input
+                  type="checkbox"
+                  checked={compactRows}
+                  onChange={(e) => setCompactRows(e.target.checked)}
+                  data-testid="compact-rows"
+                />
+                compact
+              </label>
+              <span>
+                <kbd>J</kbd>/<kbd>K</kbd> move · <kbd>X</kbd> select · <kbd>B</kbd> hide
+              </span>
             </span>
           </div>
-          {queue.error && <p className="text-[12px] text-rose-600">Could not load the queue: {queue.error}</p>}
+          {queue.error && (
+            <p className="text-[12px] text-rose-700 dark:text-rose-300">Could not load the queue: {queue.error}</p>
+          )}
         </div>
         <QueueList
           queue={queue}
@@ -346,43 +487,70 @@ export const ReviewScreen = forwardRef<
           selectedIds={selectedIds}
           onSelect={(i) => void select(i)}
           onToggleSelected={toggleSelected}
+          compact={compactRows}
         />
       </aside>
 
-      <main className="min-w-0 flex-1 overflow-auto" aria-label="Case">
-        {detail ? (
-          <CaseView
-            detail={detail}
-            revealed={revealed}
-            onToggleReveal={toggleRevealed}
-            blurImages={settings.blurImages}
-            grayscaleImages={settings.grayscaleImages}
-          />
-        ) : (
-          <p className="p-6 text-zinc-500">{queue.total === 0 ? 'No case to show.' : 'Select a case.'}</p>
-        )}
-      </main>
+      <div className="flex min-h-0 min-w-0 flex-1 flex-col min-[1200px]:flex-row">
+        <main
+          ref={casePaneRef}
+          className="min-h-0 min-w-0 flex-1 overflow-auto focus-visible:outline-offset-[-2px]"
+          aria-label="Case"
+          tabIndex={0}
+          data-testid="case-pane"
+        >
+          {queueCollapsed && (
+            <button
+              type="button"
+              className="btn m-2 mb-0"
+              onClick={() => setQueueCollapsed(false)}
+              data-testid="show-queue"
+            >
+              Show queue <kbd>B</kbd>
+            </button>
+          )}
+          {detail ? (
+            <CaseView
+              detail={detail}
+              revealed={revealed}
+              onToggleReveal={toggleRevealed}
+              blurImages={settings.blurImages}
+              grayscaleImages={settings.grayscaleImages}
+              searchWords={words}
+              modelHidden={modelHidden}
+              reaudit={{ run: () => void reaudit(), disabledReason: reauditReason }}
+            />
+          ) : (
+            <p className="p-6 text-zinc-600 dark:text-zinc-400">
+              {queue.total === 0 ? 'No case to show.' : 'Select a case.'}
+            </p>
+          )}
+        </main>
 
-      <aside
-        className="w-[320px] shrink-0 overflow-auto border-l border-zinc-200 dark:border-zinc-800"
-        aria-label="Decision"
-      >
-        {detail && draft && (
-          <DecisionPanel
-            ref={decisionRef}
-            detail={detail}
-            draft={draft}
-            onChange={setDraft}
-            onSubmit={() => void submit('manual')}
-            onAccept={() => void submit('accept_model')}
-            onUndo={() => void undoLast()}
-            busy={busy}
-            reviewer={settings.reviewer}
-            selectedCount={selectedIds.size}
-            onBulkAccept={() => void bulkAccept()}
-          />
-        )}
-      </aside>
+        <aside
+          className="max-h-[48%] shrink-0 overflow-auto border-t border-zinc-200 min-[1200px]:max-h-none min-[1200px]:w-[330px] min-[1200px]:border-t-0 min-[1200px]:border-l dark:border-zinc-800"
+          aria-label="Decision"
+          data-testid="decision-column"
+        >
+          {detail && draft && (
+            <DecisionPanel
+              ref={decisionRef}
+              detail={detail}
+              draft={draft}
+              onChange={setDraft}
+              onSubmit={() => void submit('manual')}
+              onAccept={() => void submit('accept_model')}
+              onUndo={() => void undoLast()}
+              busy={busy}
+              reviewer={settings.reviewer}
+              selectedCount={selectedIds.size}
+              onBulkAccept={() => void bulkAccept()}
+              onClearSelection={() => setSelectedIds(new Set())}
+              modelHidden={modelHidden}
+            />
+          )}
+        </aside>
+      </div>
     </div>
   );
 });
