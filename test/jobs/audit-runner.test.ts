@@ -146,6 +146,19 @@ describe('audit runner', () => {
     expect(engine.inputs.filter((i) => i.caseId === 'case-1')).toHaveLength(3);
     expect(engine.inputs.filter((i) => i.caseId === 'case-2')).toHaveLength(1);
     expect(store.metrics.stats().jobs).toMatchObject({ done: 1, failed: 2 });
+    // Each failed case says so itself, with the reason, and the progress lists it by name.
+    expect(store.caseDetail('case-2').auditFailure).toMatchObject({
+      kind: 'failed',
+      reason: expect.stringMatching(/9,000 tokens/),
+    });
+    expect(store.caseDetail('case-0').auditFailure).toBeNull();
+    expect(final.failures?.map((f) => f.caseId).sort()).toEqual(['case-1', 'case-2']);
+    expect(store.cases.counts({}).audit_failed).toBe(2);
+    // A later verdict clears the failure.
+    engine.failFor.delete('case-2');
+    await (runner.start({ caseIds: ['case-2'] }), runner.whenSettled());
+    expect(store.caseDetail('case-2').auditFailure).toBeNull();
+    expect(store.cases.counts({}).audit_failed).toBe(1);
   });
 
   it('fails a case the engine cannot read (no_vision, HTTP 4xx) after one attempt and keeps going', async () => {

@@ -138,16 +138,27 @@ function Row({
       )}
     </>
   );
+  // Not an <input>: a control inside a listbox option is nested interactive content that screen readers cannot
+  // reach. The mark is visual (a click toggles it); the option's text says whether it is selected; X toggles it.
   const checkbox = (
-    <input
-      type="checkbox"
-      className="mt-0.5 h-3.5 w-3.5 shrink-0 accent-sky-700"
-      checked={checked}
-      aria-label={`Select case ${row.seq} for bulk accept`}
-      tabIndex={-1}
-      onClick={(e) => e.stopPropagation()}
-      onChange={onToggle}
-    />
+    <>
+      <span
+        aria-hidden
+        data-testid="queue-row-select"
+        data-checked={checked}
+        className={`mt-0.5 flex h-3.5 w-3.5 shrink-0 items-center justify-center rounded-sm border text-[10px] leading-none ${
+          checked ? 'border-sky-700 bg-sky-700 text-white' : 'border-zinc-500 dark:border-zinc-400'
+        }`}
+        title={`Select case ${row.seq} for bulk accept (X)`}
+        onClick={(e) => {
+          e.stopPropagation();
+          onToggle();
+        }}
+      >
+        {checked ? '✓' : ''}
+      </span>
+      {checked && <span className="sr-only">Selected for bulk accept.</span>}
+    </>
   );
   if (compact) {
     return (
