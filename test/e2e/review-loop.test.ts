@@ -184,7 +184,13 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
       () => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent !== 'plain-3',
     );
     await pressOnPage('u');
-    await h.page.getByTestId('toast').filter({ hasText: 'Undid your last decision' }).waitFor();
+    const toast = h.page.getByTestId('toast').filter({ hasText: 'Undid your last decision' });
+    await toast.waitFor();
+    // Messages never cover the decision, and never name internal ids.
+    const toastBox = (await toast.boundingBox())!;
+    const decisionBox = (await testId('decision-column').boundingBox())!;
+    expect(toastBox.y).toBeGreaterThanOrEqual(decisionBox.y + decisionBox.height);
+    expect(await toast.textContent()).not.toContain('plain-3');
     await h.page.waitForFunction(
       () => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === 'plain-3',
     );
@@ -364,6 +370,17 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
       { name: 'metrics', open: () => h.page.keyboard.press('Control+3') },
       { name: 'data', open: () => h.page.keyboard.press('Control+4') },
       { name: 'settings', open: () => h.page.keyboard.press('Control+,') },
+      {
+        name: 'import-dialog',
+        open: async () => {
+          const file = path.join(work, 'axe-import.jsonl');
+          writeFileSync(file, JSON.stringify({ id: 'axe-1', question: 'q', thinking: 't', response: 'r' }) + '\n');
+          h.fileDialogAnswers.push(file);
+          await h.page.keyboard.press('Control+o');
+          await h.page.getByRole('dialog', { name: 'Import result' }).waitFor();
+        },
+        close: () => h.page.keyboard.press('Escape'),
+      },
       {
         name: 'shortcuts',
         open: async () => {

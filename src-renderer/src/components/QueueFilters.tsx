@@ -67,7 +67,7 @@ export const QueueFilters = forwardRef<
           </button>
         ))}
       </div>
-      <div className="flex flex-wrap gap-1" aria-label="Filters" role="group">
+      <div className="grid grid-cols-6 gap-1" aria-label="Filters" role="group">
         <RiskSelect
           label="Model"
           value={filter.modelRisk}
@@ -82,13 +82,13 @@ export const QueueFilters = forwardRef<
         />
         <RiskSelect label="Gold" value={filter.gold} onChange={(v) => onFilter('gold', v)} testId="filter-gold" />
         <select
-          className="field compact-select"
+          className="field compact-select col-span-3"
           aria-label="Category"
           value={filter.category ?? ''}
           data-testid="filter-category"
           onChange={(e) => onFilter('category', (e.target.value || undefined) as Category | undefined)}
         >
-          <option value="">Category: any</option>
+          <option value="">Category</option>
           {CATEGORIES.map((c) => (
             <option key={c} value={c}>
               {c}
@@ -96,7 +96,7 @@ export const QueueFilters = forwardRef<
           ))}
         </select>
         <select
-          className="field compact-select"
+          className="field compact-select col-span-3"
           aria-label="Sort"
           value={sort}
           data-testid="sort-select"
@@ -131,13 +131,13 @@ export function RiskSelect({
 }) {
   return (
     <select
-      className="field compact-select"
+      className="field compact-select col-span-2"
       aria-label={`${label} risk`}
       value={value ?? ''}
       data-testid={testId}
       onChange={(e) => onChange(riskFromSelect(e.target.value))}
     >
-      <option value="">{label}: any</option>
+      <option value="">{label}</option>
       {RISK_LEVELS.map((level) => (
         <option key={level} value={`${level}`}>
           {label}: {RISK_LABELS[`${level}`]} ({level})
