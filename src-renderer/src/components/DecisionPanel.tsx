@@ -3,7 +3,7 @@ import type { CaseDetail } from '../../../src-main/api/contract';
 import { differsFromModel } from '../../../src-main/domain/review-analysis';
 import { CATEGORIES, type Category, type RiskLevel } from '../../../src-main/domain/types';
 import { riskLabel } from '../lib/format';
-import { keyOf, RISK_SHORTCUTS } from '../lib/keys';
+import { keyOf, RISK_SHORTCUTS, type ShortcutId } from '../lib/keys';
 
 export interface Draft {
   risk: RiskLevel | null;
@@ -40,6 +40,16 @@ const RISK_BUTTON_STYLES: Record<string, string> = {
   '0.5': 'aria-pressed:border-amber-600 aria-pressed:bg-amber-400 aria-pressed:text-black aria-pressed:ring-amber-600',
   '1': 'aria-pressed:border-rose-700 aria-pressed:bg-rose-700 aria-pressed:text-white aria-pressed:ring-rose-700',
 };
+
+/** A field's heading with the key that focuses it. */
+function FieldHeading({ shortcut, children }: { shortcut: ShortcutId; children: React.ReactNode }) {
+  return (
+    <span className="label flex justify-between">
+      <span>{children}</span>
+      <kbd>{keyOf(shortcut)}</kbd>
+    </span>
+  );
+}
 
 /** A reason shown to everyone: as the button's tooltip and, for screen readers, through aria-describedby. */
 function DisabledReason({ id, reason }: { id: string; reason: string | null }) {
@@ -195,10 +205,9 @@ export const DecisionPanel = forwardRef<
         <DisabledReason id="accept-reason" reason={acceptReason} />
 
         <label className="flex flex-col gap-1">
-          <span className="label flex justify-between">
-            <span>Category{draft.category && <span aria-hidden> ✓</span>}</span>
-            <kbd>{keyOf('decision.category')}</kbd>
-          </span>
+          <FieldHeading shortcut="decision.category">
+            Category{draft.category && <span aria-hidden> ✓</span>}
+          </FieldHeading>
           <select
             ref={categoryRef}
             className={`field ${draft.category ? 'border-sky-700 ring-1 ring-sky-700 dark:border-sky-400 dark:ring-sky-400' : ''}`}
@@ -219,15 +228,11 @@ export const DecisionPanel = forwardRef<
 
       <div className="flex min-w-0 flex-col gap-2">
         <label className="flex flex-col gap-1">
-          <span className="label flex justify-between">
-            Analysis <kbd>{keyOf('decision.analysis')}</kbd>
-          </span>
+          <FieldHeading shortcut="decision.analysis">Analysis</FieldHeading>
           <textarea
             ref={analysisRef}
             className={`field min-h-[64px] resize-y leading-snug min-[1200px]:min-h-[140px] ${
-              stale
-                ? 'border-amber-600 text-zinc-600 dark:text-zinc-400 line-through dark:border-amber-400 dark:text-zinc-400'
-                : ''
+              stale ? 'border-amber-600 text-zinc-600 line-through dark:border-amber-400 dark:text-zinc-400' : ''
             }`}
             value={draft.analysis}
             data-testid="analysis-input"
@@ -260,9 +265,7 @@ export const DecisionPanel = forwardRef<
         )}
 
         <label className="flex flex-col gap-1">
-          <span className="label flex justify-between">
-            Note <kbd>{keyOf('decision.note')}</kbd>
-          </span>
+          <FieldHeading shortcut="decision.note">Note</FieldHeading>
           <input
             ref={noteRef}
             className="field"
