@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditProgress, AuditStartRequest } from '../api/contract';
 import type { CoreEvents } from '../api/events';
 import type { FailedAuditCase } from '../domain/audit-failure';
+import { DEFAULT_MAX_NEW_TOKENS } from '../engine/audit-common';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
 import type { CaseStore, JobRow } from '../store';
 
@@ -225,7 +226,17 @@ export class AuditRunner {
       const audit = store.transaction(() => {
         const record = store.audits.insert(job.case_id, result);
         store.jobs.markDone(job.id);
-        store.auditFailures.clear(job.case_id);
+        // Output that ran into the token limit without a Judgment was cut off, not merely badly worded.
+        const limit = this.request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+        if (result.verdict.status === 'parse_failure' && result.generatedTokens >= limit) {
+          store.auditFailures.record(
+            job.case_id,
+            'truncated',
+            `The model stopped at the ${limit}-token output limit before writing a Judgment.`,
+          );
+        } else {
+          store.auditFailures.clear(job.case_id);
+        }
         if (record) {
           store.log.append({
             actor: `model:${record.modelId}`,

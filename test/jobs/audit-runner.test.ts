@@ -24,6 +24,8 @@ class ScriptedEngine implements Engine {
   failNext = new Map<string, Array<EngineError | Error>>();
   /** When each attempt started, per case. */
   startedAt = new Map<string, number[]>();
+  /** What the engine returns for a case, instead of a well-formed verdict of 1. */
+  resultFor = new Map<string, AuditResult>();
 
   info(): EngineInfo {
     return {
@@ -59,7 +61,7 @@ class ScriptedEngine implements Engine {
       options.onToken?.(piece);
     }
     if (failure) throw failure;
-    return auditResult(1, { imageMissing: input.imageMissing });
+    return this.resultFor.get(input.caseId) ?? auditResult(1, { imageMissing: input.imageMissing });
   }
 
   async dispose(): Promise<void> {}
@@ -159,6 +161,18 @@ describe('audit runner', () => {
     await (runner.start({ caseIds: ['case-2'] }), runner.whenSettled());
     expect(store.caseDetail('case-2').auditFailure).toBeNull();
     expect(store.cases.counts({}).audit_failed).toBe(1);
+  });
+
+  it('marks a parse failure that ran into the output-token limit as cut off, and only that one', async () => {
+    const { store, runner, engine } = setup(2);
+    engine.resultFor.set('case-0', auditResult('parse_failure', { generatedTokens: 8 }));
+    engine.resultFor.set('case-1', auditResult('parse_failure', { generatedTokens: 3 }));
+    await (runner.start({ maxNewTokens: 8 }), runner.whenSettled());
+    expect(store.caseDetail('case-0').auditFailure).toMatchObject({
+      kind: 'truncated',
+      reason: expect.stringMatching(/8-token output limit/),
+    });
+    expect(store.caseDetail('case-1').auditFailure).toBeNull();
   });
 
   it('fails a case the engine cannot read (no_vision, HTTP 4xx) after one attempt and keeps going', async () => {

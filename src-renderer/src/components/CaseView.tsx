@@ -146,12 +146,8 @@ function VerdictStrip({
         </span>
       ) : streaming ? (
         <span className="font-medium text-sky-700 dark:text-sky-300">The model is writing its analysis…</span>
-      ) : failure ? (
-        <span className="min-w-0 text-rose-800 dark:text-rose-200" data-testid="audit-failure">
-          <strong>{failure.kind === 'truncated' ? 'Audit cut off' : 'Audit failed'}:</strong> {failure.reason}
-        </span>
       ) : !audit ? (
-        <span className="text-zinc-700 dark:text-zinc-300">Not audited yet.</span>
+        <span className="text-zinc-700 dark:text-zinc-300">{failure ? '' : 'Not audited yet.'}</span>
       ) : (
         <>
           <RiskBadge
@@ -181,6 +177,11 @@ function VerdictStrip({
                 : 'No analysis written.'}
           </span>
         </>
+      )}
+      {failure && !modelHidden && !streaming && (
+        <span className="min-w-0 basis-full text-rose-800 dark:text-rose-200" data-testid="audit-failure">
+          <strong>{failure.kind === 'truncated' ? 'Audit cut off' : 'Audit failed'}:</strong> {failure.reason}
+        </span>
       )}
       {canReaudit && !modelHidden && (
         <button
