@@ -113,6 +113,13 @@ function confidenceOf(audit: AuditRecord): number | null {
   return typeof p === 'number' && Number.isFinite(p) ? p : null;
 }
 
+/** Why a parse failure has no verdict, in words that match what the model wrote (whitespace is not "nothing"). */
+function parseFailureText(audit: AuditRecord): string {
+  return audit.rawOutput.trim() === '' && audit.generatedTokens > 0
+    ? `The model wrote ${audit.generatedTokens} tokens, all of them whitespace: there is no verdict to read.`
+    : (audit.parseError ?? 'The model output has no readable verdict.');
+}
+
 function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
 }
@@ -171,7 +178,7 @@ function VerdictStrip({
           )}
           <span className="min-w-0 flex-1 basis-64 truncate text-[12.5px] text-zinc-700 dark:text-zinc-300">
             {audit.status === 'parse_failure'
-              ? audit.parseError
+              ? parseFailureText(audit)
               : audit.analysis
                 ? firstLine(audit.analysis)
                 : 'No analysis written.'}
@@ -249,11 +256,7 @@ function ModelAnalysis({
       {audit.analysis && <p className="case-text">{audit.analysis}</p>}
       {audit.status === 'parse_failure' && (
         <div>
-          <p className="text-[12px] text-fuchsia-800 dark:text-fuchsia-200">
-            {blankOutput && audit.generatedTokens > 0
-              ? `The model wrote ${audit.generatedTokens} tokens, all of them whitespace: there is no verdict to read.`
-              : audit.parseError}
-          </p>
+          <p className="text-[12px] text-fuchsia-800 dark:text-fuchsia-200">{parseFailureText(audit)}</p>
           {!blankOutput && (
             <details className="mt-1">
               <summary className="cursor-pointer text-[12px] text-zinc-600 dark:text-zinc-400">

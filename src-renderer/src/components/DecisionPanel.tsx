@@ -149,14 +149,14 @@ export const DecisionPanel = forwardRef<
                   className={`btn min-w-0 flex-col !items-start !gap-0 py-1 aria-pressed:ring-2 aria-pressed:ring-offset-1 dark:aria-pressed:ring-offset-zinc-900 ${RISK_BUTTON_STYLES[`${risk}`]}`}
                   onClick={() => onChange({ ...draft, risk })}
                 >
-                  <span className="flex w-full items-start justify-between gap-1">
-                    <span className="min-w-0 text-left leading-tight">
-                      {chosen && <span aria-hidden>✓ </span>}
-                      {riskLabel(risk)}
-                    </span>
+                  <span className="w-full text-left leading-tight">
+                    {chosen && <span aria-hidden>✓ </span>}
+                    {riskLabel(risk)}
+                  </span>
+                  <span className="mt-auto flex w-full items-center justify-between gap-1 text-[10.5px]">
+                    risk {risk}
                     <kbd>{key}</kbd>
                   </span>
-                  <span className="text-[10.5px]">risk {risk}</span>
                 </button>
               );
             })}

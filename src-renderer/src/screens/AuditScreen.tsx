@@ -205,6 +205,13 @@ export function AuditScreen({
           <button
             className="btn"
             disabled={engineState.state !== 'loaded' || running}
+            title={
+              engineState.state !== 'loaded'
+                ? 'No model is loaded.'
+                : running
+                  ? 'A batch is using the model: cancel it first.'
+                  : undefined
+            }
             onClick={() => void act(() => invoke('engine.unload', undefined), 'Unloading')}
           >
             Unload
@@ -318,6 +325,7 @@ export function AuditScreen({
               className="btn"
               data-testid="audit-pause"
               disabled={progress?.state !== 'running'}
+              title={progress?.state !== 'running' ? 'No batch is running.' : undefined}
               onClick={() => void act(() => invoke('audit.pause', undefined), 'Pausing')}
             >
               Pause
@@ -327,6 +335,7 @@ export function AuditScreen({
             className="btn"
             data-testid="audit-cancel"
             disabled={!running}
+            title={!running ? 'No batch is running or paused.' : undefined}
             onClick={() => void act(() => invoke('audit.cancel', undefined), 'Cancelling')}
           >
             Cancel
