@@ -313,6 +313,35 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
     await testId('status-all').click();
   });
 
+  it('bulk accept shows how many it acts on, a hidden selection is cleared, disabled buttons say why, rows compact', async () => {
+    await h.page.keyboard.press('Control+1');
+    await openCase('plain-4');
+    expect(await testId('submit-next').getAttribute('title')).toMatch(/Pick a risk level first/);
+    expect(await testId('bulk-accept').getAttribute('title')).toMatch(/Select cases first/);
+    await focusCase();
+    await pressOnPage('x');
+    expect(await testId('bulk-accept').textContent()).toContain('Accept 1 selected');
+    // Changing the filter would leave the selection out of sight: it is cleared, and the moderator told.
+    await testId('filter-gold').selectOption('1');
+    await h.page.getByTestId('toast').filter({ hasText: 'Cleared the selection of 1 case' }).waitFor();
+    expect(await testId('queue-total').textContent()).not.toContain('selected');
+    await testId('filter-gold').selectOption('');
+
+    const rowHeight = () =>
+      h.page
+        .locator('[role="option"]')
+        .first()
+        .evaluate((el) => el.getBoundingClientRect().height);
+    const normal = await rowHeight();
+    await testId('compact-rows').check();
+    await h.page.waitForFunction(
+      (n) => document.querySelector('[role="option"]')!.getBoundingClientRect().height < n,
+      normal,
+    );
+    await h.screenshot('loop-compact-rows');
+    await testId('compact-rows').uncheck();
+  });
+
   it('blind review hides the verdict and the gold label until the first choice', async () => {
     await h.page.keyboard.press('Control+,');
     // A controlled checkbox: it turns on once the setting is saved.
