@@ -62,6 +62,7 @@ describe('case store', () => {
       unreviewed: 3,
       disagree: 1,
       parse_failure: 1,
+      audit_failed: 0,
     });
     expect(store.cases.counts({ gold: 0 }).all).toBe(2);
   });
