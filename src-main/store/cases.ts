@@ -103,9 +103,7 @@ export class CaseRepository {
     return row;
   }
 
-  detailBase(
-    id: string,
-  ): Omit<CaseDetail, 'latestAudit' | 'currentReview' | 'history' | 'image' | 'auditFailure'> & {
+  detailBase(id: string): Omit<CaseDetail, 'latestAudit' | 'currentReview' | 'history' | 'image' | 'auditFailure'> & {
     imageSha256: string | null;
   } {
     const row = this.row(id);
