@@ -371,6 +371,10 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
     await focusCase();
     await pressOnPage('?');
     await testId('shortcut-overlay').waitFor();
+    await h.page.keyboard.press('?'); // the key that opened it closes it too
+    await testId('shortcut-overlay').waitFor({ state: 'detached' });
+    await pressOnPage('?');
+    await testId('shortcut-overlay').waitFor();
     await h.page.keyboard.press('Escape');
     await testId('shortcut-overlay').waitFor({ state: 'detached' });
 

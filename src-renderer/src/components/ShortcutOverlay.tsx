@@ -6,14 +6,8 @@ const GROUPS: readonly ShortcutGroup[] = ['Queue', 'Case', 'Decision', 'Image', 
 export function ShortcutOverlay({ onClose }: { onClose: () => void }) {
   return (
     <Dialog label="Keyboard shortcuts" onClose={onClose} className="w-[760px]" testId="shortcut-overlay">
-      <div
-        onKeyDown={(e) => {
-          if (e.key === '?') {
-            e.preventDefault();
-            onClose();
-          }
-        }}
-      >
+      {/* `?` toggles this list from anywhere (App), so it closes it here too; Escape is the Dialog's. */}
+      <div>
         <div className="mb-3 flex items-center justify-between">
           <h2 className="text-base font-semibold">Keyboard shortcuts</h2>
           <CloseButton onClose={onClose} />
