@@ -1,4 +1,5 @@
 // Audits: the guard model's verdicts on cases, and the audit run that produces them.
+import type { FailedAuditCase } from './audit-failure';
 import type { EngineKind } from './engine';
 import type { Category, RiskLevel } from './types';
 import type { LevelProbs, VerdictProvenance } from './verdict-provenance';
@@ -90,6 +91,8 @@ export interface AuditProgress {
   etaSeconds: number | null;
   currentCaseId: string | null;
   lastError: string | null;
+  /** Each case of this batch that failed, with its error (the first 500). */
+  failures?: FailedAuditCase[];
 }
 
 export interface AuditTokenEvent {

@@ -19,6 +19,8 @@ class ScriptedEngine implements Engine {
   failNext = new Map<string, Array<EngineError | Error>>();
   /** When each attempt started, per case. */
   startedAt = new Map<string, number[]>();
+  /** What the engine returns for a case, instead of a well-formed verdict of 1. */
+  resultFor = new Map<string, AuditResult>();
 
   info(): EngineInfo {
     return {
@@ -56,7 +58,7 @@ class ScriptedEngine implements Engine {
       options.onToken?.(piece);
     }
     if (failure) throw failure;
-    return auditResult(1, { imageMissing: input.imageMissing });
+    return this.resultFor.get(input.caseId) ?? auditResult(1, { imageMissing: input.imageMissing });
   }
 
   async dispose(): Promise<void> {}
@@ -143,6 +145,31 @@ describe('audit runner', () => {
     expect(engine.inputs.filter((i) => i.caseId === 'case-1')).toHaveLength(3);
     expect(engine.inputs.filter((i) => i.caseId === 'case-2')).toHaveLength(1);
     expect(store.metrics.stats().jobs).toMatchObject({ done: 1, failed: 2 });
+    // Each failed case says so itself, with the reason, and the progress lists it by name.
+    expect(store.caseDetail('case-2').auditFailure).toMatchObject({
+      kind: 'failed',
+      reason: expect.stringMatching(/9,000 tokens/),
+    });
+    expect(store.caseDetail('case-0').auditFailure).toBeNull();
+    expect(final.failures?.map((f) => f.caseId).sort()).toEqual(['case-1', 'case-2']);
+    expect(store.cases.counts({}).audit_failed).toBe(2);
+    // A later verdict clears the failure.
+    engine.failFor.delete('case-2');
+    await (runner.start({ caseIds: ['case-2'] }), runner.whenSettled());
+    expect(store.caseDetail('case-2').auditFailure).toBeNull();
+    expect(store.cases.counts({}).audit_failed).toBe(1);
+  });
+
+  it('marks a parse failure that ran into the output-token limit as cut off, and only that one', async () => {
+    const { store, runner, engine } = setup(2);
+    engine.resultFor.set('case-0', auditResult('parse_failure', { generatedTokens: 8 }));
+    engine.resultFor.set('case-1', auditResult('parse_failure', { generatedTokens: 3 }));
+    await (runner.start({ maxNewTokens: 8 }), runner.whenSettled());
+    expect(store.caseDetail('case-0').auditFailure).toMatchObject({
+      kind: 'truncated',
+      reason: expect.stringMatching(/8-token output limit/),
+    });
+    expect(store.caseDetail('case-1').auditFailure).toBeNull();
   });
 
   it('fails a case the engine cannot read (no_vision, HTTP 4xx) after one attempt and keeps going', async () => {

@@ -84,6 +84,22 @@ export function SettingsScreen({
             />
             Show images in grayscale until I reveal them
           </label>
+          <label className="flex items-center gap-2">
+            <input
+              type="checkbox"
+              checked={settings.blindReviewers.includes(settings.reviewer)}
+              data-testid="settings-blind"
+              onChange={(e) =>
+                void onSettings({
+                  blindReviewers: e.target.checked
+                    ? [...settings.blindReviewers.filter((r) => r !== settings.reviewer), settings.reviewer]
+                    : settings.blindReviewers.filter((r) => r !== settings.reviewer),
+                })
+              }
+            />
+            Blind review for {settings.reviewer}: hide the model’s verdict, its analysis and the gold label until my
+            first choice
+          </label>
           <fieldset className="flex flex-col gap-1">
             <legend className="label mb-1">Theme</legend>
             {THEMES.map((t) => (
