@@ -160,14 +160,14 @@ describe('audit runner', () => {
     expect(store.cases.counts({}).audit_failed).toBe(1);
   });
 
-  it('marks a parse failure that ran into the output-token limit as cut off, and only that one', async () => {
+  it('marks a verdict the engine cut at the token limit as truncated on the case, and only that one', async () => {
     const { store, runner, engine } = setup(2);
-    engine.resultFor.set('case-0', auditResult('parse_failure', { generatedTokens: 8 }));
+    engine.resultFor.set('case-0', auditResult('truncated'));
     engine.resultFor.set('case-1', auditResult('parse_failure', { generatedTokens: 3 }));
     await (runner.start({ maxNewTokens: 8 }), runner.whenSettled());
     expect(store.caseDetail('case-0').auditFailure).toMatchObject({
       kind: 'truncated',
-      reason: expect.stringMatching(/8-token output limit/),
+      reason: expect.stringMatching(/token limit/),
     });
     expect(store.caseDetail('case-1').auditFailure).toBeNull();
   });

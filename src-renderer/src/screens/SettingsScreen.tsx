@@ -142,7 +142,7 @@ export function SettingsScreen({
                 onChange={(e) => setMaxPixels(e.target.value)}
                 onBlur={() => saveNumber('maxPixels', maxPixels, 3136)}
               />
-              <span className="text-[11px] text-zinc-500">
+              <span className="text-[11px] text-zinc-600 dark:text-zinc-400">
                 Reference: {REFERENCE_MAX_PIXELS} (16,384 tokens). Smaller, e.g. {SMALL_MAX_PIXELS}, is faster on a CPU
                 but image verdicts then differ from the published evaluation.
               </span>
