@@ -2,6 +2,19 @@
 // with ipcMain.handle, the preload exposes `GuardTraceApi` built from API_CHANNELS/API_EVENTS, and the CLI,
 // the tests and the browser-test bridge call the same handler map directly.
 import type { Category, RiskLevel } from '../domain/types';
+import type {
+  AdjudicationInput,
+  AdjudicationView,
+  DecisionsExportSummary,
+  DecisionsImportSummary,
+  PackCreateRequest,
+  PackCreateSummary,
+  PackImportSummary,
+  PackInfo,
+  ReviewerStats,
+  TeamAgreement,
+  TeamStats,
+} from '../domain/team';
 import type { EngineInfo, EngineKind } from '../engine/engine';
 
 // ---------- cases & queue ----------
@@ -26,6 +39,10 @@ export interface QueueFilter {
   category?: Category;
   /** FTS5 search over query, thinking and response (plain words; quoted by the store). */
   search?: string;
+  /** Cases of this assignment pack (team review). */
+  pack?: string;
+  /** Only cases whose reviewers disagree and no adjudication settled (team review). */
+  disputed?: boolean;
 }
 
 export interface QueueQuery extends QueueFilter {
@@ -90,12 +107,14 @@ export interface AuditRecord {
   createdAt: string;
 }
 
-export type ReviewSource = 'manual' | 'accept_model' | 'bulk_accept' | 'cli';
+/** 'pack': imported from a reviewer's decisions file (team review, docs/team-review.md). */
+export type ReviewSource = 'manual' | 'accept_model' | 'bulk_accept' | 'cli' | 'pack';
 
 export interface ReviewRecord {
   id: number;
   caseId: string;
-  kind: 'decision' | 'undo';
+  /** 'adjudication': the adjudicator's decision, which overrides the reviewers' (team review). */
+  kind: 'decision' | 'undo' | 'adjudication';
   risk: RiskLevel | null;
   category: Category | null;
   analysis: string | null;
@@ -104,6 +123,8 @@ export interface ReviewRecord {
   source: ReviewSource;
   undoesReviewId: number | null;
   createdAt: string;
+  /** The assignment pack a decision was imported from (source 'pack'), else null. */
+  packId: string | null;
 }
 
 export interface AuditLogEntry {
@@ -132,7 +153,7 @@ export interface CaseDetail {
   meta: Record<string, unknown>;
   createdAt: string;
   latestAudit: AuditRecord | null;
-  /** The decision in force (latest decision not undone), if any. */
+  /** The decision in force (see store/adjudication.ts), if any; null while the case is in dispute. */
   currentReview: ReviewRecord | null;
   history: AuditLogEntry[];
 }
@@ -220,6 +241,9 @@ export interface Stats {
   /** Model vs gold on cases that have both (null when none). */
   modelVsGold: { compared: number; agreement: number } | null;
 }
+
+/** What `stats.get` returns: the counts above plus team review (disputed, agreement, reviewers). */
+export type StatsWithTeam = Stats & TeamStats;
 
 export interface BinaryScores {
   n: number;
@@ -331,7 +355,7 @@ export interface ApiContract {
   'reviews.bulkAccept': [{ caseIds: string[]; reviewer: string }, { accepted: number; skipped: number }];
   'import.run': [ImportRequest, ImportSummary];
   'export.run': [ExportRequest, ExportSummary];
-  'stats.get': [void, Stats];
+  'stats.get': [void, StatsWithTeam];
   'metrics.get': [void, Metrics];
   'engine.check': [{ modelDir: string }, ModelFolderCheck];
   'engine.load': [EngineLoadRequest, EngineState];
@@ -346,6 +370,15 @@ export interface ApiContract {
   'settings.set': [Partial<Settings>, Settings];
   /** Stores the OpenAI-compatible server's API key with the platform's secret storage (Electron safeStorage). */
   'secrets.setApiKey': [{ apiKey: string | null }, { stored: boolean; encrypted: boolean }];
+  // ---- team review (docs/team-review.md) ----
+  'packs.create': [PackCreateRequest, PackCreateSummary];
+  'packs.import': [{ file: string }, PackImportSummary];
+  'packs.list': [void, PackInfo[]];
+  'decisions.export': [{ pack: string; out: string }, DecisionsExportSummary];
+  'decisions.import': [{ file: string }, DecisionsImportSummary];
+  'adjudication.get': [{ caseId: string }, AdjudicationView];
+  'adjudication.submit': [AdjudicationInput, ReviewRecord];
+  'team.agreement': [void, TeamAgreement & { reviewers: ReviewerStats[]; disputed: number }];
 }
 
 /** Every event pushed from the core to the renderer. */
@@ -388,6 +421,14 @@ export const API_CHANNELS = [
   'settings.get',
   'settings.set',
   'secrets.setApiKey',
+  'packs.create',
+  'packs.import',
+  'packs.list',
+  'decisions.export',
+  'decisions.import',
+  'adjudication.get',
+  'adjudication.submit',
+  'team.agreement',
 ] as const satisfies readonly Channel[];
 type MissingChannel = Exclude<Channel, (typeof API_CHANNELS)[number]>;
 const _allChannelsListed: MissingChannel extends never ? true : false = true;
@@ -424,7 +465,7 @@ export interface GuardTraceApi {
   imageUrl(sha256: string): string;
   /** Native file dialogs; the browser bridge answers them from the test. */
   pickFile(options: {
-    purpose: 'import' | 'export' | 'modelDir' | 'imagesDir';
+    purpose: 'import' | 'export' | 'modelDir' | 'imagesDir' | 'packDir' | 'packFile' | 'decisionsFile';
     defaultName?: string;
   }): Promise<string | null>;
   platform: string;

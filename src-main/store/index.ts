@@ -1,4 +1,5 @@
 import type { CaseDetail } from '../api/contract';
+import { AdjudicationRepository, DecisionResolver } from './adjudication';
 import { AuditLog } from './audit-log';
 import { AuditRepository } from './audits';
 import { CaseRepository } from './cases';
@@ -9,6 +10,8 @@ import { openDatabase, type Db } from './open-database';
 import { ReviewRepository } from './reviews';
 import { SettingsRepository } from './settings';
 import { nowIso } from './clock';
+import { PackRepository } from './packs';
+import { TeamStatsReader } from './team-stats';
 
 export { StoreError } from './errors';
 export type { NewCase } from './cases';
@@ -24,6 +27,10 @@ export class CaseStore {
   readonly log: AuditLog;
   readonly settings: SettingsRepository;
   readonly metrics: MetricsReader;
+  readonly decisions: DecisionResolver;
+  readonly adjudication: AdjudicationRepository;
+  readonly packs: PackRepository;
+  readonly team: TeamStatsReader;
 
   private constructor(
     readonly db: Db,
@@ -33,7 +40,11 @@ export class CaseStore {
     this.images = new ImageStore(db, dataDir);
     this.audits = new AuditRepository(db);
     this.log = new AuditLog(db);
-    this.reviews = new ReviewRepository(db, this.cases, this.audits, this.log);
+    this.decisions = new DecisionResolver(db);
+    this.reviews = new ReviewRepository(db, this.cases, this.audits, this.log, this.decisions);
+    this.adjudication = new AdjudicationRepository(db, this.cases, this.audits, this.decisions, this.log);
+    this.packs = new PackRepository(db, this.cases, this.decisions, this.log);
+    this.team = new TeamStatsReader(db, this.decisions);
     this.jobs = new JobRepository(db);
     this.settings = new SettingsRepository(db);
     this.metrics = new MetricsReader(db, this.jobs);

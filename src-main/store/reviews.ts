@@ -1,5 +1,6 @@
 import type { ReviewInput, ReviewRecord } from '../api/contract';
 import { isCategory, isRiskLevel } from '../domain/types';
+import type { DecisionResolver } from './adjudication';
 import type { AuditLog } from './audit-log';
 import type { AuditRepository } from './audits';
 import type { CaseRepository } from './cases';
@@ -9,38 +10,35 @@ import type { Db } from './open-database';
 import { toReviewRecord, type ReviewRow } from './rows';
 
 // Human decisions are append-only too: an undo is a new row pointing at the decision it takes back.
-// The decision in force for a case is its latest decision that no undo points at.
+// The decision in force for a case is kept by DecisionResolver (store/adjudication.ts): with one reviewer it is
+// their latest decision that no undo points at; with several, see there (agreement, dispute, adjudication).
 export class ReviewRepository {
   private readonly insertStmt;
   private readonly byIdStmt;
-  private readonly currentStmt;
   private readonly lastByReviewerStmt;
-  private readonly updateCase;
 
   constructor(
     private readonly db: Db,
     private readonly cases: CaseRepository,
     private readonly audits: AuditRepository,
     private readonly log: AuditLog,
+    private readonly resolver: DecisionResolver,
   ) {
     this.insertStmt = db.prepare(
       `INSERT INTO reviews (case_id, kind, risk, category, analysis, note, reviewer, source, undoes_review_id, created_at)
        VALUES (@caseId, @kind, @risk, @category, @analysis, @note, @reviewer, @source, @undoesReviewId, @createdAt)`,
     );
     this.byIdStmt = db.prepare<[number | bigint], ReviewRow>('SELECT * FROM reviews WHERE id = ?');
-    const inForce = `kind = 'decision' AND id NOT IN (SELECT undoes_review_id FROM reviews WHERE undoes_review_id IS NOT NULL)`;
-    this.currentStmt = db.prepare<[string], ReviewRow>(
-      `SELECT * FROM reviews WHERE case_id = ? AND ${inForce} ORDER BY id DESC LIMIT 1`,
-    );
+    // An adjudicator can take back their adjudication the same way a reviewer takes back a decision.
+    const live = `kind IN ('decision', 'adjudication') AND id NOT IN (SELECT undoes_review_id FROM reviews WHERE undoes_review_id IS NOT NULL)`;
     this.lastByReviewerStmt = db.prepare<[string], ReviewRow>(
-      `SELECT * FROM reviews WHERE reviewer = ? AND ${inForce} ORDER BY id DESC LIMIT 1`,
+      `SELECT * FROM reviews WHERE reviewer = ? AND ${live} ORDER BY id DESC LIMIT 1`,
     );
-    this.updateCase = db.prepare('UPDATE cases SET human_risk = ?, human_category = ?, reviewed_by = ? WHERE id = ?');
   }
 
+  /** The decision in force on the case; null when there is none or the reviewers disagree (in dispute). */
   current(caseId: string): ReviewRecord | null {
-    const row = this.currentStmt.get(caseId);
-    return row ? toReviewRecord(row) : null;
+    return this.resolver.resolve(caseId).inForce;
   }
 
   /** Records a decision and its audit-log entry in one transaction. */
@@ -65,7 +63,7 @@ export class ReviewRepository {
       createdAt: nowIso(),
     });
     const record = toReviewRecord(this.byIdStmt.get(info.lastInsertRowid)!);
-    this.updateCase.run(record.risk, record.category, record.reviewer, record.caseId);
+    this.resolver.refresh(record.caseId);
     this.log.append({
       actor: input.reviewer,
       action: record.source === 'bulk_accept' ? 'review.bulk_accept' : 'review.submit',
@@ -89,17 +87,12 @@ export class ReviewRepository {
         analysis: null,
         note: null,
         reviewer,
-        source: target.source,
+        // An undo made here is not part of any decisions file, even when it takes back an imported decision.
+        source: target.source === 'pack' ? 'manual' : target.source,
         undoesReviewId: target.id,
         createdAt: nowIso(),
       });
-      const restored = this.current(target.case_id);
-      this.updateCase.run(
-        restored?.risk ?? null,
-        restored?.category ?? null,
-        restored?.reviewer ?? null,
-        target.case_id,
-      );
+      const restored = this.resolver.refresh(target.case_id).inForce;
       this.log.append({
         actor: reviewer,
         action: 'review.undo',

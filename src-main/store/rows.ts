@@ -51,7 +51,7 @@ export interface AuditRow {
 export interface ReviewRow {
   id: number;
   case_id: string;
-  kind: 'decision' | 'undo';
+  kind: ReviewRecord['kind'];
   risk: number | null;
   category: string | null;
   analysis: string | null;
@@ -60,6 +60,8 @@ export interface ReviewRow {
   source: ReviewRecord['source'];
   undoes_review_id: number | null;
   created_at: string;
+  pack_id: string | null;
+  origin_id: number | null;
 }
 
 const risk = (value: number | null): RiskLevel | null => (value === null ? null : (value as RiskLevel));
@@ -144,5 +146,6 @@ export function toReviewRecord(row: ReviewRow): ReviewRecord {
     source: row.source,
     undoesReviewId: row.undoes_review_id,
     createdAt: row.created_at,
+    packId: row.pack_id,
   };
 }

@@ -1,4 +1,5 @@
 import type { ExportSelection, ImageRef } from '../../api/contract';
+import type { DecisionBasis } from '../../domain/team';
 import type { Category, RiskLevel } from '../../domain/types';
 import type { CaseStore } from '../../store';
 
@@ -39,6 +40,7 @@ export interface ExportRow {
   human_reviewer: string | null;
   human_source: string | null;
   human_at: string | null;
+  human_basis: DecisionBasis | null;
 }
 
 const SELECTION: Record<ExportSelection, string> = {
@@ -51,7 +53,7 @@ const SELECTION: Record<ExportSelection, string> = {
 const PAGE_ROWS = 5000;
 
 // The latest verdict is the one the case's model_* columns mirror (highest audit id); the decision in force
-// is the latest decision no undo points at, as ReviewRepository.current defines it.
+// is the one case_decisions names (store/adjudication.ts: one reviewer, agreeing reviewers or adjudication).
 const ROW_SQL = (where: string) => `
   SELECT c.seq, c.id, c.query, c.thinking, c.response, c.image_sha256,
          i.mime AS image_mime, i.width AS image_width, i.height AS image_height, i.bytes AS image_bytes,
@@ -60,14 +62,12 @@ const ROW_SQL = (where: string) => `
          a.raw_output AS model_raw, a.parse_error AS model_parse_error, a.model_id, a.engine AS model_engine,
          a.prompt_sha256 AS model_prompt_sha256, a.prompt_hash_ok AS model_prompt_hash_ok, a.created_at AS model_at,
          r.risk AS human_risk, r.category AS human_category, r.analysis AS human_analysis, r.note AS human_note,
-         r.reviewer AS human_reviewer, r.source AS human_source, r.created_at AS human_at
+         r.reviewer AS human_reviewer, r.source AS human_source, r.created_at AS human_at, cd.basis AS human_basis
   FROM cases c
   LEFT JOIN images i ON i.sha256 = c.image_sha256
   LEFT JOIN audits a ON c.model_status <> 'none' AND a.id = (SELECT max(id) FROM audits WHERE case_id = c.id)
-  LEFT JOIN reviews r ON c.human_risk IS NOT NULL AND r.id = (
-    SELECT max(d.id) FROM reviews d
-    WHERE d.case_id = c.id AND d.kind = 'decision'
-      AND NOT EXISTS (SELECT 1 FROM reviews u WHERE u.undoes_review_id = d.id))
+  LEFT JOIN case_decisions cd ON c.human_risk IS NOT NULL AND cd.case_id = c.id
+  LEFT JOIN reviews r ON r.id = cd.review_id
   WHERE ${where} AND c.seq > ?
   ORDER BY c.seq
   LIMIT ${PAGE_ROWS}`;
@@ -120,6 +120,8 @@ export interface HumanVerdictOut {
   reviewer: string;
   source: string;
   at: string;
+  /** Where the decision in force comes from: one reviewer, agreeing reviewers, or an adjudication. */
+  basis: DecisionBasis;
 }
 
 export function modelVerdict(row: ExportRow): ModelVerdictOut | null {
@@ -149,19 +151,25 @@ export function humanVerdict(row: ExportRow): HumanVerdictOut | null {
     reviewer: row.human_reviewer ?? '',
     source: row.human_source ?? '',
     at: row.human_at ?? '',
+    basis: row.human_basis ?? 'single_reviewer',
   };
 }
 
 /** The label a downstream user should train or report on: the human's if reviewed, else the model's parsed one. */
-export function finalLabel(
-  row: ExportRow,
-): { risk: RiskLevel; category: Category | null; analysis: string | null; source: 'human' | 'model' } | null {
+export function finalLabel(row: ExportRow): {
+  risk: RiskLevel;
+  category: Category | null;
+  analysis: string | null;
+  source: 'human' | 'model';
+  basis?: DecisionBasis;
+} | null {
   if (row.human_risk !== null)
     return {
       risk: row.human_risk as RiskLevel,
       category: category(row.human_category),
       analysis: row.human_analysis,
       source: 'human',
+      basis: row.human_basis ?? 'single_reviewer',
     };
   if (row.model_status === 'ok' && row.model_risk !== null) {
     return {
