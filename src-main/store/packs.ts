@@ -149,7 +149,7 @@ export class PackRepository {
     return this.db.transaction(() => {
       const pack = this.byIdStmt.get(body.packId);
       if (!pack || pack.role !== 'issued')
-        throw new StoreError('invalid', `${file}: pack ${body.packId} was not issued by this workstation.`);
+        throw new StoreError('conflict', `${file}: pack ${body.packId} was not issued by this workstation.`);
       const digests = this.caseDigests(pack.id);
       const existing = this.db.prepare<[string, number], { id: number }>(
         'SELECT id FROM reviews WHERE pack_id = ? AND origin_id = ?',
@@ -166,11 +166,14 @@ export class PackRepository {
         const expectedDigest = digests.get(entry.caseId);
         if (expectedDigest === undefined)
           throw new StoreError(
-            'invalid',
+            'conflict',
             `${where} is not one of pack ${pack.id}'s cases; the file does not match its pack.`,
           );
         if (expectedDigest !== entry.caseDigest)
-          throw new StoreError('invalid', `${where}: the case's content differs from the one sent in pack ${pack.id}.`);
+          throw new StoreError(
+            'conflict',
+            `${where}: the case's content differs from the one sent in pack ${pack.id}.`,
+          );
         if (existing.get(pack.id, entry.originId)) {
           alreadyPresent++;
           return;
@@ -180,7 +183,7 @@ export class PackRepository {
           const target = existing.get(pack.id, entry.undoesOriginId!);
           if (!target)
             throw new StoreError(
-              'invalid',
+              'conflict',
               `${where}: takes back decision ${entry.undoesOriginId}, which the file does not contain.`,
             );
           undoesReviewId = target.id;

@@ -4,14 +4,13 @@ import type { Migration } from './migration';
 // from reviewers, and disputes; `reviews` is rebuilt because its kind CHECK gains 'adjudication' (SQLite cannot
 // alter a CHECK) and it gains the pack a decision came from.
 //
-// The rebuild keeps every row and id. foreign_keys is ON and cannot be switched off inside the migration's
-// transaction, so the foreign-key checks are deferred to the commit, when `reviews` exists again under its name.
+// The rebuild keeps every row and id. The new table's self-reference (an undo points at the decision it takes
+// back) names the new table, and ALTER TABLE … RENAME carries it over: so dropping the old table, whose only
+// foreign-key children are its own rows, never trips a foreign-key check (foreign_keys stays ON throughout).
 export const teamReview: Migration = {
   version: 7,
   name: 'team-review',
   up: `
-    PRAGMA defer_foreign_keys = ON;
-
     CREATE TABLE store_meta (
       key   TEXT PRIMARY KEY,
       value TEXT NOT NULL
@@ -29,7 +28,7 @@ export const teamReview: Migration = {
       note             TEXT,
       reviewer         TEXT NOT NULL,
       source           TEXT NOT NULL CHECK (source IN ('manual', 'accept_model', 'bulk_accept', 'cli', 'pack')),
-      undoes_review_id INTEGER REFERENCES reviews (id),
+      undoes_review_id INTEGER REFERENCES reviews_new (id),
       created_at       TEXT NOT NULL,
       -- Decisions imported from a reviewer's decisions file: the pack, and the review's id on that workstation.
       pack_id          TEXT,
