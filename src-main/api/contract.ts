@@ -484,6 +484,7 @@ export type MenuCommand =
   | 'view.audit'
   | 'view.metrics'
   | 'view.data'
+  | 'view.adjudication'
   | 'view.settings'
   | 'shortcuts'
   | 'undoLast'

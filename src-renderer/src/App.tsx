@@ -5,19 +5,21 @@ import { ShortcutOverlay } from './components/ShortcutOverlay';
 import { coalesce } from './lib/coalesce';
 import { isTypingTarget } from './lib/keys';
 import { streamStore } from './lib/stream-store';
+import { AdjudicationScreen } from './screens/AdjudicationScreen';
 import { AuditScreen, useAuditProgress } from './screens/AuditScreen';
 import { DataScreen, ImportResult, runImport } from './screens/DataScreen';
 import { MetricsScreen } from './screens/MetricsScreen';
 import { ReviewScreen, type ReviewScreenHandle } from './screens/ReviewScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 
-type View = 'review' | 'audit' | 'metrics' | 'data' | 'settings';
+type View = 'review' | 'audit' | 'metrics' | 'data' | 'adjudication' | 'settings';
 
 const TABS: Array<{ view: View; label: string; key: string }> = [
   { view: 'review', label: 'Review', key: 'Ctrl+1' },
   { view: 'audit', label: 'Audit runner', key: 'Ctrl+2' },
   { view: 'metrics', label: 'Metrics', key: 'Ctrl+3' },
   { view: 'data', label: 'Import / Export', key: 'Ctrl+4' },
+  { view: 'adjudication', label: 'Adjudication', key: 'Ctrl+5' },
   { view: 'settings', label: 'Settings', key: 'Ctrl+,' },
 ];
 
@@ -122,6 +124,8 @@ export function App() {
           return setView('metrics');
         case 'view.data':
           return setView('data');
+        case 'view.adjudication':
+          return setView('adjudication');
         case 'view.settings':
           return setView('settings');
         case 'shortcuts':
@@ -167,6 +171,7 @@ export function App() {
         '2': 'view.audit',
         '3': 'view.metrics',
         '4': 'view.data',
+        '5': 'view.adjudication',
         ',': 'view.settings',
         o: 'import',
         e: 'export',
@@ -275,6 +280,7 @@ export function App() {
         )}
         {view === 'metrics' && <MetricsScreen active />}
         {view === 'data' && <DataScreen notify={notify} reviewer={settings.reviewer} />}
+        {view === 'adjudication' && <AdjudicationScreen active reviewer={settings.reviewer} notify={notify} />}
         {view === 'settings' && <SettingsScreen settings={settings} onSettings={onSettings} notify={notify} />}
       </div>
 

@@ -10,6 +10,7 @@ import type {
 } from '../../../src-main/api/contract';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
+import { TeamDataPanel } from '../components/TeamPanels';
 
 export function DataScreen({
   notify,
@@ -22,6 +23,7 @@ export function DataScreen({
     <div className="grid min-h-0 flex-1 grid-cols-2 items-start gap-3 overflow-auto p-3">
       <ImportPanel notify={notify} reviewer={reviewer} />
       <ExportPanel notify={notify} />
+      <TeamDataPanel notify={notify} />
     </div>
   );
 }

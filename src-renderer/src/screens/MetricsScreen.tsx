@@ -4,6 +4,7 @@ import type { Comparison, Metrics } from '../../../src-main/api/contract';
 import { RISK_LEVELS } from '../../../src-main/domain/types';
 import { errorMessage, invoke, useApiEvent } from '../api';
 import { percent, riskLabel } from '../lib/format';
+import { TeamAgreementPanel } from '../components/TeamPanels';
 
 export function MetricsScreen({ active }: { active: boolean }) {
   const [metrics, setMetrics] = useState<Metrics | null>(null);
@@ -67,6 +68,7 @@ export function MetricsScreen({ active }: { active: boolean }) {
           </table>
         )}
       </section>
+      <TeamAgreementPanel active={active} />
     </div>
   );
 }
