@@ -237,14 +237,14 @@ function ScoreBar({ value, testId }: { value: number | null; testId?: string }) 
   const { label, color } = band(value);
   const width = value === null ? 0 : Math.max(0, Math.min(1, value)) * 100;
   return (
-    <div className="grid grid-cols-[1fr_92px] items-center gap-2">
+    <div className="grid grid-cols-[1fr_130px] items-center gap-2">
       <div className="relative h-2.5 w-full rounded bg-zinc-200 dark:bg-zinc-800" aria-hidden>
         <div className={`h-full rounded ${color}`} style={{ width: `${width}%` }} />
         {[0.4, 0.667, 0.8].map((mark) => (
           <div key={mark} className="absolute top-0 h-full w-px bg-zinc-500/50" style={{ left: `${mark * 100}%` }} />
         ))}
       </div>
-      <span className="text-right text-[12px] tabular-nums" data-testid={testId}>
+      <span className="text-right text-[12px] whitespace-nowrap tabular-nums" data-testid={testId}>
         {value === null ? '—' : value.toFixed(3)} <span className="text-zinc-500">{label}</span>
       </span>
     </div>
