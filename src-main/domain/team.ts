@@ -1,6 +1,6 @@
 // Team review without a server: assignment packs, decisions files, adjudication and reviewer agreement.
 // Record types shared by the store, the archive code, the handler map, the CLI and the renderer.
-import type { QueueFilter } from '../api/contract';
+import type { QueueFilter, ReviewInput } from '../api/contract';
 import type { Category, RiskLevel } from './types';
 
 /** How `pack create` hands cases to reviewers. */
@@ -178,15 +178,8 @@ export interface AdjudicationView {
   basis: DecisionBasis | null;
 }
 
-export interface AdjudicationInput {
-  caseId: string;
-  risk: RiskLevel;
-  category?: Category | null;
-  analysis?: string | null;
-  note?: string | null;
-  reviewer: string;
-  source?: 'manual' | 'cli';
-}
+/** The adjudicator's decision: the fields of any decision, made in the app or with the CLI. */
+export type AdjudicationInput = Omit<ReviewInput, 'source'> & { source?: 'manual' | 'cli' };
 
 export interface PairAgreement {
   a: string;

@@ -159,6 +159,16 @@ describe.skipIf(skipReason !== null)('team review in Chromium over the real core
     expect(stats.agreement.pairs).toEqual([{ a: 'ann', b: 'bob', kappa: expect.closeTo(5 / 9, 10), n: 4 }]);
     await testId('metrics-team').scrollIntoViewIfNeeded();
     await h.screenshot('team-03-metrics');
+  });
+
+  it('filters the queue by pack and by dispute', async () => {
+    await testId('tab-review').click();
+    await testId('filter-team').selectOption({ label: 'In dispute' });
+    await expect.poll(() => testId('queue-total').textContent()).toMatch(/^1 case\b/);
+    const annPack = (await h.handlers['packs.list']()).find((pack) => pack.reviewer === 'ann')!;
+    await testId('filter-team').selectOption(annPack.packId);
+    await expect.poll(() => testId('queue-total').textContent()).toMatch(/^4 cases\b/);
+    await testId('filter-team').selectOption('');
     expect(h.pageErrors).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import { errorMessage, invoke, useApiEvent } from '../api';
 import { CaseView } from '../components/CaseView';
 import { DecisionPanel, draftFor, type DecisionPanelHandle, type Draft } from '../components/DecisionPanel';
 import { QueueList } from '../components/QueueList';
+import { TeamFilter } from '../components/TeamFilter';
 import { coalesce } from '../lib/coalesce';
 import { isTypingTarget, RISK_KEYS } from '../lib/keys';
 import { streamStore } from '../lib/stream-store';
@@ -433,7 +434,8 @@ export const ReviewScreen = forwardRef<
                 ))}
               </select>
             </label>
-            <label className="col-span-2 flex flex-col gap-0.5">
+            <TeamFilter filter={filter} onChange={(patch) => setFilter((f) => ({ ...f, ...patch }))} />
+            <label className="flex flex-col gap-0.5">
               <span className="label">Sort</span>
               <select
                 className="field py-0.5"
