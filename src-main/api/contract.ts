@@ -11,9 +11,7 @@ import type {
   PackCreateSummary,
   PackImportSummary,
   PackInfo,
-  ReviewerStats,
-  TeamAgreement,
-  TeamStats,
+  TeamAgreementReport,
 } from '../domain/team';
 import type { EngineInfo, EngineKind } from '../engine/engine';
 
@@ -242,9 +240,6 @@ export interface Stats {
   modelVsGold: { compared: number; agreement: number } | null;
 }
 
-/** What `stats.get` returns: the counts above plus team review (disputed, agreement, reviewers). */
-export type StatsWithTeam = Stats & TeamStats;
-
 export interface BinaryScores {
   n: number;
   accuracy: number;
@@ -355,7 +350,7 @@ export interface ApiContract {
   'reviews.bulkAccept': [{ caseIds: string[]; reviewer: string }, { accepted: number; skipped: number }];
   'import.run': [ImportRequest, ImportSummary];
   'export.run': [ExportRequest, ExportSummary];
-  'stats.get': [void, StatsWithTeam];
+  'stats.get': [void, Stats];
   'metrics.get': [void, Metrics];
   'engine.check': [{ modelDir: string }, ModelFolderCheck];
   'engine.load': [EngineLoadRequest, EngineState];
@@ -378,7 +373,9 @@ export interface ApiContract {
   'decisions.import': [{ file: string }, DecisionsImportSummary];
   'adjudication.get': [{ caseId: string }, AdjudicationView];
   'adjudication.submit': [AdjudicationInput, ReviewRecord];
-  'team.agreement': [void, TeamAgreement & { reviewers: ReviewerStats[]; disputed: number }];
+  /** Reviewer agreement (Metrics screen; `guardtrace stats --json` adds it to the stats). Not in stats.get, which
+   *  the status bar polls: this one reads every decision. */
+  'team.agreement': [void, TeamAgreementReport];
 }
 
 /** Every event pushed from the core to the renderer. */

@@ -52,7 +52,7 @@ export function createHandlers(core: Core): ApiHandlers {
       return exportCases(store, { ...request, systemPrompt });
     },
 
-    'stats.get': async () => ({ ...store.metrics.stats(), ...store.team.stats() }),
+    'stats.get': async () => store.metrics.stats(),
     'metrics.get': async () => store.metrics.metrics(),
 
     'engine.check': async ({ modelDir }) => checkModelFolder(modelDir),

@@ -13,6 +13,7 @@ import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } fr
 import { defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 import { TEAM_COMMANDS } from './team-commands';
+import { teamStatsOf } from '../domain/team';
 
 // `guardtrace`: the command-line front end. It calls the same handler map as the desktop app, never the
 // store directly, so both front ends apply the same validation, audit logging and events.
@@ -420,7 +421,7 @@ export function categoryOption(values: RunContext['values'], option = 'category'
 async function runStats(context: RunContext): Promise<number> {
   if (context.positionals.length) throw new UsageError(`unexpected argument "${context.positionals[0]}"`);
   return context.withCore(async (handlers) => {
-    const stats = await handlers['stats.get']();
+    const stats = { ...(await handlers['stats.get']()), ...teamStatsOf(await handlers['team.agreement']()) };
     if (context.json) {
       context.io.stdout(`${JSON.stringify(stats)}\n`);
       return EXIT_OK;

@@ -211,9 +211,22 @@ export interface TeamAgreement {
   perCategory: Array<{ category: Category | 'none'; alpha: number | null; units: number }>;
 }
 
-/** Fields `stats.get` (`guardtrace stats --json`) gains for team review. */
-export interface TeamStats {
-  disputed: number;
-  agreement: { alpha: number | null; pairs: PairAgreement[] };
+/** Everything the Metrics screen shows about the team; `guardtrace stats --json` adds it as the fields below. */
+export interface TeamAgreementReport extends TeamAgreement {
   reviewers: ReviewerStats[];
+  disputed: number;
+}
+
+/** Fields `guardtrace stats --json` gains for team review. */
+export interface TeamStats {
+  /** Cases in dispute now. */
+  disputed: number;
+  /** alpha and pairs as the issue names them, plus the per-category alphas and the number of units. */
+  agreement: TeamAgreement;
+  reviewers: ReviewerStats[];
+}
+
+export function teamStatsOf(report: TeamAgreementReport): TeamStats {
+  const { reviewers, disputed, ...agreement } = report;
+  return { disputed, agreement, reviewers };
 }

@@ -9,8 +9,8 @@ import { StoreError } from './errors';
 import type { Db } from './open-database';
 import { toReviewRecord, type ReviewRow } from './rows';
 
-/** A review still in force for its reviewer: not taken back by an undo. */
-const LIVE = `id NOT IN (SELECT undoes_review_id FROM reviews WHERE undoes_review_id IS NOT NULL)`;
+/** A review still in force for its reviewer: not taken back by an undo (a probe of reviews_undone_once). */
+const LIVE = `NOT EXISTS (SELECT 1 FROM reviews u WHERE u.undoes_review_id = reviews.id)`;
 
 /** Two reviewers agree when their risk matches and, for a harmful verdict (0.5 or 1), their category too. */
 export function decisionsAgree(

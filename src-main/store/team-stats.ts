@@ -1,5 +1,5 @@
 import { cohensKappa, krippendorffAlpha, median } from '../domain/agreement';
-import type { PairAgreement, ReviewerStats, TeamAgreement, TeamStats } from '../domain/team';
+import type { PairAgreement, ReviewerStats, TeamAgreement, TeamAgreementReport } from '../domain/team';
 import { CATEGORIES, type Category } from '../domain/types';
 import type { DecisionResolver } from './adjudication';
 import type { Db } from './open-database';
@@ -7,18 +7,18 @@ import type { Db } from './open-database';
 /** Gaps between two decisions longer than this are breaks, not time spent on a case. */
 const MAX_DECISION_GAP_SECONDS = 3600;
 
-interface LiveDecision {
+interface CaseContext {
+  model_risk: number | null;
+  model_category: string | null;
+  human_category: string | null;
+}
+
+interface LiveDecision extends CaseContext {
   case_id: string;
   reviewer: string;
   kind: 'decision' | 'adjudication';
   risk: number;
   category: string | null;
-}
-
-interface CaseContext {
-  model_risk: number | null;
-  model_category: string | null;
-  human_category: string | null;
 }
 
 /**
@@ -31,16 +31,7 @@ export class TeamStatsReader {
     private readonly resolver: DecisionResolver,
   ) {}
 
-  stats(): TeamStats {
-    const { agreement, reviewers } = this.compute();
-    return {
-      disputed: this.resolver.disputedCount(),
-      agreement: { alpha: agreement.alpha, pairs: agreement.pairs },
-      reviewers,
-    };
-  }
-
-  agreement(): TeamAgreement & { reviewers: ReviewerStats[]; disputed: number } {
+  agreement(): TeamAgreementReport {
     const { agreement, reviewers } = this.compute();
     return { ...agreement, reviewers, disputed: this.resolver.disputedCount() };
   }
@@ -48,10 +39,13 @@ export class TeamStatsReader {
   private compute(): { agreement: TeamAgreement; reviewers: ReviewerStats[] } {
     const live = this.db
       .prepare<[], LiveDecision>(
-        `SELECT case_id, reviewer, kind, risk, category FROM reviews
-         WHERE kind IN ('decision', 'adjudication')
-           AND id NOT IN (SELECT undoes_review_id FROM reviews WHERE undoes_review_id IS NOT NULL)
-         ORDER BY id`,
+        // One pass, with the case columns the figures need alongside (no query per case).
+        `SELECT r.case_id, r.reviewer, r.kind, r.risk, r.category,
+                CASE WHEN c.model_status = 'ok' THEN c.model_risk END AS model_risk, c.model_category, c.human_category
+         FROM reviews r JOIN cases c ON c.id = r.case_id
+         WHERE r.kind IN ('decision', 'adjudication')
+           AND r.id NOT IN (SELECT undoes_review_id FROM reviews WHERE undoes_review_id IS NOT NULL)
+         ORDER BY r.id`,
       )
       .all();
     // case → reviewer → latest live decision; case → latest live adjudication.
@@ -66,12 +60,7 @@ export class TeamStatsReader {
       if (!reviewers) byCase.set(decision.case_id, (reviewers = new Map()));
       reviewers.set(decision.reviewer, decision);
     }
-    const contextStmt = this.db.prepare<[string], CaseContext>(
-      `SELECT CASE WHEN model_status = 'ok' THEN model_risk END AS model_risk, model_category, human_category
-       FROM cases WHERE id = ?`,
-    );
-    const context = new Map<string, CaseContext>();
-    for (const caseId of byCase.keys()) context.set(caseId, contextStmt.get(caseId)!);
+    const context = new Map<string, CaseContext>(live.map((decision) => [decision.case_id, decision]));
 
     const names = [...new Set(live.filter((d) => d.kind === 'decision').map((d) => d.reviewer))].sort();
     const units: number[][] = [];

@@ -155,8 +155,8 @@ describe.skipIf(skipReason !== null)('team review in Chromium over the real core
     const ann = await testId('metrics-team-reviewer-ann').textContent();
     // ann vs the model (0, 1, 1, 1): agrees on d1, d2, d4 → 75% of 4; vs the adjudication of d3 (1): 0% of 1.
     expect(ann).toMatch(/^ann4.*0\.0% of 1.*75\.0% of 4/);
-    const stats = await h.handlers['stats.get']();
-    expect(stats.agreement.pairs).toEqual([{ a: 'ann', b: 'bob', kappa: expect.closeTo(5 / 9, 10), n: 4 }]);
+    const team = await h.handlers['team.agreement']();
+    expect(team.pairs).toEqual([{ a: 'ann', b: 'bob', kappa: expect.closeTo(5 / 9, 10), n: 4 }]);
     await testId('metrics-team').scrollIntoViewIfNeeded();
     await h.screenshot('team-03-metrics');
   });

@@ -41,7 +41,7 @@ describe('the decision in force with several reviewers', () => {
     store.adjudication.adjudicate({ caseId: 'a', risk: 0.5, category: 'Cybersecurity', reviewer: 'lea', note: 'n' });
     expect(store.caseDetail('a').currentReview).toMatchObject({ kind: 'adjudication', risk: 0.5 });
     expect(store.cases.list({ humanRisk: 0.5 }).rows.map((r) => r.id)).toEqual(['a']);
-    expect(store.team.stats().disputed).toBe(0);
+    expect(store.team.agreement().disputed).toBe(0);
     expect(store.reviews.undoLast('lea')?.kind).toBe('undo');
     expect(store.adjudication.view('a').disputed).toBe(true);
     expect(store.caseDetail('a').history.map((h) => h.action)).toContain('review.adjudicate');

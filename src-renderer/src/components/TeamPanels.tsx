@@ -1,6 +1,6 @@
 // Team review in the Data screen (packs and decisions files) and in the Metrics screen (reviewer agreement).
 import { useCallback, useEffect, useState } from 'react';
-import type { PackInfo, ReviewerStats, TeamAgreement } from '../../../src-main/domain/team';
+import type { PackInfo, TeamAgreementReport } from '../../../src-main/domain/team';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { duration, percent } from '../lib/format';
 
@@ -222,7 +222,7 @@ export function TeamDataPanel({ notify }: { notify: Notify }) {
   );
 }
 
-type AgreementData = TeamAgreement & { reviewers: ReviewerStats[]; disputed: number };
+type AgreementData = TeamAgreementReport;
 
 /** Reading aid: kappa/alpha below 0.4 is poor, 0.4–0.67 tentative, 0.67–0.8 acceptable, above 0.8 good. */
 function band(value: number | null): { label: string; color: string } {
