@@ -39,6 +39,7 @@ export function buildAppMenu(getWindow: () => BrowserWindow | null): Menu {
         { label: 'Audit runner', accelerator: 'CmdOrCtrl+2', click: send('view.audit') },
         { label: 'Metrics', accelerator: 'CmdOrCtrl+3', click: send('view.metrics') },
         { label: 'Import / Export', accelerator: 'CmdOrCtrl+4', click: send('view.data') },
+        { label: 'Adjudication', accelerator: 'CmdOrCtrl+5', click: send('view.adjudication') },
         { label: 'Settings', accelerator: 'CmdOrCtrl+,', click: send('view.settings') },
         { type: 'separator' },
         { role: 'resetZoom' },

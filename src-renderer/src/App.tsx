@@ -279,7 +279,9 @@ export function App() {
           />
         )}
         {view === 'metrics' && <MetricsScreen active />}
-        {view === 'data' && <DataScreen notify={notify} reviewer={settings.reviewer} />}
+        {view === 'data' && (
+          <DataScreen notify={notify} reviewer={settings.reviewer} selectedCaseIds={selectedCaseIds} />
+        )}
         {view === 'adjudication' && <AdjudicationScreen active reviewer={settings.reviewer} notify={notify} />}
         {view === 'settings' && <SettingsScreen settings={settings} onSettings={onSettings} notify={notify} />}
       </div>

@@ -7,13 +7,14 @@ import { duration, percent } from '../lib/format';
 type Notify = (message: string, kind?: 'info' | 'error') => void;
 
 /** Lead: write packs, import decisions. Reviewer: import a pack, export its decisions. */
-export function TeamDataPanel({ notify }: { notify: Notify }) {
+export function TeamDataPanel({ notify, selectedCaseIds }: { notify: Notify; selectedCaseIds: string[] }) {
   const [packs, setPacks] = useState<PackInfo[]>([]);
   const [reviewers, setReviewers] = useState('');
   const [overlap, setOverlap] = useState('10');
   const [byCategory, setByCategory] = useState(false);
   const [hideModel, setHideModel] = useState(false);
   const [onlyUnreviewed, setOnlyUnreviewed] = useState(true);
+  const [onlySelected, setOnlySelected] = useState(selectedCaseIds.length > 0);
   const [outDir, setOutDir] = useState('');
   const [busy, setBusy] = useState(false);
   const [lastResult, setLastResult] = useState<string | null>(null);
@@ -49,6 +50,7 @@ export function TeamDataPanel({ notify }: { notify: Notify }) {
         split: byCategory ? 'category' : 'round_robin',
         showModelVerdict: !hideModel,
         filter: onlyUnreviewed ? { status: 'unreviewed' } : {},
+        caseIds: onlySelected && selectedCaseIds.length ? selectedCaseIds : undefined,
         outDir,
       });
       return `Wrote ${summary.packs.length} pack(s) for ${summary.selected} case(s), ${summary.doubleReviewed} double-reviewed: ${summary.packs
@@ -125,6 +127,12 @@ export function TeamDataPanel({ notify }: { notify: Notify }) {
               <input type="checkbox" checked={hideModel} onChange={(e) => setHideModel(e.target.checked)} /> Hide model
               verdict
             </label>
+            {selectedCaseIds.length > 0 && (
+              <label className="flex items-center gap-1">
+                <input type="checkbox" checked={onlySelected} onChange={(e) => setOnlySelected(e.target.checked)} />{' '}
+                Only the {selectedCaseIds.length} selected in the queue
+              </label>
+            )}
             <label className="flex items-center gap-1">
               <input type="checkbox" checked={onlyUnreviewed} onChange={(e) => setOnlyUnreviewed(e.target.checked)} />{' '}
               Unreviewed only

@@ -15,15 +15,18 @@ import { TeamDataPanel } from '../components/TeamPanels';
 export function DataScreen({
   notify,
   reviewer,
+  selectedCaseIds = [],
 }: {
   notify: (message: string, kind?: 'info' | 'error') => void;
   reviewer: string;
+  /** Cases selected in the queue (X): team review can send just these. */
+  selectedCaseIds?: string[];
 }) {
   return (
     <div className="grid min-h-0 flex-1 grid-cols-2 items-start gap-3 overflow-auto p-3">
       <ImportPanel notify={notify} reviewer={reviewer} />
       <ExportPanel notify={notify} />
-      <TeamDataPanel notify={notify} />
+      <TeamDataPanel notify={notify} selectedCaseIds={selectedCaseIds} />
     </div>
   );
 }
