@@ -23,10 +23,15 @@ import {
   type PackVerdictRecord,
 } from './pack-format';
 
+/**
+ * A pack is read whole into memory before anything is written (so it can be checked whole): these caps keep a
+ * hostile archive from exhausting memory. yauzl's validateEntrySizes holds every entry to its declared size.
+ * 1 GiB is thousands of cases with images; split bigger assignments into several packs.
+ */
 const LIMITS = {
   maxEntries: 200_000,
-  maxEntryBytes: 1024 * 1024 * 1024,
-  maxTotalBytes: 4 * 1024 * 1024 * 1024,
+  maxEntryBytes: 512 * 1024 * 1024,
+  maxTotalBytes: 1024 * 1024 * 1024,
   allowedName: isPackEntryName,
 };
 
