@@ -23,7 +23,7 @@ export function DataScreen({
   selectedCaseIds?: string[];
 }) {
   return (
-    <div className="grid min-h-0 flex-1 grid-cols-2 items-start gap-3 overflow-auto p-3">
+    <div className="grid min-h-0 flex-1 grid-cols-2 content-start items-start gap-3 overflow-auto p-3">
       <ImportPanel notify={notify} reviewer={reviewer} />
       <ExportPanel notify={notify} />
       <TeamDataPanel notify={notify} selectedCaseIds={selectedCaseIds} />
