@@ -1,8 +1,9 @@
 // Team review in the Data screen (packs and decisions files) and in the Metrics screen (reviewer agreement).
 import { useCallback, useEffect, useState } from 'react';
-import type { PackInfo, TeamAgreementReport } from '../../../src-main/domain/team';
+import type { PackInfo } from '../../../src-main/domain/team';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { duration, percent } from '../lib/format';
+import { useActiveLoad } from '../lib/use-active-load';
 
 type Notify = (message: string, kind?: 'info' | 'error') => void;
 
@@ -230,8 +231,6 @@ export function TeamDataPanel({ notify, selectedCaseIds }: { notify: Notify; sel
   );
 }
 
-type AgreementData = TeamAgreementReport;
-
 /** Reading aid: kappa/alpha below 0.4 is poor, 0.4–0.67 tentative, 0.67–0.8 acceptable, above 0.8 good. */
 function band(value: number | null): { label: string; color: string } {
   if (value === null) return { label: 'undefined', color: 'bg-zinc-400' };
@@ -259,23 +258,10 @@ function ScoreBar({ value, testId }: { value: number | null; testId?: string }) 
   );
 }
 
-export function TeamAgreementPanel({ active }: { active: boolean }) {
-  const [data, setData] = useState<AgreementData | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => {
-    invoke('team.agreement', undefined).then(
-      (d) => {
-        setData(d);
-        setError(null);
-      },
-      (e: unknown) => setError(errorMessage(e)),
-    );
-  }, []);
-  useEffect(() => {
-    if (active) load();
-  }, [active, load]);
-  useApiEvent('cases.changed', () => active && load());
+const loadAgreement = () => invoke('team.agreement', undefined);
 
+export function TeamAgreementPanel({ active }: { active: boolean }) {
+  const { data, error } = useActiveLoad(loadAgreement, active);
   if (error) return <p className="text-rose-600">Could not compute reviewer agreement: {error}</p>;
   if (!data) return null;
   return (

@@ -1,27 +1,15 @@
 // Model vs human and model vs gold: confusion matrices as heat tables, scores as bars.
-import { useCallback, useEffect, useState } from 'react';
-import type { Comparison, Metrics } from '../../../src-main/api/contract';
+import type { Comparison } from '../../../src-main/api/contract';
 import { RISK_LEVELS } from '../../../src-main/domain/types';
-import { errorMessage, invoke, useApiEvent } from '../api';
+import { invoke } from '../api';
 import { percent, riskLabel } from '../lib/format';
 import { TeamAgreementPanel } from '../components/TeamPanels';
+import { useActiveLoad } from '../lib/use-active-load';
+
+const loadMetrics = () => invoke('metrics.get', undefined);
 
 export function MetricsScreen({ active }: { active: boolean }) {
-  const [metrics, setMetrics] = useState<Metrics | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => {
-    invoke('metrics.get', undefined).then(
-      (m) => {
-        setMetrics(m);
-        setError(null);
-      },
-      (e: unknown) => setError(errorMessage(e)),
-    );
-  }, []);
-  useEffect(() => {
-    if (active) load();
-  }, [active, load]);
-  useApiEvent('cases.changed', () => active && load());
+  const { data: metrics, error } = useActiveLoad(loadMetrics, active);
 
   if (error) return <p className="p-4 text-rose-600">Could not compute metrics: {error}</p>;
   if (!metrics) return <p className="p-4 text-zinc-500">Computing…</p>;
