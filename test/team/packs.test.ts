@@ -104,9 +104,15 @@ describe('packs and decisions files', () => {
     const out = tempDir();
     const { packs } = await createPacks(lead, { reviewers: ['ann'], outDir: out, createdBy: 'lea' });
     const reviewer = openTempStore();
+    const file = path.join(out, 'decisions.json');
+    await expect(exportDecisions(reviewer, { pack: packs[0].file, out: file })).rejects.toThrow(
+      /has not been imported here/,
+    );
+    await expect(exportDecisions(lead, { pack: packs[0].packId, out: file })).rejects.toThrow(
+      /issued by this workstation/,
+    );
     await importPack(reviewer, packs[0].file, 'ann');
     reviewer.reviews.submit({ caseId: 'x', risk: 1, category: 'Extremism', reviewer: 'ann' });
-    const file = path.join(out, 'decisions.json');
     await exportDecisions(reviewer, { pack: packs[0].packId, out: file });
     const { checksum: _checksum, ...body } = JSON.parse(readFileSync(file, 'utf8')) as DecisionsFile;
     const orphanUndo = {

@@ -37,7 +37,12 @@ export async function exportDecisions(
 ): Promise<DecisionsExportSummary> {
   if (!request.out) throw new IoError('usage', 'No output file given (--out FILE).');
   const packId = await resolvePackId(store, request.pack);
-  const pack = store.packs.get(packId)!;
+  const pack = store.packs.get(packId);
+  if (!pack)
+    throw new IoError(
+      'usage',
+      `Pack ${packId} (${request.pack}) has not been imported here; run: guardtrace pack import FILE.`,
+    );
   if (pack.role !== 'received')
     throw new IoError(
       'usage',
