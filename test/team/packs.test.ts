@@ -131,3 +131,31 @@ describe('packs and decisions files', () => {
     reviewer.close();
   });
 });
+
+describe('team CLI usage errors exit 2 with one readable line', () => {
+  const run = async (...args: string[]) => {
+    let stderr = '';
+    const { main } = await import('../../src-main/cli/main');
+    const code = await main([...args, '--data-dir', tempDir()], {
+      stdout: () => undefined,
+      stderr: (t) => void (stderr += t),
+      interactive: false,
+    });
+    return { code, stderr };
+  };
+
+  it.each([
+    [['pack', 'frob'], /expected "pack create" or "pack import" \(got "frob"\)/],
+    [['pack', 'create', '--reviewers', 'a,b', '--out', 'x', '--filter', 'bogus=1'], /unknown --filter key "bogus"/],
+    [['pack', 'create', '--reviewers', 'a,b', '--overlap', 'ten', '--out', 'x'], /--overlap must be a share/],
+    [['pack', 'create', '--reviewers', 'a,b'], /--out DIR is required/],
+    [['decisions', 'export', '--out', 'x'], /--pack FILE\|ID is required/],
+    [['adjudicate', 'c1', '--risk', '2', '--reviewer', 'l'], /--risk must be 0, 0.5 or 1/],
+    [['adjudicate', 'c1', '--risk', '1'], /--reviewer NAME is required/],
+  ])('guardtrace %j', async (args, message) => {
+    const { code, stderr } = await run(...args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
