@@ -31,8 +31,8 @@ export interface Core {
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const store = CaseStore.open(options.dataDir, { nativeBinding: options.sqliteNativeBinding });
-  // Nothing can be running at start-up: whatever a crash left 'running' goes back to the queue.
-  store.jobs.requeueInterrupted();
+  // Jobs a crash left 'running' are not re-queued here: another live process (the app, a second
+  // `guardtrace audit`) may be working them. The audit runner re-queues only orphans, when it starts a batch.
   const events = new CoreEvents();
   const settings = (): Settings => ({ ...defaultSettings(), ...(store.settings.all() as Partial<Settings>) });
   const engines = new EngineManager({

@@ -3,6 +3,7 @@ import type { AuditProgress, AuditStartRequest } from '../api/contract';
 import type { CoreEvents } from '../api/events';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
 import type { CaseStore, JobRow } from '../store';
+import { startJobHeartbeat } from './job-heartbeat';
 
 const MAX_ATTEMPTS = 3;
 /** First wait before a failed case is tried again; doubles with each attempt (capped), so a restarting server gets time. */
@@ -61,7 +62,7 @@ export function classifyFailure(error: unknown): FailureKind {
 
 /**
  * Works through the durable job queue with the loaded engine. The queue lives in the store, so a crash or
- * kill loses at most the in-flight cases (they are re-queued at start-up), and the audits table's
+ * kill loses at most the in-flight cases (the next batch re-queues them once their owner is gone), and the audits table's
  * UNIQUE(case, model, prompt) makes a redone case impossible to record twice.
  */
 export class AuditRunner {
@@ -111,6 +112,7 @@ export class AuditRunner {
       request.caseIds ??
       store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
     for (const id of request.caseIds ?? []) store.cases.row(id); // unknown ids fail loudly before anything is queued
+    store.jobs.requeueOrphaned(); // what a killed process left running; a live process's jobs stay its own
     store.jobs.enqueue(
       request.limit ? caseIds.slice(0, request.limit) : caseIds,
       info.modelId,
@@ -143,6 +145,7 @@ export class AuditRunner {
       throw new EngineError('load_failed', 'The model was unloaded while paused. Load it again, then start the audit.');
     this.engine = engine;
     if (this.lastError?.startsWith('Paused: ')) this.lastError = null; // the moderator has dealt with it
+    this.options.store.jobs.requeueOrphaned();
     this.launch();
     return this.progress();
   }
@@ -179,13 +182,16 @@ export class AuditRunner {
     this.state = 'running';
     this.emitProgress();
     const parallel = Math.max(1, Math.min(this.request.parallel ?? 1, 16));
-    const run = Promise.all(Array.from({ length: parallel }, () => this.worker())).then(() => {
-      if (this.state === 'running') {
-        this.state = 'done';
-        this.currentCaseId = null;
-        this.emitProgress();
-      }
-    });
+    const stopHeartbeat = startJobHeartbeat(this.options.store.jobs);
+    const run = Promise.all(Array.from({ length: parallel }, () => this.worker()))
+      .finally(stopHeartbeat)
+      .then(() => {
+        if (this.state === 'running') {
+          this.state = 'done';
+          this.currentCaseId = null;
+          this.emitProgress();
+        }
+      });
     this.workers = run;
   }
 
@@ -198,7 +204,7 @@ export class AuditRunner {
       if (!job) return;
       const outcome = await this.runJob(engine, job);
       // The requeued job is usually the next one claimed; waiting first gives a restarting server time to come back.
-      if (outcome === 'requeued') await this.backoff(job.attempts);
+      if (outcome === 'requeued') await this.backoff(job.attempts + 1);
     }
   }
 

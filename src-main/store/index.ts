@@ -4,11 +4,13 @@ import { AuditRepository } from './audits';
 import { CaseRepository } from './cases';
 import { ImageStore } from './images';
 import { JobRepository } from './jobs';
+import { newJobOwner } from './process-owner';
 import { MetricsReader } from './metrics';
 import { openDatabase, type Db } from './open-database';
 import { ReviewRepository } from './reviews';
 import { SettingsRepository } from './settings';
 import { nowIso } from './clock';
+import { writeTransaction } from './write-transaction';
 
 export { StoreError } from './errors';
 export type { NewCase } from './cases';
@@ -34,7 +36,7 @@ export class CaseStore {
     this.audits = new AuditRepository(db);
     this.log = new AuditLog(db);
     this.reviews = new ReviewRepository(db, this.cases, this.audits, this.log);
-    this.jobs = new JobRepository(db);
+    this.jobs = new JobRepository(db, newJobOwner());
     this.settings = new SettingsRepository(db);
     this.metrics = new MetricsReader(db, this.jobs);
   }
@@ -43,8 +45,9 @@ export class CaseStore {
     return new CaseStore(openDatabase(dataDir, { nativeBinding: options.nativeBinding }), dataDir);
   }
 
+  /** One write transaction: BEGIN IMMEDIATE with a bounded retry while another process holds the lock. */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return writeTransaction(this.db, work);
   }
 
   caseDetail(id: string): CaseDetail {

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { StoreError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
+import { writeTransaction } from './write-transaction';
 
 export type Db = Database.Database;
 
@@ -52,26 +53,35 @@ export function schemaVersion(db: Db): number {
   return Number(db.pragma('user_version', { simple: true }));
 }
 
-/** Runs each pending migration in its own transaction together with its user_version bump. */
+/**
+ * Runs each pending migration in its own transaction together with its user_version bump. Each step takes the
+ * write lock (BEGIN IMMEDIATE) before it reads user_version: two processes opening a new database at once then
+ * run each migration exactly once, the second one finding it already applied.
+ */
 export function migrate(db: Db, migrations: readonly Migration[], file = 'the database'): number {
   const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
-  const current = schemaVersion(db);
-  if (current > latest) {
-    throw new StoreError(
-      'schema_too_new',
-      `${file} was written by a newer GuardTrace Workstation (schema ${current}, this version knows up to ${latest}). ` +
-        'Update the app, or point --data-dir at another folder. The file was not changed.',
-    );
-  }
+  const refuseIfTooNew = (current: number) => {
+    if (current > latest) {
+      throw new StoreError(
+        'schema_too_new',
+        `${file} was written by a newer GuardTrace Workstation (schema ${current}, this version knows up to ${latest}). ` +
+          'Update the app, or point --data-dir at another folder. The file was not changed.',
+      );
+    }
+  };
+  refuseIfTooNew(schemaVersion(db));
   for (const migration of migrations) {
-    if (migration.version <= current) continue;
-    const apply = db.transaction(() => {
-      db.exec(migration.up);
-      db.pragma(`user_version = ${migration.version}`);
-    });
+    if (migration.version <= schemaVersion(db)) continue;
     try {
-      apply();
+      writeTransaction(db, () => {
+        const current = schemaVersion(db); // under the write lock: another process may have just migrated
+        refuseIfTooNew(current);
+        if (migration.version <= current) return;
+        db.exec(migration.up);
+        db.pragma(`user_version = ${migration.version}`);
+      });
     } catch (error) {
+      if (error instanceof StoreError && error.code === 'schema_too_new') throw error;
       throw new StoreError(
         'migration_failed',
         `Migration ${migration.version} (${migration.name}) failed on ${file}: ${(error as Error).message}. ` +

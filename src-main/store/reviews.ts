@@ -6,6 +6,7 @@ import type { CaseRepository } from './cases';
 import { nowIso } from './clock';
 import { StoreError } from './errors';
 import type { Db } from './open-database';
+import { writeTransaction } from './write-transaction';
 import { toReviewRecord, type ReviewRow } from './rows';
 
 // Human decisions are append-only too: an undo is a new row pointing at the decision it takes back.
@@ -46,7 +47,7 @@ export class ReviewRepository {
   /** Records a decision and its audit-log entry in one transaction. */
   submit(input: ReviewInput): ReviewRecord {
     validateReview(input);
-    return this.db.transaction(() => this.submitInTransaction(input))();
+    return writeTransaction(this.db, () => this.submitInTransaction(input));
   }
 
   private submitInTransaction(input: ReviewInput): ReviewRecord {
@@ -78,7 +79,7 @@ export class ReviewRepository {
 
   /** Takes back the reviewer's latest decision still in force; returns the undo entry, or null if none. */
   undoLast(reviewer: string): ReviewRecord | null {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const target = this.lastByReviewerStmt.get(reviewer);
       if (!target) return null;
       const info = this.insertStmt.run({
@@ -108,12 +109,12 @@ export class ReviewRepository {
         after: restored && summarize(restored),
       });
       return toReviewRecord(this.byIdStmt.get(info.lastInsertRowid)!);
-    })();
+    });
   }
 
   /** Accepts the model's verdict on each case that has a parsed one; each acceptance is logged on its own case. */
   bulkAccept(caseIds: string[], reviewer: string): { accepted: number; skipped: number } {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       let accepted = 0;
       for (const caseId of caseIds) {
         const audit = this.cases.exists(caseId) ? this.audits.latest(caseId) : null;
@@ -129,7 +130,7 @@ export class ReviewRepository {
         accepted++;
       }
       return { accepted, skipped: caseIds.length - accepted };
-    })();
+    });
   }
 }
 
