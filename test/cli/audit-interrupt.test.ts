@@ -239,4 +239,32 @@ describe('SIGINT / SIGTERM during `guardtrace audit`', () => {
     },
     240_000,
   );
+
+  it.skipIf(noServer !== null)(
+    'SIGKILL with the llama-server sidecar: no llama-server is left 10 s later, and the resume finishes the batch',
+    async () => {
+      const dataDir = path.join(tempDir(), 'data');
+      await importCases(dataDir);
+      const sidecarArgs = ['--engine', 'sidecar', '--threads', '1', '--max-tokens', '200'];
+      const run = spawnAudit(dataDir, sidecarArgs);
+      await waitForAudits(run, dataDir, 1);
+      const server = childPids(run.child.pid!, 'llama-server');
+      expect(server, 'the CLI should have started one llama-server').toHaveLength(1);
+      try {
+        run.child.kill('SIGKILL'); // no signal handler, no 'exit' hook runs
+        expect((await run.exited).signal).toBe('SIGKILL');
+        const deadline = Date.now() + 10_000;
+        while (alive(server[0]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(alive(server[0]), `llama-server pid ${server[0]} outlived the SIGKILLed CLI by 10 s`).toBe(false);
+
+        const resumed = spawnAudit(dataDir, [...sidecarArgs, '--json']);
+        const { code } = await resumed.exited;
+        expect(code, resumed.output().stderr.slice(-2000)).toBe(0);
+        expect(jobCounts(dataDir)).toEqual({ done: TOTAL });
+      } finally {
+        if (alive(server[0])) process.kill(server[0], 'SIGKILL'); // do not leak it when the test fails
+      }
+    },
+    240_000,
+  );
 });
