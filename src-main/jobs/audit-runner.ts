@@ -4,6 +4,7 @@ import type { CoreEvents } from '../api/events';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
 import type { CaseStore, JobRow } from '../store';
 import { startJobHeartbeat } from './job-heartbeat';
+import { throttleTokens } from './token-throttle';
 
 const MAX_ATTEMPTS = 3;
 /** First wait before a failed case is tried again; doubles with each attempt (capped), so a restarting server gets time. */
@@ -214,14 +215,16 @@ export class AuditRunner {
     this.controllers.add(controller);
     this.currentCaseId = job.case_id;
     this.emitProgress();
+    const tokens = throttleTokens((text) => events.emit('audit.token', { caseId: job.case_id, text }));
     try {
       const input = await this.auditInput(job.case_id);
       const result = await engine.audit(input, {
         signal: controller.signal,
         strictFormat: this.request.strictFormat,
         maxNewTokens: this.request.maxNewTokens,
-        onToken: (text) => events.emit('audit.token', { caseId: job.case_id, text }),
+        onToken: tokens.push,
       });
+      tokens.flush(); // the whole text before the verdict
       const audit = store.transaction(() => {
         const record = store.audits.insert(job.case_id, result);
         store.jobs.markDone(job.id);
@@ -265,6 +268,7 @@ export class AuditRunner {
       if (outcome === 'failed') this.failed++;
       return outcome === 'failed' ? 'failed' : 'requeued';
     } finally {
+      tokens.flush();
       this.controllers.delete(controller);
       this.emitProgress();
     }

@@ -16,6 +16,14 @@ import { ConcurrencyLimit } from './concurrency-limit';
 import { checkEndpoint, type CheckedEndpoint } from './endpoint-policy';
 import { httpError, isTransient, networkError } from './http-errors';
 import { readSseData } from './sse';
+import {
+  DEFAULT_RESPONSE_LIMITS,
+  limitError,
+  readBodyCapped,
+  readJsonCapped,
+  refuseRedirect,
+  type ResponseLimits,
+} from './response-limits';
 import { probeVision, type VisionProbeResult } from './vision-probe';
 
 export interface SystemPrompt {
@@ -75,6 +83,8 @@ export interface OpenAiEngineOptions {
   warnings?: string[];
   /** Called once by dispose() (the sidecar stops its server here). */
   onDispose?: () => Promise<void>;
+  /** Caps on what the server may send and on a case's wall time (response-limits.ts). */
+  limits?: Partial<ResponseLimits>;
 }
 
 interface ServerFacts {
@@ -210,10 +220,11 @@ export class OpenAiCompatibleEngine implements Engine {
     options: AuditOptions,
   ): Promise<AuditResult> {
     const maxRetries = this.options.maxRetries ?? 3;
+    const deadlineAt = Date.now() + limitsOf(this.options).caseDeadlineMs;
     for (let attempt = 0; ; attempt++) {
       const delivered = { pieces: 0 };
       try {
-        return await this.streamOnce(input, body, strictFormat, options, delivered);
+        return await this.streamOnce(input, body, strictFormat, options, delivered, deadlineAt);
       } catch (error) {
         // Once pieces reached onToken a retry would show them twice; the job queue retries the whole case instead.
         if (!isTransient(error) || delivered.pieces > 0 || attempt >= maxRetries || options.signal?.aborted) {
@@ -231,8 +242,10 @@ export class OpenAiCompatibleEngine implements Engine {
     strictFormat: boolean,
     options: AuditOptions,
     delivered: { pieces: number },
+    deadlineAt: number,
   ): Promise<AuditResult> {
     const transport = new Transport(this.options, this.endpoint);
+    const limits = limitsOf(this.options);
     const controller = new AbortController();
     this.controllers.add(controller);
     const onCallerAbort = () =>
@@ -253,9 +266,21 @@ export class OpenAiCompatibleEngine implements Engine {
         idleTimeoutMs,
       );
     };
+    const deadline = setTimeout(
+      () =>
+        controller.abort(
+          new EngineError(
+            'server_error',
+            `${this.endpoint.host} did not finish case ${input.caseId} within ${Math.round(limits.caseDeadlineMs / 60_000)} minutes; the request was stopped.`,
+            { host: this.endpoint.host, caseId: input.caseId },
+          ),
+        ),
+      Math.max(0, deadlineAt - Date.now()),
+    );
     const started = performance.now();
     let firstPieceAt: number | null = null;
     let raw = '';
+    let rawBytes = 0;
     let last: StreamChunk = {};
     try {
       const response = await transport.post('/chat/completions', body, controller.signal, 'stream');
@@ -265,7 +290,12 @@ export class OpenAiCompatibleEngine implements Engine {
           transient: true,
         });
       let sawDone = false;
-      for await (const data of readSseData(response.body)) {
+      const sse = readSseData(response.body, {
+        maxLineBytes: limits.maxSseLineBytes,
+        maxTotalBytes: limits.maxStreamBytes,
+        onLimit: (what) => limitError(this.endpoint.host, what),
+      });
+      for await (const data of sse) {
         rearm();
         if (data.trim() === '[DONE]') {
           sawDone = true;
@@ -283,6 +313,9 @@ export class OpenAiCompatibleEngine implements Engine {
         const piece = chunk.choices?.[0]?.delta?.content;
         if (piece) {
           firstPieceAt ??= performance.now();
+          rawBytes += Buffer.byteLength(piece);
+          if (rawBytes > limits.maxOutputBytes)
+            throw limitError(this.endpoint.host, `generated more than ${limits.maxOutputBytes} bytes for one case`);
           raw += piece;
           delivered.pieces++;
           options.onToken?.(piece);
@@ -306,9 +339,11 @@ export class OpenAiCompatibleEngine implements Engine {
       }
     } catch (error) {
       if (controller.signal.aborted && controller.signal.reason instanceof EngineError) throw controller.signal.reason;
+      controller.abort(); // a limit or a bad piece: close the connection, do not leave the server streaming
       throw networkError(error, this.endpoint.host, 'stream');
     } finally {
       clearTimeout(timer);
+      clearTimeout(deadline);
       options.signal?.removeEventListener('abort', onCallerAbort);
       this.controllers.delete(controller);
     }
@@ -360,7 +395,7 @@ class Transport {
       signal ? AbortSignal.any([signal, timeout]) : timeout,
       'connect',
     );
-    return response.json();
+    return readJsonCapped(response, limitsOf(this.options).maxJsonBodyBytes, this.endpoint.host);
   }
 
   async getJson(path: string): Promise<unknown> {
@@ -371,7 +406,7 @@ class Transport {
       AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000),
       'connect',
     );
-    return response.json();
+    return readJsonCapped(response, limitsOf(this.options).maxJsonBodyBytes, this.endpoint.host);
   }
 
   private async send(
@@ -394,6 +429,7 @@ class Transport {
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
+        redirect: 'manual',
       });
     } catch (error) {
       if (signal.aborted && signal.reason instanceof EngineError) throw signal.reason;
@@ -409,8 +445,10 @@ class Transport {
       }
       throw networkError(error, this.endpoint.host, 'connect');
     }
+    refuseRedirect(response, this.endpoint.host);
     if (!response.ok) {
-      const text = await response.text().catch(() => '');
+      const limit = limitsOf(this.options).maxErrorBodyBytes;
+      const text = await readBodyCapped(response, limit, 'truncate', this.endpoint.host).catch(() => '');
       throw httpError(response.status, text, this.endpoint.host, this.options.model);
     }
     return response;
@@ -437,12 +475,13 @@ class Transport {
     if (llamaCpp) {
       try {
         const base = (await this.current()).baseUrl.replace(/\/v1$/, '');
-        const props = (await (
-          await fetch(`${base}/props`, {
-            signal: AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000),
-            headers: await this.authHeader(),
-          })
-        ).json()) as {
+        const response = await fetch(`${base}/props`, {
+          signal: AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000),
+          headers: await this.authHeader(),
+          redirect: 'manual',
+        });
+        refuseRedirect(response, this.endpoint.host);
+        const props = (await readJsonCapped(response, limitsOf(this.options).maxJsonBodyBytes, this.endpoint.host)) as {
           default_generation_settings?: { n_ctx?: number };
         };
         contextLength = props.default_generation_settings?.n_ctx ?? null;
@@ -491,6 +530,10 @@ export function mergeAdjacentTextParts(messages: ChatMessage[]): ChatMessage[] {
     }
     return { ...message, content: parts };
   });
+}
+
+function limitsOf(options: OpenAiEngineOptions): ResponseLimits {
+  return { ...DEFAULT_RESPONSE_LIMITS, ...options.limits };
 }
 
 function parseChunk(data: string, host: string): StreamChunk {
