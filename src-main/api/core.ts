@@ -8,7 +8,8 @@ import { CaseStore } from '../store';
 export interface CoreOptions {
   dataDir: string;
   /** Secret storage for the OpenAI-compatible server's key: Electron safeStorage in the app, an env var in the CLI. */
-  getApiKey?: () => Promise<string | null>;
+  /** Given the server address the key is for: a stored key is only handed out for the address it was saved for. */
+  getApiKey?: (baseUrl: string) => Promise<string | null>;
   setApiKey?: (key: string | null) => Promise<{ stored: boolean; encrypted: boolean }>;
   /** Engine tuning for tests and benchmarks (threads, GPU off, small context). */
   engine?: { threads?: number; gpu?: 'auto' | false; contextSize?: number };

@@ -1,17 +1,19 @@
-import type { ApiHandlers, EngineLoadRequest, Settings } from './contract';
+import type { ApiHandlers, Channel, EngineLoadRequest, Settings } from './contract';
 import type { Core } from './core';
 import { ApiError, toApiError } from './errors';
 import { validateSettingsPatch } from './settings';
 import { checkModelFolder, loadSystemPrompt } from '../engine/model-folder';
 import { exportCases } from '../io/export';
 import { importFile } from '../io/import';
+import { enforceRendererPolicy, type RendererPolicy } from './renderer-policy';
+import { validateChannelInput } from './schemas';
 
 /**
  * The handler map: the single implementation of the contract. Electron's main process registers it with
  * ipcMain.handle, the CLI and the tests call it directly, the browser tests bridge window.api to it.
  * Every handler throws ApiError (code + readable message) and nothing else.
  */
-export function createHandlers(core: Core): ApiHandlers {
+export function createHandlers(core: Core, options: { renderer?: RendererPolicy } = {}): ApiHandlers {
   const { store, engines, jobs, events } = core;
 
   const handlers: ApiHandlers = {
@@ -108,7 +110,12 @@ export function createHandlers(core: Core): ApiHandlers {
     },
   };
 
-  return wrapErrors(handlers);
+  return wrapErrors(handlers, async (channel, arg) => {
+    const checked = validateChannelInput(channel, arg);
+    // The app window gets these rules on top; the CLI and the tests are the user at their own machine.
+    if (options.renderer) await enforceRendererPolicy(channel, checked, options.renderer, core.settings);
+    return checked;
+  });
 }
 
 /** The system prompt for training exports: the file named, else the loaded model folder's prompt. */
@@ -125,12 +132,13 @@ async function exportPrompt(core: Core, promptFile: string | undefined): Promise
   return (await loadSystemPrompt(check.promptPath)).text;
 }
 
-function wrapErrors(handlers: ApiHandlers): ApiHandlers {
+/** Every channel: its argument checked first (schemas.ts, and the window's rules), any error made an ApiError. */
+function wrapErrors(handlers: ApiHandlers, check: (channel: Channel, arg: unknown) => Promise<unknown>): ApiHandlers {
   const wrapped = {} as Record<string, (arg: unknown) => Promise<unknown>>;
-  for (const [channel, handler] of Object.entries(handlers) as Array<[string, (arg: unknown) => Promise<unknown>]>) {
+  for (const [channel, handler] of Object.entries(handlers) as Array<[Channel, (arg: unknown) => Promise<unknown>]>) {
     wrapped[channel] = async (arg: unknown) => {
       try {
-        return await handler(arg);
+        return await handler(await check(channel, arg));
       } catch (error) {
         throw toApiError(error);
       }
