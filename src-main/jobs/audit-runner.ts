@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditProgress, AuditStartRequest } from '../api/contract';
 import type { CoreEvents } from '../api/events';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
-import type { CaseStore, JobRow } from '../store';
+import { StoreError, type CaseStore, type JobRow } from '../store';
 import { startJobHeartbeat } from './job-heartbeat';
 import { throttleTokens } from './token-throttle';
 
@@ -33,6 +33,9 @@ export interface AuditRunnerOptions {
 export type FailureKind = 'retry' | 'case' | 'engine';
 
 export function classifyFailure(error: unknown): FailureKind {
+  // The case's image file is gone or altered: no retry brings it back; the case fails with the reason, and is
+  // queued again by the next batch once the file is restored (no verdict was written for it).
+  if (error instanceof StoreError && error.code === 'image_unavailable') return 'case';
   if (!(error instanceof EngineError)) return 'retry';
   const transient = error.details.transient === true;
   if (error.details.requiresReload === true) return 'engine';
@@ -277,7 +280,7 @@ export class AuditRunner {
   private async auditInput(caseId: string): Promise<AuditInput> {
     const { store } = this.options;
     const row = store.cases.row(caseId);
-    const image = row.image_sha256 ? await store.images.read(row.image_sha256) : null;
+    const image = row.image_sha256 ? await store.images.readChecked(row.image_sha256) : null;
     const namedAnImage = row.image_sha256 !== null || row.image_ref !== null || row.image_missing === 1;
     return {
       caseId,

@@ -9,6 +9,7 @@ export class StoreError extends Error {
       | 'wal_unavailable'
       | 'conflict'
       | 'busy'
+      | 'image_unavailable'
       | 'corrupt',
     message: string,
   ) {

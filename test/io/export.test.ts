@@ -244,7 +244,7 @@ describe('training exports', () => {
 });
 
 describe('atomic writes', () => {
-  it('a failed export leaves the previous file untouched and no temp file behind', async () => {
+  it('a failed export leaves the previous file untouched, no temp file and no images folder behind', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'keep.jsonl');
     writeFileSync(out, 'previous export\n');
@@ -254,13 +254,13 @@ describe('atomic writes', () => {
     rmSync(stored);
     try {
       await expect(exportCases(store, { format: 'jsonl', out, withImages: true })).rejects.toThrow(
-        /missing from .*data directory is damaged/,
+        /^Case .*: Image unavailable: .* does not exist\. Restore the data folder's images\/ from a backup/,
       );
     } finally {
       writeFileSync(stored, bytes);
     }
     expect(readFileSync(out, 'utf8')).toBe('previous export\n');
-    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['keep.jsonl']); // no temp file, no (empty) keep-images/ folder
   });
 
   it('refuses an output folder that does not exist, with a usage error', async () => {
