@@ -170,7 +170,23 @@ describe('csv export', () => {
       "'\ta",
       "'\ra",
     ]);
-    expect([' =a', 'a=b', '', 0.5, null].map(neutraliseFormula)).toEqual([' =a', 'a=b', '', 0.5, null]);
+    expect(['a=b', 'a -b', '', 0.5, null].map(neutraliseFormula)).toEqual(['a=b', 'a -b', '', 0.5, null]);
+  });
+
+  it('also neutralises a formula behind leading spaces, line feeds or invisible characters, and full-width signs', () => {
+    const hidden = [
+      ' =a',
+      '\n=a',
+      '\u200B=a',
+      '\uFEFF+a',
+      '\u00A0-a',
+      ' \u2060@a',
+      '\uFF1Da',
+      '\uFF0Ba',
+      '\uFF0Da',
+      '\uFF20a',
+    ];
+    expect(hidden.map(neutraliseFormula)).toEqual(hidden.map((value) => `'${value}`));
   });
 });
 

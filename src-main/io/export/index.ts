@@ -226,10 +226,15 @@ function csvCells(row: ExportRow, images: ImageExporter): unknown[] {
 /**
  * Spreadsheet apps run a cell that starts with = + - @ (or a tab/CR before one) as a formula; a leading
  * single quote makes them show it as text. Only text cells: numbers like 0.5 are data, not formulas.
+ * Spreadsheets also skip leading spaces, line feeds and invisible characters (zero-width space, BOM, soft hyphen)
+ * and some accept the full-width signs ＝＋－＠, so those count as well.
  */
+const FORMULA_START =
+  /^[\s\u00AD\u180E\u200B-\u200F\u2028-\u202F\u2060-\u2064\uFEFF]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r]/;
+
 export function neutraliseFormula(value: unknown): unknown {
   if (typeof value !== 'string' || value === '') return value;
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return FORMULA_START.test(value) ? `'${value}` : value;
 }
 
 /** The auditor output a fine-tune should learn, in the GuardTrace output format, from the human decision. */
