@@ -8,6 +8,7 @@ import { API_CHANNELS, API_EVENTS, type ApiHandlers, type Channel } from '../api
 import { createCore, type Core } from '../api/core';
 import { apiKeyFor, bindApiKey } from '../api/api-key-binding';
 import { createHandlers } from '../api/handlers';
+import { dailyBackup } from '../store/backup';
 import { PathGrants, type PathPurpose } from '../api/renderer-policy';
 import { devSqliteBinding } from './dev-native-binding';
 import { hashFromImageUrl, IMAGE_SCHEME } from './image-url';
@@ -206,6 +207,16 @@ async function pickFile(
   }
 }
 
+/** One online backup a day into <dataDir>/backups, the newest 7 kept: at start, then every 6 hours while open. */
+function scheduleDailyBackup(activeCore: Core, dataDir: string): void {
+  const run = () =>
+    void dailyBackup(activeCore.store.db, dataDir, 7).catch((error: unknown) =>
+      console.error(`Daily backup failed: ${(error as Error).message}`),
+    );
+  setTimeout(run, 30_000).unref(); // not during start-up
+  setInterval(run, 6 * 60 * 60_000).unref();
+}
+
 function forwardEvents(activeCore: Core): void {
   for (const name of API_EVENTS) {
     activeCore.events.on(name, (payload) => {
@@ -260,6 +271,7 @@ async function start(): Promise<void> {
     : devSqliteBinding(app.getAppPath(), process.versions.electron);
   core = await createCore({ dataDir, getApiKey, setApiKey, sqliteNativeBinding });
   registerImageProtocol(core);
+  scheduleDailyBackup(core, dataDir);
   registerIpc(createHandlers(core, { renderer: { grants: pathGrants, confirm: confirmPath } }));
   forwardEvents(core);
   Menu.setApplicationMenu(buildAppMenu(() => mainWindow));

@@ -46,9 +46,9 @@ export class ImageStore {
     const sha = sha256Hex(bytes);
     const target = this.pathFor(sha);
     if (existsSync(target)) return sha;
-    mkdirSync(path.dirname(target), { recursive: true });
+    mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
     const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    const fd = openSync(temp, 'w');
+    const fd = openSync(temp, 'w', 0o600);
     try {
       writeSync(fd, bytes);
       fsyncSync(fd);

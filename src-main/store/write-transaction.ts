@@ -1,4 +1,4 @@
-import type { Db } from './open-database';
+import { malformedReason, type Db } from './open-database';
 import { StoreError } from './errors';
 
 // Several processes share one data folder (the app, `guardtrace audit`, `guardtrace import`). A deferred
@@ -27,6 +27,8 @@ function sleepSync(ms: number): void {
  * open transaction it becomes a savepoint of that transaction (better-sqlite3 nests), with no retry of its own.
  */
 export function writeTransaction<T>(db: Db, work: () => T, retries = WRITE_RETRIES): T {
+  const damaged = malformedReason(db);
+  if (damaged) throw new StoreError('corrupt', damaged);
   const transaction = db.transaction(work);
   if (db.inTransaction) return transaction.immediate();
   for (let attempt = 0; ; attempt++) {

@@ -105,3 +105,21 @@ describe.skipIf(windows)('sidecar reaper', () => {
     expect(readdirSync(path.join(dataDir, 'run'))).toEqual([]);
   });
 });
+
+describe('the sidecar log', () => {
+  it('is moved aside when it grows past the limit, keeping the newest generations only', async () => {
+    const { rotateLog } = await import('../../src-main/engine/sidecar/log-rotation');
+    const { readFileSync, readdirSync: list, writeFileSync: write } = await import('node:fs');
+    const dir = tempDir();
+    const log = path.join(dir, 'llama-server.log');
+    write(log, 'small');
+    expect(rotateLog(log, 10, 2)).toBe(false);
+    for (const generation of ['first run, long enough', 'second run, long enough', 'third run, long enough']) {
+      write(log, generation);
+      expect(rotateLog(log, 10, 2)).toBe(true);
+    }
+    expect(list(dir).sort()).toEqual(['llama-server.log.1', 'llama-server.log.2']);
+    expect(readFileSync(`${log}.1`, 'utf8')).toBe('third run, long enough');
+    expect(readFileSync(`${log}.2`, 'utf8')).toBe('second run, long enough');
+  });
+});

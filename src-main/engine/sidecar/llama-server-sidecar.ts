@@ -15,6 +15,7 @@ import {
   sweepStaleSidecars,
   writeSidecarPidFile,
 } from './sidecar-reaper';
+import { rotateLog } from './log-rotation';
 
 export interface LlamaServerSidecarOptions {
   binaryPath: string;
@@ -73,8 +74,9 @@ export class LlamaServerSidecar {
   /** Starts the server and resolves once /health answers 200. */
   static async start(options: LlamaServerSidecarOptions): Promise<LlamaServerSidecar> {
     const sidecar = new LlamaServerSidecar(options);
-    await mkdir(path.dirname(sidecar.logPath), { recursive: true });
-    sidecar.log = createWriteStream(sidecar.logPath, { flags: 'a' });
+    await mkdir(path.dirname(sidecar.logPath), { recursive: true, mode: 0o700 });
+    rotateLog(sidecar.logPath);
+    sidecar.log = createWriteStream(sidecar.logPath, { flags: 'a', mode: 0o600 });
     // A backstop for quits that skip dispose(): never leave a 3 GB server running behind the app.
     process.once('exit', sidecar.killOnExit);
     // Servers an earlier, killed GuardTrace process left behind on this data folder.
