@@ -1,19 +1,16 @@
 // `guardtrace audit` as a real child process with the real engines and the tiny random-weight model: a SIGKILL
 // mid-batch loses and duplicates nothing on resume, and SIGINT/SIGTERM stop cleanly (the case in flight goes back
 // to the queue, a llama-server sidecar is not left behind).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
-import { DATABASE_FILE } from '../../src-main/store/open-database';
+import { readDb, spawnCli, type CliRun } from '../helpers/cli-process';
 import { alive, childPids } from '../helpers/processes';
-import { REPO_ROOT, SHARED_DIR, tempDir } from '../helpers/temp-dir';
+import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 import { main, type CliIo } from '../../src-main/cli/main';
 
-const BIN = path.join(REPO_ROOT, 'src-main/cli/bin.mjs');
 const SAMPLE_IMAGES = path.join(SHARED_DIR, 'samples/guardtrace-sample/images');
 const TEXT_CASES = 8;
 const IMAGE_CASES = ['cat-training.png', 'street-scene.jpg'];
@@ -66,33 +63,10 @@ async function importCases(dataDir: string): Promise<void> {
   expect(JSON.parse(out.split('\n')[0])).toMatchObject({ imported: TOTAL, imagesMissing: 0 });
 }
 
-interface Run {
-  child: ChildProcess;
-  output: () => { stdout: string; stderr: string };
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+type Run = CliRun;
 
 function spawnAudit(dataDir: string, extra: string[] = AUDIT_ARGS): Run {
-  const child = spawn(process.execPath, [BIN, 'audit', '--data-dir', dataDir, '--model', modelDir, ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => ({ stdout, stderr }), exited };
-}
-
-function readDb<T>(dataDir: string, read: (db: Database.Database) => T): T {
-  const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
+  return spawnCli(['audit', '--data-dir', dataDir, '--model', modelDir, ...extra]);
 }
 
 const auditCount = (dataDir: string) =>

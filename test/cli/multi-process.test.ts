@@ -3,11 +3,9 @@
 // (each case is generated exactly once: the fake server counts generations, not only verdicts).
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_FILE } from '../../src-main/store/open-database';
 import { PROMPT_FILE_NAME } from '../../src-main/engine/model-folder';
-import { spawnCli, spawnCliRepeat, type CliRun } from '../helpers/cli-process';
+import { readDb, spawnCli, spawnCliRepeat, type CliRun } from '../helpers/cli-process';
 import { FAKE_MODEL, startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fake-openai-server';
 import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 
@@ -39,15 +37,6 @@ async function expectExit(run: CliRun, code: number): Promise<void> {
   expect(exit.code, `exit ${exit.code} ${exit.signal ?? ''}: ${run.output().stderr.slice(-3000)}`).toBe(code);
 }
 
-function readDb<T>(dataDir: string, read: (db: Database.Database) => T): T {
-  const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
-
 /** How many times the server generated each case (by the case id written into its query). */
 function generationsPerCase(ids: string[], on = server): Record<string, number> {
   return Object.fromEntries(
@@ -72,6 +61,16 @@ const auditArgs = (dataDir: string, on = server) => [
 
 async function importCli(dataDir: string, file: string): Promise<void> {
   await expectExit(spawnCli(['import', file, '--data-dir', dataDir, '--json']), 0);
+}
+
+/** A fresh data folder holding `count` cases named `<prefix>-<i>`, imported by the CLI. */
+async function importedFolder(prefix: string, count: number): Promise<{ dataDir: string; ids: string[] }> {
+  const dir = tempDir('guardtrace-multi-');
+  const dataDir = path.join(dir, 'data');
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  writeCases(path.join(dir, 'cases.jsonl'), ids);
+  await importCli(dataDir, path.join(dir, 'cases.jsonl'));
+  return { dataDir, ids };
 }
 
 describe('several processes on one data folder', () => {
@@ -123,11 +122,7 @@ describe('several processes on one data folder', () => {
   }, 240_000);
 
   it('two audits started on one folder a moment apart: each case generated exactly once, one verdict each', async () => {
-    const dir = tempDir('guardtrace-multi-');
-    const dataDir = path.join(dir, 'data');
-    const ids = Array.from({ length: 6 }, (_, i) => `twin-${i}`);
-    writeCases(path.join(dir, 'cases.jsonl'), ids);
-    await importCli(dataDir, path.join(dir, 'cases.jsonl'));
+    const { dataDir, ids } = await importedFolder('twin', 6);
     // ~4 s a case, so the first process is still generating its case while the second starts and claims.
     const slow = await startFakeOpenAiServer({ pieceDelayMs: 1000 });
     try {
@@ -159,11 +154,7 @@ describe('several processes on one data folder', () => {
   }, 240_000);
 
   it('`stats` while an audit runs takes none of its running jobs', async () => {
-    const dir = tempDir('guardtrace-multi-');
-    const dataDir = path.join(dir, 'data');
-    const ids = Array.from({ length: 6 }, (_, i) => `stats-${i}`);
-    writeCases(path.join(dir, 'cases.jsonl'), ids);
-    await importCli(dataDir, path.join(dir, 'cases.jsonl'));
+    const { dataDir, ids } = await importedFolder('stats', 6);
 
     // Two cases in flight: a job put back by mistake would be claimed again by the other worker at once.
     const audit = spawnCli([...auditArgs(dataDir), '--parallel', '2']);

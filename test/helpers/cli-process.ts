@@ -2,6 +2,8 @@
 // share one data folder.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { DATABASE_FILE } from '../../src-main/store/open-database';
 import { REPO_ROOT } from './shared-dir';
 
 export const CLI_BIN = path.join(REPO_ROOT, 'src-main/cli/bin.mjs');
@@ -40,4 +42,14 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
  */
 export function spawnCliRepeat(commands: string[][]): CliRun {
   return track(spawn(process.execPath, [CLI_REPEAT, JSON.stringify(commands)], { stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** Reads the data folder's database read-only, as another process would, and closes it again. */
+export function readDb<T>(dataDir: string, read: (db: Database.Database) => T): T {
+  const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true, fileMustExist: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
 }

@@ -1,9 +1,9 @@
 // The OpenAI-compatible engine against servers that misbehave on purpose (real node:http servers on 127.0.0.1):
 // a redirect must not carry the case anywhere, and no stream, line or body may grow without bound or last forever.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src-main/engine/engine';
+import { serveLocal } from '../helpers/local-http';
 import { OpenAiCompatibleEngine, type OpenAiEngineOptions } from '../../src-main/engine/openai/openai-engine';
 
 const prompt = { text: 'You are an auditor.', sha256: 'test', hashOk: true };
@@ -16,22 +16,7 @@ const secretCase = {
   imageMissing: false,
 };
 
-const servers: Server[] = [];
-afterAll(async () => {
-  for (const server of servers) server.closeAllConnections();
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-});
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<string> {
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => handler(req, res, body));
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const serve = serveLocal;
 
 const models = (res: ServerResponse) => {
   res.writeHead(200, { 'content-type': 'application/json' });
