@@ -1,13 +1,15 @@
 // Several `guardtrace` processes on one data folder, as real child processes: writes wait for each other instead
 // of failing with "database is locked", and a process never takes the jobs another live process is working on
 // (each case is generated exactly once: the fake server counts generations, not only verdicts).
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROMPT_FILE_NAME } from '../../src-main/engine/model-folder';
+import { LATEST_SCHEMA_VERSION } from '../../src-main/store/migrations';
 import { readDb, spawnCli, spawnCliRepeat, type CliRun } from '../helpers/cli-process';
 import { FAKE_MODEL, startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fake-openai-server';
-import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
+import { REPO_ROOT, SHARED_DIR, tempDir } from '../helpers/temp-dir';
 
 const SHARED_PROMPT = path.join(SHARED_DIR, 'guardtrace', PROMPT_FILE_NAME);
 
@@ -74,6 +76,38 @@ async function importedFolder(prefix: string, count: number): Promise<{ dataDir:
 }
 
 describe('several processes on one data folder', () => {
+  it('several processes creating the same new database at the same instant each find it migrated exactly once', async () => {
+    const dataDir = path.join(tempDir('guardtrace-multi-'), 'data');
+    // Each child loads the store code first, then waits for the same wall-clock instant, so the opens really race.
+    const startAt = Date.now() + 4000;
+    const script = `
+      import { register } from 'tsx/esm/api';
+      register();
+      const { CaseStore } = await import(${JSON.stringify(path.join(REPO_ROOT, 'src-main/store/index.ts'))});
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, ${startAt} - Date.now() - 30)));
+      while (Date.now() < ${startAt}) {} // the last few ms spinning, for a sharp start
+      CaseStore.open(${JSON.stringify(dataDir)}).close();
+    `;
+    const children = Array.from({ length: 6 }, () =>
+      spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] }),
+    );
+    const results = await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<{ code: number | null; stderr: string }>((resolve) => {
+            let stderr = '';
+            child.stderr!.on('data', (d) => (stderr += d));
+            child.on('exit', (code) => resolve({ code, stderr }));
+          }),
+      ),
+    );
+    expect(results.filter((r) => r.code !== 0).map((r) => r.stderr.slice(-500))).toEqual([]);
+    readDb(dataDir, (db) => {
+      expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+      expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'cases'").get()).toEqual({ n: 1 });
+    });
+  }, 240_000);
+
   it('an import and a stream of reviews at once: every write lands, none fails with "database is locked"', async () => {
     const dir = tempDir('guardtrace-multi-');
     const dataDir = path.join(dir, 'data');
