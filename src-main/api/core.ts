@@ -15,6 +15,8 @@ export interface CoreOptions {
   engine?: { threads?: number; gpu?: 'auto' | false; contextSize?: number };
   /** better-sqlite3 addon for this runtime when node_modules holds one built for another (see openDatabase). */
   sqliteNativeBinding?: string;
+  /** The CLI's reading commands (stats, export): the database is opened read-only. */
+  readOnly?: boolean;
 }
 
 /** Everything below the UI, wired once: the store, the engine lifecycle, the audit queue and the event bus. */
@@ -31,7 +33,10 @@ export interface Core {
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
-  const store = CaseStore.open(options.dataDir, { nativeBinding: options.sqliteNativeBinding });
+  const store = CaseStore.open(options.dataDir, {
+    nativeBinding: options.sqliteNativeBinding,
+    readOnly: options.readOnly,
+  });
   // Jobs a crash left 'running' are not re-queued here: another live process (the app, a second
   // `guardtrace audit`) may be working them. The audit runner re-queues only orphans, when it starts a batch.
   const events = new CoreEvents();

@@ -47,6 +47,8 @@ interface Command {
   details: string;
   options: Options;
   run: (context: RunContext) => Promise<number>;
+  /** Only reads the store: the database is opened read-only (works on a folder the user cannot write). */
+  readOnly?: boolean;
 }
 
 interface RunContext {
@@ -101,6 +103,7 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
       prompt: { type: 'string' },
     },
     run: runExport,
+    readOnly: true,
   },
   review: {
     summary: "record a moderator's decision on a case",
@@ -126,6 +129,7 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
     details: '',
     options: {},
     run: runStats,
+    readOnly: true,
   },
   backup: {
     summary: 'copy the case database to FILE while it is in use (SQLite online backup)',
@@ -243,6 +247,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       const threads = positiveInt(stringOption(parsed.values, 'threads'), 'threads');
       core ??= await createCore({
         dataDir,
+        readOnly: command.readOnly,
         getApiKey: async () => process.env.GUARDTRACE_API_KEY ?? null,
         ...(threads ? { engine: { threads } } : {}),
       });

@@ -41,8 +41,11 @@ export class CaseStore {
     this.metrics = new MetricsReader(db, this.jobs);
   }
 
-  static open(dataDir: string, options: { nativeBinding?: string } = {}): CaseStore {
-    return new CaseStore(openDatabase(dataDir, { nativeBinding: options.nativeBinding }), dataDir);
+  static open(dataDir: string, options: { nativeBinding?: string; readOnly?: boolean } = {}): CaseStore {
+    return new CaseStore(
+      openDatabase(dataDir, { nativeBinding: options.nativeBinding, readOnly: options.readOnly }),
+      dataDir,
+    );
   }
 
   /** One write transaction: BEGIN IMMEDIATE with a bounded retry while another process holds the lock. */

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { StoreError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
@@ -17,9 +17,19 @@ export interface OpenDatabaseOptions {
    * better-sqlite3 is built for Node (the CLI and tests need that one), so the app loads an Electron build from here.
    */
   nativeBinding?: string;
+  /**
+   * For commands that only read (stats, export): open with SQLITE_OPEN_READONLY, so they work on a folder the user
+   * cannot write and can never change the database. Falls back to a normal open when there is no database yet or
+   * its schema needs migrating (a write the first real command has to do anyway).
+   */
+  readOnly?: boolean;
 }
 
 export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Db {
+  if (options.readOnly) {
+    const db = openReadOnly(dataDir, options);
+    if (db) return db;
+  }
   // Moderation cases and decisions: readable by this user only (0700 folder, 0600 files; the mode is ignored on Windows).
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, DATABASE_FILE);
@@ -30,6 +40,33 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
     // Found now, not after an import has committed into it: a malformed database is opened for reading only.
     if (refuseWritesIfMalformed(db, file)) return db;
     migrate(db, options.migrations ?? MIGRATIONS, file);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function openReadOnly(dataDir: string, options: OpenDatabaseOptions): Db | null {
+  const file = path.join(dataDir, DATABASE_FILE);
+  if (!existsSync(file)) return null;
+  const db = new Database(file, {
+    readonly: true,
+    fileMustExist: true,
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+  });
+  try {
+    const migrations = options.migrations ?? MIGRATIONS;
+    const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
+    const version = schemaVersion(db);
+    if (version < latest) {
+      db.close();
+      return null;
+    }
+    migrate(db, migrations, file); // nothing to apply: only refuses a newer schema
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    refuseWritesIfMalformed(db, file);
     return db;
   } catch (error) {
     db.close();

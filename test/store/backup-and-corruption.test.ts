@@ -120,3 +120,24 @@ describe('file modes', () => {
     }
   });
 });
+
+describe('reading commands', () => {
+  it('`stats` and `export` open the database read-only; a new or outdated database is still opened normally', async () => {
+    const dataDir = path.join(tempDir(), 'data');
+    const fresh = await cli(['stats', '--data-dir', dataDir, '--json']); // no database yet: created
+    expect(fresh.code, fresh.stderr).toBe(0);
+    filledStore(dataDir, 3).close();
+    const readOnly = CaseStore.open(dataDir, { readOnly: true });
+    try {
+      expect(readOnly.db.readonly).toBe(true);
+      expect(readOnly.metrics.stats()).toMatchObject({ cases: 3, reviewed: 1 });
+      expect(() => readOnly.reviews.submit({ caseId: 'case-2', risk: 0, reviewer: 'ann' })).toThrow(/readonly/);
+    } finally {
+      readOnly.close();
+    }
+    const stats = await cli(['stats', '--data-dir', dataDir, '--json']);
+    expect(JSON.parse(stats.stdout)).toMatchObject({ cases: 3 });
+    const out = path.join(tempDir(), 'all.jsonl');
+    expect((await cli(['export', '--format', 'jsonl', '--out', out, '--data-dir', dataDir])).code).toBe(0);
+  });
+});
