@@ -40,6 +40,7 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
     // Found now, not after an import has committed into it: a malformed database is opened for reading only.
     if (refuseWritesIfMalformed(db, file)) return db;
     migrate(db, options.migrations ?? MIGRATIONS, file);
+    restrictToOwner(file); // the -wal and -shm files exist by now
     return db;
   } catch (error) {
     db.close();
