@@ -1,9 +1,11 @@
-import type { EngineState, EventName, ApiEvents, Settings } from './contract';
+import type { EngineState } from '@domain/engine';
+import type { Settings } from '@domain/settings';
 import { CoreEvents } from './events';
 import { defaultSettings } from './settings';
 import { EngineManager } from '../engine/engine-manager';
 import { AuditRunner } from '../jobs/audit-runner';
 import { CaseStore } from '../store';
+import { backupDatabase, dailyBackup, type BackupSummary } from '../store/backup';
 
 export interface CoreOptions {
   dataDir: string;
@@ -12,7 +14,7 @@ export interface CoreOptions {
   getApiKey?: (baseUrl: string) => Promise<string | null>;
   setApiKey?: (key: string | null) => Promise<{ stored: boolean; encrypted: boolean }>;
   /** Engine tuning for tests and benchmarks (threads, GPU off, small context). */
-  engine?: { threads?: number; gpu?: 'auto' | false; contextSize?: number };
+  engine?: { threads?: number; gpu?: 'auto' | false; maxPixels?: number };
   /** better-sqlite3 addon for this runtime when node_modules holds one built for another (see openDatabase). */
   sqliteNativeBinding?: string;
   /** The CLI's reading commands (stats, export): the database is opened read-only. */
@@ -29,6 +31,10 @@ export interface Core {
   options: CoreOptions;
   settings(): Settings;
   readImage(sha256: string): Promise<{ bytes: Buffer; mime: string } | null>;
+  /** A consistent copy of the case database at `out`, taken while others write (SQLite online backup). */
+  backup(out: string): Promise<BackupSummary>;
+  /** Today's backup in <dataDir>/backups unless there is one; keeps the newest `keep`. Null when nothing was due. */
+  dailyBackup(keep?: number): Promise<BackupSummary | null>;
   close(): Promise<void>;
 }
 
@@ -46,11 +52,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     onState: (state: EngineState) => events.emit('engine.state', state),
     liveSettings: () => {
       const { maxPixels, llamaServerPath } = settings();
-      return { maxPixels, llamaServerPath };
+      // A per-run override (CLI --max-pixels) wins over the stored setting without changing it.
+      return { maxPixels: options.engine?.maxPixels ?? maxPixels, llamaServerPath };
     },
     threads: options.engine?.threads,
     gpu: options.engine?.gpu,
-    contextSize: options.engine?.contextSize,
     getApiKey: options.getApiKey,
   });
   const jobs = new AuditRunner({ store, events, currentEngine: () => engines.current() });
@@ -64,6 +70,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     options,
     settings,
     readImage: (sha256) => store.images.read(sha256),
+    backup: (out) => backupDatabase(store.db, out),
+    dailyBackup: (keep = 7) => dailyBackup(store.db, options.dataDir, keep),
     async close() {
       if (closed) return;
       closed = true;
@@ -73,5 +81,3 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
   };
 }
-
-export type { EventName, ApiEvents };

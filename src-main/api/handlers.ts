@@ -1,8 +1,12 @@
-import type { ApiHandlers, Channel, EngineLoadRequest, Settings } from './contract';
+import type { EngineLoadRequest } from '@domain/engine';
+import type { Settings } from '@domain/settings';
+import type { ApiHandlers, Channel } from './contract';
 import type { Core } from './core';
 import { ApiError, toApiError } from './errors';
 import { validateSettingsPatch } from './settings';
-import { checkModelFolder, loadSystemPrompt } from '../engine/model-folder';
+import { checkModelFolder } from '../engine/model-folder';
+import { DEFAULT_PROFILE } from '../engine/profiles';
+import { loadSystemPrompt } from '../engine/profiles/profile';
 import { exportCases } from '../io/export';
 import { importFile } from '../io/import';
 import { enforceRendererPolicy, type RendererPolicy } from './renderer-policy';
@@ -52,7 +56,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
     },
 
     'stats.get': async () => store.metrics.stats(),
-    'metrics.get': async () => store.metrics.metrics(),
+    'metrics.get': async (query) => store.metrics.metrics(query),
 
     'engine.check': async ({ modelDir }) => checkModelFolder(modelDir),
     'engine.load': async (request) => {
@@ -120,7 +124,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
 
 /** The system prompt for training exports: the file named, else the loaded model folder's prompt. */
 async function exportPrompt(core: Core, promptFile: string | undefined): Promise<string> {
-  if (promptFile) return (await loadSystemPrompt(promptFile)).text;
+  if (promptFile) return (await loadSystemPrompt(promptFile, DEFAULT_PROFILE)).text;
   const modelDir = core.settings().modelDir;
   const check = modelDir ? await checkModelFolder(modelDir) : null;
   if (!check?.promptPath) {
@@ -129,7 +133,7 @@ async function exportPrompt(core: Core, promptFile: string | undefined): Promise
       'sft and dpo exports need the GuardTrace system prompt: choose the model folder first, or pass --prompt FILE (qta_pormpt.txt).',
     );
   }
-  return (await loadSystemPrompt(check.promptPath)).text;
+  return (await loadSystemPrompt(check.promptPath, DEFAULT_PROFILE)).text;
 }
 
 /** Every channel: its argument checked first (schemas.ts, and the window's rules), any error made an ApiError. */

@@ -2,7 +2,8 @@
 // The renderer shows hostile text all day; should a script ever run there, it must not be able to name files to
 // read or write, an executable to start, or an environment variable to send to a server of its choosing.
 import path from 'node:path';
-import type { Channel, Settings } from './contract';
+import type { Settings } from '@domain/settings';
+import type { Channel } from './contract';
 import { ApiError } from './errors';
 
 export type PathPurpose = 'import' | 'imagesDir' | 'export' | 'promptFile' | 'modelDir' | 'llamaServerPath';

@@ -3,6 +3,12 @@
 // handler runs: a wrong shape becomes an ApiError('invalid') naming the field, never a raw SQLite or TypeError.
 // Field-level rules that need the store or the disk (does the case exist, is the folder valid) stay in the core.
 import { z } from 'zod';
+import { CASE_STATUS_FILTERS, QUEUE_SORTS } from '@domain/cases';
+import { ENGINE_SELECTIONS } from '@domain/engine';
+import { RECIPE_FILTERS } from '@domain/fidelity';
+import { EXPORT_FORMATS, EXPORT_SELECTIONS, IMPORT_FORMATS } from '@domain/io';
+import { REVIEW_SOURCES } from '@domain/reviews';
+import { THEMES } from '@domain/settings';
 import type { Channel } from './contract';
 import { ApiError } from './errors';
 
@@ -15,11 +21,12 @@ const path = text(4096).min(1);
 const nothing = z.undefined().or(z.null());
 // Objects are loose: the fields named here are checked, unknown ones pass through untouched, so a field another
 // change adds to the contract keeps working until its rule is added here. settings.set is strict, because the
-// settings store would keep any key it is given.
+// settings store would keep any key it is given. Every enum is the domain's own `as const` list, so a value added
+// there (a sort, a status filter, a format) is accepted here without a second edit.
 const record = z.looseObject;
 
 const queueFilter = record({
-  status: z.enum(['all', 'not_audited', 'audited', 'reviewed', 'unreviewed', 'disagree', 'parse_failure']).optional(),
+  status: z.enum(CASE_STATUS_FILTERS).optional(),
   modelRisk: risk.optional(),
   humanRisk: risk.optional(),
   gold: risk.optional(),
@@ -27,12 +34,12 @@ const queueFilter = record({
   search: text(1000).optional(),
 });
 const queueQuery = queueFilter.extend({
-  sort: z.enum(['model_risk', 'uncertainty', 'newest']).optional(),
+  sort: z.enum(QUEUE_SORTS).optional(),
   offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   limit: z.number().int().min(1).max(10_000).optional(),
 });
 
-const engineSelection = z.enum(['auto', 'llama.node', 'node-llama-cpp', 'openai', 'sidecar']);
+const engineSelection = z.enum(ENGINE_SELECTIONS);
 const openAiServer = record({
   baseUrl: text(2048).min(1),
   model: text(512).min(1),
@@ -55,30 +62,32 @@ export const CHANNEL_SCHEMAS = {
     analysis: text(100_000).nullable().optional(),
     note: text(100_000).nullable().optional(),
     reviewer: text(200).min(1),
-    source: z.enum(['manual', 'accept_model', 'bulk_accept', 'cli']).optional(),
+    source: z.enum(REVIEW_SOURCES).optional(),
   }),
   'reviews.undoLast': record({ reviewer: text(200).min(1) }),
   'reviews.bulkAccept': record({ caseIds: z.array(id).max(100_000), reviewer: text(200).min(1) }),
   'import.run': record({
     file: path,
-    format: z.enum(['guardtrace', 'jsonl', 'csv']).optional(),
+    format: z.enum(IMPORT_FORMATS).optional(),
     imagesDir: path.optional(),
     actor: text(200).optional(),
   }),
   'export.run': record({
-    format: z.enum(['jsonl', 'csv', 'sft', 'dpo']),
+    format: z.enum(EXPORT_FORMATS),
     out: path,
-    only: z.enum(['reviewed', 'all', 'disagreements']).optional(),
+    only: z.enum(EXPORT_SELECTIONS).optional(),
     withImages: z.boolean().optional(),
     promptFile: path.optional(),
   }),
   'stats.get': nothing,
-  'metrics.get': nothing,
+  'metrics.get': record({ recipe: z.enum(RECIPE_FILTERS).optional() }).or(nothing),
   'engine.check': record({ modelDir: path }),
   'engine.load': record({
     modelDir: path.optional(),
     engine: engineSelection.optional(),
     acceptPromptMismatch: z.boolean().optional(),
+    /** A guard-model profile id; whether it exists is engine/profiles' check (it names the known ones). */
+    profile: id.optional(),
     openai: openAiServer.optional(),
   }),
   'engine.unload': nothing,
@@ -100,7 +109,7 @@ export const CHANNEL_SCHEMAS = {
     reviewer: text(200).optional(),
     blurImages: z.boolean().optional(),
     grayscaleImages: z.boolean().optional(),
-    theme: z.enum(['system', 'dark', 'light']).optional(),
+    theme: z.enum(THEMES).optional(),
     maxPixels: z.number().int().optional(),
     parallelism: z.number().int().optional(),
     strictFormat: z.boolean().optional(),

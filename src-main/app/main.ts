@@ -8,11 +8,10 @@ import { API_CHANNELS, API_EVENTS, type ApiHandlers, type Channel } from '../api
 import { createCore, type Core } from '../api/core';
 import { apiKeyFor, bindApiKey } from '../api/api-key-binding';
 import { createHandlers } from '../api/handlers';
-import { dailyBackup } from '../store/backup';
 import { PathGrants, type PathPurpose } from '../api/renderer-policy';
 import { devSqliteBinding } from './dev-native-binding';
-import { hashFromImageUrl, IMAGE_SCHEME } from './image-url';
-import { SHELL_CHANNELS, toErrorShape, type IpcEnvelope } from './ipc-envelope';
+import { hashFromImageUrl, IMAGE_SCHEME } from '../ipc/image-url';
+import { SHELL_CHANNELS, toErrorShape, type IpcEnvelope } from '../ipc/ipc-envelope';
 import { buildAppMenu } from './menu';
 import { applySessionSecurity, devServerUrl, lockDownWebContents } from './security';
 import { loadWindowState, trackWindowState } from './window-state';
@@ -208,11 +207,11 @@ async function pickFile(
 }
 
 /** One online backup a day into <dataDir>/backups, the newest 7 kept: at start, then every 6 hours while open. */
-function scheduleDailyBackup(activeCore: Core, dataDir: string): void {
+function scheduleDailyBackup(activeCore: Core): void {
   const run = () =>
-    void dailyBackup(activeCore.store.db, dataDir, 7).catch((error: unknown) =>
-      console.error(`Daily backup failed: ${(error as Error).message}`),
-    );
+    void activeCore
+      .dailyBackup(7)
+      .catch((error: unknown) => console.error(`Daily backup failed: ${(error as Error).message}`));
   setTimeout(run, 30_000).unref(); // not during start-up
   setInterval(run, 6 * 60 * 60_000).unref();
 }
@@ -271,7 +270,7 @@ async function start(): Promise<void> {
     : devSqliteBinding(app.getAppPath(), process.versions.electron);
   core = await createCore({ dataDir, getApiKey, setApiKey, sqliteNativeBinding });
   registerImageProtocol(core);
-  scheduleDailyBackup(core, dataDir);
+  scheduleDailyBackup(core);
   registerIpc(createHandlers(core, { renderer: { grants: pathGrants, confirm: confirmPath } }));
   forwardEvents(core);
   Menu.setApplicationMenu(buildAppMenu(() => mainWindow));

@@ -1,20 +1,23 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type {
-  ApiHandlers,
-  AuditProgress,
-  EngineSelection,
-  ExportFormat,
-  ExportSelection,
-  ImportFormat,
-  ImportProgress,
-} from '../api/contract';
+import type { AuditProgress } from '@domain/audits';
+import { ENGINE_SELECTIONS, type EngineSelection } from '@domain/engine';
+import {
+  EXPORT_FORMATS,
+  EXPORT_SELECTIONS,
+  IMPORT_FORMATS,
+  type ExportFormat,
+  type ExportSelection,
+  type ImportFormat,
+  type ImportProgress,
+} from '@domain/io';
+import type { ApiHandlers } from '../api/contract';
 import type { Core } from '../api/core';
-import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } from '../domain/types';
+import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } from '@domain/types';
 import { defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 
 // `guardtrace`: the command-line front end. It calls the same handler map as the desktop app, never the
-// store directly, so both front ends apply the same validation, audit logging and events.
+// store directly, so both front ends apply the same validation, activity logging and events.
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -72,12 +75,15 @@ const COMMON_HELP = `  --data-dir DIR   case store folder (default: $GUARDTRACE_
 const COMMANDS: Record<string, Command> = {
   import: {
     summary: 'import cases from a GuardTrace dataset JSON, JSONL or CSV file',
-    usage: 'guardtrace import FILE [--images DIR] [--format guardtrace|jsonl|csv] [--actor NAME]',
+    usage: 'guardtrace import FILE [--images DIR] [--format guardtrace|jsonl|csv|guardtrace-results] [--actor NAME]',
     details: `  FILE             .json (GuardTrace dataset: array of {image_name, question, thinking, response, evaluation_result}),
                    .jsonl/.ndjson ({id?, question, thinking, response, image?, gold?, meta?} per line) or .csv (same columns)
   --images DIR     folder the image names are relative to (default: images/ beside a .json, else the file's folder)
-  --format F       guardtrace | jsonl | csv (default: from the extension)
-  --actor NAME     who the audit log records as importing (default: the reviewer in Settings)
+  --format F       guardtrace | jsonl | csv (default: from the extension) | guardtrace-results: the output JSON of
+                   the reference script (GuardTrace-VL eval/S-Eval_test_eval.py, [{image_name, query, thinking,
+                   response, eval_result, label}]): stores the cases (label = gold) and each eval_result as a
+                   reference verdict, parsed like the app's own; the script's {image_name, error} entries are listed
+  --actor NAME     who the activity log records as importing (default: the reviewer in Settings)
 Re-importing the same file adds nothing: cases are identified by their id or by a hash of their content.
 Exit 1 when some records were rejected (each is listed on stderr with file, record, field and reason).`,
     options: { images: { type: 'string' }, format: { type: 'string' }, actor: { type: 'string' } },
@@ -110,7 +116,7 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
     usage: 'guardtrace review CASE --risk 0|0.5|1 --reviewer NAME [--category C] [--analysis TEXT] [--note TEXT]',
     details: `  CASE             the case id
   --risk R         0 safe, 0.5 potentially harmful, 1 harmful
-  --reviewer NAME  who decides (recorded in the audit log)
+  --reviewer NAME  who decides (recorded in the activity log)
   --category C     one of: ${CATEGORIES.join('; ')}
   --analysis TEXT  the reasoning (needed for sft/dpo exports)
   --note TEXT      a private note`,
@@ -124,7 +130,7 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
     run: runReview,
   },
   stats: {
-    summary: 'counts of cases, images, audits, reviews and jobs, and model-vs-gold agreement',
+    summary: 'counts of cases, images, audits, reviews and jobs, model-vs-gold and app-vs-reference agreement',
     usage: 'guardtrace stats [--json]',
     details: '',
     options: {},
@@ -151,6 +157,9 @@ To restore: close GuardTrace and every guardtrace command, then copy FILE over <
   --strict         constrain output to the "Analysis"/"Judgment" format
   --max-tokens N   generation limit per case (default 2000)
   --threads N      CPU threads for the local engines (default: the runtime's choice)
+  --max-pixels N   image budget in pixels for this run (default: Settings, whose default is the reference
+                   16384*28*28 = ${16384 * 28 * 28}; e.g. ${1280 * 28 * 28} = 1,280 vision tokens for a slow CPU —
+                   image verdicts then differ from the published evaluation, and the run says so)
   --engine E       auto | llama.node | node-llama-cpp | sidecar | openai
   --base-url URL   OpenAI-compatible server (with --engine openai); API key from $GUARDTRACE_API_KEY
   --prompt-dir DIR with --engine openai: folder holding qta_pormpt.txt, sent as the system prompt
@@ -165,6 +174,7 @@ Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 w
       strict: { type: 'boolean' },
       'max-tokens': { type: 'string' },
       threads: { type: 'string' },
+      'max-pixels': { type: 'string' },
       engine: { type: 'string' },
       'base-url': { type: 'string' },
       'prompt-dir': { type: 'string' },
@@ -245,11 +255,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         import('../api/handlers'),
       ]);
       const threads = positiveInt(stringOption(parsed.values, 'threads'), 'threads');
+      const maxPixels = maxPixelsOption(stringOption(parsed.values, 'max-pixels'));
       core ??= await createCore({
         dataDir,
         readOnly: command.readOnly,
         getApiKey: async () => process.env.GUARDTRACE_API_KEY ?? null,
-        ...(threads ? { engine: { threads } } : {}),
+        ...(threads || maxPixels ? { engine: { threads, maxPixels } } : {}),
       });
       return work(createHandlers(core), core);
     },
@@ -290,6 +301,15 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return value as T;
 }
 
+/** Same bounds as the Max pixels setting (api/settings.ts, not imported here so --help stays free of native code). */
+function maxPixelsOption(value: string | undefined): number | undefined {
+  const pixels = positiveInt(value, 'max-pixels');
+  if (pixels === undefined) return undefined;
+  if (pixels < 8 * 28 * 28 || pixels > 16384 * 28 * 28)
+    throw new UsageError(`--max-pixels must be between ${8 * 28 * 28} and ${16384 * 28 * 28} (got ${pixels})`);
+  return pixels;
+}
+
 function positiveInt(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < 1)
@@ -311,7 +331,7 @@ function onlyPositional(context: RunContext, what: string): string {
 async function runImport(context: RunContext): Promise<number> {
   const { values, io } = context;
   const file = onlyPositional(context, 'FILE to import');
-  const format = oneOf<ImportFormat>(stringOption(values, 'format'), ['guardtrace', 'jsonl', 'csv'], 'format');
+  const format = oneOf<ImportFormat>(stringOption(values, 'format'), IMPORT_FORMATS, 'format');
   return context.withCore(async (handlers, core) => {
     const bar = io.interactive && !context.json ? new ProgressBar(io.stderr, 'import') : null;
     const off = core.events.on('import.progress', (progress: ImportProgress) =>
@@ -335,6 +355,12 @@ async function runImport(context: RunContext): Promise<number> {
         `Imported ${summary.imported} new case(s) from ${summary.file} (${summary.format}): ${summary.duplicates} already present, ` +
           `${summary.rejected} rejected, ${summary.imagesMissing} with a missing image; ${summary.total} record(s) in ${summary.ms} ms.\n`,
       );
+      const ref = summary.reference;
+      if (ref)
+        io.stdout(
+          `Reference verdicts: ${ref.verdicts} stored (${ref.parseFailures} without a parseable verdict), ` +
+            `${ref.alreadyPresent} already present, ${ref.scriptErrors} record(s) the reference script failed on.\n`,
+        );
     }
     for (const error of summary.errors) {
       io.stderr(
@@ -352,11 +378,11 @@ async function runExport(context: RunContext): Promise<number> {
   const { values, io } = context;
   if (context.positionals.length)
     throw new UsageError(`unexpected argument "${context.positionals[0]}" (give the output with --out FILE)`);
-  const format = oneOf<ExportFormat>(stringOption(values, 'format'), ['jsonl', 'csv', 'sft', 'dpo'], 'format');
+  const format = oneOf<ExportFormat>(stringOption(values, 'format'), EXPORT_FORMATS, 'format');
   if (!format) throw new UsageError('--format is required (jsonl, csv, sft or dpo)');
   const out = stringOption(values, 'out');
   if (!out) throw new UsageError('--out FILE is required');
-  const only = oneOf<ExportSelection>(stringOption(values, 'only'), ['reviewed', 'all', 'disagreements'], 'only');
+  const only = oneOf<ExportSelection>(stringOption(values, 'only'), EXPORT_SELECTIONS, 'only');
   return context.withCore(async (handlers) => {
     const summary = await handlers['export.run']({
       format,
@@ -441,6 +467,13 @@ async function runStats(context: RunContext): Promise<number> {
           ? `${(stats.modelVsGold.agreement * 100).toFixed(1)}% agreement on ${stats.modelVsGold.compared} case(s)`
           : 'no audited case has a gold label',
       ],
+      [
+        'app vs reference script',
+        stats.referenceAgreement
+          ? `${(stats.referenceAgreement.agreement * 100).toFixed(1)}% agreement on ${stats.referenceAgreement.compared} case(s); ` +
+            `${stats.referenceAgreement.differingTotal} differ (listed by --json)`
+          : 'no case has both an app verdict and an imported reference verdict',
+      ],
     ];
     const width = Math.max(...rows.map(([label]) => label.length));
     context.io.stdout(rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n');
@@ -453,9 +486,8 @@ async function runBackup(context: RunContext): Promise<number> {
     throw new UsageError(`unexpected argument "${context.positionals[0]}" (give the output with --out FILE)`);
   const out = stringOption(context.values, 'out');
   if (!out) throw new UsageError('--out FILE is required');
-  const { backupDatabase } = await import('../store/backup');
   return context.withCore(async (_handlers, core) => {
-    const summary = await backupDatabase(core.store.db, out);
+    const summary = await core.backup(out);
     if (context.json) context.io.stdout(`${JSON.stringify(summary)}\n`);
     else
       context.io.stdout(
@@ -468,11 +500,7 @@ async function runBackup(context: RunContext): Promise<number> {
 async function runAudit(context: RunContext): Promise<number> {
   const { values, io } = context;
   if (context.positionals.length) throw new UsageError(`unexpected argument "${context.positionals[0]}"`);
-  const engine = oneOf<EngineSelection>(
-    stringOption(values, 'engine'),
-    ['auto', 'llama.node', 'node-llama-cpp', 'sidecar', 'openai'],
-    'engine',
-  );
+  const engine = oneOf<EngineSelection>(stringOption(values, 'engine'), ENGINE_SELECTIONS, 'engine');
   const limit = positiveInt(stringOption(values, 'limit'), 'limit');
   const parallel = positiveInt(stringOption(values, 'parallel'), 'parallel');
   const maxNewTokens = positiveInt(stringOption(values, 'max-tokens'), 'max-tokens');

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditProgress, AuditStartRequest } from '../api/contract';
-import type { CoreEvents } from '../api/events';
+import type { AuditProgress, AuditRecord, AuditStartRequest, AuditTokenEvent } from '@domain/audits';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
-import { StoreError, type CaseStore, type JobRow } from '../store';
+import type { AuditJob } from '@domain/jobs';
+import { StoreError, type CaseStore } from '../store';
 import { startJobHeartbeat } from './job-heartbeat';
 import { throttleTokens } from './token-throttle';
 
@@ -13,9 +13,17 @@ const MAX_RETRY_DELAY_MS = 30_000;
 /** How many cases the rate is averaged over, so a slow first case (prefix evaluation) doesn't skew the ETA. */
 const RATE_WINDOW = 20;
 
+/** The events the runner sends. The core's event bus (api/events.ts) fits; jobs/ stays below the API layer. */
+export interface AuditRunnerEvents {
+  emit(event: 'audit.progress', payload: AuditProgress): void;
+  emit(event: 'audit.token', payload: AuditTokenEvent): void;
+  emit(event: 'audit.verdict', payload: { caseId: string; audit: AuditRecord }): void;
+  emit(event: 'cases.changed', payload: { caseIds: string[] }): void;
+}
+
 export interface AuditRunnerOptions {
   store: CaseStore;
-  events: CoreEvents;
+  events: AuditRunnerEvents;
   /** The engine in use; null when no model is loaded. */
   currentEngine: () => Engine | null;
   /** First backoff before a retry (default 1 s); tests shorten it. */
@@ -42,6 +50,7 @@ export function classifyFailure(error: unknown): FailureKind {
   switch (error.code) {
     case 'case_too_long':
     case 'no_vision':
+    case 'image_refused':
       return 'case';
     case 'unauthorized':
     case 'tls':
@@ -115,7 +124,7 @@ export class AuditRunner {
     const caseIds =
       request.caseIds ??
       store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
-    for (const id of request.caseIds ?? []) store.cases.row(id); // unknown ids fail loudly before anything is queued
+    for (const id of request.caseIds ?? []) store.cases.content(id); // unknown ids fail loudly before anything is queued
     store.jobs.requeueOrphaned(); // what a killed process left running; a live process's jobs stay its own
     store.jobs.enqueue(
       request.limit ? caseIds.slice(0, request.limit) : caseIds,
@@ -212,15 +221,15 @@ export class AuditRunner {
     }
   }
 
-  private async runJob(engine: Engine, job: JobRow): Promise<'done' | 'requeued' | 'failed' | 'released'> {
+  private async runJob(engine: Engine, job: AuditJob): Promise<'done' | 'requeued' | 'failed' | 'released'> {
     const { store, events } = this.options;
     const controller = new AbortController();
     this.controllers.add(controller);
-    this.currentCaseId = job.case_id;
+    this.currentCaseId = job.caseId;
     this.emitProgress();
-    const tokens = throttleTokens((text) => events.emit('audit.token', { caseId: job.case_id, text }));
+    const tokens = throttleTokens((text) => events.emit('audit.token', { caseId: job.caseId, text }));
     try {
-      const input = await this.auditInput(job.case_id);
+      const input = await this.auditInput(job.caseId);
       const result = await engine.audit(input, {
         signal: controller.signal,
         strictFormat: this.request.strictFormat,
@@ -229,13 +238,13 @@ export class AuditRunner {
       });
       tokens.flush(); // the whole text before the verdict
       const audit = store.transaction(() => {
-        const record = store.audits.insert(job.case_id, result);
+        const record = store.audits.insert(job.caseId, result);
         store.jobs.markDone(job.id);
         if (record) {
-          store.log.append({
+          store.activityLog.append({
             actor: `model:${record.modelId}`,
             action: 'audit.verdict',
-            caseId: job.case_id,
+            caseId: job.caseId,
             after: {
               auditId: record.id,
               status: record.status,
@@ -245,12 +254,12 @@ export class AuditRunner {
             },
           });
         }
-        return record ?? store.audits.forModel(job.case_id, result.modelId, result.promptSha256);
+        return record ?? store.audits.forModel(job.caseId, result.modelId, result.promptSha256);
       });
       this.done++;
       this.finishTimes.push(Date.now());
-      if (audit) events.emit('audit.verdict', { caseId: job.case_id, audit });
-      events.emit('cases.changed', { caseIds: [job.case_id] });
+      if (audit) events.emit('audit.verdict', { caseId: job.caseId, audit });
+      events.emit('cases.changed', { caseIds: [job.caseId] });
       return 'done';
     } catch (error) {
       if (controller.signal.aborted) {
@@ -267,7 +276,7 @@ export class AuditRunner {
         return 'released';
       }
       const outcome = store.jobs.markFailed(job, message, kind === 'case' ? 0 : MAX_ATTEMPTS);
-      this.lastError = `Case ${job.case_id}: ${message}`;
+      this.lastError = `Case ${job.caseId}: ${message}`;
       if (outcome === 'failed') this.failed++;
       return outcome === 'failed' ? 'failed' : 'requeued';
     } finally {
@@ -279,14 +288,14 @@ export class AuditRunner {
 
   private async auditInput(caseId: string): Promise<AuditInput> {
     const { store } = this.options;
-    const row = store.cases.row(caseId);
-    const image = row.image_sha256 ? await store.images.readChecked(row.image_sha256) : null;
-    const namedAnImage = row.image_sha256 !== null || row.image_ref !== null || row.image_missing === 1;
+    const content = store.cases.content(caseId);
+    const image = content.imageSha256 ? await store.images.readChecked(content.imageSha256) : null;
+    const namedAnImage = content.imageSha256 !== null || content.imageRef !== null || content.imageMissing;
     return {
       caseId,
-      query: row.query,
-      thinking: row.thinking,
-      response: row.response,
+      query: content.query,
+      thinking: content.thinking,
+      response: content.response,
       image: image ? { bytes: image.bytes, mime: image.mime } : null,
       imageMissing: namedAnImage && image === null,
     };

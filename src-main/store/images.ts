@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ImageRef } from '../api/contract';
+import type { ImageRef } from '@domain/cases';
 import { nowIso } from './clock';
 import { StoreError } from './errors';
 import { readStoredImage } from './image-file';

@@ -1,15 +1,15 @@
+import { JOB_STATUSES, type AuditJob, type JobStatus } from '@domain/jobs';
 import { nowIso } from './clock';
 import type { Db } from './open-database';
 import { writeTransaction } from './write-transaction';
-import { processIsAlive } from './process-owner';
+import { processIsAlive } from '../platform/process';
 
-export interface JobRow {
+interface JobRow {
   id: number;
   case_id: string;
   model_id: string;
   prompt_sha256: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-  /** Failed attempts so far; a job interrupted by a pause, a kill or a crash does not count one. */
+  status: JobStatus;
   attempts: number;
   last_error: string | null;
   batch_id: string | null;
@@ -18,7 +18,23 @@ export interface JobRow {
   heartbeat_at: string | null;
 }
 
-export type JobCounts = { queued: number; running: number; done: number; failed: number; cancelled: number };
+function toAuditJob(row: JobRow): AuditJob {
+  return {
+    id: row.id,
+    caseId: row.case_id,
+    modelId: row.model_id,
+    promptSha256: row.prompt_sha256,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    batchId: row.batch_id,
+    ownerPid: row.owner_pid,
+    ownerToken: row.owner_token,
+    heartbeatAt: row.heartbeat_at,
+  };
+}
+
+export type JobCounts = Record<JobStatus, number>;
 
 /** The process working a job: its pid, plus a random token so that a reused pid is never taken for it. */
 export interface JobOwner {
@@ -84,10 +100,15 @@ export class JobRepository {
     });
   }
 
-  claimNext(modelId: string, promptSha256: string): JobRow | null {
-    return (
-      this.claimStmt.get({ now: nowIso(), modelId, promptSha256, pid: this.owner.pid, token: this.owner.token }) ?? null
-    );
+  claimNext(modelId: string, promptSha256: string): AuditJob | null {
+    const row = this.claimStmt.get({
+      now: nowIso(),
+      modelId,
+      promptSha256,
+      pid: this.owner.pid,
+      token: this.owner.token,
+    });
+    return row ? toAuditJob(row) : null;
   }
 
   markDone(jobId: number): void {
@@ -95,7 +116,7 @@ export class JobRepository {
   }
 
   /** A failed attempt counts, and the job goes back to the queue until maxAttempts, then stays failed with its error. */
-  markFailed(job: JobRow, error: string, maxAttempts: number): 'queued' | 'failed' {
+  markFailed(job: Pick<AuditJob, 'id' | 'attempts'>, error: string, maxAttempts: number): 'queued' | 'failed' {
     if (job.attempts + 1 < maxAttempts) {
       this.requeueStmt.run(error, nowIso(), job.id);
       return 'queued';
@@ -169,7 +190,7 @@ export class JobRepository {
   }
 
   counts(): JobCounts {
-    const counts: JobCounts = { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
+    const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as JobCounts;
     for (const row of this.db
       .prepare<[], { status: keyof JobCounts; n: number }>('SELECT status, count(*) AS n FROM jobs GROUP BY status')
       .all()) {

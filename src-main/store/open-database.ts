@@ -2,14 +2,13 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { StoreError } from './errors';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
+import { MIGRATIONS, type Migration } from './migrations';
 import { writeTransaction } from './write-transaction';
 
 export type Db = Database.Database;
 
 export const DATABASE_FILE = 'guardtrace.sqlite';
 
-/** Opens (creating if needed) the case database in dataDir, with the pragmas every connection needs. */
 export interface OpenDatabaseOptions {
   migrations?: readonly Migration[];
   /**
@@ -25,6 +24,7 @@ export interface OpenDatabaseOptions {
   readOnly?: boolean;
 }
 
+/** Opens (creating if needed) the case database in dataDir, with the pragmas every connection needs, and migrates it. */
 export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Db {
   if (options.readOnly) {
     const db = openReadOnly(dataDir, options);
@@ -156,12 +156,19 @@ export function migrate(db: Db, migrations: readonly Migration[], file = 'the da
   refuseIfTooNew(schemaVersion(db));
   for (const migration of migrations) {
     if (migration.version <= schemaVersion(db)) continue;
+    const foreignKeys = db.pragma('foreign_keys', { simple: true });
+    if (migration.rebuildsTables) db.pragma('foreign_keys = OFF');
     try {
       writeTransaction(db, () => {
         const current = schemaVersion(db); // under the write lock: another process may have just migrated
         refuseIfTooNew(current);
         if (migration.version <= current) return;
         db.exec(migration.up);
+        if (migration.rebuildsTables) {
+          const dangling = db.pragma('foreign_key_check') as unknown[];
+          if (dangling.length)
+            throw new Error(`${dangling.length} rows would reference missing rows after the rebuild`);
+        }
         db.pragma(`user_version = ${migration.version}`);
       });
     } catch (error) {
@@ -171,9 +178,9 @@ export function migrate(db: Db, migrations: readonly Migration[], file = 'the da
         `Migration ${migration.version} (${migration.name}) failed on ${file}: ${(error as Error).message}. ` +
           'The database was left at the previous version.',
       );
+    } finally {
+      if (migration.rebuildsTables) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
     }
   }
   return schemaVersion(db);
 }
-
-export { LATEST_SCHEMA_VERSION };

@@ -3,11 +3,16 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_CHANNELS, type ApiHandlers, type Channel } from '../../src-main/api/contract';
-import { createCore, type Core } from '../../src-main/api/core';
-import { createHandlers } from '../../src-main/api/handlers';
-import { PathGrants, type PathPurpose } from '../../src-main/api/renderer-policy';
-import { CHANNEL_SCHEMAS } from '../../src-main/api/schemas';
+import { API_CHANNELS, type ApiHandlers, type Channel } from '@main/api/contract';
+import { createCore, type Core } from '@main/api/core';
+import { createHandlers } from '@main/api/handlers';
+import { PathGrants, type PathPurpose } from '@main/api/renderer-policy';
+import { CHANNEL_SCHEMAS } from '@main/api/schemas';
+import { CASE_STATUS_FILTERS, QUEUE_SORTS } from '@domain/cases';
+import { ENGINE_SELECTIONS } from '@domain/engine';
+import { RECIPE_FILTERS } from '@domain/fidelity';
+import { EXPORT_FORMATS, EXPORT_SELECTIONS, IMPORT_FORMATS } from '@domain/io';
+import { REVIEW_SOURCES } from '@domain/reviews';
 import { tempDir } from '../helpers/temp-dir';
 
 let core: Core;
@@ -92,6 +97,28 @@ describe('IPC input schemas', () => {
       total: 0,
     });
     await expect(call(window, 'stats.get', undefined)).resolves.toMatchObject({ cases: 0 });
+    await expect(call(window, 'cases.list', { status: 'truncated', sort: 'least_confident' })).resolves.toMatchObject({
+      total: 0,
+    });
+    await expect(call(window, 'metrics.get', { recipe: 'reference' })).resolves.toBeTruthy();
+    await expect(call(window, 'metrics.get', undefined)).resolves.toBeTruthy();
+  });
+
+  it('accept every value the domain lists allow (a value added there needs no second edit here)', () => {
+    const accepts = (channel: Channel, arg: unknown) => {
+      const result = CHANNEL_SCHEMAS[channel].safeParse(arg);
+      expect(result.success, `${channel} ${JSON.stringify(arg)}`).toBe(true);
+    };
+    for (const status of CASE_STATUS_FILTERS) accepts('cases.counts', { status });
+    for (const sort of QUEUE_SORTS) accepts('cases.list', { sort });
+    for (const format of IMPORT_FORMATS) accepts('import.run', { file: '/tmp/x', format });
+    for (const format of EXPORT_FORMATS)
+      for (const only of EXPORT_SELECTIONS) accepts('export.run', { format, out: '/tmp/x', only });
+    for (const source of REVIEW_SOURCES) accepts('reviews.submit', { caseId: 'a', risk: 1, reviewer: 'ann', source });
+    for (const engine of ENGINE_SELECTIONS) accepts('engine.load', { engine, profile: 'guardtrace-vl' });
+    for (const recipe of RECIPE_FILTERS) accepts('metrics.get', { recipe });
+    expect(CHANNEL_SCHEMAS['metrics.get'].safeParse({ recipe: 'best' }).success).toBe(false);
+    expect(CHANNEL_SCHEMAS['engine.load'].safeParse({ profile: '' }).success).toBe(false);
   });
 });
 
@@ -131,7 +158,7 @@ describe("the app window's extra rules", () => {
 
 describe('a stored API key', () => {
   it('is handed out only for the server address it was saved for', async () => {
-    const { apiKeyFor, bindApiKey } = await import('../../src-main/api/api-key-binding');
+    const { apiKeyFor, bindApiKey } = await import('@main/api/api-key-binding');
     const stored = bindApiKey('sk-secret', 'https://gpu-01.corp:8000');
     expect(apiKeyFor(stored, 'https://gpu-01.corp:8000/v1/')).toBe('sk-secret');
     expect(apiKeyFor(stored, 'https://attacker.example/v1')).toBeNull();

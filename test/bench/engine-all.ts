@@ -7,9 +7,11 @@
 // Options go to engine.bench.ts unchanged; the sidecar bench takes --quick (8 new tokens per case), --threads and
 // --sidecar-cases N. The sidecar part is skipped, with the reason printed, when no llama-server binary is found.
 // --dry-run prints the two commands (and the sidecar bench's environment) without running them.
+// The sidecar part includes the image-budget row (a 1920x1080 case at the reference and the small budget);
+// --skip-image-budget leaves it out (it encodes ~3,900 vision tokens through the 3B-shaped tower: minutes on a CPU).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);
@@ -38,7 +40,7 @@ function run(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promi
 }
 
 // Our own options are not for engine.bench.ts (it ignores unknown flags, but a value after one would be misread).
-const OWN = ['--skip-sidecar', '--sidecar-cases', '--dry-run'];
+const OWN = ['--skip-sidecar', '--sidecar-cases', '--dry-run', '--skip-image-budget'];
 const engineArgs = argv.filter((arg, i) => !OWN.includes(arg) && argv[i - 1] !== '--sidecar-cases');
 const engineCode = await run('engine.bench.ts', engineArgs);
 if (engineCode !== 0) console.error(`engine.bench.ts exited with ${engineCode}; running the sidecar part anyway`);
@@ -59,6 +61,7 @@ if (flag('--skip-sidecar') || flag('--skip-3b')) {
     if (flag('--quick') && !process.env.GUARDTRACE_BENCH_NEW_TOKENS) env.GUARDTRACE_BENCH_NEW_TOKENS = '8';
     if (value('--threads')) env.GUARDTRACE_BENCH_THREADS = value('--threads');
     if (value('--sidecar-cases')) env.GUARDTRACE_BENCH_CASES = value('--sidecar-cases');
+    if (!flag('--skip-image-budget')) env.GUARDTRACE_BENCH_IMAGE_BUDGET = '1';
     sidecarCode = await run('sidecar.bench.ts', [], env);
   }
 }

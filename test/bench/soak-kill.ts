@@ -9,8 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
-import { DATABASE_FILE } from '../../src-main/store/open-database';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
+import { DATABASE_FILE } from '@main/store/open-database';
 import { REPO_ROOT } from '../helpers/shared-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 

@@ -4,13 +4,14 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { QueueQuery } from '../../src-main/api/contract';
-import { CATEGORIES, RISK_LEVELS, type RiskLevel } from '../../src-main/domain/types';
-import type { AuditResult } from '../../src-main/engine/engine';
-import { exportCases } from '../../src-main/io/export';
-import { importFile } from '../../src-main/io/import';
-import { CaseStore } from '../../src-main/store';
-import { DATABASE_FILE } from '../../src-main/store/open-database';
+import type { QueueQuery } from '@domain/cases';
+import { CATEGORIES, RISK_LEVELS, type RiskLevel } from '@domain/types';
+import type { AuditResult } from '@main/engine/engine';
+import { exportCases } from '@main/io/export';
+import { importFile } from '@main/io/import';
+import { CaseStore } from '@main/store';
+import { DATABASE_FILE } from '@main/store/open-database';
+import { auditResult } from '../helpers/store-fixtures';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
 const AUDITED_SHARE = 0.6;
@@ -53,6 +54,10 @@ function generate(file: string): void {
   writeFileSync(file, lines.join('\n') + '\n');
 }
 
+// Profile, confidence and provenance as the store fixtures fill them.
+const { profileId, levelProbs, levelProbsNote, provenance } = auditResult(0);
+const FIXTURE_VERDICT_RECORD = { profileId, levelProbs, levelProbsNote, provenance };
+
 function verdict(risk: RiskLevel | 'parse_failure', i: number): AuditResult {
   const ok = risk !== 'parse_failure';
   return {
@@ -60,6 +65,7 @@ function verdict(risk: RiskLevel | 'parse_failure', i: number): AuditResult {
     verdict: ok
       ? { status: 'ok', risk, category: risk === 0 ? null : pick(CATEGORIES), analysis: `synthetic ${i}` }
       : { status: 'parse_failure', error: 'no Judgment', category: null, analysis: null },
+    ...FIXTURE_VERDICT_RECORD,
     imageMissing: false,
     engine: 'llama.node',
     modelId: 'bench-model',

@@ -4,12 +4,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
 import { readDb, spawnCli, type CliRun } from '../helpers/cli-process';
 import { alive, childPids } from '../helpers/processes';
 import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
-import { main, type CliIo } from '../../src-main/cli/main';
+import { main, type CliIo } from '@main/cli/main';
 
 const SAMPLE_IMAGES = path.join(SHARED_DIR, 'samples/guardtrace-sample/images');
 const TEXT_CASES = 8;

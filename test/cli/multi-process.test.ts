@@ -5,12 +5,13 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROMPT_FILE_NAME } from '../../src-main/engine/model-folder';
-import { LATEST_SCHEMA_VERSION } from '../../src-main/store/migrations';
+import { DEFAULT_PROFILE } from '@main/engine/profiles';
+import { LATEST_SCHEMA_VERSION } from '@main/store/migrations';
 import { readDb, spawnCli, spawnCliRepeat, type CliRun } from '../helpers/cli-process';
 import { FAKE_MODEL, startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fake-openai-server';
 import { REPO_ROOT, SHARED_DIR, tempDir } from '../helpers/temp-dir';
 
+const PROMPT_FILE_NAME = DEFAULT_PROFILE.prompt.fileName;
 const SHARED_PROMPT = path.join(SHARED_DIR, 'guardtrace', PROMPT_FILE_NAME);
 
 let promptDir: string;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CaseSummary } from '../../src-main/api/contract';
+import type { CaseSummary } from '@domain/cases';
 import { auditResult } from '../helpers/store-fixtures';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 import { browserUnavailableReason, SAMPLE_DIR, startHarness, type Harness } from './harness';
@@ -317,6 +317,11 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     expect(await testId('metrics-human-f1').textContent()).toBe(
       `${(metrics.modelVsHuman.binary.f1 * 100).toFixed(1)}%`,
     );
+    // F1 three ways always shows the parse-failure count; calibration says why it is missing until confidence exists.
+    expect(await testId('metrics-f1-human-parse-failures').textContent()).toBe(
+      String(metrics.fidelity.vsHuman.parseFailures),
+    );
+    expect(await testId('metrics-calibration').textContent()).toContain(metrics.fidelity.calibrationNote ?? '');
     await h.screenshot('10-metrics');
   });
 

@@ -2,9 +2,9 @@ import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineState } from '../../src-main/api/contract';
-import { EngineError } from '../../src-main/engine/engine';
-import { EngineManager } from '../../src-main/engine/engine-manager';
+import type { EngineState } from '@domain/engine';
+import { EngineError } from '@main/engine/engine';
+import { EngineManager } from '@main/engine/engine-manager';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import { writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
 
@@ -60,6 +60,8 @@ describe('EngineManager', () => {
       promptHashOk: true,
       gpu: { backend: 'cpu' },
     });
+    // The default image budget is the reference's: nothing to warn about.
+    expect(s.info.warnings.join('\n')).not.toMatch(/Image budget/);
     expect(states.map((x) => x.state)).toEqual(['unloaded', 'loading', 'loaded']);
     const r = await m.current()!.audit(textCase, { maxNewTokens: 2 });
     expect(r.engine).toBe('llama.node');
@@ -97,6 +99,8 @@ describe('EngineManager', () => {
     const s = await m.load({ modelDir: good.dir, engine: 'llama.node' });
     if (s.state !== 'loaded') throw new Error('not loaded');
     expect(s.info.warnings.join('\n')).toMatch(/loaded twice/);
+    // A smaller budget is said plainly at load (the Audit runner and the CLI show info.warnings).
+    expect(s.info.warnings.join('\n')).toMatch(/Image budget 16 vision tokens.*differ from the published evaluation/);
     const engine = m.current()!;
     expect((await engine.audit(textCase, { maxNewTokens: 1 })).engine).toBe('node-llama-cpp');
     expect(

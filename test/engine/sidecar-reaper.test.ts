@@ -4,11 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  sweepStaleSidecars,
-  writeSidecarPidFile,
-  removeSidecarPidFile,
-} from '../../src-main/engine/sidecar/sidecar-reaper';
+import { sweepStaleSidecars, writeSidecarPidFile, removeSidecarPidFile } from '@main/engine/sidecar/sidecar-reaper';
 import { alive } from '../helpers/processes';
 import { REPO_ROOT, tempDir } from '../helpers/temp-dir';
 
@@ -108,7 +104,7 @@ describe.skipIf(windows)('sidecar reaper', () => {
 
 describe('the sidecar log', () => {
   it('is moved aside when it grows past the limit, keeping the newest generations only', async () => {
-    const { rotateLog } = await import('../../src-main/engine/sidecar/log-rotation');
+    const { rotateLog } = await import('@main/engine/sidecar/log-rotation');
     const { readFileSync, readdirSync: list, writeFileSync: write } = await import('node:fs');
     const dir = tempDir();
     const log = path.join(dir, 'llama-server.log');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { throttleTokens } from '../../src-main/jobs/token-throttle';
+import { throttleTokens } from '@main/jobs/token-throttle';
 
 afterEach(() => vi.useRealTimers());
 

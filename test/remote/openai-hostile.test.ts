@@ -2,9 +2,10 @@
 // a redirect must not carry the case anywhere, and no stream, line or body may grow without bound or last forever.
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../src-main/engine/engine';
+import { EngineError } from '@main/engine/engine';
 import { serveLocal } from '../helpers/local-http';
-import { OpenAiCompatibleEngine, type OpenAiEngineOptions } from '../../src-main/engine/openai/openai-engine';
+import { testVerdictContext } from '../helpers/verdict-context';
+import { OpenAiCompatibleEngine, type OpenAiEngineOptions } from '@main/engine/openai/openai-engine';
 
 const prompt = { text: 'You are an auditor.', sha256: 'test', hashOk: true };
 const secretCase = {
@@ -27,7 +28,7 @@ function connect(base: string, extra: Partial<OpenAiEngineOptions> = {}) {
   return OpenAiCompatibleEngine.connect({
     baseUrl: `${base}/v1`,
     model: 'm',
-    systemPrompt: prompt,
+    verdict: testVerdictContext(prompt),
     visionProbe: 'skip',
     maxRetries: 0,
     ...extra,

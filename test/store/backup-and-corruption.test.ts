@@ -3,10 +3,10 @@
 import { copyFileSync, mkdirSync, openSync, readdirSync, statSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../src-main/cli/main';
-import { CaseStore } from '../../src-main/store';
-import { dailyBackup } from '../../src-main/store/backup';
-import { DATABASE_FILE } from '../../src-main/store/open-database';
+import { main, type CliIo } from '@main/cli/main';
+import { CaseStore } from '@main/store';
+import { dailyBackup } from '@main/store/backup';
+import { DATABASE_FILE } from '@main/store/open-database';
 import { newCase } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CaseStore } from '../../src-main/store';
+import { CaseStore } from '@main/store';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 
@@ -62,6 +62,7 @@ describe('case store', () => {
       unreviewed: 3,
       disagree: 1,
       parse_failure: 1,
+      truncated: 0,
     });
     expect(store.cases.counts({ gold: 0 }).all).toBe(2);
   });
@@ -112,8 +113,11 @@ describe('case store', () => {
     expect(() =>
       store.reviews.submit({ caseId: 'safe', risk: 0, reviewer: 'ann', category: 'Gossip' as never }),
     ).toThrow(/Unknown category "Gossip"/);
+    expect(() => store.reviews.submit({ caseId: 'safe', risk: 0, reviewer: 'ann', source: 'import' as never })).toThrow(
+      'Unknown decision source "import". Use one of: manual, accept_model, bulk_accept, cli.',
+    );
     expect(() => store.reviews.submit({ caseId: 'nope', risk: 0, reviewer: 'ann' })).toThrow(/No case with id "nope"/);
-    expect(store.log.forCase('safe')).toEqual([]);
+    expect(store.activityLog.forCase('safe')).toEqual([]);
   });
 
   it('bulk-accepts parsed model verdicts only, one log entry per case', () => {
@@ -136,8 +140,8 @@ describe('case store', () => {
     expect(store.jobs.enqueue(['a', 'b', 'c'], 'model-a', 'prompt-a', 'batch')).toBe(2);
     expect(store.jobs.enqueue(['a', 'b'], 'model-a', 'prompt-a', 'batch')).toBe(0);
     const claimed = store.jobs.claimNext('model-a', 'prompt-a')!;
-    expect(claimed).toMatchObject({ case_id: 'a', attempts: 0, owner_pid: process.pid });
-    expect(claimed.owner_token).toBe(store.jobs.owner.token);
+    expect(claimed).toMatchObject({ caseId: 'a', attempts: 0, ownerPid: process.pid });
+    expect(claimed.ownerToken).toBe(store.jobs.owner.token);
     store.close(); // the "crash": a is left running
 
     store = CaseStore.open(dir);
@@ -147,7 +151,7 @@ describe('case store', () => {
     // A stale heartbeat means the owner is hung or the pid was reused.
     expect(store.jobs.requeueOrphaned({ now: Date.now() + 10 * 60_000 })).toBe(1);
     const job = store.jobs.claimNext('model-a', 'prompt-a')!;
-    expect(job).toMatchObject({ case_id: 'a', attempts: 0 });
+    expect(job).toMatchObject({ caseId: 'a', attempts: 0, status: 'running', lastError: null });
     // This process's own running job is never taken from it, whatever the clock says.
     expect(store.jobs.requeueOrphaned({ now: Date.now() + 10 * 60_000, isAlive: () => false })).toBe(0);
     expect(store.jobs.markFailed(job, 'server restarted', 2)).toBe('queued');

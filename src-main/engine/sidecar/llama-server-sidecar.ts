@@ -1,12 +1,13 @@
 // The local llama-server the app starts for itself: 127.0.0.1 only, a free port, a random API key, supervised
 // (restarted if it dies, up to a limit) and stopped with the engine or the app.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { EngineError } from '../engine';
+import { visionTokenLimits } from '../image-prep';
 import type { Endpoint } from '../openai/openai-engine';
 import {
   removeSidecarPidFile,
@@ -56,6 +57,9 @@ const LOG_TAIL_LINES = 15;
 export class LlamaServerSidecar {
   readonly apiKey = randomBytes(24).toString('base64url');
   readonly logPath: string;
+  /** What the app should tell the moderator about this server (e.g. it cannot be given the reference image range). */
+  readonly warnings: string[] = [];
+  private imageTokenFlags = true;
   private child: ChildProcess | null = null;
   private port = 0;
   private state: State = { kind: 'stopped' };
@@ -77,6 +81,15 @@ export class LlamaServerSidecar {
     await mkdir(path.dirname(sidecar.logPath), { recursive: true, mode: 0o700 });
     rotateLog(sidecar.logPath);
     sidecar.log = createWriteStream(sidecar.logPath, { flags: 'a', mode: 0o600 });
+    if (options.mmprojPath && !(await helpMentions(options.binaryPath, '--image-max-tokens'))) {
+      // An older llama.cpp (a user's own binary) refuses unknown flags and would not start at all.
+      sidecar.imageTokenFlags = false;
+      sidecar.warnings.push(
+        `${options.binaryPath} has no --image-min-tokens/--image-max-tokens options, so it resizes images to its own ` +
+          'limits (8..4,096 vision tokens for Qwen2.5-VL) and image verdicts will differ from the published evaluation. ' +
+          'Use the llama-server from `npm run build:llama-server`, or a llama.cpp release that has these options.',
+      );
+    }
     // A backstop for quits that skip dispose(): never leave a 3 GB server running behind the app.
     process.once('exit', sidecar.killOnExit);
     // Servers an earlier, killed GuardTrace process left behind on this data folder.
@@ -151,6 +164,8 @@ export class LlamaServerSidecar {
       ...(o.threads ? ['-t', String(o.threads)] : []),
       ...(o.gpuLayers !== undefined ? ['-ngl', String(o.gpuLayers)] : []),
       '--no-webui',
+      // Same vision-token range as the reference, so llama-server never resizes the image the app prepared.
+      ...(o.mmprojPath && this.imageTokenFlags ? imageTokenArgs() : []),
       ...(o.extraArgs ?? []),
     ];
   }
@@ -321,4 +336,20 @@ export function freeLoopbackPort(): Promise<number> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** llama-server flags that pin libmtmd's image resize range to the reference's (4..16,384 vision tokens). */
+export function imageTokenArgs(): string[] {
+  const tokens = visionTokenLimits();
+  return ['--image-min-tokens', String(tokens.min), '--image-max-tokens', String(tokens.max)];
+}
+
+/** Whether `binary --help` lists an option (a few ms; the binary prints its help and exits without loading a model). */
+function helpMentions(binary: string, option: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(binary, ['--help'], { timeout: 15_000, maxBuffer: 4 * 1024 * 1024 }, (_error, stdout, stderr) =>
+      // Some builds print help to stderr or exit non-zero after printing it: the text decides, not the status.
+      resolve(`${stdout}${stderr}`.includes(option)),
+    );
+  });
 }

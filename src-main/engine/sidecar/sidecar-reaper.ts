@@ -17,7 +17,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { processIsAlive } from '../../store/process-owner';
+import { processIsAlive } from '../../platform/process';
 
 const WATCHDOG_SCRIPT = `
 trap '' INT TERM HUP

@@ -1,18 +1,21 @@
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type {
-  ImageRef,
-  ImportFormat,
-  ImportProgress,
-  ImportRequest,
-  ImportSummary,
-  RecordError,
-} from '../../api/contract';
+import type { ImageRef } from '@domain/cases';
+import { REFERENCE_IMPORT_PROVENANCE, type ReferenceImportCounts } from '@domain/fidelity';
+import {
+  IMPORT_FORMATS,
+  type ImportFormat,
+  type ImportProgress,
+  type ImportRequest,
+  type ImportSummary,
+  type RecordError,
+} from '@domain/io';
+import { parseVerdict } from '../../engine/profiles/guardtrace-vl/verdict-parser';
 import type { CaseStore, NewCase } from '../../store';
 import { IoError } from '../io-error';
 import { decodeDataUri, inspectImage, readImageFile, resolveInside, type ImageCheck } from './image-intake';
-import { IMAGE_FIELD, parseRecord, type CaseFields } from './record-schemas';
+import { IMAGE_FIELD, parseRecord, parseReferenceResult, type CaseFields } from './record-schemas';
 import { openSource, type SourceItem } from './sources';
 
 export { IoError } from '../io-error';
@@ -35,7 +38,7 @@ export function inferFormat(file: string): ImportFormat {
   if (ext === '.csv') return 'csv';
   throw new IoError(
     'usage',
-    `Cannot tell the format of ${file} from its extension "${ext}". Pass --format guardtrace|jsonl|csv.`,
+    `Cannot tell the format of ${file} from its extension "${ext}". Pass --format ${IMPORT_FORMATS.join('|')}.`,
   );
 }
 
@@ -58,8 +61,8 @@ export function contentCaseId(
 }
 
 type Prepared =
-  | { ok: true; record: number; newCase: NewCase; image: ImageRef | null }
-  | { ok: false; record: number; errors: RecordError[] };
+  | { ok: true; record: number; newCase: NewCase; image: ImageRef | null; referenceOutput?: string }
+  | { ok: false; record: number; errors: RecordError[]; scriptError?: boolean };
 
 /** Reads, validates and stores one file; see ImportSummary for what it reports. */
 export async function importFile(
@@ -73,6 +76,12 @@ export async function importFile(
   if (!existsSync(file)) throw new IoError('usage', `Import file ${file} does not exist.`);
   if (!statSync(file).isFile())
     throw new IoError('usage', `${file} is not a file; give the .json, .jsonl or .csv file to import.`);
+  // The request crosses a process boundary: a format the readers do not know is refused, never half-read.
+  if (req.format !== undefined && !IMPORT_FORMATS.includes(req.format))
+    throw new IoError(
+      'usage',
+      `Unknown import format "${String(req.format)}". Use one of: ${IMPORT_FORMATS.join(', ')}.`,
+    );
   const format = req.format ?? inferFormat(file);
   const imagesDir = resolveImagesDir(file, format, req.imagesDir);
   const actor = req.actor?.trim() || 'import';
@@ -90,6 +99,8 @@ export async function importFile(
     errors: [],
     ms: 0,
   };
+  if (format === 'guardtrace-results')
+    summary.reference = { verdicts: 0, alreadyPresent: 0, parseFailures: 0, scriptErrors: 0 };
   const images = new ImageCache(store, imagesDir, format);
   const writer = new BatchWriter(store, file, format, actor, summary);
 
@@ -138,7 +149,8 @@ function resolveImagesDir(file: string, format: ImportFormat, given: string | un
   }
   const folder = path.dirname(file);
   // The GuardTrace-VL dataset keeps its images in images/ beside the JSON; JSONL/CSV paths are relative to the file.
-  if (format === 'guardtrace' && existsSync(path.join(folder, 'images'))) return path.join(folder, 'images');
+  if ((format === 'guardtrace' || format === 'guardtrace-results') && existsSync(path.join(folder, 'images')))
+    return path.join(folder, 'images');
   return folder;
 }
 
@@ -149,12 +161,14 @@ async function prepare(item: SourceItem, file: string, format: ImportFormat, ima
     errors: [{ file, record: item.record, field, reason }],
   });
   if ('syntaxError' in item) return reject(null, item.syntaxError);
-  const parsed = parseRecord(format, item.value);
+  const reference = format === 'guardtrace-results' ? parseReferenceResult(item.value) : null;
+  const parsed = reference ?? parseRecord(format, item.value);
   if (!parsed.ok) {
     return {
       ok: false,
       record: item.record,
       errors: parsed.issues.map((issue) => ({ file, record: item.record, field: issue.field, reason: issue.reason })),
+      ...(reference && !reference.ok && reference.scriptError !== undefined ? { scriptError: true } : {}),
     };
   }
   const fields = parsed.fields;
@@ -181,7 +195,13 @@ async function prepare(item: SourceItem, file: string, format: ImportFormat, ima
     sourceRecord: item.record,
     meta: fields.meta,
   };
-  return { ok: true, record: item.record, newCase, image };
+  return {
+    ok: true,
+    record: item.record,
+    newCase,
+    image,
+    ...(reference?.ok ? { referenceOutput: reference.evalResult } : {}),
+  };
 }
 
 type ImageOutcome =
@@ -233,9 +253,10 @@ class ImageCache {
   }
 }
 
-/** Writes each batch in one transaction together with its import_batches update and one audit-log entry. */
+/** Writes each batch in one transaction together with its import_batches update and one activity-log entry. */
 class BatchWriter {
   batchId: number | null = null;
+  private fileSha256: string | null = null;
 
   constructor(
     private readonly store: CaseStore,
@@ -247,14 +268,16 @@ class BatchWriter {
 
   commit(prepared: Prepared[]): void {
     const counts = { imported: 0, duplicates: 0, rejected: 0, imagesMissing: 0 };
+    const reference: ReferenceImportCounts = { verdicts: 0, alreadyPresent: 0, parseFailures: 0, scriptErrors: 0 };
     const errors: RecordError[] = [];
     this.store.transaction(() => {
-      const batchId = (this.batchId ??= this.store.beginImportBatch(this.file, this.format, this.actor));
+      const batchId = (this.batchId ??= this.store.importBatches.begin(this.file, this.format, this.actor));
       // The batch's cases are full-text indexed in one statement, inside this same transaction.
       this.store.cases.withDeferredFtsIndexing(() => {
         for (const item of prepared) {
           if (!item.ok) {
             counts.rejected++;
+            if (item.scriptError) reference.scriptErrors++;
             errors.push(...item.errors);
             continue;
           }
@@ -265,6 +288,8 @@ class BatchWriter {
           } else {
             counts.duplicates++;
           }
+          if (item.referenceOutput !== undefined)
+            this.storeReferenceVerdict(item, item.referenceOutput, batchId, reference);
         }
       });
       const totals = {
@@ -272,7 +297,7 @@ class BatchWriter {
         duplicates: this.summary.duplicates + counts.duplicates,
         rejected: this.summary.rejected + counts.rejected,
       };
-      this.store.log.append({
+      this.store.activityLog.append({
         actor: this.actor,
         action: 'import',
         after: {
@@ -283,17 +308,51 @@ class BatchWriter {
           imported: counts.imported,
           duplicates: counts.duplicates,
           rejected: counts.rejected,
+          ...(this.format === 'guardtrace-results' ? { referenceVerdicts: reference } : {}),
         },
       });
       // Running totals, so an interrupted import's row still says what it committed.
-      this.store.finishImportBatch(this.batchId, totals);
+      this.store.importBatches.recordTotals(this.batchId, totals);
     });
     // Only after the commit: a failed transaction must not leave counts that claim rows exist.
     this.summary.imported += counts.imported;
     this.summary.duplicates += counts.duplicates;
     this.summary.rejected += counts.rejected;
     this.summary.imagesMissing += counts.imagesMissing;
+    if (this.summary.reference) {
+      for (const key of Object.keys(reference) as Array<keyof ReferenceImportCounts>)
+        this.summary.reference[key] += reference[key];
+    }
     for (const error of errors) if (this.summary.errors.length < MAX_REPORTED_ERRORS) this.summary.errors.push(error);
+  }
+
+  /** The reference script's output, parsed by the app's own verdict parser, stored beside the case it judged. */
+  private storeReferenceVerdict(
+    item: Extract<Prepared, { ok: true }>,
+    rawOutput: string,
+    batchId: number,
+    counts: ReferenceImportCounts,
+  ): void {
+    this.fileSha256 ??= createHash('sha256').update(readFileSync(this.file)).digest('hex');
+    const verdict = parseVerdict(rawOutput);
+    const inserted = this.store.referenceVerdicts.insert({
+      caseId: item.newCase.id,
+      rawOutput,
+      verdict,
+      provenance: {
+        source: REFERENCE_IMPORT_PROVENANCE,
+        file: this.file,
+        fileSha256: this.fileSha256,
+        record: item.record,
+        reference: true,
+      },
+      importBatch: batchId,
+    });
+    if (!inserted) counts.alreadyPresent++;
+    else {
+      counts.verdicts++;
+      if (verdict.status !== 'ok') counts.parseFailures++;
+    }
   }
 }
 

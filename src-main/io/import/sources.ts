@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
-import type { ImportFormat } from '../../api/contract';
+import type { ImportFormat } from '@domain/io';
 import { IoError } from '../io-error';
 import { CSV_REQUIRED_COLUMNS } from './record-schemas';
 
@@ -18,6 +18,7 @@ export interface Source {
 export async function openSource(format: ImportFormat, file: string): Promise<Source> {
   switch (format) {
     case 'guardtrace':
+    case 'guardtrace-results': // the reference script writes one JSON array too
       return guardtraceSource(file);
     case 'jsonl':
       return { total: await countLines(file), items: jsonlItems(file) };

@@ -1,13 +1,22 @@
 // Entry point for the engines that talk HTTP: a user-configured OpenAI-compatible server ('openai') and the local
 // llama-server the app starts itself ('sidecar'). The EngineManager imports this module dynamically.
-import type { EngineLoadRequest } from '../api/contract';
+import type { EngineLoadRequest } from '@domain/engine';
+import { verdictContext } from './audit-common';
 import { EngineError, type Engine } from './engine';
-import { checkModelFolderDetailed, loadSystemPrompt, modelFingerprint } from './model-folder';
-import { OpenAiCompatibleEngine, type SystemPrompt } from './openai/openai-engine';
+import { checkModelFolderDetailed, fileSha256, modelFingerprint, readGenerationConfig } from './model-folder';
+import { OpenAiCompatibleEngine } from './openai/openai-engine';
+import { profileById } from './profiles';
+import {
+  assertPromptAccepted,
+  decodingSettings,
+  loadSystemPrompt,
+  type GuardModelProfile,
+  type SystemPrompt,
+} from './profiles/profile';
 import { findLlamaServerBinary, llamaServerNotFoundHelp } from './sidecar/llama-server-binary';
 import { LlamaServerSidecar, type SidecarEvent } from './sidecar/llama-server-sidecar';
 
-export interface RemoteEngineContext {
+export interface HttpEngineContext {
   dataDir: string;
   maxPixels: number;
   /**
@@ -16,18 +25,19 @@ export interface RemoteEngineContext {
    */
   getApiKey?: (baseUrl: string) => Promise<string | null>;
   systemPrompt?: SystemPrompt;
+  /** The guard model (default GuardTrace-VL). */
+  profile?: GuardModelProfile;
   modelDir?: string;
   llamaServerPath?: string | null;
   /** Optional tuning; defaults suit one moderator on one server. */
   concurrency?: number;
-  contextSize?: number;
   threads?: number;
   onSidecarEvent?: (event: SidecarEvent) => void;
 }
 
 export const DEFAULT_API_KEY_ENV = 'GUARDTRACE_API_KEY';
 
-function apiKeyGetter(req: EngineLoadRequest, ctx: RemoteEngineContext): () => Promise<string | null> {
+function apiKeyGetter(req: EngineLoadRequest, ctx: HttpEngineContext): () => Promise<string | null> {
   // An explicit environment variable (CLI --api-key-env) wins; else the app's secret store; else GUARDTRACE_API_KEY.
   const envName = req.openai?.apiKeyEnv;
   if (envName) return async () => process.env[envName] || null;
@@ -39,37 +49,36 @@ function apiKeyGetter(req: EngineLoadRequest, ctx: RemoteEngineContext): () => P
 
 async function systemPromptFor(
   req: EngineLoadRequest,
-  ctx: RemoteEngineContext,
+  ctx: HttpEngineContext,
+  profile: GuardModelProfile,
   promptPath: string | null,
 ): Promise<SystemPrompt> {
   let prompt = ctx.systemPrompt ?? null;
-  if (!prompt && promptPath) prompt = await loadSystemPrompt(promptPath);
+  if (!prompt && promptPath) prompt = await loadSystemPrompt(promptPath, profile);
   if (!prompt) {
     throw new EngineError(
       'model_folder_invalid',
-      'No GuardTrace system prompt: choose a model folder that holds qta_pormpt.txt (the prompt is sent to the server with every case).',
+      `No ${profile.displayName} system prompt: choose a model folder that holds ${profile.prompt.fileName} (the prompt is sent to the server with every case).`,
     );
   }
-  if (!prompt.hashOk && !req.acceptPromptMismatch) {
-    throw new EngineError(
-      'prompt_hash_mismatch',
-      `The system prompt's sha256 ${prompt.sha256.slice(0, 12)}… differs from GuardTrace's; verdicts would not be comparable. Load with "accept prompt mismatch" to use it anyway.`,
-      { sha256: prompt.sha256 },
-    );
-  }
+  assertPromptAccepted(prompt, profile, req.acceptPromptMismatch, promptPath);
   return prompt;
 }
 
-export async function createRemoteEngine(req: EngineLoadRequest, ctx: RemoteEngineContext): Promise<Engine> {
+function profileFor(req: EngineLoadRequest, ctx: HttpEngineContext): GuardModelProfile {
+  return req.profile ? profileById(req.profile) : (ctx.profile ?? profileById(undefined));
+}
+
+export async function createHttpEngine(req: EngineLoadRequest, ctx: HttpEngineContext): Promise<Engine> {
   if (req.engine === 'openai') return createOpenAiEngine(req, ctx);
   if (req.engine === 'sidecar') return createSidecarEngine(req, ctx);
   throw new EngineError(
     'load_failed',
-    `createRemoteEngine handles the 'openai' and 'sidecar' engines, not '${req.engine ?? 'auto'}'.`,
+    `createHttpEngine handles the 'openai' and 'sidecar' engines, not '${req.engine ?? 'auto'}'.`,
   );
 }
 
-async function createOpenAiEngine(req: EngineLoadRequest, ctx: RemoteEngineContext): Promise<Engine> {
+async function createOpenAiEngine(req: EngineLoadRequest, ctx: HttpEngineContext): Promise<Engine> {
   const settings = req.openai;
   if (!settings?.baseUrl || !settings.model) {
     throw new EngineError(
@@ -78,28 +87,49 @@ async function createOpenAiEngine(req: EngineLoadRequest, ctx: RemoteEngineConte
     );
   }
   const modelDir = req.modelDir ?? ctx.modelDir;
+  const profile = profileFor(req, ctx);
   let promptPath: string | null = null;
-  if (!ctx.systemPrompt && modelDir) promptPath = (await checkModelFolderDetailed(modelDir)).promptPath;
-  const systemPrompt = await systemPromptFor(req, ctx, promptPath);
+  if (!ctx.systemPrompt && modelDir) promptPath = (await checkModelFolderDetailed(modelDir, profile)).promptPath;
+  const systemPrompt = await systemPromptFor(req, ctx, profile, promptPath);
+  // The weights live on the server: only the folder's generation_config.json (if any) is known here.
+  const configErrors: string[] = [];
+  const generationConfig = modelDir ? await readGenerationConfig(modelDir, configErrors) : null;
+  if (configErrors.length) throw new EngineError('model_folder_invalid', configErrors.join('; '));
+  const decoding = decodingSettings(profile, generationConfig?.repetitionPenalty ?? null);
   return OpenAiCompatibleEngine.connect({
     baseUrl: settings.baseUrl,
     model: settings.model,
     allowInsecureRemote: settings.allowInsecureRemote ?? false,
     getApiKey: apiKeyGetter(req, ctx),
-    systemPrompt,
+    verdict: verdictContext({
+      profile,
+      prompt: systemPrompt,
+      decoding,
+      modelSha256: null,
+      mmprojSha256: null,
+      imageMaxPixels: ctx.maxPixels,
+    }),
     maxPixels: ctx.maxPixels,
     concurrency: ctx.concurrency,
+    warnings:
+      decoding.repetitionPenaltySource === 'profile default'
+        ? [
+            `No generation_config.json with a repetition_penalty ${modelDir ? `in ${modelDir}` : '(no model folder chosen)'}: ` +
+              `using the reference value ${decoding.repetitionPenalty}.`,
+          ]
+        : [],
   });
 }
 
-async function createSidecarEngine(req: EngineLoadRequest, ctx: RemoteEngineContext): Promise<Engine> {
+async function createSidecarEngine(req: EngineLoadRequest, ctx: HttpEngineContext): Promise<Engine> {
   const modelDir = req.modelDir ?? ctx.modelDir;
   if (!modelDir)
     throw new EngineError(
       'model_folder_invalid',
       'The local llama-server needs a model folder: choose the GuardTrace-VL folder in Settings → Engine.',
     );
-  const folder = await checkModelFolderDetailed(modelDir);
+  const profile = profileFor(req, ctx);
+  const folder = await checkModelFolderDetailed(modelDir, profile);
   if (!folder.ok || !folder.modelPath || !folder.model) {
     throw new EngineError(
       folder.errorCode ?? 'model_folder_invalid',
@@ -107,19 +137,22 @@ async function createSidecarEngine(req: EngineLoadRequest, ctx: RemoteEngineCont
       { modelDir, errors: folder.errors },
     );
   }
-  const systemPrompt = await systemPromptFor(req, ctx, folder.promptPath);
+  const systemPrompt = await systemPromptFor(req, ctx, profile, folder.promptPath);
+  const decoding = decodingSettings(profile, folder.generationConfig?.repetitionPenalty ?? null);
   const binary = await findLlamaServerBinary(ctx.llamaServerPath);
   if (!binary) throw new EngineError('load_failed', llamaServerNotFoundHelp(ctx.llamaServerPath));
 
   const files = [folder.modelPath, ...(folder.mmprojPath ? [folder.mmprojPath] : [])];
-  const [fingerprint, sidecar] = await Promise.all([
+  const [fingerprint, modelSha256, mmprojSha256, sidecar] = await Promise.all([
     modelFingerprint(files),
+    fileSha256(folder.modelPath),
+    folder.mmprojPath ? fileSha256(folder.mmprojPath) : null,
     LlamaServerSidecar.start({
       binaryPath: binary.path,
       modelPath: folder.modelPath,
       mmprojPath: folder.mmprojPath,
       dataDir: ctx.dataDir,
-      contextSize: ctx.contextSize,
+      contextSize: decoding.contextSize,
       threads: ctx.threads,
       parallel: ctx.concurrency,
       onEvent: ctx.onSidecarEvent,
@@ -130,7 +163,14 @@ async function createSidecarEngine(req: EngineLoadRequest, ctx: RemoteEngineCont
     return await OpenAiCompatibleEngine.connect({
       baseUrl: sidecar.baseUrl,
       model: model.name,
-      systemPrompt,
+      verdict: verdictContext({
+        profile,
+        prompt: systemPrompt,
+        decoding,
+        modelSha256,
+        mmprojSha256,
+        imageMaxPixels: ctx.maxPixels,
+      }),
       maxPixels: ctx.maxPixels,
       concurrency: ctx.concurrency,
       resolveEndpoint: () => sidecar.endpoint(),
@@ -149,7 +189,7 @@ async function createSidecarEngine(req: EngineLoadRequest, ctx: RemoteEngineCont
         },
         build: { name: 'llama-server sidecar', version: binary.path },
       },
-      warnings: folder.warnings,
+      warnings: [...folder.warnings, ...sidecar.warnings],
       onDispose: () => sidecar.stop(),
     });
   } catch (error) {
