@@ -5,16 +5,20 @@ import { defaultSettings } from './settings';
 import { EngineManager } from '../engine/engine-manager';
 import { AuditRunner } from '../jobs/audit-runner';
 import { CaseStore } from '../store';
+import { backupDatabase, dailyBackup, type BackupSummary } from '../store/backup';
 
 export interface CoreOptions {
   dataDir: string;
   /** Secret storage for the OpenAI-compatible server's key: Electron safeStorage in the app, an env var in the CLI. */
-  getApiKey?: () => Promise<string | null>;
+  /** Given the server address the key is for: a stored key is only handed out for the address it was saved for. */
+  getApiKey?: (baseUrl: string) => Promise<string | null>;
   setApiKey?: (key: string | null) => Promise<{ stored: boolean; encrypted: boolean }>;
   /** Engine tuning for tests and benchmarks (threads, GPU off, small context). */
   engine?: { threads?: number; gpu?: 'auto' | false; maxPixels?: number };
   /** better-sqlite3 addon for this runtime when node_modules holds one built for another (see openDatabase). */
   sqliteNativeBinding?: string;
+  /** The CLI's reading commands (stats, export): the database is opened read-only. */
+  readOnly?: boolean;
 }
 
 /** Everything below the UI, wired once: the store, the engine lifecycle, the audit queue and the event bus. */
@@ -27,13 +31,20 @@ export interface Core {
   options: CoreOptions;
   settings(): Settings;
   readImage(sha256: string): Promise<{ bytes: Buffer; mime: string } | null>;
+  /** A consistent copy of the case database at `out`, taken while others write (SQLite online backup). */
+  backup(out: string): Promise<BackupSummary>;
+  /** Today's backup in <dataDir>/backups unless there is one; keeps the newest `keep`. Null when nothing was due. */
+  dailyBackup(keep?: number): Promise<BackupSummary | null>;
   close(): Promise<void>;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
-  const store = CaseStore.open(options.dataDir, { nativeBinding: options.sqliteNativeBinding });
-  // Nothing can be running at start-up: whatever a crash left 'running' goes back to the queue.
-  store.jobs.requeueInterrupted();
+  const store = CaseStore.open(options.dataDir, {
+    nativeBinding: options.sqliteNativeBinding,
+    readOnly: options.readOnly,
+  });
+  // Jobs a crash left 'running' are not re-queued here: another live process (the app, a second
+  // `guardtrace audit`) may be working them. The audit runner re-queues only orphans, when it starts a batch.
   const events = new CoreEvents();
   const settings = (): Settings => ({ ...defaultSettings(), ...(store.settings.all() as Partial<Settings>) });
   const engines = new EngineManager({
@@ -59,6 +70,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     options,
     settings,
     readImage: (sha256) => store.images.read(sha256),
+    backup: (out) => backupDatabase(store.db, out),
+    dailyBackup: (keep = 7) => dailyBackup(store.db, options.dataDir, keep),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,6 +1,6 @@
 import type { EngineLoadRequest } from '@domain/engine';
 import type { Settings } from '@domain/settings';
-import type { ApiHandlers } from './contract';
+import type { ApiHandlers, Channel } from './contract';
 import type { Core } from './core';
 import { ApiError, toApiError } from './errors';
 import { validateSettingsPatch } from './settings';
@@ -12,13 +12,15 @@ import { importFile } from '../io/import';
 import { createPacks } from '../io/packs/create-packs';
 import { exportDecisions, importDecisions } from '../io/packs/decisions-file';
 import { importPack } from '../io/packs/import-pack';
+import { enforceRendererPolicy, type RendererPolicy } from './renderer-policy';
+import { validateChannelInput } from './schemas';
 
 /**
  * The handler map: the single implementation of the contract. Electron's main process registers it with
  * ipcMain.handle, the CLI and the tests call it directly, the browser tests bridge window.api to it.
  * Every handler throws ApiError (code + readable message) and nothing else.
  */
-export function createHandlers(core: Core): ApiHandlers {
+export function createHandlers(core: Core, options: { renderer?: RendererPolicy } = {}): ApiHandlers {
   const { store, engines, jobs, events } = core;
 
   const handlers: ApiHandlers = {
@@ -137,7 +139,12 @@ export function createHandlers(core: Core): ApiHandlers {
     'team.agreement': async () => store.team.agreement(),
   };
 
-  return wrapErrors(handlers);
+  return wrapErrors(handlers, async (channel, arg) => {
+    const checked = validateChannelInput(channel, arg);
+    // The app window gets these rules on top; the CLI and the tests are the user at their own machine.
+    if (options.renderer) await enforceRendererPolicy(channel, checked, options.renderer, core.settings);
+    return checked;
+  });
 }
 
 /** The system prompt for training exports: the file named, else the loaded model folder's prompt. */
@@ -154,12 +161,13 @@ async function exportPrompt(core: Core, promptFile: string | undefined): Promise
   return (await loadSystemPrompt(check.promptPath, DEFAULT_PROFILE)).text;
 }
 
-function wrapErrors(handlers: ApiHandlers): ApiHandlers {
+/** Every channel: its argument checked first (schemas.ts, and the window's rules), any error made an ApiError. */
+function wrapErrors(handlers: ApiHandlers, check: (channel: Channel, arg: unknown) => Promise<unknown>): ApiHandlers {
   const wrapped = {} as Record<string, (arg: unknown) => Promise<unknown>>;
-  for (const [channel, handler] of Object.entries(handlers) as Array<[string, (arg: unknown) => Promise<unknown>]>) {
+  for (const [channel, handler] of Object.entries(handlers) as Array<[Channel, (arg: unknown) => Promise<unknown>]>) {
     wrapped[channel] = async (arg: unknown) => {
       try {
-        return await handler(arg);
+        return await handler(await check(channel, arg));
       } catch (error) {
         throw toApiError(error);
       }

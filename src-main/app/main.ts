@@ -2,11 +2,13 @@
 // that imports 'electron'; the core is created here and reached by the renderer through the contract only.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, screen } from 'electron';
 import { API_CHANNELS, API_EVENTS, type ApiHandlers, type Channel } from '../api/contract';
 import { createCore, type Core } from '../api/core';
+import { apiKeyFor, bindApiKey } from '../api/api-key-binding';
 import { createHandlers } from '../api/handlers';
+import { PathGrants, type PathPurpose } from '../api/renderer-policy';
 import { devSqliteBinding } from './dev-native-binding';
 import { hashFromImageUrl, IMAGE_SCHEME } from '../ipc/image-url';
 import { SHELL_CHANNELS, toErrorShape, type IpcEnvelope } from '../ipc/ipc-envelope';
@@ -25,6 +27,8 @@ protocol.registerSchemesAsPrivileged([
 
 let mainWindow: BrowserWindow | null = null;
 let core: Core | null = null;
+/** Paths the user chose in this process's dialogs: the only ones the window may use without a confirmation. */
+const pathGrants = new PathGrants();
 
 if (!app.requestSingleInstanceLock()) {
   // A second copy would open the same SQLite store; hand focus to the running one instead.
@@ -48,11 +52,11 @@ function apiKeyFile(): string {
   return join(app.getPath('userData'), 'openai-api-key.bin');
 }
 
-async function getApiKey(): Promise<string | null> {
+async function getApiKey(baseUrl: string): Promise<string | null> {
   const file = apiKeyFile();
   if (!existsSync(file)) return null;
   const bytes = readFileSync(file);
-  return safeStorage.isEncryptionAvailable() ? safeStorage.decryptString(bytes) : null;
+  return safeStorage.isEncryptionAvailable() ? apiKeyFor(safeStorage.decryptString(bytes), baseUrl) : null;
 }
 
 async function setApiKey(key: string | null): Promise<{ stored: boolean; encrypted: boolean }> {
@@ -63,7 +67,9 @@ async function setApiKey(key: string | null): Promise<{ stored: boolean; encrypt
   }
   // Never write the key in clear text: without an OS keyring there is nothing to store it with.
   if (!safeStorage.isEncryptionAvailable()) return { stored: false, encrypted: false };
-  writeFileSync(file, safeStorage.encryptString(key), { mode: 0o600 });
+  // Bound to the server in Settings now: set the address first, then the key.
+  const baseUrl = core?.settings().openai?.baseUrl ?? '';
+  writeFileSync(file, safeStorage.encryptString(bindApiKey(key, baseUrl)), { mode: 0o600 });
   // On Linux without a keyring Electron falls back to a fixed key ('basic_text'): stored, but not truly encrypted.
   const backend =
     process.platform === 'linux' && typeof safeStorage.getSelectedStorageBackend === 'function'
@@ -89,11 +95,36 @@ function registerImageProtocol(activeCore: Core): void {
   });
 }
 
+/** The exact page we load (any file:// URL would also match a page the window was somehow navigated to). */
 function isFromOurWindow(frameUrl: string | undefined): boolean {
   if (!frameUrl) return false;
-  if (frameUrl.startsWith('file://')) return true;
+  let url: URL;
+  try {
+    url = new URL(frameUrl);
+  } catch {
+    return false;
+  }
+  url.hash = '';
+  url.search = '';
   const devUrl = devServerUrl(app.isPackaged);
-  return devUrl !== null && frameUrl.startsWith(devUrl);
+  const ours = devUrl ? new URL(devUrl) : pathToFileURL(RENDERER_INDEX);
+  if (devUrl) return url.origin === ours.origin;
+  return url.href === ours.href;
+}
+
+/** A path the window named that no dialog of ours returned (a dropped file): the user confirms it here. */
+async function confirmPath(purpose: PathPurpose, file: string): Promise<boolean> {
+  const options: Electron.MessageBoxOptions = {
+    type: 'question',
+    buttons: ['Use this path', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    title: 'Confirm path',
+    message: `Use this path for ${purpose}?`,
+    detail: file,
+  };
+  const answer = mainWindow ? await dialog.showMessageBox(mainWindow, options) : await dialog.showMessageBox(options);
+  return answer.response === 0;
 }
 
 function registerIpc(handlers: ApiHandlers): void {
@@ -111,9 +142,14 @@ function registerIpc(handlers: ApiHandlers): void {
     });
   }
   ipcMain.handle(SHELL_CHANNELS.pickFile, async (event, options: { purpose: string; defaultName?: string }) => {
+    if (!isFromOurWindow(event.senderFrame?.url)) {
+      return { ok: false, error: { code: 'forbidden', message: 'Dialogs are only opened for the app window.' } };
+    }
     try {
       const owner = BrowserWindow.fromWebContents(event.sender) ?? undefined;
-      return { ok: true, value: await pickFile(owner, options) } satisfies IpcEnvelope<string | null>;
+      const picked = await pickFile(owner, options);
+      if (picked) pathGrants.grant(picked);
+      return { ok: true, value: picked } satisfies IpcEnvelope<string | null>;
     } catch (error) {
       return { ok: false, error: toErrorShape(error) } satisfies IpcEnvelope<string | null>;
     }
@@ -198,6 +234,16 @@ async function pickFile(
   }
 }
 
+/** One online backup a day into <dataDir>/backups, the newest 7 kept: at start, then every 6 hours while open. */
+function scheduleDailyBackup(activeCore: Core): void {
+  const run = () =>
+    void activeCore
+      .dailyBackup(7)
+      .catch((error: unknown) => console.error(`Daily backup failed: ${(error as Error).message}`));
+  setTimeout(run, 30_000).unref(); // not during start-up
+  setInterval(run, 6 * 60 * 60_000).unref();
+}
+
 function forwardEvents(activeCore: Core): void {
   for (const name of API_EVENTS) {
     activeCore.events.on(name, (payload) => {
@@ -252,7 +298,8 @@ async function start(): Promise<void> {
     : devSqliteBinding(app.getAppPath(), process.versions.electron);
   core = await createCore({ dataDir, getApiKey, setApiKey, sqliteNativeBinding });
   registerImageProtocol(core);
-  registerIpc(createHandlers(core));
+  scheduleDailyBackup(core);
+  registerIpc(createHandlers(core, { renderer: { grants: pathGrants, confirm: confirmPath } }));
   forwardEvents(core);
   Menu.setApplicationMenu(buildAppMenu(() => mainWindow));
   mainWindow = createWindow();

@@ -52,6 +52,8 @@ export interface Command {
   details: string;
   options: Options;
   run: (context: RunContext) => Promise<number>;
+  /** Only reads the store: the database is opened read-only (works on a folder the user cannot write). */
+  readOnly?: boolean;
 }
 
 export interface RunContext {
@@ -109,6 +111,7 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
       prompt: { type: 'string' },
     },
     run: runExport,
+    readOnly: true,
   },
   review: {
     summary: "record a moderator's decision on a case",
@@ -134,6 +137,16 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
     details: '',
     options: {},
     run: runStats,
+    readOnly: true,
+  },
+  backup: {
+    summary: 'copy the case database to FILE while it is in use (SQLite online backup)',
+    usage: 'guardtrace backup --out FILE',
+    details: `  --out FILE       the backup file (written beside it as a temp file, checked, then renamed)
+To restore: close GuardTrace and every guardtrace command, then copy FILE over <data folder>/guardtrace.sqlite
+(and delete guardtrace.sqlite-wal and -shm there). Images are not in the database: back up images/ with it.`,
+    options: { out: { type: 'string', short: 'o' } },
+    run: runBackup,
   },
   audit: {
     summary: 'audit cases that have no verdict yet with GuardTrace-VL',
@@ -248,6 +261,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       const maxPixels = maxPixelsOption(stringOption(parsed.values, 'max-pixels'));
       core ??= await createCore({
         dataDir,
+        readOnly: command.readOnly,
         getApiKey: async () => process.env.GUARDTRACE_API_KEY ?? null,
         ...(threads || maxPixels ? { engine: { threads, maxPixels } } : {}),
       });
@@ -490,6 +504,22 @@ async function runStats(context: RunContext): Promise<number> {
     ];
     const width = Math.max(...rows.map(([label]) => label.length));
     context.io.stdout(rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n');
+    return EXIT_OK;
+  });
+}
+
+async function runBackup(context: RunContext): Promise<number> {
+  if (context.positionals.length)
+    throw new UsageError(`unexpected argument "${context.positionals[0]}" (give the output with --out FILE)`);
+  const out = stringOption(context.values, 'out');
+  if (!out) throw new UsageError('--out FILE is required');
+  return context.withCore(async (_handlers, core) => {
+    const summary = await core.backup(out);
+    if (context.json) context.io.stdout(`${JSON.stringify(summary)}\n`);
+    else
+      context.io.stdout(
+        `Backed up the case database to ${summary.out} (${summary.bytes} bytes) in ${summary.ms} ms.\n`,
+      );
     return EXIT_OK;
   });
 }

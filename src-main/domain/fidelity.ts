@@ -78,7 +78,8 @@ export interface Calibration {
 }
 
 /** Which verdicts a metrics view counts: all, only those made with the reference recipe, or only the others. */
-export type RecipeFilter = 'all' | 'reference' | 'other';
+export const RECIPE_FILTERS = ['all', 'reference', 'other'] as const;
+export type RecipeFilter = (typeof RECIPE_FILTERS)[number];
 
 export interface MetricsQuery {
   recipe?: RecipeFilter;

@@ -9,8 +9,13 @@ export interface AuditJob {
   modelId: string;
   promptSha256: string;
   status: JobStatus;
-  /** Attempts so far, this one included once claimed. */
+  /** Failed attempts so far; a job interrupted by a pause, a kill or a crash does not count one. */
   attempts: number;
   lastError: string | null;
   batchId: string | null;
+  /** The process working a running job (pid plus a per-process random token); null when no process holds it. */
+  ownerPid: number | null;
+  ownerToken: string | null;
+  /** When the owner last showed it was alive (ISO time); a stale one lets another process requeue the job. */
+  heartbeatAt: string | null;
 }

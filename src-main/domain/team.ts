@@ -6,7 +6,8 @@ import type { ReviewInput } from '@domain/reviews';
 import type { Category, RiskLevel } from './types';
 
 /** How `pack create` hands cases to reviewers. */
-export type PackSplit = 'round_robin' | 'category';
+export const PACK_SPLITS = ['round_robin', 'category'] as const;
+export type PackSplit = (typeof PACK_SPLITS)[number];
 
 /** File name extension of an assignment pack (a zip archive). */
 export const PACK_EXTENSION = '.gtpack';

@@ -44,7 +44,7 @@ export interface EngineManagerOptions {
   textOnlyEngine?: 'llama.node' | 'node-llama-cpp';
   /** Passed to the sidecar/openai engines. */
   llamaServerPath?: string | null;
-  getApiKey?: () => Promise<string | null>;
+  getApiKey?: (baseUrl: string) => Promise<string | null>;
   /** Evaluate the system prompt at load so the first case already reuses it (default true). */
   warmSystemPrompt?: boolean;
   /** Reuse the system prompt's KV between cases (default true; false only to measure what it saves). */

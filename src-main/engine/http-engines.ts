@@ -19,8 +19,11 @@ import { LlamaServerSidecar, type SidecarEvent } from './sidecar/llama-server-si
 export interface HttpEngineContext {
   dataDir: string;
   maxPixels: number;
-  /** The app passes a getter over Electron safeStorage; without it the key comes from an environment variable. */
-  getApiKey?: () => Promise<string | null>;
+  /**
+   * The app passes a getter over Electron safeStorage; without it the key comes from an environment variable.
+   * It is given the server address, so a key saved for one server is never sent to another.
+   */
+  getApiKey?: (baseUrl: string) => Promise<string | null>;
   systemPrompt?: SystemPrompt;
   /** The guard model (default GuardTrace-VL). */
   profile?: GuardModelProfile;
@@ -38,7 +41,9 @@ function apiKeyGetter(req: EngineLoadRequest, ctx: HttpEngineContext): () => Pro
   // An explicit environment variable (CLI --api-key-env) wins; else the app's secret store; else GUARDTRACE_API_KEY.
   const envName = req.openai?.apiKeyEnv;
   if (envName) return async () => process.env[envName] || null;
-  if (ctx.getApiKey) return ctx.getApiKey;
+  const { getApiKey } = ctx;
+  const baseUrl = req.openai?.baseUrl ?? '';
+  if (getApiKey) return () => getApiKey(baseUrl);
   return async () => process.env[DEFAULT_API_KEY_ENV] || null;
 }
 

@@ -3,7 +3,9 @@ import type { AuditProgress, AuditRecord, AuditStartRequest, AuditTokenEvent } f
 import type { FailedAuditCase } from '@domain/audit-failure';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
 import type { AuditJob } from '@domain/jobs';
-import type { CaseStore } from '../store';
+import { StoreError, type CaseStore } from '../store';
+import { startJobHeartbeat } from './job-heartbeat';
+import { throttleTokens } from './token-throttle';
 
 const MAX_ATTEMPTS = 3;
 /** Failed cases the progress lists by name; the count covers them all. */
@@ -42,6 +44,9 @@ export interface AuditRunnerOptions {
 export type FailureKind = 'retry' | 'case' | 'engine';
 
 export function classifyFailure(error: unknown): FailureKind {
+  // The case's image file is gone or altered: no retry brings it back; the case fails with the reason, and is
+  // queued again by the next batch once the file is restored (no verdict was written for it).
+  if (error instanceof StoreError && error.code === 'image_unavailable') return 'case';
   if (!(error instanceof EngineError)) return 'retry';
   const transient = error.details.transient === true;
   if (error.details.requiresReload === true) return 'engine';
@@ -73,7 +78,7 @@ export function classifyFailure(error: unknown): FailureKind {
 
 /**
  * Works through the durable job queue with the loaded engine. The queue lives in the store, so a crash or
- * kill loses at most the in-flight cases (they are re-queued at start-up), and the audits table's
+ * kill loses at most the in-flight cases (the next batch re-queues them once their owner is gone), and the audits table's
  * UNIQUE(case, model, prompt) makes a redone case impossible to record twice.
  */
 export class AuditRunner {
@@ -125,6 +130,7 @@ export class AuditRunner {
       request.caseIds ??
       store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
     for (const id of request.caseIds ?? []) store.cases.content(id); // unknown ids fail loudly before anything is queued
+    store.jobs.requeueOrphaned(); // what a killed process left running; a live process's jobs stay its own
     store.jobs.enqueue(
       request.limit ? caseIds.slice(0, request.limit) : caseIds,
       info.modelId,
@@ -158,6 +164,7 @@ export class AuditRunner {
       throw new EngineError('load_failed', 'The model was unloaded while paused. Load it again, then start the audit.');
     this.engine = engine;
     if (this.lastError?.startsWith('Paused: ')) this.lastError = null; // the moderator has dealt with it
+    this.options.store.jobs.requeueOrphaned();
     this.launch();
     return this.progress();
   }
@@ -194,13 +201,16 @@ export class AuditRunner {
     this.state = 'running';
     this.emitProgress();
     const parallel = Math.max(1, Math.min(this.request.parallel ?? 1, 16));
-    const run = Promise.all(Array.from({ length: parallel }, () => this.worker())).then(() => {
-      if (this.state === 'running') {
-        this.state = 'done';
-        this.currentCaseId = null;
-        this.emitProgress();
-      }
-    });
+    const stopHeartbeat = startJobHeartbeat(this.options.store.jobs);
+    const run = Promise.all(Array.from({ length: parallel }, () => this.worker()))
+      .finally(stopHeartbeat)
+      .then(() => {
+        if (this.state === 'running') {
+          this.state = 'done';
+          this.currentCaseId = null;
+          this.emitProgress();
+        }
+      });
     this.workers = run;
   }
 
@@ -213,7 +223,7 @@ export class AuditRunner {
       if (!job) return;
       const outcome = await this.runJob(engine, job);
       // The requeued job is usually the next one claimed; waiting first gives a restarting server time to come back.
-      if (outcome === 'requeued') await this.backoff(job.attempts);
+      if (outcome === 'requeued') await this.backoff(job.attempts + 1);
     }
   }
 
@@ -223,14 +233,16 @@ export class AuditRunner {
     this.controllers.add(controller);
     this.currentCaseId = job.caseId;
     this.emitProgress();
+    const tokens = throttleTokens((text) => events.emit('audit.token', { caseId: job.caseId, text }));
     try {
       const input = await this.auditInput(job.caseId);
       const result = await engine.audit(input, {
         signal: controller.signal,
         strictFormat: this.request.strictFormat,
         maxNewTokens: this.request.maxNewTokens,
-        onToken: (text) => events.emit('audit.token', { caseId: job.caseId, text }),
+        onToken: tokens.push,
       });
+      tokens.flush(); // the whole text before the verdict
       const audit = store.transaction(() => {
         const record = store.audits.insert(job.caseId, result);
         store.jobs.markDone(job.id);
@@ -291,6 +303,7 @@ export class AuditRunner {
       }
       return outcome === 'failed' ? 'failed' : 'requeued';
     } finally {
+      tokens.flush();
       this.controllers.delete(controller);
       this.emitProgress();
     }
@@ -299,7 +312,7 @@ export class AuditRunner {
   private async auditInput(caseId: string): Promise<AuditInput> {
     const { store } = this.options;
     const content = store.cases.content(caseId);
-    const image = content.imageSha256 ? await store.images.read(content.imageSha256) : null;
+    const image = content.imageSha256 ? await store.images.readChecked(content.imageSha256) : null;
     const namedAnImage = content.imageSha256 !== null || content.imageRef !== null || content.imageMissing;
     return {
       caseId,

@@ -1,3 +1,4 @@
+import { writeTransaction } from './write-transaction';
 import type { ReviewRecord } from '@domain/reviews';
 import type { AdjudicationInput, AdjudicationView, DecisionBasis, ReviewerDecision } from '@domain/team';
 import { isCategory, isRiskLevel, type RiskLevel } from '@domain/types';
@@ -156,7 +157,7 @@ export class AdjudicationRepository {
         'invalid',
         "An adjudication needs the adjudicator's name (Settings → Reviewer, or --reviewer).",
       );
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       this.cases.row(input.caseId);
       const before = this.resolver.resolve(input.caseId);
       const info = this.insertStmt.run({
@@ -187,7 +188,7 @@ export class AdjudicationRepository {
         after: { reviewId: record.id, risk: record.risk, category: record.category, note: record.note },
       });
       return record;
-    })();
+    });
   }
 }
 

@@ -1,7 +1,16 @@
 /** An error the user can act on; `code` is stable for the UI/CLI, the message says what to do. */
 export class StoreError extends Error {
   constructor(
-    readonly code: 'schema_too_new' | 'migration_failed' | 'not_found' | 'invalid' | 'wal_unavailable' | 'conflict',
+    readonly code:
+      | 'schema_too_new'
+      | 'migration_failed'
+      | 'not_found'
+      | 'invalid'
+      | 'wal_unavailable'
+      | 'conflict'
+      | 'busy'
+      | 'image_unavailable'
+      | 'corrupt',
     message: string,
   ) {
     super(message);

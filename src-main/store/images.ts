@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageRef } from '@domain/cases';
 import { nowIso } from './clock';
+import { StoreError } from './errors';
+import { readStoredImage } from './image-file';
 import type { Db } from './open-database';
 
 // Image bytes live on disk, named by sha256, not as BLOBs: the database stays small, so queue queries,
@@ -45,9 +46,9 @@ export class ImageStore {
     const sha = sha256Hex(bytes);
     const target = this.pathFor(sha);
     if (existsSync(target)) return sha;
-    mkdirSync(path.dirname(target), { recursive: true });
+    mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
     const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    const fd = openSync(temp, 'w');
+    const fd = openSync(temp, 'w', 0o600);
     try {
       writeSync(fd, bytes);
       fsyncSync(fd);
@@ -66,15 +67,27 @@ export class ImageStore {
     return this.get.get(sha256) ?? null;
   }
 
-  /** Bytes for a known image, or null if the hash is unknown or the file is gone. */
+  /** Bytes for a known image, or null if the hash is unknown or the file is gone, a link, or altered (UI display). */
   async read(sha256: string): Promise<{ bytes: Buffer; mime: string } | null> {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) return null;
-    const row = this.get.get(sha256);
-    if (!row) return null;
     try {
-      return { bytes: await readFile(this.pathFor(sha256)), mime: row.mime };
+      return await this.readChecked(sha256);
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Bytes of an image a case refers to, for auditing or export: throws StoreError('image_unavailable') when the
+   * file is gone, is not a regular file, or does not hold the recorded bytes, so the case is never audited as if
+   * it had no image. `verify: 'always'` re-hashes (export); otherwise only a size change triggers the hash.
+   */
+  async readChecked(
+    sha256: string,
+    verify: 'always' | 'if-suspicious' = 'if-suspicious',
+  ): Promise<{ bytes: Buffer; mime: string }> {
+    const row = /^[0-9a-f]{64}$/.test(sha256) ? this.get.get(sha256) : undefined;
+    if (!row)
+      throw new StoreError('image_unavailable', `Image unavailable: no image with sha256 ${sha256} in the store.`);
+    return { bytes: await readStoredImage(this.pathFor(sha256), row, verify), mime: row.mime };
   }
 }

@@ -8,6 +8,7 @@ import { ExportReader } from './export-reader';
 import { ImageStore } from './images';
 import { ImportBatchRepository } from './import-batches';
 import { JobRepository } from './jobs';
+import { newJobOwner } from './process-owner';
 import { MetricsReader } from './metrics';
 import { openDatabase, type Db } from './open-database';
 import { ReferenceVerdictRepository } from './reference-verdicts';
@@ -15,6 +16,7 @@ import { ReviewRepository } from './reviews';
 import { SettingsRepository } from './settings';
 import { PackRepository } from './packs';
 import { TeamStatsReader } from './team-stats';
+import { writeTransaction } from './write-transaction';
 
 export { StoreError } from './errors';
 export type { NewCase } from './cases';
@@ -51,7 +53,7 @@ export class CaseStore {
     this.adjudication = new AdjudicationRepository(db, this.cases, this.audits, this.decisions, this.activityLog);
     this.packs = new PackRepository(db, this.cases, this.decisions, this.activityLog);
     this.team = new TeamStatsReader(db, this.decisions);
-    this.jobs = new JobRepository(db);
+    this.jobs = new JobRepository(db, newJobOwner());
     this.settings = new SettingsRepository(db);
     this.referenceVerdicts = new ReferenceVerdictRepository(db);
     this.metrics = new MetricsReader(db, this.jobs, this.referenceVerdicts);
@@ -60,12 +62,16 @@ export class CaseStore {
     this.auditFailures = new AuditFailureRepository(db);
   }
 
-  static open(dataDir: string, options: { nativeBinding?: string } = {}): CaseStore {
-    return new CaseStore(openDatabase(dataDir, { nativeBinding: options.nativeBinding }), dataDir);
+  static open(dataDir: string, options: { nativeBinding?: string; readOnly?: boolean } = {}): CaseStore {
+    return new CaseStore(
+      openDatabase(dataDir, { nativeBinding: options.nativeBinding, readOnly: options.readOnly }),
+      dataDir,
+    );
   }
 
+  /** One write transaction: BEGIN IMMEDIATE with a bounded retry while another process holds the lock. */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return writeTransaction(this.db, work);
   }
 
   caseDetail(id: string): CaseDetail {

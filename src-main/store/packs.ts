@@ -1,3 +1,4 @@
+import { writeTransaction } from './write-transaction';
 import { createHash } from 'node:crypto';
 import type { DecisionsFileBody, DecisionsImportSummary, ExportedDecision, PackInfo, PackManifest } from '@domain/team';
 import type { RiskLevel, Category } from '@domain/types';
@@ -140,7 +141,7 @@ export class PackRepository {
    * Throws (and rolls everything back) on the first entry that does not fit the pack.
    */
   importDecisions(body: DecisionsFileBody, checksum: string, file: string, actor: string): DecisionsImportSummary {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const pack = this.byIdStmt.get(body.packId);
       if (!pack || pack.role !== 'issued')
         throw new StoreError('conflict', `${file}: pack ${body.packId} was not issued by this workstation.`);
@@ -230,7 +231,7 @@ export class PackRepository {
         .pluck()
         .get(pack.id)!;
       return { packId: pack.id, reviewer: pack.reviewer, file, imported, alreadyPresent, disputed };
-    })();
+    });
   }
 
   private toInfo(row: PackRow): PackInfo {

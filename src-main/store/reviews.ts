@@ -8,6 +8,7 @@ import type { CaseRepository } from './cases';
 import { nowIso } from './clock';
 import { StoreError } from './errors';
 import type { Db } from './open-database';
+import { writeTransaction } from './write-transaction';
 import { toReviewRecord, type ReviewRow } from './rows';
 
 // Human decisions are append-only too: an undo is a new row pointing at the decision it takes back.
@@ -53,7 +54,7 @@ export class ReviewRepository {
   /** Records a decision and its activity-log entry in one transaction. */
   submit(input: ReviewInput): ReviewRecord {
     validateReview(input);
-    return this.db.transaction(() => this.submitInTransaction(input))();
+    return writeTransaction(this.db, () => this.submitInTransaction(input));
   }
 
   private submitInTransaction(input: ReviewInput): ReviewRecord {
@@ -93,7 +94,7 @@ export class ReviewRepository {
 
   /** Takes back the reviewer's latest decision still in force; returns the undo entry, or null if none. */
   undoLast(reviewer: string): ReviewRecord | null {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const target = this.lastByReviewerStmt.get(reviewer);
       if (!target) return null;
       const info = this.insertStmt.run({
@@ -119,12 +120,12 @@ export class ReviewRepository {
         after: restored && summarize(restored),
       });
       return toReviewRecord(this.byIdStmt.get(info.lastInsertRowid)!);
-    })();
+    });
   }
 
   /** Accepts the model's verdict on each case that has a parsed one; each acceptance is logged on its own case. */
   bulkAccept(caseIds: string[], reviewer: string): { accepted: number; skipped: number } {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       let accepted = 0;
       for (const caseId of caseIds) {
         const audit = this.cases.exists(caseId) ? this.audits.latest(caseId) : null;
@@ -140,7 +141,7 @@ export class ReviewRepository {
         accepted++;
       }
       return { accepted, skipped: caseIds.length - accepted };
-    })();
+    });
   }
 }
 

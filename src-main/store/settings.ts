@@ -1,4 +1,5 @@
 import type { Db } from './open-database';
+import { writeTransaction } from './write-transaction';
 
 /** Key/value settings stored as JSON in the database, so they travel with the data directory. */
 export class SettingsRepository {
@@ -13,10 +14,10 @@ export class SettingsRepository {
     const upsert = this.db.prepare(
       'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const [key, value] of Object.entries(values)) {
         if (value !== undefined) upsert.run(key, JSON.stringify(value));
       }
-    })();
+    });
   }
 }

@@ -6,23 +6,26 @@ import ts from 'typescript';
 
 /** src-main/<layer>/… or the renderer. */
 export type Layer =
-  'domain' | 'store' | 'engine' | 'io' | 'jobs' | 'api' | 'ipc' | 'app' | 'cli' | 'preload' | 'renderer';
+  'domain' | 'platform' | 'store' | 'engine' | 'io' | 'jobs' | 'api' | 'ipc' | 'app' | 'cli' | 'preload' | 'renderer';
 
 /**
  * Which layers each layer may import (besides itself). domain at the bottom; store and engine on it; io and
  * jobs use store and engine; api wires them; app, cli and preload sit on api. ipc holds the helpers the
- * Electron main process and the preload share (the IPC envelope, the image URL scheme).
+ * Electron main process and the preload share (the IPC envelope, the image URL scheme). platform holds plain Node
+ * operating-system helpers (is a process alive) that store and engine share; it imports nothing of the app's, and
+ * the sandboxed preload and the renderer may not use it.
  */
 export const ALLOWED: Record<Layer, readonly Layer[]> = {
   domain: [],
-  store: ['domain'],
-  engine: ['domain'],
-  io: ['domain', 'store', 'engine'],
-  jobs: ['domain', 'store', 'engine'],
-  api: ['domain', 'store', 'engine', 'io', 'jobs'],
+  platform: [],
+  store: ['domain', 'platform'],
+  engine: ['domain', 'platform'],
+  io: ['domain', 'platform', 'store', 'engine'],
+  jobs: ['domain', 'platform', 'store', 'engine'],
+  api: ['domain', 'platform', 'store', 'engine', 'io', 'jobs'],
   ipc: ['domain', 'api'],
-  app: ['domain', 'api', 'ipc'],
-  cli: ['domain', 'api'],
+  app: ['domain', 'platform', 'api', 'ipc'],
+  cli: ['domain', 'platform', 'api'],
   preload: ['domain', 'api', 'ipc'],
   renderer: ['domain', 'api'],
 };

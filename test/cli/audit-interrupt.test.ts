@@ -1,19 +1,16 @@
 // `guardtrace audit` as a real child process with the real engines and the tiny random-weight model: a SIGKILL
 // mid-batch loses and duplicates nothing on resume, and SIGINT/SIGTERM stop cleanly (the case in flight goes back
 // to the queue, a llama-server sidecar is not left behind).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
-import { DATABASE_FILE } from '@main/store/open-database';
+import { readDb, spawnCli, type CliRun } from '../helpers/cli-process';
 import { alive, childPids } from '../helpers/processes';
-import { REPO_ROOT, SHARED_DIR, tempDir } from '../helpers/temp-dir';
+import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 import { main, type CliIo } from '@main/cli/main';
 
-const BIN = path.join(REPO_ROOT, 'src-main/cli/bin.mjs');
 const SAMPLE_IMAGES = path.join(SHARED_DIR, 'samples/guardtrace-sample/images');
 const TEXT_CASES = 8;
 const IMAGE_CASES = ['cat-training.png', 'street-scene.jpg'];
@@ -66,33 +63,10 @@ async function importCases(dataDir: string): Promise<void> {
   expect(JSON.parse(out.split('\n')[0])).toMatchObject({ imported: TOTAL, imagesMissing: 0 });
 }
 
-interface Run {
-  child: ChildProcess;
-  output: () => { stdout: string; stderr: string };
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+type Run = CliRun;
 
 function spawnAudit(dataDir: string, extra: string[] = AUDIT_ARGS): Run {
-  const child = spawn(process.execPath, [BIN, 'audit', '--data-dir', dataDir, '--model', modelDir, ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => ({ stdout, stderr }), exited };
-}
-
-function readDb<T>(dataDir: string, read: (db: Database.Database) => T): T {
-  const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
+  return spawnCli(['audit', '--data-dir', dataDir, '--model', modelDir, ...extra]);
 }
 
 const auditCount = (dataDir: string) =>
@@ -233,6 +207,34 @@ describe('SIGINT / SIGTERM during `guardtrace audit`', () => {
         );
         expect(alive(server[0]), `llama-server pid ${server[0]} outlived the CLI`).toBe(false);
         expect(jobCounts(dataDir).running ?? 0).toBe(0);
+      } finally {
+        if (alive(server[0])) process.kill(server[0], 'SIGKILL'); // do not leak it when the test fails
+      }
+    },
+    240_000,
+  );
+
+  it.skipIf(noServer !== null)(
+    'SIGKILL with the llama-server sidecar: no llama-server is left 10 s later, and the resume finishes the batch',
+    async () => {
+      const dataDir = path.join(tempDir(), 'data');
+      await importCases(dataDir);
+      const sidecarArgs = ['--engine', 'sidecar', '--threads', '1', '--max-tokens', '200'];
+      const run = spawnAudit(dataDir, sidecarArgs);
+      await waitForAudits(run, dataDir, 1);
+      const server = childPids(run.child.pid!, 'llama-server');
+      expect(server, 'the CLI should have started one llama-server').toHaveLength(1);
+      try {
+        run.child.kill('SIGKILL'); // no signal handler, no 'exit' hook runs
+        expect((await run.exited).signal).toBe('SIGKILL');
+        const deadline = Date.now() + 10_000;
+        while (alive(server[0]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(alive(server[0]), `llama-server pid ${server[0]} outlived the SIGKILLed CLI by 10 s`).toBe(false);
+
+        const resumed = spawnAudit(dataDir, [...sidecarArgs, '--json']);
+        const { code } = await resumed.exited;
+        expect(code, resumed.output().stderr.slice(-2000)).toBe(0);
+        expect(jobCounts(dataDir)).toEqual({ done: TOTAL });
       } finally {
         if (alive(server[0])) process.kill(server[0], 'SIGKILL'); // do not leak it when the test fails
       }

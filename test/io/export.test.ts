@@ -182,7 +182,23 @@ describe('csv export', () => {
       "'\ta",
       "'\ra",
     ]);
-    expect([' =a', 'a=b', '', 0.5, null].map(neutraliseFormula)).toEqual([' =a', 'a=b', '', 0.5, null]);
+    expect(['a=b', 'a -b', '', 0.5, null].map(neutraliseFormula)).toEqual(['a=b', 'a -b', '', 0.5, null]);
+  });
+
+  it('also neutralises a formula behind leading spaces, line feeds or invisible characters, and full-width signs', () => {
+    const hidden = [
+      ' =a',
+      '\n=a',
+      '\u200B=a',
+      '\uFEFF+a',
+      '\u00A0-a',
+      ' \u2060@a',
+      '\uFF1Da',
+      '\uFF0Ba',
+      '\uFF0Da',
+      '\uFF20a',
+    ];
+    expect(hidden.map(neutraliseFormula)).toEqual(hidden.map((value) => `'${value}`));
   });
 });
 
@@ -256,7 +272,7 @@ describe('training exports', () => {
 });
 
 describe('atomic writes', () => {
-  it('a failed export leaves the previous file untouched and no temp file behind', async () => {
+  it('a failed export leaves the previous file untouched, no temp file and no images folder behind', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'keep.jsonl');
     writeFileSync(out, 'previous export\n');
@@ -266,13 +282,13 @@ describe('atomic writes', () => {
     rmSync(stored);
     try {
       await expect(exportCases(store, { format: 'jsonl', out, withImages: true })).rejects.toThrow(
-        /missing from .*data directory is damaged/,
+        /^Case .*: Image unavailable: .* does not exist\. Restore the data folder's images\/ from a backup/,
       );
     } finally {
       writeFileSync(stored, bytes);
     }
     expect(readFileSync(out, 'utf8')).toBe('previous export\n');
-    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['keep.jsonl']); // no temp file, no (empty) keep-images/ folder
   });
 
   it('refuses an output folder that does not exist, with a usage error', async () => {

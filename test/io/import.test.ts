@@ -171,6 +171,24 @@ describe('GuardTrace dataset JSON', () => {
 });
 
 describe('JSONL', () => {
+  it('a malformed data: URI is an error of its record only; the rest of the file is imported', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'cases.jsonl');
+    const record = (id: string, image?: string) =>
+      JSON.stringify({ id, question: `q ${id}`, thinking: 't', response: 'r', ...(image ? { image } : {}) });
+    writeFileSync(
+      file,
+      [record('before'), record('bad-uri', 'data:image/png,%E0%A4%A'), record('after')].join('\n') + '\n',
+    );
+    const store = openTempStore();
+    const summary = await importFile(store, { file });
+    expect(summary).toMatchObject({ total: 3, imported: 2, rejected: 1 });
+    expect(summary.errors).toEqual([
+      expect.objectContaining({ record: 2, reason: expect.stringMatching(/invalid %-escape/) }),
+    ]);
+    expect(store.cases.exists('after')).toBe(true);
+  });
+
   it('imports good lines, rejects bad ones by line number and field, resolves images and data: URIs', async () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, 'pics'));

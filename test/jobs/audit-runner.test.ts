@@ -1,5 +1,7 @@
 // Queue behaviour of the audit runner with a scripted engine (a test double whose timing the test controls).
 // The real engines run through the same runner in test/engine and test/e2e.
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { testVerdictContext } from '../helpers/verdict-context';
 import { describe, expect, it } from 'vitest';
 import type { AuditProgress, AuditResult } from '@domain/audits';
@@ -9,6 +11,7 @@ import { EngineError, type AuditInput, type AuditOptions, type Engine } from '@m
 import { httpError, networkError } from '@main/engine/openai/http-errors';
 import { AuditRunner, classifyFailure, type FailureKind } from '@main/jobs/audit-runner';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
+import { tempDir } from '../helpers/temp-dir';
 
 class ScriptedEngine implements Engine {
   readonly kind = 'llama.node' as const;
@@ -225,7 +228,8 @@ describe('audit runner', () => {
     // jitter is ±25%: 150 ms, then 300 ms
     expect(second - first).toBeGreaterThanOrEqual(150 * 0.75);
     expect(third - second).toBeGreaterThanOrEqual(300 * 0.75);
-    expect(store.db.prepare("SELECT attempts FROM jobs WHERE case_id = 'case-0'").get()).toEqual({ attempts: 3 });
+    // Two real failures; the successful try is not one.
+    expect(store.db.prepare("SELECT attempts FROM jobs WHERE case_id = 'case-0'").get()).toEqual({ attempts: 2 });
   });
 
   it('pausing during a retry wait takes effect at once and keeps the case queued', async () => {
@@ -341,5 +345,53 @@ describe('which failures are worth retrying', () => {
   ];
   it.each(cases.map(([name, error, kind]) => ({ name, error, kind })))('$name → $kind', ({ error, kind }) => {
     expect(classifyFailure(error)).toBe(kind);
+  });
+});
+
+describe('a case whose stored image cannot be read', () => {
+  function withImageCase(fileState: 'deleted' | 'symlink' | 'altered') {
+    const ctx = setup(1);
+    const bytes = Buffer.from('not really a png, but the store only checks the bytes it recorded');
+    const sha = ctx.store.images.writeFile(bytes);
+    ctx.store.images.record({ sha256: sha, mime: 'image/png', width: 1, height: 1, bytes: bytes.length });
+    ctx.store.transaction(() => ctx.store.cases.insert(newCase('with-image', { imageSha256: sha }), null));
+    const file = ctx.store.images.pathFor(sha);
+    rmSync(file);
+    if (fileState === 'symlink') {
+      const elsewhere = path.join(tempDir(), 'outside.png');
+      writeFileSync(elsewhere, bytes); // the right bytes, but reached through a link the store never makes
+      symlinkSync(elsewhere, file);
+    }
+    if (fileState === 'altered') writeFileSync(file, Buffer.concat([bytes, Buffer.from('!')]));
+    return { ...ctx, file, bytes };
+  }
+
+  it.each(['deleted', 'symlink', 'altered'] as const)(
+    'fails the job with "image unavailable" when the file is %s, never auditing the case without its image',
+    async (fileState) => {
+      const { store, runner, engine } = withImageCase(fileState);
+      const final = await (runner.start({}), runner.whenSettled());
+      expect(final).toMatchObject({ state: 'done', done: 1, failed: 1 });
+      expect(engine.inputs.map((input) => input.caseId)).toEqual(['case-0']);
+      expect(store.audits.latest('with-image')).toBeNull();
+      const job = store.db
+        .prepare<[], { status: string; last_error: string; attempts: number }>(
+          "SELECT status, last_error, attempts FROM jobs WHERE case_id = 'with-image'",
+        )
+        .get()!;
+      expect(job).toMatchObject({ status: 'failed', attempts: 1 });
+      expect(job.last_error).toMatch(/^Image unavailable: .*(does not exist|symbolic link|recorded bytes)/);
+    },
+  );
+
+  it('is audited, with its image, by the next batch once the file is restored', async () => {
+    const { store, runner, engine, file, bytes } = withImageCase('deleted');
+    await (runner.start({}), runner.whenSettled());
+    writeFileSync(file, bytes);
+    const final = await (runner.start({}), runner.whenSettled());
+    expect(final).toMatchObject({ done: 1, failed: 0 });
+    expect(engine.inputs.at(-1)).toMatchObject({ caseId: 'with-image', imageMissing: false });
+    expect(Buffer.from(engine.inputs.at(-1)!.image!.bytes).equals(bytes)).toBe(true);
+    expect(store.audits.latest('with-image')).not.toBeNull();
   });
 });

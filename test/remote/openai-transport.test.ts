@@ -1,11 +1,11 @@
 // The OpenAI-compatible engine's HTTP behaviour that needs no model: address policy, SSE framing, error mapping,
 // retries and backoff. The servers here are real node:http servers on 127.0.0.1 that answer with fixed status codes
 // and bodies copied from vLLM / llama-server; the model path itself is covered in llama-server.test.ts.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { testVerdictContext } from '../helpers/verdict-context';
 import { EngineError } from '@main/engine/engine';
+import { serveLocal } from '../helpers/local-http';
 import { checkEndpoint, isLoopbackHost } from '@main/engine/openai/endpoint-policy';
 import { httpError, isTransient } from '@main/engine/openai/http-errors';
 import { mergeAdjacentTextParts, OpenAiCompatibleEngine } from '@main/engine/openai/openai-engine';
@@ -25,20 +25,8 @@ async function engineError(promise: Promise<unknown>): Promise<EngineError> {
   throw new Error('expected an EngineError, but the call succeeded');
 }
 
-const servers: Server[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-});
-
 async function serve(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<string> {
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => handler(req, res, body));
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  return `${await serveLocal(handler)}/v1`;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -102,15 +102,15 @@ describe.skipIf(skipReason !== null)(
       expect(verdictLog).toHaveLength(6);
       expect(verdictLog.every((r) => r.n === 1)).toBe(true);
       expect(core.store.jobs.counts()).toMatchObject({ done: 6, queued: 0, running: 0, failed: 0 });
-      // The interrupted case took a second attempt; every other case one.
+      // The interrupted case counts one failed attempt; every other case none.
       const attempts = Object.fromEntries(
         db
           .prepare<[], { case_id: string; attempts: number }>('SELECT case_id, attempts FROM jobs')
           .all()
           .map((r) => [r.case_id, r.attempts]),
       );
-      expect(attempts[killed!.caseId]).toBe(2);
-      expect(Object.values(attempts).filter((n) => n !== 1)).toHaveLength(1);
+      expect(attempts[killed!.caseId]).toBe(1);
+      expect(Object.values(attempts).filter((n) => n !== 0)).toHaveLength(1);
       // Images were read by the restarted server too (the vision part came back with it).
       expect(
         db.prepare("SELECT count(*) AS n FROM audits WHERE case_id LIKE 'image-%' AND image_missing = 0").get(),

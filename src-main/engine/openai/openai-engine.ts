@@ -25,6 +25,14 @@ import { ConcurrencyLimit } from './concurrency-limit';
 import { checkEndpoint, type CheckedEndpoint } from './endpoint-policy';
 import { httpError, isTransient, networkError } from './http-errors';
 import { readSseData } from './sse';
+import {
+  DEFAULT_RESPONSE_LIMITS,
+  limitError,
+  readBodyCapped,
+  readJsonCapped,
+  refuseRedirect,
+  type ResponseLimits,
+} from './response-limits';
 import { probeVision, type VisionProbeResult } from './vision-probe';
 
 /** The endpoint can move (the sidecar may come back on another port with the same key after a restart). */
@@ -84,6 +92,8 @@ export interface OpenAiEngineOptions {
   warnings?: string[];
   /** Called once by dispose() (the sidecar stops its server here). */
   onDispose?: () => Promise<void>;
+  /** Caps on what the server may send and on a case's wall time (response-limits.ts). */
+  limits?: Partial<ResponseLimits>;
 }
 
 interface ServerFacts {
@@ -292,10 +302,11 @@ export class OpenAiCompatibleEngine implements Engine {
     options: AuditOptions,
   ): Promise<AuditResult> {
     const maxRetries = this.options.maxRetries ?? 3;
+    const deadlineAt = Date.now() + limitsOf(this.options).caseDeadlineMs;
     for (let attempt = 0; ; attempt++) {
       const delivered = { pieces: 0 };
       try {
-        return await this.streamOnce(input, body, strictFormat, options, delivered);
+        return await this.streamOnce(input, body, strictFormat, options, delivered, deadlineAt);
       } catch (error) {
         // Once pieces reached onToken a retry would show them twice; the job queue retries the whole case instead.
         if (!isTransient(error) || delivered.pieces > 0 || attempt >= maxRetries || options.signal?.aborted) {
@@ -313,8 +324,10 @@ export class OpenAiCompatibleEngine implements Engine {
     strictFormat: boolean,
     options: AuditOptions,
     delivered: { pieces: number },
+    deadlineAt: number,
   ): Promise<AuditResult> {
     const transport = new Transport(this.options, this.endpoint);
+    const limits = limitsOf(this.options);
     const controller = new AbortController();
     this.controllers.add(controller);
     const onCallerAbort = () =>
@@ -335,9 +348,21 @@ export class OpenAiCompatibleEngine implements Engine {
         idleTimeoutMs,
       );
     };
+    const deadline = setTimeout(
+      () =>
+        controller.abort(
+          new EngineError(
+            'server_error',
+            `${this.endpoint.host} did not finish case ${input.caseId} within ${Math.round(limits.caseDeadlineMs / 60_000)} minutes; the request was stopped.`,
+            { host: this.endpoint.host, caseId: input.caseId },
+          ),
+        ),
+      Math.max(0, deadlineAt - Date.now()),
+    );
     const started = performance.now();
     let firstPieceAt: number | null = null;
     let raw = '';
+    let rawBytes = 0;
     let last: StreamChunk = {};
     let finishReason: string | null = null;
     let reported: Record<string, unknown> | null = null;
@@ -350,7 +375,12 @@ export class OpenAiCompatibleEngine implements Engine {
           transient: true,
         });
       let sawDone = false;
-      for await (const data of readSseData(response.body)) {
+      const sse = readSseData(response.body, {
+        maxLineBytes: limits.maxSseLineBytes,
+        maxTotalBytes: limits.maxStreamBytes,
+        onLimit: (what) => limitError(this.endpoint.host, what),
+      });
+      for await (const data of sse) {
         rearm();
         if (data.trim() === '[DONE]') {
           sawDone = true;
@@ -380,6 +410,9 @@ export class OpenAiCompatibleEngine implements Engine {
         const piece = choice?.delta?.content;
         if (piece) {
           firstPieceAt ??= performance.now();
+          rawBytes += Buffer.byteLength(piece);
+          if (rawBytes > limits.maxOutputBytes)
+            throw limitError(this.endpoint.host, `generated more than ${limits.maxOutputBytes} bytes for one case`);
           raw += piece;
           delivered.pieces++;
           options.onToken?.(piece);
@@ -403,9 +436,11 @@ export class OpenAiCompatibleEngine implements Engine {
       }
     } catch (error) {
       if (controller.signal.aborted && controller.signal.reason instanceof EngineError) throw controller.signal.reason;
+      controller.abort(); // a limit or a bad piece: close the connection, do not leave the server streaming
       throw networkError(error, this.endpoint.host, 'stream');
     } finally {
       clearTimeout(timer);
+      clearTimeout(deadline);
       options.signal?.removeEventListener('abort', onCallerAbort);
       this.controllers.delete(controller);
     }
@@ -469,7 +504,7 @@ class Transport {
       'connect',
       where.root === true,
     );
-    return response.json();
+    return readJsonCapped(response, limitsOf(this.options).maxJsonBodyBytes, this.endpoint.host);
   }
 
   async getJson(path: string): Promise<unknown> {
@@ -480,7 +515,7 @@ class Transport {
       AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000),
       'connect',
     );
-    return response.json();
+    return readJsonCapped(response, limitsOf(this.options).maxJsonBodyBytes, this.endpoint.host);
   }
 
   private async send(
@@ -506,6 +541,7 @@ class Transport {
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
+        redirect: 'manual',
       });
     } catch (error) {
       if (signal.aborted && signal.reason instanceof EngineError) throw signal.reason;
@@ -521,8 +557,10 @@ class Transport {
       }
       throw networkError(error, this.endpoint.host, 'connect');
     }
+    refuseRedirect(response, this.endpoint.host);
     if (!response.ok) {
-      const text = await response.text().catch(() => '');
+      const limit = limitsOf(this.options).maxErrorBodyBytes;
+      const text = await readBodyCapped(response, limit, 'truncate', this.endpoint.host).catch(() => '');
       throw httpError(response.status, text, this.endpoint.host, this.options.model);
     }
     return response;
@@ -549,12 +587,13 @@ class Transport {
     if (llamaCpp) {
       try {
         const base = (await this.current()).baseUrl.replace(/\/v1$/, '');
-        const props = (await (
-          await fetch(`${base}/props`, {
-            signal: AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000),
-            headers: await this.authHeader(),
-          })
-        ).json()) as {
+        const response = await fetch(`${base}/props`, {
+          signal: AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000),
+          headers: await this.authHeader(),
+          redirect: 'manual',
+        });
+        refuseRedirect(response, this.endpoint.host);
+        const props = (await readJsonCapped(response, limitsOf(this.options).maxJsonBodyBytes, this.endpoint.host)) as {
           default_generation_settings?: { n_ctx?: number };
         };
         contextLength = props.default_generation_settings?.n_ctx ?? null;
@@ -603,6 +642,10 @@ export function mergeAdjacentTextParts(messages: ChatMessage[]): ChatMessage[] {
     }
     return { ...message, content: parts };
   });
+}
+
+function limitsOf(options: OpenAiEngineOptions): ResponseLimits {
+  return { ...DEFAULT_RESPONSE_LIMITS, ...options.limits };
 }
 
 function parseChunk(data: string, host: string): StreamChunk {

@@ -9,6 +9,14 @@ import path from 'node:path';
 import { EngineError } from '../engine';
 import { visionTokenLimits } from '../image-prep';
 import type { Endpoint } from '../openai/openai-engine';
+import {
+  removeSidecarPidFile,
+  startServerWatchdog,
+  stopServerWatchdog,
+  sweepStaleSidecars,
+  writeSidecarPidFile,
+} from './sidecar-reaper';
+import { rotateLog } from './log-rotation';
 
 export interface LlamaServerSidecarOptions {
   binaryPath: string;
@@ -59,6 +67,9 @@ export class LlamaServerSidecar {
   private log: WriteStream | null = null;
   private logTail: string[] = [];
   private readonly killOnExit = () => this.child?.kill('SIGKILL');
+  /** Stops the server if this process dies without stopping it (sidecar-reaper.ts). */
+  private watchdog: ChildProcess | null = null;
+  private pidFile: string | null = null;
 
   private constructor(private readonly options: LlamaServerSidecarOptions) {
     this.logPath = path.join(options.dataDir, 'logs', 'llama-server.log');
@@ -67,8 +78,9 @@ export class LlamaServerSidecar {
   /** Starts the server and resolves once /health answers 200. */
   static async start(options: LlamaServerSidecarOptions): Promise<LlamaServerSidecar> {
     const sidecar = new LlamaServerSidecar(options);
-    await mkdir(path.dirname(sidecar.logPath), { recursive: true });
-    sidecar.log = createWriteStream(sidecar.logPath, { flags: 'a' });
+    await mkdir(path.dirname(sidecar.logPath), { recursive: true, mode: 0o700 });
+    rotateLog(sidecar.logPath);
+    sidecar.log = createWriteStream(sidecar.logPath, { flags: 'a', mode: 0o600 });
     if (options.mmprojPath && !(await helpMentions(options.binaryPath, '--image-max-tokens'))) {
       // An older llama.cpp (a user's own binary) refuses unknown flags and would not start at all.
       sidecar.imageTokenFlags = false;
@@ -80,6 +92,11 @@ export class LlamaServerSidecar {
     }
     // A backstop for quits that skip dispose(): never leave a 3 GB server running behind the app.
     process.once('exit', sidecar.killOnExit);
+    // Servers an earlier, killed GuardTrace process left behind on this data folder.
+    for (const pid of sweepStaleSidecars(options.dataDir))
+      sidecar.writeLog(
+        `===== ${new Date().toISOString()} stopped llama-server pid ${pid} left by a process that is gone\n`,
+      );
     const ready = sidecar.launch();
     sidecar.state = { kind: 'starting', ready };
     try {
@@ -124,6 +141,7 @@ export class LlamaServerSidecar {
       await exited;
       clearTimeout(timer);
     }
+    this.forgetServerProcess();
     this.child = null;
     await new Promise<void>((resolve) => (this.log ? this.log.end(resolve) : resolve()));
     this.log = null;
@@ -190,6 +208,11 @@ export class LlamaServerSidecar {
     });
     this.child = child;
     this.port = port;
+    this.forgetServerProcess();
+    if (child.pid) {
+      this.watchdog = startServerWatchdog(child.pid);
+      this.pidFile = writeSidecarPidFile(this.options.dataDir, child.pid, this.options.binaryPath, this.args(port));
+    }
     child.stdout!.on('data', (data: Buffer) => this.writeLog(data.toString()));
     child.stderr!.on('data', (data: Buffer) => this.writeLog(data.toString()));
     let exitInfo: { code: number | null; signal: string | null } | null = null;
@@ -240,8 +263,17 @@ export class LlamaServerSidecar {
     );
   }
 
+  /** The current server process has ended (or is being replaced): its watchdog and pid file go with it. */
+  private forgetServerProcess(): void {
+    stopServerWatchdog(this.watchdog);
+    removeSidecarPidFile(this.pidFile);
+    this.watchdog = null;
+    this.pidFile = null;
+  }
+
   private onExit(child: ChildProcess, code: number | null, signal: string | null): void {
     const expected = this.state.kind === 'stopped' || child !== this.child;
+    if (child === this.child) this.forgetServerProcess();
     this.writeLog(
       `===== ${new Date().toISOString()} llama-server (pid ${child.pid}) exited: code ${code} signal ${signal}${expected ? '' : ' (unexpected)'}\n`,
     );

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import {
@@ -96,6 +96,7 @@ export async function exportCases(
     file.commit();
   } catch (error) {
     file.abort();
+    images.abort();
     throw error;
   }
   summary.images = images.count;
@@ -259,10 +260,15 @@ function csvCells(row: ExportRow, images: ImageExporter): unknown[] {
 /**
  * Spreadsheet apps run a cell that starts with = + - @ (or a tab/CR before one) as a formula; a leading
  * single quote makes them show it as text. Only text cells: numbers like 0.5 are data, not formulas.
+ * Spreadsheets also skip leading spaces, line feeds and invisible characters (zero-width space, BOM, soft hyphen)
+ * and some accept the full-width signs ＝＋－＠, so those count as well.
  */
+const FORMULA_START =
+  /^[\s\u00AD\u180E\u200B-\u200F\u2028-\u202F\u2060-\u2064\uFEFF]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r]/;
+
 export function neutraliseFormula(value: unknown): unknown {
   if (typeof value !== 'string' || value === '') return value;
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return FORMULA_START.test(value) ? `'${value}` : value;
 }
 
 /** The auditor output a fine-tune should learn, in the GuardTrace output format, from the human decision. */
@@ -328,6 +334,8 @@ class ImageExporter {
   private readonly folderName: string;
   private readonly folder: string;
   private readonly copied = new Set<string>();
+  private createdFolder = false;
+  private readonly written: string[] = [];
 
   constructor(
     private readonly store: CaseStore,
@@ -344,6 +352,12 @@ class ImageExporter {
     return `${this.folderName}/${sha256}.${EXTENSION[mime as ImageMime] ?? 'bin'}`;
   }
 
+  /** A failed export leaves no images behind: the copies this run wrote go, and the folder if it made it. */
+  abort(): void {
+    for (const file of this.written) rmSync(file, { force: true });
+    if (this.createdFolder) rmSync(this.folder, { recursive: true, force: true });
+  }
+
   /** Where the image lives in the data directory (used by training formats when images are not copied). */
   storePath(sha256: string): string {
     return this.store.images.pathFor(sha256);
@@ -353,16 +367,22 @@ class ImageExporter {
     if (!this.enabled) return;
     for (const row of rows) {
       if (!row.image_sha256 || !row.image_mime || this.copied.has(row.image_sha256)) continue;
-      if (!this.copied.size) mkdirSync(this.folder, { recursive: true });
-      const source = this.store.images.pathFor(row.image_sha256);
       const target = path.join(path.dirname(this.folder), this.pathFor(row.image_sha256, row.image_mime)!);
-      if (!existsSync(source)) {
-        throw new IoError(
-          'io',
-          `Image ${row.image_sha256} of case ${row.id} is missing from ${source}; the data directory is damaged. Re-import the case's source file to restore it.`,
-        );
+      let bytes: Buffer;
+      try {
+        // Re-hashed: an export is a hand-over, and must carry exactly the bytes that were reviewed.
+        bytes = (await this.store.images.readChecked(row.image_sha256, 'always')).bytes;
+      } catch (error) {
+        throw new IoError('io', `Case ${row.id}: ${(error as Error).message}`);
       }
-      if (!existsSync(target)) await copyFile(source, target);
+      if (!this.copied.size) {
+        this.createdFolder = !existsSync(this.folder);
+        mkdirSync(this.folder, { recursive: true });
+      }
+      if (!existsSync(target)) {
+        await writeFile(target, bytes, { mode: 0o600 });
+        this.written.push(target);
+      }
       this.copied.add(row.image_sha256);
       this.count++;
     }

@@ -162,5 +162,10 @@ export function decodeDataUri(uri: string): { bytes: Buffer } | { error: string 
       return { error: `the data: URI holds ${bytes.length} bytes, over the image limit` };
     return { bytes };
   }
-  return { bytes: Buffer.from(decodeURIComponent(payload), 'latin1') };
+  try {
+    return { bytes: Buffer.from(decodeURIComponent(payload), 'latin1') };
+  } catch {
+    // A stray % makes decodeURIComponent throw: this record's problem, never the whole import's.
+    return { error: 'the data: URI payload has an invalid %-escape (use ;base64 for binary data)' };
+  }
 }

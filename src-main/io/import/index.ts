@@ -112,14 +112,32 @@ export async function importFile(
     chunk = [];
     onProgress?.({ file, processed: summary.total, total: Math.max(source.total, summary.total) });
   };
-  for await (const item of source.items) {
-    chunk.push(item);
-    if (chunk.length >= batchSize) await flush();
+  try {
+    for await (const item of source.items) {
+      chunk.push(item);
+      if (chunk.length >= batchSize) await flush();
+    }
+    if (chunk.length || writer.batchId === null) await flush();
+  } catch (error) {
+    throw stoppedPartWay(error, summary);
   }
-  if (chunk.length || writer.batchId === null) await flush();
   onProgress?.({ file, processed: summary.total, total: summary.total });
   summary.ms = Math.round(performance.now() - started);
   return summary;
+}
+
+/**
+ * An import that stops after some batches committed (another process held the database too long, the disk
+ * filled) says what is already in the store, so the user knows that re-running the file only adds the rest.
+ */
+function stoppedPartWay(error: unknown, summary: ImportSummary): unknown {
+  if (summary.total === 0 || !(error instanceof Error)) return error;
+  // Same error (class and code kept, so the CLI's exit code and the UI's handling do not change), longer message.
+  error.message +=
+    ` ${summary.total} record(s) of ${summary.file} were committed before the import stopped ` +
+    `(${summary.imported} new case(s), ${summary.duplicates} already present, ${summary.rejected} rejected) and stay. ` +
+    'Re-run the same import to add the rest: the committed cases count as already present.';
+  return error;
 }
 
 function resolveImagesDir(file: string, format: ImportFormat, given: string | undefined): string {

@@ -7,6 +7,7 @@ import { queueIndexesAndBulkFts } from './0005-queue-indexes-and-bulk-fts';
 import { verdictProfilesProvenance } from './0006-verdict-profiles-provenance';
 import { teamReview } from './0007-team-review';
 import { reviewAnalysisSourceAndAuditFailures } from './0008-review-analysis-source-and-audit-failures';
+import { jobOwners } from './0009-job-owners';
 import { referenceVerdicts } from './0010-reference-verdicts';
 import type { Migration } from './migration';
 
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   verdictProfilesProvenance,
   teamReview,
   reviewAnalysisSourceAndAuditFailures,
+  jobOwners,
   referenceVerdicts,
 ];
 
