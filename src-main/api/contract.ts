@@ -266,6 +266,8 @@ export interface EngineLoadRequest {
   /** The user accepted a prompt whose sha256 differs from GuardTrace's; recorded with every verdict. */
   acceptPromptMismatch?: boolean;
   openai?: { baseUrl: string; model: string; apiKeyEnv?: string; allowInsecureRemote?: boolean };
+  /** Cases decoded together: llama-server slots (-np) or requests in flight to a server (default Settings.parallelism). */
+  parallel?: number;
 }
 
 export type EngineState =
@@ -292,6 +294,10 @@ export interface AuditProgress {
   etaSeconds: number | null;
   currentCaseId: string | null;
   lastError: string | null;
+  /** Every case being generated now (up to the engine's slots). */
+  inFlightCaseIds?: string[];
+  /** The case the moderator has open, audited before the queue (audit.prioritize); null when none. */
+  priorityCaseId?: string | null;
 }
 
 export interface AuditTokenEvent {
@@ -342,6 +348,8 @@ export interface ApiContract {
   'audit.resume': [void, AuditProgress];
   'audit.cancel': [void, AuditProgress];
   'audit.status': [void, AuditProgress];
+  /** Audit this case next (the moderator opened it): jumps the queue, starts alone when no batch runs; null clears. */
+  'audit.prioritize': [{ caseId: string | null }, AuditProgress];
   'settings.get': [void, Settings];
   'settings.set': [Partial<Settings>, Settings];
   /** Stores the OpenAI-compatible server's API key with the platform's secret storage (Electron safeStorage). */
@@ -385,6 +393,7 @@ export const API_CHANNELS = [
   'audit.resume',
   'audit.cancel',
   'audit.status',
+  'audit.prioritize',
   'settings.get',
   'settings.set',
   'secrets.setApiKey',

@@ -60,6 +60,7 @@ export function createHandlers(core: Core): ApiHandlers {
         modelDir: request.modelDir ?? settings.modelDir ?? undefined,
         acceptPromptMismatch: request.acceptPromptMismatch,
         openai: request.openai ?? (settings.openai ? { ...settings.openai } : undefined),
+        parallel: request.parallel ?? settings.parallelism,
       };
       if (merged.engine !== 'openai' && !merged.modelDir) {
         throw new ApiError(
@@ -91,6 +92,7 @@ export function createHandlers(core: Core): ApiHandlers {
     'audit.resume': async () => jobs.resume(),
     'audit.cancel': async () => jobs.cancel(),
     'audit.status': async () => jobs.progress(),
+    'audit.prioritize': async ({ caseId }) => jobs.prioritize(caseId),
 
     'settings.get': async () => core.settings(),
     'settings.set': async (patch) => {

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Settings } from './contract';
+import { DEFAULT_PARALLEL_CASES } from '../engine/parallelism';
 import { ApiError } from './errors';
 
 /** Qwen2.5-VL: one vision token per 28×28 pixels after merging; 1,280 tokens is the GuardTrace default cap. */
@@ -12,7 +13,7 @@ export function defaultSettings(): Settings {
     grayscaleImages: true,
     theme: 'system',
     maxPixels: DEFAULT_MAX_PIXELS,
-    parallelism: 1,
+    parallelism: DEFAULT_PARALLEL_CASES,
     strictFormat: false,
     modelDir: null,
     engine: 'auto',

@@ -484,6 +484,7 @@ async function runAudit(context: RunContext): Promise<number> {
         engine,
         openai:
           engine === 'openai' ? { baseUrl: baseUrl!, model: modelName!, apiKeyEnv: 'GUARDTRACE_API_KEY' } : undefined,
+        parallel,
       });
       if (state.state === 'error') throw Object.assign(new Error(state.message), { code: 'config' });
       if (state.state === 'loaded' && !context.json) {

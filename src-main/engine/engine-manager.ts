@@ -277,6 +277,7 @@ export class EngineManager {
       getApiKey: this.opts.getApiKey,
       contextSize: this.opts.contextSize,
       threads: this.opts.threads,
+      concurrency: req.parallel,
     });
     return notes.length || gpuReason ? new AnnotatedEngine(engine, notes, gpuReason) : engine;
   }

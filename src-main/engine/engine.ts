@@ -66,6 +66,8 @@ export interface EngineInfo {
   /** Where case data goes: 'this machine' for in-process engines, the host for remote ones. */
   dataLeavesMachine: false | { host: string };
   warnings: string[];
+  /** Cases this engine decodes at the same time (server slots / request limit); absent = one. */
+  parallelSlots?: number;
 }
 
 export interface Engine {

@@ -4,7 +4,9 @@ import type { EngineLoadRequest } from '../api/contract';
 import { EngineError, type Engine } from './engine';
 import { checkModelFolderDetailed, loadSystemPrompt, modelFingerprint } from './model-folder';
 import { OpenAiCompatibleEngine, type SystemPrompt } from './openai/openai-engine';
+import { clampParallelCases, slotContextSize } from './parallelism';
 import { findLlamaServerBinary, llamaServerNotFoundHelp } from './sidecar/llama-server-binary';
+import { llamaServerFlags } from './sidecar/llama-server-flags';
 import { LlamaServerSidecar, type SidecarEvent } from './sidecar/llama-server-sidecar';
 
 export interface RemoteEngineContext {
@@ -15,7 +17,7 @@ export interface RemoteEngineContext {
   systemPrompt?: SystemPrompt;
   modelDir?: string;
   llamaServerPath?: string | null;
-  /** Optional tuning; defaults suit one moderator on one server. */
+  /** Cases in flight: requests to a server, slots (-np) of the sidecar (default 1). */
   concurrency?: number;
   contextSize?: number;
   threads?: number;
@@ -107,6 +109,9 @@ async function createSidecarEngine(req: EngineLoadRequest, ctx: RemoteEngineCont
   if (!binary) throw new EngineError('load_failed', llamaServerNotFoundHelp(ctx.llamaServerPath));
 
   const files = [folder.modelPath, ...(folder.mmprojPath ? [folder.mmprojPath] : [])];
+  const slots = clampParallelCases(ctx.concurrency);
+  const perSlotContext = slotContextSize(ctx.contextSize);
+  const flags = await llamaServerFlags(binary.path);
   const [fingerprint, sidecar] = await Promise.all([
     modelFingerprint(files),
     LlamaServerSidecar.start({
@@ -114,9 +119,11 @@ async function createSidecarEngine(req: EngineLoadRequest, ctx: RemoteEngineCont
       modelPath: folder.modelPath,
       mmprojPath: folder.mmprojPath,
       dataDir: ctx.dataDir,
-      contextSize: ctx.contextSize,
+      contextSize: slots * perSlotContext,
       threads: ctx.threads,
-      parallel: ctx.concurrency,
+      parallel: slots,
+      // One pool for all slots: a slot holding a short case leaves its room to the others.
+      unifiedKv: slots > 1 && flags.kvUnified ? { perSlotContext, perSlotFlag: flags.kvUnifiedPerSlot } : undefined,
       onEvent: ctx.onSidecarEvent,
     }),
   ]);
@@ -127,7 +134,7 @@ async function createSidecarEngine(req: EngineLoadRequest, ctx: RemoteEngineCont
       model: model.name,
       systemPrompt,
       maxPixels: ctx.maxPixels,
-      concurrency: ctx.concurrency,
+      concurrency: slots,
       resolveEndpoint: () => sidecar.endpoint(),
       // Without an mmproj the folder check already warned; the engine then audits image cases as text-only.
       visionProbe: folder.mmprojPath ? 'require' : 'warn',

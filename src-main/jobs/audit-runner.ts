@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditProgress, AuditStartRequest } from '../api/contract';
 import type { CoreEvents } from '../api/events';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
+import { clampParallelCases, engineParallelSlots } from '../engine/parallelism';
 import type { CaseStore, JobRow } from '../store';
 
 const MAX_ATTEMPTS = 3;
@@ -73,9 +74,15 @@ export class AuditRunner {
   private lastError: string | null = null;
   private finishTimes: number[] = [];
   private controllers = new Set<AbortController>();
-  private workers: Promise<void> | null = null;
+  private readonly workers = new Set<Promise<void>>();
   private request: AuditStartRequest = {};
   private engine: Engine | null = null;
+  /** Cases being generated now, by job id; `priority` cases are never pre-empted. */
+  private readonly inFlight = new Map<number, { caseId: string; controller: AbortController; startedAt: number }>();
+  /** The case the moderator has open: claimed before the queue (see prioritize). */
+  private priorityCaseId: string | null = null;
+  /** A run started only for the opened case (no batch): its workers claim nothing else. */
+  private priorityOnly = false;
 
   constructor(private readonly options: AuditRunnerOptions) {}
 
@@ -91,11 +98,14 @@ export class AuditRunner {
       etaSeconds: rate > 0 && this.state === 'running' ? Math.round((remaining / rate) * 60) : null,
       currentCaseId: this.currentCaseId,
       lastError: this.lastError,
+      inFlightCaseIds: [...this.inFlight.values()].map((job) => job.caseId),
+      priorityCaseId: this.priorityCaseId,
     };
   }
 
   /** Queues the requested cases (or every unaudited one) for the loaded model and starts the workers. */
   start(request: AuditStartRequest): AuditProgress {
+    if (this.priorityOnly && this.state === 'running') return this.widenToBatch(request);
     if (this.state === 'running' || this.state === 'cancelling') {
       throw new EngineError('generation_failed', 'An audit batch is already running. Pause or cancel it first.');
     }
@@ -119,12 +129,48 @@ export class AuditRunner {
     );
     this.engine = engine;
     this.request = request;
+    this.priorityOnly = false;
     this.done = 0;
     this.failed = 0;
     this.finishTimes = [];
     this.lastError = null;
     this.total = store.jobs.countQueued(info.modelId, info.promptSha256);
     this.launch();
+    return this.progress();
+  }
+
+  /**
+   * The moderator opened `caseId` (null: moved on). While a model is loaded and the case has no verdict for it, the
+   * case is queued if needed and claimed before any other job: a running batch gives it the next free slot, taking
+   * one from the most recently started case when every slot is busy (that case goes back to the queue without
+   * counting an attempt); with no batch running it is audited alone. Tokens stream as `audit.token` for that case.
+   */
+  prioritize(caseId: string | null): AuditProgress {
+    this.priorityCaseId = caseId;
+    if (caseId === null) return this.progress();
+    const engine = this.state === 'running' ? this.engine : this.options.currentEngine();
+    if (!engine || this.state === 'paused' || this.state === 'cancelling') return this.progress();
+    const { store } = this.options;
+    store.cases.row(caseId); // an unknown id fails loudly
+    const info = engine.info();
+    if (store.audits.forModel(caseId, info.modelId, info.promptSha256)) return this.progress();
+    if ([...this.inFlight.values()].some((job) => job.caseId === caseId)) return this.progress();
+    const queued = store.jobs.enqueue([caseId], info.modelId, info.promptSha256, randomUUID());
+    if (this.state === 'running') {
+      this.total += queued;
+      if (this.workers.size < this.slots()) this.spawnWorker();
+      else this.preemptYoungest();
+    } else {
+      this.engine = engine;
+      this.request = {};
+      this.priorityOnly = true;
+      this.done = 0;
+      this.failed = 0;
+      this.finishTimes = [];
+      this.lastError = null;
+      this.total = 1;
+      this.launch(1);
+    }
     return this.progress();
   }
 
@@ -153,7 +199,7 @@ export class AuditRunner {
     const wasRunning = this.state === 'running';
     this.state = 'cancelling';
     this.abortInFlight();
-    if (wasRunning) await this.workers;
+    if (wasRunning) await this.allWorkers();
     const info = this.engine?.info();
     if (info) this.options.store.jobs.cancelQueued(info.modelId);
     this.state = 'idle';
@@ -166,35 +212,88 @@ export class AuditRunner {
   async shutdown(): Promise<void> {
     if (this.state === 'running') this.state = 'paused';
     this.abortInFlight();
-    await this.workers;
+    await this.allWorkers();
   }
 
   /** Resolves when the current batch has finished, paused or been cancelled. */
   async whenSettled(): Promise<AuditProgress> {
-    await this.workers;
+    await this.allWorkers();
     return this.progress();
   }
 
-  private launch(): void {
+  /** Workers may be added while others run (a prioritized case, a batch started over a prioritized case). */
+  private async allWorkers(): Promise<void> {
+    while (this.workers.size) await Promise.all([...this.workers]);
+  }
+
+  /** Cases in flight: what the request asks, at most what the engine decodes together. */
+  private slots(): number {
+    const engineSlots = this.engine ? engineParallelSlots(this.engine) : 1;
+    return Math.min(clampParallelCases(this.request.parallel ?? engineSlots), engineSlots);
+  }
+
+  private launch(workers = this.slots()): void {
     this.state = 'running';
     this.emitProgress();
-    const parallel = Math.max(1, Math.min(this.request.parallel ?? 1, 16));
-    const run = Promise.all(Array.from({ length: parallel }, () => this.worker())).then(() => {
-      if (this.state === 'running') {
+    for (let i = this.workers.size; i < workers; i++) this.spawnWorker();
+  }
+
+  private spawnWorker(): void {
+    const worker: Promise<void> = this.worker().finally(() => {
+      this.workers.delete(worker);
+      if (this.workers.size === 0 && this.state === 'running') {
         this.state = 'done';
+        this.priorityOnly = false;
         this.currentCaseId = null;
         this.emitProgress();
       }
     });
-    this.workers = run;
+    this.workers.add(worker);
+  }
+
+  /** A batch was started while the runner audited only the opened case: queue the batch and fill the slots. */
+  private widenToBatch(request: AuditStartRequest): AuditProgress {
+    const info = this.engine!.info();
+    const { store } = this.options;
+    for (const id of request.caseIds ?? []) store.cases.row(id);
+    const caseIds =
+      request.caseIds ??
+      store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
+    store.jobs.enqueue(
+      request.limit ? caseIds.slice(0, request.limit) : caseIds,
+      info.modelId,
+      info.promptSha256,
+      randomUUID(),
+    );
+    this.request = request;
+    this.priorityOnly = false;
+    this.total = this.done + this.failed + store.jobs.countQueued(info.modelId, info.promptSha256);
+    this.launch();
+    return this.progress();
+  }
+
+  /** Every slot is busy and the opened case waits: the most recently started other case gives up its slot. */
+  private preemptYoungest(): void {
+    let youngest: { caseId: string; controller: AbortController; startedAt: number } | null = null;
+    for (const job of this.inFlight.values()) {
+      if (job.caseId === this.priorityCaseId) return;
+      if (!youngest || job.startedAt > youngest.startedAt) youngest = job;
+    }
+    youngest?.controller.abort();
+  }
+
+  private claim(modelId: string, promptSha256: string): JobRow | null {
+    const { jobs } = this.options.store;
+    const priority = this.priorityCaseId ? jobs.claimCase(this.priorityCaseId, modelId, promptSha256) : null;
+    if (priority || this.priorityOnly) return priority;
+    return jobs.claimNext(modelId, promptSha256);
   }
 
   private async worker(): Promise<void> {
     const engine = this.engine!;
     const info = engine.info();
-    const { store } = this.options;
     while (this.state === 'running') {
-      const job = store.jobs.claimNext(info.modelId, info.promptSha256);
+      const job = this.claim(info.modelId, info.promptSha256);
       if (!job) return;
       const outcome = await this.runJob(engine, job);
       // The requeued job is usually the next one claimed; waiting first gives a restarting server time to come back.
@@ -206,6 +305,7 @@ export class AuditRunner {
     const { store, events } = this.options;
     const controller = new AbortController();
     this.controllers.add(controller);
+    this.inFlight.set(job.id, { caseId: job.case_id, controller, startedAt: performance.now() });
     this.currentCaseId = job.case_id;
     this.emitProgress();
     try {
@@ -214,7 +314,10 @@ export class AuditRunner {
         signal: controller.signal,
         strictFormat: this.request.strictFormat,
         maxNewTokens: this.request.maxNewTokens,
-        onToken: (text) => events.emit('audit.token', { caseId: job.case_id, text }),
+        // A piece that arrives after the abort belongs to a generation whose job went back to the queue.
+        onToken: (text) => {
+          if (!controller.signal.aborted) events.emit('audit.token', { caseId: job.case_id, text });
+        },
       });
       const audit = store.transaction(() => {
         const record = store.audits.insert(job.case_id, result);
@@ -260,6 +363,8 @@ export class AuditRunner {
       return outcome === 'failed' ? 'failed' : 'requeued';
     } finally {
       this.controllers.delete(controller);
+      this.inFlight.delete(job.id);
+      if (this.currentCaseId === job.case_id) this.currentCaseId = this.inFlight.values().next().value?.caseId ?? null;
       this.emitProgress();
     }
   }

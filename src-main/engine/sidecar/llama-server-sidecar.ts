@@ -16,10 +16,13 @@ export interface LlamaServerSidecarOptions {
   mmprojPath: string | null;
   /** The log goes to <dataDir>/logs/llama-server.log. */
   dataDir: string;
+  /** Total context of the server, shared by its slots (-c). */
   contextSize?: number;
   threads?: number;
-  /** Server slots = requests decoded together (default 1: on a CPU more slots only split the same cores). */
+  /** Server slots = cases decoded together with continuous batching (default 1). */
   parallel?: number;
+  /** With several slots: one shared KV pool (--kv-unified), each slot capped at this many tokens when the binary can. */
+  unifiedKv?: { perSlotContext: number; perSlotFlag: boolean };
   /** Layers on the GPU when the binary has a GPU backend (llama-server's default otherwise). */
   gpuLayers?: number;
   extraArgs?: string[];
@@ -130,6 +133,8 @@ export class LlamaServerSidecar {
       String(o.contextSize ?? 8192),
       '-np',
       String(o.parallel ?? 1),
+      ...(o.unifiedKv ? ['--kv-unified'] : []),
+      ...(o.unifiedKv?.perSlotFlag ? ['--kv-unified-per-slot', String(o.unifiedKv.perSlotContext)] : []),
       ...(o.threads ? ['-t', String(o.threads)] : []),
       ...(o.gpuLayers !== undefined ? ['-ngl', String(o.gpuLayers)] : []),
       '--no-webui',
