@@ -82,8 +82,8 @@ export function createHandlers(core: Core): ApiHandlers {
 
     'audit.start': async (request) => {
       const settings = core.settings();
+      // Cases in flight default to the loaded engine's slots (sized from Settings.parallelism at load).
       return jobs.start({
-        parallel: settings.parallelism,
         strictFormat: settings.strictFormat,
         ...request,
       });
