@@ -4,7 +4,7 @@ import { ApiError, toApiError } from './errors';
 import { validateSettingsPatch } from './settings';
 import { checkModelFolder, loadSystemPrompt } from '../engine/model-folder';
 import { exportCases } from '../io/export';
-import { importFile } from '../io/import';
+import { importFileOffThread } from '../io/import/off-thread';
 
 /**
  * The handler map: the single implementation of the contract. Electron's main process registers it with
@@ -37,8 +37,11 @@ export function createHandlers(core: Core): ApiHandlers {
     },
 
     'import.run': async (request) => {
-      const summary = await importFile(store, { actor: core.settings().reviewer, ...request }, (progress) =>
-        events.emit('import.progress', progress),
+      // Parsing, image intake and the batch commits run on a worker thread with its own connection (docs/store.md).
+      const summary = await importFileOffThread(
+        { dataDir: core.dataDir, nativeBinding: core.options.sqliteNativeBinding },
+        { actor: core.settings().reviewer, ...request },
+        (progress) => events.emit('import.progress', progress),
       );
       events.emit('cases.changed', { caseIds: 'all' });
       return summary;
