@@ -203,15 +203,16 @@ async function main(): Promise<void> {
         'p95 <= 50 ms',
         searchTwoWords.p95 <= 50,
       ],
-      ...countTimes.map(
-        ([label, t]) =>
-          [label, `p50 ${t.p50.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms`, '—', null] as [
-            string,
-            string,
-            string,
-            null,
-          ],
-      ),
+      ...countTimes.map(([label, t]): Row => {
+        // Prefetching the next case must cost O(page), not O(matching cases).
+        const neighbours = label.startsWith('neighbours');
+        return [
+          label,
+          `p50 ${t.p50.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms`,
+          neighbours ? 'p95 <= 10 ms' : '—',
+          neighbours ? t.p95 <= 10 : null,
+        ];
+      }),
       [
         `export ${exported.written.toLocaleString('en')} cases to JSONL`,
         `${exportSeconds.toFixed(2)} s`,
