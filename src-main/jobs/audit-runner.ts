@@ -115,28 +115,37 @@ export class AuditRunner {
         'load_failed',
         'No model is loaded. Choose the model folder first (Audit runner → Model folder, or --model DIR).',
       );
-    const { store } = this.options;
     const info = engine.info();
+    this.enqueue(info, request);
+    this.engine = engine;
+    this.request = request;
+    this.priorityOnly = false;
+    this.resetCounts();
+    this.total = this.options.store.jobs.countQueued(info.modelId, info.promptSha256);
+    this.launch();
+    return this.progress();
+  }
+
+  /** Queues the requested cases (or every unaudited one) for the engine's model and prompt. */
+  private enqueue(info: { modelId: string; promptSha256: string }, request: AuditStartRequest): void {
+    const { store } = this.options;
+    for (const id of request.caseIds ?? []) store.cases.row(id); // unknown ids fail loudly before anything is queued
     const caseIds =
       request.caseIds ??
       store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
-    for (const id of request.caseIds ?? []) store.cases.row(id); // unknown ids fail loudly before anything is queued
     store.jobs.enqueue(
       request.limit ? caseIds.slice(0, request.limit) : caseIds,
       info.modelId,
       info.promptSha256,
       randomUUID(),
     );
-    this.engine = engine;
-    this.request = request;
-    this.priorityOnly = false;
+  }
+
+  private resetCounts(): void {
     this.done = 0;
     this.failed = 0;
     this.finishTimes = [];
     this.lastError = null;
-    this.total = store.jobs.countQueued(info.modelId, info.promptSha256);
-    this.launch();
-    return this.progress();
   }
 
   /**
@@ -146,12 +155,12 @@ export class AuditRunner {
    * counting an attempt); with no batch running it is audited alone. Tokens stream as `audit.token` for that case.
    */
   prioritize(caseId: string | null): AuditProgress {
+    const { store } = this.options;
+    if (caseId !== null) store.cases.row(caseId); // an unknown id fails loudly
     this.priorityCaseId = caseId;
     if (caseId === null) return this.progress();
     const engine = this.state === 'running' ? this.engine : this.options.currentEngine();
     if (!engine || this.state === 'paused' || this.state === 'cancelling') return this.progress();
-    const { store } = this.options;
-    store.cases.row(caseId); // an unknown id fails loudly
     const info = engine.info();
     if (store.audits.forModel(caseId, info.modelId, info.promptSha256)) return this.progress();
     if ([...this.inFlight.values()].some((job) => job.caseId === caseId)) return this.progress();
@@ -164,10 +173,7 @@ export class AuditRunner {
       this.engine = engine;
       this.request = {};
       this.priorityOnly = true;
-      this.done = 0;
-      this.failed = 0;
-      this.finishTimes = [];
-      this.lastError = null;
+      this.resetCounts();
       this.total = 1;
       this.launch(1);
     }
@@ -254,20 +260,10 @@ export class AuditRunner {
   /** A batch was started while the runner audited only the opened case: queue the batch and fill the slots. */
   private widenToBatch(request: AuditStartRequest): AuditProgress {
     const info = this.engine!.info();
-    const { store } = this.options;
-    for (const id of request.caseIds ?? []) store.cases.row(id);
-    const caseIds =
-      request.caseIds ??
-      store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
-    store.jobs.enqueue(
-      request.limit ? caseIds.slice(0, request.limit) : caseIds,
-      info.modelId,
-      info.promptSha256,
-      randomUUID(),
-    );
+    this.enqueue(info, request);
     this.request = request;
     this.priorityOnly = false;
-    this.total = this.done + this.failed + store.jobs.countQueued(info.modelId, info.promptSha256);
+    this.total = this.done + this.failed + this.options.store.jobs.countQueued(info.modelId, info.promptSha256);
     this.launch();
     return this.progress();
   }
