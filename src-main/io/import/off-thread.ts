@@ -73,8 +73,10 @@ function startWorker(data: ImportWorkerData): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // Running from the TypeScript sources: the worker compiles its module graph with tsx, as bin.mjs does.
+    // tsx is located from this file, not from the worker's eval code (that resolves from the current directory).
     const entry = new URL('./import-worker.ts', here).href;
-    const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+    const tsxApi = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : 'tsx/esm/api';
+    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
     return new Worker(bootstrap, { eval: true, workerData: data });
   }
   return new Worker(new URL('./import-worker.js', here), { workerData: data });
