@@ -20,10 +20,17 @@ function relaxCspForDevServer(): Plugin {
 // Native addons must stay outside the bundle: they are loaded from node_modules (asar-unpacked when packaged).
 const root = dirname(fileURLToPath(import.meta.url));
 
+// The import aliases of tsconfig.json "paths" (kept in step with vitest.config.ts and the CLI's tsx).
+const alias = {
+  '@domain': resolve(root, 'src-main/domain'),
+  '@main': resolve(root, 'src-main'),
+};
+
 const NATIVE_DEPS = ['better-sqlite3', 'sharp', 'node-llama-cpp', '@fugood/llama.node'];
 
 export default defineConfig({
   main: {
+    resolve: { alias },
     build: {
       outDir: 'out/main',
       externalizeDeps: { include: NATIVE_DEPS },
@@ -38,6 +45,7 @@ export default defineConfig({
     },
   },
   preload: {
+    resolve: { alias },
     build: {
       outDir: 'out/preload',
       // A sandboxed preload can only `require` a few Electron modules: it must be a single self-contained CJS file.
@@ -52,6 +60,7 @@ export default defineConfig({
     root: resolve(root, 'src-renderer'),
     // Relative asset URLs: the packaged app loads index.html from file://, the tests from http://127.0.0.1.
     base: './',
+    resolve: { alias },
     plugins: [react(), tailwindcss(), relaxCspForDevServer()],
     build: {
       outDir: resolve(root, 'out/renderer'),

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Two projects: fast core/engine tests, and browser tests that drive the built renderer in Chromium.
@@ -6,6 +7,13 @@ import { defineConfig } from 'vitest/config';
 const e2eSetup = 'test/e2e/global-setup.ts';
 
 export default defineConfig({
+  // The import aliases of tsconfig.json "paths" (kept in step with electron.vite.config.ts).
+  resolve: {
+    alias: {
+      '@domain': fileURLToPath(new URL('./src-main/domain', import.meta.url)),
+      '@main': fileURLToPath(new URL('./src-main', import.meta.url)),
+    },
+  },
   test: {
     pool: 'forks',
     testTimeout: 60_000,

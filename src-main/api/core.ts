@@ -1,4 +1,5 @@
-import type { EngineState, EventName, ApiEvents, Settings } from './contract';
+import type { EngineState } from '@domain/engine';
+import type { Settings } from '@domain/settings';
 import { CoreEvents } from './events';
 import { defaultSettings } from './settings';
 import { EngineManager } from '../engine/engine-manager';
@@ -11,7 +12,7 @@ export interface CoreOptions {
   getApiKey?: () => Promise<string | null>;
   setApiKey?: (key: string | null) => Promise<{ stored: boolean; encrypted: boolean }>;
   /** Engine tuning for tests and benchmarks (threads, GPU off, small context). */
-  engine?: { threads?: number; gpu?: 'auto' | false; contextSize?: number };
+  engine?: { threads?: number; gpu?: 'auto' | false };
   /** better-sqlite3 addon for this runtime when node_modules holds one built for another (see openDatabase). */
   sqliteNativeBinding?: string;
 }
@@ -44,7 +45,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     threads: options.engine?.threads,
     gpu: options.engine?.gpu,
-    contextSize: options.engine?.contextSize,
     getApiKey: options.getApiKey,
   });
   const jobs = new AuditRunner({ store, events, currentEngine: () => engines.current() });
@@ -67,5 +67,3 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
   };
 }
-
-export type { EventName, ApiEvents };

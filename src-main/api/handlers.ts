@@ -1,8 +1,12 @@
-import type { ApiHandlers, EngineLoadRequest, Settings } from './contract';
+import type { EngineLoadRequest } from '@domain/engine';
+import type { Settings } from '@domain/settings';
+import type { ApiHandlers } from './contract';
 import type { Core } from './core';
 import { ApiError, toApiError } from './errors';
 import { validateSettingsPatch } from './settings';
-import { checkModelFolder, loadSystemPrompt } from '../engine/model-folder';
+import { checkModelFolder } from '../engine/model-folder';
+import { DEFAULT_PROFILE } from '../engine/profiles';
+import { loadSystemPrompt } from '../engine/profiles/profile';
 import { exportCases } from '../io/export';
 import { importFileOffThread } from '../io/import/off-thread';
 
@@ -118,7 +122,7 @@ export function createHandlers(core: Core): ApiHandlers {
 
 /** The system prompt for training exports: the file named, else the loaded model folder's prompt. */
 async function exportPrompt(core: Core, promptFile: string | undefined): Promise<string> {
-  if (promptFile) return (await loadSystemPrompt(promptFile)).text;
+  if (promptFile) return (await loadSystemPrompt(promptFile, DEFAULT_PROFILE)).text;
   const modelDir = core.settings().modelDir;
   const check = modelDir ? await checkModelFolder(modelDir) : null;
   if (!check?.promptPath) {
@@ -127,7 +131,7 @@ async function exportPrompt(core: Core, promptFile: string | undefined): Promise
       'sft and dpo exports need the GuardTrace system prompt: choose the model folder first, or pass --prompt FILE (qta_pormpt.txt).',
     );
   }
-  return (await loadSystemPrompt(check.promptPath)).text;
+  return (await loadSystemPrompt(check.promptPath, DEFAULT_PROFILE)).text;
 }
 
 function wrapErrors(handlers: ApiHandlers): ApiHandlers {

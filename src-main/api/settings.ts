@@ -1,10 +1,9 @@
 import os from 'node:os';
-import type { Settings } from './contract';
+import { ENGINE_SELECTIONS } from '@domain/engine';
+import { THEMES, type Settings } from '@domain/settings';
 import { DEFAULT_PARALLEL_CASES } from '../engine/parallelism';
 import { ApiError } from './errors';
-
-/** Qwen2.5-VL: one vision token per 28×28 pixels after merging; 1,280 tokens is the GuardTrace default cap. */
-export const DEFAULT_MAX_PIXELS = 1280 * 28 * 28;
+import { DEFAULT_MAX_PIXELS } from '../engine/image-prep';
 
 export function defaultSettings(): Settings {
   return {
@@ -48,12 +47,9 @@ export function validateSettingsPatch(patch: Partial<Settings>): Partial<Setting
     (!Number.isInteger(patch.parallelism) || patch.parallelism < 1 || patch.parallelism > 16)
   )
     fail('parallelism', 'must be 1 to 16');
-  if (patch.theme !== undefined && !['system', 'dark', 'light'].includes(patch.theme))
+  if (patch.theme !== undefined && !(THEMES as readonly string[]).includes(patch.theme))
     fail('theme', 'must be system, dark or light');
-  if (
-    patch.engine !== undefined &&
-    !['auto', 'llama.node', 'node-llama-cpp', 'openai', 'sidecar'].includes(patch.engine)
-  )
+  if (patch.engine !== undefined && !(ENGINE_SELECTIONS as readonly string[]).includes(patch.engine))
     fail('engine', 'is not a known engine');
   if (patch.openai) {
     try {

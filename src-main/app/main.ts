@@ -8,8 +8,8 @@ import { API_CHANNELS, API_EVENTS, type ApiHandlers, type Channel } from '../api
 import { createCore, type Core } from '../api/core';
 import { createHandlers } from '../api/handlers';
 import { devSqliteBinding } from './dev-native-binding';
-import { hashFromImageUrl, IMAGE_SCHEME } from './image-url';
-import { SHELL_CHANNELS, toErrorShape, type IpcEnvelope } from './ipc-envelope';
+import { hashFromImageUrl, IMAGE_SCHEME } from '../ipc/image-url';
+import { SHELL_CHANNELS, toErrorShape, type IpcEnvelope } from '../ipc/ipc-envelope';
 import { buildAppMenu } from './menu';
 import { applySessionSecurity, devServerUrl, lockDownWebContents } from './security';
 import { loadWindowState, trackWindowState } from './window-state';

@@ -1,7 +1,7 @@
 // The application menu lists every global shortcut, so the keys are discoverable without the `?` overlay.
 import { Menu, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
 import type { MenuCommand } from '../api/contract';
-import { SHELL_CHANNELS } from './ipc-envelope';
+import { SHELL_CHANNELS } from '../ipc/ipc-envelope';
 
 export function buildAppMenu(getWindow: () => BrowserWindow | null): Menu {
   const send = (command: MenuCommand) => () => getWindow()?.webContents.send(SHELL_CHANNELS.menuCommand, command);

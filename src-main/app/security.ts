@@ -1,6 +1,6 @@
 // One place for the window's security posture: CSP, no navigation, no new windows, no permissions.
 import { session, type WebContents } from 'electron';
-import { IMAGE_SCHEME } from './image-url';
+import { IMAGE_SCHEME } from '../ipc/image-url';
 
 /** No remote origins, no inline or eval'd script; images only from the app bundle and the image protocol. */
 export const CONTENT_SECURITY_POLICY = [

@@ -1,20 +1,23 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type {
-  ApiHandlers,
-  AuditProgress,
-  EngineSelection,
-  ExportFormat,
-  ExportSelection,
-  ImportFormat,
-  ImportProgress,
-} from '../api/contract';
+import type { AuditProgress } from '@domain/audits';
+import { ENGINE_SELECTIONS, type EngineSelection } from '@domain/engine';
+import {
+  EXPORT_FORMATS,
+  EXPORT_SELECTIONS,
+  IMPORT_FORMATS,
+  type ExportFormat,
+  type ExportSelection,
+  type ImportFormat,
+  type ImportProgress,
+} from '@domain/io';
+import type { ApiHandlers } from '../api/contract';
 import type { Core } from '../api/core';
-import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } from '../domain/types';
+import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } from '@domain/types';
 import { defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 
 // `guardtrace`: the command-line front end. It calls the same handler map as the desktop app, never the
-// store directly, so both front ends apply the same validation, audit logging and events.
+// store directly, so both front ends apply the same validation, activity logging and events.
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -75,7 +78,7 @@ const COMMANDS: Record<string, Command> = {
                    .jsonl/.ndjson ({id?, question, thinking, response, image?, gold?, meta?} per line) or .csv (same columns)
   --images DIR     folder the image names are relative to (default: images/ beside a .json, else the file's folder)
   --format F       guardtrace | jsonl | csv (default: from the extension)
-  --actor NAME     who the audit log records as importing (default: the reviewer in Settings)
+  --actor NAME     who the activity log records as importing (default: the reviewer in Settings)
 Re-importing the same file adds nothing: cases are identified by their id or by a hash of their content.
 Exit 1 when some records were rejected (each is listed on stderr with file, record, field and reason).`,
     options: { images: { type: 'string' }, format: { type: 'string' }, actor: { type: 'string' } },
@@ -107,7 +110,7 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
     usage: 'guardtrace review CASE --risk 0|0.5|1 --reviewer NAME [--category C] [--analysis TEXT] [--note TEXT]',
     details: `  CASE             the case id
   --risk R         0 safe, 0.5 potentially harmful, 1 harmful
-  --reviewer NAME  who decides (recorded in the audit log)
+  --reviewer NAME  who decides (recorded in the activity log)
   --category C     one of: ${CATEGORIES.join('; ')}
   --analysis TEXT  the reasoning (needed for sft/dpo exports)
   --note TEXT      a private note`,
@@ -297,7 +300,7 @@ function onlyPositional(context: RunContext, what: string): string {
 async function runImport(context: RunContext): Promise<number> {
   const { values, io } = context;
   const file = onlyPositional(context, 'FILE to import');
-  const format = oneOf<ImportFormat>(stringOption(values, 'format'), ['guardtrace', 'jsonl', 'csv'], 'format');
+  const format = oneOf<ImportFormat>(stringOption(values, 'format'), IMPORT_FORMATS, 'format');
   return context.withCore(async (handlers, core) => {
     const bar = io.interactive && !context.json ? new ProgressBar(io.stderr, 'import') : null;
     const off = core.events.on('import.progress', (progress: ImportProgress) =>
@@ -338,11 +341,11 @@ async function runExport(context: RunContext): Promise<number> {
   const { values, io } = context;
   if (context.positionals.length)
     throw new UsageError(`unexpected argument "${context.positionals[0]}" (give the output with --out FILE)`);
-  const format = oneOf<ExportFormat>(stringOption(values, 'format'), ['jsonl', 'csv', 'sft', 'dpo'], 'format');
+  const format = oneOf<ExportFormat>(stringOption(values, 'format'), EXPORT_FORMATS, 'format');
   if (!format) throw new UsageError('--format is required (jsonl, csv, sft or dpo)');
   const out = stringOption(values, 'out');
   if (!out) throw new UsageError('--out FILE is required');
-  const only = oneOf<ExportSelection>(stringOption(values, 'only'), ['reviewed', 'all', 'disagreements'], 'only');
+  const only = oneOf<ExportSelection>(stringOption(values, 'only'), EXPORT_SELECTIONS, 'only');
   return context.withCore(async (handlers) => {
     const summary = await handlers['export.run']({
       format,
@@ -437,11 +440,7 @@ async function runStats(context: RunContext): Promise<number> {
 async function runAudit(context: RunContext): Promise<number> {
   const { values, io } = context;
   if (context.positionals.length) throw new UsageError(`unexpected argument "${context.positionals[0]}"`);
-  const engine = oneOf<EngineSelection>(
-    stringOption(values, 'engine'),
-    ['auto', 'llama.node', 'node-llama-cpp', 'sidecar', 'openai'],
-    'engine',
-  );
+  const engine = oneOf<EngineSelection>(stringOption(values, 'engine'), ENGINE_SELECTIONS, 'engine');
   const limit = positiveInt(stringOption(values, 'limit'), 'limit');
   const parallel = positiveInt(stringOption(values, 'parallel'), 'parallel');
   const maxNewTokens = positiveInt(stringOption(values, 'max-tokens'), 'max-tokens');

@@ -30,6 +30,3 @@ export type Category = (typeof CATEGORIES)[number];
 export function isCategory(value: unknown): value is Category {
   return typeof value === 'string' && (CATEGORIES as readonly string[]).includes(value);
 }
-
-/** sha256 of the GuardTrace-VL `qta_pormpt.txt` after a trailing/leading whitespace strip. */
-export const GUARDTRACE_PROMPT_SHA256 = '7009c5d248ddecb0a9811f843535658658380e6ab0d2d1b8eed32f2d8a158200';

@@ -1,11 +1,91 @@
-// Pieces both in-process engines share: image preparation for a case, context-budget checks, result assembly.
+// Pieces every engine shares: image preparation for a case, context-budget checks, result assembly (parsing by the
+// profile, the truncated state, confidence and provenance).
+import type { LevelProbs, VerdictProvenance } from '@domain/verdict-provenance';
+import { APP_VERSION } from './app-version';
 import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type EngineKind } from './engine';
-import { caseTaskText } from './guardtrace-input';
 import { ImagePrepError, prepareImage, toDataUri } from './image-prep';
-import { parseVerdict } from './verdict-parser';
+import type { LevelProbsResult } from './profiles/level-probs';
+import type { DecodingSettings, GuardModelProfile, SystemPrompt } from './profiles/profile';
 
-export const DEFAULT_MAX_NEW_TOKENS = 2000;
-export const DEFAULT_CONTEXT_SIZE = 8192;
+/**
+ * What every verdict of one load shares: the profile, its prompt, the decoding settings and the provenance of the
+ * files. Built once at load (the model files are hashed then) and handed to the engine.
+ */
+export interface VerdictContext {
+  profile: GuardModelProfile;
+  prompt: SystemPrompt;
+  decoding: DecodingSettings;
+  /** What the files and prompt were; decoding fields come from `decoding`, per-audit ones from the audit. */
+  provenance: Pick<
+    VerdictProvenance,
+    'profileId' | 'modelSha256' | 'mmprojSha256' | 'promptSha256' | 'imageMaxPixels' | 'appVersion'
+  >;
+}
+
+export function verdictContext(args: {
+  profile: GuardModelProfile;
+  prompt: SystemPrompt;
+  decoding: DecodingSettings;
+  modelSha256: string | null;
+  mmprojSha256: string | null;
+  imageMaxPixels: number;
+}): VerdictContext {
+  return {
+    profile: args.profile,
+    prompt: args.prompt,
+    decoding: args.decoding,
+    provenance: {
+      profileId: args.profile.id,
+      modelSha256: args.modelSha256,
+      mmprojSha256: args.mmprojSha256,
+      promptSha256: args.prompt.sha256,
+      imageMaxPixels: args.imageMaxPixels,
+      appVersion: APP_VERSION,
+    },
+  };
+}
+
+/** True when a verdict was made exactly as the profile's published evaluation makes it. */
+export function isReferenceRecipe(
+  provenance: Omit<VerdictProvenance, 'reference'>,
+  profile: GuardModelProfile,
+  strictFormat: boolean,
+): boolean {
+  const r = profile.recipe;
+  return (
+    !strictFormat &&
+    provenance.promptSha256 === profile.prompt.sha256 &&
+    provenance.imageMaxPixels === r.imageMaxPixels &&
+    provenance.maxPromptTokens === r.maxPromptTokens &&
+    provenance.maxNewTokens === r.maxNewTokens &&
+    provenance.contextSize >= r.maxPromptTokens + r.maxNewTokens &&
+    provenance.repetitionPenaltyWindow === 'whole sequence' &&
+    (provenance.repetitionPenaltySource === 'generation_config.json' ||
+      provenance.repetitionPenalty === r.repetitionPenalty)
+  );
+}
+
+/** The provenance of one verdict. */
+export function verdictProvenance(
+  ctx: VerdictContext,
+  engine: string,
+  maxNewTokens: number,
+  strictFormat: boolean,
+  repetitionPenaltyWindow: VerdictProvenance['repetitionPenaltyWindow'] = 'whole sequence',
+): VerdictProvenance {
+  const { decoding } = ctx;
+  const base = {
+    ...ctx.provenance,
+    engine,
+    repetitionPenalty: decoding.repetitionPenalty,
+    repetitionPenaltySource: decoding.repetitionPenaltySource,
+    repetitionPenaltyWindow,
+    contextSize: decoding.contextSize,
+    maxPromptTokens: decoding.maxPromptTokens,
+    maxNewTokens,
+  };
+  return { ...base, reference: isReferenceRecipe(base, ctx.profile, strictFormat) };
+}
 
 export interface PreparedCaseImage {
   dataUri: string | null;
@@ -33,24 +113,32 @@ export async function prepareCaseImage(
   }
 }
 
+/** Every engine checks before each costly step, so a cancel or pause never starts work it would throw away. */
 export function throwIfAborted(signal: AbortSignal | undefined, caseId: string): void {
   if (signal?.aborted) throw new EngineError('aborted', `Audit of case ${caseId} was cancelled.`, { caseId });
 }
 
+/** True when a prompt of this many tokens is within the prompt budget and leaves room for the generation budget. */
+export function fitsContext(promptTokens: number, decoding: DecodingSettings, maxNewTokens: number): boolean {
+  return promptTokens <= decoding.maxPromptTokens && promptTokens + maxNewTokens <= decoding.contextSize;
+}
+
 /**
- * Throws case_too_long when prompt + the generation budget cannot fit the context, naming the part that is too long.
- * Never truncates: a truncated trace would be judged on text the moderator cannot see.
+ * Throws case_too_long when the prompt exceeds the prompt budget or cannot fit the context with the generation
+ * budget, naming the part that is too long. Never truncates: a truncated trace would be judged on text the moderator
+ * cannot see.
  */
 export function assertFitsContext(args: {
   input: AuditInput;
   promptTokens: number;
-  contextSize: number;
+  decoding: DecodingSettings;
   maxNewTokens: number;
   countTokens: (text: string) => number;
   visionTokens: number;
 }): void {
-  const { input, promptTokens, contextSize, maxNewTokens } = args;
-  if (promptTokens + maxNewTokens <= contextSize) return;
+  const { input, promptTokens, decoding, maxNewTokens } = args;
+  if (fitsContext(promptTokens, decoding, maxNewTokens)) return;
+  const contextSize = Math.min(decoding.contextSize, decoding.maxPromptTokens + maxNewTokens);
   const parts = {
     query: args.countTokens(input.query),
     thinking: args.countTokens(input.thinking),
@@ -58,7 +146,7 @@ export function assertFitsContext(args: {
   };
   const longest = (Object.keys(parts) as Array<keyof typeof parts>).sort((a, b) => parts[b] - parts[a])[0];
   const fixed = promptTokens - parts.query - parts.thinking - parts.response;
-  const budget = contextSize - maxNewTokens - fixed;
+  const budget = Math.min(decoding.maxPromptTokens, decoding.contextSize - maxNewTokens) - fixed;
   throw new EngineError(
     'case_too_long',
     `Case ${input.caseId} is too long for the ${contextSize}-token context: the ${longest} has ${parts[longest]} tokens ` +
@@ -72,9 +160,14 @@ export function assertFitsContext(args: {
 export function buildAuditResult(args: {
   engine: EngineKind;
   modelId: string;
-  prompt: { sha256: string; hashOk: boolean };
+  context: VerdictContext;
   options: AuditOptions;
   rawOutput: string;
+  /** Generation stopped at the token limit (or the context filled up) rather than at end of text. */
+  stoppedOnLength: boolean;
+  confidence: LevelProbsResult;
+  /** Which tokens the runtime's repetition penalty covers (default: the whole sequence, as HF). */
+  repetitionPenaltyWindow?: VerdictProvenance['repetitionPenaltyWindow'];
   imageMissing: boolean;
   promptTokens: number;
   cachedPromptTokens: number;
@@ -83,20 +176,37 @@ export function buildAuditResult(args: {
   generateMs: number;
   totalMs: number;
 }): AuditResult {
+  const { context } = args;
+  const strictFormat = args.options.strictFormat ?? false;
+  const maxNewTokens = args.options.maxNewTokens ?? context.decoding.maxNewTokens;
+  const parsed = context.profile.parse(args.rawOutput);
+  const verdict: AuditResult['verdict'] = args.stoppedOnLength
+    ? {
+        status: 'truncated',
+        error: `The output stopped at the ${maxNewTokens}-token limit before it ended, so it is not a verdict${
+          parsed.status === 'ok' ? ` (a judgment of ${parsed.risk} was written before the cut)` : ''
+        }. Re-audit with a larger limit.`,
+        category: parsed.category,
+        analysis: parsed.analysis,
+      }
+    : parsed;
+  const levelProbs: LevelProbs | null = args.confidence.levelProbs;
   return {
+    profileId: context.profile.id,
     rawOutput: args.rawOutput,
-    verdict: parseVerdict(args.rawOutput),
+    verdict,
+    levelProbs,
+    levelProbsNote: levelProbs === null ? (args.confidence.note ?? 'not available') : args.confidence.note,
+    provenance: verdictProvenance(context, args.engine, maxNewTokens, strictFormat, args.repetitionPenaltyWindow),
     imageMissing: args.imageMissing,
     engine: args.engine,
     modelId: args.modelId,
-    promptSha256: args.prompt.sha256,
-    promptHashOk: args.prompt.hashOk,
-    strictFormat: args.options.strictFormat ?? false,
+    promptSha256: context.prompt.sha256,
+    promptHashOk: context.prompt.hashOk,
+    strictFormat,
     promptTokens: args.promptTokens,
     cachedPromptTokens: args.cachedPromptTokens,
     generatedTokens: args.generatedTokens,
     timings: { promptMs: args.promptMs, generateMs: args.generateMs, totalMs: args.totalMs },
   };
 }
-
-export { caseTaskText };

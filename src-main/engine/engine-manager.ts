@@ -1,21 +1,23 @@
 // Model lifecycle behind a lock: validate the folder, pick the runtime, load one model at a time, unload.
 // The handler map, the job runner and the CLI use this; nothing here imports electron.
-import type { EngineLoadRequest, EngineSelection, EngineState } from '../api/contract';
-import { DEFAULT_CONTEXT_SIZE } from './audit-common';
+import type { EngineInfo, EngineLoadRequest, EngineSelection, EngineState } from '@domain/engine';
+import { verdictContext } from './audit-common';
 import { AsyncLock } from './async-lock';
-import {
-  EngineError,
-  type AuditInput,
-  type AuditOptions,
-  type AuditResult,
-  type Engine,
-  type EngineInfo,
-} from './engine';
+import type { AuditResult } from '@domain/audits';
+import { EngineError, type AuditInput, type AuditOptions, type Engine } from './engine';
 import { DEFAULT_MAX_PIXELS } from './image-prep';
 import type { InProcessEngineConfig } from './in-process-config';
 import { LlamaNodeEngine, detectLlamaNodeGpu } from './llama-node-engine';
-import { checkModelFolderDetailed, loadSystemPrompt, modelFingerprint, type DetailedFolderCheck } from './model-folder';
+import { checkModelFolderDetailed, fileSha256, modelFingerprint, type DetailedFolderCheck } from './model-folder';
 import { NodeLlamaCppEngine } from './node-llama-cpp-engine';
+import { profileById } from './profiles';
+import {
+  assertPromptAccepted,
+  decodingSettings,
+  loadSystemPrompt,
+  type GuardModelProfile,
+  type SystemPrompt,
+} from './profiles/profile';
 import { RoutingEngine } from './routing-engine';
 
 export interface EngineManagerOptions {
@@ -24,7 +26,10 @@ export interface EngineManagerOptions {
   maxPixels?: number;
   threads?: number;
   gpu?: 'auto' | false;
-  contextSize?: number;
+  /** The guard model when no request names one (default GuardTrace-VL). */
+  profile?: GuardModelProfile;
+  /** Profiles beyond the shipped ones that a load request may name (tests add a test-only profile here). */
+  extraProfiles?: readonly GuardModelProfile[];
   /**
    * Which runtime audits cases WITHOUT an image when the in-process llama.node engine is chosen. 'node-llama-cpp'
    * loads the model a second time (double memory) but is ~10x faster on x64 CPUs with the prebuilt builds.
@@ -42,29 +47,54 @@ export interface EngineManagerOptions {
   liveSettings?: () => Pick<EngineManagerOptions, 'maxPixels' | 'llamaServerPath'>;
 }
 
-type SystemPromptInfo = { text: string; sha256: string; hashOk: boolean };
+/**
+ * What every verdict of a load made from a validated folder shares: the profile, its prompt, the decoding settings
+ * (repetition penalty from generation_config.json) and the files' sha256 (hashed once per file change).
+ */
+export async function folderVerdictContext(
+  check: DetailedFolderCheck,
+  prompt: SystemPrompt,
+  profile: GuardModelProfile,
+  maxPixels: number,
+) {
+  const [modelSha256, mmprojSha256] = await Promise.all([
+    check.model ? fileSha256(check.model.path) : null,
+    check.mmproj ? fileSha256(check.mmproj.path) : null,
+  ]);
+  return verdictContext({
+    profile,
+    prompt,
+    decoding: decodingSettings(profile, check.generationConfig?.repetitionPenalty ?? null),
+    modelSha256,
+    mmprojSha256,
+    imageMaxPixels: maxPixels,
+  });
+}
 
 /** The configuration an in-process engine gets for a validated folder (exported for tests and the benchmark). */
 export async function buildInProcessConfig(
   check: DetailedFolderCheck,
-  prompt: SystemPromptInfo,
+  prompt: SystemPrompt,
   opts: Omit<EngineManagerOptions, 'dataDir'>,
   notes: string[] = [],
 ): Promise<InProcessEngineConfig> {
   if (!check.model) throw new EngineError('model_folder_invalid', 'The model folder check found no language model.');
   const files = [check.model.path, ...(check.mmproj ? [check.mmproj.path] : [])];
-  const fingerprint = await modelFingerprint(files);
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const [fingerprint, verdict] = await Promise.all([
+    modelFingerprint(files),
+    folderVerdictContext(check, prompt, opts.profile ?? profileById(undefined), maxPixels),
+  ]);
   return {
     modelPath: check.model.path,
     mmprojPath: check.mmproj?.path ?? null,
     mmprojSizeBytes: check.mmproj?.sizeBytes,
     facts: check.model,
     modelId: `${check.model.name}|${check.model.quantization}|${fingerprint}`,
-    systemPrompt: prompt,
-    contextSize: opts.contextSize ?? DEFAULT_CONTEXT_SIZE,
+    verdict,
     threads: opts.threads,
     gpu: opts.gpu ?? 'auto',
-    maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
+    maxPixels,
     warnings: [...check.warnings, ...notes],
     warmSystemPrompt: opts.warmSystemPrompt,
     prefixReuse: opts.prefixReuse,
@@ -126,6 +156,7 @@ export class EngineManager {
       await this.unloadLocked();
       this.setState({ state: 'loading', modelDir: req.modelDir ?? req.openai?.baseUrl ?? '' });
       this.opts = { ...this.baseOpts, ...this.baseOpts.liveSettings?.() };
+      if (req.profile) this.opts.profile = profileById(req.profile, this.baseOpts.extraProfiles);
       try {
         this.engine = await this.create(req);
         return this.setState({ state: 'loaded', info: this.engine.info() });
@@ -152,15 +183,18 @@ export class EngineManager {
     await this.unload();
   }
 
-  private async validatedFolder(
-    req: EngineLoadRequest,
-  ): Promise<{ check: DetailedFolderCheck; prompt: SystemPromptInfo }> {
+  private profile(): GuardModelProfile {
+    return this.opts.profile ?? profileById(undefined);
+  }
+
+  private async validatedFolder(req: EngineLoadRequest): Promise<{ check: DetailedFolderCheck; prompt: SystemPrompt }> {
+    const profile = this.profile();
     if (!req.modelDir)
       throw new EngineError(
         'model_folder_invalid',
-        'No model folder chosen: choose the folder with the GuardTrace-VL .gguf files and qta_pormpt.txt.',
+        `No model folder chosen: choose the folder with the ${profile.displayName} .gguf files and ${profile.prompt.fileName}.`,
       );
-    const check = await checkModelFolderDetailed(req.modelDir);
+    const check = await checkModelFolderDetailed(req.modelDir, profile);
     if (!check.ok || !check.model || !check.promptPath) {
       throw new EngineError(
         check.errorCode ?? 'model_folder_invalid',
@@ -168,20 +202,14 @@ export class EngineManager {
         { errors: check.errors },
       );
     }
-    const prompt = await loadSystemPrompt(check.promptPath);
-    if (!prompt.hashOk && !req.acceptPromptMismatch) {
-      throw new EngineError(
-        'prompt_hash_mismatch',
-        `${check.promptPath}: the prompt's sha256 (${prompt.sha256.slice(0, 12)}…) differs from GuardTrace's; verdicts would not be comparable to GuardTrace's. Load with "accept prompt mismatch" to use it anyway (every verdict then records promptHashOk=false).`,
-        { sha256: prompt.sha256, promptPath: check.promptPath },
-      );
-    }
+    const prompt = await loadSystemPrompt(check.promptPath, profile);
+    assertPromptAccepted(prompt, profile, req.acceptPromptMismatch, check.promptPath);
     return { check, prompt };
   }
 
   private inProcessConfig(
     check: DetailedFolderCheck,
-    prompt: SystemPromptInfo,
+    prompt: SystemPrompt,
     notes: string[],
   ): Promise<InProcessEngineConfig> {
     return buildInProcessConfig(check, prompt, this.opts, notes);
@@ -189,11 +217,11 @@ export class EngineManager {
 
   private async create(req: EngineLoadRequest): Promise<Engine> {
     const selection: EngineSelection = req.engine ?? 'auto';
-    if (selection === 'openai') return this.createRemote(req, undefined, []);
+    if (selection === 'openai') return this.createHttpEngine(req, undefined, []);
     const { check, prompt } = await this.validatedFolder(req);
     const notes: string[] = [];
 
-    if (selection === 'sidecar') return this.createRemote(req, prompt, notes);
+    if (selection === 'sidecar') return this.createHttpEngine(req, prompt, notes);
     if (selection === 'node-llama-cpp') {
       if (check.mmproj)
         notes.push(
@@ -223,7 +251,7 @@ export class EngineManager {
     }
     if (binary) {
       try {
-        return await this.createRemote(
+        return await this.createHttpEngine(
           { ...req, engine: 'sidecar' },
           prompt,
           [
@@ -246,7 +274,7 @@ export class EngineManager {
 
   private async createInProcessVision(
     check: DetailedFolderCheck,
-    prompt: SystemPromptInfo,
+    prompt: SystemPrompt,
     notes: string[],
   ): Promise<Engine> {
     const cfg = await this.inProcessConfig(check, prompt, notes);
@@ -261,21 +289,21 @@ export class EngineManager {
     }
   }
 
-  private async createRemote(
+  private async createHttpEngine(
     req: EngineLoadRequest,
-    prompt: SystemPromptInfo | undefined,
+    prompt: SystemPrompt | undefined,
     notes: string[],
     gpuReason?: string,
   ): Promise<Engine> {
-    const { createRemoteEngine } = await import('./remote-engines');
-    const engine = await createRemoteEngine(req, {
+    const { createHttpEngine } = await import('./http-engines');
+    const engine = await createHttpEngine(req, {
       dataDir: this.opts.dataDir,
       maxPixels: this.opts.maxPixels ?? DEFAULT_MAX_PIXELS,
       systemPrompt: prompt,
+      profile: this.profile(),
       modelDir: req.modelDir,
       llamaServerPath: this.opts.llamaServerPath ?? null,
       getApiKey: this.opts.getApiKey,
-      contextSize: this.opts.contextSize,
       threads: this.opts.threads,
       concurrency: req.parallel,
     });

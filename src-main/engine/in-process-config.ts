@@ -1,4 +1,5 @@
 // What EngineManager hands an in-process engine once the model folder has been validated.
+import type { VerdictContext } from './audit-common';
 import type { ModelFacts } from './model-folder';
 
 export interface InProcessEngineConfig {
@@ -7,8 +8,8 @@ export interface InProcessEngineConfig {
   mmprojSizeBytes?: number;
   facts: ModelFacts;
   modelId: string;
-  systemPrompt: { text: string; sha256: string; hashOk: boolean };
-  contextSize: number;
+  /** The guard-model profile, its prompt, the decoding settings (context size included) and the files' provenance. */
+  verdict: VerdictContext;
   threads?: number;
   gpu: 'auto' | false;
   maxPixels: number;

@@ -10,13 +10,7 @@ import {
   type LibVariant,
 } from '@fugood/llama.node';
 import { AsyncLock } from './async-lock';
-import {
-  DEFAULT_MAX_NEW_TOKENS,
-  assertFitsContext,
-  buildAuditResult,
-  prepareCaseImage,
-  throwIfAborted,
-} from './audit-common';
+import { assertFitsContext, buildAuditResult, fitsContext, prepareCaseImage, throwIfAborted } from './audit-common';
 import {
   EngineError,
   type AuditInput,
@@ -25,9 +19,11 @@ import {
   type Engine,
   type EngineInfo,
 } from './engine';
-import { MTMD_MEDIA_MARKER, buildGuardTraceMessages, renderQwenChat, splitSharedPrefix } from './guardtrace-input';
 import type { InProcessEngineConfig } from './in-process-config';
-import { STRICT_VERDICT_GBNF } from './verdict-parser';
+import { MTMD_MEDIA_MARKER, splitSharedPrefix } from './profiles/chatml';
+import { levelProbabilities } from './profiles/level-probs';
+import { renderSystemTurn } from './profiles/profile';
+import { TOP_PROBS, llamaNodeSampling } from './reference-sampling';
 
 type LlamaNodeContext = Awaited<ReturnType<typeof loadModel>>;
 
@@ -94,7 +90,7 @@ async function openContext(cfg: InProcessEngineConfig, gpu: LlamaNodeGpuChoice):
     ctx = await loadModel({
       model: cfg.modelPath,
       lib_variant: gpu.variant,
-      n_ctx: cfg.contextSize,
+      n_ctx: cfg.verdict.decoding.contextSize,
       n_batch: 512,
       n_parallel: 1,
       n_threads: cfg.threads,
@@ -150,12 +146,14 @@ export class LlamaNodeEngine implements Engine {
     const cpuPenalty = llamaNodeCpuPenalty(systemInfo, gpu.backend);
     const info: EngineInfo = {
       engine: 'llama.node',
+      profileId: cfg.verdict.profile.id,
+      decoding: cfg.verdict.decoding,
       modelId: cfg.modelId,
       modelName: cfg.facts.name,
       architecture: cfg.facts.architecture,
       quantization: cfg.facts.quantization,
       sizeBytes: cfg.facts.sizeBytes + (cfg.mmprojSizeBytes ?? 0),
-      contextLength: cfg.contextSize,
+      contextLength: cfg.verdict.decoding.contextSize,
       trainedContextLength: cfg.facts.contextLength ?? undefined,
       hasVision: Boolean(cfg.mmprojPath),
       gpu: { backend: gpu.backend, reason: gpu.reason },
@@ -164,8 +162,8 @@ export class LlamaNodeEngine implements Engine {
         version: LLAMA_NODE_VERSION,
         cpuPenalty,
       },
-      promptSha256: cfg.systemPrompt.sha256,
-      promptHashOk: cfg.systemPrompt.hashOk,
+      promptSha256: cfg.verdict.prompt.sha256,
+      promptHashOk: cfg.verdict.prompt.hashOk,
       dataLeavesMachine: false,
       warnings: [...cfg.warnings, ...(cpuPenalty ? [cpuPenalty] : [])],
     };
@@ -193,17 +191,16 @@ export class LlamaNodeEngine implements Engine {
       this.ctx = await openContext(this.cfg, this.gpu);
       this.contextReopens++;
       if (this.cfg.warmSystemPrompt !== false && this.cfg.prefixReuse !== false) {
-        await this.ctx.completion({ prompt: this.sharedPrefix(), n_predict: 1, temperature: 0 }).catch(() => undefined);
+        await this.ctx
+          .completion({ prompt: this.sharedPrefix(), n_predict: 1, ...llamaNodeSampling(this.cfg.verdict.decoding) })
+          .catch(() => undefined);
       }
       return await this.ctx.completion(...args);
     }
   }
 
   private sharedPrefix(): string {
-    return renderQwenChat([{ role: 'system', content: this.cfg.systemPrompt.text }]).replace(
-      /<\|im_start\|>assistant\n$/,
-      '',
-    );
+    return renderSystemTurn(this.cfg.verdict.profile, this.cfg.verdict.prompt.text);
   }
 
   /**
@@ -215,7 +212,9 @@ export class LlamaNodeEngine implements Engine {
   private async warmSharedPrefix(): Promise<void> {
     // n_predict 1, not 0: after an n_predict 0 completion llama.node 1.7.15 intermittently keeps its "in progress"
     // marker and refuses the next completion (3 of 12 runs in a stress test; 0 of 12 with n_predict 1).
-    await this.lock.run(() => this.complete({ prompt: this.sharedPrefix(), n_predict: 1, temperature: 0 }));
+    await this.lock.run(() =>
+      this.complete({ prompt: this.sharedPrefix(), n_predict: 1, ...llamaNodeSampling(this.cfg.verdict.decoding) }),
+    );
   }
 
   private async countTokens(text: string): Promise<number> {
@@ -231,7 +230,8 @@ export class LlamaNodeEngine implements Engine {
     const t0 = performance.now();
     const { signal } = options;
     throwIfAborted(signal, input.caseId);
-    const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+    const { profile, prompt: systemPrompt, decoding } = this.cfg.verdict;
+    const maxNewTokens = options.maxNewTokens ?? decoding.maxNewTokens;
     const image = await prepareCaseImage(input, this.cfg.maxPixels, 'ppm');
     if (image.dataUri && !this.infoValue.hasVision) {
       throw new EngineError(
@@ -240,12 +240,12 @@ export class LlamaNodeEngine implements Engine {
         { caseId: input.caseId },
       );
     }
-    const messages = buildGuardTraceMessages(
-      this.cfg.systemPrompt.text,
+    const messages = profile.buildMessages(
+      systemPrompt.text,
       { ...input, imageMissing: image.imageMissing },
       image.dataUri,
     );
-    const prompt = renderQwenChat(messages, MTMD_MEDIA_MARKER);
+    const prompt = profile.render(messages, MTMD_MEDIA_MARKER);
     // libmtmd expands the marker to the image's embeddings; text tokens are counted without it.
     // The shared system turn ends in "<|im_end|>\n" and the rest starts with a special token, so token counts add up;
     // the shared part is counted once per model, not per case.
@@ -254,7 +254,7 @@ export class LlamaNodeEngine implements Engine {
       this.sharedTokenCount = { text: shared, count: await this.countTokens(shared) };
     const textTokens = this.sharedTokenCount.count + (await this.countTokens(perCase.replace(MTMD_MEDIA_MARKER, '')));
     const promptTokens = textTokens + (image.dataUri ? image.visionTokens + 2 : 0);
-    if (promptTokens + maxNewTokens > this.cfg.contextSize) {
+    if (!fitsContext(promptTokens, decoding, maxNewTokens)) {
       // Only now are the parts counted: they are needed for the error message alone.
       const partCounts = new Map<string, number>();
       for (const part of [input.query, input.thinking, input.response])
@@ -262,7 +262,7 @@ export class LlamaNodeEngine implements Engine {
       assertFitsContext({
         input,
         promptTokens,
-        contextSize: this.cfg.contextSize,
+        decoding,
         maxNewTokens,
         countTokens: (t) => partCounts.get(t) ?? 0,
         visionTokens: image.visionTokens,
@@ -288,10 +288,9 @@ export class LlamaNodeEngine implements Engine {
           prompt,
           media_paths: image.dataUri ? [image.dataUri] : undefined,
           n_predict: maxNewTokens,
-          temperature: 0,
-          top_k: 1,
-          seed: 0,
-          grammar: options.strictFormat ? STRICT_VERDICT_GBNF : undefined,
+          ...llamaNodeSampling(decoding),
+          n_probs: TOP_PROBS,
+          grammar: options.strictFormat ? profile.strictGrammar : undefined,
         },
         (token) => {
           firstTokenAt ??= performance.now();
@@ -305,16 +304,27 @@ export class LlamaNodeEngine implements Engine {
       const end = performance.now();
       const promptEnd = firstTokenAt ?? end;
       const evaluated = result.timings.prompt_n;
+      const generatedTokens = streamedTokens || result.tokens_predicted;
       const audit = buildAuditResult({
         engine: 'llama.node',
         modelId: this.cfg.modelId,
-        prompt: this.cfg.systemPrompt,
+        context: this.cfg.verdict,
         options,
         rawOutput: result.text,
+        stoppedOnLength: result.context_full || generatedTokens >= maxNewTokens,
+        // Measured: its sampler starts with an empty penalty window, so the prompt is not penalised (docs/engine.md).
+        repetitionPenaltyWindow: 'generated tokens only',
+        confidence: levelProbabilities(
+          profile,
+          (result.completion_probabilities ?? []).map((step) => ({
+            text: step.content,
+            top: step.probs.map((p) => ({ text: p.tok_str, prob: p.prob })),
+          })),
+        ),
         imageMissing: image.imageMissing,
         promptTokens,
         cachedPromptTokens: Math.max(0, promptTokens - evaluated),
-        generatedTokens: streamedTokens || result.tokens_predicted,
+        generatedTokens,
         promptMs: promptEnd - t0,
         generateMs: end - promptEnd,
         totalMs: end - t0,

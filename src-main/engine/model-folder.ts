@@ -1,9 +1,12 @@
-// Validates a GuardTrace model folder BEFORE anything is loaded, from GGUF headers only, and says what to fix.
+// Validates a guard-model folder BEFORE anything is loaded, from GGUF headers only, and says what to fix. What the
+// folder must hold (prompt file and hash, architecture, projector) comes from the guard-model profile.
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelFolderCheck } from '../api/contract';
-import { GUARDTRACE_PROMPT_SHA256 } from '../domain/types';
+import type { ModelFolderCheck } from '@domain/engine';
+import { DEFAULT_PROFILE } from './profiles';
+import { loadSystemPrompt, type GuardModelProfile } from './profiles/profile';
 import {
   GgufFormatError,
   metaBool,
@@ -14,9 +17,7 @@ import {
 } from './gguf/gguf-reader';
 import type { GgufHeader } from './gguf/gguf-types';
 
-export const PROMPT_FILE_NAME = 'qta_pormpt.txt';
-export const EXPECTED_LM_ARCHITECTURE = 'qwen2vl';
-export const EXPECTED_PROJECTOR = 'qwen2.5vl_merger';
+export const GENERATION_CONFIG_FILE = 'generation_config.json';
 
 export type FolderIssueCode = 'model_folder_invalid' | 'mmproj_mismatch' | 'prompt_hash_mismatch';
 
@@ -36,12 +37,64 @@ export interface DetailedFolderCheck extends ModelFolderCheck {
   errorCode: FolderIssueCode | null;
   model: ModelFacts | null;
   mmproj: { path: string; projector: string | null; projectionDim: number | null; sizeBytes: number } | null;
+  /** repetition_penalty from generation_config.json beside the model; null when there is no such file. */
+  generationConfig: { path: string; repetitionPenalty: number | null } | null;
 }
 
-export async function loadSystemPrompt(file: string): Promise<{ text: string; sha256: string; hashOk: boolean }> {
-  const text = (await readFile(file, 'utf8')).trim();
-  const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
-  return { text, sha256, hashOk: sha256 === GUARDTRACE_PROMPT_SHA256 };
+/**
+ * Reads the HF generation_config.json the model was published with (copied into the model folder). Only the
+ * repetition penalty matters for greedy decoding. A file that cannot be used is an error, not a silent default.
+ */
+export async function readGenerationConfig(
+  dir: string,
+  errors: string[],
+): Promise<DetailedFolderCheck['generationConfig']> {
+  const file = path.join(dir, GENERATION_CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const parsed = JSON.parse(text) as { repetition_penalty?: unknown };
+    const value = parsed.repetition_penalty;
+    if (value === undefined) return { path: file, repetitionPenalty: null };
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      errors.push(
+        `${file}: repetition_penalty must be a positive number (got ${JSON.stringify(value)}); fix or remove the file`,
+      );
+      return null;
+    }
+    return { path: file, repetitionPenalty: value };
+  } catch (err) {
+    errors.push(`${file}: is not valid JSON (${(err as Error).message}); copy it again from the model repository`);
+    return null;
+  }
+}
+
+const fileHashes = new Map<string, Promise<string>>();
+
+/**
+ * sha256 of a whole file, for provenance. Cached by path, size and mtime: a 3 GB model costs seconds to hash, so it
+ * is hashed once per change, not once per load.
+ */
+export async function fileSha256(file: string): Promise<string> {
+  const s = await stat(file);
+  const key = `${path.resolve(file)}|${s.size}|${s.mtimeMs}`;
+  let hash = fileHashes.get(key);
+  if (!hash) {
+    hash = new Promise<string>((resolve, reject) => {
+      const h = createHash('sha256');
+      createReadStream(file, { highWaterMark: 1 << 22 })
+        .on('data', (chunk) => h.update(chunk))
+        .on('error', reject)
+        .on('end', () => resolve(h.digest('hex')));
+    });
+    fileHashes.set(key, hash);
+    hash.catch(() => fileHashes.delete(key));
+  }
+  return hash;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -89,7 +142,11 @@ function isMmprojName(file: string): boolean {
 
 export async function checkModelFolderDetailed(
   dirOrFiles: string | { model: string; mmproj?: string; prompt: string },
+  profile: GuardModelProfile = DEFAULT_PROFILE,
 ): Promise<DetailedFolderCheck> {
+  const PROMPT_FILE_NAME = profile.prompt.fileName;
+  const EXPECTED_LM_ARCHITECTURE = profile.model.architecture;
+  const EXPECTED_PROJECTOR = profile.model.projector;
   const errors: string[] = [];
   const warnings: string[] = [];
   let errorCode: FolderIssueCode | null = null;
@@ -150,7 +207,10 @@ export async function checkModelFolderDetailed(
         `${dir}: the folder is empty; it must hold the model .gguf, the mmproj .gguf and ${PROMPT_FILE_NAME}`,
       );
     }
-    for (const candidate of [path.join(dir, PROMPT_FILE_NAME), path.join(dir, 'prompts', PROMPT_FILE_NAME)]) {
+    for (const candidate of [
+      path.join(dir, PROMPT_FILE_NAME),
+      ...profile.prompt.alsoLookIn.map((sub) => path.join(dir, sub, PROMPT_FILE_NAME)),
+    ]) {
       if (await exists(candidate)) {
         promptPath = candidate;
         break;
@@ -159,7 +219,7 @@ export async function checkModelFolderDetailed(
     if (!promptPath) {
       fail(
         'model_folder_invalid',
-        `${dir}: ${PROMPT_FILE_NAME} not found (looked in the folder and in prompts/); copy GuardTrace's prompts/${PROMPT_FILE_NAME} into the folder`,
+        `${dir}: ${PROMPT_FILE_NAME} not found (looked in the folder${profile.prompt.alsoLookIn.map((d) => ` and in ${d}/`).join('')}); copy ${profile.prompt.source} into the folder`,
       );
     }
   } else {
@@ -199,7 +259,7 @@ export async function checkModelFolderDetailed(
       } else if (arch !== EXPECTED_LM_ARCHITECTURE) {
         fail(
           'model_folder_invalid',
-          `${modelPath}: architecture is "${arch}", expected "${EXPECTED_LM_ARCHITECTURE}" (GuardTrace-VL-3B is a Qwen2.5-VL fine-tune); choose the GuardTrace-VL .gguf`,
+          `${modelPath}: architecture is "${arch}", expected "${EXPECTED_LM_ARCHITECTURE}" (${profile.model.description}); choose the ${profile.displayName} .gguf`,
         );
       }
       if (model.chatTemplate && !model.chatTemplate.includes('<|im_start|>')) {
@@ -244,15 +304,27 @@ export async function checkModelFolderDetailed(
     );
   }
 
+  const configDir =
+    typeof dirOrFiles === 'string' ? path.resolve(dirOrFiles) : path.dirname(path.resolve(dirOrFiles.model));
+  const generationConfig = await readGenerationConfig(configDir, errors);
+  if (errors.length && !errorCode) errorCode = 'model_folder_invalid';
+  if (!generationConfig?.repetitionPenalty && modelPath) {
+    warnings.push(
+      `${path.join(configDir, GENERATION_CONFIG_FILE)}: ${generationConfig ? 'has no repetition_penalty' : 'not found'}; ` +
+        `using the reference repetition penalty ${profile.recipe.repetitionPenalty} (the base model's). Copy generation_config.json ` +
+        "from the model's repository into the folder to use the published value",
+    );
+  }
+
   let promptSha256: string | null = null;
   let promptHashOk = false;
   if (promptPath && (await exists(promptPath))) {
-    const p = await loadSystemPrompt(promptPath);
+    const p = await loadSystemPrompt(promptPath, profile);
     promptSha256 = p.sha256;
     promptHashOk = p.hashOk;
     if (!p.hashOk) {
       warnings.push(
-        `${promptPath}: prompt sha256 ${p.sha256.slice(0, 12)}… differs from GuardTrace's ${GUARDTRACE_PROMPT_SHA256.slice(0, 12)}… (after stripping whitespace); verdicts will not be comparable to GuardTrace's. Load with "accept prompt mismatch" to use it anyway; every verdict then records promptHashOk=false`,
+        `${promptPath}: prompt sha256 ${p.sha256.slice(0, 12)}… differs from ${profile.displayName}'s ${profile.prompt.sha256.slice(0, 12)}… (after stripping whitespace); verdicts will not be comparable to ${profile.displayName}'s. Load with "accept prompt mismatch" to use it anyway; every verdict then records promptHashOk=false`,
       );
     }
   }
@@ -269,13 +341,15 @@ export async function checkModelFolderDetailed(
     errorCode,
     model,
     mmproj,
+    generationConfig,
   };
 }
 
 export async function checkModelFolder(
   dirOrFiles: string | { model: string; mmproj?: string; prompt: string },
+  profile: GuardModelProfile = DEFAULT_PROFILE,
 ): Promise<ModelFolderCheck> {
-  const d = await checkModelFolderDetailed(dirOrFiles);
+  const d = await checkModelFolderDetailed(dirOrFiles, profile);
   return {
     ok: d.ok,
     modelPath: d.modelPath,

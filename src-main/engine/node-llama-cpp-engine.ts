@@ -13,13 +13,7 @@ import {
   type Token,
 } from 'node-llama-cpp';
 import { AsyncLock } from './async-lock';
-import {
-  DEFAULT_MAX_NEW_TOKENS,
-  assertFitsContext,
-  buildAuditResult,
-  prepareCaseImage,
-  throwIfAborted,
-} from './audit-common';
+import { assertFitsContext, buildAuditResult, prepareCaseImage, throwIfAborted } from './audit-common';
 import {
   EngineError,
   type AuditInput,
@@ -28,11 +22,18 @@ import {
   type Engine,
   type EngineInfo,
 } from './engine';
-import { buildGuardTraceMessages, renderQwenChat, splitSharedPrefix } from './guardtrace-input';
 import type { InProcessEngineConfig } from './in-process-config';
-import { STRICT_VERDICT_GBNF } from './verdict-parser';
+import { splitSharedPrefix } from './profiles/chatml';
+import { renderSystemTurn } from './profiles/profile';
 
 export const NODE_LLAMA_CPP_VERSION = '3.21.1';
+
+/**
+ * Why node-llama-cpp verdicts carry no level probabilities: its evaluateWithMetadata reports probabilities after its
+ * sampler chain, which under greedy decoding is the chosen token alone, not the model's distribution.
+ */
+export const NODE_LLAMA_CPP_NO_PROBS =
+  "node-llama-cpp 3.21 reports token probabilities only after its sampler chain (greedy here), not the model's distribution";
 
 let llamaPromise: { gpu: 'auto' | false; llama: Promise<Llama> } | null = null;
 
@@ -86,7 +87,7 @@ export class NodeLlamaCppEngine implements Engine {
     try {
       model = await llama.loadModel({ modelPath: cfg.modelPath, gpuLayers: llama.gpu ? 'max' : 0 });
       const context = await model.createContext({
-        contextSize: cfg.contextSize,
+        contextSize: cfg.verdict.decoding.contextSize,
         sequences: 1,
         threads: cfg.threads,
         batchSize: 512,
@@ -98,12 +99,14 @@ export class NodeLlamaCppEngine implements Engine {
         : `CPU build: ${llama.buildType} (${llama.systemInfo.match(/AVX512 = 1/) ? 'AVX-512' : llama.systemInfo.match(/AVX2 = 1/) ? 'AVX2' : 'baseline'})`;
       const info: EngineInfo = {
         engine: 'node-llama-cpp',
+        profileId: cfg.verdict.profile.id,
+        decoding: cfg.verdict.decoding,
         modelId: cfg.modelId,
         modelName: cfg.facts.name,
         architecture: cfg.facts.architecture,
         quantization: cfg.facts.quantization,
         sizeBytes: cfg.facts.sizeBytes,
-        contextLength: cfg.contextSize,
+        contextLength: cfg.verdict.decoding.contextSize,
         trainedContextLength: cfg.facts.contextLength ?? undefined,
         hasVision: false,
         gpu: { backend: llama.gpu || 'cpu', reason: nodeLlamaCppGpuReason(llama, cfg.gpu) },
@@ -111,8 +114,8 @@ export class NodeLlamaCppEngine implements Engine {
           name: `node-llama-cpp ${llama.buildType}${cpuInfo ? `; ${cpuInfo}` : ''}`,
           version: NODE_LLAMA_CPP_VERSION,
         },
-        promptSha256: cfg.systemPrompt.sha256,
-        promptHashOk: cfg.systemPrompt.hashOk,
+        promptSha256: cfg.verdict.prompt.sha256,
+        promptHashOk: cfg.verdict.prompt.hashOk,
         dataLeavesMachine: false,
         warnings: [...cfg.warnings],
       };
@@ -138,10 +141,7 @@ export class NodeLlamaCppEngine implements Engine {
   }
 
   private async warmSharedPrefix(): Promise<void> {
-    const shared = renderQwenChat([{ role: 'system', content: this.cfg.systemPrompt.text }]).replace(
-      /<\|im_start\|>assistant\n$/,
-      '',
-    );
+    const shared = renderSystemTurn(this.cfg.verdict.profile, this.cfg.verdict.prompt.text);
     await this.lock.run(() => this.sequence.evaluateWithoutGeneratingNewTokens(this.tokenize(shared)));
   }
 
@@ -154,7 +154,8 @@ export class NodeLlamaCppEngine implements Engine {
     const t0 = performance.now();
     const { signal } = options;
     throwIfAborted(signal, input.caseId);
-    const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+    const { profile, prompt: systemPrompt, decoding } = this.cfg.verdict;
+    const maxNewTokens = options.maxNewTokens ?? decoding.maxNewTokens;
     const image = await prepareCaseImage(input, this.cfg.maxPixels);
     if (image.dataUri) {
       throw new EngineError(
@@ -163,20 +164,16 @@ export class NodeLlamaCppEngine implements Engine {
         { caseId: input.caseId },
       );
     }
-    const messages = buildGuardTraceMessages(
-      this.cfg.systemPrompt.text,
-      { ...input, imageMissing: image.imageMissing },
-      null,
-    );
+    const messages = profile.buildMessages(systemPrompt.text, { ...input, imageMissing: image.imageMissing }, null);
     // The system turn is tokenized once per model: it ends in "<|im_end|>\n" and the rest starts with a special
     // token, so the two token lists concatenate to exactly the tokens of the whole prompt.
-    const { shared, perCase } = splitSharedPrefix(renderQwenChat(messages));
+    const { shared, perCase } = splitSharedPrefix(profile.render(messages));
     if (this.sharedTokens?.text !== shared) this.sharedTokens = { text: shared, tokens: this.tokenize(shared) };
     const tokens = [...this.sharedTokens.tokens, ...this.tokenize(perCase)];
     assertFitsContext({
       input,
       promptTokens: tokens.length,
-      contextSize: this.cfg.contextSize,
+      decoding,
       maxNewTokens,
       countTokens: (t) => this.tokenize(t).length,
       visionTokens: 0,
@@ -198,13 +195,30 @@ export class NodeLlamaCppEngine implements Engine {
     const generated: Token[] = [];
     let emittedText = '';
     let firstTokenAt: number | null = null;
-    const iterator = this.sequence.evaluate(tokens.slice(cached), { temperature: 0, grammarEvaluationState });
+    // HF's repetition penalty covers the whole sequence, prompt included: punish every token of it.
+    const punished: Token[] = [...tokens];
+    const iterator = this.sequence.evaluate(tokens.slice(cached), {
+      temperature: 0,
+      topK: 1,
+      topP: 1,
+      minP: 0,
+      grammarEvaluationState,
+      repeatPenalty: {
+        punishTokens: () => punished,
+        maxPunishTokens: decoding.contextSize,
+        penalty: decoding.repetitionPenalty,
+        frequencyPenalty: 0,
+        presencePenalty: 0,
+      },
+    });
+    let stoppedOnLength = false;
     try {
       for await (const token of iterator) {
         firstTokenAt ??= performance.now();
         if (signal?.aborted) break;
         if (this.model.isEogToken(token)) break;
         generated.push(token);
+        punished.push(token);
         if (options.onToken) {
           // Detokenize the whole tail so multi-byte characters split across tokens come out whole.
           const text = this.model.detokenize(generated);
@@ -213,7 +227,10 @@ export class NodeLlamaCppEngine implements Engine {
             emittedText = text;
           }
         }
-        if (generated.length >= maxNewTokens) break;
+        if (generated.length >= maxNewTokens) {
+          stoppedOnLength = true;
+          break;
+        }
       }
     } catch (err) {
       throw new EngineError(
@@ -231,9 +248,11 @@ export class NodeLlamaCppEngine implements Engine {
     const result = buildAuditResult({
       engine: 'node-llama-cpp',
       modelId: this.cfg.modelId,
-      prompt: this.cfg.systemPrompt,
+      context: this.cfg.verdict,
       options,
       rawOutput: this.model.detokenize(generated),
+      stoppedOnLength,
+      confidence: { levelProbs: null, note: NODE_LLAMA_CPP_NO_PROBS },
       imageMissing: image.imageMissing,
       promptTokens: tokens.length,
       cachedPromptTokens: cached,
@@ -247,7 +266,7 @@ export class NodeLlamaCppEngine implements Engine {
   }
 
   private async strictGrammarState(): Promise<LlamaGrammarEvaluationState> {
-    this.strictGrammar ??= await this.llama.createGrammar({ grammar: STRICT_VERDICT_GBNF });
+    this.strictGrammar ??= await this.llama.createGrammar({ grammar: this.cfg.verdict.profile.strictGrammar });
     return new LlamaGrammarEvaluationState({ model: this.model, grammar: this.strictGrammar });
   }
 

@@ -1,5 +1,5 @@
 // How many cases are decoded together, and what each engine can actually do with that number.
-import { DEFAULT_CONTEXT_SIZE, DEFAULT_MAX_NEW_TOKENS } from './audit-common';
+import type { DecodingSettings } from '@domain/engine';
 import type { Engine } from './engine';
 
 /**
@@ -14,11 +14,12 @@ export const DEFAULT_PARALLEL_CASES = 2;
 export const MAX_PARALLEL_CASES = 16;
 
 /**
- * Context a llama-server slot needs for one case: the prompt budget (8,192 tokens by default) plus the longest
- * generation (2,000). With N slots the server gets N times this, so no case fits alone but fails in a batch.
+ * Context a llama-server with N slots needs: each slot gets the profile's per-sequence context (prompt budget
+ * 8,192 + generation budget 2,000 for GuardTrace-VL, `decoding.contextSize`), so no case fits alone but fails in
+ * a batch.
  */
-export function slotContextSize(promptContext = DEFAULT_CONTEXT_SIZE): number {
-  return promptContext + DEFAULT_MAX_NEW_TOKENS;
+export function sidecarContextSize(slots: number, decoding: DecodingSettings): number {
+  return clampParallelCases(slots) * decoding.contextSize;
 }
 
 export function clampParallelCases(requested: number | undefined): number {

@@ -1,7 +1,9 @@
 // Optional "text-only cases via node-llama-cpp" mode: the same model loaded in both runtimes, image cases to
 // llama.node (the only one with image input), the rest to node-llama-cpp (~10x faster on x64 CPUs with the prebuilt
 // builds). Costs a second copy of the weights in memory, so it is opt-in (EngineManagerOptions.textOnlyEngine).
-import type { AuditInput, AuditOptions, AuditResult, Engine, EngineInfo } from './engine';
+import type { AuditResult } from '@domain/audits';
+import type { EngineInfo } from '@domain/engine';
+import type { AuditInput, AuditOptions, Engine } from './engine';
 
 export class RoutingEngine implements Engine {
   readonly kind = 'llama.node' as const;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditProgress, AuditStartRequest } from '../api/contract';
-import type { CoreEvents } from '../api/events';
+import type { AuditProgress, AuditRecord, AuditStartRequest, AuditTokenEvent } from '@domain/audits';
+import type { AuditJob } from '@domain/jobs';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
 import { clampParallelCases, engineParallelSlots } from '../engine/parallelism';
-import type { CaseStore, JobRow } from '../store';
+import type { CaseStore } from '../store';
 
 const MAX_ATTEMPTS = 3;
 /** First wait before a failed case is tried again; doubles with each attempt (capped), so a restarting server gets time. */
@@ -12,9 +12,17 @@ const MAX_RETRY_DELAY_MS = 30_000;
 /** How many cases the rate is averaged over, so a slow first case (prefix evaluation) doesn't skew the ETA. */
 const RATE_WINDOW = 20;
 
+/** The events the runner sends. The core's event bus (api/events.ts) fits; jobs/ stays below the API layer. */
+export interface AuditRunnerEvents {
+  emit(event: 'audit.progress', payload: AuditProgress): void;
+  emit(event: 'audit.token', payload: AuditTokenEvent): void;
+  emit(event: 'audit.verdict', payload: { caseId: string; audit: AuditRecord }): void;
+  emit(event: 'cases.changed', payload: { caseIds: string[] }): void;
+}
+
 export interface AuditRunnerOptions {
   store: CaseStore;
-  events: CoreEvents;
+  events: AuditRunnerEvents;
   /** The engine in use; null when no model is loaded. */
   currentEngine: () => Engine | null;
   /** First backoff before a retry (default 1 s); tests shorten it. */
@@ -129,7 +137,7 @@ export class AuditRunner {
   /** Queues the requested cases (or every unaudited one) for the engine's model and prompt. */
   private enqueue(info: { modelId: string; promptSha256: string }, request: AuditStartRequest): void {
     const { store } = this.options;
-    for (const id of request.caseIds ?? []) store.cases.row(id); // unknown ids fail loudly before anything is queued
+    for (const id of request.caseIds ?? []) store.cases.content(id); // unknown ids fail loudly before anything is queued
     const caseIds =
       request.caseIds ??
       store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
@@ -156,7 +164,7 @@ export class AuditRunner {
    */
   prioritize(caseId: string | null): AuditProgress {
     const { store } = this.options;
-    if (caseId !== null) store.cases.row(caseId); // an unknown id fails loudly
+    if (caseId !== null) store.cases.content(caseId); // an unknown id fails loudly
     this.priorityCaseId = caseId;
     if (caseId === null) return this.progress();
     const engine = this.state === 'running' ? this.engine : this.options.currentEngine();
@@ -278,7 +286,7 @@ export class AuditRunner {
     youngest?.controller.abort();
   }
 
-  private claim(modelId: string, promptSha256: string): JobRow | null {
+  private claim(modelId: string, promptSha256: string): AuditJob | null {
     const { jobs } = this.options.store;
     const priority = this.priorityCaseId ? jobs.claimCase(this.priorityCaseId, modelId, promptSha256) : null;
     if (priority || this.priorityOnly) return priority;
@@ -297,32 +305,32 @@ export class AuditRunner {
     }
   }
 
-  private async runJob(engine: Engine, job: JobRow): Promise<'done' | 'requeued' | 'failed' | 'released'> {
+  private async runJob(engine: Engine, job: AuditJob): Promise<'done' | 'requeued' | 'failed' | 'released'> {
     const { store, events } = this.options;
     const controller = new AbortController();
     this.controllers.add(controller);
-    this.inFlight.set(job.id, { caseId: job.case_id, controller, startedAt: performance.now() });
-    this.currentCaseId = job.case_id;
+    this.inFlight.set(job.id, { caseId: job.caseId, controller, startedAt: performance.now() });
+    this.currentCaseId = job.caseId;
     this.emitProgress();
     try {
-      const input = await this.auditInput(job.case_id);
+      const input = await this.auditInput(job.caseId);
       const result = await engine.audit(input, {
         signal: controller.signal,
         strictFormat: this.request.strictFormat,
         maxNewTokens: this.request.maxNewTokens,
         // A piece that arrives after the abort belongs to a generation whose job went back to the queue.
         onToken: (text) => {
-          if (!controller.signal.aborted) events.emit('audit.token', { caseId: job.case_id, text });
+          if (!controller.signal.aborted) events.emit('audit.token', { caseId: job.caseId, text });
         },
       });
       const audit = store.transaction(() => {
-        const record = store.audits.insert(job.case_id, result);
+        const record = store.audits.insert(job.caseId, result);
         store.jobs.markDone(job.id);
         if (record) {
-          store.log.append({
+          store.activityLog.append({
             actor: `model:${record.modelId}`,
             action: 'audit.verdict',
-            caseId: job.case_id,
+            caseId: job.caseId,
             after: {
               auditId: record.id,
               status: record.status,
@@ -332,12 +340,12 @@ export class AuditRunner {
             },
           });
         }
-        return record ?? store.audits.forModel(job.case_id, result.modelId, result.promptSha256);
+        return record ?? store.audits.forModel(job.caseId, result.modelId, result.promptSha256);
       });
       this.done++;
       this.finishTimes.push(Date.now());
-      if (audit) events.emit('audit.verdict', { caseId: job.case_id, audit });
-      events.emit('cases.changed', { caseIds: [job.case_id] });
+      if (audit) events.emit('audit.verdict', { caseId: job.caseId, audit });
+      events.emit('cases.changed', { caseIds: [job.caseId] });
       return 'done';
     } catch (error) {
       if (controller.signal.aborted) {
@@ -354,27 +362,27 @@ export class AuditRunner {
         return 'released';
       }
       const outcome = store.jobs.markFailed(job, message, kind === 'case' ? 0 : MAX_ATTEMPTS);
-      this.lastError = `Case ${job.case_id}: ${message}`;
+      this.lastError = `Case ${job.caseId}: ${message}`;
       if (outcome === 'failed') this.failed++;
       return outcome === 'failed' ? 'failed' : 'requeued';
     } finally {
       this.controllers.delete(controller);
       this.inFlight.delete(job.id);
-      if (this.currentCaseId === job.case_id) this.currentCaseId = this.inFlight.values().next().value?.caseId ?? null;
+      if (this.currentCaseId === job.caseId) this.currentCaseId = this.inFlight.values().next().value?.caseId ?? null;
       this.emitProgress();
     }
   }
 
   private async auditInput(caseId: string): Promise<AuditInput> {
     const { store } = this.options;
-    const row = store.cases.row(caseId);
-    const image = row.image_sha256 ? await store.images.read(row.image_sha256) : null;
-    const namedAnImage = row.image_sha256 !== null || row.image_ref !== null || row.image_missing === 1;
+    const content = store.cases.content(caseId);
+    const image = content.imageSha256 ? await store.images.read(content.imageSha256) : null;
+    const namedAnImage = content.imageSha256 !== null || content.imageRef !== null || content.imageMissing;
     return {
       caseId,
-      query: row.query,
-      thinking: row.thinking,
-      response: row.response,
+      query: content.query,
+      thinking: content.thinking,
+      response: content.response,
       image: image ? { bytes: image.bytes, mime: image.mime } : null,
       imageMissing: namedAnImage && image === null,
     };

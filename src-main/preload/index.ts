@@ -12,8 +12,8 @@ import {
   type MenuCommand,
   type ResultOf,
 } from '../api/contract';
-import { imageUrlFor, isSha256Hex } from '../app/image-url';
-import { SHELL_CHANNELS, type IpcEnvelope } from '../app/ipc-envelope';
+import { imageUrlFor, isSha256Hex } from '../ipc/image-url';
+import { SHELL_CHANNELS, type IpcEnvelope } from '../ipc/ipc-envelope';
 
 const allowedChannels = new Set<string>(API_CHANNELS);
 const allowedEvents = new Set<string>(API_EVENTS);

@@ -1,5 +1,13 @@
-import type { CaseDetail, FilterCounts, QueueFilter, QueuePage, QueueQuery } from '../api/contract';
-import type { RiskLevel } from '../domain/types';
+import {
+  CASE_STATUS_FILTERS,
+  type CaseContent,
+  type CaseDetail,
+  type FilterCounts,
+  type QueueFilter,
+  type QueuePage,
+  type QueueQuery,
+} from '@domain/cases';
+import type { RiskLevel } from '@domain/types';
 import { nowIso } from './clock';
 import { StoreError } from './errors';
 import type { Db } from './open-database';
@@ -8,14 +16,7 @@ import { ORDER_BY, STATUS_CONDITIONS, whereClause, type WhereClause } from './qu
 import { SUMMARY_COLUMNS, toCaseSummary, type CaseRow, type CaseSummaryRow } from './rows';
 
 /** A validated case ready to store (importers produce these). */
-export interface NewCase {
-  id: string;
-  query: string;
-  thinking: string;
-  response: string;
-  imageSha256: string | null;
-  imageRef: string | null;
-  imageMissing: boolean;
+export interface NewCase extends CaseContent {
   gold: RiskLevel | null;
   sourceFile: string;
   sourceRecord: number;
@@ -104,19 +105,18 @@ export class CaseRepository {
     return row;
   }
 
+  /** The case as an audit reads it; throws a readable not_found for an unknown id. */
+  content(id: string): CaseContent {
+    return toCaseContent(this.row(id));
+  }
+
   detailBase(
     id: string,
   ): Omit<CaseDetail, 'latestAudit' | 'currentReview' | 'history' | 'image'> & { imageSha256: string | null } {
     const row = this.row(id);
     return {
-      id: row.id,
+      ...toCaseContent(row),
       seq: row.seq,
-      query: row.query,
-      thinking: row.thinking,
-      response: row.response,
-      imageSha256: row.image_sha256,
-      imageMissing: row.image_missing === 1,
-      imageRef: row.image_ref,
       gold: row.gold as RiskLevel | null,
       sourceFile: row.source_file,
       sourceRecord: row.source_record,
@@ -126,8 +126,7 @@ export class CaseRepository {
   }
 
   list(query: QueueQuery): QueuePage {
-    const sort = query.sort ?? 'newest';
-    const where = whereClause(query, { sets: sort === 'newest' ? 'lookup' : 'probe' });
+    const { sort, where } = sortedWhere(query);
     const limit = Math.min(Math.max(query.limit ?? 100, 1), MAX_PAGE);
     const offset = Math.max(query.offset ?? 0, 0);
     // One snapshot for the page, its rows and the total, even while another connection writes.
@@ -162,8 +161,7 @@ export class CaseRepository {
   /** How many cases each status filter would show, given the other filters. One pass over the matching rows. */
   counts(filter: QueueFilter): FilterCounts {
     const where = whereClause(filter, { ignoreStatus: true, sets: 'probe' });
-    const statuses = Object.keys(STATUS_CONDITIONS) as Array<keyof FilterCounts>;
-    const columns = statuses.map(
+    const columns = CASE_STATUS_FILTERS.map(
       (status) => `sum(CASE WHEN ${STATUS_CONDITIONS[status]} THEN n ELSE 0 END) AS "${status}"`,
     );
     // The status conditions read only the three grouped columns, so they are evaluated once per group, not per
@@ -177,7 +175,7 @@ export class CaseRepository {
          )`,
       )
       .get(...where.params)!;
-    return Object.fromEntries(statuses.map((status) => [status, row[status] ?? 0])) as FilterCounts;
+    return Object.fromEntries(CASE_STATUS_FILTERS.map((status) => [status, row[status] ?? 0])) as FilterCounts;
   }
 
   /** Ids of cases that have no verdict for this model and prompt and no live job. */
@@ -193,4 +191,22 @@ export class CaseRepository {
       .all(modelId, promptSha256, modelId, promptSha256, limit)
       .map((row) => row.id);
   }
+}
+
+function toCaseContent(row: CaseRow): CaseContent {
+  return {
+    id: row.id,
+    query: row.query,
+    thinking: row.thinking,
+    response: row.response,
+    imageSha256: row.image_sha256,
+    imageRef: row.image_ref,
+    imageMissing: row.image_missing === 1,
+  };
+}
+
+/** The queue's sort (newest first unless asked) and the WHERE clause that suits it (see WhereOptions.sets). */
+function sortedWhere(query: QueueQuery) {
+  const sort = query.sort ?? 'newest';
+  return { sort, where: whereClause(query, { sets: sort === 'newest' ? 'lookup' : 'probe' }) };
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ImageRef } from '../api/contract';
+import type { ImageRef } from '@domain/cases';
 import { nowIso } from './clock';
 import type { Db } from './open-database';
 

@@ -1,18 +1,18 @@
-import type { CaseDetail } from '../api/contract';
-import { AuditLog } from './audit-log';
+import type { CaseDetail } from '@domain/cases';
+import { ActivityLog } from './activity-log';
 import { AuditRepository } from './audits';
 import { CaseRepository } from './cases';
+import { ExportReader } from './export-reader';
 import { ImageStore } from './images';
+import { ImportBatchRepository } from './import-batches';
 import { JobRepository } from './jobs';
 import { MetricsReader } from './metrics';
 import { openDatabase, type Db } from './open-database';
 import { ReviewRepository } from './reviews';
 import { SettingsRepository } from './settings';
-import { nowIso } from './clock';
 
 export { StoreError } from './errors';
 export type { NewCase } from './cases';
-export type { JobRow } from './jobs';
 
 /** The case store: one SQLite database plus the content-addressed image folder, in one data directory. */
 export class CaseStore {
@@ -21,9 +21,11 @@ export class CaseStore {
   readonly audits: AuditRepository;
   readonly reviews: ReviewRepository;
   readonly jobs: JobRepository;
-  readonly log: AuditLog;
+  readonly activityLog: ActivityLog;
   readonly settings: SettingsRepository;
   readonly metrics: MetricsReader;
+  readonly importBatches: ImportBatchRepository;
+  readonly exports: ExportReader;
 
   private constructor(
     readonly db: Db,
@@ -32,11 +34,13 @@ export class CaseStore {
     this.cases = new CaseRepository(db);
     this.images = new ImageStore(db, dataDir);
     this.audits = new AuditRepository(db);
-    this.log = new AuditLog(db);
-    this.reviews = new ReviewRepository(db, this.cases, this.audits, this.log);
+    this.activityLog = new ActivityLog(db);
+    this.reviews = new ReviewRepository(db, this.cases, this.audits, this.activityLog);
     this.jobs = new JobRepository(db);
     this.settings = new SettingsRepository(db);
     this.metrics = new MetricsReader(db, this.jobs);
+    this.importBatches = new ImportBatchRepository(db);
+    this.exports = new ExportReader(db);
   }
 
   static open(dataDir: string, options: { nativeBinding?: string } = {}): CaseStore {
@@ -54,22 +58,8 @@ export class CaseStore {
       image: imageSha256 ? this.images.info(imageSha256) : null,
       latestAudit: this.audits.latest(id),
       currentReview: this.reviews.current(id),
-      history: this.log.forCase(id),
+      history: this.activityLog.forCase(id),
     };
-  }
-
-  beginImportBatch(sourceFile: string, format: string, actor: string): number {
-    return Number(
-      this.db
-        .prepare('INSERT INTO import_batches (source_file, format, actor, started_at) VALUES (?, ?, ?, ?)')
-        .run(sourceFile, format, actor, nowIso()).lastInsertRowid,
-    );
-  }
-
-  finishImportBatch(id: number, counts: { imported: number; duplicates: number; rejected: number }): void {
-    this.db
-      .prepare('UPDATE import_batches SET finished_at = ?, imported = ?, duplicates = ?, rejected = ? WHERE id = ?')
-      .run(nowIso(), counts.imported, counts.duplicates, counts.rejected, id);
   }
 
   close(): void {

@@ -1,18 +1,32 @@
+import { JOB_STATUSES, type AuditJob, type JobStatus } from '@domain/jobs';
 import { nowIso } from './clock';
 import type { Db } from './open-database';
 
-export interface JobRow {
+interface JobRow {
   id: number;
   case_id: string;
   model_id: string;
   prompt_sha256: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  status: JobStatus;
   attempts: number;
   last_error: string | null;
   batch_id: string | null;
 }
 
-export type JobCounts = { queued: number; running: number; done: number; failed: number; cancelled: number };
+function toAuditJob(row: JobRow): AuditJob {
+  return {
+    id: row.id,
+    caseId: row.case_id,
+    modelId: row.model_id,
+    promptSha256: row.prompt_sha256,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    batchId: row.batch_id,
+  };
+}
+
+export type JobCounts = Record<JobStatus, number>;
 
 /**
  * The audit job queue. Jobs are durable: a crash leaves at most the running ones, which `requeueInterrupted`
@@ -54,21 +68,21 @@ export class JobRepository {
     })();
   }
 
-  claimNext(modelId: string, promptSha256: string): JobRow | null {
-    return this.claimStmt.get({ now: nowIso(), modelId, promptSha256 }) ?? null;
+  claimNext(modelId: string, promptSha256: string): AuditJob | null {
+    const row = this.claimStmt.get({ now: nowIso(), modelId, promptSha256 });
+    return row ? toAuditJob(row) : null;
   }
 
   /** Claims the queued job of one case (the case the moderator has open), if it has one. */
-  claimCase(caseId: string, modelId: string, promptSha256: string): JobRow | null {
-    return (
-      this.db
-        .prepare<[string, string, string, string], JobRow>(
-          `UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ?
-           WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND case_id = ? AND model_id = ? AND prompt_sha256 = ? LIMIT 1)
-           RETURNING *`,
-        )
-        .get(nowIso(), caseId, modelId, promptSha256) ?? null
-    );
+  claimCase(caseId: string, modelId: string, promptSha256: string): AuditJob | null {
+    const row = this.db
+      .prepare<[string, string, string, string], JobRow>(
+        `UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ?
+         WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND case_id = ? AND model_id = ? AND prompt_sha256 = ? LIMIT 1)
+         RETURNING *`,
+      )
+      .get(nowIso(), caseId, modelId, promptSha256);
+    return row ? toAuditJob(row) : null;
   }
 
   markDone(jobId: number): void {
@@ -76,7 +90,7 @@ export class JobRepository {
   }
 
   /** A failed attempt goes back to the queue until maxAttempts, then stays failed with its error. */
-  markFailed(job: JobRow, error: string, maxAttempts: number): 'queued' | 'failed' {
+  markFailed(job: Pick<AuditJob, 'id' | 'attempts'>, error: string, maxAttempts: number): 'queued' | 'failed' {
     if (job.attempts < maxAttempts) {
       this.requeueStmt.run(error, nowIso(), job.id);
       return 'queued';
@@ -117,7 +131,7 @@ export class JobRepository {
   }
 
   counts(): JobCounts {
-    const counts: JobCounts = { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
+    const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as JobCounts;
     for (const row of this.db
       .prepare<[], { status: keyof JobCounts; n: number }>('SELECT status, count(*) AS n FROM jobs GROUP BY status')
       .all()) {

@@ -1,5 +1,5 @@
-import type { BinaryScores, Comparison, Metrics, Stats } from '../api/contract';
-import { CATEGORIES, RISK_LEVELS, type Category } from '../domain/types';
+import type { BinaryScores, Comparison, Metrics, Stats } from '@domain/metrics';
+import { CATEGORIES, RISK_LEVELS, type Category } from '@domain/types';
 import type { JobRepository } from './jobs';
 import type { Db } from './open-database';
 

@@ -2,13 +2,12 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { StoreError } from './errors';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
+import { MIGRATIONS, type Migration } from './migrations';
 
 export type Db = Database.Database;
 
 export const DATABASE_FILE = 'guardtrace.sqlite';
 
-/** Opens (creating if needed) the case database in dataDir, with the pragmas every connection needs. */
 export interface OpenDatabaseOptions {
   migrations?: readonly Migration[];
   /**
@@ -18,6 +17,7 @@ export interface OpenDatabaseOptions {
   nativeBinding?: string;
 }
 
+/** Opens (creating if needed) the case database in dataDir, with the pragmas every connection needs, and migrates it. */
 export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Db {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, DATABASE_FILE);
@@ -67,8 +67,14 @@ export function migrate(db: Db, migrations: readonly Migration[], file = 'the da
     if (migration.version <= current) continue;
     const apply = db.transaction(() => {
       db.exec(migration.up);
+      if (migration.rebuildsTables) {
+        const dangling = db.pragma('foreign_key_check') as unknown[];
+        if (dangling.length) throw new Error(`${dangling.length} rows would reference missing rows after the rebuild`);
+      }
       db.pragma(`user_version = ${migration.version}`);
     });
+    const foreignKeys = db.pragma('foreign_keys', { simple: true });
+    if (migration.rebuildsTables) db.pragma('foreign_keys = OFF');
     try {
       apply();
     } catch (error) {
@@ -77,9 +83,9 @@ export function migrate(db: Db, migrations: readonly Migration[], file = 'the da
         `Migration ${migration.version} (${migration.name}) failed on ${file}: ${(error as Error).message}. ` +
           'The database was left at the previous version.',
       );
+    } finally {
+      if (migration.rebuildsTables) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
     }
   }
   return schemaVersion(db);
 }
-
-export { LATEST_SCHEMA_VERSION };

@@ -1,5 +1,5 @@
 // Builds the WHERE/ORDER BY of the moderator queue from a filter. Every value is bound, never spliced.
-import type { CaseStatusFilter, QueueFilter, QueueSort } from '../api/contract';
+import type { CaseStatusFilter, QueueFilter, QueueSort } from '@domain/cases';
 
 export interface SqlFragment {
   sql: string;
@@ -15,6 +15,7 @@ export const STATUS_CONDITIONS: Record<CaseStatusFilter, string> = {
   unreviewed: 'human_risk IS NULL',
   disagree: "human_risk IS NOT NULL AND model_status = 'ok' AND human_risk <> model_risk",
   parse_failure: "model_status = 'parse_failure'",
+  truncated: "model_status = 'truncated'",
 };
 
 /** Turns what a moderator types into an FTS5 query: each word quoted (no syntax injection), the last one a prefix. */
@@ -86,4 +87,6 @@ export const ORDER_BY: Record<QueueSort, string> = {
   model_risk: 'model_risk DESC, seq ASC',
   uncertainty: 'uncertainty ASC, seq ASC',
   newest: 'seq DESC',
+  // Matches the cases_least_confident index: cases with a confidence, lowest first, then those without.
+  least_confident: 'model_confidence IS NULL, model_confidence ASC, seq ASC',
 };

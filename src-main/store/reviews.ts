@@ -1,6 +1,6 @@
-import type { ReviewInput, ReviewRecord } from '../api/contract';
-import { isCategory, isRiskLevel } from '../domain/types';
-import type { AuditLog } from './audit-log';
+import { REVIEW_SOURCES, type ReviewInput, type ReviewRecord } from '@domain/reviews';
+import { isCategory, isRiskLevel } from '@domain/types';
+import type { ActivityLog } from './activity-log';
 import type { AuditRepository } from './audits';
 import type { CaseRepository } from './cases';
 import { nowIso } from './clock';
@@ -10,6 +10,15 @@ import { toReviewRecord, type ReviewRow } from './rows';
 
 // Human decisions are append-only too: an undo is a new row pointing at the decision it takes back.
 // The decision in force for a case is its latest decision that no undo points at.
+
+/**
+ * SQL condition: the reviews row `alias` is a decision no undo has taken back. The latest such row of a case is
+ * its decision in force (ReviewRepository.current, the export reader); the one place this is defined.
+ */
+export function isStandingDecision(alias: string): string {
+  return `${alias}.kind = 'decision' AND NOT EXISTS (SELECT 1 FROM reviews undone WHERE undone.undoes_review_id = ${alias}.id)`;
+}
+
 export class ReviewRepository {
   private readonly insertStmt;
   private readonly byIdStmt;
@@ -21,19 +30,18 @@ export class ReviewRepository {
     private readonly db: Db,
     private readonly cases: CaseRepository,
     private readonly audits: AuditRepository,
-    private readonly log: AuditLog,
+    private readonly activityLog: ActivityLog,
   ) {
     this.insertStmt = db.prepare(
       `INSERT INTO reviews (case_id, kind, risk, category, analysis, note, reviewer, source, undoes_review_id, created_at)
        VALUES (@caseId, @kind, @risk, @category, @analysis, @note, @reviewer, @source, @undoesReviewId, @createdAt)`,
     );
     this.byIdStmt = db.prepare<[number | bigint], ReviewRow>('SELECT * FROM reviews WHERE id = ?');
-    const inForce = `kind = 'decision' AND id NOT IN (SELECT undoes_review_id FROM reviews WHERE undoes_review_id IS NOT NULL)`;
     this.currentStmt = db.prepare<[string], ReviewRow>(
-      `SELECT * FROM reviews WHERE case_id = ? AND ${inForce} ORDER BY id DESC LIMIT 1`,
+      `SELECT * FROM reviews r WHERE r.case_id = ? AND ${isStandingDecision('r')} ORDER BY r.id DESC LIMIT 1`,
     );
     this.lastByReviewerStmt = db.prepare<[string], ReviewRow>(
-      `SELECT * FROM reviews WHERE reviewer = ? AND ${inForce} ORDER BY id DESC LIMIT 1`,
+      `SELECT * FROM reviews r WHERE r.reviewer = ? AND ${isStandingDecision('r')} ORDER BY r.id DESC LIMIT 1`,
     );
     this.updateCase = db.prepare('UPDATE cases SET human_risk = ?, human_category = ?, reviewed_by = ? WHERE id = ?');
   }
@@ -43,7 +51,7 @@ export class ReviewRepository {
     return row ? toReviewRecord(row) : null;
   }
 
-  /** Records a decision and its audit-log entry in one transaction. */
+  /** Records a decision and its activity-log entry in one transaction. */
   submit(input: ReviewInput): ReviewRecord {
     validateReview(input);
     return this.db.transaction(() => this.submitInTransaction(input))();
@@ -66,7 +74,7 @@ export class ReviewRepository {
     });
     const record = toReviewRecord(this.byIdStmt.get(info.lastInsertRowid)!);
     this.updateCase.run(record.risk, record.category, record.reviewer, record.caseId);
-    this.log.append({
+    this.activityLog.append({
       actor: input.reviewer,
       action: record.source === 'bulk_accept' ? 'review.bulk_accept' : 'review.submit',
       caseId: input.caseId,
@@ -100,7 +108,7 @@ export class ReviewRepository {
         restored?.reviewer ?? null,
         target.case_id,
       );
-      this.log.append({
+      this.activityLog.append({
         actor: reviewer,
         action: 'review.undo',
         caseId: target.case_id,
@@ -150,6 +158,11 @@ function validateReview(input: ReviewInput): void {
   if (input.category != null && !isCategory(input.category)) {
     throw new StoreError('invalid', `Unknown category "${input.category}". Use one of the nine GuardTrace categories.`);
   }
+  if (input.source !== undefined && !REVIEW_SOURCES.includes(input.source))
+    throw new StoreError(
+      'invalid',
+      `Unknown decision source "${String(input.source)}". Use one of: ${REVIEW_SOURCES.join(', ')}.`,
+    );
   if (!input.reviewer || !input.reviewer.trim())
     throw new StoreError('invalid', 'A decision needs a reviewer name (Settings → Reviewer, or --reviewer).');
 }

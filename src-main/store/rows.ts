@@ -1,6 +1,9 @@
-// Row shapes as SQLite returns them, and their mapping to the contract's camelCase records.
-import type { AuditRecord, CaseSummary, ReviewRecord } from '../api/contract';
-import type { Category, RiskLevel } from '../domain/types';
+// Row shapes as SQLite returns them, and their mapping to the domain's camelCase records.
+import type { AuditRecord, AuditStatus } from '@domain/audits';
+import type { CaseSummary, ModelStatus } from '@domain/cases';
+import type { ReviewKind, ReviewRecord, ReviewSource } from '@domain/reviews';
+import type { Category, RiskLevel } from '@domain/types';
+import type { LevelProbs, VerdictProvenance } from '@domain/verdict-provenance';
 
 export interface CaseRow {
   seq: number;
@@ -16,8 +19,9 @@ export interface CaseRow {
   source_record: number;
   meta: string;
   created_at: string;
-  model_status: 'none' | 'ok' | 'parse_failure';
+  model_status: ModelStatus;
   model_risk: number | null;
+  model_confidence: number | null;
   model_category: string | null;
   human_risk: number | null;
   human_category: string | null;
@@ -27,11 +31,12 @@ export interface CaseRow {
 export interface AuditRow {
   id: number;
   case_id: string;
+  profile_id: string;
   engine: string;
   model_id: string;
   prompt_sha256: string;
   prompt_hash_ok: number;
-  status: 'ok' | 'parse_failure';
+  status: AuditStatus;
   risk: number | null;
   category: string | null;
   analysis: string | null;
@@ -46,18 +51,21 @@ export interface AuditRow {
   generate_ms: number;
   total_ms: number;
   created_at: string;
+  level_probs: string | null;
+  level_probs_note: string | null;
+  provenance: string | null;
 }
 
 export interface ReviewRow {
   id: number;
   case_id: string;
-  kind: 'decision' | 'undo';
+  kind: ReviewKind;
   risk: number | null;
   category: string | null;
   analysis: string | null;
   note: string | null;
   reviewer: string;
-  source: ReviewRecord['source'];
+  source: ReviewSource;
   undoes_review_id: number | null;
   created_at: string;
 }
@@ -78,6 +86,7 @@ export type CaseSummaryRow = Pick<
   | 'gold'
   | 'model_status'
   | 'model_risk'
+  | 'model_confidence'
   | 'model_category'
   | 'human_risk'
   | 'human_category'
@@ -85,7 +94,7 @@ export type CaseSummaryRow = Pick<
   | 'created_at'
 >;
 export const SUMMARY_COLUMNS =
-  'seq, id, query, image_sha256, image_missing, gold, model_status, model_risk, model_category, human_risk, human_category, reviewed_by, created_at';
+  'seq, id, query, image_sha256, image_missing, gold, model_status, model_risk, model_confidence, model_category, human_risk, human_category, reviewed_by, created_at';
 
 export function toCaseSummary(row: CaseSummaryRow): CaseSummary {
   return {
@@ -97,6 +106,7 @@ export function toCaseSummary(row: CaseSummaryRow): CaseSummary {
     gold: risk(row.gold),
     modelStatus: row.model_status,
     modelRisk: risk(row.model_risk),
+    modelConfidence: row.model_confidence,
     modelCategory: category(row.model_category),
     humanRisk: risk(row.human_risk),
     humanCategory: category(row.human_category),
@@ -109,6 +119,7 @@ export function toAuditRecord(row: AuditRow): AuditRecord {
   return {
     id: row.id,
     caseId: row.case_id,
+    profileId: row.profile_id,
     engine: row.engine as AuditRecord['engine'],
     modelId: row.model_id,
     promptSha256: row.prompt_sha256,
@@ -128,6 +139,9 @@ export function toAuditRecord(row: AuditRow): AuditRecord {
     generateMs: row.generate_ms,
     totalMs: row.total_ms,
     createdAt: row.created_at,
+    levelProbs: row.level_probs === null ? null : (JSON.parse(row.level_probs) as LevelProbs),
+    levelProbsNote: row.level_probs_note,
+    provenance: row.provenance === null ? null : (JSON.parse(row.provenance) as VerdictProvenance),
   };
 }
 

@@ -1,5 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { EngineState, ImportSummary, MenuCommand, Settings, Stats } from '../../src-main/api/contract';
+import type { EngineState } from '@domain/engine';
+import type { ImportSummary } from '@domain/io';
+import type { Stats } from '@domain/metrics';
+import type { Settings } from '@domain/settings';
+import type { MenuCommand } from '@main/api/contract';
 import { api, errorMessage, invoke, useApiEvent } from './api';
 import { ShortcutOverlay } from './components/ShortcutOverlay';
 import { coalesce } from './lib/coalesce';
@@ -64,7 +68,7 @@ export function App() {
     [notify],
   );
 
-  // Theme: dark by default-friendly, following the OS unless the reviewer picked one.
+  // Theme 'system' (the default) follows the OS, also when it switches while the app is open; dark/light override it.
   useEffect(() => {
     const media = window.matchMedia('(prefers-color-scheme: dark)');
     const apply = () => {

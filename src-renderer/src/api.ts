@@ -1,6 +1,6 @@
 // The renderer's only door to the core: window.api (the preload in Electron, the test bridge in Chromium).
 import { useEffect, useRef } from 'react';
-import type { ApiEvents, ArgOf, Channel, EventName, GuardTraceApi, ResultOf } from '../../src-main/api/contract';
+import type { ApiEvents, ArgOf, Channel, EventName, GuardTraceApi, ResultOf } from '@main/api/contract';
 
 declare global {
   interface Window {

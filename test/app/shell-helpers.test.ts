@@ -10,12 +10,12 @@ import {
   ELECTRON_NATIVE_DIR,
   ELECTRON_NATIVE_MANIFEST,
   type ElectronNativeManifest,
-} from '../../src-main/app/dev-native-binding';
-import { hashFromImageUrl, imageUrlFor, isSha256Hex } from '../../src-main/app/image-url';
-import { toErrorShape } from '../../src-main/app/ipc-envelope';
-import { loadWindowState } from '../../src-main/app/window-state';
-import { APP_FOLDER_NAME, defaultDataDir } from '../../src-main/cli/data-dir';
-import { CaseStore } from '../../src-main/store';
+} from '@main/app/dev-native-binding';
+import { hashFromImageUrl, imageUrlFor, isSha256Hex } from '@main/ipc/image-url';
+import { toErrorShape } from '@main/ipc/ipc-envelope';
+import { loadWindowState } from '@main/app/window-state';
+import { APP_FOLDER_NAME, defaultDataDir } from '@main/cli/data-dir';
+import { CaseStore } from '@main/store';
 
 const HASH = 'ab'.repeat(32);
 

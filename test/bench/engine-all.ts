@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
 import type { ParallelResult } from './parallel-cases.bench';
 import type { SidecarSummary } from './sidecar.bench';
 

@@ -12,11 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import type { AuditInput } from '../../src-main/engine/engine';
-import { buildInProcessConfig } from '../../src-main/engine/engine-manager';
-import { LlamaNodeEngine } from '../../src-main/engine/llama-node-engine';
-import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
-import { NodeLlamaCppEngine } from '../../src-main/engine/node-llama-cpp-engine';
+import type { AuditInput } from '@main/engine/engine';
+import { buildInProcessConfig } from '@main/engine/engine-manager';
+import { LlamaNodeEngine } from '@main/engine/llama-node-engine';
+import { checkModelFolderDetailed } from '@main/engine/model-folder';
+import { DEFAULT_PROFILE } from '@main/engine/profiles';
+import { loadSystemPrompt } from '@main/engine/profiles/profile';
+import { NodeLlamaCppEngine } from '@main/engine/node-llama-cpp-engine';
 import { trainMerges } from '../models/bpe-train';
 import {
   QWEN25VL_3B_LM,
@@ -222,7 +224,7 @@ async function typicalCases(dir: string): Promise<CaseRow[]> {
   const rows: CaseRow[] = [];
   const check = await checkModelFolderDetailed(dir);
   if (!check.ok) throw new Error(check.errors.join('\n'));
-  const prompt = await loadSystemPrompt(check.promptPath!);
+  const prompt = await loadSystemPrompt(check.promptPath!, DEFAULT_PROFILE);
   const img = [await image448(1), await image448(2)];
   for (const reuse of [true, false]) {
     // node-llama-cpp: text-only case (it has no image input).
@@ -312,7 +314,7 @@ async function overhead(): Promise<
   const dir = path.join(os.tmpdir(), `gt-bench-tiny-${process.pid}`);
   const f = await writeTinyModelFolder(dir);
   const check = await checkModelFolderDetailed(f.dir);
-  const prompt = await loadSystemPrompt(f.promptPath);
+  const prompt = await loadSystemPrompt(f.promptPath, DEFAULT_PROFILE);
   const cfg = await buildInProcessConfig(check, prompt, { threads: THREADS, gpu: false });
   const images = await Promise.all(Array.from({ length: 4 }, (_, i) => image448(10 + i)));
   const out = [];

@@ -8,9 +8,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { EngineSelection } from '../../src-main/api/contract';
-import { createCore } from '../../src-main/api/core';
-import { createHandlers } from '../../src-main/api/handlers';
+import type { EngineSelection } from '@domain/engine';
+import { createCore } from '@main/api/core';
+import { createHandlers } from '@main/api/handlers';
 import { childPids } from '../helpers/processes';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 

@@ -9,11 +9,14 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
-import { slotContextSize } from '../../src-main/engine/parallelism';
-import { findLlamaServerBinary, guardtraceCacheDir } from '../../src-main/engine/sidecar/llama-server-binary';
-import { llamaServerFlags } from '../../src-main/engine/sidecar/llama-server-flags';
-import { LlamaServerSidecar } from '../../src-main/engine/sidecar/llama-server-sidecar';
+import { checkModelFolderDetailed } from '@main/engine/model-folder';
+import { sidecarContextSize } from '@main/engine/parallelism';
+import { profileById } from '@main/engine/profiles';
+import { decodingSettings, loadSystemPrompt } from '@main/engine/profiles/profile';
+import { llamaServerSampling } from '@main/engine/reference-sampling';
+import { findLlamaServerBinary, guardtraceCacheDir } from '@main/engine/sidecar/llama-server-binary';
+import { llamaServerFlags } from '@main/engine/sidecar/llama-server-flags';
+import { LlamaServerSidecar } from '@main/engine/sidecar/llama-server-sidecar';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 
 const argv = process.argv.slice(2);
@@ -78,18 +81,21 @@ async function main(): Promise<ParallelResult[]> {
   const binary = await findLlamaServerBinary(process.env.GUARDTRACE_LLAMA_SERVER ?? null);
   if (!binary) throw new Error('no llama-server binary: run `npm run build:llama-server` first');
   const dir = await modelFolder();
-  const folder = await checkModelFolderDetailed(dir);
-  const prompt = await loadSystemPrompt(folder.promptPath!);
+  const profile = profileById(undefined);
+  const folder = await checkModelFolderDetailed(dir, profile);
+  const prompt = await loadSystemPrompt(folder.promptPath!, profile);
+  // The app's per-sequence context and reference sampling (as the sidecar engine sends them with every request).
+  const decoding = decodingSettings(profile, folder.generationConfig?.repetitionPenalty ?? null);
   const flags = await llamaServerFlags(binary.path);
   const results: ParallelResult[] = [];
   for (const slots of SLOTS) {
-    const perSlotContext = slotContextSize();
+    const perSlotContext = decoding.contextSize;
     const sidecar = await LlamaServerSidecar.start({
       binaryPath: binary.path,
       modelPath: folder.modelPath!,
       mmprojPath: null,
       dataDir: path.join(os.tmpdir(), 'guardtrace-parallel-bench'),
-      contextSize: slots * perSlotContext,
+      contextSize: sidecarContextSize(slots, decoding),
       parallel: slots,
       unifiedKv: slots > 1 && flags.kvUnified ? { perSlotContext, perSlotFlag: flags.kvUnifiedPerSlot } : undefined,
       threads: THREADS,
@@ -111,7 +117,7 @@ async function main(): Promise<ParallelResult[]> {
         post(sidecar, '/v1/chat/completions', {
           model: 'bench',
           messages: messages(i),
-          temperature: 0,
+          ...llamaServerSampling(decoding),
           max_tokens: maxTokens,
           ignore_eos: true,
           cache_prompt: true,

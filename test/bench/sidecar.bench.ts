@@ -8,11 +8,14 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { AuditInput, AuditResult } from '../../src-main/engine/engine';
-import { loadSystemPrompt, checkModelFolderDetailed } from '../../src-main/engine/model-folder';
-import { OpenAiCompatibleEngine } from '../../src-main/engine/openai/openai-engine';
-import { findLlamaServerBinary, guardtraceCacheDir } from '../../src-main/engine/sidecar/llama-server-binary';
-import { LlamaServerSidecar } from '../../src-main/engine/sidecar/llama-server-sidecar';
+import type { AuditInput, AuditResult } from '@main/engine/engine';
+import { checkModelFolderDetailed } from '@main/engine/model-folder';
+import { DEFAULT_PROFILE } from '@main/engine/profiles';
+import { loadSystemPrompt } from '@main/engine/profiles/profile';
+import { testVerdictContext } from '../helpers/verdict-context';
+import { OpenAiCompatibleEngine } from '@main/engine/openai/openai-engine';
+import { findLlamaServerBinary, guardtraceCacheDir } from '@main/engine/sidecar/llama-server-binary';
+import { LlamaServerSidecar } from '@main/engine/sidecar/llama-server-sidecar';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import {
   QWEN25VL_3B_LM,
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
   if (!binary) throw new Error('no llama-server binary: run `npm run build:llama-server` first');
   const dir = await benchModelFolder();
   const folder = await checkModelFolderDetailed(dir);
-  const prompt = await loadSystemPrompt(folder.promptPath!);
+  const prompt = await loadSystemPrompt(folder.promptPath!, DEFAULT_PROFILE);
   const cases = sampleCases();
   const dataDir = path.join(os.tmpdir(), 'guardtrace-sidecar-bench');
 
@@ -151,7 +154,7 @@ async function main(): Promise<void> {
       OpenAiCompatibleEngine.connect({
         baseUrl: sidecar.baseUrl,
         model: 'bench',
-        systemPrompt: prompt,
+        verdict: testVerdictContext(prompt),
         cachePrompt,
         resolveEndpoint: () => sidecar.endpoint(),
         maxPixels: 448 * 448,

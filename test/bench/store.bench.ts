@@ -5,13 +5,14 @@ import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import os from 'node:os';
 import path from 'node:path';
-import type { QueueQuery } from '../../src-main/api/contract';
-import { CATEGORIES, RISK_LEVELS, type RiskLevel } from '../../src-main/domain/types';
-import type { AuditResult } from '../../src-main/engine/engine';
-import { exportCases } from '../../src-main/io/export';
-import { importFileOffThread, WORKER_IMPORT_BATCH_SIZE } from '../../src-main/io/import/off-thread';
-import { CaseStore } from '../../src-main/store';
-import { DATABASE_FILE } from '../../src-main/store/open-database';
+import type { QueueQuery } from '@domain/cases';
+import { CATEGORIES, RISK_LEVELS, type RiskLevel } from '@domain/types';
+import type { AuditResult } from '@main/engine/engine';
+import { exportCases } from '@main/io/export';
+import { importFileOffThread, WORKER_IMPORT_BATCH_SIZE } from '@main/io/import/off-thread';
+import { CaseStore } from '@main/store';
+import { DATABASE_FILE } from '@main/store/open-database';
+import { auditResult } from '../helpers/store-fixtures';
 import { generateSyntheticCases, pick, random, word } from './synthetic-cases';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
@@ -21,6 +22,10 @@ const QUERY_RUNS = 300;
 /** `-- --import-only`: the import rows alone (rate, event-loop delay, searchability), without the query timings. */
 const IMPORT_ONLY = process.argv.includes('--import-only');
 
+// Profile, confidence and provenance as the store fixtures fill them.
+const { profileId, levelProbs, levelProbsNote, provenance } = auditResult(0);
+const FIXTURE_VERDICT_RECORD = { profileId, levelProbs, levelProbsNote, provenance };
+
 function verdict(risk: RiskLevel | 'parse_failure', i: number): AuditResult {
   const ok = risk !== 'parse_failure';
   return {
@@ -28,6 +33,7 @@ function verdict(risk: RiskLevel | 'parse_failure', i: number): AuditResult {
     verdict: ok
       ? { status: 'ok', risk, category: risk === 0 ? null : pick(CATEGORIES), analysis: `synthetic ${i}` }
       : { status: 'parse_failure', error: 'no Judgment', category: null, analysis: null },
+    ...FIXTURE_VERDICT_RECORD,
     imageMissing: false,
     engine: 'llama.node',
     modelId: 'bench-model',

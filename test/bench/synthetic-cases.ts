@@ -1,6 +1,6 @@
 // Synthetic cases for the store benchmarks: deterministic, Zipf-like word frequencies as in real text.
 import { writeFileSync } from 'node:fs';
-import { RISK_LEVELS } from '../../src-main/domain/types';
+import { RISK_LEVELS } from '@domain/types';
 
 /** Deterministic PRNG (mulberry32) so every run measures the same data. */
 function prng(seed: number) {

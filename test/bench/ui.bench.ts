@@ -6,12 +6,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RISK_LEVELS, type RiskLevel } from '../../src-main/domain/types';
-import type { AuditResult } from '../../src-main/engine/engine';
-import { importFile } from '../../src-main/io/import';
-import { CaseStore } from '../../src-main/store';
+import { RISK_LEVELS, type RiskLevel } from '@domain/types';
+import type { AuditResult } from '@domain/audits';
+import { importFile } from '@main/io/import';
+import { CaseStore } from '@main/store';
 import { buildRenderer } from '../e2e/build-renderer';
 import { browserUnavailableReason, startHarness } from '../e2e/harness';
+import { auditResult } from '../helpers/store-fixtures';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
 const LOADS = Number(process.env.BENCH_LOADS ?? 10);
@@ -32,6 +33,10 @@ const WORDS = Array.from(
 const sentence = (n: number) =>
   Array.from({ length: n }, () => WORDS[Math.floor(WORDS.length * random() ** 3)]).join(' ');
 
+// Profile, confidence and provenance as the store fixtures fill them.
+const { profileId, levelProbs, levelProbsNote, provenance } = auditResult(0);
+const FIXTURE_VERDICT_RECORD = { profileId, levelProbs, levelProbsNote, provenance };
+
 function verdict(risk: RiskLevel | 'parse_failure'): AuditResult {
   const ok = risk !== 'parse_failure';
   return {
@@ -44,6 +49,7 @@ function verdict(risk: RiskLevel | 'parse_failure'): AuditResult {
           analysis: 'A synthetic analysis for the benchmark.',
         }
       : { status: 'parse_failure', error: 'no Judgment', category: null, analysis: null },
+    ...FIXTURE_VERDICT_RECORD,
     imageMissing: false,
     engine: 'llama.node',
     modelId: 'bench-model',

@@ -6,12 +6,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
-import { DATABASE_FILE } from '../../src-main/store/open-database';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
+import { DATABASE_FILE } from '@main/store/open-database';
 import { alive, childPids } from '../helpers/processes';
 import { REPO_ROOT, SHARED_DIR, tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
-import { main, type CliIo } from '../../src-main/cli/main';
+import { main, type CliIo } from '@main/cli/main';
 
 const BIN = path.join(REPO_ROOT, 'src-main/cli/bin.mjs');
 const SAMPLE_IMAGES = path.join(SHARED_DIR, 'samples/guardtrace-sample/images');

@@ -3,10 +3,10 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../src-main/cli/main';
-import { IMPORT_BATCH_SIZE } from '../../src-main/io/import';
-import { CaseStore } from '../../src-main/store';
-import { DATABASE_FILE } from '../../src-main/store/open-database';
+import { main, type CliIo } from '@main/cli/main';
+import { IMPORT_BATCH_SIZE } from '@main/io/import';
+import { CaseStore } from '@main/store';
+import { DATABASE_FILE } from '@main/store/open-database';
 import { REPO_ROOT, SHARED_DIR, tempDir } from '../helpers/temp-dir';
 
 const SAMPLE = path.join(SHARED_DIR, 'samples/guardtrace-sample/cases.json');

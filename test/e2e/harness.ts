@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
-import { API_EVENTS, type ApiHandlers, type Channel } from '../../src-main/api/contract';
-import { createCore, type Core } from '../../src-main/api/core';
-import { createHandlers } from '../../src-main/api/handlers';
-import { toErrorShape } from '../../src-main/app/ipc-envelope';
+import { API_EVENTS, type ApiHandlers, type Channel } from '@main/api/contract';
+import { createCore, type Core } from '@main/api/core';
+import { createHandlers } from '@main/api/handlers';
+import { toErrorShape } from '@main/ipc/ipc-envelope';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -137,7 +137,7 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const ownsDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'guardtrace-e2e-'));
-  const core = await createCore({ dataDir, engine: { threads: 2, gpu: false, contextSize: 8192 } });
+  const core = await createCore({ dataDir, engine: { threads: 2, gpu: false } });
   const handlers = createHandlers(core);
   const server = await startStaticServer(core);
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CaseSummary } from '../../src-main/api/contract';
+import type { CaseSummary } from '@domain/cases';
 import { auditResult } from '../helpers/store-fixtures';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 import { browserUnavailableReason, SAMPLE_DIR, startHarness, type Harness } from './harness';

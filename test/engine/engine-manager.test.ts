@@ -2,9 +2,9 @@ import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineState } from '../../src-main/api/contract';
-import { EngineError } from '../../src-main/engine/engine';
-import { EngineManager } from '../../src-main/engine/engine-manager';
+import type { EngineState } from '@domain/engine';
+import { EngineError } from '@main/engine/engine';
+import { EngineManager } from '@main/engine/engine-manager';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import { writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
 

@@ -4,19 +4,16 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineError, type AuditInput, type AuditResult } from '../../src-main/engine/engine';
-import { buildInProcessConfig } from '../../src-main/engine/engine-manager';
-import { LlamaNodeEngine } from '../../src-main/engine/llama-node-engine';
-import {
-  MTMD_MEDIA_MARKER,
-  buildGuardTraceMessages,
-  caseTaskText,
-  renderQwenChat,
-  splitSharedPrefix,
-  type ChatMessage,
-} from '../../src-main/engine/guardtrace-input';
-import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
-import { NodeLlamaCppEngine } from '../../src-main/engine/node-llama-cpp-engine';
+import type { AuditResult } from '@domain/audits';
+import { EngineError, type AuditInput } from '@main/engine/engine';
+import { buildInProcessConfig } from '@main/engine/engine-manager';
+import { LlamaNodeEngine } from '@main/engine/llama-node-engine';
+import { MTMD_MEDIA_MARKER, renderQwenChat, splitSharedPrefix, type ChatMessage } from '@main/engine/profiles/chatml';
+import { buildGuardTraceMessages, caseTaskText } from '@main/engine/profiles/guardtrace-vl/input';
+import { checkModelFolderDetailed } from '@main/engine/model-folder';
+import { DEFAULT_PROFILE } from '@main/engine/profiles';
+import { loadSystemPrompt } from '@main/engine/profiles/profile';
+import { NodeLlamaCppEngine } from '@main/engine/node-llama-cpp-engine';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import { writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
 
@@ -41,7 +38,7 @@ const baseCase = (over: Partial<AuditInput> = {}): AuditInput => ({
 
 async function configFor() {
   const check = await checkModelFolderDetailed(folder.dir);
-  const prompt = await loadSystemPrompt(folder.promptPath);
+  const prompt = await loadSystemPrompt(folder.promptPath, DEFAULT_PROFILE);
   return buildInProcessConfig(check, prompt, { threads: THREADS, gpu: false, maxPixels: 64 * 28 * 28 });
 }
 
@@ -65,7 +62,11 @@ afterAll(async () => {
 function expectWellFormed(r: AuditResult, engine: string) {
   expect(r.engine).toBe(engine);
   expect(typeof r.rawOutput).toBe('string');
-  expect(['ok', 'parse_failure']).toContain(r.verdict.status);
+  // Short test budgets usually cut the junk output off: that is the 'truncated' state, never a clean verdict.
+  expect(['ok', 'parse_failure', 'truncated']).toContain(r.verdict.status);
+  expect(r.profileId).toBe('guardtrace-vl');
+  expect(r.provenance).toMatchObject({ profileId: 'guardtrace-vl', engine, repetitionPenalty: 1.05 });
+  expect(r.provenance.modelSha256).toMatch(/^[0-9a-f]{64}$/);
   expect(r.promptHashOk).toBe(true);
   expect(r.promptSha256).toMatch(/^[0-9a-f]{64}$/);
   expect(r.modelId).toMatch(/^GuardTrace tiny test model\|F32\|[0-9a-f]{12}$/);
@@ -81,7 +82,7 @@ describe('llama.node engine (image path)', () => {
       architecture: 'qwen2vl',
       quantization: 'F32',
       hasVision: true,
-      contextLength: 8192,
+      contextLength: 8192 + 2000,
       dataLeavesMachine: false,
     });
     expect(info.gpu).toEqual({ backend: 'cpu', reason: 'GPU disabled in settings' });
@@ -286,5 +287,86 @@ describe('node-llama-cpp engine (text-only cases), in the same process as llama.
   it('strict format works here too', async () => {
     const r = await text.audit(baseCase({ caseId: 'ts' }), { maxNewTokens: 24, strictFormat: true });
     expect(r.rawOutput.startsWith('“Analysis”: ')).toBe(true);
+  });
+});
+
+describe('reference decoding in the in-process engines', () => {
+  async function withPenalty(repetitionPenalty: number) {
+    const cfg = await configFor();
+    return { ...cfg, verdict: { ...cfg.verdict, decoding: { ...cfg.verdict.decoding, repetitionPenalty } } };
+  }
+
+  it('takes the repetition penalty from generation_config.json and runs prompt 8,192 + 2,000 new tokens', () => {
+    for (const engine of [vision, text]) {
+      expect(engine.info().decoding).toEqual({
+        repetitionPenalty: 1.05,
+        repetitionPenaltySource: 'generation_config.json',
+        maxPromptTokens: 8192,
+        maxNewTokens: 2000,
+        contextSize: 10192,
+      });
+    }
+  });
+
+  it('audits prompts up to 8,192 tokens with 2,000 new tokens to spare, and refuses longer ones, in both engines', async () => {
+    // The tiny tokenizer spends about two tokens per "wN " word; the system prompt is ~4,000 tokens.
+    const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i % 10}`).join(' ');
+    for (const engine of [vision, text]) {
+      const long = await engine.audit(baseCase({ caseId: 'long-ok', thinking: words(1500) }), { maxNewTokens: 1 });
+      // Over the old limit (8,192 for prompt and output together, less 2,000), within the reference's 8,192.
+      expect(long.promptTokens, engine.kind).toBeGreaterThan(8192 - 2000);
+      expect(long.promptTokens, engine.kind).toBeLessThanOrEqual(8192);
+      const err = await engine
+        .audit(baseCase({ caseId: 'long-no', thinking: words(3000) }), { maxNewTokens: 1 })
+        .catch((e) => e);
+      expect(err.code, engine.kind).toBe('case_too_long');
+    }
+  });
+
+  it('llama.node penalises only what it generates, node-llama-cpp the prompt too (as HF): measured on the first token', async () => {
+    // Before the first token nothing has been generated, so only a window that holds the prompt can change it.
+    const input = baseCase({ caseId: 'window' });
+    const firstTokens = async (create: typeof LlamaNodeEngine.create | typeof NodeLlamaCppEngine.create) => {
+      const out: Array<{ text: string; window: string }> = [];
+      for (const penalty of [1.0, 5.0]) {
+        const engine = await create({ ...(await withPenalty(penalty)), mmprojPath: null });
+        try {
+          const r = await engine.audit(input, { maxNewTokens: 1 });
+          out.push({ text: r.rawOutput, window: r.provenance.repetitionPenaltyWindow });
+        } finally {
+          await engine.dispose();
+        }
+      }
+      return out;
+    };
+    const [nodeLlamaCpp, llamaNode] = [
+      await firstTokens((cfg) => NodeLlamaCppEngine.create(cfg)),
+      await firstTokens((cfg) => LlamaNodeEngine.create(cfg)),
+    ];
+    expect(nodeLlamaCpp[1].text).not.toBe(nodeLlamaCpp[0].text);
+    expect(llamaNode[1].text).toBe(llamaNode[0].text);
+    expect(nodeLlamaCpp.map((r) => r.window)).toEqual(['whole sequence', 'whole sequence']);
+    expect(llamaNode.map((r) => r.window)).toEqual(['generated tokens only', 'generated tokens only']);
+  });
+
+  it('the penalty reaches the sampler in both runtimes: a large one changes what the greedy model writes', async () => {
+    const input = baseCase({ caseId: 'penalty' });
+    for (const create of [
+      (cfg: Awaited<ReturnType<typeof configFor>>) => LlamaNodeEngine.create({ ...cfg, mmprojPath: null }),
+      (cfg: Awaited<ReturnType<typeof configFor>>) => NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null }),
+    ]) {
+      const plain = await create(await withPenalty(1.0));
+      const strong = await create(await withPenalty(5.0));
+      try {
+        const a = await plain.audit(input, { maxNewTokens: 24 });
+        const b = await strong.audit(input, { maxNewTokens: 24 });
+        expect((await plain.audit(input, { maxNewTokens: 24 })).rawOutput).toBe(a.rawOutput);
+        expect(b.rawOutput, plain.kind).not.toBe(a.rawOutput);
+        expect([a.provenance.repetitionPenalty, b.provenance.repetitionPenalty]).toEqual([1.0, 5.0]);
+      } finally {
+        await plain.dispose();
+        await strong.dispose();
+      }
+    }
   });
 });

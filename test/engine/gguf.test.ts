@@ -9,9 +9,9 @@ import {
   metaString,
   quantizationName,
   readGgufHeader,
-} from '../../src-main/engine/gguf/gguf-reader';
-import { GgmlType } from '../../src-main/engine/gguf/gguf-types';
-import { tensorByteSize, toHalf, writeGguf } from '../../src-main/engine/gguf/gguf-writer';
+} from '@main/engine/gguf/gguf-reader';
+import { GgmlType } from '@main/engine/gguf/gguf-types';
+import { tensorByteSize, toHalf, writeGguf } from '@main/engine/gguf/gguf-writer';
 import { TINY_LM, writeTinyModelFolder } from '../models/tiny-gguf';
 
 let dir: string;

@@ -4,17 +4,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GUARDTRACE_PROMPT_SHA256 } from '../../src-main/domain/types';
-import type { AuditInput } from '../../src-main/engine/engine';
-import {
-  MISSING_IMAGE_TEXT,
-  MTMD_MEDIA_MARKER,
-  buildGuardTraceMessages,
-  caseTaskText,
-  renderQwenChat,
-  splitSharedPrefix,
-} from '../../src-main/engine/guardtrace-input';
-import { loadSystemPrompt } from '../../src-main/engine/model-folder';
+import { GUARDTRACE_PROMPT_SHA256 } from '@main/engine/profiles/guardtrace-vl';
+import type { AuditInput } from '@main/engine/engine';
+import { MTMD_MEDIA_MARKER, renderQwenChat, splitSharedPrefix } from '@main/engine/profiles/chatml';
+import { MISSING_IMAGE_TEXT, buildGuardTraceMessages, caseTaskText } from '@main/engine/profiles/guardtrace-vl/input';
+import { DEFAULT_PROFILE } from '@main/engine/profiles';
+import { loadSystemPrompt } from '@main/engine/profiles/profile';
 import { REPO_ROOT, SHARED_PROMPT_FILE } from '../models/tiny-gguf';
 
 const GOLDEN_DIR = path.join(REPO_ROOT, 'test/engine/golden');
@@ -85,7 +80,7 @@ describe('GuardTrace input', () => {
   });
 
   it('GOLDEN: with the real prompt, the system turn is the stripped prompt file and the rest is unchanged', async () => {
-    const prompt = await loadSystemPrompt(SHARED_PROMPT_FILE);
+    const prompt = await loadSystemPrompt(SHARED_PROMPT_FILE, DEFAULT_PROFILE);
     expect(prompt.sha256).toBe(GUARDTRACE_PROMPT_SHA256);
     const real = renderQwenChat(buildGuardTraceMessages(prompt.text, fixedCase, 'data:image/png;base64,AAAA'));
     const expected = readFileSync(path.join(GOLDEN_DIR, 'chat-with-image.txt'), 'utf8').replace(

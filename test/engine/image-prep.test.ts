@@ -1,12 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_MAX_PIXELS,
-  prepareImage,
-  smartResize,
-  toDataUri,
-  ImagePrepError,
-} from '../../src-main/engine/image-prep';
+import { DEFAULT_MAX_PIXELS, prepareImage, smartResize, toDataUri, ImagePrepError } from '@main/engine/image-prep';
 
 const solid = (w: number, h: number, format: 'png' | 'jpeg' | 'webp' = 'png') => {
   const image = sharp({ create: { width: w, height: h, channels: 3, background: '#336699' } });

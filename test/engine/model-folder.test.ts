@@ -2,8 +2,10 @@ import { copyFile, mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GUARDTRACE_PROMPT_SHA256 } from '../../src-main/domain/types';
-import { checkModelFolder, checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
+import { checkModelFolder, checkModelFolderDetailed } from '@main/engine/model-folder';
+import { GUARDTRACE_PROMPT_SHA256 } from '@main/engine/profiles/guardtrace-vl';
+import { DEFAULT_PROFILE } from '@main/engine/profiles';
+import { loadSystemPrompt } from '@main/engine/profiles/profile';
 import { TINY_LM, writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
 
 let root: string;
@@ -41,7 +43,7 @@ describe('checkModelFolder', () => {
       architecture: 'qwen2vl',
       quantization: 'F32',
       embeddingLength: TINY_LM.nEmbd,
-      contextLength: 8192,
+      contextLength: 32_768,
     });
     expect(d.mmproj).toMatchObject({ projector: 'qwen2.5vl_merger', projectionDim: TINY_LM.nEmbd });
   });
@@ -107,7 +109,7 @@ describe('checkModelFolder', () => {
 
   it('wrong projector type is rejected', async () => {
     const f = await variant('wrong-projector', { withMmproj: false });
-    const { writeGguf } = await import('../../src-main/engine/gguf/gguf-writer');
+    const { writeGguf } = await import('@main/engine/gguf/gguf-writer');
     await writeGguf(
       path.join(f.dir, 'mmproj-llava.gguf'),
       [
@@ -124,7 +126,7 @@ describe('checkModelFolder', () => {
 
   it('a language model of the wrong architecture is rejected', async () => {
     const f = await variant('wrong-arch', { withMmproj: false });
-    const { writeGguf } = await import('../../src-main/engine/gguf/gguf-writer');
+    const { writeGguf } = await import('@main/engine/gguf/gguf-writer');
     await writeGguf(f.modelPath, [['general.architecture', { type: 'string', value: 'llama' }]], []);
     const c = await checkModelFolderDetailed(f.dir);
     expect(c.ok).toBe(false);
@@ -158,13 +160,17 @@ describe('checkModelFolder', () => {
     const c = await checkModelFolder(f.dir);
     expect(c.ok).toBe(true);
     expect(c.promptHashOk).toBe(false);
-    expect(c.warnings.join('\n')).toMatch(/differs from GuardTrace's.*accept prompt mismatch/);
+    expect(c.warnings.join('\n')).toMatch(/differs from GuardTrace-VL's.*accept prompt mismatch/);
   });
 
   it('loadSystemPrompt strips surrounding whitespace before hashing', async () => {
     const padded = path.join(root, 'padded.txt');
-    const { text } = await loadSystemPrompt(good.promptPath);
+    const { text } = await loadSystemPrompt(good.promptPath, DEFAULT_PROFILE);
     await writeFile(padded, `\n\n  ${text}  \n\n`);
-    expect(await loadSystemPrompt(padded)).toMatchObject({ text, sha256: GUARDTRACE_PROMPT_SHA256, hashOk: true });
+    expect(await loadSystemPrompt(padded, DEFAULT_PROFILE)).toMatchObject({
+      text,
+      sha256: GUARDTRACE_PROMPT_SHA256,
+      hashOk: true,
+    });
   });
 });

@@ -1,13 +1,21 @@
 // Sizing of parallel audits: flags read from llama-server's help, per-slot context, and the clamp on cases in flight.
 import { describe, expect, it } from 'vitest';
-import { clampParallelCases, DEFAULT_PARALLEL_CASES, slotContextSize } from '../../src-main/engine/parallelism';
-import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
-import { llamaServerFlags, parseFlags } from '../../src-main/engine/sidecar/llama-server-flags';
+import { clampParallelCases, DEFAULT_PARALLEL_CASES, sidecarContextSize } from '@main/engine/parallelism';
+import { profileById } from '@main/engine/profiles';
+import { decodingSettings } from '@main/engine/profiles/profile';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
+import { llamaServerFlags, parseFlags } from '@main/engine/sidecar/llama-server-flags';
 
 describe('parallel audit sizing', () => {
-  it('gives each slot room for an 8,192-token prompt and 2,000 new tokens', () => {
-    expect(slotContextSize()).toBe(10_192);
-    expect(slotContextSize(4096)).toBe(6096);
+  it("gives each slot the profile's per-sequence context: an 8,192-token prompt and 2,000 new tokens", () => {
+    const decoding = decodingSettings(profileById(undefined), null);
+    expect(decoding.contextSize).toBe(10_192);
+    expect(sidecarContextSize(1, decoding)).toBe(10_192);
+    expect(sidecarContextSize(4, decoding)).toBe(40_768);
+    // A profile with other budgets sizes the slots by its own recipe, and the slot count is clamped like --parallel.
+    const shorter = decodingSettings(profileById(undefined), null, { maxPromptTokens: 4096, maxNewTokens: 1000 });
+    expect(sidecarContextSize(2, shorter)).toBe(10_192);
+    expect(sidecarContextSize(99, decoding)).toBe(16 * 10_192);
   });
 
   it('clamps cases in flight to 1..16 whole cases', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseVerdict, STRICT_VERDICT_GBNF, findCategory } from '../../src-main/engine/verdict-parser';
+import { parseVerdict, STRICT_VERDICT_GBNF, findCategory } from '@main/engine/profiles/guardtrace-vl/verdict-parser';
 
 type Row = {
   name: string;

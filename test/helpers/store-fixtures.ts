@@ -1,6 +1,6 @@
-import type { AuditResult } from '../../src-main/engine/engine';
-import type { RiskLevel } from '../../src-main/domain/types';
-import { CaseStore, type NewCase } from '../../src-main/store';
+import type { AuditResult } from '@domain/audits';
+import type { RiskLevel } from '@domain/types';
+import { CaseStore, type NewCase } from '@main/store';
 import { tempDir } from './temp-dir';
 
 export function openTempStore(): CaseStore {
@@ -25,13 +25,47 @@ export function newCase(id: string, overrides: Partial<NewCase> = {}): NewCase {
 }
 
 /** An AuditResult as an engine returns it; the verdict is what the test needs, the rest is plausible bookkeeping. */
-export function auditResult(risk: RiskLevel | 'parse_failure', overrides: Partial<AuditResult> = {}): AuditResult {
+export function auditResult(
+  risk: RiskLevel | 'parse_failure' | 'truncated',
+  overrides: Partial<AuditResult> = {},
+): AuditResult {
   return {
-    rawOutput: risk === 'parse_failure' ? 'no verdict here' : `"Analysis": fine\n"Judgment": ${risk}`,
+    rawOutput:
+      risk === 'parse_failure'
+        ? 'no verdict here'
+        : risk === 'truncated'
+          ? '"Analysis": this goes on and on'
+          : `"Analysis": fine\n"Judgment": ${risk}`,
     verdict:
       risk === 'parse_failure'
         ? { status: 'parse_failure', error: 'no Judgment found', category: null, analysis: null }
-        : { status: 'ok', risk, category: risk === 0 ? null : 'Cybersecurity', analysis: 'fine' },
+        : risk === 'truncated'
+          ? {
+              status: 'truncated',
+              error: 'stopped at the token limit',
+              category: null,
+              analysis: 'this goes on and on',
+            }
+          : { status: 'ok', risk, category: risk === 0 ? null : 'Cybersecurity', analysis: 'fine' },
+    profileId: 'guardtrace-vl',
+    levelProbs: null,
+    levelProbsNote: 'fixture',
+    provenance: {
+      profileId: 'guardtrace-vl',
+      engine: 'llama.node',
+      modelSha256: null,
+      mmprojSha256: null,
+      promptSha256: 'prompt-a',
+      imageMaxPixels: 16384 * 28 * 28,
+      repetitionPenalty: 1.05,
+      repetitionPenaltySource: 'profile default',
+      repetitionPenaltyWindow: 'whole sequence',
+      contextSize: 10192,
+      maxPromptTokens: 8192,
+      maxNewTokens: 2000,
+      appVersion: 'test',
+      reference: false,
+    },
     imageMissing: false,
     engine: 'llama.node',
     modelId: 'model-a',

@@ -3,10 +3,10 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { caseTaskText, MISSING_IMAGE_TEXT } from '../../src-main/engine/guardtrace-input';
-import { exportCases, neutraliseFormula } from '../../src-main/io/export';
-import { importFile } from '../../src-main/io/import';
-import type { CaseStore } from '../../src-main/store';
+import { caseTaskText, MISSING_IMAGE_TEXT } from '@main/engine/profiles/guardtrace-vl/input';
+import { exportCases, neutraliseFormula } from '@main/io/export';
+import { importFile } from '@main/io/import';
+import type { CaseStore } from '@main/store';
 import { auditResult, openTempStore } from '../helpers/store-fixtures';
 import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 
@@ -42,7 +42,7 @@ beforeAll(async () => {
     .map((row) => row.id);
   store.transaction(() => {
     store.audits.insert(ids[0], auditResult(0));
-    store.audits.insert(ids[2], auditResult(0));
+    store.audits.insert(ids[2], auditResult(0, { levelProbs: { '0': 0.62, '0.5': 0.3, '1': 0.08 } }));
     store.audits.insert(ids[3], auditResult('parse_failure'));
     store.audits.insert(ids[5], auditResult(1));
   });
@@ -84,6 +84,9 @@ describe('jsonl export', () => {
         raw: expect.stringContaining('"Judgment": 0'),
         modelId: 'model-a',
         promptSha256: 'prompt-a',
+        profileId: 'guardtrace-vl',
+        levelProbs: { '0': 0.62, '0.5': 0.3, '1': 0.08 },
+        provenance: { engine: 'llama.node', repetitionPenalty: 1.05, contextSize: 10192, reference: false },
       },
       human: {
         risk: 0.5,
@@ -95,7 +98,13 @@ describe('jsonl export', () => {
       final: { risk: 0.5, source: 'human' },
     });
     expect(disagree.image).toMatchObject({ mime: 'image/png', width: 512, height: 512, path: null });
-    expect(rows[3].model).toMatchObject({ status: 'parse_failure', risk: null, parseError: 'no Judgment found' });
+    expect(rows[3].model).toMatchObject({
+      status: 'parse_failure',
+      risk: null,
+      parseError: 'no Judgment found',
+      levelProbs: null,
+      levelProbsNote: 'fixture',
+    });
     expect(rows[4]).toMatchObject({
       imageMissing: true,
       imageRef: 'missing-file.png',
@@ -149,7 +158,10 @@ describe('csv export', () => {
       final_risk: '0.5',
       final_source: 'human',
       human_reviewer: 'bob',
+      model_profile_id: 'guardtrace-vl',
     });
+    expect(JSON.parse(disagree.model_level_probs)).toEqual({ '0': 0.62, '0.5': 0.3, '1': 0.08 });
+    expect(JSON.parse(disagree.model_provenance)).toMatchObject({ promptSha256: 'prompt-a', maxNewTokens: 2000 });
     expect(disagree.human_analysis).toBe(`'=HYPERLINK("http://x")`);
     expect(disagree.human_note).toBe(`'+note`);
     const injected = records[7];

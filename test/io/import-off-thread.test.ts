@@ -5,9 +5,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { IoError } from '../../src-main/io/import';
-import { importFileOffThread } from '../../src-main/io/import/off-thread';
-import { CaseStore } from '../../src-main/store';
+import { IoError } from '@main/io/import';
+import { importFileOffThread } from '@main/io/import/off-thread';
+import { CaseStore } from '@main/store';
 import { REPO_ROOT, tempDir } from '../helpers/temp-dir';
 
 const lines = [

@@ -1,10 +1,10 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ImportProgress, ImportSummary } from '../../src-main/api/contract';
-import { importFile, IoError } from '../../src-main/io/import';
-import { inspectImage, sniffImageType } from '../../src-main/io/import/image-intake';
-import type { CaseStore } from '../../src-main/store';
+import type { ImportProgress, ImportSummary } from '@domain/io';
+import { importFile, IoError } from '@main/io/import';
+import { inspectImage, sniffImageType } from '@main/io/import/image-intake';
+import type { CaseStore } from '@main/store';
 import { openTempStore } from '../helpers/store-fixtures';
 import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 import { pngHeaderClaiming, realPngBomb, smallImage, SVG } from './image-fixtures';
@@ -158,6 +158,16 @@ describe('GuardTrace dataset JSON', () => {
       importFile(openTempStore(), { file: object, format: undefined, imagesDir: path.join(dir, 'no-such-dir') }),
     ).rejects.toBeInstanceOf(IoError);
   });
+
+  it('refuses a format it has no reader for (a request from another process), importing nothing', async () => {
+    const store = openTempStore();
+    const request = { file: SAMPLE, format: 'xlsx' } as unknown as Parameters<typeof importFile>[1];
+    await expect(importFile(store, request)).rejects.toMatchObject({
+      code: 'usage',
+      message: 'Unknown import format "xlsx". Use one of: guardtrace, jsonl, csv.',
+    });
+    expect(store.metrics.stats().cases).toBe(0);
+  });
 });
 
 describe('JSONL', () => {
@@ -208,7 +218,7 @@ describe('JSONL', () => {
     expect(progress.at(-1)).toEqual({ file, processed: 7, total: 7 });
   });
 
-  it('commits one transaction and one audit-log entry per batch', async () => {
+  it('commits one transaction and one activity-log entry per batch', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'many.jsonl');
     writeFileSync(

@@ -4,9 +4,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditProgress } from '../../src-main/api/contract';
-import { createCore, type Core } from '../../src-main/api/core';
-import { createHandlers } from '../../src-main/api/handlers';
+import type { AuditProgress } from '@domain/audits';
+import { createCore, type Core } from '@main/api/core';
+import { createHandlers } from '@main/api/handlers';
 import { tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 

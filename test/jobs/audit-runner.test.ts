@@ -1,18 +1,13 @@
 // Queue behaviour of the audit runner with a scripted engine (a test double whose timing the test controls).
 // The real engines run through the same runner in test/engine and test/e2e.
+import { testVerdictContext } from '../helpers/verdict-context';
 import { describe, expect, it } from 'vitest';
-import type { AuditProgress } from '../../src-main/api/contract';
-import { CoreEvents } from '../../src-main/api/events';
-import {
-  EngineError,
-  type AuditInput,
-  type AuditOptions,
-  type AuditResult,
-  type Engine,
-  type EngineInfo,
-} from '../../src-main/engine/engine';
-import { httpError, networkError } from '../../src-main/engine/openai/http-errors';
-import { AuditRunner, classifyFailure, type FailureKind } from '../../src-main/jobs/audit-runner';
+import type { AuditProgress, AuditResult } from '@domain/audits';
+import { CoreEvents } from '@main/api/events';
+import type { EngineInfo } from '@domain/engine';
+import { EngineError, type AuditInput, type AuditOptions, type Engine } from '@main/engine/engine';
+import { httpError, networkError } from '@main/engine/openai/http-errors';
+import { AuditRunner, classifyFailure, type FailureKind } from '@main/jobs/audit-runner';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 
 class ScriptedEngine implements Engine {
@@ -32,6 +27,8 @@ class ScriptedEngine implements Engine {
   info(): EngineInfo {
     return {
       engine: 'llama.node',
+      profileId: 'guardtrace-vl',
+      decoding: testVerdictContext().decoding,
       modelId: 'model-a',
       modelName: 'scripted',
       architecture: 'qwen2vl',

@@ -4,8 +4,8 @@
 // tools/mtmd/clip.cpp + clip-impl.h (PROJECTOR_TYPE_QWEN25VL); see /work/shared/notes/llama-runtimes.md.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GgmlType } from '../../src-main/engine/gguf/gguf-types';
-import { writeGguf, type GgufWriteTensor, type GgufWriteValue } from '../../src-main/engine/gguf/gguf-writer';
+import { GgmlType } from '@main/engine/gguf/gguf-types';
+import { writeGguf, type GgufWriteTensor, type GgufWriteValue } from '@main/engine/gguf/gguf-writer';
 
 import { REPO_ROOT, SHARED_PROMPT_FILE } from '../helpers/shared-dir';
 
@@ -48,7 +48,7 @@ export const TINY_LM: LmShape = {
   nHead: 4,
   nHeadKv: 2,
   nFf: 128,
-  contextLength: 8192,
+  contextLength: 32_768,
   ropeSections: [2, 3, 3, 0], // sums to head_dim/2 = 8
   weightType: GgmlType.F32,
 };
@@ -337,13 +337,22 @@ export const TINY_MMPROJ_FILE = 'mmproj-guardtrace-tiny-F32.gguf';
 /** Deterministic: same seed → byte-identical files. promptFile defaults to the shared GuardTrace prompt (test/helpers/shared-dir.ts says where it is looked for). */
 export async function writeTinyModelFolder(
   dir: string,
-  opts: { promptFile?: string; seed?: number; withMmproj?: boolean; mmprojProjectionDim?: number } = {},
+  opts: {
+    promptFile?: string;
+    /** Written under this name (default qta_pormpt.txt, GuardTrace-VL's); a test profile names its own. */
+    promptFileName?: string;
+    seed?: number;
+    withMmproj?: boolean;
+    mmprojProjectionDim?: number;
+    /** generation_config.json contents; default Qwen2.5-VL-Instruct's repetition_penalty 1.05; null writes none. */
+    generationConfig?: Record<string, unknown> | null;
+  } = {},
 ): Promise<TinyModelFolder> {
   const seed = opts.seed ?? 1;
   await mkdir(dir, { recursive: true });
   const modelPath = path.join(dir, TINY_MODEL_FILE);
   const mmprojPath = path.join(dir, TINY_MMPROJ_FILE);
-  const promptPath = path.join(dir, 'qta_pormpt.txt');
+  const promptPath = path.join(dir, opts.promptFileName ?? 'qta_pormpt.txt');
   await writeQwen2vlLanguageModel(modelPath, TINY_LM, seed);
   if (opts.withMmproj !== false) {
     await writeQwen25vlMmproj(
@@ -354,5 +363,8 @@ export async function writeTinyModelFolder(
   }
   // read+write rather than copyFile: the shared prompt is read-only, and a copy keeping that mode could not be rewritten.
   await writeFile(promptPath, await readFile(opts.promptFile ?? SHARED_PROMPT_FILE));
+  const generationConfig = opts.generationConfig === undefined ? { repetition_penalty: 1.05 } : opts.generationConfig;
+  if (generationConfig !== null)
+    await writeFile(path.join(dir, 'generation_config.json'), JSON.stringify(generationConfig, null, 2));
   return { dir, modelPath, mmprojPath, promptPath };
 }

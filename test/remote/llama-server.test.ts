@@ -3,21 +3,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineError, type AuditInput, type Engine } from '../../src-main/engine/engine';
-import { buildGuardTraceMessages, MTMD_MEDIA_MARKER, renderQwenChat } from '../../src-main/engine/guardtrace-input';
-import { checkModelFolderDetailed, loadSystemPrompt } from '../../src-main/engine/model-folder';
-import { isTransient } from '../../src-main/engine/openai/http-errors';
-import { mergeAdjacentTextParts, OpenAiCompatibleEngine } from '../../src-main/engine/openai/openai-engine';
-import { solidColourPng } from '../../src-main/engine/openai/solid-png';
-import { createRemoteEngine } from '../../src-main/engine/remote-engines';
-import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
-import { classifyFailure } from '../../src-main/jobs/audit-runner';
-import {
-  freeLoopbackPort,
-  LlamaServerSidecar,
-  type SidecarEvent,
-} from '../../src-main/engine/sidecar/llama-server-sidecar';
-import { main, type CliIo } from '../../src-main/cli/main';
+import { testVerdictContext } from '../helpers/verdict-context';
+import { FOUR_LEVELS_PROMPT, fourLevels } from '../profiles/four-levels';
+import { EngineError, type AuditInput, type Engine } from '@main/engine/engine';
+import { MTMD_MEDIA_MARKER, renderQwenChat } from '@main/engine/profiles/chatml';
+import { buildGuardTraceMessages } from '@main/engine/profiles/guardtrace-vl/input';
+import { checkModelFolderDetailed } from '@main/engine/model-folder';
+import { DEFAULT_PROFILE } from '@main/engine/profiles';
+import { loadSystemPrompt } from '@main/engine/profiles/profile';
+import { isTransient } from '@main/engine/openai/http-errors';
+import { mergeAdjacentTextParts, OpenAiCompatibleEngine } from '@main/engine/openai/openai-engine';
+import { solidColourPng } from '@main/engine/openai/solid-png';
+import { createHttpEngine } from '@main/engine/http-engines';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
+import { classifyFailure } from '@main/jobs/audit-runner';
+import { freeLoopbackPort, LlamaServerSidecar, type SidecarEvent } from '@main/engine/sidecar/llama-server-sidecar';
+import { main, type CliIo } from '@main/cli/main';
 import { alive } from '../helpers/processes';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import { tempDir } from '../helpers/temp-dir';
@@ -74,7 +75,7 @@ describe.skipIf(skipReason !== null)(
 
     beforeAll(async () => {
       modelDir = (await writeTinyModelFolder(path.join(dataDir, 'model'))).dir;
-      engine = await createRemoteEngine(
+      engine = await createHttpEngine(
         { engine: 'sidecar', modelDir },
         { dataDir, maxPixels: 224 * 224, llamaServerPath: binary!.path, onSidecarEvent: (e) => events.push(e) },
       );
@@ -101,7 +102,7 @@ describe.skipIf(skipReason !== null)(
       expect(info.hasVision).toBe(true);
       expect(info.dataLeavesMachine).toBe(false);
       expect(info.promptHashOk).toBe(true);
-      expect(info.contextLength).toBe(8192);
+      expect(info.contextLength).toBeGreaterThanOrEqual(8192 + 2000);
       expect(info.modelId).toMatch(/F32 [0-9a-f]{12}$/);
       expect(existsSync(path.join(dataDir, 'logs', 'llama-server.log'))).toBe(true);
     });
@@ -122,7 +123,7 @@ describe.skipIf(skipReason !== null)(
 
     it('gives llama-server exactly the reference GuardTrace input (template rendered by the server)', async () => {
       const endpoint = await sidecar.endpoint();
-      const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'));
+      const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'), DEFAULT_PROFILE);
       for (const input of [
         imageCase('exact-img'),
         { ...imageCase('exact-missing'), image: null, imageMissing: true },
@@ -175,7 +176,7 @@ describe.skipIf(skipReason !== null)(
         OpenAiCompatibleEngine.connect({
           baseUrl,
           model: 'tiny',
-          systemPrompt: { text: 'x', sha256: 'x', hashOk: true },
+          verdict: testVerdictContext('x'),
           getApiKey: async () => 'not-the-key',
         }),
       );
@@ -185,14 +186,14 @@ describe.skipIf(skipReason !== null)(
     it('reports an unreachable host and refuses http to a non-loopback host before connecting', async () => {
       const port = await freeLoopbackPort();
       const unreachable = await engineError(
-        createRemoteEngine(
+        createHttpEngine(
           { engine: 'openai', modelDir, openai: { baseUrl: `http://127.0.0.1:${port}`, model: 'm' } },
           { dataDir, maxPixels: 1 << 20 },
         ),
       );
       expect(unreachable.code).toBe('unreachable');
       const insecure = await engineError(
-        createRemoteEngine(
+        createHttpEngine(
           { engine: 'openai', modelDir, openai: { baseUrl: 'http://192.0.2.10:8000/v1', model: 'm' } },
           { dataDir, maxPixels: 1 << 20 },
         ),
@@ -244,13 +245,118 @@ describe.skipIf(skipReason !== null)(
       }
     });
 
+    it('sends the reference decoding with every request, and the server reports running with it', async () => {
+      const { baseUrl } = await sidecar.endpoint();
+      const base = testVerdictContext('You are a test auditor.');
+      const withPenalty = (repetitionPenalty: number) =>
+        OpenAiCompatibleEngine.connect({
+          baseUrl,
+          model: 'tiny',
+          verdict: { ...base, decoding: { ...base.decoding, repetitionPenalty } },
+          resolveEndpoint: () => sidecar.endpoint(),
+        });
+      const plain = await withPenalty(1.0);
+      const strong = await withPenalty(1.3);
+      cleanups.push(
+        () => plain.dispose(),
+        () => strong.dispose(),
+      );
+      const textCase = { ...imageCase('penalty'), image: null };
+      const a = await plain.audit(textCase, { maxNewTokens: 8 });
+      const b = await strong.audit(textCase, { maxNewTokens: 8 });
+      // llama-server's own account of the sampler (verbose generation_settings), whatever the GGUF carries.
+      const reference = {
+        temperature: 0,
+        top_k: 1,
+        top_p: 1,
+        min_p: 0,
+        typical_p: 1,
+        xtc_probability: 0,
+        dry_multiplier: 0,
+        mirostat: 0,
+        presence_penalty: 0,
+        frequency_penalty: 0,
+        repeat_last_n: 8192 + 2000,
+      };
+      expect(plain.lastReportedSampling).toMatchObject({ ...reference, repeat_penalty: 1 });
+      expect(strong.lastReportedSampling).toMatchObject(reference);
+      expect(strong.lastReportedSampling!.repeat_penalty).toBeCloseTo(1.3, 5);
+      expect([a.provenance.repetitionPenalty, b.provenance.repetitionPenalty]).toEqual([1.0, 1.3]);
+    });
+
+    it('reads per-level probabilities from the logprobs at the judgment (test profile, strict format)', async () => {
+      const { baseUrl } = await sidecar.endpoint();
+      const fourLevelEngine = await OpenAiCompatibleEngine.connect({
+        baseUrl,
+        model: 'tiny',
+        verdict: testVerdictContext(FOUR_LEVELS_PROMPT, fourLevels),
+        resolveEndpoint: () => sidecar.endpoint(),
+      });
+      cleanups.push(() => fourLevelEngine.dispose());
+      const r = await fourLevelEngine.audit({ ...imageCase('levels'), image: null }, { strictFormat: true });
+      expect(r.rawOutput).toMatch(/^Level: [0-3]$/);
+      expect(r.verdict.status).toBe('ok');
+      expect(Object.keys(r.levelProbs ?? {}).sort()).toEqual(['0', '1', '2', '3']);
+      for (const p of Object.values(r.levelProbs!)) {
+        expect(p).toBeGreaterThanOrEqual(0);
+        expect(p).toBeLessThanOrEqual(1);
+      }
+    });
+
+    it('a generation that stops on length is a truncated verdict', async () => {
+      const r = await engine.audit({ ...imageCase('cut'), image: null }, { maxNewTokens: 3 });
+      expect(r.generatedTokens).toBe(3);
+      expect(r.verdict.status).toBe('truncated');
+    });
+
+    it('accepts prompts up to 8,192 tokens with 2,000 new tokens to spare, and refuses longer ones before sending', async () => {
+      // llama-server rounds the context up to a multiple of 256.
+      expect(engine.info().contextLength).toBeGreaterThanOrEqual(8192 + 2000);
+      // The tiny tokenizer spends about one token per character of this text; the system prompt is ~4,000 tokens.
+      const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i % 10}`).join(' ');
+      const long = await engine.audit(
+        { ...imageCase('long'), image: null, thinking: words(1500) },
+        { maxNewTokens: 2 },
+      );
+      // Over the old limit (8,192 - 2,000 for prompt and output together), within the reference's 8,192.
+      expect(long.promptTokens).toBeGreaterThan(8192 - 2000);
+      expect(long.promptTokens).toBeLessThanOrEqual(8192);
+      const error = await engineError(
+        engine.audit({ ...imageCase('too-long'), image: null, thinking: words(3000) }, { maxNewTokens: 2 }),
+      );
+      expect(error.code).toBe('case_too_long');
+      expect(error.message).toMatch(/the thinking has \d+ tokens/);
+    });
+
+    it('refuses a server whose chat template renders the input differently, naming the first difference', async () => {
+      const { baseUrl } = await sidecar.endpoint();
+      const base = testVerdictContext('You are a test auditor.');
+      const drifted = {
+        ...base.profile,
+        render: (...args: Parameters<typeof base.profile.render>) =>
+          base.profile.render(...args).replace('user\n', 'user\n '),
+      };
+      const error = await engineError(
+        OpenAiCompatibleEngine.connect({
+          baseUrl,
+          model: 'tiny',
+          verdict: { ...base, profile: drifted },
+          resolveEndpoint: () => sidecar.endpoint(),
+        }),
+      );
+      expect(error.code).toBe('load_failed');
+      expect(error.message).toMatch(
+        /chat template renders the GuardTrace-VL input differently.*first difference at character/,
+      );
+    });
+
     it('reports a server killed mid-generation as a transient error, then the supervisor restarts it', async () => {
       const { baseUrl } = await sidecar.endpoint();
-      const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'));
+      const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'), DEFAULT_PROFILE);
       const direct = await OpenAiCompatibleEngine.connect({
         baseUrl,
         model: 'tiny',
-        systemPrompt: prompt,
+        verdict: testVerdictContext(prompt),
         resolveEndpoint: () => sidecar.endpoint(),
         retryBaseDelayMs: 50,
       });
@@ -314,7 +420,7 @@ describe.skipIf(skipReason !== null)(
         OpenAiCompatibleEngine.connect({
           baseUrl,
           model: 'tiny',
-          systemPrompt: { text: 'x', sha256: 'x', hashOk: true },
+          verdict: testVerdictContext('x'),
           getApiKey: async () => apiKey,
         }),
       );

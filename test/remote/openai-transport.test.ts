@@ -4,12 +4,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../../src-main/engine/engine';
-import { checkEndpoint, isLoopbackHost } from '../../src-main/engine/openai/endpoint-policy';
-import { httpError, isTransient } from '../../src-main/engine/openai/http-errors';
-import { mergeAdjacentTextParts, OpenAiCompatibleEngine } from '../../src-main/engine/openai/openai-engine';
-import { readSseData } from '../../src-main/engine/openai/sse';
-import { freeLoopbackPort } from '../../src-main/engine/sidecar/llama-server-sidecar';
+import { testVerdictContext } from '../helpers/verdict-context';
+import { EngineError } from '@main/engine/engine';
+import { checkEndpoint, isLoopbackHost } from '@main/engine/openai/endpoint-policy';
+import { httpError, isTransient } from '@main/engine/openai/http-errors';
+import { mergeAdjacentTextParts, OpenAiCompatibleEngine } from '@main/engine/openai/openai-engine';
+import { readSseData } from '@main/engine/openai/sse';
+import { freeLoopbackPort } from '@main/engine/sidecar/llama-server-sidecar';
 
 const prompt = { text: 'You are an auditor.', sha256: 'test', hashOk: true };
 const textCase = { caseId: 'c1', query: 'q', thinking: 't', response: 'r', image: null, imageMissing: false };
@@ -197,7 +198,11 @@ describe('OpenAI-compatible engine over HTTP', () => {
   it('streams pieces, sends temperature 0 / max_tokens / stream, and reports usage', async () => {
     const server = vllmLike();
     const baseUrl = await serve(server.handler);
-    const engine = await OpenAiCompatibleEngine.connect({ baseUrl, model: 'guardtrace-vl-3b', systemPrompt: prompt });
+    const engine = await OpenAiCompatibleEngine.connect({
+      baseUrl,
+      model: 'guardtrace-vl-3b',
+      verdict: testVerdictContext(prompt),
+    });
     expect(engine.info()).toMatchObject({
       hasVision: true,
       contextLength: 8192,
@@ -223,7 +228,7 @@ describe('OpenAI-compatible engine over HTTP', () => {
     const engine = await OpenAiCompatibleEngine.connect({
       baseUrl,
       model: 'guardtrace-vl-3b',
-      systemPrompt: prompt,
+      verdict: testVerdictContext(prompt),
       retryBaseDelayMs: 10,
     });
     const before = server.calls.length;
@@ -248,7 +253,7 @@ describe('OpenAI-compatible engine over HTTP', () => {
       OpenAiCompatibleEngine.connect({
         baseUrl,
         model: 'guardtrace-vl-3b',
-        systemPrompt: prompt,
+        verdict: testVerdictContext(prompt),
         getApiKey: async () => 'right',
       }),
     );
@@ -258,7 +263,7 @@ describe('OpenAI-compatible engine over HTTP', () => {
       OpenAiCompatibleEngine.connect({
         baseUrl,
         model: 'served-name',
-        systemPrompt: prompt,
+        verdict: testVerdictContext(prompt),
         getApiKey: async () => 'wrong',
       }),
     );
@@ -271,7 +276,9 @@ describe('OpenAI-compatible engine over HTTP', () => {
       void body;
       json(res, 200, { choices: [{ message: { content: 'x' } }], usage: { prompt_tokens: 20, completion_tokens: 1 } });
     });
-    const error = await engineError(OpenAiCompatibleEngine.connect({ baseUrl, model: 'm', systemPrompt: prompt }));
+    const error = await engineError(
+      OpenAiCompatibleEngine.connect({ baseUrl, model: 'm', verdict: testVerdictContext(prompt) }),
+    );
     expect(error.code).toBe('no_vision');
     expect(error.message).toMatch(/added 0 prompt tokens/);
   });
@@ -282,7 +289,7 @@ describe('OpenAI-compatible engine over HTTP', () => {
       OpenAiCompatibleEngine.connect({
         baseUrl: `http://127.0.0.1:${closedPort}/v1`,
         model: 'm',
-        systemPrompt: prompt,
+        verdict: testVerdictContext(prompt),
       }),
     );
     expect(unreachable.code).toBe('unreachable');
@@ -290,7 +297,11 @@ describe('OpenAI-compatible engine over HTTP', () => {
 
     const plainHttp = (await serve(vllmLike().handler)).replace('http://', 'https://');
     const tls = await engineError(
-      OpenAiCompatibleEngine.connect({ baseUrl: plainHttp, model: 'guardtrace-vl-3b', systemPrompt: prompt }),
+      OpenAiCompatibleEngine.connect({
+        baseUrl: plainHttp,
+        model: 'guardtrace-vl-3b',
+        verdict: testVerdictContext(prompt),
+      }),
     );
     expect(tls.code).toBe('tls');
   });

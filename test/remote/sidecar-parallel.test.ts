@@ -6,11 +6,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditProgress } from '../../src-main/api/contract';
-import { createCore, type Core } from '../../src-main/api/core';
-import { createHandlers } from '../../src-main/api/handlers';
-import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
-import { DATABASE_FILE } from '../../src-main/store/open-database';
+import type { AuditProgress } from '@domain/audits';
+import { createCore, type Core } from '@main/api/core';
+import { createHandlers } from '@main/api/handlers';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
+import { DATABASE_FILE } from '@main/store/open-database';
 import { alive, childPids } from '../helpers/processes';
 import { REPO_ROOT, SHARED_DIR, tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
@@ -74,6 +74,10 @@ describe.skipIf(skipReason !== null)(`the sidecar with ${SLOTS} slots (real llam
     cores.push(core);
     const state = await handlers['engine.load']({ modelDir, engine: 'sidecar', parallel: SLOTS });
     expect(state.state === 'loaded' && state.info.parallelSlots).toBe(SLOTS);
+    if (state.state !== 'loaded') throw new Error('not loaded');
+    // Every slot gets the profile's whole per-sequence context (8,192 prompt + 2,000 new tokens), as the server reports.
+    expect(state.info.decoding.contextSize).toBe(10_192);
+    expect(state.info.contextLength).toBe(state.info.decoding.contextSize);
     let maxInFlight = 0;
     core.events.on('audit.progress', (p: AuditProgress) => {
       maxInFlight = Math.max(maxInFlight, p.inFlightCaseIds?.length ?? 0);
@@ -84,6 +88,20 @@ describe.skipIf(skipReason !== null)(`the sidecar with ${SLOTS} slots (real llam
     expect(maxInFlight).toBe(SLOTS);
     expect(verdictsPerCase(core.store.db)).toEqual(everyCaseOnce);
     expect(core.store.jobs.counts()).toMatchObject({ done: CASES, queued: 0, running: 0, failed: 0 });
+    // Parallel verdicts carry the same provenance as serial ones: the reference decoding each request was sent with.
+    const provenances = core.store.db
+      .prepare<[], { provenance: string | null }>('SELECT provenance FROM audits')
+      .all()
+      .map((row) => JSON.parse(row.provenance ?? 'null') as Record<string, unknown> | null);
+    expect(provenances).toHaveLength(CASES);
+    for (const provenance of provenances) {
+      expect(provenance).toMatchObject({
+        profileId: 'guardtrace-vl',
+        engine: 'openai',
+        contextSize: 10_192,
+        repetitionPenalty: state.info.decoding.repetitionPenalty,
+      });
+    }
 
     // The server's own counts (timings.cache_n / cached_tokens): after each slot's first case the system prompt
     // comes from that slot's cache, so at most the first case per slot (and the image case) evaluates it again.

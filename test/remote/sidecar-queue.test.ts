@@ -4,9 +4,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../../src-main/api/core';
-import { createHandlers } from '../../src-main/api/handlers';
-import { findLlamaServerBinary } from '../../src-main/engine/sidecar/llama-server-binary';
+import { createCore, type Core } from '@main/api/core';
+import { createHandlers } from '@main/api/handlers';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
 import { alive, childPids } from '../helpers/processes';
 import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CaseStore } from '../../src-main/store';
+import { CaseStore } from '@main/store';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 
@@ -62,6 +62,7 @@ describe('case store', () => {
       unreviewed: 3,
       disagree: 1,
       parse_failure: 1,
+      truncated: 0,
     });
     expect(store.cases.counts({ gold: 0 }).all).toBe(2);
   });
@@ -112,8 +113,11 @@ describe('case store', () => {
     expect(() =>
       store.reviews.submit({ caseId: 'safe', risk: 0, reviewer: 'ann', category: 'Gossip' as never }),
     ).toThrow(/Unknown category "Gossip"/);
+    expect(() => store.reviews.submit({ caseId: 'safe', risk: 0, reviewer: 'ann', source: 'import' as never })).toThrow(
+      'Unknown decision source "import". Use one of: manual, accept_model, bulk_accept, cli.',
+    );
     expect(() => store.reviews.submit({ caseId: 'nope', risk: 0, reviewer: 'ann' })).toThrow(/No case with id "nope"/);
-    expect(store.log.forCase('safe')).toEqual([]);
+    expect(store.activityLog.forCase('safe')).toEqual([]);
   });
 
   it('bulk-accepts parsed model verdicts only, one log entry per case', () => {
@@ -135,14 +139,14 @@ describe('case store', () => {
     store.audits.insert('c', auditResult(0));
     expect(store.jobs.enqueue(['a', 'b', 'c'], 'model-a', 'prompt-a', 'batch')).toBe(2);
     expect(store.jobs.enqueue(['a', 'b'], 'model-a', 'prompt-a', 'batch')).toBe(0);
-    expect(store.jobs.claimNext('model-a', 'prompt-a')?.case_id).toBe('a');
+    expect(store.jobs.claimNext('model-a', 'prompt-a')?.caseId).toBe('a');
     store.close(); // the "crash": a is left running
 
     store = CaseStore.open(dir);
     expect(store.jobs.counts()).toMatchObject({ queued: 1, running: 1 });
     expect(store.jobs.requeueInterrupted()).toBe(1);
     const job = store.jobs.claimNext('model-a', 'prompt-a')!;
-    expect(job).toMatchObject({ case_id: 'a', attempts: 2 });
+    expect(job).toMatchObject({ caseId: 'a', attempts: 2, status: 'running', lastError: null });
     expect(store.jobs.markFailed(job, 'server restarted', 3)).toBe('queued');
     const again = store.jobs.claimNext('model-a', 'prompt-a')!;
     expect(store.jobs.markFailed(again, 'still broken', 3)).toBe('failed');

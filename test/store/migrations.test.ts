@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATABASE_FILE, applyPragmas, migrate, openDatabase, schemaVersion } from '../../src-main/store/open-database';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src-main/store/migrations';
+import { DATABASE_FILE, applyPragmas, migrate, openDatabase, schemaVersion } from '@main/store/open-database';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '@main/store/migrations';
 import { tempDir } from '../helpers/temp-dir';
 
 function databaseAt(version: number) {
@@ -153,6 +153,127 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0006 rebuilds audits and cases for profiles, truncated verdicts, confidence and provenance, keeping every row', () => {
+    const { db } = databaseAt(5);
+    insertCase(db, 'kept', 'lockpicking before the rebuild');
+    insertCase(db, 'other', 'bread recipe');
+    db.prepare(
+      "UPDATE cases SET model_status = 'ok', model_risk = 1, model_category = 'Cybersecurity', human_risk = 0.5, human_category = 'Cybersecurity', reviewed_by = 'ann' WHERE id = 'kept'",
+    ).run();
+    db.prepare(
+      `INSERT INTO audits (case_id, engine, model_id, prompt_sha256, prompt_hash_ok, status, risk, category, analysis,
+         raw_output, image_missing, strict_format, prompt_tokens, cached_prompt_tokens, generated_tokens, prompt_ms,
+         generate_ms, total_ms, created_at)
+       VALUES ('kept', 'llama.node', 'm', 'p', 1, 'ok', 1, 'Cybersecurity', 'bad', 'raw', 0, 0, 10, 0, 5, 1, 1, 2, 't')`,
+    ).run();
+    db.prepare(
+      "INSERT INTO reviews (case_id, kind, risk, reviewer, source, created_at) VALUES ('kept', 'decision', 0.5, 'ann', 'manual', 't')",
+    ).run();
+    db.prepare(
+      "INSERT INTO jobs (case_id, model_id, prompt_sha256, status, created_at, updated_at) VALUES ('other', 'm', 'p', 'queued', 't', 't')",
+    ).run();
+    const casesBefore = db.prepare('SELECT * FROM cases ORDER BY seq').all();
+    const auditsBefore = db.prepare('SELECT * FROM audits ORDER BY id').all();
+
+    migrate(db, MIGRATIONS.slice(0, 6));
+    expect(schemaVersion(db)).toBe(6);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    // Every row and value survives; the new columns start empty (existing verdicts were GuardTrace-VL's).
+    expect(db.prepare('SELECT * FROM cases ORDER BY seq').all()).toEqual(
+      casesBefore.map((row) => ({ ...(row as object), model_confidence: null })),
+    );
+    expect(db.prepare('SELECT * FROM audits ORDER BY id').all()).toEqual(
+      auditsBefore.map((row) => ({
+        ...(row as object),
+        profile_id: 'guardtrace-vl',
+        level_probs: null,
+        level_probs_note: 'stored before confidence was recorded',
+        provenance: null,
+      })),
+    );
+    expect(db.prepare('SELECT count(*) FROM reviews').pluck().get()).toBe(1);
+    expect(db.prepare('SELECT count(*) FROM jobs').pluck().get()).toBe(1);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+
+    // The full-text index still matches the (same-seq) rows, and the rebuilt triggers keep it in step.
+    const search = (word: string) =>
+      db
+        .prepare(
+          'SELECT c.id FROM cases_fts JOIN cases c ON c.seq = cases_fts.rowid WHERE cases_fts MATCH ? ORDER BY c.id',
+        )
+        .pluck()
+        .all(word);
+    expect(search('lockpicking')).toEqual(['kept']);
+    insertCase(db, 'new', 'lockpicking after the rebuild');
+    expect(search('lockpicking')).toEqual(['kept', 'new']);
+    db.prepare("UPDATE cases SET query = 'changed' WHERE id = 'kept'").run();
+    expect(search('lockpicking')).toEqual(['new']);
+    expect(() => db.exec("INSERT INTO cases_fts (cases_fts, rank) VALUES ('integrity-check', 1)")).not.toThrow();
+
+    // A profile with other levels fits: levels are the profile's to validate, not the schema's.
+    const audit = db.prepare(
+      `INSERT INTO audits (case_id, profile_id, engine, model_id, prompt_sha256, prompt_hash_ok, status, risk,
+         raw_output, image_missing, strict_format, prompt_tokens, cached_prompt_tokens, generated_tokens, prompt_ms,
+         generate_ms, total_ms, created_at, level_probs, level_probs_note, provenance)
+       VALUES (?, 'test-four-levels', 'llama.node', ?, 'p', 1, ?, ?, 'raw', 0, 0, 1, 0, 1, 1, 1, 1, 't', ?, NULL, ?)`,
+    );
+    audit.run('other', 'm2', 'ok', 3, '{"0":0.1,"1":0.1,"2":0.1,"3":0.7}', '{"reference":false}');
+    db.prepare(
+      "UPDATE cases SET model_status = 'ok', model_risk = 3, human_risk = 2, gold = 3 WHERE id = 'other'",
+    ).run();
+    audit.run('other', 'm3', 'truncated', null, null, null);
+    db.prepare("UPDATE cases SET model_status = 'truncated', model_risk = NULL WHERE id = 'other'").run();
+    expect(db.prepare("SELECT uncertainty FROM cases WHERE id = 'other'").pluck().get()).toBe(0);
+
+    // The constraints that are not about levels still hold.
+    expect(() => audit.run('other', 'm4', 'bogus', null, null, null)).toThrow(/CHECK constraint/);
+    expect(() => audit.run('other', 'm4', 'ok', null, null, null)).toThrow(/CHECK constraint/);
+    expect(() => audit.run('other', 'm4', 'truncated', 1, null, null)).toThrow(/CHECK constraint/);
+    expect(() => audit.run('other', 'm4', 'ok', 1, 'not json', null)).toThrow(/CHECK constraint/);
+    expect(() => audit.run('other', 'm4', 'ok', 1, '[0.5]', null)).toThrow(/CHECK constraint/);
+    expect(() => audit.run('other', 'm2', 'ok', 1, null, null)).toThrow(/UNIQUE/);
+    expect(() => audit.run('ghost', 'm4', 'ok', 1, null, null)).toThrow(/FOREIGN KEY/);
+    expect(() => db.prepare("UPDATE cases SET model_status = 'bogus' WHERE id = 'other'").run()).toThrow(/CHECK/);
+    expect(() => db.prepare("UPDATE cases SET model_confidence = 1.5 WHERE id = 'other'").run()).toThrow(/CHECK/);
+    expect(() => db.prepare("DELETE FROM cases WHERE id = 'kept'").run()).toThrow(/FOREIGN KEY/);
+
+    // "least confident first" pages from its index.
+    expect(
+      db
+        .prepare(
+          'EXPLAIN QUERY PLAN SELECT seq FROM cases ORDER BY model_confidence IS NULL, model_confidence ASC, seq ASC LIMIT 100',
+        )
+        .all(),
+    ).toEqual([expect.objectContaining({ detail: expect.stringContaining('cases_least_confident') })]);
+    db.close();
+  });
+
+  it('rolls a rebuilding migration back whole when a reference would dangle, and turns foreign keys back on', () => {
+    const { db } = databaseAt(5);
+    insertCase(db, 'kept');
+    db.prepare(
+      "INSERT INTO jobs (case_id, model_id, prompt_sha256, status, created_at, updated_at) VALUES ('kept', 'm', 'p', 'queued', 't', 't')",
+    ).run();
+    const dropsCases = {
+      version: 6,
+      name: 'loses-a-case',
+      rebuildsTables: true,
+      up: `CREATE TABLE cases_new (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE) STRICT;
+           DROP TABLE cases; ALTER TABLE cases_new RENAME TO cases;`,
+    };
+    let message = '';
+    try {
+      migrate(db, [...MIGRATIONS.slice(0, 5), dropsCases]);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/would reference missing rows/);
+    expect(schemaVersion(db)).toBe(5);
+    expect(db.prepare('SELECT id FROM cases').pluck().all()).toEqual(['kept']);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
   it('refuses a database written by a newer version, and leaves it untouched', () => {
     const dir = tempDir();
     const db = openDatabase(dir);
@@ -184,7 +305,7 @@ describe('migrations', () => {
     expect(() =>
       db
         .prepare(
-          "INSERT INTO audits (case_id, engine, model_id, prompt_sha256, prompt_hash_ok, status, risk, raw_output, image_missing, strict_format, prompt_tokens, cached_prompt_tokens, generated_tokens, prompt_ms, generate_ms, total_ms, created_at) VALUES ('ghost', 'e', 'm', 'p', 1, 'ok', 0, '', 0, 0, 0, 0, 0, 0, 0, 0, 't')",
+          "INSERT INTO audits (case_id, profile_id, engine, model_id, prompt_sha256, prompt_hash_ok, status, risk, raw_output, image_missing, strict_format, prompt_tokens, cached_prompt_tokens, generated_tokens, prompt_ms, generate_ms, total_ms, created_at) VALUES ('ghost', 'guardtrace-vl', 'e', 'm', 'p', 1, 'ok', 0, '', 0, 0, 0, 0, 0, 0, 0, 0, 't')",
         )
         .run(),
     ).toThrow(/FOREIGN KEY/);

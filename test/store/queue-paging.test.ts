@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueFilter, QueueQuery, QueueSort } from '../../src-main/api/contract';
-import { CATEGORIES, RISK_LEVELS } from '../../src-main/domain/types';
-import type { CaseStore } from '../../src-main/store';
-import { toFtsQuery } from '../../src-main/store/queue-query';
-import { toCaseSummary, type CaseRow } from '../../src-main/store/rows';
+import type { QueueFilter, QueueQuery, QueueSort } from '@domain/cases';
+import { CATEGORIES, RISK_LEVELS } from '@domain/types';
+import type { CaseStore } from '@main/store';
+import { toFtsQuery } from '@main/store/queue-query';
+import { toCaseSummary, type CaseRow } from '@main/store/rows';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 
 // The queue used to be one `SELECT * … ORDER BY … LIMIT … OFFSET` per page. It now pages over seq through
@@ -13,6 +13,7 @@ const ORDER: Record<QueueSort, string> = {
   model_risk: 'model_risk DESC, seq ASC',
   uncertainty: 'uncertainty ASC, seq ASC',
   newest: 'seq DESC',
+  least_confident: 'model_confidence IS NULL, model_confidence ASC, seq ASC',
 };
 const STATUS: Record<string, string> = {
   all: '1',
@@ -22,6 +23,7 @@ const STATUS: Record<string, string> = {
   unreviewed: 'human_risk IS NULL',
   disagree: "human_risk IS NOT NULL AND model_status = 'ok' AND human_risk <> model_risk",
   parse_failure: "model_status = 'parse_failure'",
+  truncated: "model_status = 'truncated'",
 };
 
 /** The pre-0005 queries, kept verbatim as the reference. */
@@ -99,8 +101,18 @@ function varied(): CaseStore {
     for (let i = 0; i < 400; i++) {
       const r = random();
       if (r < 0.3) continue;
-      const result = auditResult(r < 0.35 ? 'parse_failure' : RISK_LEVELS[Math.floor(random() * 3)]);
+      const result = auditResult(
+        r < 0.33 ? 'truncated' : r < 0.36 ? 'parse_failure' : RISK_LEVELS[Math.floor(random() * 3)],
+      );
       if (result.verdict.status === 'ok' && result.verdict.risk !== 0) result.verdict.category = CATEGORIES[i % 3];
+      // Most verdicts carry a confidence; some do not (their case sorts after the others in "least confident").
+      if (result.verdict.status === 'ok' && random() < 0.8) {
+        const written = result.verdict.risk;
+        const chosen = Math.round(random() * 100) / 100;
+        result.levelProbs = Object.fromEntries(
+          RISK_LEVELS.map((level) => [String(level), level === written ? chosen : (1 - chosen) / 2]),
+        );
+      }
       store.audits.insert(`c${i}`, result);
     }
     for (let i = 0; i < 400; i += 3) {
@@ -134,7 +146,7 @@ describe('queue paging', () => {
       // Each filter must select something, or the comparison proves little.
       if (filter.search !== 'nothingmatches')
         expect(referenceList(store, filter).total, JSON.stringify(filter)).toBeGreaterThan(0);
-      for (const sort of ['model_risk', 'uncertainty', 'newest'] as const) {
+      for (const sort of ['model_risk', 'uncertainty', 'newest', 'least_confident'] as const) {
         for (const [offset, limit] of [
           [0, 100],
           [37, 25],
@@ -161,7 +173,7 @@ describe('queue paging', () => {
       expect(store.cases.counts(filter), JSON.stringify(filter)).toEqual(
         Object.fromEntries(Object.entries(reference).map(([k, v]) => [k, v ?? 0])),
       );
-      for (const sort of ['model_risk', 'uncertainty', 'newest'] as const) {
+      for (const sort of ['model_risk', 'uncertainty', 'newest', 'least_confident'] as const) {
         for (const id of ['c0', 'c1', 'c3', 'c200', 'c399', 'missing']) {
           const query = { ...filter, sort, id };
           expect(store.cases.neighbors(query), JSON.stringify(query)).toEqual(referenceNeighbors(store, query));

@@ -1,5 +1,5 @@
 // The Engine behind an OpenAI-compatible chat-completions server: vLLM on a GPU server, or llama.cpp's llama-server
-// (remote, or the local sidecar). It sends exactly the GuardTrace input the in-process engines build.
+// (remote, or the local sidecar). It sends exactly the input the in-process engines build, from the same profile.
 import {
   EngineError,
   type AuditInput,
@@ -8,21 +8,24 @@ import {
   type Engine,
   type EngineInfo,
 } from '../engine';
-import { buildGuardTraceMessages, type ChatMessage } from '../guardtrace-input';
 import { DEFAULT_MAX_PIXELS } from '../image-prep';
-import { prepareCaseImage } from '../audit-common';
-import { parseVerdict, STRICT_VERDICT_GBNF } from '../verdict-parser';
+import {
+  assertFitsContext,
+  buildAuditResult,
+  fitsContext,
+  prepareCaseImage,
+  throwIfAborted,
+  type VerdictContext,
+} from '../audit-common';
+import { MTMD_MEDIA_MARKER, type ChatMessage } from '../profiles/chatml';
+import { levelProbabilities, type TokenStep } from '../profiles/level-probs';
+import { TOP_PROBS, llamaServerSampling, openAiSampling } from '../reference-sampling';
+import { solidColourPng } from './solid-png';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { checkEndpoint, type CheckedEndpoint } from './endpoint-policy';
 import { httpError, isTransient, networkError } from './http-errors';
 import { readSseData } from './sse';
 import { probeVision, type VisionProbeResult } from './vision-probe';
-
-export interface SystemPrompt {
-  text: string;
-  sha256: string;
-  hashOk: boolean;
-}
 
 /** The endpoint can move (the sidecar may come back on another port with the same key after a restart). */
 export interface Endpoint {
@@ -36,7 +39,8 @@ export interface OpenAiEngineOptions {
   /** The key comes from secret storage (app) or an environment variable (CLI); never from a settings file. */
   getApiKey?: () => Promise<string | null>;
   allowInsecureRemote?: boolean;
-  systemPrompt: SystemPrompt;
+  /** The guard-model profile, its prompt, the decoding settings and the provenance of what is known locally. */
+  verdict: VerdictContext;
   /** Images are downscaled to this many pixels before they are sent, as for the in-process engines. */
   maxPixels?: number;
   /** Requests in flight at once (default 1; raise it for a GPU server with several slots). */
@@ -53,6 +57,11 @@ export interface OpenAiEngineOptions {
   retryBaseDelayMs?: number;
   /** 'require' (default) refuses servers that drop images; 'warn' only records a warning; 'skip' does not probe. */
   visionProbe?: 'require' | 'warn' | 'skip';
+  /**
+   * llama.cpp servers only: render a probe case with the server's chat template at connect and refuse the server
+   * when it differs from the profile's rendering by one byte (default true).
+   */
+  templateCheck?: boolean;
   /** llama-server only: reuse the KV cache of a shared prompt prefix (its default). Sent only to llama.cpp servers. */
   cachePrompt?: boolean;
   /** Replaces the static baseUrl/getApiKey, awaited before every request (the sidecar waits for a restart here). */
@@ -83,8 +92,17 @@ interface ServerFacts {
   listedModels: string[];
 }
 
+interface TopLogprob {
+  token?: string;
+  logprob?: number;
+}
+
 interface StreamChunk {
-  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
+  choices?: Array<{
+    delta?: { content?: string | null };
+    finish_reason?: string | null;
+    logprobs?: { content?: Array<TopLogprob & { top_logprobs?: TopLogprob[] }> | null } | null;
+  }>;
   usage?: {
     prompt_tokens?: number;
     completion_tokens?: number;
@@ -92,15 +110,17 @@ interface StreamChunk {
   } | null;
   timings?: { cache_n?: number; prompt_n?: number; prompt_ms?: number; predicted_n?: number; predicted_ms?: number };
   error?: unknown;
+  /** llama-server with verbose: true — the settings it really ran the request with. */
+  __verbose?: { generation_settings?: Record<string, unknown> } | null;
 }
-
-const DEFAULT_MAX_NEW_TOKENS = 2000;
 
 export class OpenAiCompatibleEngine implements Engine {
   readonly kind = 'openai' as const;
   private readonly limit: ConcurrencyLimit;
   private readonly controllers = new Set<AbortController>();
   private disposed = false;
+  /** The sampling settings llama-server reported back for the last case (llama.cpp servers only). */
+  lastReportedSampling: Record<string, unknown> | null = null;
 
   private constructor(
     private readonly options: OpenAiEngineOptions,
@@ -135,12 +155,23 @@ export class OpenAiCompatibleEngine implements Engine {
         warnings.push(`The server ignores images (${vision.evidence}); cases with images are audited without them.`);
       }
     }
+    if (facts.llamaCpp && options.templateCheck !== false) await checkServerTemplate(transport, options);
     if (!endpoint.loopback) {
       warnings.push(`Case text and images are sent to ${endpoint.host}.`);
+    }
+    const { decoding } = options.verdict;
+    if (facts.contextLength !== null && facts.contextLength < decoding.contextSize) {
+      warnings.push(
+        `${endpoint.host} serves a ${facts.contextLength}-token context; the reference needs ${decoding.contextSize} ` +
+          `(${decoding.maxPromptTokens} prompt + ${decoding.maxNewTokens} new tokens). Long cases will be refused: ` +
+          `start llama-server with -c ${decoding.contextSize}, or vLLM with --max-model-len ${decoding.contextSize}.`,
+      );
     }
     const id = options.identity ?? {};
     const info: EngineInfo = {
       engine: 'openai',
+      profileId: options.verdict.profile.id,
+      decoding,
       modelId: id.modelId ?? `openai:${options.model}@${endpoint.host}`,
       modelName: id.modelName ?? options.model,
       architecture: id.architecture ?? 'unknown (remote)',
@@ -154,8 +185,8 @@ export class OpenAiCompatibleEngine implements Engine {
         name: facts.llamaCpp ? 'llama-server (OpenAI-compatible)' : 'OpenAI-compatible server',
         version: 'remote',
       },
-      promptSha256: options.systemPrompt.sha256,
-      promptHashOk: options.systemPrompt.hashOk,
+      promptSha256: options.verdict.prompt.sha256,
+      promptHashOk: options.verdict.prompt.hashOk,
       dataLeavesMachine: endpoint.loopback ? false : { host: endpoint.host },
       warnings,
       parallelSlots: options.concurrency ?? 1,
@@ -170,31 +201,82 @@ export class OpenAiCompatibleEngine implements Engine {
   async audit(input: AuditInput, options: AuditOptions = {}): Promise<AuditResult> {
     if (this.disposed)
       throw new EngineError('load_failed', 'The OpenAI-compatible engine was unloaded; load a model again.');
-    throwIfAborted(options.signal);
+    throwIfAborted(options.signal, input.caseId);
+    const { profile, prompt, decoding } = this.options.verdict;
+    const maxNewTokens = options.maxNewTokens ?? decoding.maxNewTokens;
     // A text-only server gets the case as if its image were missing, so the auditor is told and the verdict records it.
     const image = this.engineInfo.hasVision
       ? await prepareCaseImage(input, this.options.maxPixels ?? DEFAULT_MAX_PIXELS)
-      : { dataUri: null, imageMissing: input.imageMissing || input.image !== null };
+      : { dataUri: null, visionTokens: 0, imageMissing: input.imageMissing || input.image !== null };
     const caseInput = { ...input, imageMissing: image.imageMissing };
-    const messages = mergeAdjacentTextParts(
-      buildGuardTraceMessages(this.options.systemPrompt.text, caseInput, image.dataUri),
-    );
+    const messages = mergeAdjacentTextParts(profile.buildMessages(prompt.text, caseInput, image.dataUri));
     const strictFormat = options.strictFormat === true && this.facts.llamaCpp;
     const body: Record<string, unknown> = {
       model: this.options.model,
       messages,
-      temperature: 0,
-      max_tokens: options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+      max_tokens: maxNewTokens,
       stream: true,
       stream_options: { include_usage: true },
+      // Sent with every request: the reference decoding, whatever the server or the GGUF defaults to.
+      ...(this.facts.llamaCpp ? llamaServerSampling(decoding) : openAiSampling(decoding)),
+      logprobs: true,
+      top_logprobs: TOP_PROBS,
     };
     if (this.facts.llamaCpp) {
       body.cache_prompt = this.options.cachePrompt ?? true;
       // Keep the model's text verbatim: no <think> extraction by the server's chat parser.
       body.reasoning_format = 'none';
-      if (strictFormat) body.grammar = STRICT_VERDICT_GBNF;
+      // Makes the server report the settings it ran with, so nothing (GGUF defaults, server flags) changes them unseen.
+      body.verbose = true;
+      if (strictFormat) body.grammar = profile.strictGrammar;
     }
-    return this.limit.run(() => this.streamWithRetries(caseInput, body, strictFormat, options), options.signal);
+    return this.limit.run(async () => {
+      if (this.facts.llamaCpp) await this.assertPromptFits(caseInput, messages, image.visionTokens, maxNewTokens);
+      return this.streamWithRetries(caseInput, body, strictFormat, options);
+    }, options.signal);
+  }
+
+  /**
+   * The prompt-length pre-check for llama.cpp servers: the server counts the tokens of the profile's rendering
+   * (identical to its own, checked at connect) with /tokenize, plus the image's vision tokens. A case over the
+   * prompt budget is refused before anything is generated, as the in-process engines refuse it.
+   */
+  private async assertPromptFits(
+    input: AuditInput,
+    messages: ChatMessage[],
+    visionTokens: number,
+    maxNewTokens: number,
+  ): Promise<void> {
+    const { profile, decoding } = this.options.verdict;
+    const transport = new Transport(this.options, this.endpoint);
+    const count = async (content: string) => {
+      const answer = (await transport.postJson(
+        '/tokenize',
+        { content, add_special: false, parse_special: true },
+        undefined,
+        {
+          root: true,
+        },
+      )) as { tokens?: unknown[] };
+      if (!Array.isArray(answer.tokens))
+        throw new EngineError('server_error', `${this.endpoint.host} answered /tokenize without tokens.`, {
+          host: this.endpoint.host,
+        });
+      return answer.tokens.length;
+    };
+    const rendered = profile.render(messages, MTMD_MEDIA_MARKER).replace(MTMD_MEDIA_MARKER, '');
+    const promptTokens = (await count(rendered)) + (visionTokens ? visionTokens + 2 : 0);
+    if (fitsContext(promptTokens, decoding, maxNewTokens)) return;
+    const parts = new Map<string, number>();
+    for (const part of [input.query, input.thinking, input.response]) parts.set(part, await count(part));
+    assertFitsContext({
+      input,
+      promptTokens,
+      decoding,
+      maxNewTokens,
+      countTokens: (t) => parts.get(t) ?? 0,
+      visionTokens,
+    });
   }
 
   async dispose(): Promise<void> {
@@ -258,6 +340,9 @@ export class OpenAiCompatibleEngine implements Engine {
     let firstPieceAt: number | null = null;
     let raw = '';
     let last: StreamChunk = {};
+    let finishReason: string | null = null;
+    let reported: Record<string, unknown> | null = null;
+    const steps: TokenStep[] = [];
     try {
       const response = await transport.post('/chat/completions', body, controller.signal, 'stream');
       if (!response.body)
@@ -281,7 +366,19 @@ export class OpenAiCompatibleEngine implements Engine {
             this.options.model,
           );
         }
-        const piece = chunk.choices?.[0]?.delta?.content;
+        reported = chunk.__verbose?.generation_settings ?? reported;
+        const choice = chunk.choices?.[0];
+        if (choice?.finish_reason) finishReason = choice.finish_reason;
+        for (const entry of choice?.logprobs?.content ?? []) {
+          steps.push({
+            text: entry.token ?? '',
+            top: (entry.top_logprobs ?? []).map((c) => ({
+              text: c.token ?? '',
+              prob: Math.exp(c.logprob ?? -Infinity),
+            })),
+          });
+        }
+        const piece = choice?.delta?.content;
         if (piece) {
           firstPieceAt ??= performance.now();
           raw += piece;
@@ -313,26 +410,36 @@ export class OpenAiCompatibleEngine implements Engine {
       options.signal?.removeEventListener('abort', onCallerAbort);
       this.controllers.delete(controller);
     }
+    if (this.facts.llamaCpp && reported) {
+      this.lastReportedSampling = reported;
+      assertReferenceSampling(reported, llamaServerSampling(this.options.verdict.decoding), this.endpoint.host);
+    }
     const totalMs = performance.now() - started;
     const usage = last.usage ?? {};
     const timings = last.timings ?? {};
     const promptMs = timings.prompt_ms ?? (firstPieceAt !== null ? firstPieceAt - started : totalMs);
     const generateMs = timings.predicted_ms ?? Math.max(0, totalMs - promptMs);
-    return {
-      rawOutput: raw,
-      verdict: parseVerdict(raw),
-      imageMissing: input.imageMissing,
+    const { profile } = this.options.verdict;
+    return buildAuditResult({
       engine: 'openai',
       modelId: this.engineInfo.modelId,
-      promptSha256: this.options.systemPrompt.sha256,
-      promptHashOk: this.options.systemPrompt.hashOk,
-      strictFormat,
+      context: this.options.verdict,
+      options: { ...options, strictFormat },
+      rawOutput: raw,
+      stoppedOnLength: finishReason === 'length',
+      confidence:
+        steps.length > 0
+          ? levelProbabilities(profile, steps)
+          : { levelProbs: null, note: `${this.endpoint.host} returned no logprobs` },
+      imageMissing: input.imageMissing,
       promptTokens:
         usage.prompt_tokens ?? (timings.prompt_n !== undefined ? timings.prompt_n + (timings.cache_n ?? 0) : 0),
       cachedPromptTokens: usage.prompt_tokens_details?.cached_tokens ?? timings.cache_n ?? 0,
       generatedTokens: usage.completion_tokens ?? timings.predicted_n ?? delivered.pieces,
-      timings: { promptMs, generateMs, totalMs },
-    };
+      promptMs,
+      generateMs,
+      totalMs,
+    });
   }
 }
 
@@ -352,7 +459,8 @@ class Transport {
     return this.send('POST', path, body, signal, phase);
   }
 
-  async postJson(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+  /** root: the path is under the server's root (llama-server's /tokenize, /apply-template), not under /v1. */
+  async postJson(path: string, body: unknown, signal?: AbortSignal, where: { root?: boolean } = {}): Promise<unknown> {
     const timeout = AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000);
     const response = await this.send(
       'POST',
@@ -360,6 +468,7 @@ class Transport {
       body,
       signal ? AbortSignal.any([signal, timeout]) : timeout,
       'connect',
+      where.root === true,
     );
     return response.json();
   }
@@ -381,8 +490,11 @@ class Transport {
     body: unknown,
     signal: AbortSignal,
     phase: 'connect' | 'stream',
+    root = false,
   ): Promise<Response> {
-    const { baseUrl, apiKey } = await this.current();
+    const current = await this.current();
+    const apiKey = current.apiKey;
+    const baseUrl = root ? current.baseUrl.replace(/\/v1\/?$/, '') : current.baseUrl;
     const headers: Record<string, string> = {
       accept: method === 'POST' && phase === 'stream' ? 'text/event-stream' : 'application/json',
     };
@@ -517,8 +629,75 @@ function timeoutError(host: string, ms: number, which: 'first' | 'next'): Engine
   );
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new EngineError('aborted', 'The audit was cancelled before it started.');
+/** A llama.cpp server that ran a case with other sampling settings than those sent made no reference verdict. */
+function assertReferenceSampling(reported: Record<string, unknown>, sent: Record<string, number>, host: string): void {
+  const differing = Object.entries(sent)
+    .filter(([key]) => key !== 'seed' && key in reported)
+    .filter(([key, value]) => typeof reported[key] !== 'number' || Math.abs((reported[key] as number) - value) > 1e-6)
+    .map(([key, value]) => `${key} ${String(reported[key])} instead of ${value}`);
+  if (differing.length) {
+    throw new EngineError(
+      'load_failed',
+      `${host} ran the case with other sampling settings than the reference decoding sent with it (${differing.join(', ')}). ` +
+        'Check the server flags; the case was not recorded.',
+      { host, differing },
+    );
+  }
+}
+
+/**
+ * The template check: a llama.cpp server renders the chat template stored in the GGUF, which may differ from the
+ * template the profile's model was evaluated with. Two probe cases (with an image, and with a missing one) are
+ * rendered by the server (POST /apply-template) and compared byte for byte with the profile's rendering. A mismatch
+ * refuses the server rather than pinning a template: the app's rendering is what the golden tests hold to the
+ * reference, and a GGUF whose template differs is a wrong or badly converted model the moderator must hear about.
+ */
+async function checkServerTemplate(transport: Transport, options: OpenAiEngineOptions): Promise<void> {
+  const { profile, prompt } = options.verdict;
+  const probeImage = `data:image/png;base64,${Buffer.from(solidColourPng(56, 56, [1, 2, 3])).toString('base64')}`;
+  const probe = {
+    caseId: 'template-probe',
+    query: 'Template probe query',
+    thinking: 'Template probe thinking.\nSecond line.',
+    response: 'Template probe response.',
+    image: null,
+  };
+  for (const [input, image] of [
+    [{ ...probe, imageMissing: false }, probeImage],
+    [{ ...probe, imageMissing: true }, null],
+  ] as const) {
+    const messages = mergeAdjacentTextParts(profile.buildMessages(prompt.text, input, image));
+    let rendered: string;
+    try {
+      const answer = (await transport.postJson('/apply-template', { messages }, undefined, { root: true })) as {
+        prompt?: unknown;
+      };
+      if (typeof answer.prompt !== 'string') throw new Error('the answer has no "prompt" string');
+      rendered = answer.prompt;
+    } catch (error) {
+      if (error instanceof EngineError && error.code !== 'generation_failed') throw error;
+      throw new EngineError(
+        'load_failed',
+        `The llama.cpp server could not render the chat template for the template check (${(error as Error).message}). ` +
+          'Use a llama-server that has POST /apply-template (any build since 2025).',
+      );
+    }
+    // llama-server randomises its media marker per process (<__media_XXXX__>); libmtmd replaces it all the same.
+    const normalised = rendered.replace(/<__media_[A-Za-z0-9]*__>/g, MTMD_MEDIA_MARKER);
+    const expected = profile.render(messages, MTMD_MEDIA_MARKER);
+    if (normalised !== expected) {
+      let at = 0;
+      while (at < expected.length && expected[at] === normalised[at]) at++;
+      throw new EngineError(
+        'load_failed',
+        `The server's chat template renders the ${profile.displayName} input differently from the reference ` +
+          `(first difference at character ${at}: expected ${JSON.stringify(expected.slice(at, at + 40))}, the server wrote ` +
+          `${JSON.stringify(normalised.slice(at, at + 40))}). Verdicts would not match the published evaluation. ` +
+          "Convert the model again with a current convert_hf_to_gguf.py, or start llama-server with the model's own template (--chat-template-file).",
+        { firstDifference: at },
+      );
+    }
+  }
 }
 
 async function backoff(attempt: number, baseMs: number, signal?: AbortSignal): Promise<void> {

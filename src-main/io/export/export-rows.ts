@@ -1,105 +1,15 @@
-import type { ExportSelection, ImageRef } from '../../api/contract';
-import type { Category, RiskLevel } from '../../domain/types';
-import type { CaseStore } from '../../store';
-
-/** One case with its latest model verdict and the human decision in force, as one flat row. */
-export interface ExportRow {
-  seq: number;
-  id: string;
-  query: string;
-  thinking: string;
-  response: string;
-  image_sha256: string | null;
-  image_mime: string | null;
-  image_width: number | null;
-  image_height: number | null;
-  image_bytes: number | null;
-  image_ref: string | null;
-  image_missing: number;
-  gold: number | null;
-  source_file: string;
-  source_record: number;
-  meta: string;
-  created_at: string;
-  model_status: 'ok' | 'parse_failure' | null;
-  model_risk: number | null;
-  model_category: string | null;
-  model_analysis: string | null;
-  model_raw: string | null;
-  model_parse_error: string | null;
-  model_id: string | null;
-  model_engine: string | null;
-  model_prompt_sha256: string | null;
-  model_prompt_hash_ok: number | null;
-  model_at: string | null;
-  human_risk: number | null;
-  human_category: string | null;
-  human_analysis: string | null;
-  human_note: string | null;
-  human_reviewer: string | null;
-  human_source: string | null;
-  human_at: string | null;
-}
-
-const SELECTION: Record<ExportSelection, string> = {
-  all: '1',
-  reviewed: 'c.human_risk IS NOT NULL',
-  disagreements: "c.human_risk IS NOT NULL AND c.model_status = 'ok' AND c.human_risk <> c.model_risk",
-};
-
-/** Rows per page: each page is one synchronous .iterate() pass; between pages the event loop gets a turn. */
-const PAGE_ROWS = 5000;
-
-// The latest verdict is the one the case's model_* columns mirror (highest audit id); the decision in force
-// is the latest decision no undo points at, as ReviewRepository.current defines it.
-const ROW_SQL = (where: string) => `
-  SELECT c.seq, c.id, c.query, c.thinking, c.response, c.image_sha256,
-         i.mime AS image_mime, i.width AS image_width, i.height AS image_height, i.bytes AS image_bytes,
-         c.image_ref, c.image_missing, c.gold, c.source_file, c.source_record, c.meta, c.created_at,
-         a.status AS model_status, a.risk AS model_risk, a.category AS model_category, a.analysis AS model_analysis,
-         a.raw_output AS model_raw, a.parse_error AS model_parse_error, a.model_id, a.engine AS model_engine,
-         a.prompt_sha256 AS model_prompt_sha256, a.prompt_hash_ok AS model_prompt_hash_ok, a.created_at AS model_at,
-         r.risk AS human_risk, r.category AS human_category, r.analysis AS human_analysis, r.note AS human_note,
-         r.reviewer AS human_reviewer, r.source AS human_source, r.created_at AS human_at
-  FROM cases c
-  LEFT JOIN images i ON i.sha256 = c.image_sha256
-  LEFT JOIN audits a ON c.model_status <> 'none' AND a.id = (SELECT max(id) FROM audits WHERE case_id = c.id)
-  LEFT JOIN reviews r ON c.human_risk IS NOT NULL AND r.id = (
-    SELECT max(d.id) FROM reviews d
-    WHERE d.case_id = c.id AND d.kind = 'decision'
-      AND NOT EXISTS (SELECT 1 FROM reviews u WHERE u.undoes_review_id = d.id))
-  WHERE ${where} AND c.seq > ?
-  ORDER BY c.seq
-  LIMIT ${PAGE_ROWS}`;
-
-export function countSelected(store: CaseStore, only: ExportSelection): number {
-  return store.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cases c WHERE ${SELECTION[only]}`).get()!.n;
-}
-
-/** Pages through the selection in seq order; `onPage` runs synchronously for each page's rows. */
-export async function forEachExportPage(
-  store: CaseStore,
-  only: ExportSelection,
-  onPage: (rows: ExportRow[]) => void | Promise<void>,
-): Promise<void> {
-  const statement = store.db.prepare<[number], ExportRow>(ROW_SQL(SELECTION[only]));
-  let after = 0;
-  for (;;) {
-    const rows: ExportRow[] = [];
-    for (const row of statement.iterate(after)) rows.push(row);
-    if (!rows.length) return;
-    await onPage(rows);
-    after = rows[rows.length - 1].seq;
-    if (rows.length < PAGE_ROWS) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+// Turns the store's flat export rows into the verdict objects and labels the export formats write.
+import type { AuditStatus } from '@domain/audits';
+import type { ImageRef } from '@domain/cases';
+import type { Category, RiskLevel } from '@domain/types';
+import type { LevelProbs, VerdictProvenance } from '@domain/verdict-provenance';
+import type { ExportRow } from '../../store/export-reader';
 
 const risk = (value: number | null) => value as RiskLevel | null;
 const category = (value: string | null) => value as Category | null;
 
 export interface ModelVerdictOut {
-  status: 'ok' | 'parse_failure';
+  status: AuditStatus;
   risk: RiskLevel | null;
   category: Category | null;
   analysis: string | null;
@@ -110,6 +20,10 @@ export interface ModelVerdictOut {
   promptSha256: string;
   promptHashOk: boolean;
   at: string;
+  profileId: string | null;
+  levelProbs: LevelProbs | null;
+  levelProbsNote: string | null;
+  provenance: VerdictProvenance | null;
 }
 
 export interface HumanVerdictOut {
@@ -136,6 +50,10 @@ export function modelVerdict(row: ExportRow): ModelVerdictOut | null {
     promptSha256: row.model_prompt_sha256 ?? '',
     promptHashOk: row.model_prompt_hash_ok === 1,
     at: row.model_at ?? '',
+    profileId: row.model_profile_id,
+    levelProbs: row.model_level_probs === null ? null : (JSON.parse(row.model_level_probs) as LevelProbs),
+    levelProbsNote: row.model_level_probs_note,
+    provenance: row.model_provenance === null ? null : (JSON.parse(row.model_provenance) as VerdictProvenance),
   };
 }
 

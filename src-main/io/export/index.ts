@@ -2,18 +2,23 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { ExportFormat, ExportRequest, ExportSelection, ExportSummary } from '../../api/contract';
-import { caseTaskText, MISSING_IMAGE_TEXT } from '../../engine/guardtrace-input';
+import {
+  EXPORT_FORMATS,
+  EXPORT_SELECTIONS,
+  type ExportFormat,
+  type ExportRequest,
+  type ExportSelection,
+  type ExportSummary,
+} from '@domain/io';
+import { caseTaskText, MISSING_IMAGE_TEXT } from '../../engine/profiles/guardtrace-vl/input';
 import type { CaseStore } from '../../store';
 import { EXTENSION, type ImageMime } from '../import/image-intake';
 import { IoError } from '../io-error';
 import { AtomicFile } from './atomic-file';
-import { finalLabel, forEachExportPage, humanVerdict, imageOf, modelVerdict, type ExportRow } from './export-rows';
+import type { ExportRow } from '../../store/export-reader';
+import { finalLabel, humanVerdict, imageOf, modelVerdict } from './export-rows';
 
 export { IoError } from '../io-error';
-
-const FORMATS: readonly ExportFormat[] = ['jsonl', 'csv', 'sft', 'dpo'];
-const SELECTIONS: readonly ExportSelection[] = ['reviewed', 'all', 'disagreements'];
 
 /**
  * What each format exports when `only` is not given: everything for the data formats, reviewed cases for
@@ -31,11 +36,11 @@ export async function exportCases(
   req: ExportRequest & { systemPrompt?: string },
 ): Promise<ExportSummary> {
   const started = performance.now();
-  if (!FORMATS.includes(req.format))
-    throw new IoError('usage', `Unknown export format "${req.format}". Use one of: ${FORMATS.join(', ')}.`);
+  if (!EXPORT_FORMATS.includes(req.format))
+    throw new IoError('usage', `Unknown export format "${req.format}". Use one of: ${EXPORT_FORMATS.join(', ')}.`);
   const only = req.only ?? DEFAULT_SELECTION[req.format];
-  if (!SELECTIONS.includes(only))
-    throw new IoError('usage', `Unknown selection "${only}". Use one of: ${SELECTIONS.join(', ')}.`);
+  if (!EXPORT_SELECTIONS.includes(only))
+    throw new IoError('usage', `Unknown selection "${only}". Use one of: ${EXPORT_SELECTIONS.join(', ')}.`);
   if (!req.out) throw new IoError('usage', 'No output file given (--out FILE).');
   if ((req.format === 'sft' || req.format === 'dpo') && !req.systemPrompt?.trim()) {
     throw new IoError(
@@ -62,7 +67,7 @@ export async function exportCases(
   const file = new AtomicFile(out);
   try {
     let firstPage = true;
-    await forEachExportPage(store, only, async (rows) => {
+    await store.exports.forEachPage(only, async (rows) => {
       await images.copyFor(rows);
       const lines: string[] = [];
       const context: RowContext = { images, systemPrompt: req.systemPrompt?.trim() ?? '', skip, lines };
@@ -172,6 +177,10 @@ export const CSV_COLUMNS = [
   'model_prompt_sha256',
   'model_prompt_hash_ok',
   'model_at',
+  'model_profile_id',
+  'model_level_probs',
+  'model_level_probs_note',
+  'model_provenance',
   'human_risk',
   'human_category',
   'human_analysis',
@@ -209,6 +218,10 @@ function csvCells(row: ExportRow, images: ImageExporter): unknown[] {
     model_prompt_sha256: row.model_prompt_sha256,
     model_prompt_hash_ok: row.model_prompt_hash_ok,
     model_at: row.model_at,
+    model_profile_id: row.model_profile_id,
+    model_level_probs: row.model_level_probs,
+    model_level_probs_note: row.model_level_probs_note,
+    model_provenance: row.model_provenance,
     human_risk: row.human_risk,
     human_category: row.human_category,
     human_analysis: row.human_analysis,

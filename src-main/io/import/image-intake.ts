@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { ImageRef } from '../../api/contract';
+import type { ImageRef } from '@domain/cases';
 import { sha256Hex } from '../../store/images';
 
 // Images are identified by their bytes, never by their extension or a data: URI's declared type: only the

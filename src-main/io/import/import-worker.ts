@@ -2,7 +2,7 @@
 // handlers, the audit queue) keeps its event loop while records are parsed, images inspected and batches committed.
 // Each batch is still one transaction with its full-text entries: what the worker commits is searchable at once.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ImportRequest } from '../../api/contract';
+import type { ImportRequest } from '@domain/io';
 import { CaseStore } from '../../store';
 import { IoError } from '../io-error';
 import { importFile, type ImportOptions } from './index';

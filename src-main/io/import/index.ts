@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type {
-  ImageRef,
-  ImportFormat,
-  ImportProgress,
-  ImportRequest,
-  ImportSummary,
-  RecordError,
-} from '../../api/contract';
+import type { ImageRef } from '@domain/cases';
+import {
+  IMPORT_FORMATS,
+  type ImportFormat,
+  type ImportProgress,
+  type ImportRequest,
+  type ImportSummary,
+  type RecordError,
+} from '@domain/io';
 import type { CaseStore, NewCase } from '../../store';
 import { IoError } from '../io-error';
 import { decodeDataUri, inspectImage, readImageFile, resolveInside, type ImageCheck } from './image-intake';
@@ -35,7 +36,7 @@ export function inferFormat(file: string): ImportFormat {
   if (ext === '.csv') return 'csv';
   throw new IoError(
     'usage',
-    `Cannot tell the format of ${file} from its extension "${ext}". Pass --format guardtrace|jsonl|csv.`,
+    `Cannot tell the format of ${file} from its extension "${ext}". Pass --format ${IMPORT_FORMATS.join('|')}.`,
   );
 }
 
@@ -73,6 +74,12 @@ export async function importFile(
   if (!existsSync(file)) throw new IoError('usage', `Import file ${file} does not exist.`);
   if (!statSync(file).isFile())
     throw new IoError('usage', `${file} is not a file; give the .json, .jsonl or .csv file to import.`);
+  // The request crosses a process boundary: a format the readers do not know is refused, never half-read.
+  if (req.format !== undefined && !IMPORT_FORMATS.includes(req.format))
+    throw new IoError(
+      'usage',
+      `Unknown import format "${String(req.format)}". Use one of: ${IMPORT_FORMATS.join(', ')}.`,
+    );
   const format = req.format ?? inferFormat(file);
   const imagesDir = resolveImagesDir(file, format, req.imagesDir);
   const actor = req.actor?.trim() || 'import';
@@ -215,7 +222,7 @@ class ImageCache {
   }
 }
 
-/** Writes each batch in one transaction together with its import_batches update and one audit-log entry. */
+/** Writes each batch in one transaction together with its import_batches update and one activity-log entry. */
 class BatchWriter {
   batchId: number | null = null;
 
@@ -231,7 +238,7 @@ class BatchWriter {
     const counts = { imported: 0, duplicates: 0, rejected: 0, imagesMissing: 0 };
     const errors: RecordError[] = [];
     this.store.transaction(() => {
-      const batchId = (this.batchId ??= this.store.beginImportBatch(this.file, this.format, this.actor));
+      const batchId = (this.batchId ??= this.store.importBatches.begin(this.file, this.format, this.actor));
       // The batch's cases are full-text indexed in one statement, inside this same transaction.
       this.store.cases.withDeferredFtsIndexing(() => {
         for (const item of prepared) {
@@ -254,7 +261,7 @@ class BatchWriter {
         duplicates: this.summary.duplicates + counts.duplicates,
         rejected: this.summary.rejected + counts.rejected,
       };
-      this.store.log.append({
+      this.store.activityLog.append({
         actor: this.actor,
         action: 'import',
         after: {
@@ -268,7 +275,7 @@ class BatchWriter {
         },
       });
       // Running totals, so an interrupted import's row still says what it committed.
-      this.store.finishImportBatch(this.batchId, totals);
+      this.store.importBatches.recordTotals(this.batchId, totals);
     });
     // Only after the commit: a failed transaction must not leave counts that claim rows exist.
     this.summary.imported += counts.imported;

@@ -1,8 +1,9 @@
 // Starts an import on a worker thread (import-worker.ts) and relays its progress; the caller's event loop only
 // receives messages. Works from the sources (vitest, the tsx-run CLI) and from the electron-vite bundle, where the
 // worker is its own entry (out/main/import-worker.js, see electron.vite.config.ts).
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ImportProgress, ImportRequest, ImportSummary } from '../../api/contract';
+import type { ImportProgress, ImportRequest, ImportSummary } from '@domain/io';
 import { IoError } from '../io-error';
 
 export interface ImportWorkerData {
@@ -73,10 +74,12 @@ function startWorker(data: ImportWorkerData): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // Running from the TypeScript sources: the worker compiles its module graph with tsx, as bin.mjs does.
-    // tsx is located from this file, not from the worker's eval code (that resolves from the current directory).
+    // tsx is located from this file, not from the worker's eval code (that resolves from the current directory),
+    // and the tsconfig is named explicitly so the @domain/@main aliases resolve from any working directory.
     const entry = new URL('./import-worker.ts', here).href;
+    const tsconfig = fileURLToPath(new URL('../../../tsconfig.json', here));
     const tsxApi = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : 'tsx/esm/api';
-    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(entry)}); })`;
     return new Worker(bootstrap, { eval: true, workerData: data });
   }
   return new Worker(new URL('./import-worker.js', here), { workerData: data });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ImportFormat } from '../../api/contract';
-import type { RiskLevel } from '../../domain/types';
+import type { ImportFormat } from '@domain/io';
+import type { RiskLevel } from '@domain/types';
 
 // One schema per input format, all producing the same CaseFields. Text is kept exactly as given
 // (no trimming): the auditor's verdict depends on the exact query, trace and response.

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
-import type { ImportFormat } from '../../api/contract';
+import type { ImportFormat } from '@domain/io';
 import { IoError } from '../io-error';
 import { CSV_REQUIRED_COLUMNS } from './record-schemas';
 

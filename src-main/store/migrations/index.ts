@@ -4,6 +4,7 @@ import { auditsReviewsJobs } from './0002-audits-reviews-jobs';
 import { auditLogAndSettings } from './0003-audit-log-and-settings';
 import { fullTextSearch } from './0004-full-text-search';
 import { queueIndexesAndBulkFts } from './0005-queue-indexes-and-bulk-fts';
+import { verdictProfilesProvenance } from './0006-verdict-profiles-provenance';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly Migration[] = [
   auditLogAndSettings,
   fullTextSearch,
   queueIndexesAndBulkFts,
+  verdictProfilesProvenance,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,6 +1,7 @@
 // Everything the model saw and said for one case. All case text is rendered as React text nodes, never as HTML.
 import { useRef, useState } from 'react';
-import type { AuditLogEntry, CaseDetail } from '../../../src-main/api/contract';
+import type { ActivityLogEntry } from '@domain/activity-log';
+import type { CaseDetail } from '@domain/cases';
 import { api } from '../api';
 import { dateTime, summarizeValue } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
@@ -249,7 +250,7 @@ function CaseImage({
   );
 }
 
-function History({ entries }: { entries: AuditLogEntry[] }) {
+function History({ entries }: { entries: ActivityLogEntry[] }) {
   if (entries.length === 0) return <p className="text-zinc-500">No decisions yet.</p>;
   return (
     <ol className="flex flex-col gap-1" data-testid="case-history">

@@ -1,6 +1,6 @@
 import { forwardRef, useImperativeHandle, useRef } from 'react';
-import type { CaseDetail } from '../../../src-main/api/contract';
-import { CATEGORIES, type Category, type RiskLevel } from '../../../src-main/domain/types';
+import type { CaseDetail } from '@domain/cases';
+import { CATEGORIES, type Category, type RiskLevel } from '@domain/types';
 import { riskLabel } from '../lib/format';
 import { RISK_KEYS } from '../lib/keys';
 
@@ -168,7 +168,7 @@ export const DecisionPanel = forwardRef<
           className="field"
           value={draft.note}
           data-testid="note-input"
-          placeholder="Optional note for the audit log"
+          placeholder="Optional note for the activity log"
           onKeyDown={leaveOnEscape}
           onChange={(e) => onChange({ ...draft, note: e.target.value })}
         />
@@ -206,7 +206,7 @@ export const DecisionPanel = forwardRef<
         </button>
       </div>
       <p className="text-[11px] text-zinc-500">
-        Deciding as <strong>{reviewer || '…'}</strong>. Every decision and undo is kept in the audit log.
+        Deciding as <strong>{reviewer || '…'}</strong>. Every decision and undo is kept in the activity log.
       </p>
     </form>
   );

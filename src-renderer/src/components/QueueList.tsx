@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
-import type { CaseSummary } from '../../../src-main/api/contract';
+import type { CaseSummary } from '@domain/cases';
 import { RiskDot } from './badges';
 import type { QueueView } from '../lib/use-queue';
 

@@ -1,4 +1,4 @@
-import type { RiskLevel } from '../../../src-main/domain/types';
+import type { RiskLevel } from '@domain/types';
 import { riskLabel } from '../lib/format';
 
 const RISK_STYLES: Record<string, string> = {

@@ -1,5 +1,5 @@
-import type { RiskLevel } from '../../../src-main/domain/types';
-import { RISK_LABELS } from '../../../src-main/domain/types';
+import type { RiskLevel } from '@domain/types';
+import { RISK_LABELS } from '@domain/types';
 
 export function riskLabel(risk: RiskLevel | null | undefined): string {
   return risk === null || risk === undefined ? '—' : RISK_LABELS[`${risk}`];
@@ -31,7 +31,7 @@ export function dateTime(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
 }
 
-/** A short, readable rendering of an audit-log before/after value (always plain text). */
+/** A short, readable rendering of an activity-log before/after value (always plain text). */
 export function summarizeValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
   if (typeof value !== 'object') return String(value);

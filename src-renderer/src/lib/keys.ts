@@ -1,5 +1,5 @@
 // Every shortcut in one table: buttons show their key from here and the `?` overlay lists the whole table.
-import type { RiskLevel } from '../../../src-main/domain/types';
+import type { RiskLevel } from '@domain/types';
 
 export const RISK_KEYS: Array<{ key: string; risk: RiskLevel }> = [
   { key: '1', risk: 0 },

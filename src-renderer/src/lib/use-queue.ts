@@ -1,7 +1,7 @@
 // Paged access to the queue for a virtualized list: rows are fetched with 'cases.list' (offset/limit) only for
 // the pages the list actually shows, so 100,000 cases cost the same as 100.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { CaseSummary, QueueQuery } from '../../../src-main/api/contract';
+import type { CaseSummary, QueueQuery } from '@domain/cases';
 import { errorMessage, invoke } from '../api';
 
 export const PAGE_SIZE = 100;

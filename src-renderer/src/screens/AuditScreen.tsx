@@ -1,24 +1,21 @@
 // Audit runner: choose and load the model, see where data goes, run a batch and watch it.
 import { useCallback, useEffect, useState } from 'react';
-import type {
-  AuditProgress,
-  EngineSelection,
-  EngineState,
-  ModelFolderCheck,
-  Settings,
-} from '../../../src-main/api/contract';
+import type { AuditProgress } from '@domain/audits';
+import { ENGINE_SELECTIONS, type EngineSelection, type EngineState, type ModelFolderCheck } from '@domain/engine';
+import type { Settings } from '@domain/settings';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
 import { bytes, duration } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
 
-const ENGINES: Array<{ value: EngineSelection; label: string }> = [
-  { value: 'auto', label: 'Automatic (GPU in-process, else llama-server, else CPU build)' },
-  { value: 'llama.node', label: 'llama.node (in-process, reads images)' },
-  { value: 'node-llama-cpp', label: 'node-llama-cpp (in-process, text only)' },
-  { value: 'sidecar', label: 'llama-server sidecar (local process)' },
-  { value: 'openai', label: 'OpenAI-compatible server (see Settings)' },
-];
+// A Record, so that an engine added to ENGINE_SELECTIONS does not compile until it has a label here.
+const ENGINE_LABELS: Record<EngineSelection, string> = {
+  auto: 'Automatic (GPU in-process, else llama-server, else CPU build)',
+  'llama.node': 'llama.node (in-process, reads images)',
+  'node-llama-cpp': 'node-llama-cpp (in-process, text only)',
+  sidecar: 'llama-server sidecar (local process)',
+  openai: 'OpenAI-compatible server (see Settings)',
+};
 
 export function AuditScreen({
   settings,
@@ -178,9 +175,9 @@ export function AuditScreen({
             data-testid="engine-select"
             onChange={(e) => setEngine(e.target.value as EngineSelection)}
           >
-            {ENGINES.map((en) => (
-              <option key={en.value} value={en.value}>
-                {en.label}
+            {ENGINE_SELECTIONS.map((engine) => (
+              <option key={engine} value={engine}>
+                {ENGINE_LABELS[engine]}
               </option>
             ))}
           </select>

@@ -1,13 +1,15 @@
 // Import and export, with progress and the per-record error list.
 import { useState } from 'react';
-import type {
-  ExportFormat,
-  ExportSelection,
-  ExportSummary,
-  ImportFormat,
-  ImportProgress,
-  ImportSummary,
-} from '../../../src-main/api/contract';
+import {
+  EXPORT_FORMATS,
+  IMPORT_FORMATS,
+  type ExportFormat,
+  type ExportSelection,
+  type ExportSummary,
+  type ImportFormat,
+  type ImportProgress,
+  type ImportSummary,
+} from '@domain/io';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
 
@@ -104,9 +106,11 @@ function ImportPanel({
             data-testid="import-format"
           >
             <option value="">Detect from the file</option>
-            <option value="guardtrace">GuardTrace JSON</option>
-            <option value="jsonl">JSONL</option>
-            <option value="csv">CSV</option>
+            {IMPORT_FORMATS.map((value) => (
+              <option key={value} value={value}>
+                {IMPORT_FORMAT_LABELS[value]}
+              </option>
+            ))}
           </select>
         </label>
         <label className="flex flex-col gap-1">
@@ -180,12 +184,19 @@ export function ImportResult({ summary }: { summary: ImportSummary }) {
   );
 }
 
-const EXPORT_FORMATS: Array<{ value: ExportFormat; label: string; ext: string }> = [
-  { value: 'jsonl', label: 'JSONL (cases, verdicts, decisions)', ext: 'jsonl' },
-  { value: 'csv', label: 'CSV (one row per case)', ext: 'csv' },
-  { value: 'sft', label: 'SFT training set (human analyses)', ext: 'jsonl' },
-  { value: 'dpo', label: 'DPO pairs (human vs model)', ext: 'jsonl' },
-];
+// Records, so that a format added to IMPORT_FORMATS or EXPORT_FORMATS does not compile until it has a label here.
+const IMPORT_FORMAT_LABELS: Record<ImportFormat, string> = {
+  guardtrace: 'GuardTrace JSON',
+  jsonl: 'JSONL',
+  csv: 'CSV',
+};
+
+const EXPORT_FORMAT_OPTIONS: Record<ExportFormat, { label: string; ext: string }> = {
+  jsonl: { label: 'JSONL (cases, verdicts, decisions)', ext: 'jsonl' },
+  csv: { label: 'CSV (one row per case)', ext: 'csv' },
+  sft: { label: 'SFT training set (human analyses)', ext: 'jsonl' },
+  dpo: { label: 'DPO pairs (human vs model)', ext: 'jsonl' },
+};
 
 function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'error') => void }) {
   const [format, setFormat] = useState<ExportFormat>('jsonl');
@@ -194,7 +205,7 @@ function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'er
   const [out, setOut] = useState('');
   const [summary, setSummary] = useState<ExportSummary | null>(null);
   const [running, setRunning] = useState(false);
-  const ext = EXPORT_FORMATS.find((f) => f.value === format)!.ext;
+  const ext = EXPORT_FORMAT_OPTIONS[format].ext;
 
   const run = async () => {
     setRunning(true);
@@ -222,9 +233,9 @@ function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'er
             onChange={(e) => setFormat(e.target.value as ExportFormat)}
             data-testid="export-format"
           >
-            {EXPORT_FORMATS.map((f) => (
-              <option key={f.value} value={f.value}>
-                {f.label}
+            {EXPORT_FORMATS.map((value) => (
+              <option key={value} value={value}>
+                {EXPORT_FORMAT_OPTIONS[value].label}
               </option>
             ))}
           </select>

@@ -1,7 +1,7 @@
 // Model vs human and model vs gold: confusion matrices as heat tables, scores as bars.
 import { useCallback, useEffect, useState } from 'react';
-import type { Comparison, Metrics } from '../../../src-main/api/contract';
-import { RISK_LEVELS } from '../../../src-main/domain/types';
+import type { Comparison, Metrics } from '@domain/metrics';
+import { RISK_LEVELS } from '@domain/types';
 import { errorMessage, invoke, useApiEvent } from '../api';
 import { percent, riskLabel } from '../lib/format';
 

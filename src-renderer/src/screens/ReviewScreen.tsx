@@ -1,14 +1,8 @@
 // The review queue: filters and a virtualized list on the left, the case in the middle, the decision on the right.
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
-import type {
-  CaseDetail,
-  CaseStatusFilter,
-  FilterCounts,
-  QueueFilter,
-  QueueSort,
-  Settings,
-} from '../../../src-main/api/contract';
-import { CATEGORIES, type Category, type RiskLevel } from '../../../src-main/domain/types';
+import type { CaseDetail, CaseStatusFilter, FilterCounts, QueueFilter, QueueSort } from '@domain/cases';
+import type { Settings } from '@domain/settings';
+import { CATEGORIES, type Category, type RiskLevel } from '@domain/types';
 import { errorMessage, invoke, useApiEvent } from '../api';
 import { CaseView } from '../components/CaseView';
 import { DecisionPanel, draftFor, type DecisionPanelHandle, type Draft } from '../components/DecisionPanel';

@@ -1,6 +1,16 @@
 import { useEffect, useState } from 'react';
-import type { EngineSelection, Settings } from '../../../src-main/api/contract';
+import { ENGINE_SELECTIONS, type EngineSelection } from '@domain/engine';
+import { THEMES, type Settings } from '@domain/settings';
 import { api, errorMessage, invoke } from '../api';
+
+// A Record, so that an engine added to ENGINE_SELECTIONS does not compile until it has a label here.
+const ENGINE_LABELS: Record<EngineSelection, string> = {
+  auto: 'Automatic',
+  'llama.node': 'llama.node',
+  'node-llama-cpp': 'node-llama-cpp',
+  sidecar: 'llama-server sidecar',
+  openai: 'OpenAI-compatible server',
+};
 
 export function SettingsScreen({
   settings,
@@ -75,7 +85,7 @@ export function SettingsScreen({
           </label>
           <fieldset className="flex flex-col gap-1">
             <legend className="label mb-1">Theme</legend>
-            {(['system', 'dark', 'light'] as const).map((t) => (
+            {THEMES.map((t) => (
               <label key={t} className="flex items-center gap-2">
                 <input
                   type="radio"
@@ -98,11 +108,11 @@ export function SettingsScreen({
               value={settings.engine}
               onChange={(e) => void onSettings({ engine: e.target.value as EngineSelection })}
             >
-              <option value="auto">Automatic</option>
-              <option value="llama.node">llama.node</option>
-              <option value="node-llama-cpp">node-llama-cpp</option>
-              <option value="sidecar">llama-server sidecar</option>
-              <option value="openai">OpenAI-compatible server</option>
+              {ENGINE_SELECTIONS.map((engine) => (
+                <option key={engine} value={engine}>
+                  {ENGINE_LABELS[engine]}
+                </option>
+              ))}
             </select>
           </label>
           <div className="grid grid-cols-2 gap-2">

@@ -1,8 +1,8 @@
-import type { AuditLogEntry } from '../api/contract';
+import type { ActivityLogEntry } from '@domain/activity-log';
 import { nowIso } from './clock';
 import type { Db } from './open-database';
 
-interface AuditLogRow {
+interface ActivityLogRow {
   id: number;
   at: string;
   actor: string;
@@ -12,8 +12,12 @@ interface AuditLogRow {
   after: string | null;
 }
 
-/** The append-only history: every decision, undo, verdict and import leaves one row here. */
-export class AuditLog {
+/**
+ * The activity log: the append-only history of who did what (every decision, undo, verdict and import leaves
+ * one row). Its table keeps the name `audit_log` from migration 0003: renaming it would need a migration of its
+ * own, and "audit" now means a model verdict only.
+ */
+export class ActivityLog {
   private readonly insert;
   private readonly byCase;
 
@@ -21,7 +25,7 @@ export class AuditLog {
     this.insert = db.prepare(
       'INSERT INTO audit_log (at, actor, action, case_id, before, after) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    this.byCase = db.prepare<[string], AuditLogRow>('SELECT * FROM audit_log WHERE case_id = ? ORDER BY id');
+    this.byCase = db.prepare<[string], ActivityLogRow>('SELECT * FROM audit_log WHERE case_id = ? ORDER BY id');
   }
 
   append(entry: { actor: string; action: string; caseId?: string | null; before?: unknown; after?: unknown }): void {
@@ -35,7 +39,7 @@ export class AuditLog {
     );
   }
 
-  forCase(caseId: string): AuditLogEntry[] {
+  forCase(caseId: string): ActivityLogEntry[] {
     return this.byCase.all(caseId).map((row) => ({
       id: row.id,
       at: row.at,

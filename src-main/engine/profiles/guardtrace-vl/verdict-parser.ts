@@ -1,8 +1,8 @@
 // Parses GuardTrace's `"Analysis": … "Judgment": 0 | 0.5 | 1` output. The model is free text, so the parser is lenient
 // about decoration (straight/curly quotes, markdown bold, brackets, ASCII/full-width colon) but strict about the value:
 // no parseable final judgment is a parse_failure, never "Safe".
-import { CATEGORIES, type Category, type RiskLevel } from '../domain/types';
-import type { ParsedVerdict } from './engine';
+import { CATEGORIES, type Category, type RiskLevel } from '@domain/types';
+import type { ParsedVerdict } from '@domain/audits';
 
 const QUOTE = `["'“”‘’„«»「」『』]`;
 const DECOR = `(?:\\*\\*|__|\\*|${QUOTE}|\\s)*`;

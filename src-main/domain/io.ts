@@ -1,0 +1,64 @@
+// Importing cases from files and exporting decisions (corrections, training data).
+
+export const IMPORT_FORMATS = ['guardtrace', 'jsonl', 'csv'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+export interface ImportRequest {
+  file: string;
+  format?: ImportFormat;
+  imagesDir?: string;
+  actor?: string;
+}
+
+export interface RecordError {
+  file: string;
+  /** Line number (JSONL/CSV) or array index + 1 (GuardTrace JSON). */
+  record: number;
+  field: string | null;
+  reason: string;
+}
+
+export interface ImportSummary {
+  file: string;
+  format: ImportFormat;
+  total: number;
+  imported: number;
+  duplicates: number;
+  rejected: number;
+  imagesMissing: number;
+  errors: RecordError[];
+  ms: number;
+}
+
+export interface ImportProgress {
+  file: string;
+  processed: number;
+  total: number;
+}
+
+export const EXPORT_FORMATS = ['jsonl', 'csv', 'sft', 'dpo'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** 'disagreements' = cases whose decision in force differs from the model's verdict. */
+export const EXPORT_SELECTIONS = ['reviewed', 'all', 'disagreements'] as const;
+export type ExportSelection = (typeof EXPORT_SELECTIONS)[number];
+
+export interface ExportRequest {
+  format: ExportFormat;
+  out: string;
+  only?: ExportSelection;
+  withImages?: boolean;
+  /** System prompt file for `sft`/`dpo`; defaults to the loaded model folder's prompt. */
+  promptFile?: string;
+}
+
+export interface ExportSummary {
+  out: string;
+  format: ExportFormat;
+  written: number;
+  /** Cases left out, with why (e.g. no human analysis for sft). */
+  skipped: number;
+  skippedReasons: Record<string, number>;
+  images: number;
+  ms: number;
+}

@@ -1,0 +1,38 @@
+// Counts and agreement figures: model vs human, model vs gold.
+import type { Category } from './types';
+
+export interface Stats {
+  cases: number;
+  images: number;
+  audits: number;
+  audited: number;
+  reviewed: number;
+  parseFailures: number;
+  jobs: { queued: number; running: number; done: number; failed: number };
+  /** Model vs gold on cases that have both (null when none). */
+  modelVsGold: { compared: number; agreement: number } | null;
+}
+
+export interface BinaryScores {
+  n: number;
+  accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+export interface Comparison {
+  /** rows: reference (human or gold) 0/0.5/1, columns: model 0/0.5/1. */
+  confusion: number[][];
+  n: number;
+  agreement: number;
+  /** 0.5 and 1 count as harmful (the GuardTrace paper's binary scores). */
+  binary: BinaryScores;
+}
+
+export interface Metrics {
+  modelVsHuman: Comparison;
+  modelVsGold: Comparison;
+  perCategory: Array<{ category: Category | 'none'; n: number; agreement: number }>;
+  parseFailures: number;
+}

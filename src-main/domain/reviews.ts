@@ -1,0 +1,32 @@
+// Human decisions on a case. Reviews are append-only: an undo is a row of its own, never a deletion.
+import type { Category, RiskLevel } from './types';
+
+/** Where a decision came from; checked at the store's door, and by the reviews table's CHECK. */
+export const REVIEW_SOURCES = ['manual', 'accept_model', 'bulk_accept', 'cli'] as const;
+export type ReviewSource = (typeof REVIEW_SOURCES)[number];
+
+export type ReviewKind = 'decision' | 'undo';
+
+export interface ReviewRecord {
+  id: number;
+  caseId: string;
+  kind: ReviewKind;
+  risk: RiskLevel | null;
+  category: Category | null;
+  analysis: string | null;
+  note: string | null;
+  reviewer: string;
+  source: ReviewSource;
+  undoesReviewId: number | null;
+  createdAt: string;
+}
+
+export interface ReviewInput {
+  caseId: string;
+  risk: RiskLevel;
+  category?: Category | null;
+  analysis?: string | null;
+  note?: string | null;
+  reviewer: string;
+  source?: ReviewSource;
+}

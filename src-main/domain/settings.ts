@@ -1,0 +1,22 @@
+// The user's settings, stored as JSON values in the `settings` table.
+import type { EngineSelection } from './engine';
+
+export const THEMES = ['system', 'dark', 'light'] as const;
+export type Theme = (typeof THEMES)[number];
+
+export interface Settings {
+  reviewer: string;
+  blurImages: boolean;
+  grayscaleImages: boolean;
+  theme: Theme;
+  maxPixels: number;
+  parallelism: number;
+  strictFormat: boolean;
+  modelDir: string | null;
+  /** Which engine to use; 'auto' picks GPU in-process, else the llama-server sidecar, else the prebuilt in-process build. */
+  engine: EngineSelection;
+  /** A llama-server binary the user chose (own build or llama.cpp release); null = look in the build cache. */
+  llamaServerPath: string | null;
+  /** OpenAI-compatible server (vLLM, llama-server). The API key is never stored here (see 'secrets.setApiKey'). */
+  openai: { baseUrl: string; model: string; allowInsecureRemote: boolean } | null;
+}

@@ -1,0 +1,107 @@
+// The export's read side: every case of a selection with its latest model verdict and the decision in force,
+// as flat rows in seq order. The selections and the joins reuse the queue's and the repositories' definitions.
+import type { AuditStatus } from '@domain/audits';
+import type { CaseStatusFilter } from '@domain/cases';
+import type { ExportSelection } from '@domain/io';
+import { latestAuditIdOf } from './audits';
+import type { Db } from './open-database';
+import { STATUS_CONDITIONS } from './queue-query';
+import { isStandingDecision } from './reviews';
+import type { CaseRow } from './rows';
+
+/** One case with its latest model verdict and the human decision in force, as one flat row. */
+export interface ExportRow extends Pick<
+  CaseRow,
+  | 'seq'
+  | 'id'
+  | 'query'
+  | 'thinking'
+  | 'response'
+  | 'image_sha256'
+  | 'image_ref'
+  | 'image_missing'
+  | 'gold'
+  | 'source_file'
+  | 'source_record'
+  | 'meta'
+  | 'created_at'
+> {
+  image_mime: string | null;
+  image_width: number | null;
+  image_height: number | null;
+  image_bytes: number | null;
+  model_status: AuditStatus | null;
+  model_risk: number | null;
+  model_category: string | null;
+  model_analysis: string | null;
+  model_raw: string | null;
+  model_parse_error: string | null;
+  model_id: string | null;
+  model_engine: string | null;
+  model_prompt_sha256: string | null;
+  model_prompt_hash_ok: number | null;
+  model_at: string | null;
+  model_profile_id: string | null;
+  /** JSON text as stored (object keyed by level), or null. */
+  model_level_probs: string | null;
+  model_level_probs_note: string | null;
+  /** JSON text as stored, or null for verdicts made before provenance was recorded. */
+  model_provenance: string | null;
+  human_risk: number | null;
+  human_category: string | null;
+  human_analysis: string | null;
+  human_note: string | null;
+  human_reviewer: string | null;
+  human_source: string | null;
+  human_at: string | null;
+}
+
+/** Each export selection is the queue filter of the same name, so both always pick the same cases. */
+const SELECTION_FILTER: Record<ExportSelection, CaseStatusFilter> = {
+  all: 'all',
+  reviewed: 'reviewed',
+  disagreements: 'disagree',
+};
+
+/** Rows per page: each page is one synchronous .iterate() pass; between pages the event loop gets a turn. */
+const PAGE_ROWS = 5000;
+
+// The status conditions name only columns of `cases` that no joined table has, so they need no alias here.
+const ROW_SQL = (where: string) => `
+  SELECT c.seq, c.id, c.query, c.thinking, c.response, c.image_sha256,
+         i.mime AS image_mime, i.width AS image_width, i.height AS image_height, i.bytes AS image_bytes,
+         c.image_ref, c.image_missing, c.gold, c.source_file, c.source_record, c.meta, c.created_at,
+         a.status AS model_status, a.risk AS model_risk, a.category AS model_category, a.analysis AS model_analysis,
+         a.raw_output AS model_raw, a.parse_error AS model_parse_error, a.model_id, a.engine AS model_engine,
+         a.prompt_sha256 AS model_prompt_sha256, a.prompt_hash_ok AS model_prompt_hash_ok, a.created_at AS model_at,
+         a.profile_id AS model_profile_id, a.level_probs AS model_level_probs,
+         a.level_probs_note AS model_level_probs_note, a.provenance AS model_provenance,
+         r.risk AS human_risk, r.category AS human_category, r.analysis AS human_analysis, r.note AS human_note,
+         r.reviewer AS human_reviewer, r.source AS human_source, r.created_at AS human_at
+  FROM cases c
+  LEFT JOIN images i ON i.sha256 = c.image_sha256
+  LEFT JOIN audits a ON c.model_status <> 'none' AND a.id = ${latestAuditIdOf('c.id')}
+  LEFT JOIN reviews r ON c.human_risk IS NOT NULL AND r.id = (
+    SELECT max(d.id) FROM reviews d WHERE d.case_id = c.id AND ${isStandingDecision('d')})
+  WHERE ${where} AND c.seq > ?
+  ORDER BY c.seq
+  LIMIT ${PAGE_ROWS}`;
+
+export class ExportReader {
+  constructor(private readonly db: Db) {}
+
+  /** Pages through the selection in seq order; `onPage` runs synchronously for each page's rows. */
+  async forEachPage(only: ExportSelection, onPage: (rows: ExportRow[]) => void | Promise<void>): Promise<void> {
+    const statement = this.db.prepare<[number], ExportRow>(ROW_SQL(STATUS_CONDITIONS[SELECTION_FILTER[only]]));
+    let after = 0;
+    for (;;) {
+      const rows: ExportRow[] = [];
+      for (const row of statement.iterate(after)) rows.push(row);
+      if (!rows.length) return;
+      await onPage(rows);
+      after = rows[rows.length - 1].seq;
+      if (rows.length < PAGE_ROWS) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
