@@ -5,6 +5,7 @@ import type { AuditProgress, AuditRecord, AuditStartRequest, AuditTokenEvent } f
 import type { CaseDetail, FilterCounts, QueueFilter, QueuePage, QueueQuery } from '@domain/cases';
 import type { EngineLoadRequest, EngineState, ModelFolderCheck } from '@domain/engine';
 import type { ExportRequest, ExportSummary, ImportProgress, ImportRequest, ImportSummary } from '@domain/io';
+import type { MetricsQuery } from '@domain/fidelity';
 import type { Metrics, Stats } from '@domain/metrics';
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
 import type { Settings } from '@domain/settings';
@@ -25,7 +26,7 @@ export interface ApiContract {
   'import.run': [ImportRequest, ImportSummary];
   'export.run': [ExportRequest, ExportSummary];
   'stats.get': [void, Stats];
-  'metrics.get': [void, Metrics];
+  'metrics.get': [MetricsQuery | void, Metrics];
   'engine.check': [{ modelDir: string }, ModelFolderCheck];
   'engine.load': [EngineLoadRequest, EngineState];
   'engine.unload': [void, EngineState];

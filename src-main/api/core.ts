@@ -12,7 +12,7 @@ export interface CoreOptions {
   getApiKey?: () => Promise<string | null>;
   setApiKey?: (key: string | null) => Promise<{ stored: boolean; encrypted: boolean }>;
   /** Engine tuning for tests and benchmarks (threads, GPU off, small context). */
-  engine?: { threads?: number; gpu?: 'auto' | false };
+  engine?: { threads?: number; gpu?: 'auto' | false; maxPixels?: number };
   /** better-sqlite3 addon for this runtime when node_modules holds one built for another (see openDatabase). */
   sqliteNativeBinding?: string;
 }
@@ -41,7 +41,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     onState: (state: EngineState) => events.emit('engine.state', state),
     liveSettings: () => {
       const { maxPixels, llamaServerPath } = settings();
-      return { maxPixels, llamaServerPath };
+      // A per-run override (CLI --max-pixels) wins over the stored setting without changing it.
+      return { maxPixels: options.engine?.maxPixels ?? maxPixels, llamaServerPath };
     },
     threads: options.engine?.threads,
     gpu: options.engine?.gpu,

@@ -57,7 +57,7 @@ export function createHandlers(core: Core): ApiHandlers {
     },
 
     'stats.get': async () => store.metrics.stats(),
-    'metrics.get': async () => store.metrics.metrics(),
+    'metrics.get': async (query) => store.metrics.metrics(query),
 
     'engine.check': async ({ modelDir }) => checkModelFolder(modelDir),
     'engine.load': async (request) => {

@@ -5,6 +5,11 @@ import { DEFAULT_PARALLEL_CASES } from '../engine/parallelism';
 import { ApiError } from './errors';
 import { DEFAULT_MAX_PIXELS } from '../engine/image-prep';
 
+// Qwen2.5-VL: one vision token per 28×28 pixels after merging. The default is the published evaluation's budget
+// (qwen-vl-utils: up to 16,384 tokens); a smaller one (e.g. 1280·28·28 for slow CPUs) is the user's explicit choice,
+// and the Audit runner and the CLI then say that image verdicts will differ from the reference.
+export { DEFAULT_MAX_PIXELS } from '../engine/image-prep';
+
 export function defaultSettings(): Settings {
   return {
     reviewer: safeUserName(),

@@ -73,11 +73,14 @@ const COMMON_HELP = `  --data-dir DIR   case store folder (default: $GUARDTRACE_
 const COMMANDS: Record<string, Command> = {
   import: {
     summary: 'import cases from a GuardTrace dataset JSON, JSONL or CSV file',
-    usage: 'guardtrace import FILE [--images DIR] [--format guardtrace|jsonl|csv] [--actor NAME]',
+    usage: 'guardtrace import FILE [--images DIR] [--format guardtrace|jsonl|csv|guardtrace-results] [--actor NAME]',
     details: `  FILE             .json (GuardTrace dataset: array of {image_name, question, thinking, response, evaluation_result}),
                    .jsonl/.ndjson ({id?, question, thinking, response, image?, gold?, meta?} per line) or .csv (same columns)
   --images DIR     folder the image names are relative to (default: images/ beside a .json, else the file's folder)
-  --format F       guardtrace | jsonl | csv (default: from the extension)
+  --format F       guardtrace | jsonl | csv (default: from the extension) | guardtrace-results: the output JSON of
+                   the reference script (GuardTrace-VL eval/S-Eval_test_eval.py, [{image_name, query, thinking,
+                   response, eval_result, label}]): stores the cases (label = gold) and each eval_result as a
+                   reference verdict, parsed like the app's own; the script's {image_name, error} entries are listed
   --actor NAME     who the activity log records as importing (default: the reviewer in Settings)
 Re-importing the same file adds nothing: cases are identified by their id or by a hash of their content.
 Exit 1 when some records were rejected (each is listed on stderr with file, record, field and reason).`,
@@ -124,7 +127,7 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
     run: runReview,
   },
   stats: {
-    summary: 'counts of cases, images, audits, reviews and jobs, and model-vs-gold agreement',
+    summary: 'counts of cases, images, audits, reviews and jobs, model-vs-gold and app-vs-reference agreement',
     usage: 'guardtrace stats [--json]',
     details: '',
     options: {},
@@ -141,6 +144,9 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
   --strict         constrain output to the "Analysis"/"Judgment" format
   --max-tokens N   generation limit per case (default 2000)
   --threads N      CPU threads for the local engines (default: the runtime's choice)
+  --max-pixels N   image budget in pixels for this run (default: Settings, whose default is the reference
+                   16384*28*28 = ${16384 * 28 * 28}; e.g. ${1280 * 28 * 28} = 1,280 vision tokens for a slow CPU —
+                   image verdicts then differ from the published evaluation, and the run says so)
   --engine E       auto | llama.node | node-llama-cpp | sidecar | openai
   --base-url URL   OpenAI-compatible server (with --engine openai); API key from $GUARDTRACE_API_KEY
   --prompt-dir DIR with --engine openai: folder holding qta_pormpt.txt, sent as the system prompt
@@ -155,6 +161,7 @@ Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 w
       strict: { type: 'boolean' },
       'max-tokens': { type: 'string' },
       threads: { type: 'string' },
+      'max-pixels': { type: 'string' },
       engine: { type: 'string' },
       'base-url': { type: 'string' },
       'prompt-dir': { type: 'string' },
@@ -235,10 +242,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         import('../api/handlers'),
       ]);
       const threads = positiveInt(stringOption(parsed.values, 'threads'), 'threads');
+      const maxPixels = maxPixelsOption(stringOption(parsed.values, 'max-pixels'));
       core ??= await createCore({
         dataDir,
         getApiKey: async () => process.env.GUARDTRACE_API_KEY ?? null,
-        ...(threads ? { engine: { threads } } : {}),
+        ...(threads || maxPixels ? { engine: { threads, maxPixels } } : {}),
       });
       return work(createHandlers(core), core);
     },
@@ -277,6 +285,15 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   if (!(allowed as readonly string[]).includes(value))
     throw new UsageError(`--${option} must be one of ${allowed.join(', ')} (got "${value}")`);
   return value as T;
+}
+
+/** Same bounds as the Max pixels setting (api/settings.ts, not imported here so --help stays free of native code). */
+function maxPixelsOption(value: string | undefined): number | undefined {
+  const pixels = positiveInt(value, 'max-pixels');
+  if (pixels === undefined) return undefined;
+  if (pixels < 8 * 28 * 28 || pixels > 16384 * 28 * 28)
+    throw new UsageError(`--max-pixels must be between ${8 * 28 * 28} and ${16384 * 28 * 28} (got ${pixels})`);
+  return pixels;
 }
 
 function positiveInt(value: string | undefined, option: string): number | undefined {
@@ -324,6 +341,12 @@ async function runImport(context: RunContext): Promise<number> {
         `Imported ${summary.imported} new case(s) from ${summary.file} (${summary.format}): ${summary.duplicates} already present, ` +
           `${summary.rejected} rejected, ${summary.imagesMissing} with a missing image; ${summary.total} record(s) in ${summary.ms} ms.\n`,
       );
+      const ref = summary.reference;
+      if (ref)
+        io.stdout(
+          `Reference verdicts: ${ref.verdicts} stored (${ref.parseFailures} without a parseable verdict), ` +
+            `${ref.alreadyPresent} already present, ${ref.scriptErrors} record(s) the reference script failed on.\n`,
+        );
     }
     for (const error of summary.errors) {
       io.stderr(
@@ -429,6 +452,13 @@ async function runStats(context: RunContext): Promise<number> {
         stats.modelVsGold
           ? `${(stats.modelVsGold.agreement * 100).toFixed(1)}% agreement on ${stats.modelVsGold.compared} case(s)`
           : 'no audited case has a gold label',
+      ],
+      [
+        'app vs reference script',
+        stats.referenceAgreement
+          ? `${(stats.referenceAgreement.agreement * 100).toFixed(1)}% agreement on ${stats.referenceAgreement.compared} case(s); ` +
+            `${stats.referenceAgreement.differingTotal} differ (listed by --json)`
+          : 'no case has both an app verdict and an imported reference verdict',
       ],
     ];
     const width = Math.max(...rows.map(([label]) => label.length));

@@ -1,6 +1,8 @@
 // Importing cases from files and exporting decisions (corrections, training data).
+import type { ReferenceImportCounts } from './fidelity';
 
-export const IMPORT_FORMATS = ['guardtrace', 'jsonl', 'csv'] as const;
+export const IMPORT_FORMATS = ['guardtrace', 'jsonl', 'csv', 'guardtrace-results'] as const;
+/** 'guardtrace-results': the reference script's output JSON (cases plus their reference verdicts). */
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 export interface ImportRequest {
@@ -28,6 +30,8 @@ export interface ImportSummary {
   imagesMissing: number;
   errors: RecordError[];
   ms: number;
+  /** Only for 'guardtrace-results': the reference verdicts it stored. */
+  reference?: ReferenceImportCounts;
 }
 
 export interface ImportProgress {

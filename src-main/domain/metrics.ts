@@ -1,5 +1,6 @@
 // Counts and agreement figures: model vs human, model vs gold.
 import type { Category } from './types';
+import type { FidelityMetrics, ReferenceAgreement } from './fidelity';
 
 export interface Stats {
   cases: number;
@@ -11,6 +12,8 @@ export interface Stats {
   jobs: { queued: number; running: number; done: number; failed: number };
   /** Model vs gold on cases that have both (null when none). */
   modelVsGold: { compared: number; agreement: number } | null;
+  /** App vs verdicts imported from the reference script (null when no case has both). */
+  referenceAgreement: ReferenceAgreement | null;
 }
 
 export interface BinaryScores {
@@ -35,4 +38,6 @@ export interface Metrics {
   modelVsGold: Comparison;
   perCategory: Array<{ category: Category | 'none'; n: number; agreement: number }>;
   parseFailures: number;
+  /** F1 three ways, calibration, reference agreement (docs/fidelity.md). */
+  fidelity: FidelityMetrics;
 }

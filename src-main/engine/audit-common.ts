@@ -3,7 +3,7 @@
 import type { LevelProbs, VerdictProvenance } from '@domain/verdict-provenance';
 import { APP_VERSION } from './app-version';
 import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type EngineKind } from './engine';
-import { ImagePrepError, prepareImage, toDataUri } from './image-prep';
+import { ImageAspectRatioError, ImagePrepError, prepareImage, toDataUri } from './image-prep';
 import type { LevelProbsResult } from './profiles/level-probs';
 import type { DecodingSettings, GuardModelProfile, SystemPrompt } from './profiles/profile';
 
@@ -109,6 +109,13 @@ export async function prepareCaseImage(
     if (err instanceof ImagePrepError) {
       return { dataUri: null, visionTokens: 0, imageMissing: true, note: `case ${input.caseId}: ${err.message}` };
     }
+    // The reference refuses such a case outright; auditing it as "image missing" would invent a verdict it never gives.
+    if (err instanceof ImageAspectRatioError)
+      throw new EngineError('image_refused', `Case ${input.caseId}: ${err.message}`, {
+        caseId: input.caseId,
+        width: err.width,
+        height: err.height,
+      });
     throw err;
   }
 }

@@ -1,11 +1,17 @@
 // Model lifecycle behind a lock: validate the folder, pick the runtime, load one model at a time, unload.
 // The handler map, the job runner and the CLI use this; nothing here imports electron.
-import type { EngineInfo, EngineLoadRequest, EngineSelection, EngineState } from '@domain/engine';
+import type { EngineLoadRequest, EngineSelection, EngineState } from '@domain/engine';
 import { verdictContext } from './audit-common';
 import { AsyncLock } from './async-lock';
-import type { AuditResult } from '@domain/audits';
-import { EngineError, type AuditInput, type AuditOptions, type Engine } from './engine';
-import { DEFAULT_MAX_PIXELS } from './image-prep';
+import {
+  EngineError,
+  type AuditInput,
+  type AuditOptions,
+  type AuditResult,
+  type Engine,
+  type EngineInfo,
+} from './engine';
+import { DEFAULT_MAX_PIXELS, imageBudgetWarning } from './image-prep';
 import type { InProcessEngineConfig } from './in-process-config';
 import { LlamaNodeEngine, detectLlamaNodeGpu } from './llama-node-engine';
 import { checkModelFolderDetailed, fileSha256, modelFingerprint, type DetailedFolderCheck } from './model-folder';
@@ -158,7 +164,10 @@ export class EngineManager {
       this.opts = { ...this.baseOpts, ...this.baseOpts.liveSettings?.() };
       if (req.profile) this.opts.profile = profileById(req.profile, this.baseOpts.extraProfiles);
       try {
-        this.engine = await this.create(req);
+        const created = await this.create(req);
+        // Said with every load, whichever engine: a smaller image budget is a choice, never a silent default.
+        const budget = imageBudgetWarning(this.opts.maxPixels ?? DEFAULT_MAX_PIXELS);
+        this.engine = budget ? new AnnotatedEngine(created, [budget]) : created;
         return this.setState({ state: 'loaded', info: this.engine.info() });
       } catch (err) {
         this.engine = null;

@@ -42,6 +42,8 @@ export type EngineErrorCode =
   | 'prompt_hash_mismatch'
   | 'mmproj_mismatch'
   | 'case_too_long'
+  /** The case's image is one the reference refuses (aspect ratio over 200:1). */
+  | 'image_refused'
   | 'aborted'
   | 'load_failed'
   | 'generation_failed'

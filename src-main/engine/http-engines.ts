@@ -192,7 +192,7 @@ async function createSidecarEngine(req: EngineLoadRequest, ctx: HttpEngineContex
         },
         build: { name: 'llama-server sidecar', version: binary.path },
       },
-      warnings: folder.warnings,
+      warnings: [...folder.warnings, ...sidecar.warnings],
       onDispose: () => sidecar.stop(),
     });
   } catch (error) {

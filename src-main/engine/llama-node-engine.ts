@@ -19,6 +19,7 @@ import {
   type Engine,
   type EngineInfo,
 } from './engine';
+import { visionTokenLimits } from './image-prep';
 import type { InProcessEngineConfig } from './in-process-config';
 import { MTMD_MEDIA_MARKER, splitSharedPrefix } from './profiles/chatml';
 import { levelProbabilities } from './profiles/level-probs';
@@ -99,7 +100,15 @@ async function openContext(cfg: InProcessEngineConfig, gpu: LlamaNodeGpuChoice):
       use_mmap: true,
     });
     if (cfg.mmprojPath) {
-      const ok = ctx.initMultimodal({ path: cfg.mmprojPath, use_gpu: gpu.backend !== 'cpu' });
+      // libmtmd would otherwise resize again to its own Qwen2.5-VL limits (8..4,096 tokens): a 4K image prepared at the
+      // reference's 10,549 tokens would be shrunk, a 10x10 one enlarged. The reference's own range makes it keep ours.
+      const tokens = visionTokenLimits();
+      const ok = ctx.initMultimodal({
+        path: cfg.mmprojPath,
+        use_gpu: gpu.backend !== 'cpu',
+        image_min_tokens: tokens.min,
+        image_max_tokens: tokens.max,
+      });
       if (!ok || !ctx.getMultimodalSupport().vision) {
         throw new EngineError(
           'load_failed',

@@ -46,6 +46,7 @@ export function classifyFailure(error: unknown): FailureKind {
   switch (error.code) {
     case 'case_too_long':
     case 'no_vision':
+    case 'image_refused':
       return 'case';
     case 'unauthorized':
     case 'tls':

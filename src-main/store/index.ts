@@ -8,6 +8,7 @@ import { ImportBatchRepository } from './import-batches';
 import { JobRepository } from './jobs';
 import { MetricsReader } from './metrics';
 import { openDatabase, type Db } from './open-database';
+import { ReferenceVerdictRepository } from './reference-verdicts';
 import { ReviewRepository } from './reviews';
 import { SettingsRepository } from './settings';
 
@@ -26,6 +27,7 @@ export class CaseStore {
   readonly metrics: MetricsReader;
   readonly importBatches: ImportBatchRepository;
   readonly exports: ExportReader;
+  readonly referenceVerdicts: ReferenceVerdictRepository;
 
   private constructor(
     readonly db: Db,
@@ -38,7 +40,8 @@ export class CaseStore {
     this.reviews = new ReviewRepository(db, this.cases, this.audits, this.activityLog);
     this.jobs = new JobRepository(db);
     this.settings = new SettingsRepository(db);
-    this.metrics = new MetricsReader(db, this.jobs);
+    this.referenceVerdicts = new ReferenceVerdictRepository(db);
+    this.metrics = new MetricsReader(db, this.jobs, this.referenceVerdicts);
     this.importBatches = new ImportBatchRepository(db);
     this.exports = new ExportReader(db);
   }

@@ -1,13 +1,17 @@
+import type { FidelityMetrics, MetricsQuery, RecipeFilter } from '@domain/fidelity';
 import type { BinaryScores, Comparison, Metrics, Stats } from '@domain/metrics';
-import { CATEGORIES, RISK_LEVELS, type Category } from '@domain/types';
+import { CATEGORIES, RISK_LEVELS, type Category, type RiskLevel } from '@domain/types';
+import { binaryF1ThreeWays, calibrate, verdictConfidence, type VerdictCell } from './fidelity-metrics';
 import type { JobRepository } from './jobs';
 import type { Db } from './open-database';
+import type { ReferenceVerdictRepository } from './reference-verdicts';
 
 /** Agreement figures computed in SQL over the denormalised case columns (one pass each). */
 export class MetricsReader {
   constructor(
     private readonly db: Db,
     private readonly jobs: JobRepository,
+    private readonly referenceVerdicts: ReferenceVerdictRepository,
   ) {}
 
   stats(): Stats {
@@ -38,10 +42,11 @@ export class MetricsReader {
       parseFailures: row.parseFailures ?? 0,
       jobs: { queued: jobs.queued, running: jobs.running, done: jobs.done, failed: jobs.failed },
       modelVsGold: compared ? { compared, agreement: (row.goldAgree ?? 0) / compared } : null,
+      referenceAgreement: this.referenceVerdicts.agreement(),
     };
   }
 
-  metrics(): Metrics {
+  metrics(query: MetricsQuery | void): Metrics {
     const modelVsHuman = this.compare('human_risk');
     const modelVsGold = this.compare('gold');
     const perCategory = this.db
@@ -62,7 +67,48 @@ export class MetricsReader {
         "SELECT count(*) AS parseFailures FROM cases WHERE model_status = 'parse_failure'",
       )
       .get()!;
-    return { modelVsHuman, modelVsGold, perCategory, parseFailures };
+    return { modelVsHuman, modelVsGold, perCategory, parseFailures, fidelity: this.fidelity(query?.recipe ?? 'all') };
+  }
+
+  /** Scores that cannot flatter: F1 three ways, calibration of the confidence, the recipe filter (provenance). */
+  fidelity(recipe: RecipeFilter = 'all'): FidelityMetrics {
+    const recipeSql = recipeCondition(recipe);
+    const cells = (reference: 'gold' | 'human_risk') =>
+      this.db
+        .prepare<[], VerdictCell>(
+          `SELECT ${reference} AS ref, CASE WHEN model_status = 'ok' THEN model_risk END AS model, count(*) AS n
+           FROM cases c WHERE ${reference} IS NOT NULL AND model_status <> 'none' AND (${recipeSql}) GROUP BY 1, 2`,
+        )
+        .all();
+    let calibration: FidelityMetrics['calibration'] = null;
+    let calibrationNote: string | null = null;
+    {
+      const rows = this.db
+        .prepare<[], { model: RiskLevel; human: RiskLevel; probs: string | null }>(
+          `SELECT c.model_risk AS model, c.human_risk AS human,
+                  (SELECT a.level_probs FROM audits a WHERE a.case_id = c.id ORDER BY a.id DESC LIMIT 1) AS probs
+           FROM cases c WHERE c.human_risk IS NOT NULL AND c.model_status = 'ok' AND (${recipeSql})`,
+        )
+        .all();
+      const points = rows.flatMap((row) => {
+        const confidence = verdictConfidence(row.probs, row.model);
+        return confidence === null ? [] : [{ confidence, correct: row.model === row.human }];
+      });
+      const without = rows.length - points.length;
+      if (points.length) calibration = calibrate(points);
+      if (!rows.length) calibrationNote = 'No reviewed case has a model verdict yet.';
+      else if (without)
+        calibrationNote = `${without} of ${rows.length} reviewed verdict(s) have no confidence (their engine could not report one) and are left out.`;
+    }
+    return {
+      recipe,
+      recipeFilterAvailable: true,
+      vsGold: binaryF1ThreeWays(cells('gold')),
+      vsHuman: binaryF1ThreeWays(cells('human_risk')),
+      calibration,
+      calibrationNote,
+      reference: this.referenceVerdicts.agreement(recipeSql),
+    };
   }
 
   private compare(reference: 'human_risk' | 'gold'): Comparison {
@@ -109,4 +155,11 @@ export function comparisonFromCells(cells: Array<{ ref: number; model: number; n
     f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
   };
   return { confusion, n, agreement: n ? agree / n : 0, binary };
+}
+
+/** SQL over alias c: whether the case's latest audit was made with the reference recipe (provenance.reference). */
+function recipeCondition(recipe: RecipeFilter): string {
+  if (recipe === 'all') return '1';
+  const latestIsReference = `(SELECT json_extract(a.provenance, '$.reference') FROM audits a WHERE a.case_id = c.id ORDER BY a.id DESC LIMIT 1)`;
+  return recipe === 'reference' ? `${latestIsReference} = 1` : `${latestIsReference} IS NOT 1`;
 }

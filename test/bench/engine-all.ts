@@ -9,6 +9,9 @@
 // figures come back as JSON (GUARDTRACE_BENCH_JSON) and the merged table goes to stdout.
 // --skip-3b runs only what needs no 3B-shaped model (the app-overhead part, and the parallel bench on the tiny
 // model, whose figures mean nothing) — a quick check that everything prints. --dry-run prints the commands.
+// The sidecar part includes the image-budget row (a 1920x1080 case at the reference and the small budget; printed in
+// the sidecar bench's own table); --skip-image-budget leaves it out (it encodes ~3,900 vision tokens through the
+// 3B-shaped tower: minutes on a CPU).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -45,7 +48,7 @@ function run(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promi
 }
 
 // Our own options are not for engine.bench.ts (it ignores unknown flags, but a value after one would be misread).
-const OWN = ['--skip-sidecar', '--sidecar-cases', '--dry-run', '--slots', '--cases-per-slot'];
+const OWN = ['--skip-sidecar', '--sidecar-cases', '--dry-run', '--slots', '--cases-per-slot', '--skip-image-budget'];
 const engineArgs = argv.filter((arg, i) => !OWN.includes(arg) && !OWN.includes(argv[i - 1] ?? ''));
 const jsonDir = mkdtempSync(path.join(os.tmpdir(), 'guardtrace-bench-engine-'));
 const jsonFile = (name: string) => path.join(jsonDir, `${name}.json`);
@@ -68,6 +71,7 @@ if (!binary) {
     if (flag('--quick') && !process.env.GUARDTRACE_BENCH_NEW_TOKENS) env.GUARDTRACE_BENCH_NEW_TOKENS = '8';
     if (value('--threads')) env.GUARDTRACE_BENCH_THREADS = value('--threads');
     if (value('--sidecar-cases')) env.GUARDTRACE_BENCH_CASES = value('--sidecar-cases');
+    if (!flag('--skip-image-budget')) env.GUARDTRACE_BENCH_IMAGE_BUDGET = '1';
     sidecarCode = await run('sidecar.bench.ts', [], env);
   }
   const parallelArgs = [

@@ -3,7 +3,9 @@
 //   npx tsx test/bench/sidecar.bench.ts   (also the last part of `npm run bench:engine`, test/bench/engine-all.ts)
 // Env: GUARDTRACE_BENCH_CASES (default 1 per configuration), GUARDTRACE_BENCH_NEW_TOKENS (default 32),
 //      GUARDTRACE_BENCH_THREADS (default: each runtime's choice),
-//      GUARDTRACE_BENCH_SKIP_NLC=1 to leave out the node-llama-cpp comparison.
+//      GUARDTRACE_BENCH_SKIP_NLC=1 to leave out the node-llama-cpp comparison,
+//      GUARDTRACE_BENCH_IMAGE_BUDGET=1 (or --image-budget) to add the image-budget row: one 1920x1080 case at the
+//      reference budget (2,691 vision tokens) and at the small one (1,222), what the reference recipe costs on a CPU.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,8 +13,10 @@ import path from 'node:path';
 import type { AuditInput, AuditResult } from '@main/engine/engine';
 import { checkModelFolderDetailed } from '@main/engine/model-folder';
 import { DEFAULT_PROFILE } from '@main/engine/profiles';
-import { loadSystemPrompt } from '@main/engine/profiles/profile';
+import { loadSystemPrompt, type SystemPrompt } from '@main/engine/profiles/profile';
 import { testVerdictContext } from '../helpers/verdict-context';
+import sharp from 'sharp';
+import { REFERENCE_MAX_PIXELS, SMALL_MAX_PIXELS, visionTokenLimits } from '@domain/fidelity';
 import { OpenAiCompatibleEngine } from '@main/engine/openai/openai-engine';
 import { findLlamaServerBinary, guardtraceCacheDir } from '@main/engine/sidecar/llama-server-binary';
 import { LlamaServerSidecar } from '@main/engine/sidecar/llama-server-sidecar';
@@ -27,6 +31,8 @@ import {
 const CASES_PER_CONFIG = Number(process.env.GUARDTRACE_BENCH_CASES) || 1;
 const NEW_TOKENS = Number(process.env.GUARDTRACE_BENCH_NEW_TOKENS) || 32;
 const THREADS = Number(process.env.GUARDTRACE_BENCH_THREADS) || undefined;
+const IMAGE_BUDGET_ROW =
+  process.env.GUARDTRACE_BENCH_IMAGE_BUDGET === '1' || process.argv.slice(2).includes('--image-budget');
 const SAMPLES = SAMPLE_SET_DIR;
 /** Qwen2.5-VL-3B's vision tower (config.json vision_config): 32 blocks of 1280, MLP 3420, 16 heads, out 2048. */
 const QWEN25VL_3B_VISION = { nEmbd: 1280, nFf: 3420, nLayer: 32, nHead: 16, imageSize: 560, projectionDim: 2048 };
@@ -129,6 +135,58 @@ async function nodeLlamaCppSpeeds(
   return { promptTps: (tokens.length / promptMs) * 1000, genTps: ((generated - 1) / genMs) * 1000 };
 }
 
+/**
+ * One 1920x1080 image case at the reference budget and at the small one, on a running sidecar with the system prompt
+ * cached: the difference is what the reference image budget costs per image case on this machine. Kept apart so the
+ * bench tables can be merged without touching it.
+ */
+async function imageBudgetRows(
+  sidecar: LlamaServerSidecar,
+  prompt: SystemPrompt,
+  base: AuditInput,
+): Promise<Array<[string, string]>> {
+  // A photo-like 1920x1080 JPEG (gradient + noise), generated so the bench needs no extra file.
+  const width = 1920;
+  const height = 1080;
+  const raw = Buffer.alloc(width * height * 3);
+  let state = 1;
+  for (let i = 0; i < raw.length; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff;
+    raw[i] = ((i % (width * 3)) / 12 + (state >> 25)) & 255;
+  }
+  const jpeg = await sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+  const rows: Array<[string, string]> = [];
+  for (const [label, maxPixels] of [
+    ['reference budget', REFERENCE_MAX_PIXELS],
+    ['small budget', SMALL_MAX_PIXELS],
+  ] as const) {
+    const engine = await OpenAiCompatibleEngine.connect({
+      baseUrl: sidecar.baseUrl,
+      model: 'bench',
+      verdict: testVerdictContext(prompt, DEFAULT_PROFILE, maxPixels),
+      cachePrompt: true,
+      resolveEndpoint: () => sidecar.endpoint(),
+      maxPixels,
+    });
+    try {
+      await engine.audit({ ...base, caseId: `budget-warm-${label}`, image: null }, { maxNewTokens: 1 });
+      const input = { ...base, caseId: `budget-${label}`, image: { bytes: new Uint8Array(jpeg), mime: 'image/jpeg' } };
+      const r = await engine.audit(input, { maxNewTokens: NEW_TOKENS });
+      console.error(`1920x1080 at the ${label}: ${(r.timings.totalMs / 1000).toFixed(1)} s`);
+      rows.push([
+        `1920x1080 image case, ${label} (≤ ${visionTokenLimits(maxPixels).max.toLocaleString('en-US')} vision tokens), system prompt cached`,
+        `${(r.timings.totalMs / 1000).toFixed(1)} s total, ${(r.timings.promptMs / 1000).toFixed(1)} s prompt incl. image encoding; ` +
+          `${r.promptTokens - r.cachedPromptTokens} prompt tokens evaluated, ${r.generatedTokens} generated`,
+      ]);
+    } finally {
+      await engine.dispose();
+    }
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const binary = await findLlamaServerBinary(process.env.GUARDTRACE_LLAMA_SERVER ?? null);
   if (!binary) throw new Error('no llama-server binary: run `npm run build:llama-server` first');
@@ -159,6 +217,7 @@ async function main(): Promise<void> {
         resolveEndpoint: () => sidecar.endpoint(),
         maxPixels: 448 * 448,
       });
+    const budgetRows = IMAGE_BUDGET_ROW ? await imageBudgetRows(sidecar, prompt, cases[0]!) : [];
     const fresh = await connect(false);
     const reuse = await connect(true);
 
@@ -227,6 +286,7 @@ async function main(): Promise<void> {
       'prefix reuse speed-up',
       `${fmt(median(runs.fresh.map((r) => r.timings.totalMs)) / median(runs.reuse.map((r) => r.timings.totalMs)), 2)}×`,
     ]);
+    rows.push(...budgetRows);
     if (nlc) {
       rows.push([
         'node-llama-cpp 3.21.1, same LM: prompt / generation tok/s',

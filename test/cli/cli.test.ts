@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { main, type CliIo } from '@main/cli/main';
+import { runCli } from '../helpers/cli';
 import { IMPORT_BATCH_SIZE } from '@main/io/import';
 import { CaseStore } from '@main/store';
 import { DATABASE_FILE } from '@main/store/open-database';
@@ -12,13 +12,7 @@ import { REPO_ROOT, SHARED_DIR, tempDir } from '../helpers/temp-dir';
 const SAMPLE = path.join(SHARED_DIR, 'samples/guardtrace-sample/cases.json');
 const BIN = path.join(REPO_ROOT, 'src-main/cli/bin.mjs');
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), interactive: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 describe('guardtrace CLI (in process, same handler map as the app)', () => {
   it('imports, reports duplicates, reviews, prints stats and exports; exit codes 0/1/2', async () => {

@@ -317,6 +317,11 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     expect(await testId('metrics-human-f1').textContent()).toBe(
       `${(metrics.modelVsHuman.binary.f1 * 100).toFixed(1)}%`,
     );
+    // F1 three ways always shows the parse-failure count; calibration says why it is missing until confidence exists.
+    expect(await testId('metrics-f1-human-parse-failures').textContent()).toBe(
+      String(metrics.fidelity.vsHuman.parseFailures),
+    );
+    expect(await testId('metrics-calibration').textContent()).toContain(metrics.fidelity.calibrationNote ?? '');
     await h.screenshot('10-metrics');
   });
 

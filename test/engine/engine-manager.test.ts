@@ -60,6 +60,8 @@ describe('EngineManager', () => {
       promptHashOk: true,
       gpu: { backend: 'cpu' },
     });
+    // The default image budget is the reference's: nothing to warn about.
+    expect(s.info.warnings.join('\n')).not.toMatch(/Image budget/);
     expect(states.map((x) => x.state)).toEqual(['unloaded', 'loading', 'loaded']);
     const r = await m.current()!.audit(textCase, { maxNewTokens: 2 });
     expect(r.engine).toBe('llama.node');
@@ -97,6 +99,8 @@ describe('EngineManager', () => {
     const s = await m.load({ modelDir: good.dir, engine: 'llama.node' });
     if (s.state !== 'loaded') throw new Error('not loaded');
     expect(s.info.warnings.join('\n')).toMatch(/loaded twice/);
+    // A smaller budget is said plainly at load (the Audit runner and the CLI show info.warnings).
+    expect(s.info.warnings.join('\n')).toMatch(/Image budget 16 vision tokens.*differ from the published evaluation/);
     const engine = m.current()!;
     expect((await engine.audit(textCase, { maxNewTokens: 1 })).engine).toBe('node-llama-cpp');
     expect(

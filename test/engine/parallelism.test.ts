@@ -27,18 +27,25 @@ describe('parallel audit sizing', () => {
     expect(DEFAULT_PARALLEL_CASES).toBe(2);
   });
 
-  it('reads --kv-unified and --kv-unified-per-slot from the help text, and only those spellings', () => {
+  it('reads --kv-unified, --kv-unified-per-slot and --image-min/max-tokens from the help text, and only those spellings', () => {
     const recent = [
       '-np,   --parallel N                     number of server slots (default: -1)',
       '-kvu,  --kv-unified, -no-kvu, --no-kv-unified',
       '--kv-unified-per-slot N                 context limit per parallel slot (default: unset)',
+      '--image-min-tokens N                    minimum number of tokens each image can take',
+      '--image-max-tokens N                    maximum number of tokens each image can take',
     ].join('\n');
-    expect(parseFlags(recent)).toEqual({ kvUnified: true, kvUnifiedPerSlot: true });
+    expect(parseFlags(recent)).toEqual({ kvUnified: true, kvUnifiedPerSlot: true, imageTokenRange: true });
     expect(parseFlags('-kvu,  --kv-unified                     use single unified KV buffer')).toEqual({
       kvUnified: true,
       kvUnifiedPerSlot: false,
+      imageTokenRange: false,
     });
-    expect(parseFlags('-np,   --parallel N\n--no-kv-offload')).toEqual({ kvUnified: false, kvUnifiedPerSlot: false });
+    expect(parseFlags('-np,   --parallel N\n--no-kv-offload\n--image-max-tokens N')).toEqual({
+      kvUnified: false,
+      kvUnifiedPerSlot: false,
+      imageTokenRange: false,
+    });
   });
 
   it('asks the built llama-server which flags it has (skips without a binary)', async (context) => {
@@ -50,9 +57,14 @@ describe('parallel audit sizing', () => {
     }
     const flags = await llamaServerFlags(binary.path);
     // The build cache holds the llama.cpp bundled with node-llama-cpp 3.21.1, which has both flags.
-    if (binary.source === 'cache') expect(flags).toEqual({ kvUnified: true, kvUnifiedPerSlot: true });
+    if (binary.source === 'cache')
+      expect(flags).toEqual({ kvUnified: true, kvUnifiedPerSlot: true, imageTokenRange: true });
     else expect(typeof flags.kvUnified).toBe('boolean');
     // A binary that cannot run reports neither, so the sidecar starts without them.
-    expect(await llamaServerFlags('/nonexistent/llama-server')).toEqual({ kvUnified: false, kvUnifiedPerSlot: false });
+    expect(await llamaServerFlags('/nonexistent/llama-server')).toEqual({
+      kvUnified: false,
+      kvUnifiedPerSlot: false,
+      imageTokenRange: false,
+    });
   });
 });

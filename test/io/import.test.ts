@@ -164,7 +164,7 @@ describe('GuardTrace dataset JSON', () => {
     const request = { file: SAMPLE, format: 'xlsx' } as unknown as Parameters<typeof importFile>[1];
     await expect(importFile(store, request)).rejects.toMatchObject({
       code: 'usage',
-      message: 'Unknown import format "xlsx". Use one of: guardtrace, jsonl, csv.',
+      message: 'Unknown import format "xlsx". Use one of: guardtrace, jsonl, csv, guardtrace-results.',
     });
     expect(store.metrics.stats().cases).toBe(0);
   });

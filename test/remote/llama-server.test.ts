@@ -1,6 +1,6 @@
 // The OpenAI-compatible engine against a REAL llama-server (built from node-llama-cpp's bundled llama.cpp) serving
 // the tiny random-weight qwen2vl model + mmproj, started and supervised by the sidecar — so the image path runs over HTTP.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testVerdictContext } from '../helpers/verdict-context';
@@ -119,6 +119,44 @@ describe.skipIf(skipReason !== null)(
       expect(result.promptTokens - textOnly.promptTokens).toBeGreaterThanOrEqual(8);
       // The system prompt prefix is reused from the previous request (llama-server cache_prompt).
       expect(textOnly.cachedPromptTokens).toBeGreaterThan(1000);
+    });
+
+    it('starts llama-server with the reference vision-token range, so libmtmd keeps the size the app prepared', async () => {
+      const log = readFileSync(path.join(dataDir, 'logs', 'llama-server.log'), 'utf8');
+      // The sidecar logs its command line; without these flags libmtmd would use Qwen2.5-VL's 8..4,096 tokens.
+      expect(log).toMatch(/starting .*llama-server .*--image-min-tokens 4 --image-max-tokens 16384/);
+      // A 10x10 image is 56x56 = 4 vision tokens in the reference (smart_resize's minimum); libmtmd's own minimum of
+      // 8 would have enlarged it. The prompt grows by the 4 embeddings plus <|vision_start|> and <|vision_end|>.
+      const tiny = { ...imageCase('img-10px'), image: { bytes: solidColourPng(10, 10, [9, 9, 9]), mime: 'image/png' } };
+      const withImage = await engine.audit(tiny, { maxNewTokens: 1 });
+      const without = await engine.audit({ ...tiny, caseId: 'img-10px-none', image: null }, { maxNewTokens: 1 });
+      expect(withImage.promptTokens - without.promptTokens).toBe(4 + 2);
+    });
+
+    it('an older llama-server without the image-token options still starts, without them, and says what that costs', async () => {
+      expect(sidecar.warnings).toEqual([]); // the built binary has the options
+      // A wrapper whose --help lacks the two options, as a llama.cpp release from before they existed would.
+      const wrapper = path.join(dataDir, 'old-llama-server.sh');
+      writeFileSync(
+        wrapper,
+        `#!/bin/sh\nif [ "$1" = "--help" ]; then "${binary!.path}" --help 2>&1 | grep -v -- '--image-m'; exit 0; fi\nexec "${binary!.path}" "$@"\n`,
+        { mode: 0o755 },
+      );
+      const folder = await checkModelFolderDetailed(modelDir);
+      const old = await LlamaServerSidecar.start({
+        binaryPath: wrapper,
+        modelPath: folder.modelPath!,
+        mmprojPath: folder.mmprojPath,
+        dataDir: path.join(dataDir, 'old'),
+      });
+      try {
+        expect(old.warnings.join('\n')).toMatch(/no --image-min-tokens.*differ from the published evaluation/);
+        const log = readFileSync(old.logPath, 'utf8');
+        expect(log).toMatch(/starting .*old-llama-server\.sh/);
+        expect(log).not.toMatch(/--image-max-tokens/);
+      } finally {
+        await old.stop();
+      }
     });
 
     it('gives llama-server exactly the reference GuardTrace input (template rendered by the server)', async () => {

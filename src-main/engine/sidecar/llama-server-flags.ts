@@ -7,14 +7,18 @@ export interface LlamaServerFlags {
   kvUnified: boolean;
   /** `--kv-unified-per-slot N`: caps what one slot may take from the shared pool. */
   kvUnifiedPerSlot: boolean;
+  /** `--image-min-tokens`/`--image-max-tokens`: pin libmtmd's image resize range to the reference's (docs/fidelity.md). */
+  imageTokenRange: boolean;
 }
+
+const NONE: LlamaServerFlags = { kvUnified: false, kvUnifiedPerSlot: false, imageTokenRange: false };
 
 const cache = new Map<string, Promise<LlamaServerFlags>>();
 
 export function llamaServerFlags(binaryPath: string): Promise<LlamaServerFlags> {
   let flags = cache.get(binaryPath);
   if (!flags) {
-    flags = readHelp(binaryPath).then(parseFlags, () => ({ kvUnified: false, kvUnifiedPerSlot: false }));
+    flags = readHelp(binaryPath).then(parseFlags, () => NONE);
     cache.set(binaryPath, flags);
   }
   return flags;
@@ -24,6 +28,7 @@ export function parseFlags(help: string): LlamaServerFlags {
   return {
     kvUnified: /(^|\s)--kv-unified(\s|,|$)/m.test(help),
     kvUnifiedPerSlot: /(^|\s)--kv-unified-per-slot\s/m.test(help),
+    imageTokenRange: /(^|\s)--image-max-tokens(\s|,|$)/m.test(help) && /(^|\s)--image-min-tokens(\s|,|$)/m.test(help),
   };
 }
 

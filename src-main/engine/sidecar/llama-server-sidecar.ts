@@ -7,7 +7,9 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { EngineError } from '../engine';
+import { visionTokenLimits } from '../image-prep';
 import type { Endpoint } from '../openai/openai-engine';
+import { llamaServerFlags } from './llama-server-flags';
 
 export interface LlamaServerSidecarOptions {
   binaryPath: string;
@@ -51,6 +53,9 @@ const LOG_TAIL_LINES = 15;
 export class LlamaServerSidecar {
   readonly apiKey = randomBytes(24).toString('base64url');
   readonly logPath: string;
+  /** What the app should tell the moderator about this server (e.g. it cannot be given the reference image range). */
+  readonly warnings: string[] = [];
+  private imageTokenFlags = true;
   private child: ChildProcess | null = null;
   private port = 0;
   private state: State = { kind: 'stopped' };
@@ -68,6 +73,15 @@ export class LlamaServerSidecar {
     const sidecar = new LlamaServerSidecar(options);
     await mkdir(path.dirname(sidecar.logPath), { recursive: true });
     sidecar.log = createWriteStream(sidecar.logPath, { flags: 'a' });
+    if (options.mmprojPath && !(await llamaServerFlags(options.binaryPath)).imageTokenRange) {
+      // An older llama.cpp (a user's own binary) refuses unknown flags and would not start at all.
+      sidecar.imageTokenFlags = false;
+      sidecar.warnings.push(
+        `${options.binaryPath} has no --image-min-tokens/--image-max-tokens options, so it resizes images to its own ` +
+          'limits (8..4,096 vision tokens for Qwen2.5-VL) and image verdicts will differ from the published evaluation. ' +
+          'Use the llama-server from `npm run build:llama-server`, or a llama.cpp release that has these options.',
+      );
+    }
     // A backstop for quits that skip dispose(): never leave a 3 GB server running behind the app.
     process.once('exit', sidecar.killOnExit);
     const ready = sidecar.launch();
@@ -138,6 +152,8 @@ export class LlamaServerSidecar {
       ...(o.threads ? ['-t', String(o.threads)] : []),
       ...(o.gpuLayers !== undefined ? ['-ngl', String(o.gpuLayers)] : []),
       '--no-webui',
+      // Same vision-token range as the reference, so llama-server never resizes the image the app prepared.
+      ...(o.mmprojPath && this.imageTokenFlags ? imageTokenArgs() : []),
       ...(o.extraArgs ?? []),
     ];
   }
@@ -294,4 +310,10 @@ export function freeLoopbackPort(): Promise<number> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** llama-server flags that pin libmtmd's image resize range to the reference's (4..16,384 vision tokens). */
+export function imageTokenArgs(): string[] {
+  const tokens = visionTokenLimits();
+  return ['--image-min-tokens', String(tokens.min), '--image-max-tokens', String(tokens.max)];
 }

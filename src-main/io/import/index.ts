@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ImageRef } from '@domain/cases';
+import { REFERENCE_IMPORT_PROVENANCE, type ReferenceImportCounts } from '@domain/fidelity';
 import {
   IMPORT_FORMATS,
   type ImportFormat,
@@ -10,10 +11,11 @@ import {
   type ImportSummary,
   type RecordError,
 } from '@domain/io';
+import { parseVerdict } from '../../engine/profiles/guardtrace-vl/verdict-parser';
 import type { CaseStore, NewCase } from '../../store';
 import { IoError } from '../io-error';
 import { decodeDataUri, inspectImage, readImageFile, resolveInside, type ImageCheck } from './image-intake';
-import { IMAGE_FIELD, parseRecord, type CaseFields } from './record-schemas';
+import { IMAGE_FIELD, parseRecord, parseReferenceResult, type CaseFields } from './record-schemas';
 import { openSource, type SourceItem } from './sources';
 
 export { IoError } from '../io-error';
@@ -59,8 +61,8 @@ export function contentCaseId(
 }
 
 type Prepared =
-  | { ok: true; record: number; newCase: NewCase; image: ImageRef | null }
-  | { ok: false; record: number; errors: RecordError[] };
+  | { ok: true; record: number; newCase: NewCase; image: ImageRef | null; referenceOutput?: string }
+  | { ok: false; record: number; errors: RecordError[]; scriptError?: boolean };
 
 /** Reads, validates and stores one file; see ImportSummary for what it reports. */
 export async function importFile(
@@ -97,6 +99,8 @@ export async function importFile(
     errors: [],
     ms: 0,
   };
+  if (format === 'guardtrace-results')
+    summary.reference = { verdicts: 0, alreadyPresent: 0, parseFailures: 0, scriptErrors: 0 };
   const images = new ImageCache(store, imagesDir, format);
   const writer = new BatchWriter(store, file, format, actor, summary);
 
@@ -127,7 +131,8 @@ function resolveImagesDir(file: string, format: ImportFormat, given: string | un
   }
   const folder = path.dirname(file);
   // The GuardTrace-VL dataset keeps its images in images/ beside the JSON; JSONL/CSV paths are relative to the file.
-  if (format === 'guardtrace' && existsSync(path.join(folder, 'images'))) return path.join(folder, 'images');
+  if ((format === 'guardtrace' || format === 'guardtrace-results') && existsSync(path.join(folder, 'images')))
+    return path.join(folder, 'images');
   return folder;
 }
 
@@ -138,12 +143,14 @@ async function prepare(item: SourceItem, file: string, format: ImportFormat, ima
     errors: [{ file, record: item.record, field, reason }],
   });
   if ('syntaxError' in item) return reject(null, item.syntaxError);
-  const parsed = parseRecord(format, item.value);
+  const reference = format === 'guardtrace-results' ? parseReferenceResult(item.value) : null;
+  const parsed = reference ?? parseRecord(format, item.value);
   if (!parsed.ok) {
     return {
       ok: false,
       record: item.record,
       errors: parsed.issues.map((issue) => ({ file, record: item.record, field: issue.field, reason: issue.reason })),
+      ...(reference && !reference.ok && reference.scriptError !== undefined ? { scriptError: true } : {}),
     };
   }
   const fields = parsed.fields;
@@ -170,7 +177,13 @@ async function prepare(item: SourceItem, file: string, format: ImportFormat, ima
     sourceRecord: item.record,
     meta: fields.meta,
   };
-  return { ok: true, record: item.record, newCase, image };
+  return {
+    ok: true,
+    record: item.record,
+    newCase,
+    image,
+    ...(reference?.ok ? { referenceOutput: reference.evalResult } : {}),
+  };
 }
 
 type ImageOutcome =
@@ -225,6 +238,7 @@ class ImageCache {
 /** Writes each batch in one transaction together with its import_batches update and one activity-log entry. */
 class BatchWriter {
   batchId: number | null = null;
+  private fileSha256: string | null = null;
 
   constructor(
     private readonly store: CaseStore,
@@ -236,6 +250,7 @@ class BatchWriter {
 
   commit(prepared: Prepared[]): void {
     const counts = { imported: 0, duplicates: 0, rejected: 0, imagesMissing: 0 };
+    const reference: ReferenceImportCounts = { verdicts: 0, alreadyPresent: 0, parseFailures: 0, scriptErrors: 0 };
     const errors: RecordError[] = [];
     this.store.transaction(() => {
       const batchId = (this.batchId ??= this.store.importBatches.begin(this.file, this.format, this.actor));
@@ -244,6 +259,7 @@ class BatchWriter {
         for (const item of prepared) {
           if (!item.ok) {
             counts.rejected++;
+            if (item.scriptError) reference.scriptErrors++;
             errors.push(...item.errors);
             continue;
           }
@@ -254,6 +270,8 @@ class BatchWriter {
           } else {
             counts.duplicates++;
           }
+          if (item.referenceOutput !== undefined)
+            this.storeReferenceVerdict(item, item.referenceOutput, batchId, reference);
         }
       });
       const totals = {
@@ -272,6 +290,7 @@ class BatchWriter {
           imported: counts.imported,
           duplicates: counts.duplicates,
           rejected: counts.rejected,
+          ...(this.format === 'guardtrace-results' ? { referenceVerdicts: reference } : {}),
         },
       });
       // Running totals, so an interrupted import's row still says what it committed.
@@ -282,7 +301,40 @@ class BatchWriter {
     this.summary.duplicates += counts.duplicates;
     this.summary.rejected += counts.rejected;
     this.summary.imagesMissing += counts.imagesMissing;
+    if (this.summary.reference) {
+      for (const key of Object.keys(reference) as Array<keyof ReferenceImportCounts>)
+        this.summary.reference[key] += reference[key];
+    }
     for (const error of errors) if (this.summary.errors.length < MAX_REPORTED_ERRORS) this.summary.errors.push(error);
+  }
+
+  /** The reference script's output, parsed by the app's own verdict parser, stored beside the case it judged. */
+  private storeReferenceVerdict(
+    item: Extract<Prepared, { ok: true }>,
+    rawOutput: string,
+    batchId: number,
+    counts: ReferenceImportCounts,
+  ): void {
+    this.fileSha256 ??= createHash('sha256').update(readFileSync(this.file)).digest('hex');
+    const verdict = parseVerdict(rawOutput);
+    const inserted = this.store.referenceVerdicts.insert({
+      caseId: item.newCase.id,
+      rawOutput,
+      verdict,
+      provenance: {
+        source: REFERENCE_IMPORT_PROVENANCE,
+        file: this.file,
+        fileSha256: this.fileSha256,
+        record: item.record,
+        reference: true,
+      },
+      importBatch: batchId,
+    });
+    if (!inserted) counts.alreadyPresent++;
+    else {
+      counts.verdicts++;
+      if (verdict.status !== 'ok') counts.parseFailures++;
+    }
   }
 }
 

@@ -18,7 +18,12 @@ export interface CaseFields {
 }
 
 /** Which source field each CaseFields part came from, so errors name the column the user wrote. */
-export const IMAGE_FIELD: Record<ImportFormat, string> = { guardtrace: 'image_name', jsonl: 'image', csv: 'image' };
+export const IMAGE_FIELD: Record<ImportFormat, string> = {
+  guardtrace: 'image_name',
+  jsonl: 'image',
+  csv: 'image',
+  'guardtrace-results': 'image_name',
+};
 
 const describe = (value: unknown): string =>
   value === null
@@ -141,9 +146,67 @@ const KNOWN_KEYS: Record<ImportFormat, Set<string>> = {
   guardtrace: new Set(['id', 'image_name', 'question', 'thinking', 'response', 'evaluation_result']),
   jsonl: new Set(['id', 'question', 'thinking', 'response', 'image', 'gold', 'meta']),
   csv: new Set(['id', 'question', 'thinking', 'response', 'image', 'gold', 'meta']),
+  'guardtrace-results': new Set(['image_name', 'query', 'thinking', 'response', 'eval_result', 'label']),
 };
 
 export type FieldIssue = { field: string | null; reason: string };
+
+/**
+ * The reference script's output record (GuardTrace-VL eval/S-Eval_test_eval.py): {image_name, query, thinking,
+ * response, eval_result, label}, where query is the dataset's question and label its evaluation_result, so a case
+ * gets the same identity as when the dataset itself is imported.
+ */
+const referenceResultRecord = z.looseObject({
+  image_name: optionalImage,
+  query,
+  thinking,
+  response,
+  eval_result: z.string({
+    error: (issue) =>
+      issue.input === undefined
+        ? "is missing (the model's output; without it there is no reference verdict)"
+        : `must be text, got ${describe(issue.input)}`,
+  }),
+  label: gold,
+});
+
+export type ReferenceResultParse =
+  { ok: true; fields: CaseFields; evalResult: string } | { ok: false; issues: FieldIssue[]; scriptError?: string };
+
+/** Validates one record of the reference script's output; its {image_name, error} entries come back as scriptError. */
+export function parseReferenceResult(value: unknown): ReferenceResultParse {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { ok: false, issues: [{ field: null, reason: `must be a JSON object, got ${describe(value)}` }] };
+  const raw = value as Record<string, unknown>;
+  if ('error' in raw && !('eval_result' in raw)) {
+    const message = typeof raw.error === 'string' ? raw.error : JSON.stringify(raw.error);
+    return {
+      ok: false,
+      scriptError: message,
+      issues: [
+        { field: 'error', reason: `the reference script failed on this record, so it has no verdict: ${message}` },
+      ],
+    };
+  }
+  const result = referenceResultRecord.safeParse(raw);
+  if (!result.success) return { ok: false, issues: toIssues(result.error) };
+  const r = result.data;
+  const known = KNOWN_KEYS['guardtrace-results'];
+  const extras = Object.fromEntries(Object.entries(raw).filter(([key]) => !known.has(key)));
+  return {
+    ok: true,
+    evalResult: r.eval_result,
+    fields: {
+      id: null,
+      query: r.query,
+      thinking: r.thinking,
+      response: r.response,
+      image: r.image_name,
+      gold: r.label,
+      meta: extras,
+    },
+  };
+}
 
 /** Validates one source record; extra keys the format doesn't know are kept in meta rather than dropped. */
 export function parseRecord(
@@ -158,6 +221,10 @@ export function parseRecord(
   const extras: Record<string, unknown> = {};
   for (const key of Object.keys(raw)) {
     if (!known.has(key) && !(format === 'csv' && raw[key] === '')) extras[key] = raw[key];
+  }
+  if (format === 'guardtrace-results') {
+    const parsed = parseReferenceResult(raw);
+    return parsed.ok ? { ok: true, fields: parsed.fields } : { ok: false, issues: parsed.issues };
   }
   if (format === 'guardtrace') {
     const result = guardtraceRecord.safeParse(raw);

@@ -18,6 +18,7 @@ export interface Source {
 export async function openSource(format: ImportFormat, file: string): Promise<Source> {
   switch (format) {
     case 'guardtrace':
+    case 'guardtrace-results': // the reference script writes one JSON array too
       return guardtraceSource(file);
     case 'jsonl':
       return { total: await countLines(file), items: jsonlItems(file) };

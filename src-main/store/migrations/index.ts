@@ -5,6 +5,7 @@ import { auditLogAndSettings } from './0003-audit-log-and-settings';
 import { fullTextSearch } from './0004-full-text-search';
 import { queueIndexesAndBulkFts } from './0005-queue-indexes-and-bulk-fts';
 import { verdictProfilesProvenance } from './0006-verdict-profiles-provenance';
+import { referenceVerdicts } from './0010-reference-verdicts';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   fullTextSearch,
   queueIndexesAndBulkFts,
   verdictProfilesProvenance,
+  referenceVerdicts,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

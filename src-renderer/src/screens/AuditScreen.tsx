@@ -5,6 +5,7 @@ import { ENGINE_SELECTIONS, type EngineSelection, type EngineState, type ModelFo
 import type { Settings } from '@domain/settings';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
+import { ImageBudgetNotice } from '../components/ImageBudgetNotice';
 import { bytes, duration } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
 
@@ -255,6 +256,7 @@ export function AuditScreen({
 
       <section className="panel flex flex-col gap-3 p-3" aria-label="Batch">
         <h2 className="text-[14px] font-semibold">Batch</h2>
+        <ImageBudgetNotice maxPixels={settings.maxPixels} />
         <fieldset className="flex flex-col gap-1">
           <legend className="label mb-1">Cases</legend>
           <label className="flex items-center gap-1.5">

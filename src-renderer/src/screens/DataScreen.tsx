@@ -158,6 +158,13 @@ export function ImportResult({ summary }: { summary: ImportSummary }) {
         {summary.imagesMissing} image(s) missing · {summary.total} record(s) in {(summary.ms / 1000).toFixed(2)} s (
         {summary.format})
       </p>
+      {summary.reference && (
+        <p data-testid="import-reference">
+          Reference verdicts: <strong>{summary.reference.verdicts}</strong> stored ({summary.reference.parseFailures}{' '}
+          without a parseable verdict) · {summary.reference.alreadyPresent} already present ·{' '}
+          {summary.reference.scriptErrors} record(s) the reference script itself failed on (listed below)
+        </p>
+      )}
       {summary.errors.length > 0 && (
         <div className="max-h-72 overflow-auto rounded border border-rose-600/30">
           <table className="w-full text-[12px]" data-testid="import-errors">
@@ -189,6 +196,7 @@ const IMPORT_FORMAT_LABELS: Record<ImportFormat, string> = {
   guardtrace: 'GuardTrace JSON',
   jsonl: 'JSONL',
   csv: 'CSV',
+  'guardtrace-results': 'Reference script results (JSON)',
 };
 
 const EXPORT_FORMAT_OPTIONS: Record<ExportFormat, { label: string; ext: string }> = {

@@ -1,22 +1,25 @@
 // Model vs human and model vs gold: confusion matrices as heat tables, scores as bars.
 import { useCallback, useEffect, useState } from 'react';
 import type { Comparison, Metrics } from '@domain/metrics';
-import { RISK_LEVELS } from '@domain/types';
+import type { RecipeFilter } from '@domain/fidelity';
 import { errorMessage, invoke, useApiEvent } from '../api';
-import { percent, riskLabel } from '../lib/format';
+import { ConfusionTable } from '../components/ConfusionTable';
+import { FidelityPanels } from '../components/FidelityPanels';
+import { percent } from '../lib/format';
 
 export function MetricsScreen({ active }: { active: boolean }) {
   const [metrics, setMetrics] = useState<Metrics | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [recipe, setRecipe] = useState<RecipeFilter>('all');
   const load = useCallback(() => {
-    invoke('metrics.get', undefined).then(
+    invoke('metrics.get', { recipe }).then(
       (m) => {
         setMetrics(m);
         setError(null);
       },
       (e: unknown) => setError(errorMessage(e)),
     );
-  }, []);
+  }, [recipe]);
   useEffect(() => {
     if (active) load();
   }, [active, load]);
@@ -40,6 +43,7 @@ export function MetricsScreen({ active }: { active: boolean }) {
           testId="metrics-gold"
         />
       </div>
+      <FidelityPanels fidelity={metrics.fidelity} onRecipe={setRecipe} />
       <section className="panel p-3" aria-label="Agreement per category">
         <h2 className="mb-2 text-[14px] font-semibold">
           Agreement with the human decision, per category
@@ -90,7 +94,6 @@ function ComparisonPanel({
   comparison: Comparison;
   testId: string;
 }) {
-  const max = Math.max(1, ...comparison.confusion.flat());
   const scores: Array<[string, number]> = [
     ['Accuracy', comparison.binary.accuracy],
     ['Precision', comparison.binary.precision],
@@ -110,45 +113,13 @@ function ComparisonPanel({
         <p className="text-zinc-500">Nothing to compare yet.</p>
       ) : (
         <div className="flex gap-6">
-          <table className="text-[12px]" aria-label={`${title}: confusion matrix, rows ${reference}, columns model`}>
-            <thead>
-              <tr>
-                <th className="p-1 text-left text-[10.5px] font-normal text-zinc-500">{reference} ↓ / Model →</th>
-                {RISK_LEVELS.map((r) => (
-                  <th key={r} className="w-16 p-1 text-center font-medium" scope="col">
-                    {r}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {RISK_LEVELS.map((rowRisk, i) => (
-                <tr key={rowRisk}>
-                  <th scope="row" className="p-1 text-left font-medium whitespace-nowrap">
-                    {rowRisk} <span className="font-normal text-zinc-500">{riskLabel(rowRisk)}</span>
-                  </th>
-                  {RISK_LEVELS.map((colRisk, j) => {
-                    const n = comparison.confusion[i]?.[j] ?? 0;
-                    const diagonal = i === j;
-                    const alpha = n === 0 ? 0 : 0.15 + 0.6 * (n / max);
-                    return (
-                      <td
-                        key={colRisk}
-                        className="border border-zinc-200 p-1 text-center tabular-nums dark:border-zinc-800"
-                        style={{
-                          backgroundColor:
-                            n === 0 ? undefined : diagonal ? `rgba(16,185,129,${alpha})` : `rgba(244,63,94,${alpha})`,
-                        }}
-                        data-testid={`${testId}-cell-${i}-${j}`}
-                      >
-                        {n}
-                      </td>
-                    );
-                  })}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ConfusionTable
+            confusion={comparison.confusion}
+            rows={reference}
+            columns="Model"
+            label={`${title}: confusion matrix`}
+            testId={testId}
+          />
           <div className="flex flex-1 flex-col gap-1.5">
             <p className="label">Binary (0.5 and 1 = harmful), n={comparison.binary.n}</p>
             {scores.map(([name, value]) => (

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ENGINE_SELECTIONS, type EngineSelection } from '@domain/engine';
 import { THEMES, type Settings } from '@domain/settings';
+import { REFERENCE_MAX_PIXELS, SMALL_MAX_PIXELS } from '@domain/fidelity';
 import { api, errorMessage, invoke } from '../api';
 
 // A Record, so that an engine added to ENGINE_SELECTIONS does not compile until it has a label here.
@@ -125,6 +126,10 @@ export function SettingsScreen({
                 onChange={(e) => setMaxPixels(e.target.value)}
                 onBlur={() => saveNumber('maxPixels', maxPixels, 3136)}
               />
+              <span className="text-[11px] text-zinc-500">
+                Reference: {REFERENCE_MAX_PIXELS} (16,384 tokens). Smaller, e.g. {SMALL_MAX_PIXELS}, is faster on a CPU
+                but image verdicts then differ from the published evaluation.
+              </span>
             </label>
             <label className="flex flex-col gap-1">
               <span className="label">Parallel cases</span>
