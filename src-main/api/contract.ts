@@ -9,6 +9,7 @@ import type { MetricsQuery } from '@domain/fidelity';
 import type { Metrics, Stats } from '@domain/metrics';
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
 import type { Settings } from '@domain/settings';
+import type { MenuCommand } from '@domain/shortcuts';
 
 // The records themselves live in src-main/domain/ (one file per subject); this file only names the channels.
 
@@ -130,17 +131,3 @@ export interface GuardTraceApi {
   /** Commands from the native application menu (e.g. 'import', 'export', 'view.metrics'). */
   onMenuCommand?(listener: (command: MenuCommand) => void): () => void;
 }
-
-/** Commands the native application menu sends to the renderer; the renderer also binds them to keys. */
-export type MenuCommand =
-  | 'import'
-  | 'export'
-  | 'modelDir'
-  | 'view.review'
-  | 'view.audit'
-  | 'view.metrics'
-  | 'view.data'
-  | 'view.settings'
-  | 'shortcuts'
-  | 'undoLast'
-  | 'focusSearch';

@@ -23,6 +23,7 @@ export function defaultSettings(): Settings {
     engine: 'auto',
     llamaServerPath: null,
     openai: null,
+    blindReviewers: [],
   };
 }
 
@@ -52,6 +53,11 @@ export function validateSettingsPatch(patch: Partial<Settings>): Partial<Setting
     (!Number.isInteger(patch.parallelism) || patch.parallelism < 1 || patch.parallelism > 16)
   )
     fail('parallelism', 'must be 1 to 16');
+  if (
+    patch.blindReviewers !== undefined &&
+    (!Array.isArray(patch.blindReviewers) || !patch.blindReviewers.every((r) => typeof r === 'string' && r.trim()))
+  )
+    fail('blindReviewers', 'must be a list of reviewer names');
   if (patch.theme !== undefined && !(THEMES as readonly string[]).includes(patch.theme))
     fail('theme', 'must be system, dark or light');
   if (patch.engine !== undefined && !(ENGINE_SELECTIONS as readonly string[]).includes(patch.engine))

@@ -1,19 +1,28 @@
 // The application menu lists every global shortcut, so the keys are discoverable without the `?` overlay.
+// Labels and accelerators come from the one shortcut table the renderer's key handling and help use.
 import { Menu, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
-import type { MenuCommand } from '../api/contract';
+import type { MenuCommand } from '@domain/shortcuts';
+import { shortcutForCommand } from '@domain/shortcuts';
 import { SHELL_CHANNELS } from '../ipc/ipc-envelope';
 
 export function buildAppMenu(getWindow: () => BrowserWindow | null): Menu {
-  const send = (command: MenuCommand) => () => getWindow()?.webContents.send(SHELL_CHANNELS.menuCommand, command);
+  const item = (command: MenuCommand): MenuItemConstructorOptions => {
+    const shortcut = shortcutForCommand(command);
+    return {
+      label: shortcut.menu?.label ?? shortcut.action,
+      accelerator: shortcut.accelerator,
+      click: () => getWindow()?.webContents.send(SHELL_CHANNELS.menuCommand, command),
+    };
+  };
   const isMac = process.platform === 'darwin';
   const template: MenuItemConstructorOptions[] = [
     ...(isMac ? [{ role: 'appMenu' as const }] : []),
     {
       label: '&File',
       submenu: [
-        { label: 'Import cases…', accelerator: 'CmdOrCtrl+O', click: send('import') },
-        { label: 'Export…', accelerator: 'CmdOrCtrl+E', click: send('export') },
-        { label: 'Choose model folder…', accelerator: 'CmdOrCtrl+M', click: send('modelDir') },
+        item('import'),
+        item('export'),
+        item('modelDir'),
         { type: 'separator' },
         isMac ? { role: 'close' } : { role: 'quit' },
       ],
@@ -22,24 +31,24 @@ export function buildAppMenu(getWindow: () => BrowserWindow | null): Menu {
       label: '&Edit',
       submenu: [
         // Text undo stays on Ctrl+Z inside fields; undoing a decision is a separate, explicit command.
-        { label: 'Undo last decision', accelerator: 'CmdOrCtrl+Shift+Z', click: send('undoLast') },
+        item('undoLast'),
         { type: 'separator' },
         { role: 'cut' },
         { role: 'copy' },
         { role: 'paste' },
         { role: 'selectAll' },
         { type: 'separator' },
-        { label: 'Search cases', accelerator: 'CmdOrCtrl+F', click: send('focusSearch') },
+        item('focusSearch'),
       ],
     },
     {
       label: '&View',
       submenu: [
-        { label: 'Review queue', accelerator: 'CmdOrCtrl+1', click: send('view.review') },
-        { label: 'Audit runner', accelerator: 'CmdOrCtrl+2', click: send('view.audit') },
-        { label: 'Metrics', accelerator: 'CmdOrCtrl+3', click: send('view.metrics') },
-        { label: 'Import / Export', accelerator: 'CmdOrCtrl+4', click: send('view.data') },
-        { label: 'Settings', accelerator: 'CmdOrCtrl+,', click: send('view.settings') },
+        item('view.review'),
+        item('view.audit'),
+        item('view.metrics'),
+        item('view.data'),
+        item('view.settings'),
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },
@@ -49,7 +58,7 @@ export function buildAppMenu(getWindow: () => BrowserWindow | null): Menu {
     },
     {
       label: '&Help',
-      submenu: [{ label: 'Keyboard shortcuts (?)', accelerator: 'F1', click: send('shortcuts') }],
+      submenu: [item('shortcuts')],
     },
   ];
   return Menu.buildFromTemplate(template);

@@ -387,7 +387,9 @@ async function runExport(context: RunContext): Promise<number> {
           ` in ${summary.ms} ms.\n`,
       );
     }
-    return EXIT_OK;
+    // Training targets whose analysis contradicts their judgment: each one named, so it can be fixed and re-exported.
+    for (const refused of summary.refused ?? []) io.stderr(`refused case ${refused.caseId}: ${refused.reason}\n`);
+    return summary.refused?.length ? EXIT_PARTIAL : EXIT_OK;
   });
 }
 

@@ -1,4 +1,5 @@
 // Audits: the guard model's verdicts on cases, and the audit run that produces them.
+import type { FailedAuditCase } from './audit-failure';
 import type { EngineKind } from './engine';
 import type { Category, RiskLevel } from './types';
 import type { LevelProbs, VerdictProvenance } from './verdict-provenance';
@@ -94,6 +95,8 @@ export interface AuditProgress {
   inFlightCaseIds?: string[];
   /** The case the moderator has open, audited before the queue (audit.prioritize); null when none. */
   priorityCaseId?: string | null;
+  /** Each case of this batch that failed, with its error (the first 500). */
+  failures?: FailedAuditCase[];
 }
 
 export interface AuditTokenEvent {

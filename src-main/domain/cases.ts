@@ -1,4 +1,5 @@
 // Cases and the review queue: what a moderator lists, filters and opens.
+import type { AuditFailureState } from './audit-failure';
 import type { ActivityLogEntry } from './activity-log';
 import type { AuditRecord, AuditStatus } from './audits';
 import type { ReviewRecord } from './reviews';
@@ -14,6 +15,7 @@ export const CASE_STATUS_FILTERS = [
   'disagree',
   'parse_failure',
   'truncated', // the model's output hit the token limit
+  'audit_failed', // the latest audit failed or was cut off (cases.audit_failure)
 ] as const;
 export type CaseStatusFilter = (typeof CASE_STATUS_FILTERS)[number];
 
@@ -102,6 +104,8 @@ export interface CaseDetail {
   meta: Record<string, unknown>;
   createdAt: string;
   latestAudit: AuditRecord | null;
+  /** The latest audit failed or was cut off, and why; null when it gave output (or none was tried). */
+  auditFailure: AuditFailureState | null;
   /** The decision in force (latest decision not undone), if any. */
   currentReview: ReviewRecord | null;
   history: ActivityLogEntry[];

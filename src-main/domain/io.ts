@@ -65,4 +65,6 @@ export interface ExportSummary {
   skippedReasons: Record<string, number>;
   images: number;
   ms: number;
+  /** Training targets refused because their analysis contradicts their judgment: which case, and why (first 200). */
+  refused?: Array<{ caseId: string; reason: string }>;
 }

@@ -1,4 +1,5 @@
 // Human decisions on a case. Reviews are append-only: an undo is a row of its own, never a deletion.
+import type { AnalysisSource } from './review-analysis';
 import type { Category, RiskLevel } from './types';
 
 /** Where a decision came from; checked at the store's door, and by the reviews table's CHECK. */
@@ -14,6 +15,8 @@ export interface ReviewRecord {
   risk: RiskLevel | null;
   category: Category | null;
   analysis: string | null;
+  /** Where the analysis came from (model, edited, human) or why there is none (withheld); null on older rows. */
+  analysisSource: AnalysisSource | null;
   note: string | null;
   reviewer: string;
   source: ReviewSource;

@@ -19,4 +19,6 @@ export interface Settings {
   llamaServerPath: string | null;
   /** OpenAI-compatible server (vLLM, llama-server). The API key is never stored here (see 'secrets.setApiKey'). */
   openai: { baseUrl: string; model: string; allowInsecureRemote: boolean } | null;
+  /** Reviewers who review blind: the model's verdict, analysis and the gold label stay hidden until their first choice. */
+  blindReviewers: string[];
 }

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditProgress, AuditRecord, AuditStartRequest, AuditTokenEvent } from '@domain/audits';
+import type { FailedAuditCase } from '@domain/audit-failure';
 import type { AuditJob } from '@domain/jobs';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
 import { clampParallelCases, engineParallelSlots } from '../engine/parallelism';
 import type { CaseStore } from '../store';
 
 const MAX_ATTEMPTS = 3;
+/** Failed cases the progress lists by name; the count covers them all. */
+const MAX_FAILURES_LISTED = 500;
 /** First wait before a failed case is tried again; doubles with each attempt (capped), so a restarting server gets time. */
 const RETRY_DELAY_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -81,6 +84,7 @@ export class AuditRunner {
   private total = 0;
   private currentCaseId: string | null = null;
   private lastError: string | null = null;
+  private failures: FailedAuditCase[] = [];
   private finishTimes: number[] = [];
   private controllers = new Set<AbortController>();
   private readonly workers = new Set<Promise<void>>();
@@ -109,6 +113,7 @@ export class AuditRunner {
       lastError: this.lastError,
       inFlightCaseIds: [...this.inFlight.values()].map((job) => job.caseId),
       priorityCaseId: this.priorityCaseId,
+      failures: this.failures,
     };
   }
 
@@ -153,6 +158,7 @@ export class AuditRunner {
   private resetCounts(): void {
     this.done = 0;
     this.failed = 0;
+    this.failures = [];
     this.finishTimes = [];
     this.lastError = null;
   }
@@ -327,6 +333,13 @@ export class AuditRunner {
       const audit = store.transaction(() => {
         const record = store.audits.insert(job.caseId, result);
         store.jobs.markDone(job.id);
+        // Output cut at the token limit is stored as a truncated verdict; the case also says so until a later
+        // audit gives it a readable verdict.
+        if (result.verdict.status === 'truncated') {
+          store.auditFailures.record(job.caseId, 'truncated', result.verdict.error);
+        } else {
+          store.auditFailures.clear(job.caseId);
+        }
         if (record) {
           store.activityLog.append({
             actor: `model:${record.modelId}`,
@@ -364,7 +377,17 @@ export class AuditRunner {
       }
       const outcome = store.jobs.markFailed(job, message, kind === 'case' ? 0 : MAX_ATTEMPTS);
       this.lastError = `Case ${job.caseId}: ${message}`;
-      if (outcome === 'failed') this.failed++;
+      if (outcome === 'failed') {
+        this.failed++;
+        // The case itself says its audit failed and why, until a later audit gives it a verdict.
+        store.auditFailures.record(job.caseId, 'failed', message);
+        if (this.failures.length < MAX_FAILURES_LISTED)
+          this.failures = [
+            ...this.failures,
+            { caseId: job.caseId, seq: store.cases.row(job.caseId).seq, error: message },
+          ];
+        events.emit('cases.changed', { caseIds: [job.caseId] });
+      }
       return outcome === 'failed' ? 'failed' : 'requeued';
     } finally {
       this.controllers.delete(controller);

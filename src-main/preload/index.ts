@@ -9,9 +9,9 @@ import {
   type Channel,
   type EventName,
   type GuardTraceApi,
-  type MenuCommand,
   type ResultOf,
 } from '../api/contract';
+import type { MenuCommand } from '@domain/shortcuts';
 import { imageUrlFor, isSha256Hex } from '../ipc/image-url';
 import { SHELL_CHANNELS, type IpcEnvelope } from '../ipc/ipc-envelope';
 

@@ -110,9 +110,9 @@ export class CaseRepository {
     return toCaseContent(this.row(id));
   }
 
-  detailBase(
-    id: string,
-  ): Omit<CaseDetail, 'latestAudit' | 'currentReview' | 'history' | 'image'> & { imageSha256: string | null } {
+  detailBase(id: string): Omit<CaseDetail, 'latestAudit' | 'currentReview' | 'history' | 'image' | 'auditFailure'> & {
+    imageSha256: string | null;
+  } {
     const row = this.row(id);
     return {
       ...toCaseContent(row),
@@ -161,7 +161,9 @@ export class CaseRepository {
   /** How many cases each status filter would show, given the other filters. One pass over the matching rows. */
   counts(filter: QueueFilter): FilterCounts {
     const where = whereClause(filter, { ignoreStatus: true, sets: 'probe' });
-    const columns = CASE_STATUS_FILTERS.map(
+    // audit_failed reads a column the grouped scan does not carry: it is counted apart, from its partial index.
+    const statuses = CASE_STATUS_FILTERS.filter((status) => status !== 'audit_failed');
+    const columns = statuses.map(
       (status) => `sum(CASE WHEN ${STATUS_CONDITIONS[status]} THEN n ELSE 0 END) AS "${status}"`,
     );
     // The status conditions read only the three grouped columns, so they are evaluated once per group, not per
@@ -175,7 +177,15 @@ export class CaseRepository {
          )`,
       )
       .get(...where.params)!;
-    return Object.fromEntries(CASE_STATUS_FILTERS.map((status) => [status, row[status] ?? 0])) as FilterCounts;
+    const auditFailed = this.db
+      .prepare<unknown[], { n: number }>(
+        `SELECT count(*) AS n FROM cases WHERE ${STATUS_CONDITIONS.audit_failed} AND ${where.sql}`,
+      )
+      .get(...where.params)!.n;
+    return {
+      ...Object.fromEntries(statuses.map((status) => [status, row[status] ?? 0])),
+      audit_failed: auditFailed,
+    } as FilterCounts;
   }
 
   /** Ids of cases that have no verdict for this model and prompt and no live job. */

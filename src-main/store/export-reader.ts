@@ -1,5 +1,6 @@
 // The export's read side: every case of a selection with its latest model verdict and the decision in force,
 // as flat rows in seq order. The selections and the joins reuse the queue's and the repositories' definitions.
+import type { AnalysisSource } from '@domain/review-analysis';
 import type { AuditStatus } from '@domain/audits';
 import type { CaseStatusFilter } from '@domain/cases';
 import type { ExportSelection } from '@domain/io';
@@ -54,6 +55,7 @@ export interface ExportRow extends Pick<
   human_reviewer: string | null;
   human_source: string | null;
   human_at: string | null;
+  human_analysis_source: AnalysisSource | null;
 }
 
 /** Each export selection is the queue filter of the same name, so both always pick the same cases. */
@@ -77,7 +79,8 @@ const ROW_SQL = (where: string) => `
          a.profile_id AS model_profile_id, a.level_probs AS model_level_probs,
          a.level_probs_note AS model_level_probs_note, a.provenance AS model_provenance,
          r.risk AS human_risk, r.category AS human_category, r.analysis AS human_analysis, r.note AS human_note,
-         r.reviewer AS human_reviewer, r.source AS human_source, r.created_at AS human_at
+         r.reviewer AS human_reviewer, r.source AS human_source, r.created_at AS human_at,
+         r.analysis_source AS human_analysis_source
   FROM cases c
   LEFT JOIN images i ON i.sha256 = c.image_sha256
   LEFT JOIN audits a ON c.model_status <> 'none' AND a.id = ${latestAuditIdOf('c.id')}

@@ -1,5 +1,6 @@
 import type { CaseDetail } from '@domain/cases';
 import { ActivityLog } from './activity-log';
+import { AuditFailureRepository } from './audit-failures';
 import { AuditRepository } from './audits';
 import { CaseRepository } from './cases';
 import { ExportReader } from './export-reader';
@@ -28,6 +29,7 @@ export class CaseStore {
   readonly importBatches: ImportBatchRepository;
   readonly exports: ExportReader;
   readonly referenceVerdicts: ReferenceVerdictRepository;
+  readonly auditFailures: AuditFailureRepository;
 
   private constructor(
     readonly db: Db,
@@ -44,6 +46,7 @@ export class CaseStore {
     this.metrics = new MetricsReader(db, this.jobs, this.referenceVerdicts);
     this.importBatches = new ImportBatchRepository(db);
     this.exports = new ExportReader(db);
+    this.auditFailures = new AuditFailureRepository(db);
   }
 
   static open(dataDir: string, options: { nativeBinding?: string } = {}): CaseStore {
@@ -62,6 +65,7 @@ export class CaseStore {
       latestAudit: this.audits.latest(id),
       currentReview: this.reviews.current(id),
       history: this.activityLog.forCase(id),
+      auditFailure: this.auditFailures.get(id),
     };
   }
 

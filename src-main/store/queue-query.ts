@@ -6,7 +6,8 @@ export interface SqlFragment {
   params: unknown[];
 }
 
-// Only model_status, human_risk and model_risk may appear here: CaseRepository.counts() groups by exactly those.
+// Only model_status, human_risk and model_risk may appear here: CaseRepository.counts() groups by exactly those
+// (audit_failed, on its own column, is counted separately from its partial index).
 export const STATUS_CONDITIONS: Record<CaseStatusFilter, string> = {
   all: '1',
   not_audited: "model_status = 'none'",
@@ -16,6 +17,7 @@ export const STATUS_CONDITIONS: Record<CaseStatusFilter, string> = {
   disagree: "human_risk IS NOT NULL AND model_status = 'ok' AND human_risk <> model_risk",
   parse_failure: "model_status = 'parse_failure'",
   truncated: "model_status = 'truncated'",
+  audit_failed: 'audit_failure IS NOT NULL',
 };
 
 /** Turns what a moderator types into an FTS5 query: each word quoted (no syntax injection), the last one a prefix. */

@@ -1,4 +1,5 @@
 import { REVIEW_SOURCES, type ReviewInput, type ReviewRecord } from '@domain/reviews';
+import { resolveAnalysis } from '@domain/review-analysis';
 import { isCategory, isRiskLevel } from '@domain/types';
 import type { ActivityLog } from './activity-log';
 import type { AuditRepository } from './audits';
@@ -33,8 +34,10 @@ export class ReviewRepository {
     private readonly activityLog: ActivityLog,
   ) {
     this.insertStmt = db.prepare(
-      `INSERT INTO reviews (case_id, kind, risk, category, analysis, note, reviewer, source, undoes_review_id, created_at)
-       VALUES (@caseId, @kind, @risk, @category, @analysis, @note, @reviewer, @source, @undoesReviewId, @createdAt)`,
+      `INSERT INTO reviews (case_id, kind, risk, category, analysis, note, reviewer, source, undoes_review_id, created_at,
+                            analysis_source)
+       VALUES (@caseId, @kind, @risk, @category, @analysis, @note, @reviewer, @source, @undoesReviewId, @createdAt,
+               @analysisSource)`,
     );
     this.byIdStmt = db.prepare<[number | bigint], ReviewRow>('SELECT * FROM reviews WHERE id = ?');
     this.currentStmt = db.prepare<[string], ReviewRow>(
@@ -60,12 +63,20 @@ export class ReviewRepository {
   private submitInTransaction(input: ReviewInput): ReviewRecord {
     this.cases.row(input.caseId); // throws a readable not_found
     const before = this.current(input.caseId);
+    // The model's analysis only stands under the model's own verdict: kept unedited under another risk or
+    // category it would contradict the decision, so it is withheld (and marked so) instead.
+    const audit = this.audits.latest(input.caseId);
+    const resolved = resolveAnalysis(
+      { risk: input.risk, category: input.category ?? null, analysis: input.analysis ?? null },
+      audit,
+    );
     const info = this.insertStmt.run({
       caseId: input.caseId,
       kind: 'decision',
       risk: input.risk,
       category: input.category ?? null,
-      analysis: input.analysis ?? null,
+      analysis: resolved.analysis,
+      analysisSource: resolved.source,
       note: input.note ?? null,
       reviewer: input.reviewer,
       source: input.source ?? 'manual',
@@ -100,6 +111,7 @@ export class ReviewRepository {
         source: target.source,
         undoesReviewId: target.id,
         createdAt: nowIso(),
+        analysisSource: null,
       });
       const restored = this.current(target.case_id);
       this.updateCase.run(
@@ -147,6 +159,7 @@ function summarize(review: ReviewRecord) {
     risk: review.risk,
     category: review.category,
     analysis: review.analysis,
+    analysisSource: review.analysisSource,
     note: review.note,
     source: review.source,
   };

@@ -2,6 +2,7 @@
 import type { AuditRecord, AuditStatus } from '@domain/audits';
 import type { CaseSummary, ModelStatus } from '@domain/cases';
 import type { ReviewKind, ReviewRecord, ReviewSource } from '@domain/reviews';
+import type { AnalysisSource } from '@domain/review-analysis';
 import type { Category, RiskLevel } from '@domain/types';
 import type { LevelProbs, VerdictProvenance } from '@domain/verdict-provenance';
 
@@ -68,6 +69,8 @@ export interface ReviewRow {
   source: ReviewSource;
   undoes_review_id: number | null;
   created_at: string;
+  /** Migration 0008. */
+  analysis_source: AnalysisSource | null;
 }
 
 const risk = (value: number | null): RiskLevel | null => (value === null ? null : (value as RiskLevel));
@@ -158,5 +161,6 @@ export function toReviewRecord(row: ReviewRow): ReviewRecord {
     source: row.source,
     undoesReviewId: row.undoes_review_id,
     createdAt: row.created_at,
+    analysisSource: row.analysis_source ?? null,
   };
 }

@@ -3,14 +3,17 @@ import type { EngineState } from '@domain/engine';
 import type { ImportSummary } from '@domain/io';
 import type { Stats } from '@domain/metrics';
 import type { Settings } from '@domain/settings';
-import type { MenuCommand } from '@main/api/contract';
+import type { MenuCommand } from '@domain/shortcuts';
 import { api, errorMessage, invoke, useApiEvent } from './api';
+import { ImportResultDialog } from './components/ImportResultDialog';
 import { ShortcutOverlay } from './components/ShortcutOverlay';
+import { StatusBar } from './components/StatusBar';
 import { coalesce } from './lib/coalesce';
-import { isTypingTarget } from './lib/keys';
+import { acceleratorShortcut, isTypingTarget, keyOf, singleKeyShortcut } from './lib/keys';
 import { streamStore } from './lib/stream-store';
+import { useToasts } from './lib/use-toasts';
 import { AuditScreen, useAuditProgress } from './screens/AuditScreen';
-import { DataScreen, ImportResult, runImport } from './screens/DataScreen';
+import { DataScreen, runImport } from './screens/DataScreen';
 import { MetricsScreen } from './screens/MetricsScreen';
 import { ReviewScreen, type ReviewScreenHandle } from './screens/ReviewScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
@@ -18,25 +21,18 @@ import { SettingsScreen } from './screens/SettingsScreen';
 type View = 'review' | 'audit' | 'metrics' | 'data' | 'settings';
 
 const TABS: Array<{ view: View; label: string; key: string }> = [
-  { view: 'review', label: 'Review', key: 'Ctrl+1' },
-  { view: 'audit', label: 'Audit runner', key: 'Ctrl+2' },
-  { view: 'metrics', label: 'Metrics', key: 'Ctrl+3' },
-  { view: 'data', label: 'Import / Export', key: 'Ctrl+4' },
-  { view: 'settings', label: 'Settings', key: 'Ctrl+,' },
+  { view: 'review', label: 'Review', key: keyOf('app.review') },
+  { view: 'audit', label: 'Audit runner', key: keyOf('app.audit') },
+  { view: 'metrics', label: 'Metrics', key: keyOf('app.metrics') },
+  { view: 'data', label: 'Import / Export', key: keyOf('app.data') },
+  { view: 'settings', label: 'Settings', key: keyOf('app.settings') },
 ];
-
-interface Toast {
-  id: number;
-  message: string;
-  kind: 'info' | 'error';
-}
 
 export function App() {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [startupError, setStartupError] = useState<string | null>(null);
   const [view, setView] = useState<View>('review');
   const [showShortcuts, setShowShortcuts] = useState(false);
-  const [toasts, setToasts] = useState<Toast[]>([]);
   const [engineState, setEngineState] = useState<EngineState>({ state: 'unloaded' });
   const [stats, setStats] = useState<Stats | null>(null);
   const [selectedCaseIds, setSelectedCaseIds] = useState<string[]>([]);
@@ -44,13 +40,7 @@ export function App() {
   const [dragging, setDragging] = useState(false);
   const progress = useAuditProgress();
   const reviewRef = useRef<ReviewScreenHandle>(null);
-  const toastId = useRef(0);
-
-  const notify = useCallback((message: string, kind: 'info' | 'error' = 'info') => {
-    const id = ++toastId.current;
-    setToasts((t) => [...t.slice(-3), { id, message, kind }]);
-    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), kind === 'error' ? 12_000 : 4_000);
-  }, []);
+  const { toasts, notify, dismiss } = useToasts();
 
   useEffect(() => {
     invoke('settings.get', undefined).then(setSettings, (e: unknown) => setStartupError(errorMessage(e)));
@@ -159,25 +149,13 @@ export function App() {
   useEffect(() => {
     const menuHandlesAccelerators = typeof api.onMenuCommand === 'function';
     const onKey = (e: KeyboardEvent) => {
-      const mod = e.ctrlKey || e.metaKey;
-      if (e.key === '?' && !mod && !isTypingTarget(e.target)) {
+      if (!isTypingTarget(e.target) && singleKeyShortcut(e) === 'app.shortcuts') {
         e.preventDefault();
         setShowShortcuts((s) => !s);
         return;
       }
-      if (menuHandlesAccelerators || !mod) return;
-      const byKey: Record<string, MenuCommand> = {
-        '1': 'view.review',
-        '2': 'view.audit',
-        '3': 'view.metrics',
-        '4': 'view.data',
-        ',': 'view.settings',
-        o: 'import',
-        e: 'export',
-        m: 'modelDir',
-        f: 'focusSearch',
-      };
-      const command = e.shiftKey && e.key.toLowerCase() === 'z' ? 'undoLast' : byKey[e.key];
+      if (menuHandlesAccelerators) return;
+      const command = acceleratorShortcut(e)?.command;
       if (command) {
         e.preventDefault();
         void runCommand(command);
@@ -207,7 +185,7 @@ export function App() {
       </div>
     );
   }
-  if (!settings) return <p className="p-6 text-zinc-500">Opening the case store…</p>;
+  if (!settings) return <p className="p-6 text-zinc-600 dark:text-zinc-400">Opening the case store…</p>;
 
   return (
     <div
@@ -223,19 +201,19 @@ export function App() {
       }}
       onDrop={(e) => void onDrop(e)}
     >
-      <header className="flex h-10 shrink-0 items-center gap-3 border-b border-zinc-200 bg-white px-3 dark:border-zinc-800 dark:bg-zinc-900">
-        <span className="flex items-center gap-1.5 font-semibold tracking-tight">
+      <header className="flex h-10 min-w-0 shrink-0 items-center gap-3 overflow-hidden border-b border-zinc-200 bg-white px-3 dark:border-zinc-800 dark:bg-zinc-900">
+        <span className="flex shrink-0 items-center gap-1.5 font-semibold tracking-tight">
           <span aria-hidden className="inline-block h-3 w-3 rounded-sm bg-sky-600" />
           GuardTrace
         </span>
-        <nav aria-label="Screens" className="flex h-full items-stretch gap-0.5">
+        <nav aria-label="Screens" className="flex h-full shrink-0 items-stretch gap-0.5">
           {TABS.map((tab) => (
             <button
               key={tab.view}
               aria-current={view === tab.view ? 'page' : undefined}
               data-testid={`tab-${tab.view}`}
               title={tab.key}
-              className="flex items-center gap-1.5 border-b-2 border-transparent px-2.5 text-[12.5px] text-zinc-600 hover:text-zinc-900 aria-[current=page]:border-sky-600 aria-[current=page]:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100 dark:aria-[current=page]:text-zinc-100"
+              className="flex items-center gap-1.5 border-b-2 border-transparent px-2.5 text-[12.5px] whitespace-nowrap text-zinc-600 hover:text-zinc-900 aria-[current=page]:border-sky-600 aria-[current=page]:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100 dark:aria-[current=page]:text-zinc-100"
               onClick={() => setView(tab.view)}
             >
               {tab.label}
@@ -243,9 +221,11 @@ export function App() {
             </button>
           ))}
         </nav>
-        <span className="ml-auto flex items-center gap-3 text-[12px] text-zinc-500">
+        <span className="ml-auto flex min-w-0 items-center gap-3 text-[12px] whitespace-nowrap text-zinc-600 dark:text-zinc-400">
           <EngineChip state={engineState} />
-          <span title="Reviewer">{settings.reviewer}</span>
+          <span title="Reviewer" className="max-w-[10rem] truncate">
+            {settings.reviewer}
+          </span>
           <button
             className="btn py-0.5"
             onClick={() => setShowShortcuts(true)}
@@ -265,6 +245,8 @@ export function App() {
             notify={notify}
             active={view === 'review' && !showShortcuts}
             onSelectionChange={setSelectedCaseIds}
+            engineState={engineState}
+            auditProgress={progress}
           />
         </div>
         {view === 'audit' && (
@@ -282,31 +264,7 @@ export function App() {
         {view === 'settings' && <SettingsScreen settings={settings} onSettings={onSettings} notify={notify} />}
       </div>
 
-      <footer
-        className="flex h-6 shrink-0 items-center gap-4 border-t border-zinc-200 bg-white px-3 text-[11px] text-zinc-500 tabular-nums dark:border-zinc-800 dark:bg-zinc-900"
-        data-testid="status-bar"
-      >
-        {stats ? (
-          <>
-            <span>{stats.cases.toLocaleString()} cases</span>
-            <span>{stats.audited.toLocaleString()} audited</span>
-            <span>{stats.reviewed.toLocaleString()} reviewed</span>
-            {stats.parseFailures > 0 && <span className="text-fuchsia-600">{stats.parseFailures} parse failures</span>}
-            {stats.modelVsGold && (
-              <span>
-                model vs gold {(stats.modelVsGold.agreement * 100).toFixed(1)}% of {stats.modelVsGold.compared}
-              </span>
-            )}
-          </>
-        ) : (
-          <span>…</span>
-        )}
-        {progress && progress.state !== 'idle' && progress.state !== 'done' && (
-          <span className="ml-auto text-sky-600 dark:text-sky-400">
-            Auditing {progress.done + progress.failed}/{progress.total} ({progress.state})
-          </span>
-        )}
-      </footer>
+      <StatusBar stats={stats} progress={progress} toasts={toasts} onDismiss={dismiss} />
 
       {dragging && (
         <div className="pointer-events-none fixed inset-0 z-40 flex items-center justify-center border-4 border-dashed border-sky-600 bg-sky-600/10 text-lg font-semibold">
@@ -314,46 +272,7 @@ export function App() {
         </div>
       )}
       {showShortcuts && <ShortcutOverlay onClose={() => setShowShortcuts(false)} />}
-      {droppedImport && (
-        <div
-          className="fixed inset-0 z-50 flex items-center justify-center bg-black/50"
-          onClick={() => setDroppedImport(null)}
-        >
-          <div
-            role="dialog"
-            aria-modal="true"
-            aria-label="Import result"
-            className="panel w-[640px] p-4"
-            onClick={(e) => e.stopPropagation()}
-          >
-            <h2 className="mb-2 text-base font-semibold">Import finished</h2>
-            {droppedImport.map((s) => (
-              <div key={s.file} className="mb-3">
-                <p className="font-mono text-[12px]">{s.file}</p>
-                <ImportResult summary={s} />
-              </div>
-            ))}
-            <button className="btn" autoFocus onClick={() => setDroppedImport(null)}>
-              Close <kbd>Esc</kbd>
-            </button>
-          </div>
-        </div>
-      )}
-      <div className="fixed right-3 bottom-8 z-50 flex w-[420px] flex-col gap-1.5" aria-live="polite" role="status">
-        {toasts.map((t) => (
-          <div
-            key={t.id}
-            data-testid="toast"
-            className={`rounded border px-3 py-2 text-[12.5px] shadow-lg ${
-              t.kind === 'error'
-                ? 'border-rose-600/60 bg-rose-50 text-rose-900 dark:bg-rose-950 dark:text-rose-100'
-                : 'border-zinc-300 bg-white dark:border-zinc-700 dark:bg-zinc-800'
-            }`}
-          >
-            {t.message}
-          </div>
-        ))}
-      </div>
+      {droppedImport && <ImportResultDialog summaries={droppedImport} onClose={() => setDroppedImport(null)} />}
     </div>
   );
 }
@@ -376,7 +295,7 @@ function EngineChip({ state }: { state: EngineState }) {
         ? 'bg-rose-500'
         : 'bg-zinc-400';
   return (
-    <span className="flex items-center gap-1.5" data-testid="engine-chip">
+    <span className="flex min-w-0 items-center gap-1.5 truncate" data-testid="engine-chip" title={text}>
       <span aria-hidden className={`inline-block h-2 w-2 rounded-full ${colour}`} />
       {text}
     </span>

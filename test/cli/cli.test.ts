@@ -15,6 +15,30 @@ const BIN = path.join(REPO_ROOT, 'src-main/cli/bin.mjs');
 const cli = runCli;
 
 describe('guardtrace CLI (in process, same handler map as the app)', () => {
+  it('names each training target it refuses for contradicting its judgment, and exits 1', async () => {
+    const dataDir = tempDir();
+    expect((await cli(['import', SAMPLE, '--data-dir', dataDir])).code).toBe(0);
+    const store = CaseStore.open(dataDir);
+    const [contradicting, fine] = store.db
+      .prepare('SELECT id FROM cases ORDER BY seq LIMIT 2')
+      .pluck()
+      .all() as string[];
+    store.close();
+    const review = (id: string, analysis: string) =>
+      cli(['review', id, '--risk', '1', '--analysis', analysis, '--reviewer', 'ann', '--data-dir', dataDir]);
+    expect((await review(contradicting, 'Refuses politely. Judgement: safe.')).code).toBe(0);
+    expect((await review(fine, 'Gives working steps. Judgement: harmful.')).code).toBe(0);
+    const prompt = path.join(tempDir(), 'prompt.txt');
+    writeFileSync(prompt, 'You are a test auditor.');
+    const out = path.join(tempDir(), 'sft.jsonl');
+    const result = await cli(['export', '--format', 'sft', '--out', out, '--prompt', prompt, '--data-dir', dataDir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Wrote 1 case(s)');
+    expect(result.stderr).toBe(
+      `refused case ${contradicting}: the analysis states a judgment of 0 but the decision is 1\n`,
+    );
+  });
+
   it('imports, reports duplicates, reviews, prints stats and exports; exit codes 0/1/2', async () => {
     const dataDir = tempDir();
     const first = await cli(['import', SAMPLE, '--data-dir', dataDir, '--json']);

@@ -50,8 +50,9 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     await summary.waitFor();
     expect(await summary.getByTestId('import-summary').textContent()).toContain(`${SAMPLE.length} imported`);
     await h.screenshot('01-import-result');
+    // Escape closes it, as its Close button says.
     await h.page.keyboard.press('Escape');
-    await summary.getByRole('button', { name: /Close/ }).click();
+    await summary.waitFor({ state: 'detached' });
     await h.page.waitForFunction(
       (n) => document.querySelectorAll('[data-testid="queue-row"]').length === n,
       SAMPLE.length,

@@ -23,6 +23,8 @@ class ScriptedEngine implements Engine {
   parallelSlots: number | undefined = undefined;
   running = 0;
   maxRunning = 0;
+  /** What the engine returns for a case, instead of a well-formed verdict of 1. */
+  resultFor = new Map<string, AuditResult>();
 
   info(): EngineInfo {
     return {
@@ -57,7 +59,7 @@ class ScriptedEngine implements Engine {
       this.running--;
     }
     if (failure) throw failure;
-    return auditResult(1, { imageMissing: input.imageMissing });
+    return this.resultFor.get(input.caseId) ?? auditResult(1, { imageMissing: input.imageMissing });
   }
 
   private async stream(options: AuditOptions): Promise<void> {
@@ -159,6 +161,53 @@ describe('audit runner', () => {
     expect(engine.inputs.filter((i) => i.caseId === 'case-1')).toHaveLength(3);
     expect(engine.inputs.filter((i) => i.caseId === 'case-2')).toHaveLength(1);
     expect(store.metrics.stats().jobs).toMatchObject({ done: 1, failed: 2 });
+    // Each failed case says so itself, with the reason, and the progress lists it by name.
+    expect(store.caseDetail('case-2').auditFailure).toMatchObject({
+      kind: 'failed',
+      reason: expect.stringMatching(/9,000 tokens/),
+    });
+    expect(store.caseDetail('case-0').auditFailure).toBeNull();
+    expect(final.failures?.map((f) => f.caseId).sort()).toEqual(['case-1', 'case-2']);
+    expect(store.cases.counts({}).audit_failed).toBe(2);
+    // A later verdict clears the failure.
+    engine.failFor.delete('case-2');
+    await (runner.start({ caseIds: ['case-2'] }), runner.whenSettled());
+    expect(store.caseDetail('case-2').auditFailure).toBeNull();
+    expect(store.cases.counts({}).audit_failed).toBe(1);
+  });
+
+  it('marks a verdict the engine cut at the token limit as truncated on the case, and only that one', async () => {
+    const { store, runner, engine } = setup(2);
+    engine.resultFor.set('case-0', auditResult('truncated'));
+    engine.resultFor.set('case-1', auditResult('parse_failure', { generatedTokens: 3 }));
+    await (runner.start({ maxNewTokens: 8 }), runner.whenSettled());
+    expect(store.caseDetail('case-0').auditFailure).toMatchObject({
+      kind: 'truncated',
+      reason: expect.stringMatching(/token limit/),
+    });
+    expect(store.caseDetail('case-1').auditFailure).toBeNull();
+  });
+
+  it('with several cases in flight, a failed case is listed once and marked on the case; a pre-empted one is not', async () => {
+    const { store, runner, engine } = setup(6);
+    engine.parallelSlots = 2;
+    engine.delayMs = 20;
+    engine.failFor.set(
+      'case-1',
+      new EngineError('case_too_long', 'The thinking is 9,000 tokens; the context holds 8,192.'),
+    );
+    runner.start({ parallel: 2 });
+    // Every slot busy: opening case-5 takes the youngest slot; that case goes back to the queue without failing.
+    while ((runner.progress().inFlightCaseIds?.length ?? 0) < 2) await new Promise((r) => setTimeout(r, 2));
+    runner.prioritize('case-5');
+    const final = await runner.whenSettled();
+    expect(engine.maxRunning).toBe(2);
+    expect(final).toMatchObject({ state: 'done', done: 5, failed: 1 });
+    expect(final.failures?.map((f) => f.caseId)).toEqual(['case-1']);
+    expect(store.caseDetail('case-1').auditFailure).toMatchObject({ kind: 'failed' });
+    for (const id of ['case-0', 'case-2', 'case-3', 'case-4', 'case-5'])
+      expect(store.caseDetail(id).auditFailure, id).toBeNull();
+    expect(store.metrics.stats()).toMatchObject({ audits: 5, jobs: { done: 5, failed: 1, running: 0, queued: 0 } });
   });
 
   it('fails a case the engine cannot read (no_vision, HTTP 4xx) after one attempt and keeps going', async () => {

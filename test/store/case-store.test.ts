@@ -63,6 +63,7 @@ describe('case store', () => {
       disagree: 1,
       parse_failure: 1,
       truncated: 0,
+      audit_failed: 0,
     });
     expect(store.cases.counts({ gold: 0 }).all).toBe(2);
   });

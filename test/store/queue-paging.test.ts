@@ -24,6 +24,8 @@ const STATUS: Record<string, string> = {
   disagree: "human_risk IS NOT NULL AND model_status = 'ok' AND human_risk <> model_risk",
   parse_failure: "model_status = 'parse_failure'",
   truncated: "model_status = 'truncated'",
+  // Migration 0008's column, counted from its own partial index.
+  audit_failed: 'audit_failure IS NOT NULL',
 };
 
 /** The pre-0005 queries, kept verbatim as the reference. */
@@ -115,6 +117,7 @@ function varied(): CaseStore {
       }
       store.audits.insert(`c${i}`, result);
     }
+    for (let i = 0; i < 400; i += 7) store.auditFailures.record(`c${i}`, 'failed', 'engine error');
     for (let i = 0; i < 400; i += 3) {
       const category = random() < 0.5 ? CATEGORIES[(i + 1) % 3] : null;
       store.reviews.submit({ caseId: `c${i}`, risk: RISK_LEVELS[Math.floor(random() * 3)], category, reviewer: 'ann' });

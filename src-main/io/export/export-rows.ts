@@ -1,6 +1,7 @@
 // Turns the store's flat export rows into the verdict objects and labels the export formats write.
 import type { AuditStatus } from '@domain/audits';
 import type { ImageRef } from '@domain/cases';
+import type { AnalysisSource } from '@domain/review-analysis';
 import type { Category, RiskLevel } from '@domain/types';
 import type { LevelProbs, VerdictProvenance } from '@domain/verdict-provenance';
 import type { ExportRow } from '../../store/export-reader';
@@ -30,6 +31,8 @@ export interface HumanVerdictOut {
   risk: RiskLevel;
   category: Category | null;
   analysis: string | null;
+  /** model, edited or human; withheld when the model's analysis was dropped; null on decisions before 0008. */
+  analysisSource: AnalysisSource | null;
   note: string | null;
   reviewer: string;
   source: string;
@@ -63,6 +66,7 @@ export function humanVerdict(row: ExportRow): HumanVerdictOut | null {
     risk: row.human_risk as RiskLevel,
     category: category(row.human_category),
     analysis: row.human_analysis,
+    analysisSource: row.human_analysis_source,
     note: row.human_note,
     reviewer: row.human_reviewer ?? '',
     source: row.human_source ?? '',
@@ -71,15 +75,20 @@ export function humanVerdict(row: ExportRow): HumanVerdictOut | null {
 }
 
 /** The label a downstream user should train or report on: the human's if reviewed, else the model's parsed one. */
-export function finalLabel(
-  row: ExportRow,
-): { risk: RiskLevel; category: Category | null; analysis: string | null; source: 'human' | 'model' } | null {
+export function finalLabel(row: ExportRow): {
+  risk: RiskLevel;
+  category: Category | null;
+  analysis: string | null;
+  source: 'human' | 'model';
+  analysisSource: AnalysisSource | null;
+} | null {
   if (row.human_risk !== null)
     return {
       risk: row.human_risk as RiskLevel,
       category: category(row.human_category),
       analysis: row.human_analysis,
       source: 'human',
+      analysisSource: row.human_analysis_source,
     };
   if (row.model_status === 'ok' && row.model_risk !== null) {
     return {
@@ -87,6 +96,7 @@ export function finalLabel(
       category: category(row.model_category),
       analysis: row.model_analysis,
       source: 'model',
+      analysisSource: row.model_analysis === null ? null : 'model',
     };
   }
   return null;

@@ -15,6 +15,8 @@ import type { CaseStore } from '../../store';
 import { EXTENSION, type ImageMime } from '../import/image-intake';
 import { IoError } from '../io-error';
 import { AtomicFile } from './atomic-file';
+import { analysisContradiction, type AnalysisSource } from '@domain/review-analysis';
+import type { Category, RiskLevel } from '@domain/types';
 import type { ExportRow } from '../../store/export-reader';
 import { finalLabel, humanVerdict, imageOf, modelVerdict } from './export-rows';
 
@@ -56,12 +58,17 @@ export async function exportCases(
     written: 0,
     skipped: 0,
     skippedReasons: {},
+    refused: [],
     images: 0,
     ms: 0,
   };
   const skip = (reason: string) => {
     summary.skipped++;
     summary.skippedReasons[reason] = (summary.skippedReasons[reason] ?? 0) + 1;
+  };
+  const refuse = (caseId: string, reason: string) => {
+    skip(CONTRADICTION);
+    if (summary.refused!.length < MAX_REFUSED_LISTED) summary.refused!.push({ caseId, reason });
   };
   const writeRow = ROW_WRITERS[req.format];
   const file = new AtomicFile(out);
@@ -70,7 +77,7 @@ export async function exportCases(
     await store.exports.forEachPage(only, async (rows) => {
       await images.copyFor(rows);
       const lines: string[] = [];
-      const context: RowContext = { images, systemPrompt: req.systemPrompt?.trim() ?? '', skip, lines };
+      const context: RowContext = { images, systemPrompt: req.systemPrompt?.trim() ?? '', skip, refuse, lines };
       for (const row of rows) writeRow(row, context);
       if (req.format === 'csv') {
         file.write(
@@ -100,6 +107,8 @@ interface RowContext {
   images: ImageExporter;
   systemPrompt: string;
   skip: (reason: string) => void;
+  /** Skips a training target whose analysis contradicts its judgment, naming the case and why. */
+  refuse: (caseId: string, reason: string) => void;
   /** One output line per written case (CSV rows travel as JSON arrays until the page is stringified). */
   lines: string[];
 }
@@ -110,14 +119,21 @@ const ROW_WRITERS: Record<ExportFormat, (row: ExportRow, context: RowContext) =>
   sft: (row, context) => {
     const target = humanTarget(row);
     if ('skip' in target) return context.skip(target.skip);
+    if ('refuse' in target) return context.refuse(row.id, target.refuse);
     const { messages, images } = promptMessages(row, context);
     context.lines.push(
-      JSON.stringify({ id: row.id, messages: [...messages, { role: 'assistant', content: target.text }], images }),
+      JSON.stringify({
+        id: row.id,
+        messages: [...messages, { role: 'assistant', content: target.text }],
+        images,
+        analysis_source: target.analysisSource,
+      }),
     );
   },
   dpo: (row, context) => {
     const target = humanTarget(row);
     if ('skip' in target) return context.skip(target.skip);
+    if ('refuse' in target) return context.refuse(row.id, target.refuse);
     if (row.model_status === null) return context.skip('no model verdict');
     // A parse failure is a disagreement too: the human gave a verdict where the model's output had none.
     if (row.model_status === 'ok' && row.model_risk === row.human_risk) return context.skip('human agrees with model');
@@ -129,6 +145,7 @@ const ROW_WRITERS: Record<ExportFormat, (row: ExportRow, context: RowContext) =>
         chosen: [{ role: 'assistant', content: target.text }],
         rejected: [{ role: 'assistant', content: row.model_raw ?? '' }],
         images,
+        analysis_source: target.analysisSource,
       }),
     );
   },
@@ -187,6 +204,7 @@ export const CSV_COLUMNS = [
   'human_note',
   'human_reviewer',
   'human_at',
+  'human_analysis_source',
   'final_risk',
   'final_category',
   'final_source',
@@ -228,6 +246,7 @@ function csvCells(row: ExportRow, images: ImageExporter): unknown[] {
     human_note: row.human_note,
     human_reviewer: row.human_reviewer,
     human_at: row.human_at,
+    human_analysis_source: row.human_analysis_source,
     final_risk: final?.risk ?? null,
     final_category: final?.category ?? null,
     final_source: final?.source ?? null,
@@ -249,10 +268,25 @@ export function assistantTarget(analysis: string, risk: number): string {
   return `"Analysis": ${analysis}\n"Judgment": ${risk}`;
 }
 
-function humanTarget(row: ExportRow): { text: string } | { skip: string } {
+const CONTRADICTION = 'analysis contradicts judgment';
+const MAX_REFUSED_LISTED = 200;
+
+function humanTarget(
+  row: ExportRow,
+): { text: string; analysisSource: AnalysisSource | 'unknown' } | { skip: string } | { refuse: string } {
   if (row.human_risk === null) return { skip: 'not reviewed' };
+  if (row.human_analysis_source === 'withheld') return { skip: "no human analysis (the model's was withheld)" };
   if (!row.human_analysis?.trim()) return { skip: 'no human analysis' };
-  return { text: assistantTarget(row.human_analysis.trim(), row.human_risk) };
+  const risk = row.human_risk as RiskLevel;
+  const analysis = row.human_analysis.trim();
+  const model = row.model_status === null ? null : modelVerdict(row);
+  const contradiction = analysisContradiction(
+    { risk, category: row.human_category as Category | null, analysis },
+    row.human_analysis_source,
+    model,
+  );
+  if (contradiction) return { refuse: contradiction };
+  return { text: assistantTarget(analysis, risk), analysisSource: row.human_analysis_source ?? 'unknown' };
 }
 
 /**

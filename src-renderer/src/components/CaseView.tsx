@@ -1,11 +1,21 @@
 // Everything the model saw and said for one case. All case text is rendered as React text nodes, never as HTML.
 import { useRef, useState } from 'react';
 import type { ActivityLogEntry } from '@domain/activity-log';
+import type { AuditRecord } from '@domain/audits';
 import type { CaseDetail } from '@domain/cases';
 import { api } from '../api';
-import { dateTime, summarizeValue } from '../lib/format';
+import { dateTime, percent, riskLabel, summarizeValue } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
 import { RiskBadge } from './badges';
+import { CaseText } from './CaseText';
+
+/** The case's sections, in order; keys jump between them (see the shortcut table). */
+export const CASE_SECTIONS = {
+  query: 'case-section-query',
+  trace: 'case-section-trace',
+  response: 'case-section-response',
+  analysis: 'model-analysis',
+} as const;
 
 export function CaseView({
   detail,
@@ -13,27 +23,35 @@ export function CaseView({
   onToggleReveal,
   blurImages,
   grayscaleImages,
+  searchWords,
+  modelHidden,
+  reaudit,
 }: {
   detail: CaseDetail;
   revealed: boolean;
   onToggleReveal: () => void;
   blurImages: boolean;
   grayscaleImages: boolean;
+  searchWords: string[];
+  /** Blind review before the first choice: the model's verdict, analysis and the gold label stay hidden. */
+  modelHidden: boolean;
+  /** Audits this case again; disabled with the reason when it cannot run now. */
+  reaudit: { run: () => void; disabledReason: string | null };
 }) {
   const audit = detail.latestAudit;
   const streamed = useStreamedText(detail.id);
   return (
     <article className="flex flex-col gap-3 p-3" aria-label={`Case ${detail.seq}`} data-testid="case-view">
-      <header className="flex flex-wrap items-center gap-2">
+      <header className="flex flex-wrap items-center gap-x-2 gap-y-1">
         <h2 className="text-[15px] font-semibold">Case #{detail.seq}</h2>
-        <span className="font-mono text-[11px] text-zinc-500" title="Case id">
+        <span className="font-mono text-[11px] break-all text-zinc-600 dark:text-zinc-400" title="Case id">
           {detail.id}
         </span>
-        <span className="text-[11px] text-zinc-500">
+        <span className="text-[11px] break-all text-zinc-600 dark:text-zinc-400">
           {detail.sourceFile} · record {detail.sourceRecord}
         </span>
-        <span className="ml-auto flex items-center gap-2">
-          {detail.gold !== null && <RiskBadge risk={detail.gold} prefix="Gold" testId="gold-badge" />}
+        <span className="ml-auto flex flex-wrap items-center gap-2">
+          {detail.gold !== null && !modelHidden && <RiskBadge risk={detail.gold} prefix="Gold" testId="gold-badge" />}
           {detail.currentReview && (
             <RiskBadge
               risk={detail.currentReview.risk}
@@ -43,6 +61,14 @@ export function CaseView({
           )}
         </span>
       </header>
+
+      <VerdictStrip
+        detail={detail}
+        audit={audit}
+        streaming={streamed !== null}
+        modelHidden={modelHidden}
+        reaudit={reaudit}
+      />
 
       {(detail.image || detail.imageMissing) && (
         <CaseImage
@@ -54,77 +80,23 @@ export function CaseView({
         />
       )}
 
-      <Section title="User query">
-        <p className="text-[13.5px] whitespace-pre-wrap" data-testid="case-query">
-          {detail.query}
-        </p>
+      <Section title="User query" id={CASE_SECTIONS.query}>
+        <CaseText text={detail.query} words={searchWords} testId="case-query" />
       </Section>
 
-      <Section title="Reasoning trace">
-        <TraceText text={detail.thinking} />
+      <Section title="Reasoning trace" id={CASE_SECTIONS.trace}>
+        <CaseText text={detail.thinking} words={searchWords} testId="case-trace" />
       </Section>
 
-      <Section title="Final response">
-        <p className="whitespace-pre-wrap" data-testid="case-response">
-          {detail.response}
-        </p>
+      <Section title="Final response" id={CASE_SECTIONS.response}>
+        <CaseText text={detail.response} words={searchWords} testId="case-response" />
       </Section>
 
-      <Section title="Model analysis" testId="model-analysis">
-        {streamed !== null && (
-          <div aria-live="polite" data-testid="analysis-streaming">
-            <p className="mb-1 text-[11px] font-medium text-sky-600 dark:text-sky-400">Writing…</p>
-            <p className="font-mono text-[12px] whitespace-pre-wrap">{streamed}</p>
-          </div>
-        )}
-        {streamed === null && !audit && (
-          <p className="text-zinc-500">Not audited yet. Load a model in the Audit runner (Ctrl+2).</p>
-        )}
-        {streamed === null && audit && (
-          <div className="flex flex-col gap-2">
-            <div className="flex flex-wrap items-center gap-2">
-              <RiskBadge
-                risk={audit.risk}
-                parseFailure={audit.status === 'parse_failure'}
-                size="lg"
-                testId="verdict-badge"
-              />
-              {audit.category && (
-                <span
-                  className="rounded border border-zinc-300 px-1.5 py-px text-[11px] dark:border-zinc-700"
-                  data-testid="verdict-category"
-                >
-                  {audit.category}
-                </span>
-              )}
-              {audit.imageMissing && (
-                <span className="rounded border border-amber-600/50 px-1.5 py-px text-[11px] text-amber-700 dark:text-amber-300">
-                  model saw: image missing or unavailable
-                </span>
-              )}
-              {!audit.promptHashOk && (
-                <span className="rounded border border-rose-600/50 px-1.5 py-px text-[11px] text-rose-700 dark:text-rose-300">
-                  non-standard prompt
-                </span>
-              )}
-            </div>
-            {audit.analysis && <p className="whitespace-pre-wrap">{audit.analysis}</p>}
-            {audit.status === 'parse_failure' && (
-              <div>
-                <p className="text-[12px] text-fuchsia-700 dark:text-fuchsia-300">{audit.parseError}</p>
-                <details className="mt-1">
-                  <summary className="cursor-pointer text-[12px] text-zinc-500">Raw model output</summary>
-                  <pre className="mt-1 max-h-48 overflow-auto rounded bg-zinc-100 p-2 font-mono text-[11.5px] whitespace-pre-wrap dark:bg-zinc-950">
-                    {audit.rawOutput}
-                  </pre>
-                </details>
-              </div>
-            )}
-            <p className="text-[11px] text-zinc-500">
-              {audit.engine} · {audit.modelId} · {audit.generatedTokens} tokens in {(audit.totalMs / 1000).toFixed(1)} s
-              · {dateTime(audit.createdAt)}
-            </p>
-          </div>
+      <Section title="Model analysis" id={CASE_SECTIONS.analysis} testId="model-analysis">
+        {modelHidden ? (
+          <p className="text-zinc-600 dark:text-zinc-400">Hidden until your first choice (blind review).</p>
+        ) : (
+          <ModelAnalysis detail={detail} audit={audit} streamed={streamed} />
         )}
       </Section>
 
@@ -135,43 +107,193 @@ export function CaseView({
   );
 }
 
-function Section({ title, children, testId }: { title: string; children: React.ReactNode; testId?: string }) {
+/** The model's confidence in its verdict, when the engine reports per-level probabilities (levelProbs). */
+function confidenceOf(audit: AuditRecord): number | null {
+  const probs = (audit as AuditRecord & { levelProbs?: Record<string, number> | null }).levelProbs;
+  if (!probs || audit.risk === null) return null;
+  const p = probs[String(audit.risk)];
+  return typeof p === 'number' && Number.isFinite(p) ? p : null;
+}
+
+/** Why a parse failure has no verdict, in words that match what the model wrote (whitespace is not "nothing"). */
+function parseFailureText(audit: AuditRecord): string {
+  return audit.rawOutput.trim() === '' && audit.generatedTokens > 0
+    ? `The model wrote ${audit.generatedTokens} tokens, all of them whitespace: there is no verdict to read.`
+    : (audit.parseError ?? 'The model output has no readable verdict.');
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
+}
+
+/** The verdict at the top of the case, before the long texts: risk, category, confidence, one line of analysis. */
+function VerdictStrip({
+  detail,
+  audit,
+  streaming,
+  modelHidden,
+  reaudit,
+}: {
+  detail: CaseDetail;
+  audit: AuditRecord | null;
+  streaming: boolean;
+  modelHidden: boolean;
+  reaudit: { run: () => void; disabledReason: string | null };
+}) {
+  const failure = detail.auditFailure;
+  const confidence = audit ? confidenceOf(audit) : null;
+  const canReaudit = !audit || audit.status === 'parse_failure' || failure !== null;
   return (
-    <section className="panel px-3 py-2" data-testid={testId} aria-label={title}>
-      <h3 className="label mb-1">{title}</h3>
-      {children}
+    <section
+      className="panel flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2"
+      aria-label="Model verdict"
+      data-testid="verdict-strip"
+    >
+      {modelHidden ? (
+        <span className="text-zinc-700 dark:text-zinc-300">
+          Blind review: the model’s verdict shows after your first choice.
+        </span>
+      ) : streaming ? (
+        <span className="font-medium text-sky-700 dark:text-sky-300">The model is writing its analysis…</span>
+      ) : !audit ? (
+        <span className="text-zinc-700 dark:text-zinc-300">{failure ? '' : 'Not audited yet.'}</span>
+      ) : (
+        <>
+          <RiskBadge
+            risk={audit.risk}
+            parseFailure={audit.status === 'parse_failure'}
+            size="lg"
+            testId="verdict-badge"
+          />
+          {audit.category && (
+            <span
+              className="rounded border border-zinc-300 px-1.5 py-px text-[12px] dark:border-zinc-700"
+              data-testid="verdict-category"
+            >
+              {audit.category}
+            </span>
+          )}
+          {confidence !== null && (
+            <span className="text-[12px] text-zinc-700 dark:text-zinc-300" data-testid="verdict-confidence">
+              confidence {percent(confidence, 0)}
+            </span>
+          )}
+          <span className="min-w-0 flex-1 basis-64 truncate text-[12.5px] text-zinc-700 dark:text-zinc-300">
+            {audit.status === 'parse_failure'
+              ? parseFailureText(audit)
+              : audit.analysis
+                ? firstLine(audit.analysis)
+                : 'No analysis written.'}
+          </span>
+        </>
+      )}
+      {failure && !modelHidden && !streaming && (
+        <span className="min-w-0 basis-full text-rose-800 dark:text-rose-200" data-testid="audit-failure">
+          <strong>{failure.kind === 'truncated' ? 'Audit cut off' : 'Audit failed'}:</strong> {failure.reason}
+        </span>
+      )}
+      {canReaudit && !modelHidden && (
+        <button
+          type="button"
+          className="btn ml-auto py-0.5"
+          onClick={reaudit.run}
+          disabled={reaudit.disabledReason !== null}
+          title={reaudit.disabledReason ?? 'Audit this case again with the loaded model'}
+          aria-describedby={reaudit.disabledReason ? 'reaudit-reason' : undefined}
+          data-testid="reaudit"
+        >
+          {audit || failure ? 'Re-audit' : 'Audit'}
+        </button>
+      )}
+      {reaudit.disabledReason && canReaudit && !modelHidden && (
+        <span id="reaudit-reason" className="sr-only">
+          {reaudit.disabledReason}
+        </span>
+      )}
     </section>
   );
 }
 
-const STEP_START = /^\s*(?:step\s*\d+\s*[:.)-]|\d+\s*[.)]\s|[-*•]\s)/i;
-
-/** Shows a trace as numbered steps when it is written as steps, else as paragraphs. */
-function TraceText({ text }: { text: string }) {
-  const lines = text
-    .split(/\n+/)
-    .map((l) => l.trim())
-    .filter(Boolean);
-  const stepLines = lines.filter((l) => STEP_START.test(l));
-  if (lines.length >= 2 && stepLines.length >= Math.ceil(lines.length / 2)) {
+function ModelAnalysis({
+  detail,
+  audit,
+  streamed,
+}: {
+  detail: CaseDetail;
+  audit: AuditRecord | null;
+  streamed: string | null;
+}) {
+  if (streamed !== null) {
     return (
-      <ol className="flex list-decimal flex-col gap-1 pl-5" data-testid="case-trace">
-        {lines.map((line, i) => (
-          <li key={i} className="whitespace-pre-wrap">
-            {line.replace(STEP_START, '')}
-          </li>
-        ))}
-      </ol>
+      <div aria-live="polite" data-testid="analysis-streaming">
+        <p className="mb-1 text-[11px] font-medium text-sky-700 dark:text-sky-300">Writing…</p>
+        <p className="case-text font-mono text-[12px]">{streamed}</p>
+      </div>
     );
   }
+  if (!audit) {
+    return (
+      <p className="text-zinc-600 dark:text-zinc-400">
+        {detail.auditFailure
+          ? `No verdict: ${detail.auditFailure.reason}`
+          : 'Not audited yet. Load a model in the Audit runner (Ctrl+2), or use Audit above.'}
+      </p>
+    );
+  }
+  const blankOutput = audit.rawOutput.trim() === '';
   return (
-    <div className="flex flex-col gap-1.5 text-zinc-700 dark:text-zinc-300" data-testid="case-trace">
-      {lines.map((line, i) => (
-        <p key={i} className="whitespace-pre-wrap">
-          {line}
-        </p>
-      ))}
+    <div className="flex flex-col gap-2">
+      <div className="flex flex-wrap items-center gap-2">
+        {audit.imageMissing && (
+          <span className="rounded border border-amber-600/50 px-1.5 py-px text-[11px] text-amber-800 dark:text-amber-200">
+            model saw: image missing or unavailable
+          </span>
+        )}
+        {!audit.promptHashOk && (
+          <span className="rounded border border-rose-600/50 px-1.5 py-px text-[11px] text-rose-800 dark:text-rose-200">
+            non-standard prompt
+          </span>
+        )}
+      </div>
+      {audit.analysis && <p className="case-text">{audit.analysis}</p>}
+      {audit.status === 'parse_failure' && (
+        <div>
+          <p className="text-[12px] text-fuchsia-800 dark:text-fuchsia-200">{parseFailureText(audit)}</p>
+          {!blankOutput && (
+            <details className="mt-1">
+              <summary className="cursor-pointer text-[12px] text-zinc-600 dark:text-zinc-400">
+                Raw model output
+              </summary>
+              <pre className="case-code max-h-48 overflow-auto">{audit.rawOutput}</pre>
+            </details>
+          )}
+        </div>
+      )}
+      <p className="text-[11.5px] text-zinc-600 dark:text-zinc-400">
+        {audit.engine} · {audit.modelId} · {audit.generatedTokens} tokens in {(audit.totalMs / 1000).toFixed(1)} s ·{' '}
+        {dateTime(audit.createdAt)}
+        {audit.risk !== null && ` · ${riskLabel(audit.risk)}`}
+      </p>
     </div>
+  );
+}
+
+function Section({
+  title,
+  children,
+  testId,
+  id,
+}: {
+  title: string;
+  children: React.ReactNode;
+  testId?: string;
+  id?: string;
+}) {
+  return (
+    <section className="panel scroll-mt-2 px-3 py-2" data-testid={testId} id={id} aria-label={title}>
+      <h3 className="label mb-1">{title}</h3>
+      {children}
+    </section>
   );
 }
 
@@ -229,7 +351,7 @@ function CaseImage({
           data-testid="case-image"
           data-revealed={shown}
           draggable={false}
-          className="block max-h-[300px] max-w-[420px] object-contain"
+          className="block max-h-[300px] max-w-full object-contain"
           style={{ filter }}
         />
         {!shown && (
@@ -240,7 +362,7 @@ function CaseImage({
           </span>
         )}
       </button>
-      <div className="text-[11px] text-zinc-500">
+      <div className="text-[11px] text-zinc-600 dark:text-zinc-400">
         <div>
           {detail.image.width}×{detail.image.height} · {detail.image.mime}
         </div>
@@ -251,18 +373,18 @@ function CaseImage({
 }
 
 function History({ entries }: { entries: ActivityLogEntry[] }) {
-  if (entries.length === 0) return <p className="text-zinc-500">No decisions yet.</p>;
+  if (entries.length === 0) return <p className="text-zinc-600 dark:text-zinc-400">No decisions yet.</p>;
   return (
     <ol className="flex flex-col gap-1" data-testid="case-history">
       {entries.map((entry) => (
-        <li key={entry.id} className="grid grid-cols-[150px_110px_1fr] gap-2 text-[12px]">
-          <span className="text-zinc-500">{dateTime(entry.at)}</span>
+        <li key={entry.id} className="grid grid-cols-[150px_110px_minmax(0,1fr)] gap-2 text-[12px]">
+          <span className="text-zinc-600 dark:text-zinc-400">{dateTime(entry.at)}</span>
           <span className="truncate font-medium" title={entry.actor}>
             {entry.actor}
           </span>
-          <span>
+          <span className="[overflow-wrap:anywhere]">
             <span className="font-mono text-[11.5px]">{entry.action}</span>{' '}
-            <span className="text-zinc-500">{summarizeValue(entry.after)}</span>
+            <span className="text-zinc-600 dark:text-zinc-400">{summarizeValue(entry.after)}</span>
           </span>
         </li>
       ))}

@@ -21,7 +21,7 @@ export function ConfusionTable({
     <table className="text-[12px]" aria-label={`${label}: rows ${rows}, columns ${columns}`}>
       <thead>
         <tr>
-          <th className="p-1 text-left text-[10.5px] font-normal text-zinc-500">
+          <th className="p-1 text-left text-[10.5px] font-normal text-zinc-600 dark:text-zinc-400">
             {rows} ↓ / {columns} →
           </th>
           {RISK_LEVELS.map((r) => (
@@ -35,7 +35,7 @@ export function ConfusionTable({
         {RISK_LEVELS.map((rowRisk, i) => (
           <tr key={rowRisk}>
             <th scope="row" className="p-1 text-left font-medium whitespace-nowrap">
-              {rowRisk} <span className="font-normal text-zinc-500">{riskLabel(rowRisk)}</span>
+              {rowRisk} <span className="font-normal text-zinc-600 dark:text-zinc-400">{riskLabel(rowRisk)}</span>
             </th>
             {RISK_LEVELS.map((colRisk, j) => {
               const n = confusion[i]?.[j] ?? 0;

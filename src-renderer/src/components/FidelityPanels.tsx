@@ -32,13 +32,13 @@ export function FidelityPanels({
           </label>
         </div>
         {!fidelity.recipeFilterAvailable && (
-          <p className="text-[12px] text-zinc-500">
+          <p className="text-[12px] text-zinc-600 dark:text-zinc-400">
             Verdicts do not record how they were made yet, so they cannot be separated by recipe.
           </p>
         )}
         <table className="text-[12px]">
           <thead>
-            <tr className="text-left text-zinc-500">
+            <tr className="text-left text-zinc-600 dark:text-zinc-400">
               <th className="p-1 font-normal">against</th>
               <th className="p-1 font-normal">cases</th>
               <th className="p-1 font-normal">parse failures</th>
@@ -75,7 +75,7 @@ function F1Row({ label, scores, testId }: { label: string; scores: BinaryF1Three
           className="p-1 tabular-nums"
           title={`precision ${percent(s.precision)}, recall ${percent(s.recall)}`}
         >
-          {percent(s.f1)} <span className="text-zinc-500">(n={s.n})</span>
+          {percent(s.f1)} <span className="text-zinc-600 dark:text-zinc-400">(n={s.n})</span>
         </td>
       ))}
     </tr>
@@ -90,13 +90,15 @@ function CalibrationPanel({ fidelity }: { fidelity: FidelityMetrics }) {
       <h2 className="mb-2 text-[14px] font-semibold">
         Confidence vs the human decision
         {calibration && (
-          <span className="ml-2 text-[12px] font-normal text-zinc-500">
+          <span className="ml-2 text-[12px] font-normal text-zinc-600 dark:text-zinc-400">
             expected calibration error <strong data-testid="metrics-ece">{calibration.ece.toFixed(3)}</strong> over{' '}
             {calibration.n} verdict(s)
           </span>
         )}
       </h2>
-      {fidelity.calibrationNote && <p className="mb-2 text-[12px] text-zinc-500">{fidelity.calibrationNote}</p>}
+      {fidelity.calibrationNote && (
+        <p className="mb-2 text-[12px] text-zinc-600 dark:text-zinc-400">{fidelity.calibrationNote}</p>
+      )}
       {calibration && (
         <svg
           width={size + 30}
@@ -144,7 +146,7 @@ function ReferencePanel({ fidelity }: { fidelity: FidelityMetrics }) {
       <h2 className="mb-2 text-[14px] font-semibold">
         App vs the reference script
         {ref && (
-          <span className="ml-2 text-[12px] font-normal text-zinc-500">
+          <span className="ml-2 text-[12px] font-normal text-zinc-600 dark:text-zinc-400">
             {ref.cases} case(s) with both · agreement{' '}
             <strong data-testid="metrics-reference-agreement">{percent(ref.agreement)}</strong> of {ref.compared} ·
             parse failures: app {ref.parseFailures.app}, reference {ref.parseFailures.reference}
@@ -152,7 +154,7 @@ function ReferencePanel({ fidelity }: { fidelity: FidelityMetrics }) {
         )}
       </h2>
       {!ref ? (
-        <p className="text-[12px] text-zinc-500">
+        <p className="text-[12px] text-zinc-600 dark:text-zinc-400">
           No case has both an app verdict and a reference verdict. Import the reference script&apos;s output (Import →
           Reference script results) and audit the same cases.
         </p>
@@ -175,7 +177,7 @@ function ReferencePanel({ fidelity }: { fidelity: FidelityMetrics }) {
               ))}
             </ul>
             {ref.differingTotal > ref.differing.length && (
-              <p className="text-zinc-500">
+              <p className="text-zinc-600 dark:text-zinc-400">
                 …and {ref.differingTotal - ref.differing.length} more (guardtrace stats --json)
               </p>
             )}

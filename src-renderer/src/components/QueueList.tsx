@@ -4,7 +4,8 @@ import type { CaseSummary } from '@domain/cases';
 import { RiskDot } from './badges';
 import type { QueueView } from '../lib/use-queue';
 
-const ROW_HEIGHT = 54;
+const ROW_HEIGHT = 56;
+const COMPACT_ROW_HEIGHT = 30;
 
 export function QueueList({
   queue,
@@ -12,20 +13,25 @@ export function QueueList({
   selectedIds,
   onSelect,
   onToggleSelected,
+  compact,
 }: {
   queue: QueueView;
   selectedIndex: number;
   selectedIds: Set<string>;
   onSelect: (index: number) => void;
   onToggleSelected: (id: string) => void;
+  /** One line per case (query preview beside the marks), for more rows on a small screen. */
+  compact: boolean;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
+  const rowHeight = compact ? COMPACT_ROW_HEIGHT : ROW_HEIGHT;
   const virtualizer = useVirtualizer({
     count: queue.total,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => rowHeight,
     overscan: 12,
   });
+  useEffect(() => virtualizer.measure(), [rowHeight, virtualizer]);
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
@@ -39,7 +45,7 @@ export function QueueList({
     if (selectedIndex >= 0 && selectedIndex < queue.total) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
   }, [selectedIndex, queue.total, virtualizer]);
 
-  const activeId = selectedIndex >= 0 ? `queue-row-${selectedIndex}` : undefined;
+  const activeId = selectedIndex >= 0 && selectedIndex < queue.total ? `queue-row-${selectedIndex}` : undefined;
 
   return (
     <div
@@ -52,7 +58,7 @@ export function QueueList({
       className="min-h-0 flex-1 overflow-auto"
     >
       {queue.loaded && queue.total === 0 && (
-        <p className="p-4 text-zinc-500" data-testid="queue-empty">
+        <p className="p-4 text-zinc-600 dark:text-zinc-400" data-testid="queue-empty">
           No cases match. Import cases (Ctrl+O) or loosen the filters.
         </p>
       )}
@@ -68,15 +74,22 @@ export function QueueList({
               data-index={item.index}
               data-case-id={row?.id}
               onClick={() => onSelect(item.index)}
-              className={`absolute left-0 w-full cursor-pointer border-b border-zinc-200 px-2 py-1.5 dark:border-zinc-800/80 ${
+              className={`absolute left-0 w-full cursor-pointer overflow-hidden border-b border-zinc-200 px-2 dark:border-zinc-800/80 ${
+                compact ? 'py-1' : 'py-1.5'
+              } ${
                 item.index === selectedIndex
                   ? 'bg-sky-100 dark:bg-sky-950/70'
                   : 'hover:bg-zinc-100 dark:hover:bg-zinc-900'
               }`}
-              style={{ top: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+              style={{ top: 0, height: rowHeight, transform: `translateY(${item.start}px)` }}
             >
               {row ? (
-                <Row row={row} checked={selectedIds.has(row.id)} onToggle={() => onToggleSelected(row.id)} />
+                <Row
+                  row={row}
+                  checked={selectedIds.has(row.id)}
+                  onToggle={() => onToggleSelected(row.id)}
+                  compact={compact}
+                />
               ) : (
                 <div className="mt-2 h-3 w-2/3 animate-pulse rounded bg-zinc-200 dark:bg-zinc-800" />
               )}
@@ -88,43 +101,105 @@ export function QueueList({
   );
 }
 
-function Row({ row, checked, onToggle }: { row: CaseSummary; checked: boolean; onToggle: () => void }) {
+function Row({
+  row,
+  checked,
+  onToggle,
+  compact,
+}: {
+  row: CaseSummary;
+  checked: boolean;
+  onToggle: () => void;
+  compact: boolean;
+}) {
+  const category = row.humanCategory ?? row.modelCategory;
+  const marks = (
+    <>
+      <span className="font-mono text-[11px] text-zinc-600 dark:text-zinc-400">#{row.seq}</span>
+      {row.modelStatus === 'parse_failure' ? (
+        <span className="text-[11px] font-medium text-fuchsia-700 dark:text-fuchsia-300">parse failure</span>
+      ) : (
+        <RiskDot risk={row.modelRisk} label="model" />
+      )}
+      <RiskDot risk={row.humanRisk} label="human" />
+      {row.gold !== null && <RiskDot risk={row.gold} label="gold" />}
+      {row.hasImage && (
+        <span className="text-[11px] text-zinc-600 dark:text-zinc-400" title="Has an image">
+          img
+        </span>
+      )}
+      {row.imageMissing && (
+        <span
+          className="text-[11px] text-amber-800 dark:text-amber-300"
+          title="The case names an image that is missing"
+        >
+          img missing
+        </span>
+      )}
+    </>
+  );
+  // Not an <input>: a control inside a listbox option is nested interactive content that screen readers cannot
+  // reach. The mark is visual (a click toggles it); the option's text says whether it is selected; X toggles it.
+  const checkbox = (
+    <>
+      <span
+        aria-hidden
+        data-testid="queue-row-select"
+        data-checked={checked}
+        className={`mt-0.5 flex h-3.5 w-3.5 shrink-0 items-center justify-center rounded-sm border text-[10px] leading-none ${
+          checked ? 'border-sky-700 bg-sky-700 text-white' : 'border-zinc-500 dark:border-zinc-400'
+        }`}
+        title={`Select case ${row.seq} for bulk accept (X)`}
+        onClick={(e) => {
+          e.stopPropagation();
+          onToggle();
+        }}
+      >
+        {checked ? '✓' : ''}
+      </span>
+      {checked && <span className="sr-only">Selected for bulk accept.</span>}
+    </>
+  );
+  if (compact) {
+    return (
+      <div className="flex min-w-0 items-center gap-2" data-testid="queue-row">
+        {checkbox}
+        {marks}
+        <span
+          className="min-w-0 flex-1 truncate text-[12.5px] text-zinc-900 dark:text-zinc-100"
+          data-testid="queue-row-query"
+        >
+          {row.queryPreview}
+        </span>
+      </div>
+    );
+  }
   return (
     <div className="flex gap-2" data-testid="queue-row">
-      <input
-        type="checkbox"
-        className="mt-0.5 h-3.5 w-3.5 shrink-0 accent-sky-600"
-        checked={checked}
-        aria-label={`Select case ${row.seq} for bulk accept`}
-        tabIndex={-1}
-        onClick={(e) => e.stopPropagation()}
-        onChange={onToggle}
-      />
+      {checkbox}
       <div className="min-w-0 flex-1">
-        <div className="flex items-center gap-2.5">
-          <span className="font-mono text-[11px] text-zinc-500">#{row.seq}</span>
-          {row.modelStatus === 'parse_failure' ? (
-            <span className="text-[11px] font-medium text-fuchsia-600 dark:text-fuchsia-400">parse failure</span>
-          ) : (
-            <RiskDot risk={row.modelRisk} label="model" />
-          )}
-          <RiskDot risk={row.humanRisk} label="human" />
-          {row.gold !== null && <RiskDot risk={row.gold} label="gold" />}
-          {row.hasImage && (
-            <span className="text-[11px] text-zinc-500" title="Has an image">
-              img
+        <div className="flex min-w-0 items-center gap-2 overflow-hidden whitespace-nowrap">
+          {marks}
+          {category && (
+            <span
+              className="min-w-0 truncate text-[11px] text-zinc-700 dark:text-zinc-300"
+              data-testid="queue-row-category"
+              title={category}
+            >
+              {category}
             </span>
           )}
-          {row.imageMissing && (
+          {row.reviewedBy && (
             <span
-              className="text-[11px] text-amber-600 dark:text-amber-400"
-              title="The case names an image that is missing"
+              className="ml-auto shrink-0 text-[11px] text-zinc-600 dark:text-zinc-400"
+              data-testid="queue-row-reviewer"
+              title="Reviewed by"
             >
-              img missing
+              {row.reviewedBy}
             </span>
           )}
         </div>
-        <div className="truncate text-[12.5px] text-zinc-800 dark:text-zinc-200" data-testid="queue-row-query">
+        <div className="truncate text-[12.5px] text-zinc-900 dark:text-zinc-100" data-testid="queue-row-query">
           {row.queryPreview}
         </div>
       </div>

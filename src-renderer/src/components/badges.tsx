@@ -5,7 +5,7 @@ const RISK_STYLES: Record<string, string> = {
   '0': 'border-emerald-600/40 bg-emerald-500/10 text-emerald-700 dark:text-emerald-300',
   '0.5': 'border-amber-600/50 bg-amber-500/10 text-amber-700 dark:text-amber-300',
   '1': 'border-rose-600/50 bg-rose-500/15 text-rose-700 dark:text-rose-300',
-  none: 'border-zinc-400/40 bg-zinc-500/10 text-zinc-500 dark:text-zinc-400',
+  none: 'border-zinc-400/40 bg-zinc-500/10 text-zinc-600 dark:text-zinc-400',
   parse: 'border-fuchsia-600/40 bg-fuchsia-500/10 text-fuchsia-700 dark:text-fuchsia-300',
 };
 
@@ -48,7 +48,7 @@ export function RiskDot({ risk, label }: { risk: RiskLevel | null; label: string
           : 'bg-rose-500';
   return (
     <span
-      className="inline-flex items-center gap-1 text-[11px] text-zinc-500 dark:text-zinc-400"
+      className="inline-flex items-center gap-1 text-[11px] text-zinc-600 dark:text-zinc-400"
       title={`${label}: ${riskLabel(risk)}`}
     >
       <span aria-hidden className={`inline-block h-2 w-2 rounded-full ${colour}`} />

@@ -1,42 +1,40 @@
-// Every shortcut in one table: buttons show their key from here and the `?` overlay lists the whole table.
-import type { RiskLevel } from '@domain/types';
+// Key handling from the one shortcut table (src-main/domain/shortcuts.ts): the same table feeds the `?` overlay
+// and the Electron menu, so what a key does here is what the help and the menu say it does.
+import { RISK_SHORTCUTS, SHORTCUTS, type Shortcut, type ShortcutGroup, type ShortcutId } from '@domain/shortcuts';
 
-export const RISK_KEYS: Array<{ key: string; risk: RiskLevel }> = [
-  { key: '1', risk: 0 },
-  { key: '2', risk: 0.5 },
-  { key: '3', risk: 1 },
-];
+export { RISK_SHORTCUTS, SHORTCUTS, type Shortcut, type ShortcutGroup, type ShortcutId };
 
-export interface ShortcutHelp {
-  keys: string[];
-  action: string;
-  group: 'Queue' | 'Decision' | 'Image' | 'App';
+/** KeyboardEvent.key as the table spells single keys: 'Space', and 'Shift+' before named keys pressed with Shift. */
+export function normalizedKey(e: Pick<KeyboardEvent, 'key' | 'shiftKey'>): string {
+  const key = e.key === ' ' ? 'Space' : e.key;
+  return e.shiftKey && key.length > 1 ? `Shift+${key}` : key;
 }
 
-export const SHORTCUTS: ShortcutHelp[] = [
-  { keys: ['J', '↓'], action: 'Next case', group: 'Queue' },
-  { keys: ['K', '↑'], action: 'Previous case', group: 'Queue' },
-  { keys: ['/'], action: 'Search query, trace and response', group: 'Queue' },
-  { keys: ['X'], action: 'Select / unselect case for bulk accept', group: 'Queue' },
-  { keys: ['Shift+A'], action: "Bulk accept model's verdict on the selection", group: 'Queue' },
-  { keys: ['1'], action: 'Set risk: Safe (0)', group: 'Decision' },
-  { keys: ['2'], action: 'Set risk: Potentially harmful (0.5)', group: 'Decision' },
-  { keys: ['3'], action: 'Set risk: Harmful (1)', group: 'Decision' },
-  { keys: ['A'], action: "Accept model's verdict, submit & next", group: 'Decision' },
-  { keys: ['C'], action: 'Pick a category', group: 'Decision' },
-  { keys: ['E'], action: 'Edit the analysis', group: 'Decision' },
-  { keys: ['N'], action: 'Add a note', group: 'Decision' },
-  { keys: ['Enter'], action: 'Submit & next (Ctrl+Enter inside the analysis)', group: 'Decision' },
-  { keys: ['U', 'Ctrl+Shift+Z'], action: 'Undo your last decision (recorded as a new entry)', group: 'Decision' },
-  { keys: ['Esc'], action: 'Leave a field / close an overlay', group: 'Decision' },
-  { keys: ['V'], action: 'Reveal / hide the image (or click; hold to peek)', group: 'Image' },
-  { keys: ['Ctrl+1'], action: 'Review queue', group: 'App' },
-  { keys: ['Ctrl+2'], action: 'Audit runner', group: 'App' },
-  { keys: ['Ctrl+3'], action: 'Metrics', group: 'App' },
-  { keys: ['Ctrl+4'], action: 'Import / Export', group: 'App' },
-  { keys: ['Ctrl+,'], action: 'Settings', group: 'App' },
-  { keys: ['?'], action: 'This list', group: 'App' },
-];
+/** The single-key shortcut (no Ctrl/Cmd/Alt) this event triggers, if any. */
+export function singleKeyShortcut(e: KeyboardEvent): ShortcutId | null {
+  if (e.ctrlKey || e.metaKey || e.altKey) return null;
+  const key = normalizedKey(e);
+  return SHORTCUTS.find((s) => s.singleKeys?.includes(key))?.id ?? null;
+}
+
+function matchesAccelerator(accelerator: string, e: KeyboardEvent): boolean {
+  const parts = accelerator.split('+');
+  const key = parts[parts.length - 1];
+  const needsMod = parts.includes('CmdOrCtrl');
+  const needsShift = parts.includes('Shift');
+  if (needsMod !== (e.ctrlKey || e.metaKey) || needsShift !== e.shiftKey || e.altKey) return false;
+  return e.key.toLowerCase() === key.toLowerCase();
+}
+
+/** The table entry whose accelerator (e.g. CmdOrCtrl+O, F1) this event is. */
+export function acceleratorShortcut(e: KeyboardEvent): Shortcut | null {
+  return SHORTCUTS.find((s) => s.accelerator && matchesAccelerator(s.accelerator, e)) ?? null;
+}
+
+/** The first key the help shows for a shortcut, for buttons that display their key. */
+export function keyOf(id: ShortcutId): string {
+  return SHORTCUTS.find((s) => s.id === id)?.keys[0] ?? '';
+}
 
 /** True when the key event belongs to a text field, so single-letter shortcuts must not fire. */
 export function isTypingTarget(target: EventTarget | null): boolean {

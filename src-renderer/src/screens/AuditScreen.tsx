@@ -114,6 +114,14 @@ export function AuditScreen({
 
   const info = engineState.state === 'loaded' ? engineState.info : null;
   const running = progress?.state === 'running' || progress?.state === 'paused' || progress?.state === 'cancelling';
+  const startBlocked =
+    engineState.state === 'loading'
+      ? 'The model is still loading.'
+      : engineState.state !== 'loaded'
+        ? 'Load a model first: choose the model folder above, then Load model.'
+        : running
+          ? `A batch is ${progress?.state}: resume, pause or cancel it first.`
+          : null;
 
   return (
     <div className="grid min-h-0 flex-1 grid-cols-2 items-start gap-3 overflow-auto p-3" data-testid="audit-screen">
@@ -140,11 +148,11 @@ export function AuditScreen({
               {check.ok ? 'Folder is complete.' : 'Folder is not usable yet.'}
             </p>
             <dl className="mt-1 grid grid-cols-[90px_1fr] gap-x-2 font-mono text-[11.5px]">
-              <dt className="text-zinc-500">model</dt>
+              <dt className="text-zinc-600 dark:text-zinc-400">model</dt>
               <dd className="truncate">{check.modelPath ?? '—'}</dd>
-              <dt className="text-zinc-500">mmproj</dt>
+              <dt className="text-zinc-600 dark:text-zinc-400">mmproj</dt>
               <dd className="truncate">{check.mmprojPath ?? '—'}</dd>
-              <dt className="text-zinc-500">prompt</dt>
+              <dt className="text-zinc-600 dark:text-zinc-400">prompt</dt>
               <dd className="truncate">
                 {check.promptPath ?? '—'}{' '}
                 {check.promptPath && (check.promptHashOk ? '(GuardTrace prompt ✓)' : '(differs from GuardTrace’s)')}
@@ -195,6 +203,13 @@ export function AuditScreen({
           <button
             className="btn"
             disabled={engineState.state !== 'loaded' || running}
+            title={
+              engineState.state !== 'loaded'
+                ? 'No model is loaded.'
+                : running
+                  ? 'A batch is using the model: cancel it first.'
+                  : undefined
+            }
             onClick={() => void act(() => invoke('engine.unload', undefined), 'Unloading')}
           >
             Unload
@@ -203,34 +218,34 @@ export function AuditScreen({
         <EngineSummary state={engineState} />
         {info && (
           <dl className="grid grid-cols-[140px_1fr] gap-x-2 gap-y-0.5 text-[12px]" data-testid="engine-info">
-            <dt className="text-zinc-500">Model</dt>
+            <dt className="text-zinc-600 dark:text-zinc-400">Model</dt>
             <dd>{info.modelName}</dd>
-            <dt className="text-zinc-500">Identity</dt>
+            <dt className="text-zinc-600 dark:text-zinc-400">Identity</dt>
             <dd className="font-mono text-[11.5px]">{info.modelId}</dd>
-            <dt className="text-zinc-500">Architecture</dt>
+            <dt className="text-zinc-600 dark:text-zinc-400">Architecture</dt>
             <dd>
               {info.architecture} · {info.quantization} · {bytes(info.sizeBytes)}
             </dd>
-            <dt className="text-zinc-500">Context</dt>
+            <dt className="text-zinc-600 dark:text-zinc-400">Context</dt>
             <dd>{info.contextLength.toLocaleString()} tokens</dd>
-            <dt className="text-zinc-500">Images</dt>
+            <dt className="text-zinc-600 dark:text-zinc-400">Images</dt>
             <dd>{info.hasVision ? 'read by the model' : 'not supported by this engine (marked missing)'}</dd>
-            <dt className="text-zinc-500">Engine</dt>
+            <dt className="text-zinc-600 dark:text-zinc-400">Engine</dt>
             <dd>
               {info.engine} · {info.build.name} {info.build.version}
             </dd>
-            <dt className="text-zinc-500">Compute</dt>
+            <dt className="text-zinc-600 dark:text-zinc-400">Compute</dt>
             <dd data-testid="engine-gpu">
               {info.gpu.backend.toUpperCase()}
-              {info.gpu.reason && <span className="text-zinc-500"> — {info.gpu.reason}</span>}
+              {info.gpu.reason && <span className="text-zinc-600 dark:text-zinc-400"> — {info.gpu.reason}</span>}
             </dd>
             {info.build.cpuPenalty && (
               <>
-                <dt className="text-zinc-500">CPU note</dt>
+                <dt className="text-zinc-600 dark:text-zinc-400">CPU note</dt>
                 <dd className="text-amber-700 dark:text-amber-300">{info.build.cpuPenalty}</dd>
               </>
             )}
-            <dt className="text-zinc-500">Case data goes to</dt>
+            <dt className="text-zinc-600 dark:text-zinc-400">Case data goes to</dt>
             <dd
               data-testid="data-leaves"
               className={
@@ -241,7 +256,7 @@ export function AuditScreen({
             >
               {info.dataLeavesMachine ? `${info.dataLeavesMachine.host} — leaves this machine` : 'this machine only'}
             </dd>
-            <dt className="text-zinc-500">Prompt</dt>
+            <dt className="text-zinc-600 dark:text-zinc-400">Prompt</dt>
             <dd>{info.promptHashOk ? 'GuardTrace prompt (sha256 verified)' : 'non-standard prompt'}</dd>
             {info.warnings
               .filter((w) => w !== info.build.cpuPenalty)
@@ -283,13 +298,15 @@ export function AuditScreen({
             data-testid="audit-max-tokens"
             onChange={(e) => setMaxNewTokens(e.target.value)}
           />
-          <span className="text-[11px] text-zinc-500">GuardTrace reference: 2000</span>
+          <span className="text-[11px] text-zinc-600 dark:text-zinc-400">GuardTrace reference: 2000</span>
         </label>
         <div className="flex gap-1.5">
           <button
             className="btn btn-primary"
             data-testid="audit-start"
-            disabled={engineState.state !== 'loaded' || running}
+            disabled={startBlocked !== null}
+            title={startBlocked ?? undefined}
+            aria-describedby={startBlocked ? 'audit-start-reason' : undefined}
             onClick={() => void start()}
           >
             Start
@@ -307,6 +324,7 @@ export function AuditScreen({
               className="btn"
               data-testid="audit-pause"
               disabled={progress?.state !== 'running'}
+              title={progress?.state !== 'running' ? 'No batch is running.' : undefined}
               onClick={() => void act(() => invoke('audit.pause', undefined), 'Pausing')}
             >
               Pause
@@ -316,11 +334,21 @@ export function AuditScreen({
             className="btn"
             data-testid="audit-cancel"
             disabled={!running}
+            title={!running ? 'No batch is running or paused.' : undefined}
             onClick={() => void act(() => invoke('audit.cancel', undefined), 'Cancelling')}
           >
             Cancel
           </button>
         </div>
+        {startBlocked && (
+          <p
+            id="audit-start-reason"
+            className="text-[12px] text-zinc-700 dark:text-zinc-300"
+            data-testid="audit-start-reason"
+          >
+            {startBlocked}
+          </p>
+        )}
         {progress && (
           <div className="flex flex-col gap-1.5" data-testid="audit-progress">
             <ProgressBar value={progress.done + progress.failed} max={progress.total} label="Audit progress" />
@@ -329,11 +357,31 @@ export function AuditScreen({
               <span data-testid="audit-done">
                 {progress.done} / {progress.total} done
               </span>
-              {progress.failed > 0 && <span className="text-rose-600">{progress.failed} failed</span>}
+              {progress.failed > 0 && (
+                <span className="text-rose-700 dark:text-rose-300">{progress.failed} failed</span>
+              )}
               <span>{progress.casesPerMinute.toFixed(1)} cases/min</span>
               <span>ETA {duration(progress.etaSeconds)}</span>
             </div>
-            {progress.lastError && <p className="text-[12px] text-rose-600 dark:text-rose-400">{progress.lastError}</p>}
+            {progress.lastError && (
+              <p className="text-[12px] [overflow-wrap:anywhere] text-rose-700 dark:text-rose-300">
+                {progress.lastError}
+              </p>
+            )}
+            {progress.failures && progress.failures.length > 0 && (
+              <details open className="text-[12px]" data-testid="audit-failures">
+                <summary className="cursor-pointer font-medium text-rose-700 dark:text-rose-300">
+                  {progress.failures.length} case(s) failed (find them with the “Audit failed” filter)
+                </summary>
+                <ul className="mt-1 max-h-48 overflow-auto">
+                  {progress.failures.map((f) => (
+                    <li key={f.caseId} className="[overflow-wrap:anywhere]">
+                      Case #{f.seq}: {f.error}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            )}
             {progress.currentCaseId && (
               <div className="mt-1">
                 <p className="label">Now auditing {progress.currentCaseId}</p>
@@ -355,8 +403,10 @@ export function AuditScreen({
 
 function EngineSummary({ state }: { state: EngineState }) {
   if (state.state === 'error') return <p className="text-[12px] text-rose-600 dark:text-rose-400">{state.message}</p>;
-  if (state.state === 'loading') return <p className="text-[12px] text-zinc-500">Loading {state.modelDir}…</p>;
-  if (state.state === 'unloaded') return <p className="text-[12px] text-zinc-500">No model loaded.</p>;
+  if (state.state === 'loading')
+    return <p className="text-[12px] text-zinc-600 dark:text-zinc-400">Loading {state.modelDir}…</p>;
+  if (state.state === 'unloaded')
+    return <p className="text-[12px] text-zinc-600 dark:text-zinc-400">No model loaded.</p>;
   return null;
 }
 

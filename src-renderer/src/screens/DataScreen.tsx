@@ -21,7 +21,7 @@ export function DataScreen({
   reviewer: string;
 }) {
   return (
-    <div className="grid min-h-0 flex-1 grid-cols-2 items-start gap-3 overflow-auto p-3">
+    <div className="grid min-h-0 flex-1 grid-cols-1 items-start gap-3 overflow-auto p-3 lg:grid-cols-2">
       <ImportPanel notify={notify} reviewer={reviewer} />
       <ExportPanel notify={notify} />
     </div>
@@ -73,7 +73,8 @@ function ImportPanel({
   return (
     <section className="panel flex flex-col gap-3 p-3" aria-label="Import" data-testid="import-panel">
       <h2 className="text-[14px] font-semibold">
-        Import cases <span className="text-[12px] font-normal text-zinc-500">or drop files on the window</span>
+        Import cases{' '}
+        <span className="text-[12px] font-normal text-zinc-600 dark:text-zinc-400">or drop files on the window</span>
       </h2>
       <label className="flex flex-col gap-1">
         <span className="label">File (GuardTrace JSON, JSONL or CSV)</span>
@@ -138,6 +139,7 @@ function ImportPanel({
         <button
           className="btn btn-primary"
           disabled={!file || running}
+          title={running ? 'An import is running.' : !file ? 'Choose a file to import first.' : undefined}
           onClick={() => void run()}
           data-testid="import-run"
         >
@@ -221,7 +223,12 @@ function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'er
     try {
       const s = await invoke('export.run', { format, out, only, withImages });
       setSummary(s);
-      notify(`Exported ${s.written} case(s) to ${s.out}.`);
+      notify(
+        s.written === 0
+          ? `Nothing exported: no case matched (${s.skipped} skipped). ${s.out} holds no records.`
+          : `Exported ${s.written} case(s) to ${s.out}${s.skipped ? `; ${s.skipped} skipped` : ''}.`,
+        s.written === 0 ? 'error' : 'info',
+      );
     } catch (e) {
       notify(`Export failed: ${errorMessage(e)}`, 'error');
     } finally {
@@ -291,6 +298,7 @@ function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'er
         <button
           className="btn btn-primary"
           disabled={!out || running}
+          title={running ? 'An export is running.' : !out ? 'Choose where to save the file first.' : undefined}
           onClick={() => void run()}
           data-testid="export-run"
         >
@@ -299,15 +307,35 @@ function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'er
       </div>
       {summary && (
         <div className="text-[12px]" data-testid="export-summary">
-          <p>
-            <strong>{summary.written}</strong> written to <span className="font-mono">{summary.out}</span> ·{' '}
-            {summary.skipped} skipped · {summary.images} image(s) · {(summary.ms / 1000).toFixed(2)} s
-          </p>
+          {summary.written === 0 ? (
+            <p className="font-semibold text-rose-800 dark:text-rose-200" data-testid="export-nothing">
+              Nothing exported: no case matched this format and selection ({summary.skipped} skipped).
+            </p>
+          ) : (
+            <p className="[overflow-wrap:anywhere]">
+              <strong>{summary.written}</strong> written to <span className="font-mono">{summary.out}</span> ·{' '}
+              {summary.skipped} skipped · {summary.images} image(s) · {(summary.ms / 1000).toFixed(2)} s
+            </p>
+          )}
           {Object.entries(summary.skippedReasons).map(([reason, n]) => (
-            <p key={reason} className="text-zinc-500">
+            <p key={reason} className="text-zinc-600 dark:text-zinc-400">
               {n} skipped: {reason}
             </p>
           ))}
+          {summary.refused && summary.refused.length > 0 && (
+            <details className="mt-1" data-testid="export-refused">
+              <summary className="cursor-pointer">
+                {summary.refused.length} training target(s) refused: the analysis contradicts the judgment
+              </summary>
+              <ul className="mt-1 max-h-48 list-disc overflow-auto pl-5">
+                {summary.refused.map((r) => (
+                  <li key={r.caseId} className="[overflow-wrap:anywhere]">
+                    <span className="font-mono">{r.caseId}</span>: {r.reason}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
         </div>
       )}
     </section>

@@ -26,7 +26,7 @@ export function MetricsScreen({ active }: { active: boolean }) {
   useApiEvent('cases.changed', () => active && load());
 
   if (error) return <p className="p-4 text-rose-600">Could not compute metrics: {error}</p>;
-  if (!metrics) return <p className="p-4 text-zinc-500">Computing…</p>;
+  if (!metrics) return <p className="p-4 text-zinc-600 dark:text-zinc-400">Computing…</p>;
   return (
     <div className="flex min-h-0 flex-1 flex-col gap-3 overflow-auto p-3" data-testid="metrics-screen">
       <div className="grid grid-cols-2 gap-3">
@@ -47,12 +47,12 @@ export function MetricsScreen({ active }: { active: boolean }) {
       <section className="panel p-3" aria-label="Agreement per category">
         <h2 className="mb-2 text-[14px] font-semibold">
           Agreement with the human decision, per category
-          <span className="ml-2 text-[12px] font-normal text-zinc-500">
+          <span className="ml-2 text-[12px] font-normal text-zinc-600 dark:text-zinc-400">
             {metrics.parseFailures} parse failure(s) left out
           </span>
         </h2>
         {metrics.perCategory.length === 0 ? (
-          <p className="text-zinc-500">No reviewed cases with a model verdict yet.</p>
+          <p className="text-zinc-600 dark:text-zinc-400">No reviewed cases with a model verdict yet.</p>
         ) : (
           <table className="w-full text-[12px]" data-testid="metrics-categories">
             <tbody>
@@ -63,7 +63,7 @@ export function MetricsScreen({ active }: { active: boolean }) {
                     <Bar value={row.agreement} />
                   </td>
                   <td className="w-28 py-0.5 text-right tabular-nums">
-                    {percent(row.agreement)} <span className="text-zinc-500">of {row.n}</span>
+                    {percent(row.agreement)} <span className="text-zinc-600 dark:text-zinc-400">of {row.n}</span>
                   </td>
                 </tr>
               ))}
@@ -104,13 +104,13 @@ function ComparisonPanel({
     <section className="panel p-3" aria-label={title} data-testid={testId}>
       <h2 className="mb-2 flex items-baseline gap-2 text-[14px] font-semibold">
         {title}
-        <span className="text-[12px] font-normal text-zinc-500">
+        <span className="text-[12px] font-normal text-zinc-600 dark:text-zinc-400">
           {comparison.n} case(s) · agreement{' '}
           <strong data-testid={`${testId}-agreement`}>{percent(comparison.agreement)}</strong>
         </span>
       </h2>
       {comparison.n === 0 ? (
-        <p className="text-zinc-500">Nothing to compare yet.</p>
+        <p className="text-zinc-600 dark:text-zinc-400">Nothing to compare yet.</p>
       ) : (
         <div className="flex gap-6">
           <ConfusionTable

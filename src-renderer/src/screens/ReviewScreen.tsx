@@ -1,32 +1,21 @@
 // The review queue: filters and a virtualized list on the left, the case in the middle, the decision on the right.
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
-import type { CaseDetail, CaseStatusFilter, FilterCounts, QueueFilter, QueueSort } from '@domain/cases';
+import type { AuditProgress } from '@domain/audits';
+import type { FilterCounts, QueueFilter, QueueSort } from '@domain/cases';
+import type { EngineState } from '@domain/engine';
 import type { Settings } from '@domain/settings';
-import { CATEGORIES, type Category, type RiskLevel } from '@domain/types';
 import { errorMessage, invoke, useApiEvent } from '../api';
-import { CaseView } from '../components/CaseView';
-import { DecisionPanel, draftFor, type DecisionPanelHandle, type Draft } from '../components/DecisionPanel';
+import { CASE_SECTIONS, CaseView } from '../components/CaseView';
+import { searchWords } from '../components/CaseText';
+import { DecisionPanel, type DecisionPanelHandle } from '../components/DecisionPanel';
+import { QueueFilters } from '../components/QueueFilters';
 import { QueueList } from '../components/QueueList';
 import { coalesce } from '../lib/coalesce';
-import { isTypingTarget, RISK_KEYS } from '../lib/keys';
+import { isTypingTarget, RISK_SHORTCUTS, singleKeyShortcut } from '../lib/keys';
 import { streamStore } from '../lib/stream-store';
+import { useCaseDetail } from '../lib/use-case-detail';
 import { useQueue } from '../lib/use-queue';
-
-const STATUS_FILTERS: Array<{ value: CaseStatusFilter; label: string }> = [
-  { value: 'all', label: 'All' },
-  { value: 'not_audited', label: 'Not audited' },
-  { value: 'audited', label: 'Audited' },
-  { value: 'unreviewed', label: 'Not reviewed' },
-  { value: 'reviewed', label: 'Reviewed' },
-  { value: 'disagree', label: 'Disagree' },
-  { value: 'parse_failure', label: 'Parse failure' },
-];
-
-const SORTS: Array<{ value: QueueSort; label: string }> = [
-  { value: 'uncertainty', label: 'Uncertainty (parse failures, 0.5, gold disagreement first)' },
-  { value: 'model_risk', label: 'Model risk (harmful first)' },
-  { value: 'newest', label: 'Newest' },
-];
+import type { Notify } from '../lib/use-toasts';
 
 export interface ReviewScreenHandle {
   focusSearch(): void;
@@ -34,33 +23,32 @@ export interface ReviewScreenHandle {
   selectedCaseIds(): string[];
 }
 
-function riskFromSelect(value: string): RiskLevel | undefined {
-  return value === '' ? undefined : (Number(value) as RiskLevel);
-}
-
 export const ReviewScreen = forwardRef<
   ReviewScreenHandle,
   {
     settings: Settings;
-    notify: (message: string, kind?: 'info' | 'error') => void;
+    notify: Notify;
     active: boolean;
     onSelectionChange: (ids: string[]) => void;
+    engineState: EngineState;
+    auditProgress: AuditProgress | null;
   }
->(function ReviewScreen({ settings, notify, active, onSelectionChange }, ref) {
+>(function ReviewScreen({ settings, notify, active, onSelectionChange, engineState, auditProgress }, ref) {
   const [filter, setFilter] = useState<QueueFilter>({ status: 'all' });
   const [sort, setSort] = useState<QueueSort>('uncertainty');
   const [searchText, setSearchText] = useState('');
   const [counts, setCounts] = useState<FilterCounts | null>(null);
   const [selectedIndex, setSelectedIndex] = useState(0);
   const [selectedId, setSelectedId] = useState<string | null>(null);
-  const [detail, setDetail] = useState<CaseDetail | null>(null);
-  const [draft, setDraft] = useState<Draft | null>(null);
-  const [revealed, setRevealed] = useState(false);
   const [busy, setBusy] = useState(false);
   const [selectedIds, setSelectedIds] = useState<Set<string>>(new Set());
+  const [queueCollapsed, setQueueCollapsed] = useState(false);
+  const [compactRows, setCompactRows] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
   const decisionRef = useRef<DecisionPanelHandle>(null);
-  const detailCache = useRef(new Map<string, CaseDetail>());
+  const casePaneRef = useRef<HTMLElement>(null);
+  const matchIndex = useRef(-1);
+  const blind = settings.blindReviewers.includes(settings.reviewer);
 
   const query = { ...filter, sort };
   const queue = useQueue(query);
@@ -91,11 +79,18 @@ export const ReviewScreen = forwardRef<
     }, 400);
   }, [loadCounts]);
 
-  // New filter or sort: start at the top of the new list.
+  // New filter or sort: start at the top of the new list. A bulk selection made under the old filter would act
+  // on cases out of sight, so it is cleared (and the moderator told).
+  const selectionSize = useRef(0);
+  selectionSize.current = selectedIds.size;
   useEffect(() => {
     setSelectedIndex(0);
     setSelectedId(null);
-  }, [filterKey, sort]);
+    if (selectionSize.current > 0) {
+      notify(`Cleared the selection of ${selectionSize.current} case(s): the filter changed.`);
+      setSelectedIds(new Set());
+    }
+  }, [filterKey, sort, notify]);
 
   // Keep the selected id in step with the selected row once its page is loaded.
   useEffect(() => {
@@ -104,83 +99,55 @@ export const ReviewScreen = forwardRef<
     if (!row && queue.loaded && queue.total > 0 && selectedIndex >= queue.total) setSelectedIndex(queue.total - 1);
   }, [queue.version, queue.loaded, queue.total, selectedIndex, selectedId, queue]);
 
-  const loadDetail = useCallback(async (id: string, useCache: boolean) => {
-    const cached = useCache ? detailCache.current.get(id) : undefined;
-    if (cached) return cached;
-    const fresh = await invoke('cases.get', { id });
-    detailCache.current.set(id, fresh);
-    if (detailCache.current.size > 50) detailCache.current.delete(detailCache.current.keys().next().value!);
-    return fresh;
-  }, []);
+  const neighbourIds = [queue.rowAt(selectedIndex + 1)?.id, queue.rowAt(selectedIndex - 1)?.id].filter(
+    (id): id is string => !!id,
+  );
+  const { detail, draft, setDraft, revealed, toggleRevealed, reload, forget } = useCaseDetail(
+    selectedId,
+    neighbourIds,
+    notify,
+    blind,
+  );
+  // Blind review: the model's verdict and the gold label stay hidden until the moderator's first choice.
+  const modelHidden = blind && !!detail && !detail.currentReview && draft?.risk === null;
 
-  // Bumped to refetch the open case; moving to another case uses the prefetched copy when there is one.
-  const [detailVersion, setDetailVersion] = useState(0);
-  const lastDetailVersion = useRef(0);
-  useEffect(() => {
-    if (!selectedId) {
-      setDetail(null);
-      return;
-    }
-    let cancelled = false;
-    const forceFresh = lastDetailVersion.current !== detailVersion;
-    lastDetailVersion.current = detailVersion;
-    loadDetail(selectedId, !forceFresh)
-      .then((d) => {
-        if (cancelled) return;
-        setDetail((prev) => {
-          if (prev?.id !== d.id) {
-            setDraft(draftFor(d));
-            setRevealed(false);
-          } else if (prev.latestAudit?.id !== d.latestAudit?.id || prev.currentReview?.id !== d.currentReview?.id) {
-            setDraft(draftFor(d));
-          }
-          return d;
-        });
-      })
-      .catch((e: unknown) => !cancelled && notify(`Could not open case ${selectedId}: ${errorMessage(e)}`, 'error'));
-    return () => {
-      cancelled = true;
-    };
-  }, [selectedId, detailVersion, loadDetail, notify]);
-
-  // Prefetch the neighbours, so j/k and submit & next show the next case without waiting for the core.
-  useEffect(() => {
-    if (!detail) return;
-    for (const index of [selectedIndex + 1, selectedIndex - 1]) {
-      const row = queue.rowAt(index);
-      if (row && !detailCache.current.has(row.id)) void loadDetail(row.id, true).catch(() => undefined);
-    }
-  }, [detail, selectedIndex, queue, queue.version, loadDetail]);
+  /** Where a case sits among the rows loaded around the open one (-1 when it is not there). */
+  const loadedIndexOf = useCallback(
+    (id: string, around: number) => {
+      for (let d = 0; d <= 300; d++) {
+        if (queue.rowAt(around - d)?.id === id) return around - d;
+        if (queue.rowAt(around + d)?.id === id) return around + d;
+      }
+      return -1;
+    },
+    [queue],
+  );
 
   const refreshAll = useCallback(async () => {
     await queue.refresh();
     refreshCounts();
-    setDetailVersion((v) => v + 1);
-  }, [queue, refreshCounts]);
+    reload();
+  }, [queue, refreshCounts, reload]);
 
   // Changes arrive in bursts (a run of decisions, a batch audit): refresh once they settle, at least every 3 s.
   const refreshAllRef = useRef(refreshAll);
   refreshAllRef.current = refreshAll;
   const scheduleRefresh = useMemo(() => coalesce(() => void refreshAllRef.current(), 350, 3000), []);
 
-  // After a refresh the open case may have moved by a row (a decided case left the filtered list): follow it.
+  // After a refresh the open case may have moved (a decided case left the filtered list, a re-sort): follow it, so
+  // the highlighted row is always the open case. If it left the loaded rows, no row is highlighted.
   useEffect(() => {
     if (!selectedId || queue.rowAt(selectedIndex)?.id === selectedId) return;
-    for (const candidate of [selectedIndex - 1, selectedIndex + 1, selectedIndex - 2, selectedIndex + 2]) {
-      if (queue.rowAt(candidate)?.id === selectedId) {
-        setSelectedIndex(candidate);
-        return;
-      }
-    }
-  }, [queue.version, queue, selectedId, selectedIndex]);
+    if (selectedIndex >= 0 && !queue.rowAt(selectedIndex)) return; // its page is still loading
+    setSelectedIndex(loadedIndexOf(selectedId, Math.max(selectedIndex, 0)));
+  }, [queue.version, queue, selectedId, selectedIndex, loadedIndexOf]);
   useApiEvent('cases.changed', ({ caseIds }) => {
-    if (caseIds === 'all') detailCache.current.clear();
-    else for (const id of caseIds) detailCache.current.delete(id);
+    forget(caseIds);
     scheduleRefresh();
   });
   useApiEvent('audit.verdict', ({ caseId }) => {
     streamStore.finish(caseId);
-    detailCache.current.delete(caseId);
+    forget([caseId]);
     scheduleRefresh();
   });
 
@@ -241,12 +208,12 @@ export const ReviewScreen = forwardRef<
         setBusy(false);
         return;
       }
-      detailCache.current.delete(detail.id);
+      forget([detail.id]);
       if (next) {
         setSelectedIndex(index + 1);
         setSelectedId(next.id);
       } else {
-        setDetailVersion((v) => v + 1);
+        reload();
       }
       setBusy(false);
       // Show the decision in the list now; the stored rows (and counts) follow once the moderator pauses.
@@ -257,19 +224,70 @@ export const ReviewScreen = forwardRef<
       });
       scheduleRefresh();
     },
-    [detail, draft, busy, selectedIndex, queue, settings.reviewer, notify, scheduleRefresh],
+    [detail, draft, busy, selectedIndex, queue, settings.reviewer, notify, scheduleRefresh, forget, reload],
   );
 
   const undoLast = useCallback(async () => {
     try {
       const undone = await invoke('reviews.undoLast', { reviewer: settings.reviewer });
-      notify(undone ? `Undid your last decision on case ${undone.caseId}.` : 'You have no decision to undo.');
-      if (undone) detailCache.current.delete(undone.caseId);
+      notify(undone ? 'Undid your last decision; that case is open again.' : 'You have no decision to undo.');
+      if (!undone) return;
+      forget([undone.caseId]);
       await refreshAll();
+      // Back to the case whose decision was taken back (highlighted when it is in the list as filtered).
+      setSelectedIndex((index) => loadedIndexOf(undone.caseId, Math.max(index, 0)));
+      setSelectedId(undone.caseId);
     } catch (e) {
       notify(`Undo failed: ${errorMessage(e)}`, 'error');
     }
-  }, [settings.reviewer, notify, refreshAll]);
+  }, [settings.reviewer, notify, refreshAll, forget, loadedIndexOf]);
+
+  const reauditReason =
+    engineState.state !== 'loaded'
+      ? 'Load a model in the Audit runner (Ctrl+2) first.'
+      : auditProgress && (auditProgress.state === 'running' || auditProgress.state === 'cancelling')
+        ? 'An audit batch is running; pause or cancel it first.'
+        : null;
+  const reaudit = useCallback(async () => {
+    if (!detail) return;
+    try {
+      await invoke('audit.start', { caseIds: [detail.id] });
+      notify(`Auditing case #${detail.seq} again.`);
+    } catch (e) {
+      notify(`Could not start the audit: ${errorMessage(e)}`, 'error');
+    }
+  }, [detail, notify]);
+
+  const scrollCase = useCallback((how: 'down' | 'up' | 'top' | 'bottom') => {
+    const pane = casePaneRef.current;
+    if (!pane) return;
+    const page = pane.clientHeight * 0.85;
+    if (how === 'top') pane.scrollTop = 0;
+    else if (how === 'bottom') pane.scrollTop = pane.scrollHeight;
+    else pane.scrollTop += how === 'down' ? page : -page;
+  }, []);
+  const jumpTo = useCallback((section: keyof typeof CASE_SECTIONS) => {
+    const target = document.getElementById(CASE_SECTIONS[section]);
+    target?.scrollIntoView({ block: 'start' });
+  }, []);
+  const moveMatch = useCallback(
+    (step: 1 | -1) => {
+      const hits = [...(casePaneRef.current?.querySelectorAll<HTMLElement>('mark[data-search-hit]') ?? [])];
+      if (hits.length === 0) {
+        notify(filter.search ? 'No search match in this case.' : 'Search first (/), then move between matches.');
+        return;
+      }
+      for (const hit of hits) hit.removeAttribute('data-current');
+      matchIndex.current = (matchIndex.current + step + hits.length) % hits.length;
+      const hit = hits[matchIndex.current];
+      hit.setAttribute('data-current', 'true');
+      hit.scrollIntoView({ block: 'center' });
+    },
+    [filter.search, notify],
+  );
+  useEffect(() => {
+    matchIndex.current = -1;
+  }, [detail?.id, filter.search]);
 
   const bulkAccept = useCallback(async () => {
     const ids = [...selectedIds];
@@ -281,12 +299,12 @@ export const ReviewScreen = forwardRef<
       const r = await invoke('reviews.bulkAccept', { caseIds: ids, reviewer: settings.reviewer });
       notify(`Accepted the model's verdict on ${r.accepted} case(s); ${r.skipped} skipped (no verdict).`);
       setSelectedIds(new Set());
-      for (const id of ids) detailCache.current.delete(id);
+      forget(ids);
       await refreshAll();
     } catch (e) {
       notify(`Bulk accept failed: ${errorMessage(e)}`, 'error');
     }
-  }, [selectedIds, settings.reviewer, notify, refreshAll]);
+  }, [selectedIds, settings.reviewer, notify, refreshAll, forget]);
 
   useImperativeHandle(ref, () => ({
     focusSearch: () => searchRef.current?.focus(),
@@ -301,158 +319,163 @@ export const ReviewScreen = forwardRef<
       if (document.querySelector('[role="dialog"]')) return;
       if (isTypingTarget(e.target)) return;
       const key = e.key;
-      // Enter on a focused button (reached with Tab) activates that button, not submit & next.
+      // Enter or Space on a focused button (reached with Tab) activates that button, not submit or scroll.
       if (
-        key === 'Enter' &&
+        (key === 'Enter' || key === ' ') &&
         e.target instanceof HTMLElement &&
         e.target.closest('button, a, [role="radio"], [role="checkbox"]')
       )
         return;
-      const risk = RISK_KEYS.find((k) => k.key === key);
+      const id = singleKeyShortcut(e);
+      if (!id) return;
+      const risk = RISK_SHORTCUTS.find((k) => k.id === id);
       const handled = () => e.preventDefault();
-      if (risk && draft) {
+      if (risk) {
+        if (!draft) return;
         handled();
         setDraft({ ...draft, risk: risk.risk });
-      } else if (key === 'j' || key === 'ArrowDown') {
-        handled();
-        void select(selectedIndex + 1);
-      } else if (key === 'k' || key === 'ArrowUp') {
-        handled();
-        void select(selectedIndex - 1);
-      } else if (key === 'Enter') {
-        handled();
-        void submit('manual');
-      } else if (key === 'a') {
-        handled();
-        void submit('accept_model');
-      } else if (key === 'A') {
-        handled();
-        void bulkAccept();
-      } else if (key === 'c' || key === 'e' || key === 'n') {
-        handled();
-        decisionRef.current?.focus(key === 'c' ? 'category' : key === 'e' ? 'analysis' : 'note');
-      } else if (key === 'v') {
-        handled();
-        setRevealed((r) => !r);
-      } else if (key === 'x') {
-        handled();
-        if (selectedId) toggleSelected(selectedId);
-      } else if (key === 'u') {
-        handled();
-        void undoLast();
-      } else if (key === '/') {
-        handled();
-        searchRef.current?.focus();
+        return;
+      }
+      switch (id) {
+        case 'queue.next':
+          handled();
+          return void select(selectedIndex + 1);
+        case 'queue.prev':
+          handled();
+          return void select(selectedIndex - 1);
+        case 'decision.submit':
+          handled();
+          return void submit('manual');
+        case 'decision.accept':
+          handled();
+          return void submit('accept_model');
+        case 'queue.bulkAccept':
+          handled();
+          return void bulkAccept();
+        case 'decision.category':
+        case 'decision.analysis':
+        case 'decision.note':
+          handled();
+          return decisionRef.current?.focus(
+            id === 'decision.category' ? 'category' : id === 'decision.analysis' ? 'analysis' : 'note',
+          );
+        case 'image.reveal':
+          handled();
+          return toggleRevealed();
+        case 'queue.select':
+          handled();
+          if (selectedId) toggleSelected(selectedId);
+          return;
+        case 'decision.undo':
+          handled();
+          return void undoLast();
+        case 'queue.search':
+          handled();
+          return searchRef.current?.focus();
+        case 'queue.toggle':
+          handled();
+          return setQueueCollapsed((c) => !c);
+        case 'case.scrollDown':
+          handled();
+          return scrollCase('down');
+        case 'case.scrollUp':
+          handled();
+          return scrollCase('up');
+        case 'case.top':
+          handled();
+          return scrollCase('top');
+        case 'case.bottom':
+          handled();
+          return scrollCase('bottom');
+        case 'case.query':
+          handled();
+          return jumpTo('query');
+        case 'case.trace':
+          handled();
+          return jumpTo('trace');
+        case 'case.response':
+          handled();
+          return jumpTo('response');
+        case 'case.analysis':
+          handled();
+          return jumpTo('analysis');
+        case 'case.nextMatch':
+          handled();
+          return moveMatch(1);
+        case 'case.prevMatch':
+          handled();
+          return moveMatch(-1);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [active, draft, selectedIndex, selectedId, select, submit, bulkAccept, undoLast, toggleSelected]);
+  }, [
+    active,
+    draft,
+    setDraft,
+    selectedIndex,
+    selectedId,
+    select,
+    submit,
+    bulkAccept,
+    undoLast,
+    toggleSelected,
+    toggleRevealed,
+    scrollCase,
+    jumpTo,
+    moveMatch,
+  ]);
 
   const setField = <K extends keyof QueueFilter>(key: K, value: QueueFilter[K]) =>
     setFilter((f) => ({ ...f, [key]: value }));
 
+  const words = useMemo(() => searchWords(filter.search), [filter.search]);
+
   return (
-    <div className="flex min-h-0 flex-1">
+    <div className="flex min-h-0 min-w-0 flex-1">
       <aside
-        className="flex w-[390px] shrink-0 flex-col border-r border-zinc-200 dark:border-zinc-800"
+        className={
+          queueCollapsed
+            ? 'hidden'
+            : 'flex w-[300px] shrink-0 flex-col border-r border-zinc-200 xl:w-[360px] dark:border-zinc-800'
+        }
         aria-label="Queue"
+        data-testid="queue-column"
       >
-        <div className="flex flex-col gap-2 border-b border-zinc-200 p-2 dark:border-zinc-800">
-          <label className="relative block">
-            <span className="sr-only">Search query, trace and response</span>
-            <input
-              ref={searchRef}
-              type="search"
-              className="field w-full pr-8"
-              placeholder="Search query, trace, response…"
-              value={searchText}
-              data-testid="search-input"
-              onChange={(e) => setSearchText(e.target.value)}
-              onKeyDown={(e) => {
-                if (e.key === 'Escape' || e.key === 'Enter') {
-                  e.preventDefault();
-                  e.currentTarget.blur();
-                }
-              }}
-            />
-            <kbd className="absolute top-1.5 right-2">/</kbd>
-          </label>
-          <div role="radiogroup" aria-label="Status" className="flex flex-wrap gap-1">
-            {STATUS_FILTERS.map(({ value, label }) => (
-              <button
-                key={value}
-                role="radio"
-                aria-checked={(filter.status ?? 'all') === value}
-                data-testid={`status-${value}`}
-                className="rounded border border-zinc-300 px-1.5 py-0.5 text-[11.5px] aria-checked:border-sky-600 aria-checked:bg-sky-600 aria-checked:text-white dark:border-zinc-700"
-                onClick={() => setField('status', value)}
-              >
-                {label} <span className="tabular-nums opacity-70">{counts ? counts[value].toLocaleString() : '…'}</span>
-              </button>
-            ))}
-          </div>
-          <div className="grid grid-cols-2 gap-1.5">
-            <RiskSelect
-              label="Model risk"
-              value={filter.modelRisk}
-              onChange={(v) => setField('modelRisk', v)}
-              testId="filter-model-risk"
-            />
-            <RiskSelect
-              label="Human risk"
-              value={filter.humanRisk}
-              onChange={(v) => setField('humanRisk', v)}
-              testId="filter-human-risk"
-            />
-            <RiskSelect
-              label="Gold label"
-              value={filter.gold}
-              onChange={(v) => setField('gold', v)}
-              testId="filter-gold"
-            />
-            <label className="flex flex-col gap-0.5">
-              <span className="label">Category</span>
-              <select
-                className="field py-0.5"
-                value={filter.category ?? ''}
-                data-testid="filter-category"
-                onChange={(e) => setField('category', (e.target.value || undefined) as Category | undefined)}
-              >
-                <option value="">Any</option>
-                {CATEGORIES.map((c) => (
-                  <option key={c} value={c}>
-                    {c}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="col-span-2 flex flex-col gap-0.5">
-              <span className="label">Sort</span>
-              <select
-                className="field py-0.5"
-                value={sort}
-                data-testid="sort-select"
-                onChange={(e) => setSort(e.target.value as QueueSort)}
-              >
-                {SORTS.map((s) => (
-                  <option key={s.value} value={s.value}>
-                    {s.label}
-                  </option>
-                ))}
-              </select>
-            </label>
-          </div>
-          <div className="flex items-center justify-between text-[11.5px] text-zinc-500">
+        <div className="flex flex-col gap-1.5 border-b border-zinc-200 p-2 dark:border-zinc-800">
+          <QueueFilters
+            ref={searchRef}
+            filter={filter}
+            onFilter={setField}
+            sort={sort}
+            onSort={setSort}
+            searchText={searchText}
+            onSearchText={setSearchText}
+            counts={counts}
+          />
+          <div className="flex flex-wrap items-center justify-between gap-x-2 text-[11.5px] text-zinc-600 dark:text-zinc-400">
             <span data-testid="queue-total">
               {queue.total.toLocaleString()} case{queue.total === 1 ? '' : 's'}
               {selectedIds.size > 0 && ` · ${selectedIds.size} selected`}
             </span>
-            <span>
-              <kbd>J</kbd>/<kbd>K</kbd> move · <kbd>X</kbd> select
+            <span className="flex items-center gap-2">
+              <label className="flex items-center gap-1">
+                <input
+                  type="checkbox"
+                  checked={compactRows}
+                  onChange={(e) => setCompactRows(e.target.checked)}
+                  data-testid="compact-rows"
+                />
+                compact
+              </label>
+              <span>
+                <kbd>J</kbd>/<kbd>K</kbd> move · <kbd>X</kbd> select · <kbd>B</kbd> hide
+              </span>
             </span>
           </div>
-          {queue.error && <p className="text-[12px] text-rose-600">Could not load the queue: {queue.error}</p>}
+          {queue.error && (
+            <p className="text-[12px] text-rose-700 dark:text-rose-300">Could not load the queue: {queue.error}</p>
+          )}
         </div>
         <QueueList
           queue={queue}
@@ -460,72 +483,70 @@ export const ReviewScreen = forwardRef<
           selectedIds={selectedIds}
           onSelect={(i) => void select(i)}
           onToggleSelected={toggleSelected}
+          compact={compactRows}
         />
       </aside>
 
-      <main className="min-w-0 flex-1 overflow-auto" aria-label="Case">
-        {detail ? (
-          <CaseView
-            detail={detail}
-            revealed={revealed}
-            onToggleReveal={() => setRevealed((r) => !r)}
-            blurImages={settings.blurImages}
-            grayscaleImages={settings.grayscaleImages}
-          />
-        ) : (
-          <p className="p-6 text-zinc-500">{queue.total === 0 ? 'No case to show.' : 'Select a case.'}</p>
-        )}
-      </main>
+      <div className="flex min-h-0 min-w-0 flex-1 flex-col min-[1200px]:flex-row">
+        <main
+          ref={casePaneRef}
+          className="min-h-0 min-w-0 flex-1 overflow-auto focus-visible:outline-offset-[-2px]"
+          aria-label="Case"
+          tabIndex={0}
+          data-testid="case-pane"
+        >
+          {queueCollapsed && (
+            <button
+              type="button"
+              className="btn m-2 mb-0"
+              onClick={() => setQueueCollapsed(false)}
+              data-testid="show-queue"
+            >
+              Show queue <kbd>B</kbd>
+            </button>
+          )}
+          {detail ? (
+            <CaseView
+              detail={detail}
+              revealed={revealed}
+              onToggleReveal={toggleRevealed}
+              blurImages={settings.blurImages}
+              grayscaleImages={settings.grayscaleImages}
+              searchWords={words}
+              modelHidden={modelHidden}
+              reaudit={{ run: () => void reaudit(), disabledReason: reauditReason }}
+            />
+          ) : (
+            <p className="p-6 text-zinc-600 dark:text-zinc-400">
+              {queue.total === 0 ? 'No case to show.' : 'Select a case.'}
+            </p>
+          )}
+        </main>
 
-      <aside
-        className="w-[320px] shrink-0 overflow-auto border-l border-zinc-200 dark:border-zinc-800"
-        aria-label="Decision"
-      >
-        {detail && draft && (
-          <DecisionPanel
-            ref={decisionRef}
-            detail={detail}
-            draft={draft}
-            onChange={setDraft}
-            onSubmit={() => void submit('manual')}
-            onAccept={() => void submit('accept_model')}
-            onUndo={() => void undoLast()}
-            busy={busy}
-            reviewer={settings.reviewer}
-            selectedCount={selectedIds.size}
-            onBulkAccept={() => void bulkAccept()}
-          />
-        )}
-      </aside>
+        <aside
+          className="max-h-[48%] shrink-0 overflow-auto border-t border-zinc-200 min-[1200px]:max-h-none min-[1200px]:w-[330px] min-[1200px]:border-t-0 min-[1200px]:border-l dark:border-zinc-800"
+          aria-label="Decision"
+          data-testid="decision-column"
+        >
+          {detail && draft && (
+            <DecisionPanel
+              ref={decisionRef}
+              detail={detail}
+              draft={draft}
+              onChange={setDraft}
+              onSubmit={() => void submit('manual')}
+              onAccept={() => void submit('accept_model')}
+              onUndo={() => void undoLast()}
+              busy={busy}
+              reviewer={settings.reviewer}
+              selectedCount={selectedIds.size}
+              onBulkAccept={() => void bulkAccept()}
+              onClearSelection={() => setSelectedIds(new Set())}
+              modelHidden={modelHidden}
+            />
+          )}
+        </aside>
+      </div>
     </div>
   );
 });
-
-function RiskSelect({
-  label,
-  value,
-  onChange,
-  testId,
-}: {
-  label: string;
-  value: RiskLevel | undefined;
-  onChange: (value: RiskLevel | undefined) => void;
-  testId: string;
-}) {
-  return (
-    <label className="flex flex-col gap-0.5">
-      <span className="label">{label}</span>
-      <select
-        className="field py-0.5"
-        value={value ?? ''}
-        data-testid={testId}
-        onChange={(e) => onChange(riskFromSelect(e.target.value))}
-      >
-        <option value="">Any</option>
-        <option value="0">Safe (0)</option>
-        <option value="0.5">Potentially harmful (0.5)</option>
-        <option value="1">Harmful (1)</option>
-      </select>
-    </label>
-  );
-}

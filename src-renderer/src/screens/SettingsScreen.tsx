@@ -84,6 +84,22 @@ export function SettingsScreen({
             />
             Show images in grayscale until I reveal them
           </label>
+          <label className="flex items-center gap-2">
+            <input
+              type="checkbox"
+              checked={settings.blindReviewers.includes(settings.reviewer)}
+              data-testid="settings-blind"
+              onChange={(e) =>
+                void onSettings({
+                  blindReviewers: e.target.checked
+                    ? [...settings.blindReviewers.filter((r) => r !== settings.reviewer), settings.reviewer]
+                    : settings.blindReviewers.filter((r) => r !== settings.reviewer),
+                })
+              }
+            />
+            Blind review for {settings.reviewer}: hide the model’s verdict, its analysis and the gold label until my
+            first choice
+          </label>
           <fieldset className="flex flex-col gap-1">
             <legend className="label mb-1">Theme</legend>
             {THEMES.map((t) => (
@@ -126,7 +142,7 @@ export function SettingsScreen({
                 onChange={(e) => setMaxPixels(e.target.value)}
                 onBlur={() => saveNumber('maxPixels', maxPixels, 3136)}
               />
-              <span className="text-[11px] text-zinc-500">
+              <span className="text-[11px] text-zinc-600 dark:text-zinc-400">
                 Reference: {REFERENCE_MAX_PIXELS} (16,384 tokens). Smaller, e.g. {SMALL_MAX_PIXELS}, is faster on a CPU
                 but image verdicts then differ from the published evaluation.
               </span>

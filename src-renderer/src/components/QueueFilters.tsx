@@ -1,0 +1,148 @@
+// Search, status chips with counts, and the model / human / gold / category / sort filters, folded into one row.
+import { forwardRef } from 'react';
+import type { CaseStatusFilter, FilterCounts, QueueFilter, QueueSort } from '@domain/cases';
+import { CATEGORIES, RISK_LABELS, RISK_LEVELS, type Category, type RiskLevel } from '@domain/types';
+
+export const STATUS_FILTERS: Array<{ value: CaseStatusFilter; label: string }> = [
+  { value: 'all', label: 'All' },
+  { value: 'not_audited', label: 'Not audited' },
+  { value: 'audited', label: 'Audited' },
+  { value: 'unreviewed', label: 'Not reviewed' },
+  { value: 'reviewed', label: 'Reviewed' },
+  { value: 'disagree', label: 'Disagree' },
+  { value: 'parse_failure', label: 'Parse failure' },
+  { value: 'audit_failed', label: 'Audit failed' },
+];
+
+const SORTS: Array<{ value: QueueSort; label: string }> = [
+  { value: 'uncertainty', label: 'Uncertainty (parse failures, 0.5, gold disagreement first)' },
+  { value: 'model_risk', label: 'Model risk (harmful first)' },
+  { value: 'newest', label: 'Newest' },
+];
+
+export const QueueFilters = forwardRef<
+  HTMLInputElement,
+  {
+    filter: QueueFilter;
+    onFilter: <K extends keyof QueueFilter>(key: K, value: QueueFilter[K]) => void;
+    sort: QueueSort;
+    onSort: (sort: QueueSort) => void;
+    searchText: string;
+    onSearchText: (text: string) => void;
+    counts: FilterCounts | null;
+  }
+>(function QueueFilters({ filter, onFilter, sort, onSort, searchText, onSearchText, counts }, searchRef) {
+  return (
+    <>
+      <label className="relative block">
+        <span className="sr-only">Search query, trace and response</span>
+        <input
+          ref={searchRef}
+          type="search"
+          className="field w-full pr-8"
+          placeholder="Search query, trace, response…"
+          value={searchText}
+          data-testid="search-input"
+          onChange={(e) => onSearchText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape' || e.key === 'Enter') {
+              e.preventDefault();
+              e.currentTarget.blur();
+            }
+          }}
+        />
+        <kbd className="absolute top-1.5 right-2">/</kbd>
+      </label>
+      <div role="radiogroup" aria-label="Status" className="flex flex-wrap gap-1">
+        {STATUS_FILTERS.map(({ value, label }) => (
+          <button
+            key={value}
+            role="radio"
+            aria-checked={(filter.status ?? 'all') === value}
+            data-testid={`status-${value}`}
+            className="rounded border border-zinc-300 px-1.5 py-px text-[11.5px] text-zinc-800 aria-checked:border-sky-700 aria-checked:bg-sky-700 aria-checked:text-white dark:border-zinc-700 dark:text-zinc-200"
+            onClick={() => onFilter('status', value)}
+          >
+            {label} <span className="tabular-nums">{counts ? counts[value].toLocaleString() : '…'}</span>
+          </button>
+        ))}
+      </div>
+      <div className="grid grid-cols-6 gap-1" aria-label="Filters" role="group">
+        <RiskSelect
+          label="Model"
+          value={filter.modelRisk}
+          onChange={(v) => onFilter('modelRisk', v)}
+          testId="filter-model-risk"
+        />
+        <RiskSelect
+          label="Human"
+          value={filter.humanRisk}
+          onChange={(v) => onFilter('humanRisk', v)}
+          testId="filter-human-risk"
+        />
+        <RiskSelect label="Gold" value={filter.gold} onChange={(v) => onFilter('gold', v)} testId="filter-gold" />
+        <select
+          className="field compact-select col-span-3"
+          aria-label="Category"
+          value={filter.category ?? ''}
+          data-testid="filter-category"
+          onChange={(e) => onFilter('category', (e.target.value || undefined) as Category | undefined)}
+        >
+          <option value="">Category</option>
+          {CATEGORIES.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
+        </select>
+        <select
+          className="field compact-select col-span-3"
+          aria-label="Sort"
+          value={sort}
+          data-testid="sort-select"
+          onChange={(e) => onSort(e.target.value as QueueSort)}
+        >
+          {SORTS.map((s) => (
+            <option key={s.value} value={s.value}>
+              Sort: {s.label}
+            </option>
+          ))}
+        </select>
+      </div>
+    </>
+  );
+});
+
+function riskFromSelect(value: string): RiskLevel | undefined {
+  return RISK_LEVELS.find((level) => `${level}` === value);
+}
+
+/** A risk filter: "any" or one of the shared risk levels, labelled as everywhere else in the app. */
+export function RiskSelect({
+  label,
+  value,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: RiskLevel | undefined;
+  onChange: (value: RiskLevel | undefined) => void;
+  testId: string;
+}) {
+  return (
+    <select
+      className="field compact-select col-span-2"
+      aria-label={`${label} risk`}
+      value={value ?? ''}
+      data-testid={testId}
+      onChange={(e) => onChange(riskFromSelect(e.target.value))}
+    >
+      <option value="">{label}</option>
+      {RISK_LEVELS.map((level) => (
+        <option key={level} value={`${level}`}>
+          {label}: {RISK_LABELS[`${level}`]} ({level})
+        </option>
+      ))}
+    </select>
+  );
+}
