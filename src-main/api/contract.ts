@@ -10,6 +10,17 @@ import type { Metrics, Stats } from '@domain/metrics';
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
 import type { Settings } from '@domain/settings';
 import type { MenuCommand } from '@domain/shortcuts';
+import type {
+  AdjudicationInput,
+  AdjudicationView,
+  DecisionsExportSummary,
+  DecisionsImportSummary,
+  PackCreateRequest,
+  PackCreateSummary,
+  PackImportSummary,
+  PackInfo,
+  TeamAgreementReport,
+} from '@domain/team';
 
 // The records themselves live in src-main/domain/ (one file per subject); this file only names the channels.
 
@@ -43,6 +54,17 @@ export interface ApiContract {
   'settings.set': [Partial<Settings>, Settings];
   /** Stores the OpenAI-compatible server's API key with the platform's secret storage (Electron safeStorage). */
   'secrets.setApiKey': [{ apiKey: string | null }, { stored: boolean; encrypted: boolean }];
+  // ---- team review (docs/team-review.md) ----
+  'packs.create': [PackCreateRequest, PackCreateSummary];
+  'packs.import': [{ file: string }, PackImportSummary];
+  'packs.list': [void, PackInfo[]];
+  'decisions.export': [{ pack: string; out: string }, DecisionsExportSummary];
+  'decisions.import': [{ file: string }, DecisionsImportSummary];
+  'adjudication.get': [{ caseId: string }, AdjudicationView];
+  'adjudication.submit': [AdjudicationInput, ReviewRecord];
+  /** Reviewer agreement (Metrics screen; `guardtrace stats --json` adds it to the stats). Not in stats.get, which
+   *  the status bar polls: this one reads every decision. */
+  'team.agreement': [void, TeamAgreementReport];
 }
 
 /** Every event pushed from the core to the renderer. */
@@ -86,6 +108,14 @@ export const API_CHANNELS = [
   'settings.get',
   'settings.set',
   'secrets.setApiKey',
+  'packs.create',
+  'packs.import',
+  'packs.list',
+  'decisions.export',
+  'decisions.import',
+  'adjudication.get',
+  'adjudication.submit',
+  'team.agreement',
 ] as const satisfies readonly Channel[];
 type MissingChannel = Exclude<Channel, (typeof API_CHANNELS)[number]>;
 const _allChannelsListed: MissingChannel extends never ? true : false = true;
@@ -122,7 +152,7 @@ export interface GuardTraceApi {
   imageUrl(sha256: string): string;
   /** Native file dialogs; the browser bridge answers them from the test. */
   pickFile(options: {
-    purpose: 'import' | 'export' | 'modelDir' | 'imagesDir';
+    purpose: 'import' | 'export' | 'modelDir' | 'imagesDir' | 'packDir' | 'packFile' | 'decisionsFile';
     defaultName?: string;
   }): Promise<string | null>;
   platform: string;

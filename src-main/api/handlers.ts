@@ -9,6 +9,9 @@ import { DEFAULT_PROFILE } from '../engine/profiles';
 import { loadSystemPrompt } from '../engine/profiles/profile';
 import { exportCases } from '../io/export';
 import { importFileOffThread } from '../io/import/off-thread';
+import { createPacks } from '../io/packs/create-packs';
+import { exportDecisions, importDecisions } from '../io/packs/decisions-file';
+import { importPack } from '../io/packs/import-pack';
 
 /**
  * The handler map: the single implementation of the contract. Electron's main process registers it with
@@ -115,6 +118,28 @@ export function createHandlers(core: Core): ApiHandlers {
       }
       return core.options.setApiKey(apiKey);
     },
+
+    'packs.create': async (request) =>
+      createPacks(store, { ...request, createdBy: request.createdBy ?? core.settings().reviewer }),
+    'packs.import': async ({ file }) => {
+      const summary = await importPack(store, file, core.settings().reviewer);
+      if (!summary.alreadyImported) events.emit('cases.changed', { caseIds: 'all' });
+      return summary;
+    },
+    'packs.list': async () => store.packs.list(),
+    'decisions.export': async (request) => exportDecisions(store, request),
+    'decisions.import': async ({ file }) => {
+      const summary = importDecisions(store, file, core.settings().reviewer);
+      if (summary.imported) events.emit('cases.changed', { caseIds: 'all' });
+      return summary;
+    },
+    'adjudication.get': async ({ caseId }) => store.adjudication.view(caseId),
+    'adjudication.submit': async (input) => {
+      const review = store.adjudication.adjudicate(input);
+      events.emit('cases.changed', { caseIds: [input.caseId] });
+      return review;
+    },
+    'team.agreement': async () => store.team.agreement(),
   };
 
   return wrapErrors(handlers);

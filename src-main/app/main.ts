@@ -142,6 +142,34 @@ async function pickFile(
       );
       return r.canceled ? null : (r.filePaths[0] ?? null);
     }
+    case 'packFile':
+    case 'decisionsFile': {
+      const pack = options.purpose === 'packFile';
+      const opts: Electron.OpenDialogOptions = {
+        title: pack ? 'Import an assignment pack' : 'Import a decisions file',
+        properties: ['openFile'],
+        filters: [
+          pack ? { name: 'Assignment pack', extensions: ['gtpack'] } : { name: 'Decisions file', extensions: ['json'] },
+          { name: 'All files', extensions: ['*'] },
+        ],
+      };
+      const r = await show(
+        (w) => dialog.showOpenDialog(w, opts),
+        () => dialog.showOpenDialog(opts),
+      );
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    }
+    case 'packDir': {
+      const opts: Electron.OpenDialogOptions = {
+        title: 'Folder for the assignment packs',
+        properties: ['openDirectory', 'createDirectory'],
+      };
+      const r = await show(
+        (w) => dialog.showOpenDialog(w, opts),
+        () => dialog.showOpenDialog(opts),
+      );
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    }
     case 'modelDir':
     case 'imagesDir': {
       const opts: Electron.OpenDialogOptions = {

@@ -48,6 +48,7 @@ export function buildAppMenu(getWindow: () => BrowserWindow | null): Menu {
         item('view.audit'),
         item('view.metrics'),
         item('view.data'),
+        item('view.adjudication'),
         item('view.settings'),
         { type: 'separator' },
         { role: 'resetZoom' },

@@ -15,6 +15,8 @@ import type { Core } from '../api/core';
 import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } from '@domain/types';
 import { defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
+import { TEAM_COMMANDS } from './team-commands';
+import { teamStatsOf } from '@domain/team';
 
 // `guardtrace`: the command-line front end. It calls the same handler map as the desktop app, never the
 // store directly, so both front ends apply the same validation, activity logging and events.
@@ -38,13 +40,13 @@ export const EXIT_PARTIAL = 1;
 /** The command line or the configuration is wrong; nothing was done. */
 export const EXIT_USAGE = 2;
 
-class UsageError extends Error {
+export class UsageError extends Error {
   readonly code = 'usage';
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-interface Command {
+export interface Command {
   summary: string;
   usage: string;
   details: string;
@@ -52,7 +54,7 @@ interface Command {
   run: (context: RunContext) => Promise<number>;
 }
 
-interface RunContext {
+export interface RunContext {
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
   io: CliIo;
@@ -168,6 +170,7 @@ Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 w
     },
     run: runAudit,
   },
+  ...TEAM_COMMANDS,
 };
 
 function mainHelp(): string {
@@ -273,14 +276,18 @@ function errorShape(error: unknown): { code: string; message: string } {
   return { code: 'internal', message: String(error) };
 }
 
-const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
+export const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
 
-function stringOption(values: RunContext['values'], name: string): string | undefined {
+export function stringOption(values: RunContext['values'], name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
 }
 
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], option: string): T | undefined {
+export function oneOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  option: string,
+): T | undefined {
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value))
     throw new UsageError(`--${option} must be one of ${allowed.join(', ')} (got "${value}")`);
@@ -303,7 +310,7 @@ function positiveInt(value: string | undefined, option: string): number | undefi
   return Number(value);
 }
 
-function onlyPositional(context: RunContext, what: string): string {
+export function onlyPositional(context: RunContext, what: string): string {
   if (context.positionals.length !== 1) {
     throw new UsageError(
       context.positionals.length
@@ -396,25 +403,14 @@ async function runExport(context: RunContext): Promise<number> {
 async function runReview(context: RunContext): Promise<number> {
   const { values, io } = context;
   const caseId = onlyPositional(context, 'CASE id');
-  const riskText = stringOption(values, 'risk');
-  if (riskText === undefined) throw new UsageError('--risk is required (0, 0.5 or 1)');
-  const risk = RISK_LEVELS.find((level) => String(level) === riskText || Number(riskText) === level);
-  if (risk === undefined || !/^[0-9.]+$/.test(riskText))
-    throw new UsageError(`--risk must be 0, 0.5 or 1 (got "${riskText}")`);
+  const risk = riskOption(values);
   const reviewer = stringOption(values, 'reviewer');
   if (!reviewer?.trim()) throw new UsageError('--reviewer NAME is required');
-  const categoryText = stringOption(values, 'category');
-  let category: Category | undefined;
-  if (categoryText !== undefined) {
-    const match = CATEGORIES.find((c) => c.toLowerCase() === categoryText.trim().toLowerCase());
-    if (!match || !isCategory(match))
-      throw new UsageError(`--category must be one of: ${CATEGORIES.join('; ')} (got "${categoryText}")`);
-    category = match;
-  }
+  const category = categoryOption(values);
   return context.withCore(async (handlers) => {
     const review = await handlers['reviews.submit']({
       caseId,
-      risk: risk as RiskLevel,
+      risk,
       category: category ?? null,
       analysis: stringOption(values, 'analysis') ?? null,
       note: stringOption(values, 'note') ?? null,
@@ -430,10 +426,30 @@ async function runReview(context: RunContext): Promise<number> {
   });
 }
 
+/** `--risk 0|0.5|1` (required). */
+export function riskOption(values: RunContext['values']): RiskLevel {
+  const riskText = stringOption(values, 'risk');
+  if (riskText === undefined) throw new UsageError('--risk is required (0, 0.5 or 1)');
+  const risk = RISK_LEVELS.find((level) => String(level) === riskText || Number(riskText) === level);
+  if (risk === undefined || !/^[0-9.]+$/.test(riskText))
+    throw new UsageError(`--risk must be 0, 0.5 or 1 (got "${riskText}")`);
+  return risk;
+}
+
+/** `--category C`, matched case-insensitively against the nine categories. */
+export function categoryOption(values: RunContext['values'], option = 'category'): Category | undefined {
+  const categoryText = stringOption(values, option);
+  if (categoryText === undefined) return undefined;
+  const match = CATEGORIES.find((c) => c.toLowerCase() === categoryText.trim().toLowerCase());
+  if (!match || !isCategory(match))
+    throw new UsageError(`--${option} must be one of: ${CATEGORIES.join('; ')} (got "${categoryText}")`);
+  return match;
+}
+
 async function runStats(context: RunContext): Promise<number> {
   if (context.positionals.length) throw new UsageError(`unexpected argument "${context.positionals[0]}"`);
   return context.withCore(async (handlers) => {
-    const stats = await handlers['stats.get']();
+    const stats = { ...(await handlers['stats.get']()), ...teamStatsOf(await handlers['team.agreement']()) };
     if (context.json) {
       context.io.stdout(`${JSON.stringify(stats)}\n`);
       return EXIT_OK;
@@ -462,6 +478,15 @@ async function runStats(context: RunContext): Promise<number> {
             `${stats.referenceAgreement.differingTotal} differ (listed by --json)`
           : 'no case has both an app verdict and an imported reference verdict',
       ],
+      ['cases in dispute', stats.disputed],
+      [
+        'reviewer agreement (alpha, ordinal)',
+        stats.agreement.alpha === null ? 'not enough double-reviewed cases' : stats.agreement.alpha.toFixed(3),
+      ],
+      ...stats.agreement.pairs.map((pair): [string, string] => [
+        `kappa ${pair.a} / ${pair.b}`,
+        `${pair.kappa === null ? 'undefined' : pair.kappa.toFixed(3)} on ${pair.n} case(s)`,
+      ]),
     ];
     const width = Math.max(...rows.map(([label]) => label.length));
     context.io.stdout(rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n');

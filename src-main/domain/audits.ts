@@ -25,7 +25,8 @@ export interface AuditResult {
   /** p(level) where the judgment was written; null with levelProbsNote saying why when not available. */
   levelProbs: LevelProbs | null;
   levelProbsNote: string | null;
-  provenance: VerdictProvenance;
+  /** What produced the verdict; null only where it is not known (a verdict carried in from elsewhere without it). */
+  provenance: VerdictProvenance | null;
   imageMissing: boolean;
   engine: EngineKind;
   /** Stable identity of the model (name + quantization + file hash prefix), used for job/audit uniqueness. */

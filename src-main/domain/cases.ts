@@ -34,6 +34,10 @@ export interface QueueFilter {
   category?: Category;
   /** FTS5 search over query, thinking and response (plain words; quoted by the store). */
   search?: string;
+  /** Cases of this assignment pack (team review). */
+  pack?: string;
+  /** Only cases whose reviewers disagree and no adjudication settled (team review). */
+  disputed?: boolean;
 }
 
 export interface QueueQuery extends QueueFilter {
@@ -106,7 +110,7 @@ export interface CaseDetail {
   latestAudit: AuditRecord | null;
   /** The latest audit failed or was cut off, and why; null when it gave output (or none was tried). */
   auditFailure: AuditFailureState | null;
-  /** The decision in force (latest decision not undone), if any. */
+  /** The decision in force (see store/adjudication.ts), if any; null while the case is in dispute. */
   currentReview: ReviewRecord | null;
   history: ActivityLogEntry[];
 }

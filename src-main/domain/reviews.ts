@@ -3,10 +3,12 @@ import type { AnalysisSource } from './review-analysis';
 import type { Category, RiskLevel } from './types';
 
 /** Where a decision came from; checked at the store's door, and by the reviews table's CHECK. */
-export const REVIEW_SOURCES = ['manual', 'accept_model', 'bulk_accept', 'cli'] as const;
+/** 'pack': imported from a reviewer's decisions file (team review, docs/team-review.md). */
+export const REVIEW_SOURCES = ['manual', 'accept_model', 'bulk_accept', 'cli', 'pack'] as const;
 export type ReviewSource = (typeof REVIEW_SOURCES)[number];
 
-export type ReviewKind = 'decision' | 'undo';
+/** 'adjudication': the adjudicator's decision, which overrides the reviewers' (team review). */
+export type ReviewKind = 'decision' | 'undo' | 'adjudication';
 
 export interface ReviewRecord {
   id: number;
@@ -20,6 +22,8 @@ export interface ReviewRecord {
   note: string | null;
   reviewer: string;
   source: ReviewSource;
+  /** The assignment pack a decision was imported from (source 'pack'), else null. */
+  packId: string | null;
   undoesReviewId: number | null;
   createdAt: string;
 }

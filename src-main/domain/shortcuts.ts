@@ -12,6 +12,7 @@ export type MenuCommand =
   | 'view.audit'
   | 'view.metrics'
   | 'view.data'
+  | 'view.adjudication'
   | 'view.settings'
   | 'shortcuts'
   | 'undoLast'
@@ -51,6 +52,7 @@ export type ShortcutId =
   | 'app.audit'
   | 'app.metrics'
   | 'app.data'
+  | 'app.adjudication'
   | 'app.settings'
   | 'app.import'
   | 'app.export'
@@ -222,6 +224,15 @@ export const SHORTCUTS: readonly Shortcut[] = [
     command: 'view.data',
     menu: { menu: 'View', label: 'Import / Export' },
     action: 'Import / Export',
+    group: 'App',
+  },
+  {
+    id: 'app.adjudication',
+    keys: ['Ctrl+5'],
+    accelerator: 'CmdOrCtrl+5',
+    command: 'view.adjudication',
+    menu: { menu: 'View', label: 'Adjudication' },
+    action: 'Adjudication',
     group: 'App',
   },
   {

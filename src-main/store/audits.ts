@@ -68,7 +68,7 @@ export class AuditRepository {
       createdAt: nowIso(),
       levelProbs: result.levelProbs === null ? null : JSON.stringify(result.levelProbs),
       levelProbsNote: result.levelProbsNote,
-      provenance: JSON.stringify(result.provenance),
+      provenance: result.provenance === null ? null : JSON.stringify(result.provenance),
     });
     if (info.changes === 0) return null;
     const confidence = risk === null ? null : (result.levelProbs?.[String(risk)] ?? null);

@@ -1,13 +1,13 @@
 // The export's read side: every case of a selection with its latest model verdict and the decision in force,
 // as flat rows in seq order. The selections and the joins reuse the queue's and the repositories' definitions.
 import type { AnalysisSource } from '@domain/review-analysis';
+import type { DecisionBasis } from '@domain/team';
 import type { AuditStatus } from '@domain/audits';
 import type { CaseStatusFilter } from '@domain/cases';
 import type { ExportSelection } from '@domain/io';
 import { latestAuditIdOf } from './audits';
 import type { Db } from './open-database';
 import { STATUS_CONDITIONS } from './queue-query';
-import { isStandingDecision } from './reviews';
 import type { CaseRow } from './rows';
 
 /** One case with its latest model verdict and the human decision in force, as one flat row. */
@@ -56,6 +56,8 @@ export interface ExportRow extends Pick<
   human_source: string | null;
   human_at: string | null;
   human_analysis_source: AnalysisSource | null;
+  /** How the decision in force came about (store/adjudication.ts). */
+  human_basis: DecisionBasis | null;
 }
 
 /** Each export selection is the queue filter of the same name, so both always pick the same cases. */
@@ -80,12 +82,12 @@ const ROW_SQL = (where: string) => `
          a.level_probs_note AS model_level_probs_note, a.provenance AS model_provenance,
          r.risk AS human_risk, r.category AS human_category, r.analysis AS human_analysis, r.note AS human_note,
          r.reviewer AS human_reviewer, r.source AS human_source, r.created_at AS human_at,
-         r.analysis_source AS human_analysis_source
+         r.analysis_source AS human_analysis_source, cd.basis AS human_basis
   FROM cases c
   LEFT JOIN images i ON i.sha256 = c.image_sha256
   LEFT JOIN audits a ON c.model_status <> 'none' AND a.id = ${latestAuditIdOf('c.id')}
-  LEFT JOIN reviews r ON c.human_risk IS NOT NULL AND r.id = (
-    SELECT max(d.id) FROM reviews d WHERE d.case_id = c.id AND ${isStandingDecision('d')})
+  LEFT JOIN case_decisions cd ON c.human_risk IS NOT NULL AND cd.case_id = c.id
+  LEFT JOIN reviews r ON r.id = cd.review_id
   WHERE ${where} AND c.seq > ?
   ORDER BY c.seq
   LIMIT ${PAGE_ROWS}`;

@@ -1,5 +1,6 @@
 import type { CaseDetail } from '@domain/cases';
 import { ActivityLog } from './activity-log';
+import { AdjudicationRepository, DecisionResolver } from './adjudication';
 import { AuditFailureRepository } from './audit-failures';
 import { AuditRepository } from './audits';
 import { CaseRepository } from './cases';
@@ -12,6 +13,8 @@ import { openDatabase, type Db } from './open-database';
 import { ReferenceVerdictRepository } from './reference-verdicts';
 import { ReviewRepository } from './reviews';
 import { SettingsRepository } from './settings';
+import { PackRepository } from './packs';
+import { TeamStatsReader } from './team-stats';
 
 export { StoreError } from './errors';
 export type { NewCase } from './cases';
@@ -30,6 +33,10 @@ export class CaseStore {
   readonly exports: ExportReader;
   readonly referenceVerdicts: ReferenceVerdictRepository;
   readonly auditFailures: AuditFailureRepository;
+  readonly decisions: DecisionResolver;
+  readonly adjudication: AdjudicationRepository;
+  readonly packs: PackRepository;
+  readonly team: TeamStatsReader;
 
   private constructor(
     readonly db: Db,
@@ -39,7 +46,11 @@ export class CaseStore {
     this.images = new ImageStore(db, dataDir);
     this.audits = new AuditRepository(db);
     this.activityLog = new ActivityLog(db);
-    this.reviews = new ReviewRepository(db, this.cases, this.audits, this.activityLog);
+    this.decisions = new DecisionResolver(db);
+    this.reviews = new ReviewRepository(db, this.cases, this.audits, this.activityLog, this.decisions);
+    this.adjudication = new AdjudicationRepository(db, this.cases, this.audits, this.decisions, this.activityLog);
+    this.packs = new PackRepository(db, this.cases, this.decisions, this.activityLog);
+    this.team = new TeamStatsReader(db, this.decisions);
     this.jobs = new JobRepository(db);
     this.settings = new SettingsRepository(db);
     this.referenceVerdicts = new ReferenceVerdictRepository(db);

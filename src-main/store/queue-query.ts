@@ -72,6 +72,15 @@ export function whereClause(filter: QueueFilter, options: WhereOptions = {}): Wh
     );
     params.push(filter.category, filter.category);
   }
+  if (filter.pack !== undefined) {
+    conditions.push(`${inSet} (SELECT c.seq FROM pack_cases p JOIN cases c ON c.id = p.case_id WHERE p.pack_id = ?)`);
+    params.push(filter.pack);
+  }
+  if (filter.disputed) {
+    conditions.push(
+      `${inSet} (SELECT c.seq FROM case_decisions d JOIN cases c ON c.id = d.case_id WHERE d.basis = 'disputed')`,
+    );
+  }
   const fts = filter.search ? toFtsQuery(filter.search) : null;
   if (fts) {
     conditions.push(`${inSet} (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)`);

@@ -2,6 +2,7 @@ import { REVIEW_SOURCES, type ReviewInput, type ReviewRecord } from '@domain/rev
 import { resolveAnalysis } from '@domain/review-analysis';
 import { isCategory, isRiskLevel } from '@domain/types';
 import type { ActivityLog } from './activity-log';
+import type { DecisionResolver } from './adjudication';
 import type { AuditRepository } from './audits';
 import type { CaseRepository } from './cases';
 import { nowIso } from './clock';
@@ -10,28 +11,27 @@ import type { Db } from './open-database';
 import { toReviewRecord, type ReviewRow } from './rows';
 
 // Human decisions are append-only too: an undo is a new row pointing at the decision it takes back.
-// The decision in force for a case is its latest decision that no undo points at.
+// The decision in force for a case is kept by DecisionResolver (store/adjudication.ts): with one reviewer it is
+// their latest decision that no undo points at; with several, see there (agreement, dispute, adjudication).
 
 /**
- * SQL condition: the reviews row `alias` is a decision no undo has taken back. The latest such row of a case is
- * its decision in force (ReviewRepository.current, the export reader); the one place this is defined.
+ * SQL condition: the reviews row `alias` is a decision or adjudication no undo has taken back (an adjudicator can take
+ * back their adjudication the same way a reviewer takes back a decision). The one place this is defined.
  */
 export function isStandingDecision(alias: string): string {
-  return `${alias}.kind = 'decision' AND NOT EXISTS (SELECT 1 FROM reviews undone WHERE undone.undoes_review_id = ${alias}.id)`;
+  return `${alias}.kind IN ('decision', 'adjudication') AND NOT EXISTS (SELECT 1 FROM reviews undone WHERE undone.undoes_review_id = ${alias}.id)`;
 }
-
 export class ReviewRepository {
   private readonly insertStmt;
   private readonly byIdStmt;
-  private readonly currentStmt;
   private readonly lastByReviewerStmt;
-  private readonly updateCase;
 
   constructor(
     private readonly db: Db,
     private readonly cases: CaseRepository,
     private readonly audits: AuditRepository,
     private readonly activityLog: ActivityLog,
+    private readonly resolver: DecisionResolver,
   ) {
     this.insertStmt = db.prepare(
       `INSERT INTO reviews (case_id, kind, risk, category, analysis, note, reviewer, source, undoes_review_id, created_at,
@@ -40,18 +40,14 @@ export class ReviewRepository {
                @analysisSource)`,
     );
     this.byIdStmt = db.prepare<[number | bigint], ReviewRow>('SELECT * FROM reviews WHERE id = ?');
-    this.currentStmt = db.prepare<[string], ReviewRow>(
-      `SELECT * FROM reviews r WHERE r.case_id = ? AND ${isStandingDecision('r')} ORDER BY r.id DESC LIMIT 1`,
-    );
     this.lastByReviewerStmt = db.prepare<[string], ReviewRow>(
       `SELECT * FROM reviews r WHERE r.reviewer = ? AND ${isStandingDecision('r')} ORDER BY r.id DESC LIMIT 1`,
     );
-    this.updateCase = db.prepare('UPDATE cases SET human_risk = ?, human_category = ?, reviewed_by = ? WHERE id = ?');
   }
 
+  /** The decision in force on the case; null when there is none or the reviewers disagree (in dispute). */
   current(caseId: string): ReviewRecord | null {
-    const row = this.currentStmt.get(caseId);
-    return row ? toReviewRecord(row) : null;
+    return this.resolver.resolve(caseId).inForce;
   }
 
   /** Records a decision and its activity-log entry in one transaction. */
@@ -84,7 +80,7 @@ export class ReviewRepository {
       createdAt: nowIso(),
     });
     const record = toReviewRecord(this.byIdStmt.get(info.lastInsertRowid)!);
-    this.updateCase.run(record.risk, record.category, record.reviewer, record.caseId);
+    this.resolver.refresh(record.caseId);
     this.activityLog.append({
       actor: input.reviewer,
       action: record.source === 'bulk_accept' ? 'review.bulk_accept' : 'review.submit',
@@ -108,18 +104,13 @@ export class ReviewRepository {
         analysis: null,
         note: null,
         reviewer,
-        source: target.source,
+        // An undo made here is not part of any decisions file, even when it takes back an imported decision.
+        source: target.source === 'pack' ? 'manual' : target.source,
         undoesReviewId: target.id,
         createdAt: nowIso(),
         analysisSource: null,
       });
-      const restored = this.current(target.case_id);
-      this.updateCase.run(
-        restored?.risk ?? null,
-        restored?.category ?? null,
-        restored?.reviewer ?? null,
-        target.case_id,
-      );
+      const restored = this.resolver.refresh(target.case_id).inForce;
       this.activityLog.append({
         actor: reviewer,
         action: 'review.undo',

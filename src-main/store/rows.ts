@@ -71,6 +71,8 @@ export interface ReviewRow {
   created_at: string;
   /** Migration 0008. */
   analysis_source: AnalysisSource | null;
+  pack_id: string | null;
+  origin_id: number | null;
 }
 
 const risk = (value: number | null): RiskLevel | null => (value === null ? null : (value as RiskLevel));
@@ -162,5 +164,6 @@ export function toReviewRecord(row: ReviewRow): ReviewRecord {
     undoesReviewId: row.undoes_review_id,
     createdAt: row.created_at,
     analysisSource: row.analysis_source ?? null,
+    packId: row.pack_id,
   };
 }

@@ -12,19 +12,21 @@ import { coalesce } from './lib/coalesce';
 import { acceleratorShortcut, isTypingTarget, keyOf, singleKeyShortcut } from './lib/keys';
 import { streamStore } from './lib/stream-store';
 import { useToasts } from './lib/use-toasts';
+import { AdjudicationScreen } from './screens/AdjudicationScreen';
 import { AuditScreen, useAuditProgress } from './screens/AuditScreen';
 import { DataScreen, runImport } from './screens/DataScreen';
 import { MetricsScreen } from './screens/MetricsScreen';
 import { ReviewScreen, type ReviewScreenHandle } from './screens/ReviewScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 
-type View = 'review' | 'audit' | 'metrics' | 'data' | 'settings';
+type View = 'review' | 'audit' | 'metrics' | 'data' | 'adjudication' | 'settings';
 
 const TABS: Array<{ view: View; label: string; key: string }> = [
   { view: 'review', label: 'Review', key: keyOf('app.review') },
   { view: 'audit', label: 'Audit runner', key: keyOf('app.audit') },
   { view: 'metrics', label: 'Metrics', key: keyOf('app.metrics') },
   { view: 'data', label: 'Import / Export', key: keyOf('app.data') },
+  { view: 'adjudication', label: 'Adjudication', key: keyOf('app.adjudication') },
   { view: 'settings', label: 'Settings', key: keyOf('app.settings') },
 ];
 
@@ -116,6 +118,8 @@ export function App() {
           return setView('metrics');
         case 'view.data':
           return setView('data');
+        case 'view.adjudication':
+          return setView('adjudication');
         case 'view.settings':
           return setView('settings');
         case 'shortcuts':
@@ -260,7 +264,10 @@ export function App() {
           />
         )}
         {view === 'metrics' && <MetricsScreen active />}
-        {view === 'data' && <DataScreen notify={notify} reviewer={settings.reviewer} />}
+        {view === 'data' && (
+          <DataScreen notify={notify} reviewer={settings.reviewer} selectedCaseIds={selectedCaseIds} />
+        )}
+        {view === 'adjudication' && <AdjudicationScreen active reviewer={settings.reviewer} notify={notify} />}
         {view === 'settings' && <SettingsScreen settings={settings} onSettings={onSettings} notify={notify} />}
       </div>
 

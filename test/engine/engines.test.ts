@@ -66,7 +66,7 @@ function expectWellFormed(r: AuditResult, engine: string) {
   expect(['ok', 'parse_failure', 'truncated']).toContain(r.verdict.status);
   expect(r.profileId).toBe('guardtrace-vl');
   expect(r.provenance).toMatchObject({ profileId: 'guardtrace-vl', engine, repetitionPenalty: 1.05 });
-  expect(r.provenance.modelSha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(r.provenance!.modelSha256).toMatch(/^[0-9a-f]{64}$/);
   expect(r.promptHashOk).toBe(true);
   expect(r.promptSha256).toMatch(/^[0-9a-f]{64}$/);
   expect(r.modelId).toMatch(/^GuardTrace tiny test model\|F32\|[0-9a-f]{12}$/);
@@ -332,7 +332,7 @@ describe('reference decoding in the in-process engines', () => {
         const engine = await create({ ...(await withPenalty(penalty)), mmprojPath: null });
         try {
           const r = await engine.audit(input, { maxNewTokens: 1 });
-          out.push({ text: r.rawOutput, window: r.provenance.repetitionPenaltyWindow });
+          out.push({ text: r.rawOutput, window: r.provenance!.repetitionPenaltyWindow });
         } finally {
           await engine.dispose();
         }
@@ -362,7 +362,7 @@ describe('reference decoding in the in-process engines', () => {
         const b = await strong.audit(input, { maxNewTokens: 24 });
         expect((await plain.audit(input, { maxNewTokens: 24 })).rawOutput).toBe(a.rawOutput);
         expect(b.rawOutput, plain.kind).not.toBe(a.rawOutput);
-        expect([a.provenance.repetitionPenalty, b.provenance.repetitionPenalty]).toEqual([1.0, 5.0]);
+        expect([a.provenance!.repetitionPenalty, b.provenance!.repetitionPenalty]).toEqual([1.0, 5.0]);
       } finally {
         await plain.dispose();
         await strong.dispose();

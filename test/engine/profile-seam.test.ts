@@ -121,8 +121,8 @@ describe('a guard-model profile with other levels, prompt file and format', () =
     const r = await llamaNode.audit(input('c'), { strictFormat: true, maxNewTokens: 2 });
     expect(r.generatedTokens).toBe(2);
     expect(r.verdict).toMatchObject({ status: 'truncated', error: expect.stringMatching(/2-token limit/) });
-    expect(r.provenance.maxNewTokens).toBe(2);
-    expect(r.provenance.reference).toBe(false);
+    expect(r.provenance!.maxNewTokens).toBe(2);
+    expect(r.provenance!.reference).toBe(false);
   });
 
   it('is stored as it is: levels 0-3, profile id, confidence, provenance, truncated state, least-confident order', async () => {

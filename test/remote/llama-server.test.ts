@@ -319,7 +319,7 @@ describe.skipIf(skipReason !== null)(
       expect(plain.lastReportedSampling).toMatchObject({ ...reference, repeat_penalty: 1 });
       expect(strong.lastReportedSampling).toMatchObject(reference);
       expect(strong.lastReportedSampling!.repeat_penalty).toBeCloseTo(1.3, 5);
-      expect([a.provenance.repetitionPenalty, b.provenance.repetitionPenalty]).toEqual([1.0, 1.3]);
+      expect([a.provenance!.repetitionPenalty, b.provenance!.repetitionPenalty]).toEqual([1.0, 1.3]);
     });
 
     it('reads per-level probabilities from the logprobs at the judgment (test profile, strict format)', async () => {

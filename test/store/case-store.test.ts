@@ -115,7 +115,7 @@ describe('case store', () => {
       store.reviews.submit({ caseId: 'safe', risk: 0, reviewer: 'ann', category: 'Gossip' as never }),
     ).toThrow(/Unknown category "Gossip"/);
     expect(() => store.reviews.submit({ caseId: 'safe', risk: 0, reviewer: 'ann', source: 'import' as never })).toThrow(
-      'Unknown decision source "import". Use one of: manual, accept_model, bulk_accept, cli.',
+      'Unknown decision source "import". Use one of: manual, accept_model, bulk_accept, cli, pack.',
     );
     expect(() => store.reviews.submit({ caseId: 'nope', risk: 0, reviewer: 'ann' })).toThrow(/No case with id "nope"/);
     expect(store.activityLog.forCase('safe')).toEqual([]);

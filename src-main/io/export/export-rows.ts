@@ -2,6 +2,7 @@
 import type { AuditStatus } from '@domain/audits';
 import type { ImageRef } from '@domain/cases';
 import type { AnalysisSource } from '@domain/review-analysis';
+import type { DecisionBasis } from '@domain/team';
 import type { Category, RiskLevel } from '@domain/types';
 import type { LevelProbs, VerdictProvenance } from '@domain/verdict-provenance';
 import type { ExportRow } from '../../store/export-reader';
@@ -37,6 +38,8 @@ export interface HumanVerdictOut {
   reviewer: string;
   source: string;
   at: string;
+  /** Where the decision in force comes from: one reviewer, agreeing reviewers, or an adjudication. */
+  basis: DecisionBasis;
 }
 
 export function modelVerdict(row: ExportRow): ModelVerdictOut | null {
@@ -71,6 +74,7 @@ export function humanVerdict(row: ExportRow): HumanVerdictOut | null {
     reviewer: row.human_reviewer ?? '',
     source: row.human_source ?? '',
     at: row.human_at ?? '',
+    basis: row.human_basis ?? 'single_reviewer',
   };
 }
 
@@ -81,6 +85,7 @@ export function finalLabel(row: ExportRow): {
   analysis: string | null;
   source: 'human' | 'model';
   analysisSource: AnalysisSource | null;
+  basis?: DecisionBasis;
 } | null {
   if (row.human_risk !== null)
     return {
@@ -89,6 +94,7 @@ export function finalLabel(row: ExportRow): {
       analysis: row.human_analysis,
       source: 'human',
       analysisSource: row.human_analysis_source,
+      basis: row.human_basis ?? 'single_reviewer',
     };
   if (row.model_status === 'ok' && row.model_risk !== null) {
     return {

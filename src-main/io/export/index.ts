@@ -208,6 +208,7 @@ export const CSV_COLUMNS = [
   'final_risk',
   'final_category',
   'final_source',
+  'final_basis',
 ] as const;
 
 function csvCells(row: ExportRow, images: ImageExporter): unknown[] {
@@ -250,6 +251,7 @@ function csvCells(row: ExportRow, images: ImageExporter): unknown[] {
     final_risk: final?.risk ?? null,
     final_category: final?.category ?? null,
     final_source: final?.source ?? null,
+    final_basis: final?.basis ?? null,
   };
   return CSV_COLUMNS.map((column) => neutraliseFormula(cells[column]));
 }

@@ -5,6 +5,7 @@ import { auditLogAndSettings } from './0003-audit-log-and-settings';
 import { fullTextSearch } from './0004-full-text-search';
 import { queueIndexesAndBulkFts } from './0005-queue-indexes-and-bulk-fts';
 import { verdictProfilesProvenance } from './0006-verdict-profiles-provenance';
+import { teamReview } from './0007-team-review';
 import { reviewAnalysisSourceAndAuditFailures } from './0008-review-analysis-source-and-audit-failures';
 import { referenceVerdicts } from './0010-reference-verdicts';
 import type { Migration } from './migration';
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   fullTextSearch,
   queueIndexesAndBulkFts,
   verdictProfilesProvenance,
+  teamReview,
   reviewAnalysisSourceAndAuditFailures,
   referenceVerdicts,
 ];

@@ -1,6 +1,7 @@
 // Search, status chips with counts, and the model / human / gold / category / sort filters, folded into one row.
 import { forwardRef } from 'react';
 import type { CaseStatusFilter, FilterCounts, QueueFilter, QueueSort } from '@domain/cases';
+import { TeamFilter } from './TeamFilter';
 import { CATEGORIES, RISK_LABELS, RISK_LEVELS, type Category, type RiskLevel } from '@domain/types';
 
 export const STATUS_FILTERS: Array<{ value: CaseStatusFilter; label: string }> = [
@@ -11,12 +12,14 @@ export const STATUS_FILTERS: Array<{ value: CaseStatusFilter; label: string }> =
   { value: 'reviewed', label: 'Reviewed' },
   { value: 'disagree', label: 'Disagree' },
   { value: 'parse_failure', label: 'Parse failure' },
+  { value: 'truncated', label: 'Truncated' },
   { value: 'audit_failed', label: 'Audit failed' },
 ];
 
 const SORTS: Array<{ value: QueueSort; label: string }> = [
   { value: 'uncertainty', label: 'Uncertainty (parse failures, 0.5, gold disagreement first)' },
   { value: 'model_risk', label: 'Model risk (harmful first)' },
+  { value: 'least_confident', label: 'Least confident first' },
   { value: 'newest', label: 'Newest' },
 ];
 
@@ -108,6 +111,15 @@ export const QueueFilters = forwardRef<
             </option>
           ))}
         </select>
+        <div className="col-span-6">
+          <TeamFilter
+            filter={filter}
+            onChange={(patch) => {
+              onFilter('pack', patch.pack);
+              onFilter('disputed', patch.disputed);
+            }}
+          />
+        </div>
       </div>
     </>
   );

@@ -12,18 +12,23 @@ import {
 } from '@domain/io';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
+import { TeamDataPanel } from '../components/TeamPanels';
 
 export function DataScreen({
   notify,
   reviewer,
+  selectedCaseIds = [],
 }: {
   notify: (message: string, kind?: 'info' | 'error') => void;
   reviewer: string;
+  /** Cases selected in the queue (X): team review can send just these. */
+  selectedCaseIds?: string[];
 }) {
   return (
     <div className="grid min-h-0 flex-1 grid-cols-1 items-start gap-3 overflow-auto p-3 lg:grid-cols-2">
       <ImportPanel notify={notify} reviewer={reviewer} />
       <ExportPanel notify={notify} />
+      <TeamDataPanel notify={notify} selectedCaseIds={selectedCaseIds} />
     </div>
   );
 }

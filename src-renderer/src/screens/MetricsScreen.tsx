@@ -5,6 +5,7 @@ import type { RecipeFilter } from '@domain/fidelity';
 import { errorMessage, invoke, useApiEvent } from '../api';
 import { ConfusionTable } from '../components/ConfusionTable';
 import { FidelityPanels } from '../components/FidelityPanels';
+import { TeamAgreementPanel } from '../components/TeamPanels';
 import { percent } from '../lib/format';
 
 export function MetricsScreen({ active }: { active: boolean }) {
@@ -71,6 +72,7 @@ export function MetricsScreen({ active }: { active: boolean }) {
           </table>
         )}
       </section>
+      <TeamAgreementPanel active={active} />
     </div>
   );
 }

@@ -1,0 +1,281 @@
+// Team review: the cases whose reviewers disagree, each reviewer's decision beside the model's, and the
+// adjudicator's decision, which becomes the decision in force (docs/team-review.md).
+import { useCallback, useEffect, useState } from 'react';
+import type { CaseDetail, CaseSummary } from '@domain/cases';
+import type { AdjudicationView, ReviewerDecision } from '@domain/team';
+import { CATEGORIES, RISK_LEVELS, type Category, type RiskLevel } from '@domain/types';
+import { errorMessage, invoke, useApiEvent } from '../api';
+import { RiskBadge } from '../components/badges';
+import { dateTime, riskLabel } from '../lib/format';
+
+const BASIS_LABEL: Record<string, string> = {
+  single_reviewer: 'one reviewer',
+  agreeing_reviewers: 'agreeing reviewers',
+  adjudication: 'adjudication',
+};
+
+export function AdjudicationScreen({
+  active,
+  reviewer,
+  notify,
+}: {
+  active: boolean;
+  reviewer: string;
+  notify: (message: string, kind?: 'info' | 'error') => void;
+}) {
+  const [disputed, setDisputed] = useState<CaseSummary[] | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const loadList = useCallback(() => {
+    invoke('cases.list', { disputed: true, sort: 'newest', limit: 500 }).then(
+      (page) => {
+        setDisputed(page.rows);
+        setError(null);
+        setSelected((current) => current ?? page.rows[0]?.id ?? null);
+      },
+      (e: unknown) => setError(errorMessage(e)),
+    );
+  }, []);
+  useEffect(() => {
+    if (active) loadList();
+  }, [active, loadList]);
+  useApiEvent('cases.changed', () => active && loadList());
+
+  if (error) return <p className="p-4 text-rose-600">Could not list the cases in dispute: {error}</p>;
+  if (!disputed) return <p className="p-4 text-zinc-500">Loading…</p>;
+  return (
+    <div className="flex min-h-0 flex-1" data-testid="adjudication-screen">
+      <aside
+        className="flex w-72 shrink-0 flex-col border-r border-zinc-200 dark:border-zinc-800"
+        aria-label="Cases in dispute"
+      >
+        <h2 className="px-3 py-2 text-[13px] font-semibold">
+          In dispute{' '}
+          <span className="font-normal text-zinc-500" data-testid="adjudication-count">
+            {disputed.length}
+          </span>
+        </h2>
+        {disputed.length === 0 && (
+          <p className="px-3 text-[12px] text-zinc-500">
+            No case in dispute. Cases land here when two reviewers disagree on the risk, or on the category of a harmful
+            verdict.
+          </p>
+        )}
+        <ul className="min-h-0 flex-1 overflow-auto">
+          {disputed.map((row) => (
+            <li key={row.id}>
+              <button
+                className={`w-full border-b border-zinc-100 px-3 py-1.5 text-left text-[12px] dark:border-zinc-800 ${
+                  row.id === selected ? 'bg-sky-500/10' : 'hover:bg-zinc-100 dark:hover:bg-zinc-800/60'
+                }`}
+                aria-current={row.id === selected ? 'true' : undefined}
+                onClick={() => setSelected(row.id)}
+                data-testid={`adjudication-row-${row.id}`}
+              >
+                <span className="block font-mono text-[11px] text-zinc-500">{row.id}</span>
+                <span className="line-clamp-2">{row.queryPreview}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      </aside>
+      {selected ? (
+        <AdjudicationPanel key={selected} caseId={selected} reviewer={reviewer} notify={notify} onDone={loadList} />
+      ) : (
+        <div className="flex-1" />
+      )}
+    </div>
+  );
+}
+
+function AdjudicationPanel({
+  caseId,
+  reviewer,
+  notify,
+  onDone,
+}: {
+  caseId: string;
+  reviewer: string;
+  notify: (message: string, kind?: 'info' | 'error') => void;
+  onDone: () => void;
+}) {
+  const [view, setView] = useState<AdjudicationView | null>(null);
+  const [detail, setDetail] = useState<CaseDetail | null>(null);
+  const [risk, setRisk] = useState<RiskLevel | null>(null);
+  const [category, setCategory] = useState<Category | ''>('');
+  const [note, setNote] = useState('');
+  const [saving, setSaving] = useState(false);
+
+  const load = useCallback(() => {
+    Promise.all([invoke('adjudication.get', { caseId }), invoke('cases.get', { id: caseId })]).then(
+      ([v, d]) => {
+        setView(v);
+        setDetail(d);
+      },
+      (e: unknown) => notify(`Could not open case ${caseId}: ${errorMessage(e)}`, 'error'),
+    );
+  }, [caseId, notify]);
+  useEffect(load, [load]);
+
+  const submit = async () => {
+    if (risk === null) return;
+    setSaving(true);
+    try {
+      await invoke('adjudication.submit', {
+        caseId,
+        risk,
+        category: category || null,
+        note: note.trim() || null,
+        reviewer,
+      });
+      notify(`Case ${caseId} adjudicated: ${riskLabel(risk)}.`);
+      onDone();
+      load();
+    } catch (e) {
+      notify(`Adjudication failed: ${errorMessage(e)}`, 'error');
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  if (!view || !detail) return <p className="flex-1 p-4 text-zinc-500">Loading…</p>;
+  return (
+    <section className="flex min-h-0 flex-1 flex-col gap-3 overflow-auto p-3" aria-label={`Adjudicate case ${caseId}`}>
+      <header className="flex flex-wrap items-baseline gap-2">
+        <h2 className="text-[14px] font-semibold">Case {caseId}</h2>
+        {view.disputed ? (
+          <span
+            className="rounded bg-amber-500/15 px-1.5 text-[12px] text-amber-700 dark:text-amber-300"
+            data-testid="adjudication-dispute"
+          >
+            In dispute on {view.disagreesOn.join(' and ')}
+          </span>
+        ) : (
+          <span className="text-[12px] text-zinc-500" data-testid="adjudication-basis">
+            Decision in force from {view.basis ? BASIS_LABEL[view.basis] : 'nobody yet'}
+          </span>
+        )}
+      </header>
+      <div className="panel grid grid-cols-1 gap-2 p-3 text-[12px]">
+        <p>
+          <span className="label">Query</span> {detail.query}
+        </p>
+        <p className="line-clamp-4 whitespace-pre-wrap">
+          <span className="label">Response</span> {detail.response}
+        </p>
+      </div>
+      <div
+        className="grid gap-2"
+        style={{ gridTemplateColumns: `repeat(${view.reviewers.length + 1}, minmax(12rem, 1fr))` }}
+        data-testid="adjudication-columns"
+      >
+        <article className="panel flex flex-col gap-1.5 p-3 text-[12px]" data-testid="adjudication-model">
+          <h3 className="font-semibold">Model</h3>
+          {view.model ? (
+            <>
+              <RiskBadge risk={view.model.risk} parseFailure={view.model.status === 'parse_failure'} />
+              <p>{view.model.category ?? <span className="text-zinc-500">no category</span>}</p>
+              <p className="whitespace-pre-wrap text-zinc-600 dark:text-zinc-400">{view.model.analysis ?? '—'}</p>
+            </>
+          ) : (
+            <p className="text-zinc-500">Not audited.</p>
+          )}
+        </article>
+        {view.reviewers.map((decision) => (
+          <ReviewerColumn key={decision.reviewId} decision={decision} model={view.model?.risk ?? null} />
+        ))}
+      </div>
+      {view.adjudication && (
+        <p className="text-[12px]" data-testid="adjudication-current">
+          Adjudicated by <strong>{view.adjudication.reviewer}</strong>: {riskLabel(view.adjudication.risk)} (
+          {view.adjudication.risk}){view.adjudication.category ? `, ${view.adjudication.category}` : ''}
+          {view.adjudication.note ? ` — ${view.adjudication.note}` : ''}
+        </p>
+      )}
+      <form
+        className="panel flex flex-col gap-2 p-3"
+        aria-label="Adjudication"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <h3 className="text-[13px] font-semibold">Your decision, as {reviewer || 'the adjudicator'}</h3>
+        <div className="flex gap-1.5" role="radiogroup" aria-label="Risk">
+          {RISK_LEVELS.map((level) => (
+            <button
+              key={level}
+              type="button"
+              role="radio"
+              aria-checked={risk === level}
+              className={`btn ${risk === level ? 'btn-primary' : ''}`}
+              onClick={() => setRisk(level)}
+              data-testid={`adjudicate-risk-${level}`}
+            >
+              {riskLabel(level)} ({level})
+            </button>
+          ))}
+        </div>
+        <label className="flex flex-col gap-1">
+          <span className="label">Category</span>
+          <select
+            className="field"
+            value={category}
+            onChange={(e) => setCategory(e.target.value as Category | '')}
+            data-testid="adjudicate-category"
+          >
+            <option value="">(none)</option>
+            {CATEGORIES.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="label">Note</span>
+          <input
+            className="field"
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            data-testid="adjudicate-note"
+          />
+        </label>
+        <div>
+          <button
+            type="submit"
+            className="btn btn-primary"
+            disabled={risk === null || saving || !reviewer.trim()}
+            data-testid="adjudicate-submit"
+          >
+            {saving ? 'Saving…' : 'Adjudicate'}
+          </button>
+          {!reviewer.trim() && <span className="ml-2 text-[12px] text-rose-600">Set your name in Settings first.</span>}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function ReviewerColumn({ decision, model }: { decision: ReviewerDecision; model: RiskLevel | null }) {
+  return (
+    <article
+      className="panel flex flex-col gap-1.5 p-3 text-[12px]"
+      data-testid={`adjudication-reviewer-${decision.reviewer}`}
+    >
+      <h3 className="font-semibold">
+        {decision.reviewer}
+        <span className="ml-1 font-normal text-zinc-500">{dateTime(decision.at)}</span>
+      </h3>
+      <RiskBadge risk={decision.risk} />
+      <p>{decision.category ?? <span className="text-zinc-500">no category</span>}</p>
+      {model !== null && (
+        <p className="text-zinc-500">{decision.risk === model ? 'agrees with the model' : 'differs from the model'}</p>
+      )}
+      {decision.note && <p className="italic">“{decision.note}”</p>}
+      <p className="whitespace-pre-wrap text-zinc-600 dark:text-zinc-400">{decision.analysis ?? '—'}</p>
+      {decision.packId && <p className="font-mono text-[10.5px] text-zinc-500">pack {decision.packId.slice(0, 8)}</p>}
+    </article>
+  );
+}
