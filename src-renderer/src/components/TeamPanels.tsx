@@ -91,7 +91,10 @@ export function TeamDataPanel({ notify, selectedCaseIds }: { notify: Notify; sel
   return (
     <section className="panel col-span-2 flex flex-col gap-3 p-3" aria-label="Team review" data-testid="team-panel">
       <h2 className="text-[14px] font-semibold">
-        Team review <span className="text-[12px] font-normal text-zinc-500">packs and decisions travel as files</span>
+        Team review{' '}
+        <span className="text-[12px] font-normal text-zinc-600 dark:text-zinc-400">
+          packs and decisions travel as files
+        </span>
       </h2>
       <div className="grid grid-cols-2 gap-3">
         <fieldset className="flex flex-col gap-2" aria-label="Create assignment packs">
@@ -186,7 +189,7 @@ export function TeamDataPanel({ notify, selectedCaseIds }: { notify: Notify; sel
           </button>
           <table className="w-full text-[12px]" data-testid="pack-list">
             <thead>
-              <tr className="text-left text-zinc-500">
+              <tr className="text-left text-zinc-600 dark:text-zinc-400">
                 <th className="font-normal">Pack</th>
                 <th className="font-normal">Reviewer</th>
                 <th className="font-normal">Cases</th>
@@ -198,7 +201,7 @@ export function TeamDataPanel({ notify, selectedCaseIds }: { notify: Notify; sel
               {packs.map((pack) => (
                 <tr key={pack.packId} className="border-t border-zinc-200 dark:border-zinc-800">
                   <td className="font-mono" title={pack.packId}>
-                    {pack.packId.slice(0, 8)} <span className="text-zinc-500">{pack.role}</span>
+                    {pack.packId.slice(0, 8)} <span className="text-zinc-600 dark:text-zinc-400">{pack.role}</span>
                   </td>
                   <td>{pack.reviewer}</td>
                   <td className="tabular-nums">{pack.cases}</td>
@@ -219,7 +222,9 @@ export function TeamDataPanel({ notify, selectedCaseIds }: { notify: Notify; sel
               ))}
             </tbody>
           </table>
-          {packs.length === 0 && <p className="text-[12px] text-zinc-500">No pack written or imported here yet.</p>}
+          {packs.length === 0 && (
+            <p className="text-[12px] text-zinc-600 dark:text-zinc-400">No pack written or imported here yet.</p>
+          )}
         </fieldset>
       </div>
       {lastResult && (
@@ -252,7 +257,7 @@ function ScoreBar({ value, testId }: { value: number | null; testId?: string }) 
         ))}
       </div>
       <span className="text-right text-[12px] whitespace-nowrap tabular-nums" data-testid={testId}>
-        {value === null ? '—' : value.toFixed(3)} <span className="text-zinc-500">{label}</span>
+        {value === null ? '—' : value.toFixed(3)} <span className="text-zinc-600 dark:text-zinc-400">{label}</span>
       </span>
     </div>
   );
@@ -268,13 +273,13 @@ export function TeamAgreementPanel({ active }: { active: boolean }) {
     <section className="panel flex flex-col gap-3 p-3" aria-label="Reviewer agreement" data-testid="metrics-team">
       <h2 className="flex items-baseline gap-2 text-[14px] font-semibold">
         Reviewer agreement
-        <span className="text-[12px] font-normal text-zinc-500">
+        <span className="text-[12px] font-normal text-zinc-600 dark:text-zinc-400">
           {data.units} double-reviewed case(s) · <span data-testid="metrics-team-disputed">{data.disputed}</span> in
           dispute
         </span>
       </h2>
       {data.reviewers.length === 0 ? (
-        <p className="text-zinc-500">No reviewer decisions yet.</p>
+        <p className="text-zinc-600 dark:text-zinc-400">No reviewer decisions yet.</p>
       ) : (
         <div className="grid grid-cols-2 gap-6">
           <div className="flex flex-col gap-2 text-[12px]">
@@ -285,7 +290,7 @@ export function TeamAgreementPanel({ active }: { active: boolean }) {
               <div key={row.category} className="grid grid-cols-[12rem_1fr] items-center gap-2">
                 <span>
                   {row.category === 'none' ? '(no category)' : row.category}{' '}
-                  <span className="text-zinc-500">n={row.units}</span>
+                  <span className="text-zinc-600 dark:text-zinc-400">n={row.units}</span>
                 </span>
                 <ScoreBar value={row.alpha} />
               </div>
@@ -298,7 +303,7 @@ export function TeamAgreementPanel({ active }: { active: boolean }) {
                 data-testid={`metrics-team-pair-${pair.a}-${pair.b}`}
               >
                 <span>
-                  {pair.a} / {pair.b} <span className="text-zinc-500">n={pair.n}</span>
+                  {pair.a} / {pair.b} <span className="text-zinc-600 dark:text-zinc-400">n={pair.n}</span>
                 </span>
                 <ScoreBar value={pair.kappa} testId={`metrics-team-kappa-${pair.a}-${pair.b}`} />
               </div>
@@ -306,7 +311,7 @@ export function TeamAgreementPanel({ active }: { active: boolean }) {
           </div>
           <table className="self-start text-[12px]" data-testid="metrics-team-reviewers">
             <thead>
-              <tr className="text-left text-zinc-500">
+              <tr className="text-left text-zinc-600 dark:text-zinc-400">
                 <th className="font-normal">Reviewer</th>
                 <th className="font-normal">Decided</th>
                 <th className="font-normal">Median time</th>
@@ -347,7 +352,7 @@ function ShareBar({ value, n }: { value: number | null; n: number }) {
         <div className="h-full rounded bg-sky-600" style={{ width: `${(value ?? 0) * 100}%` }} />
       </div>
       <span className="tabular-nums">
-        {percent(value)} <span className="text-zinc-500">of {n}</span>
+        {percent(value)} <span className="text-zinc-600 dark:text-zinc-400">of {n}</span>
       </span>
     </div>
   );

@@ -43,7 +43,7 @@ export function AdjudicationScreen({
   useApiEvent('cases.changed', () => active && loadList());
 
   if (error) return <p className="p-4 text-rose-600">Could not list the cases in dispute: {error}</p>;
-  if (!disputed) return <p className="p-4 text-zinc-500">Loading…</p>;
+  if (!disputed) return <p className="p-4 text-zinc-600 dark:text-zinc-400">Loading…</p>;
   return (
     <div className="flex min-h-0 flex-1" data-testid="adjudication-screen">
       <aside
@@ -52,12 +52,12 @@ export function AdjudicationScreen({
       >
         <h2 className="px-3 py-2 text-[13px] font-semibold">
           In dispute{' '}
-          <span className="font-normal text-zinc-500" data-testid="adjudication-count">
+          <span className="font-normal text-zinc-600 dark:text-zinc-400" data-testid="adjudication-count">
             {disputed.length}
           </span>
         </h2>
         {disputed.length === 0 && (
-          <p className="px-3 text-[12px] text-zinc-500">
+          <p className="px-3 text-[12px] text-zinc-600 dark:text-zinc-400">
             No case in dispute. Cases land here when two reviewers disagree on the risk, or on the category of a harmful
             verdict.
           </p>
@@ -73,7 +73,7 @@ export function AdjudicationScreen({
                 onClick={() => setSelected(row.id)}
                 data-testid={`adjudication-row-${row.id}`}
               >
-                <span className="block font-mono text-[11px] text-zinc-500">{row.id}</span>
+                <span className="block font-mono text-[11px] text-zinc-600 dark:text-zinc-400">{row.id}</span>
                 <span className="line-clamp-2">{row.queryPreview}</span>
               </button>
             </li>
@@ -139,7 +139,7 @@ function AdjudicationPanel({
     }
   };
 
-  if (!view || !detail) return <p className="flex-1 p-4 text-zinc-500">Loading…</p>;
+  if (!view || !detail) return <p className="flex-1 p-4 text-zinc-600 dark:text-zinc-400">Loading…</p>;
   return (
     <section className="flex min-h-0 flex-1 flex-col gap-3 overflow-auto p-3" aria-label={`Adjudicate case ${caseId}`}>
       <header className="flex flex-wrap items-baseline gap-2">
@@ -152,7 +152,7 @@ function AdjudicationPanel({
             In dispute on {view.disagreesOn.join(' and ')}
           </span>
         ) : (
-          <span className="text-[12px] text-zinc-500" data-testid="adjudication-basis">
+          <span className="text-[12px] text-zinc-600 dark:text-zinc-400" data-testid="adjudication-basis">
             Decision in force from {view.basis ? BASIS_LABEL[view.basis] : 'nobody yet'}
           </span>
         )}
@@ -175,11 +175,11 @@ function AdjudicationPanel({
           {view.model ? (
             <>
               <RiskBadge risk={view.model.risk} parseFailure={view.model.status === 'parse_failure'} />
-              <p>{view.model.category ?? <span className="text-zinc-500">no category</span>}</p>
+              <p>{view.model.category ?? <span className="text-zinc-600 dark:text-zinc-400">no category</span>}</p>
               <p className="whitespace-pre-wrap text-zinc-600 dark:text-zinc-400">{view.model.analysis ?? '—'}</p>
             </>
           ) : (
-            <p className="text-zinc-500">Not audited.</p>
+            <p className="text-zinc-600 dark:text-zinc-400">Not audited.</p>
           )}
         </article>
         {view.reviewers.map((decision) => (
@@ -266,16 +266,20 @@ function ReviewerColumn({ decision, model }: { decision: ReviewerDecision; model
     >
       <h3 className="font-semibold">
         {decision.reviewer}
-        <span className="ml-1 font-normal text-zinc-500">{dateTime(decision.at)}</span>
+        <span className="ml-1 font-normal text-zinc-600 dark:text-zinc-400">{dateTime(decision.at)}</span>
       </h3>
       <RiskBadge risk={decision.risk} />
-      <p>{decision.category ?? <span className="text-zinc-500">no category</span>}</p>
+      <p>{decision.category ?? <span className="text-zinc-600 dark:text-zinc-400">no category</span>}</p>
       {model !== null && (
-        <p className="text-zinc-500">{decision.risk === model ? 'agrees with the model' : 'differs from the model'}</p>
+        <p className="text-zinc-600 dark:text-zinc-400">
+          {decision.risk === model ? 'agrees with the model' : 'differs from the model'}
+        </p>
       )}
       {decision.note && <p className="italic">“{decision.note}”</p>}
       <p className="whitespace-pre-wrap text-zinc-600 dark:text-zinc-400">{decision.analysis ?? '—'}</p>
-      {decision.packId && <p className="font-mono text-[10.5px] text-zinc-500">pack {decision.packId.slice(0, 8)}</p>}
+      {decision.packId && (
+        <p className="font-mono text-[10.5px] text-zinc-600 dark:text-zinc-400">pack {decision.packId.slice(0, 8)}</p>
+      )}
     </article>
   );
 }
