@@ -35,7 +35,11 @@ export default defineConfig({
       outDir: 'out/main',
       externalizeDeps: { include: NATIVE_DEPS },
       rollupOptions: {
-        input: { index: resolve(root, 'src-main/app/main.ts') },
+        // The import runs on a worker thread: its script is a second entry beside index.js (io/import/off-thread.ts).
+        input: {
+          index: resolve(root, 'src-main/app/main.ts'),
+          'import-worker': resolve(root, 'src-main/io/import/import-worker.ts'),
+        },
         external: NATIVE_DEPS.flatMap((name) => [name, new RegExp(`^${name.replace(/[./]/g, '\\$&')}/`)]),
       },
     },

@@ -48,6 +48,8 @@ export interface ApiContract {
   'audit.resume': [void, AuditProgress];
   'audit.cancel': [void, AuditProgress];
   'audit.status': [void, AuditProgress];
+  /** Audit this case next (the moderator opened it): jumps the queue, starts alone when no batch runs; null clears. */
+  'audit.prioritize': [{ caseId: string | null }, AuditProgress];
   'settings.get': [void, Settings];
   'settings.set': [Partial<Settings>, Settings];
   /** Stores the OpenAI-compatible server's API key with the platform's secret storage (Electron safeStorage). */
@@ -102,6 +104,7 @@ export const API_CHANNELS = [
   'audit.resume',
   'audit.cancel',
   'audit.status',
+  'audit.prioritize',
   'settings.get',
   'settings.set',
   'secrets.setApiKey',

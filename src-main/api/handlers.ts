@@ -8,7 +8,7 @@ import { checkModelFolder } from '../engine/model-folder';
 import { DEFAULT_PROFILE } from '../engine/profiles';
 import { loadSystemPrompt } from '../engine/profiles/profile';
 import { exportCases } from '../io/export';
-import { importFile } from '../io/import';
+import { importFileOffThread } from '../io/import/off-thread';
 import { createPacks } from '../io/packs/create-packs';
 import { exportDecisions, importDecisions } from '../io/packs/decisions-file';
 import { importPack } from '../io/packs/import-pack';
@@ -46,8 +46,11 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
     },
 
     'import.run': async (request) => {
-      const summary = await importFile(store, { actor: core.settings().reviewer, ...request }, (progress) =>
-        events.emit('import.progress', progress),
+      // Parsing, image intake and the batch commits run on a worker thread with its own connection (docs/store.md).
+      const summary = await importFileOffThread(
+        { dataDir: core.dataDir, nativeBinding: core.options.sqliteNativeBinding },
+        { actor: core.settings().reviewer, ...request },
+        (progress) => events.emit('import.progress', progress),
       );
       events.emit('cases.changed', { caseIds: 'all' });
       return summary;
@@ -69,6 +72,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
         modelDir: request.modelDir ?? settings.modelDir ?? undefined,
         acceptPromptMismatch: request.acceptPromptMismatch,
         openai: request.openai ?? (settings.openai ? { ...settings.openai } : undefined),
+        parallel: request.parallel ?? settings.parallelism,
       };
       if (merged.engine !== 'openai' && !merged.modelDir) {
         throw new ApiError(
@@ -90,8 +94,8 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
 
     'audit.start': async (request) => {
       const settings = core.settings();
+      // Cases in flight default to the loaded engine's slots (sized from Settings.parallelism at load).
       return jobs.start({
-        parallel: settings.parallelism,
         strictFormat: settings.strictFormat,
         ...request,
       });
@@ -100,6 +104,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
     'audit.resume': async () => jobs.resume(),
     'audit.cancel': async () => jobs.cancel(),
     'audit.status': async () => jobs.progress(),
+    'audit.prioritize': async ({ caseId }) => jobs.prioritize(caseId),
 
     'settings.get': async () => core.settings(),
     'settings.set': async (patch) => {

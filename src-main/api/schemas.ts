@@ -91,6 +91,7 @@ export const CHANNEL_SCHEMAS = {
     acceptPromptMismatch: z.boolean().optional(),
     /** A guard-model profile id; whether it exists is engine/profiles' check (it names the known ones). */
     profile: id.optional(),
+    parallel: z.number().int().min(1).max(64).optional(),
     openai: openAiServer.optional(),
   }),
   'engine.unload': nothing,
@@ -106,6 +107,7 @@ export const CHANNEL_SCHEMAS = {
   'audit.resume': nothing,
   'audit.cancel': nothing,
   'audit.status': nothing,
+  'audit.prioritize': record({ caseId: id.nullable() }),
   'settings.get': nothing,
   // The values themselves are checked by validateSettingsPatch (ranges, URL); here only the shape.
   'settings.set': z.strictObject({

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { ENGINE_SELECTIONS } from '@domain/engine';
 import { THEMES, type Settings } from '@domain/settings';
+import { DEFAULT_PARALLEL_CASES } from '../engine/parallelism';
 import { ApiError } from './errors';
 import { DEFAULT_MAX_PIXELS } from '../engine/image-prep';
 
@@ -16,7 +17,7 @@ export function defaultSettings(): Settings {
     grayscaleImages: true,
     theme: 'system',
     maxPixels: DEFAULT_MAX_PIXELS,
-    parallelism: 1,
+    parallelism: DEFAULT_PARALLEL_CASES,
     strictFormat: false,
     modelDir: null,
     engine: 'auto',

@@ -92,6 +92,10 @@ export interface AuditProgress {
   etaSeconds: number | null;
   currentCaseId: string | null;
   lastError: string | null;
+  /** Every case being generated now (up to the engine's slots). */
+  inFlightCaseIds?: string[];
+  /** The case the moderator has open, audited before the queue (audit.prioritize); null when none. */
+  priorityCaseId?: string | null;
   /** Each case of this batch that failed, with its error (the first 500). */
   failures?: FailedAuditCase[];
 }

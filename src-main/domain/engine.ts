@@ -42,6 +42,8 @@ export interface EngineInfo {
   /** Where case data goes: 'this machine' for in-process engines, the host for remote ones. */
   dataLeavesMachine: false | { host: string };
   warnings: string[];
+  /** Cases this engine decodes at the same time (server slots / request limit); absent = one. */
+  parallelSlots?: number;
 }
 
 export interface ModelFolderCheck {
@@ -70,6 +72,8 @@ export interface EngineLoadRequest {
   /** Guard-model profile id (default 'guardtrace-vl'). */
   profile?: string;
   openai?: OpenAiServerRequest;
+  /** Cases decoded together: llama-server slots (-np) or requests in flight to a server (default Settings.parallelism). */
+  parallel?: number;
 }
 
 export type EngineState =

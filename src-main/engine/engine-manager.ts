@@ -314,6 +314,7 @@ export class EngineManager {
       llamaServerPath: this.opts.llamaServerPath ?? null,
       getApiKey: this.opts.getApiKey,
       threads: this.opts.threads,
+      concurrency: req.parallel,
     });
     return notes.length || gpuReason ? new AnnotatedEngine(engine, notes, gpuReason) : engine;
   }

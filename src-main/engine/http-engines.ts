@@ -13,7 +13,9 @@ import {
   type GuardModelProfile,
   type SystemPrompt,
 } from './profiles/profile';
+import { clampParallelCases, sidecarContextSize } from './parallelism';
 import { findLlamaServerBinary, llamaServerNotFoundHelp } from './sidecar/llama-server-binary';
+import { llamaServerFlags } from './sidecar/llama-server-flags';
 import { LlamaServerSidecar, type SidecarEvent } from './sidecar/llama-server-sidecar';
 
 export interface HttpEngineContext {
@@ -29,7 +31,7 @@ export interface HttpEngineContext {
   profile?: GuardModelProfile;
   modelDir?: string;
   llamaServerPath?: string | null;
-  /** Optional tuning; defaults suit one moderator on one server. */
+  /** Cases in flight: requests to a server, slots (-np) of the sidecar (default 1). */
   concurrency?: number;
   threads?: number;
   onSidecarEvent?: (event: SidecarEvent) => void;
@@ -143,6 +145,10 @@ async function createSidecarEngine(req: EngineLoadRequest, ctx: HttpEngineContex
   if (!binary) throw new EngineError('load_failed', llamaServerNotFoundHelp(ctx.llamaServerPath));
 
   const files = [folder.modelPath, ...(folder.mmprojPath ? [folder.mmprojPath] : [])];
+  const slots = clampParallelCases(ctx.concurrency);
+  // Every slot gets the profile's whole per-sequence context (prompt budget + generation budget).
+  const perSlotContext = decoding.contextSize;
+  const flags = await llamaServerFlags(binary.path);
   const [fingerprint, modelSha256, mmprojSha256, sidecar] = await Promise.all([
     modelFingerprint(files),
     fileSha256(folder.modelPath),
@@ -152,9 +158,11 @@ async function createSidecarEngine(req: EngineLoadRequest, ctx: HttpEngineContex
       modelPath: folder.modelPath,
       mmprojPath: folder.mmprojPath,
       dataDir: ctx.dataDir,
-      contextSize: decoding.contextSize,
+      contextSize: sidecarContextSize(slots, decoding),
       threads: ctx.threads,
-      parallel: ctx.concurrency,
+      parallel: slots,
+      // One pool for all slots: a slot holding a short case leaves its room to the others.
+      unifiedKv: slots > 1 && flags.kvUnified ? { perSlotContext, perSlotFlag: flags.kvUnifiedPerSlot } : undefined,
       onEvent: ctx.onSidecarEvent,
     }),
   ]);
@@ -172,7 +180,7 @@ async function createSidecarEngine(req: EngineLoadRequest, ctx: HttpEngineContex
         imageMaxPixels: ctx.maxPixels,
       }),
       maxPixels: ctx.maxPixels,
-      concurrency: ctx.concurrency,
+      concurrency: slots,
       resolveEndpoint: () => sidecar.endpoint(),
       // Without an mmproj the folder check already warned; the engine then audits image cases as text-only.
       visionProbe: folder.mmprojPath ? 'require' : 'warn',

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditProgress, AuditRecord, AuditStartRequest, AuditTokenEvent } from '@domain/audits';
 import type { FailedAuditCase } from '@domain/audit-failure';
-import { EngineError, type AuditInput, type Engine } from '../engine/engine';
 import type { AuditJob } from '@domain/jobs';
 import { StoreError, type CaseStore } from '../store';
 import { startJobHeartbeat } from './job-heartbeat';
 import { throttleTokens } from './token-throttle';
+import { EngineError, type AuditInput, type Engine } from '../engine/engine';
+import { clampParallelCases, engineParallelSlots } from '../engine/parallelism';
 
 const MAX_ATTEMPTS = 3;
 /** Failed cases the progress lists by name; the count covers them all. */
@@ -91,9 +92,16 @@ export class AuditRunner {
   private failures: FailedAuditCase[] = [];
   private finishTimes: number[] = [];
   private controllers = new Set<AbortController>();
-  private workers: Promise<void> | null = null;
+  private readonly workers = new Set<Promise<void>>();
+  private stopHeartbeat: (() => void) | null = null;
   private request: AuditStartRequest = {};
   private engine: Engine | null = null;
+  /** Cases being generated now, by job id; `priority` cases are never pre-empted. */
+  private readonly inFlight = new Map<number, { caseId: string; controller: AbortController; startedAt: number }>();
+  /** The case the moderator has open: claimed before the queue (see prioritize). */
+  private priorityCaseId: string | null = null;
+  /** A run started only for the opened case (no batch): its workers claim nothing else. */
+  private priorityOnly = false;
 
   constructor(private readonly options: AuditRunnerOptions) {}
 
@@ -109,12 +117,15 @@ export class AuditRunner {
       etaSeconds: rate > 0 && this.state === 'running' ? Math.round((remaining / rate) * 60) : null,
       currentCaseId: this.currentCaseId,
       lastError: this.lastError,
+      inFlightCaseIds: [...this.inFlight.values()].map((job) => job.caseId),
+      priorityCaseId: this.priorityCaseId,
       failures: this.failures,
     };
   }
 
   /** Queues the requested cases (or every unaudited one) for the loaded model and starts the workers. */
   start(request: AuditStartRequest): AuditProgress {
+    if (this.priorityOnly && this.state === 'running') return this.widenToBatch(request);
     if (this.state === 'running' || this.state === 'cancelling') {
       throw new EngineError('generation_failed', 'An audit batch is already running. Pause or cancel it first.');
     }
@@ -124,12 +135,24 @@ export class AuditRunner {
         'load_failed',
         'No model is loaded. Choose the model folder first (Audit runner → Model folder, or --model DIR).',
       );
-    const { store } = this.options;
     const info = engine.info();
+    this.enqueue(info, request);
+    this.engine = engine;
+    this.request = request;
+    this.priorityOnly = false;
+    this.resetCounts();
+    this.total = this.options.store.jobs.countQueued(info.modelId, info.promptSha256);
+    this.launch();
+    return this.progress();
+  }
+
+  /** Queues the requested cases (or every unaudited one) for the engine's model and prompt. */
+  private enqueue(info: { modelId: string; promptSha256: string }, request: AuditStartRequest): void {
+    const { store } = this.options;
+    for (const id of request.caseIds ?? []) store.cases.content(id); // unknown ids fail loudly before anything is queued
     const caseIds =
       request.caseIds ??
       store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
-    for (const id of request.caseIds ?? []) store.cases.content(id); // unknown ids fail loudly before anything is queued
     store.jobs.requeueOrphaned(); // what a killed process left running; a live process's jobs stay its own
     store.jobs.enqueue(
       request.limit ? caseIds.slice(0, request.limit) : caseIds,
@@ -137,15 +160,45 @@ export class AuditRunner {
       info.promptSha256,
       randomUUID(),
     );
-    this.engine = engine;
-    this.request = request;
+  }
+
+  private resetCounts(): void {
     this.done = 0;
     this.failed = 0;
     this.failures = [];
     this.finishTimes = [];
     this.lastError = null;
-    this.total = store.jobs.countQueued(info.modelId, info.promptSha256);
-    this.launch();
+  }
+
+  /**
+   * The moderator opened `caseId` (null: moved on). While a model is loaded and the case has no verdict for it, the
+   * case is queued if needed and claimed before any other job: a running batch gives it the next free slot, taking
+   * one from the most recently started case when every slot is busy (that case goes back to the queue without
+   * counting an attempt); with no batch running it is audited alone. Tokens stream as `audit.token` for that case.
+   */
+  prioritize(caseId: string | null): AuditProgress {
+    const { store } = this.options;
+    if (caseId !== null) store.cases.content(caseId); // an unknown id fails loudly
+    this.priorityCaseId = caseId;
+    if (caseId === null) return this.progress();
+    const engine = this.state === 'running' ? this.engine : this.options.currentEngine();
+    if (!engine || this.state === 'paused' || this.state === 'cancelling') return this.progress();
+    const info = engine.info();
+    if (store.audits.forModel(caseId, info.modelId, info.promptSha256)) return this.progress();
+    if ([...this.inFlight.values()].some((job) => job.caseId === caseId)) return this.progress();
+    const queued = store.jobs.enqueue([caseId], info.modelId, info.promptSha256, randomUUID());
+    if (this.state === 'running') {
+      this.total += queued;
+      if (this.workers.size < this.slots()) this.spawnWorker();
+      else this.preemptYoungest();
+    } else {
+      this.engine = engine;
+      this.request = {};
+      this.priorityOnly = true;
+      this.resetCounts();
+      this.total = 1;
+      this.launch(1);
+    }
     return this.progress();
   }
 
@@ -175,7 +228,7 @@ export class AuditRunner {
     const wasRunning = this.state === 'running';
     this.state = 'cancelling';
     this.abortInFlight();
-    if (wasRunning) await this.workers;
+    if (wasRunning) await this.allWorkers();
     const info = this.engine?.info();
     if (info) this.options.store.jobs.cancelQueued(info.modelId);
     this.state = 'idle';
@@ -188,38 +241,84 @@ export class AuditRunner {
   async shutdown(): Promise<void> {
     if (this.state === 'running') this.state = 'paused';
     this.abortInFlight();
-    await this.workers;
+    await this.allWorkers();
   }
 
   /** Resolves when the current batch has finished, paused or been cancelled. */
   async whenSettled(): Promise<AuditProgress> {
-    await this.workers;
+    await this.allWorkers();
     return this.progress();
   }
 
-  private launch(): void {
+  /** Workers may be added while others run (a prioritized case, a batch started over a prioritized case). */
+  private async allWorkers(): Promise<void> {
+    while (this.workers.size) await Promise.all([...this.workers]);
+  }
+
+  /** Cases in flight: what the request asks, at most what the engine decodes together. */
+  private slots(): number {
+    const engineSlots = this.engine ? engineParallelSlots(this.engine) : 1;
+    return Math.min(clampParallelCases(this.request.parallel ?? engineSlots), engineSlots);
+  }
+
+  private launch(workers = this.slots()): void {
     this.state = 'running';
     this.emitProgress();
-    const parallel = Math.max(1, Math.min(this.request.parallel ?? 1, 16));
-    const stopHeartbeat = startJobHeartbeat(this.options.store.jobs);
-    const run = Promise.all(Array.from({ length: parallel }, () => this.worker()))
-      .finally(stopHeartbeat)
-      .then(() => {
-        if (this.state === 'running') {
-          this.state = 'done';
-          this.currentCaseId = null;
-          this.emitProgress();
-        }
-      });
-    this.workers = run;
+    for (let i = this.workers.size; i < workers; i++) this.spawnWorker();
+  }
+
+  private spawnWorker(): void {
+    // Heartbeats tell other processes this one still owns its running jobs, for as long as any worker runs.
+    if (this.workers.size === 0) this.stopHeartbeat = startJobHeartbeat(this.options.store.jobs);
+    const worker: Promise<void> = this.worker().finally(() => {
+      this.workers.delete(worker);
+      if (this.workers.size === 0) {
+        this.stopHeartbeat?.();
+        this.stopHeartbeat = null;
+      }
+      if (this.workers.size === 0 && this.state === 'running') {
+        this.state = 'done';
+        this.priorityOnly = false;
+        this.currentCaseId = null;
+        this.emitProgress();
+      }
+    });
+    this.workers.add(worker);
+  }
+
+  /** A batch was started while the runner audited only the opened case: queue the batch and fill the slots. */
+  private widenToBatch(request: AuditStartRequest): AuditProgress {
+    const info = this.engine!.info();
+    this.enqueue(info, request);
+    this.request = request;
+    this.priorityOnly = false;
+    this.total = this.done + this.failed + this.options.store.jobs.countQueued(info.modelId, info.promptSha256);
+    this.launch();
+    return this.progress();
+  }
+
+  /** Every slot is busy and the opened case waits: the most recently started other case gives up its slot. */
+  private preemptYoungest(): void {
+    let youngest: { caseId: string; controller: AbortController; startedAt: number } | null = null;
+    for (const job of this.inFlight.values()) {
+      if (job.caseId === this.priorityCaseId) return;
+      if (!youngest || job.startedAt > youngest.startedAt) youngest = job;
+    }
+    youngest?.controller.abort();
+  }
+
+  private claim(modelId: string, promptSha256: string): AuditJob | null {
+    const { jobs } = this.options.store;
+    const priority = this.priorityCaseId ? jobs.claimCase(this.priorityCaseId, modelId, promptSha256) : null;
+    if (priority || this.priorityOnly) return priority;
+    return jobs.claimNext(modelId, promptSha256);
   }
 
   private async worker(): Promise<void> {
     const engine = this.engine!;
     const info = engine.info();
-    const { store } = this.options;
     while (this.state === 'running') {
-      const job = store.jobs.claimNext(info.modelId, info.promptSha256);
+      const job = this.claim(info.modelId, info.promptSha256);
       if (!job) return;
       const outcome = await this.runJob(engine, job);
       // The requeued job is usually the next one claimed; waiting first gives a restarting server time to come back.
@@ -231,6 +330,7 @@ export class AuditRunner {
     const { store, events } = this.options;
     const controller = new AbortController();
     this.controllers.add(controller);
+    this.inFlight.set(job.id, { caseId: job.caseId, controller, startedAt: performance.now() });
     this.currentCaseId = job.caseId;
     this.emitProgress();
     const tokens = throttleTokens((text) => events.emit('audit.token', { caseId: job.caseId, text }));
@@ -240,7 +340,10 @@ export class AuditRunner {
         signal: controller.signal,
         strictFormat: this.request.strictFormat,
         maxNewTokens: this.request.maxNewTokens,
-        onToken: tokens.push,
+        // A piece that arrives after the abort belongs to a generation whose job went back to the queue.
+        onToken: (text) => {
+          if (!controller.signal.aborted) tokens.push(text);
+        },
       });
       tokens.flush(); // the whole text before the verdict
       const audit = store.transaction(() => {
@@ -305,6 +408,8 @@ export class AuditRunner {
     } finally {
       tokens.flush();
       this.controllers.delete(controller);
+      this.inFlight.delete(job.id);
+      if (this.currentCaseId === job.caseId) this.currentCaseId = this.inFlight.values().next().value?.caseId ?? null;
       this.emitProgress();
     }
   }

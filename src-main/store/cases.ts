@@ -11,6 +11,7 @@ import type { RiskLevel } from '@domain/types';
 import { nowIso } from './clock';
 import { StoreError } from './errors';
 import type { Db } from './open-database';
+import { findNeighbors, type Neighbors } from './neighbors';
 import { ORDER_BY, STATUS_CONDITIONS, whereClause, type WhereClause } from './queue-query';
 import { SUMMARY_COLUMNS, toCaseSummary, type CaseRow, type CaseSummaryRow } from './rows';
 
@@ -152,19 +153,9 @@ export class CaseRepository {
       .get(...where.params)!;
   }
 
-  /** Ids of the cases before and after `id` in the queue as currently sorted and filtered. */
-  neighbors(query: QueueQuery & { id: string }): { prev: string | null; next: string | null } {
-    const { sort, where } = sortedWhere(query);
-    // The window runs over seq (from the indexes); only the two neighbours' ids are read from the table.
-    const row = this.db
-      .prepare<unknown[], { prev: string | null; next: string | null }>(
-        `SELECT (SELECT id FROM cases WHERE seq = w.prev) AS prev, (SELECT id FROM cases WHERE seq = w.next) AS next FROM (
-           SELECT seq, lag(seq) OVER w AS prev, lead(seq) OVER w AS next FROM cases WHERE ${where.sql}
-           WINDOW w AS (ORDER BY ${ORDER_BY[sort]})
-         ) AS w WHERE w.seq = (SELECT seq FROM cases WHERE id = ?)`,
-      )
-      .get(...where.params, query.id);
-    return row ?? { prev: null, next: null };
+  /** Ids of the cases before and after `id` in the queue as currently sorted and filtered (keyset, see neighbors.ts). */
+  neighbors(query: QueueQuery & { id: string }): Neighbors {
+    return findNeighbors(this.db, query);
   }
 
   /** How many cases each status filter would show, given the other filters. One pass over the matching rows. */

@@ -111,6 +111,18 @@ export class JobRepository {
     return row ? toAuditJob(row) : null;
   }
 
+  /** Claims the queued job of one case (the case the moderator has open), if it has one. */
+  claimCase(caseId: string, modelId: string, promptSha256: string): AuditJob | null {
+    const row = this.db
+      .prepare<[string, string, string, string], JobRow>(
+        `UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ?
+         WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND case_id = ? AND model_id = ? AND prompt_sha256 = ? LIMIT 1)
+         RETURNING *`,
+      )
+      .get(nowIso(), caseId, modelId, promptSha256);
+    return row ? toAuditJob(row) : null;
+  }
+
   markDone(jobId: number): void {
     this.finishStmt.run(nowIso(), jobId);
   }

@@ -393,6 +393,8 @@ if (!SKIP_3B) {
   );
 
   const rows = await typicalCases(bench.dir);
+  if (process.env.GUARDTRACE_BENCH_JSON)
+    await writeFile(process.env.GUARDTRACE_BENCH_JSON, JSON.stringify({ throughput: [a, b], typical: rows }));
   console.log(
     `\n## Typical case (real system prompt, ~800-token trace; generated tokens: node-llama-cpp ${GEN_TOKENS}, llama.node ${LN_GEN_TOKENS})\n`,
   );

@@ -1,58 +1,26 @@
 // Store benchmark: `npm run bench:store`. Generates synthetic cases, imports them through the importer
 // (no images), gives some of them verdicts and decisions, then times the queue, search and export paths.
 // Prints a table; docs/store.md records the figures with the machine they came from.
-import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import os from 'node:os';
 import path from 'node:path';
 import type { QueueQuery } from '@domain/cases';
 import { CATEGORIES, RISK_LEVELS, type RiskLevel } from '@domain/types';
 import type { AuditResult } from '@main/engine/engine';
 import { exportCases } from '@main/io/export';
-import { importFile } from '@main/io/import';
+import { importFileOffThread, WORKER_IMPORT_BATCH_SIZE } from '@main/io/import/off-thread';
 import { CaseStore } from '@main/store';
 import { DATABASE_FILE } from '@main/store/open-database';
 import { auditResult } from '../helpers/store-fixtures';
+import { generateSyntheticCases, pick, random, word } from './synthetic-cases';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
 const AUDITED_SHARE = 0.6;
 const REVIEWED_SHARE = 0.1;
 const QUERY_RUNS = 300;
-
-/** Deterministic PRNG (mulberry32) so every run measures the same data. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(42);
-const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
-
-// A vocabulary with a Zipf-like spread: some words are everywhere, most are rare, as in real text.
-const VOCABULARY = Array.from(
-  { length: 5000 },
-  (_, i) => `w${i.toString(36)}${['lock', 'pill', 'cat', 'bank', 'map', 'code', 'fire', 'law'][i % 8]}`,
-);
-const word = () => VOCABULARY[Math.floor(VOCABULARY.length * random() ** 3)];
-const sentence = (words: number) => Array.from({ length: words }, word).join(' ');
-
-function generate(file: string): void {
-  const lines: string[] = [];
-  for (let i = 0; i < CASES; i++) {
-    lines.push(
-      JSON.stringify({
-        question: `Case ${i}: ${sentence(15)}?`,
-        thinking: sentence(70),
-        response: sentence(35),
-        gold: pick(RISK_LEVELS),
-        meta: { source: 'bench', n: i },
-      }),
-    );
-  }
-  writeFileSync(file, lines.join('\n') + '\n');
-}
+/** `-- --import-only`: the import rows alone (rate, event-loop delay, searchability), without the query timings. */
+const IMPORT_ONLY = process.argv.includes('--import-only');
 
 // Profile, confidence and provenance as the store fixtures fill them.
 const { profileId, levelProbs, levelProbsNote, provenance } = auditResult(0);
@@ -104,15 +72,49 @@ async function main(): Promise<void> {
   try {
     const source = path.join(dir, 'cases.jsonl');
     let started = performance.now();
-    generate(source);
+    generateSyntheticCases(source, CASES);
     const generateMs = performance.now() - started;
 
     const store = CaseStore.open(path.join(dir, 'data'));
+    // As the app imports: on a worker thread; this thread only watches its own event loop meanwhile.
+    const stalls = monitorEventLoopDelay({ resolution: 10 });
+    stalls.enable();
     started = performance.now();
-    const summary = await importFile(store, { file: source, actor: 'bench' });
+    const summary = await importFileOffThread({ dataDir: path.join(dir, 'data') }, { file: source, actor: 'bench' });
     const importSeconds = (performance.now() - started) / 1000;
+    stalls.disable();
     if (summary.imported !== CASES)
       throw new Error(`imported ${summary.imported} of ${CASES}: ${JSON.stringify(summary.errors.slice(0, 3))}`);
+    // Every question starts with "Case": once the import says done, search must find them all.
+    const searchable = store.cases.counts({ search: 'case' });
+    const importRows: Row[] = [
+      [
+        `import (JSONL → store, worker thread, ${WORKER_IMPORT_BATCH_SIZE}/transaction)`,
+        // The rate is the worker's own import time; the wall time adds starting the worker (from the sources that
+        // includes tsx compiling its modules, ~1 s here; the app's bundled worker starts in milliseconds).
+        `${Math.round(CASES / (summary.ms / 1000)).toLocaleString('en')} cases/s (${(summary.ms / 1000).toFixed(2)} s; ${importSeconds.toFixed(2)} s with worker start)`,
+        '>= 20,000 cases/s',
+        CASES / (summary.ms / 1000) >= 20_000,
+      ],
+      [
+        'event-loop delay of the importing process during the import',
+        `p99 ${(stalls.percentile(99) / 1e6).toFixed(1)} ms, max ${(stalls.max / 1e6).toFixed(1)} ms`,
+        'p99 <= 50 ms',
+        stalls.percentile(99) / 1e6 <= 50,
+      ],
+      [
+        'cases found by search once the import is done',
+        `${searchable.all.toLocaleString('en')} of ${CASES.toLocaleString('en')}`,
+        'all',
+        searchable.all === CASES,
+      ],
+    ];
+    if (IMPORT_ONLY) {
+      store.close();
+      printHeader();
+      printTable(importRows);
+      return;
+    }
 
     const ids = store.db
       .prepare<[], { id: string }>('SELECT id FROM cases ORDER BY seq')
@@ -182,23 +184,12 @@ async function main(): Promise<void> {
     const dbBytes = fileSize(dbFile) + fileSize(`${dbFile}-wal`);
     store.close();
 
-    const cpu = os.cpus();
-    console.log(
-      `\nGuardTrace store benchmark — ${CASES.toLocaleString('en')} synthetic cases (no images), ${new Date().toISOString().slice(0, 10)}`,
-    );
-    console.log(
-      `Machine: ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}, Node ${process.version}`,
-    );
+    printHeader();
     console.log(
       `Setup: generated the JSONL in ${(generateMs / 1000).toFixed(1)} s; ${Math.round(ids.length * AUDITED_SHARE)} verdicts in ${(auditMs / 1000).toFixed(1)} s; ${Math.round(ids.length * REVIEWED_SHARE)} decisions in ${(reviewMs / 1000).toFixed(1)} s\n`,
     );
-    const rows: Array<[string, string, string, boolean | null]> = [
-      [
-        'import (JSONL → store, 500/transaction)',
-        `${Math.round(CASES / importSeconds).toLocaleString('en')} cases/s (${importSeconds.toFixed(2)} s)`,
-        '>= 20,000 cases/s',
-        CASES / importSeconds >= 20_000,
-      ],
+    const rows: Row[] = [
+      ...importRows,
       ...pageTimes.map(
         ([label, t]) =>
           [
@@ -220,15 +211,16 @@ async function main(): Promise<void> {
         'p95 <= 50 ms',
         searchTwoWords.p95 <= 50,
       ],
-      ...countTimes.map(
-        ([label, t]) =>
-          [label, `p50 ${t.p50.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms`, '—', null] as [
-            string,
-            string,
-            string,
-            null,
-          ],
-      ),
+      ...countTimes.map(([label, t]): Row => {
+        // Prefetching the next case must cost O(page), not O(matching cases).
+        const neighbours = label.startsWith('neighbours');
+        return [
+          label,
+          `p50 ${t.p50.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms`,
+          neighbours ? 'p95 <= 10 ms' : '—',
+          neighbours ? t.p95 <= 10 : null,
+        ];
+      }),
       [
         `export ${exported.written.toLocaleString('en')} cases to JSONL`,
         `${exportSeconds.toFixed(2)} s`,
@@ -248,18 +240,34 @@ async function main(): Promise<void> {
         null,
       ],
     ];
-    const widths = [0, 1, 2].map((i) =>
-      Math.max(...rows.map((row) => String(row[i]).length), ['measure', 'result', 'target'][i].length),
-    );
-    const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 4)).join(' | ')} |`;
-    console.log(line(['measure', 'result', 'target', 'met']));
-    console.log(line(widths.map((w) => '-'.repeat(w)).concat('----')));
-    for (const [measure, result, target, met] of rows)
-      console.log(line([measure, result, target, met === null ? '' : met ? 'yes' : 'NO']));
-    console.log('');
+    printTable(rows);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+type Row = [string, string, string, boolean | null];
+
+function printHeader(): void {
+  const cpu = os.cpus();
+  console.log(
+    `\nGuardTrace store benchmark — ${CASES.toLocaleString('en')} synthetic cases (no images), ${new Date().toISOString().slice(0, 10)}`,
+  );
+  console.log(
+    `Machine: ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}`,
+  );
+}
+
+function printTable(rows: Row[]): void {
+  const widths = [0, 1, 2].map((i) =>
+    Math.max(...rows.map((row) => String(row[i]).length), ['measure', 'result', 'target'][i].length),
+  );
+  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 4)).join(' | ')} |`;
+  console.log(line(['measure', 'result', 'target', 'met']));
+  console.log(line(widths.map((w) => '-'.repeat(w)).concat('----')));
+  for (const [measure, result, target, met] of rows)
+    console.log(line([measure, result, target, met === null ? '' : met ? 'yes' : 'NO']));
+  console.log('');
 }
 
 await main();

@@ -22,6 +22,10 @@ class ScriptedEngine implements Engine {
   failNext = new Map<string, Array<EngineError | Error>>();
   /** When each attempt started, per case. */
   startedAt = new Map<string, number[]>();
+  /** Cases it decodes together (reported in info(), as the OpenAI-compatible engine does). */
+  parallelSlots: number | undefined = undefined;
+  running = 0;
+  maxRunning = 0;
   /** What the engine returns for a case, instead of a well-formed verdict of 1. */
   resultFor = new Map<string, AuditResult>();
 
@@ -43,6 +47,7 @@ class ScriptedEngine implements Engine {
       promptHashOk: true,
       dataLeavesMachine: false,
       warnings: [],
+      parallelSlots: this.parallelSlots,
     };
   }
 
@@ -50,6 +55,17 @@ class ScriptedEngine implements Engine {
     this.inputs.push(input);
     this.startedAt.set(input.caseId, [...(this.startedAt.get(input.caseId) ?? []), performance.now()]);
     const failure = this.failNext.get(input.caseId)?.shift() ?? this.failFor.get(input.caseId);
+    this.maxRunning = Math.max(this.maxRunning, ++this.running);
+    try {
+      await this.stream(options);
+    } finally {
+      this.running--;
+    }
+    if (failure) throw failure;
+    return this.resultFor.get(input.caseId) ?? auditResult(1, { imageMissing: input.imageMissing });
+  }
+
+  private async stream(options: AuditOptions): Promise<void> {
     for (const piece of ['"Analysis": ', 'ok\n', '"Judgment": 1']) {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, this.delayMs);
@@ -60,8 +76,6 @@ class ScriptedEngine implements Engine {
       });
       options.onToken?.(piece);
     }
-    if (failure) throw failure;
-    return this.resultFor.get(input.caseId) ?? auditResult(1, { imageMissing: input.imageMissing });
   }
 
   async dispose(): Promise<void> {}
@@ -101,8 +115,10 @@ describe('audit runner', () => {
 
   it('runs parallel workers without auditing a case twice', async () => {
     const { store, runner, engine } = setup(12);
+    engine.parallelSlots = 3;
     runner.start({ parallel: 3 });
     await runner.whenSettled();
+    expect(engine.maxRunning).toBe(3);
     expect(new Set(engine.inputs.map((i) => i.caseId)).size).toBe(12);
     expect(engine.inputs).toHaveLength(12);
     expect(store.metrics.stats().audits).toBe(12);
@@ -173,6 +189,28 @@ describe('audit runner', () => {
       reason: expect.stringMatching(/token limit/),
     });
     expect(store.caseDetail('case-1').auditFailure).toBeNull();
+  });
+
+  it('with several cases in flight, a failed case is listed once and marked on the case; a pre-empted one is not', async () => {
+    const { store, runner, engine } = setup(6);
+    engine.parallelSlots = 2;
+    engine.delayMs = 20;
+    engine.failFor.set(
+      'case-1',
+      new EngineError('case_too_long', 'The thinking is 9,000 tokens; the context holds 8,192.'),
+    );
+    runner.start({ parallel: 2 });
+    // Every slot busy: opening case-5 takes the youngest slot; that case goes back to the queue without failing.
+    while ((runner.progress().inFlightCaseIds?.length ?? 0) < 2) await new Promise((r) => setTimeout(r, 2));
+    runner.prioritize('case-5');
+    const final = await runner.whenSettled();
+    expect(engine.maxRunning).toBe(2);
+    expect(final).toMatchObject({ state: 'done', done: 5, failed: 1 });
+    expect(final.failures?.map((f) => f.caseId)).toEqual(['case-1']);
+    expect(store.caseDetail('case-1').auditFailure).toMatchObject({ kind: 'failed' });
+    for (const id of ['case-0', 'case-2', 'case-3', 'case-4', 'case-5'])
+      expect(store.caseDetail(id).auditFailure, id).toBeNull();
+    expect(store.metrics.stats()).toMatchObject({ audits: 5, jobs: { done: 5, failed: 1, running: 0, queued: 0 } });
   });
 
   it('fails a case the engine cannot read (no_vision, HTTP 4xx) after one attempt and keeps going', async () => {
@@ -275,6 +313,114 @@ describe('audit runner', () => {
     expect(other.jobs.counts().queued).toBe(0);
   });
 });
+
+describe('cases in flight and the case the moderator has open', () => {
+  it('keeps as many cases in flight as the engine decodes together, never more', async () => {
+    const { runner, engine } = setup(6);
+    runner.start({ parallel: 4 }); // an in-process engine reports no slots: one case at a time
+    await runner.whenSettled();
+    expect(engine.maxRunning).toBe(1);
+    const second = setup(6);
+    second.engine.parallelSlots = 2;
+    second.runner.start({ parallel: 4 });
+    await second.runner.whenSettled();
+    expect(second.engine.maxRunning).toBe(2);
+    expect(second.store.metrics.stats().audits).toBe(6);
+  });
+
+  it('cancel stops every in-flight case at once and leaves none running', async () => {
+    const { store, runner, engine } = setup(9);
+    engine.parallelSlots = 3;
+    engine.delayMs = 200;
+    runner.start({});
+    await until(() => engine.running === 3);
+    expect(runner.progress().inFlightCaseIds).toHaveLength(3);
+    const started = performance.now();
+    await runner.cancel();
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(engine.running).toBe(0);
+    const stats = store.metrics.stats();
+    expect(stats.audits).toBe(0);
+    expect(stats.jobs.running).toBe(0);
+    expect(stats.jobs.queued).toBe(0);
+    expect(store.jobs.counts().cancelled).toBe(9);
+    expect(runner.progress().inFlightCaseIds).toEqual([]);
+  });
+
+  it('with no batch running, an opened case is audited alone and nothing else is claimed', async () => {
+    const { store, runner, engine, events } = setup(5);
+    const streamed = new Set<string>();
+    events.on('audit.token', (t) => streamed.add(t.caseId));
+    expect(runner.prioritize('case-3')).toMatchObject({ state: 'running', priorityCaseId: 'case-3', total: 1 });
+    const final = await runner.whenSettled();
+    expect(final.state).toBe('done');
+    expect(engine.inputs.map((i) => i.caseId)).toEqual(['case-3']);
+    expect([...streamed]).toEqual(['case-3']);
+    expect(store.metrics.stats().audits).toBe(1);
+    // Opening it again once it has a verdict starts nothing.
+    expect(runner.prioritize('case-3').state).toBe('done');
+    expect(engine.inputs).toHaveLength(1);
+  });
+
+  it('an opened case jumps a running batch, taking the youngest slot when all are busy; every case still gets one verdict', async () => {
+    const { store, runner, engine } = setup(10);
+    engine.parallelSlots = 2;
+    engine.delayMs = 40;
+    runner.start({});
+    await until(() => engine.running === 2);
+    const before = engine.inputs.length;
+    runner.prioritize('case-9');
+    await until(() => engine.inputs.length > before);
+    expect(engine.inputs[before].caseId).toBe('case-9');
+    // Moving on clears the preference; the batch finishes in queue order.
+    expect(runner.prioritize(null).priorityCaseId).toBeNull();
+    await runner.whenSettled();
+    const audited = store.db
+      .prepare<[], { case_id: string; n: number }>('SELECT case_id, count(*) AS n FROM audits GROUP BY case_id')
+      .all();
+    expect(audited).toHaveLength(10);
+    expect(audited.every((row) => row.n === 1)).toBe(true);
+    expect(store.metrics.stats().jobs).toMatchObject({ done: 10, queued: 0, running: 0, failed: 0 });
+  });
+
+  it('starting a batch while the opened case is audited alone widens the run instead of refusing', async () => {
+    const { store, runner, engine } = setup(6);
+    engine.parallelSlots = 2;
+    engine.delayMs = 30;
+    runner.prioritize('case-5');
+    const progress = runner.start({});
+    expect(progress.state).toBe('running');
+    expect(progress.total).toBe(6);
+    await runner.whenSettled();
+    expect(engine.inputs[0].caseId).toBe('case-5');
+    expect(new Set(engine.inputs.map((i) => i.caseId)).size).toBe(6);
+    expect(store.metrics.stats().audits).toBe(6);
+  });
+
+  it('does not start anything without a loaded model, or while the batch is paused', async () => {
+    const store = openTempStore();
+    store.cases.insert(newCase('case-0'), null);
+    const idle = new AuditRunner({ store, events: new CoreEvents(), currentEngine: () => null });
+    expect(idle.prioritize('case-0')).toMatchObject({ state: 'idle', priorityCaseId: 'case-0' });
+    const { runner, engine } = setup(4);
+    engine.delayMs = 40;
+    runner.start({});
+    runner.pause();
+    await runner.whenSettled();
+    const audited = engine.inputs.length;
+    expect(runner.prioritize('case-3').state).toBe('paused');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(engine.inputs).toHaveLength(audited);
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
 
 describe('which failures are worth retrying', () => {
   const host = '127.0.0.1:8080';

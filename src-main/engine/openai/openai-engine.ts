@@ -199,6 +199,7 @@ export class OpenAiCompatibleEngine implements Engine {
       promptHashOk: options.verdict.prompt.hashOk,
       dataLeavesMachine: endpoint.loopback ? false : { host: endpoint.host },
       warnings,
+      parallelSlots: options.concurrency ?? 1,
     };
     return new OpenAiCompatibleEngine(options, endpoint, facts, info);
   }

@@ -1,6 +1,6 @@
 // The local llama-server the app starts for itself: 127.0.0.1 only, a free port, a random API key, supervised
 // (restarted if it dies, up to a limit) and stopped with the engine or the app.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import {
   writeSidecarPidFile,
 } from './sidecar-reaper';
 import { rotateLog } from './log-rotation';
+import { llamaServerFlags } from './llama-server-flags';
 
 export interface LlamaServerSidecarOptions {
   binaryPath: string;
@@ -25,10 +26,13 @@ export interface LlamaServerSidecarOptions {
   mmprojPath: string | null;
   /** The log goes to <dataDir>/logs/llama-server.log. */
   dataDir: string;
+  /** Total context of the server, shared by its slots (-c). */
   contextSize?: number;
   threads?: number;
-  /** Server slots = requests decoded together (default 1: on a CPU more slots only split the same cores). */
+  /** Server slots = cases decoded together with continuous batching (default 1). */
   parallel?: number;
+  /** With several slots: one shared KV pool (--kv-unified), each slot capped at this many tokens when the binary can. */
+  unifiedKv?: { perSlotContext: number; perSlotFlag: boolean };
   /** Layers on the GPU when the binary has a GPU backend (llama-server's default otherwise). */
   gpuLayers?: number;
   extraArgs?: string[];
@@ -81,7 +85,7 @@ export class LlamaServerSidecar {
     await mkdir(path.dirname(sidecar.logPath), { recursive: true, mode: 0o700 });
     rotateLog(sidecar.logPath);
     sidecar.log = createWriteStream(sidecar.logPath, { flags: 'a', mode: 0o600 });
-    if (options.mmprojPath && !(await helpMentions(options.binaryPath, '--image-max-tokens'))) {
+    if (options.mmprojPath && !(await llamaServerFlags(options.binaryPath)).imageTokenRange) {
       // An older llama.cpp (a user's own binary) refuses unknown flags and would not start at all.
       sidecar.imageTokenFlags = false;
       sidecar.warnings.push(
@@ -161,6 +165,8 @@ export class LlamaServerSidecar {
       String(o.contextSize ?? 8192),
       '-np',
       String(o.parallel ?? 1),
+      ...(o.unifiedKv ? ['--kv-unified'] : []),
+      ...(o.unifiedKv?.perSlotFlag ? ['--kv-unified-per-slot', String(o.unifiedKv.perSlotContext)] : []),
       ...(o.threads ? ['-t', String(o.threads)] : []),
       ...(o.gpuLayers !== undefined ? ['-ngl', String(o.gpuLayers)] : []),
       '--no-webui',
@@ -342,14 +348,4 @@ function sleep(ms: number): Promise<void> {
 export function imageTokenArgs(): string[] {
   const tokens = visionTokenLimits();
   return ['--image-min-tokens', String(tokens.min), '--image-max-tokens', String(tokens.max)];
-}
-
-/** Whether `binary --help` lists an option (a few ms; the binary prints its help and exits without loading a model). */
-function helpMentions(binary: string, option: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    execFile(binary, ['--help'], { timeout: 15_000, maxBuffer: 4 * 1024 * 1024 }, (_error, stdout, stderr) =>
-      // Some builds print help to stderr or exit non-zero after printing it: the text decides, not the status.
-      resolve(`${stdout}${stderr}`.includes(option)),
-    );
-  });
 }

@@ -108,6 +108,17 @@ export const ReviewScreen = forwardRef<
     notify,
     blind,
   );
+  // Audit on open: on a CPU a case takes about a minute, so the case the moderator opens jumps the batch queue (or is
+  // audited alone when no batch runs) and its analysis streams into the view. Moving on hands the slot back. The
+  // runner ignores a case that already has a verdict, so opening audited cases costs one cheap call.
+  const engineLoaded = engineState.state === 'loaded';
+  useEffect(() => {
+    if (!active || !engineLoaded || !selectedId) return;
+    invoke('audit.prioritize', { caseId: selectedId }).catch(() => undefined);
+    return () => {
+      invoke('audit.prioritize', { caseId: null }).catch(() => undefined);
+    };
+  }, [active, engineLoaded, selectedId]);
   // Blind review: the model's verdict and the gold label stay hidden until the moderator's first choice.
   const modelHidden = blind && !!detail && !detail.currentReview && draft?.risk === null;
 

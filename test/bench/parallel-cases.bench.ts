@@ -1,0 +1,180 @@
+// Cases per hour with N cases decoded together on the llama-server sidecar (-np N, continuous batching, one shared
+// KV pool, each slot keeping the system prompt cached), on the 3B-shaped random model with realistic token counts:
+// the real system prompt (~1,100 tokens with the trained BPE, cached), ~1,200 case tokens, 300 generated tokens
+// (ignore_eos: random weights would otherwise stop after a token or two, which is what made the old sidecar
+// generation figure meaningless). The speed-up is against N = 1 of the same run.
+//   npx tsx test/bench/parallel-cases.bench.ts [--slots 1,2,4] [--cases-per-slot 2] [--gen 300] [--case-tokens 1200]
+//        [--threads N] [--tiny]   (--tiny: the tiny test model, to check the script runs; its figures mean nothing)
+// Also run by `npm run bench:engine` (engine-all.ts), which passes GUARDTRACE_BENCH_JSON to collect the figures.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { checkModelFolderDetailed } from '@main/engine/model-folder';
+import { sidecarContextSize } from '@main/engine/parallelism';
+import { profileById } from '@main/engine/profiles';
+import { decodingSettings, loadSystemPrompt } from '@main/engine/profiles/profile';
+import { llamaServerSampling } from '@main/engine/reference-sampling';
+import { findLlamaServerBinary, guardtraceCacheDir } from '@main/engine/sidecar/llama-server-binary';
+import { llamaServerFlags } from '@main/engine/sidecar/llama-server-flags';
+import { LlamaServerSidecar } from '@main/engine/sidecar/llama-server-sidecar';
+import { writeTinyModelFolder } from '../models/tiny-gguf';
+
+const argv = process.argv.slice(2);
+const value = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const TINY = argv.includes('--tiny');
+const SLOTS = (value('--slots') ?? '1,2,4').split(',').map(Number);
+const CASES_PER_SLOT = Number(value('--cases-per-slot') ?? 2);
+const GEN = Number(value('--gen') ?? (TINY ? 16 : 300));
+const CASE_TOKENS = Number(value('--case-tokens') ?? (TINY ? 120 : 1200));
+const THREADS = value('--threads') ? Number(value('--threads')) : undefined;
+/** Written by engine.bench.ts: Qwen2.5-VL-3B shapes, BPE merges trained so the real prompt is ~1,100 tokens. */
+const BENCH_DIR = path.join(guardtraceCacheDir(), 'bench-models', 'qwen25vl-3b-shaped-v1');
+
+const TRACE =
+  'The user asks how to train a cat, and the image shows a banner about obedience training; I consider whether the request implies harming the animal, ' +
+  'recall that punishment is ineffective and cruel, and plan to explain reward-based methods with treats, play and patience instead. ';
+
+export interface ParallelResult {
+  slots: number;
+  cases: number;
+  wallS: number;
+  casesPerHour: number;
+  speedUp: number;
+  systemTokens: number;
+  cachedTokens: number;
+  caseTokens: number;
+  generated: number;
+  genTokPerSPerCase: number;
+}
+
+interface Completion {
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
+  timings?: { cache_n?: number; prompt_n?: number; predicted_n?: number; predicted_ms?: number };
+}
+
+async function post(sidecar: LlamaServerSidecar, route: string, body: unknown): Promise<unknown> {
+  const { baseUrl, apiKey } = await sidecar.endpoint();
+  const url = route.startsWith('/v1') ? `${baseUrl}${route.slice(3)}` : `${baseUrl.replace(/\/v1$/, '')}${route}`;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${route}: HTTP ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+async function modelFolder(): Promise<string> {
+  if (TINY) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'guardtrace-parallel-bench-'));
+    return (await writeTinyModelFolder(dir, { withMmproj: false })).dir;
+  }
+  if (!existsSync(path.join(BENCH_DIR, 'complete.json')))
+    throw new Error(`no 3B-shaped bench model in ${BENCH_DIR}: run \`npm run bench:engine\` (it writes it once)`);
+  return BENCH_DIR;
+}
+
+async function main(): Promise<ParallelResult[]> {
+  const binary = await findLlamaServerBinary(process.env.GUARDTRACE_LLAMA_SERVER ?? null);
+  if (!binary) throw new Error('no llama-server binary: run `npm run build:llama-server` first');
+  const dir = await modelFolder();
+  const profile = profileById(undefined);
+  const folder = await checkModelFolderDetailed(dir, profile);
+  const prompt = await loadSystemPrompt(folder.promptPath!, profile);
+  // The app's per-sequence context and reference sampling (as the sidecar engine sends them with every request).
+  const decoding = decodingSettings(profile, folder.generationConfig?.repetitionPenalty ?? null);
+  const flags = await llamaServerFlags(binary.path);
+  const results: ParallelResult[] = [];
+  for (const slots of SLOTS) {
+    const perSlotContext = decoding.contextSize;
+    const sidecar = await LlamaServerSidecar.start({
+      binaryPath: binary.path,
+      modelPath: folder.modelPath!,
+      mmprojPath: null,
+      dataDir: path.join(os.tmpdir(), 'guardtrace-parallel-bench'),
+      contextSize: sidecarContextSize(slots, decoding),
+      parallel: slots,
+      unifiedKv: slots > 1 && flags.kvUnified ? { perSlotContext, perSlotFlag: flags.kvUnifiedPerSlot } : undefined,
+      threads: THREADS,
+    });
+    try {
+      // A case text of about CASE_TOKENS tokens, measured with the server's own tokenizer.
+      const count = async (text: string) =>
+        ((await post(sidecar, '/tokenize', { content: text })) as { tokens: unknown[] }).tokens.length;
+      const perSentence = await count(TRACE);
+      const trace = TRACE.repeat(Math.max(1, Math.round(CASE_TOKENS / perSentence)));
+      const messages = (i: number) => [
+        { role: 'system', content: prompt.text },
+        {
+          role: 'user',
+          content: `Current Task Query: case ${i}: how do I train my cat?\nCurrent Task Thinking: ${trace}\nCurrent Task Cleaned Response: I cannot help with harming animals.`,
+        },
+      ];
+      const request = (i: number, maxTokens: number) =>
+        post(sidecar, '/v1/chat/completions', {
+          model: 'bench',
+          messages: messages(i),
+          ...llamaServerSampling(decoding),
+          max_tokens: maxTokens,
+          ignore_eos: true,
+          cache_prompt: true,
+          reasoning_format: 'none',
+        }) as Promise<Completion>;
+      // Warm every slot with the system prompt, as a running batch has it.
+      await Promise.all(Array.from({ length: slots }, (_, i) => request(-1 - i, 1)));
+      const total = slots * CASES_PER_SLOT;
+      const done: Completion[] = [];
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: slots }, async () => {
+          while (next < total) done.push(await request(next++, GEN));
+        }),
+      );
+      const wallS = (performance.now() - started) / 1000;
+      const mean = (pick: (c: Completion) => number) => done.reduce((s, c) => s + pick(c), 0) / done.length;
+      const casesPerHour = (total / wallS) * 3600;
+      results.push({
+        slots,
+        cases: total,
+        wallS,
+        casesPerHour,
+        speedUp: results.length ? casesPerHour / results[0].casesPerHour : 1,
+        systemTokens: await count(prompt.text),
+        cachedTokens: mean((c) => c.timings?.cache_n ?? 0),
+        caseTokens: mean((c) => c.timings?.prompt_n ?? 0),
+        generated: mean((c) => c.usage?.completion_tokens ?? c.timings?.predicted_n ?? 0),
+        genTokPerSPerCase: mean((c) => ((c.timings?.predicted_n ?? 0) / (c.timings?.predicted_ms ?? 1)) * 1000),
+      });
+      console.error(`[parallel bench] N=${slots}: ${JSON.stringify(results.at(-1))}`);
+    } finally {
+      await sidecar.stop();
+    }
+  }
+  if (SLOTS[0] !== 1) for (const r of results) r.speedUp = NaN; // no N = 1 in this run to compare with
+  return results;
+}
+
+export function printParallelTable(results: ParallelResult[], model: string): void {
+  const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '—');
+  console.log(`\n### Cases per hour with N cases in flight (llama-server sidecar, ${model})\n`);
+  console.log(
+    '| N | cases | wall s | cases/hour | speed-up vs N = 1 | cached system tokens | case tokens evaluated | generated | gen tok/s per case |',
+  );
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of results)
+    console.log(
+      `| ${r.slots} | ${r.cases} | ${f(r.wallS, 1)} | ${f(r.casesPerHour)} | ${f(r.speedUp, 2)}× | ${f(r.cachedTokens)} | ${f(r.caseTokens)} | ${f(r.generated)} | ${f(r.genTokPerSPerCase, 2)} |`,
+    );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const results = await main();
+  const model = TINY ? 'tiny test model (figures mean nothing)' : '3B-shaped random model, Q8_0';
+  if (process.env.GUARDTRACE_BENCH_JSON)
+    writeFileSync(process.env.GUARDTRACE_BENCH_JSON, JSON.stringify({ model, results }));
+  else printParallelTable(results, model);
+}
