@@ -109,8 +109,6 @@ export interface ReferenceAgreement {
 
 export interface FidelityMetrics {
   recipe: RecipeFilter;
-  /** False until the audits table records provenance (profiles branch, migration 0006): then only 'all' applies. */
-  recipeFilterAvailable: boolean;
   vsGold: BinaryF1ThreeWays;
   vsHuman: BinaryF1ThreeWays;
   /** Confidence of the verdict level against the human decision; null with the reason when it cannot be computed. */

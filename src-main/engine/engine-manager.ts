@@ -161,9 +161,10 @@ export class EngineManager {
     return this.lock.run(async () => {
       await this.unloadLocked();
       this.setState({ state: 'loading', modelDir: req.modelDir ?? req.openai?.baseUrl ?? '' });
-      this.opts = { ...this.baseOpts, ...this.baseOpts.liveSettings?.() };
-      if (req.profile) this.opts.profile = profileById(req.profile, this.baseOpts.extraProfiles);
       try {
+        // Inside the try: an unknown profile id must leave the manager in 'error' with the reason, not 'loading'.
+        this.opts = { ...this.baseOpts, ...this.baseOpts.liveSettings?.() };
+        if (req.profile) this.opts.profile = profileById(req.profile, this.baseOpts.extraProfiles);
         const created = await this.create(req);
         // Said with every load, whichever engine: a smaller image budget is a choice, never a silent default.
         const budget = imageBudgetWarning(this.opts.maxPixels ?? DEFAULT_MAX_PIXELS);

@@ -102,7 +102,6 @@ export class MetricsReader {
     }
     return {
       recipe,
-      recipeFilterAvailable: true,
       vsGold: binaryF1ThreeWays(cells('gold')),
       vsHuman: binaryF1ThreeWays(cells('human_risk')),
       calibration,

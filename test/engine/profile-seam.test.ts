@@ -173,6 +173,11 @@ describe('a guard-model profile with other levels, prompt file and format', () =
     await expect(other.load({ modelDir, engine: 'llama.node', profile: 'no-such-guard' })).rejects.toThrow(
       /Unknown guard-model profile "no-such-guard"; known: guardtrace-vl/,
     );
+    // The refusal is the manager's state too, not a load that never ends.
+    expect(other.state()).toMatchObject({
+      state: 'error',
+      message: expect.stringMatching(/Unknown guard-model profile "no-such-guard"/),
+    });
     await other.dispose();
   });
 });

@@ -46,7 +46,6 @@ describe('metrics over the store: F1 three ways, calibration, recipe filter', ()
     setAudit.run(null, null, 'e'); // a verdict stored before provenance was recorded
 
     const all = store.metrics.metrics().fidelity;
-    expect(all.recipeFilterAvailable).toBe(true);
     expect(all.calibration!.n).toBe(3);
     // bins: [0.9,1.0] holds 0.9 (right) and 0.95 (wrong): mean 0.925, accuracy 0.5, gap 0.425;
     // [0.7,0.8) holds 0.7 (wrong): gap 0.7. ECE = 2/3 * 0.425 + 1/3 * 0.7 = 0.28333 + 0.23333 = 0.51667

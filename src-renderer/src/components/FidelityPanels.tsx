@@ -21,7 +21,6 @@ export function FidelityPanels({
             <select
               className="field w-auto"
               value={fidelity.recipe}
-              disabled={!fidelity.recipeFilterAvailable}
               onChange={(e) => onRecipe(e.target.value as RecipeFilter)}
               data-testid="metrics-recipe"
             >
@@ -31,11 +30,6 @@ export function FidelityPanels({
             </select>
           </label>
         </div>
-        {!fidelity.recipeFilterAvailable && (
-          <p className="text-[12px] text-zinc-600 dark:text-zinc-400">
-            Verdicts do not record how they were made yet, so they cannot be separated by recipe.
-          </p>
-        )}
         <table className="text-[12px]">
           <thead>
             <tr className="text-left text-zinc-600 dark:text-zinc-400">
