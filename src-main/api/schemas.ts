@@ -42,6 +42,16 @@ const queueQuery = queueFilter.extend({
   limit: z.number().int().min(1).max(10_000).optional(),
 });
 
+/** A human decision (a review or an adjudication); which sources each channel takes is added per channel. */
+const decision = record({
+  caseId: id,
+  risk,
+  category: category.nullable().optional(),
+  analysis: text(100_000).nullable().optional(),
+  note: text(100_000).nullable().optional(),
+  reviewer: text(200).min(1),
+});
+
 const engineSelection = z.enum(ENGINE_SELECTIONS);
 const openAiServer = record({
   baseUrl: text(2048).min(1),
@@ -58,15 +68,7 @@ export const CHANNEL_SCHEMAS = {
   'cases.counts': queueFilter.optional(),
   'cases.get': record({ id }),
   'cases.neighbors': queueQuery.extend({ id }),
-  'reviews.submit': record({
-    caseId: id,
-    risk,
-    category: category.nullable().optional(),
-    analysis: text(100_000).nullable().optional(),
-    note: text(100_000).nullable().optional(),
-    reviewer: text(200).min(1),
-    source: z.enum(REVIEW_SOURCES).optional(),
-  }),
+  'reviews.submit': decision.extend({ source: z.enum(REVIEW_SOURCES).optional() }),
   'reviews.undoLast': record({ reviewer: text(200).min(1) }),
   'reviews.bulkAccept': record({ caseIds: z.array(id).max(100_000), reviewer: text(200).min(1) }),
   'import.run': record({
@@ -143,15 +145,7 @@ export const CHANNEL_SCHEMAS = {
   'decisions.export': record({ pack: text(4096).min(1), out: path }),
   'decisions.import': record({ file: path }),
   'adjudication.get': record({ caseId: id }),
-  'adjudication.submit': record({
-    caseId: id,
-    risk,
-    category: category.nullable().optional(),
-    analysis: text(100_000).nullable().optional(),
-    note: text(100_000).nullable().optional(),
-    reviewer: text(200).min(1),
-    source: z.enum(['manual', 'cli']).optional(),
-  }),
+  'adjudication.submit': decision.extend({ source: z.enum(['manual', 'cli']).optional() }),
   'team.agreement': nothing,
 } satisfies Record<Channel, z.ZodType>;
 

@@ -1,4 +1,4 @@
-import type { CaseStatusFilter, QueueFilter } from '@domain/cases';
+import { CASE_STATUS_FILTERS, type CaseStatusFilter, type QueueFilter } from '@domain/cases';
 import { DEFAULT_OVERLAP, type PackSplit } from '@domain/team';
 import { isRiskLevel, type RiskLevel } from '@domain/types';
 import {
@@ -18,15 +18,7 @@ import {
 // them and export their decisions, the lead imports those and adjudicates disputes. Same handler map as the app.
 // Only functions are taken from ./main (which imports this file), so the import cycle is safe.
 
-const STATUSES: readonly CaseStatusFilter[] = [
-  'all',
-  'not_audited',
-  'audited',
-  'reviewed',
-  'unreviewed',
-  'disagree',
-  'parse_failure',
-];
+const STATUSES: readonly CaseStatusFilter[] = CASE_STATUS_FILTERS;
 
 const FILTER_HELP = `status=${STATUSES.join('|')}, model-risk=R, human-risk=R, gold=R,
                    category=C, search=WORDS, pack=ID, disputed=true`;

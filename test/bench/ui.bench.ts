@@ -151,7 +151,9 @@ async function main(): Promise<void> {
         const ms = await h.page.evaluate(`new Promise((resolve) => {
           const list = document.querySelector('[data-testid="queue-list"]');
           const started = performance.now();
-          list.scrollTop = ${target} * 54;
+          // Row height from the DOM, not a constant: the list's row size is the renderer's to change.
+          const rowHeight = list.querySelector('[data-index]').getBoundingClientRect().height;
+          list.scrollTop = ${target} * rowHeight;
           const check = () => {
             const row = document.querySelector('[data-index="${target + 2}"] [data-testid="queue-row"]');
             if (row) resolve(performance.now() - started); else requestAnimationFrame(check);
