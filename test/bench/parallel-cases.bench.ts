@@ -6,7 +6,7 @@
 //   npx tsx test/bench/parallel-cases.bench.ts [--slots 1,2,4] [--cases-per-slot 2] [--gen 300] [--case-tokens 1200]
 //        [--threads N] [--tiny]   (--tiny: the tiny test model, to check the script runs; its figures mean nothing)
 // Also run by `npm run bench:engine` (engine-all.ts), which passes GUARDTRACE_BENCH_JSON to collect the figures.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkModelFolderDetailed } from '@main/engine/model-folder';
@@ -14,10 +14,11 @@ import { sidecarContextSize } from '@main/engine/parallelism';
 import { profileById } from '@main/engine/profiles';
 import { decodingSettings, loadSystemPrompt } from '@main/engine/profiles/profile';
 import { llamaServerSampling } from '@main/engine/reference-sampling';
-import { findLlamaServerBinary, guardtraceCacheDir } from '@main/engine/sidecar/llama-server-binary';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
 import { llamaServerFlags } from '@main/engine/sidecar/llama-server-flags';
 import { LlamaServerSidecar } from '@main/engine/sidecar/llama-server-sidecar';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
+import { ensureBenchModel } from './bench-model';
 
 const argv = process.argv.slice(2);
 const value = (name: string) => {
@@ -30,8 +31,6 @@ const CASES_PER_SLOT = Number(value('--cases-per-slot') ?? 2);
 const GEN = Number(value('--gen') ?? (TINY ? 16 : 300));
 const CASE_TOKENS = Number(value('--case-tokens') ?? (TINY ? 120 : 1200));
 const THREADS = value('--threads') ? Number(value('--threads')) : undefined;
-/** Written by engine.bench.ts: Qwen2.5-VL-3B shapes, BPE merges trained so the real prompt is ~1,100 tokens. */
-const BENCH_DIR = path.join(guardtraceCacheDir(), 'bench-models', 'qwen25vl-3b-shaped-v1');
 
 const TRACE =
   'The user asks how to train a cat, and the image shows a banner about obedience training; I consider whether the request implies harming the animal, ' +
@@ -72,9 +71,7 @@ async function modelFolder(): Promise<string> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'guardtrace-parallel-bench-'));
     return (await writeTinyModelFolder(dir, { withMmproj: false })).dir;
   }
-  if (!existsSync(path.join(BENCH_DIR, 'complete.json')))
-    throw new Error(`no 3B-shaped bench model in ${BENCH_DIR}: run \`npm run bench:engine\` (it writes it once)`);
-  return BENCH_DIR;
+  return (await ensureBenchModel()).dir;
 }
 
 async function main(): Promise<ParallelResult[]> {

@@ -6,8 +6,7 @@
 //      GUARDTRACE_BENCH_SKIP_NLC=1 to leave out the node-llama-cpp comparison,
 //      GUARDTRACE_BENCH_IMAGE_BUDGET=1 (or --image-budget) to add the image-budget row: one 1920x1080 case at the
 //      reference budget (2,691 vision tokens) and at the small one (1,222), what the reference recipe costs on a CPU.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AuditInput, AuditResult } from '@main/engine/engine';
@@ -18,15 +17,10 @@ import { testVerdictContext } from '../helpers/verdict-context';
 import sharp from 'sharp';
 import { REFERENCE_MAX_PIXELS, SMALL_MAX_PIXELS, visionTokenLimits } from '@domain/fidelity';
 import { OpenAiCompatibleEngine } from '@main/engine/openai/openai-engine';
-import { findLlamaServerBinary, guardtraceCacheDir } from '@main/engine/sidecar/llama-server-binary';
+import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
 import { LlamaServerSidecar } from '@main/engine/sidecar/llama-server-sidecar';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
-import {
-  QWEN25VL_3B_LM,
-  SHARED_PROMPT_FILE,
-  writeQwen25vlMmproj,
-  writeQwen2vlLanguageModel,
-} from '../models/tiny-gguf';
+import { ensureBenchModel } from './bench-model';
 
 const CASES_PER_CONFIG = Number(process.env.GUARDTRACE_BENCH_CASES) || 1;
 const NEW_TOKENS = Number(process.env.GUARDTRACE_BENCH_NEW_TOKENS) || 32;
@@ -34,8 +28,6 @@ const THREADS = Number(process.env.GUARDTRACE_BENCH_THREADS) || undefined;
 const IMAGE_BUDGET_ROW =
   process.env.GUARDTRACE_BENCH_IMAGE_BUDGET === '1' || process.argv.slice(2).includes('--image-budget');
 const SAMPLES = SAMPLE_SET_DIR;
-/** Qwen2.5-VL-3B's vision tower (config.json vision_config): 32 blocks of 1280, MLP 3420, 16 heads, out 2048. */
-const QWEN25VL_3B_VISION = { nEmbd: 1280, nFf: 3420, nLayer: 32, nHead: 16, imageSize: 560, projectionDim: 2048 };
 
 /** What engine-all.ts puts in the merged table (GUARDTRACE_BENCH_JSON). */
 export interface SidecarSummary {
@@ -50,31 +42,6 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** Uses a 3B-shaped folder already in the bench cache (any folder with a model .gguf, an mmproj and the prompt), else writes one. */
-async function benchModelFolder(): Promise<string> {
-  const root = path.join(guardtraceCacheDir(), 'bench-models');
-  if (existsSync(root)) {
-    for (const entry of readdirSync(root, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      const dir = path.join(root, entry.name);
-      const check = await checkModelFolderDetailed(dir);
-      if (check.ok && check.mmprojPath && (check.model?.sizeBytes ?? 0) > 1e9) return dir;
-    }
-  }
-  const dir = path.join(root, 'sidecar-qwen25vl-3b-shaped');
-  await mkdir(dir, { recursive: true });
-  console.error(`writing the 3B-shaped random model into ${dir} (≈3 GB LM + ≈2.6 GB F32 projector, once)…`);
-  await writeQwen2vlLanguageModel(
-    path.join(dir, 'bench-qwen25vl-3b-shaped-Q8_0.gguf'),
-    QWEN25VL_3B_LM,
-    7,
-    'GuardTrace 3B-shaped bench model',
-  );
-  await writeQwen25vlMmproj(path.join(dir, 'mmproj-bench-qwen25vl-3b-shaped-F32.gguf'), QWEN25VL_3B_VISION, 8);
-  await copyFile(SHARED_PROMPT_FILE, path.join(dir, 'qta_pormpt.txt'));
-  return dir;
 }
 
 function sampleCases(): AuditInput[] {
@@ -190,7 +157,7 @@ async function imageBudgetRows(
 async function main(): Promise<void> {
   const binary = await findLlamaServerBinary(process.env.GUARDTRACE_LLAMA_SERVER ?? null);
   if (!binary) throw new Error('no llama-server binary: run `npm run build:llama-server` first');
-  const dir = await benchModelFolder();
+  const { dir } = await ensureBenchModel();
   const folder = await checkModelFolderDetailed(dir);
   const prompt = await loadSystemPrompt(folder.promptPath!, DEFAULT_PROFILE);
   const cases = sampleCases();

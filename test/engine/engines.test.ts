@@ -47,10 +47,11 @@ beforeAll(async () => {
   folder = await writeTinyModelFolder(path.join(root, 'model'));
   imageBytes = new Uint8Array(await readFile(SAMPLE_IMAGE));
   const cfg = await configFor();
-  [vision, text] = await Promise.all([
-    LlamaNodeEngine.create(cfg),
-    NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null }),
-  ]);
+  // One after the other, as the app's EngineManager loads them: two llama.cpp copies initialising at the same time
+  // in one process is the one thing this file did differently from every other, and a CI run lost its worker to a
+  // native crash during exactly that start (no JS error, no signal logged).
+  vision = await LlamaNodeEngine.create(cfg);
+  text = await NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null });
 });
 
 afterAll(async () => {

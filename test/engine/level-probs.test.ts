@@ -2,7 +2,7 @@
 // single tokens, so "0.5" is "0" "." "5" and "0" is a prefix of "0.5".
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE } from '@main/engine/profiles';
-import { levelProbabilities, type TokenStep } from '@main/engine/profiles/level-probs';
+import { levelProbabilities, stepsOfLatestCompletion, type TokenStep } from '@main/engine/profiles/level-probs';
 
 const step = (text: string, top: Record<string, number>): TokenStep => ({
   text,
@@ -76,5 +76,34 @@ describe('levelProbabilities (GuardTrace-VL levels 0, 0.5, 1)', () => {
       levelProbs: null,
       note: expect.stringMatching(/shares a token with its label/),
     });
+  });
+});
+
+describe("stepsOfLatestCompletion (llama.node returns every completion's probabilities so far)", () => {
+  const earlier = [step('Judgment', {}), step(': ', {}), step('1', {})];
+  const latest = [step('Judgment', {}), step(': ', {}), step('0', {}), step('.', {}), step('5', {})];
+
+  it('keeps only the tokens that spell the latest text', () => {
+    expect(stepsOfLatestCompletion([...earlier, ...latest], 'Judgment: 0.5')).toEqual(latest);
+    expect(stepsOfLatestCompletion(latest, 'Judgment: 0.5')).toEqual(latest);
+  });
+
+  it('allows one trailing end-of-generation piece that is not part of the text', () => {
+    const eos = step('<|im_end|>', {});
+    expect(stepsOfLatestCompletion([...earlier, eos, ...latest, eos], 'Judgment: 0.5')).toEqual(latest);
+  });
+
+  it('is null when the pieces never spell the text, and empty for an empty text', () => {
+    expect(stepsOfLatestCompletion([...earlier], 'Judgment: 0.5')).toBeNull();
+    expect(stepsOfLatestCompletion([step('x', {}), step('yz', {})], 'xy')).toBeNull();
+    expect(stepsOfLatestCompletion(earlier, '')).toEqual([]);
+  });
+
+  it("with a stale completion in front, the latest one's level is read, not the earlier one's", () => {
+    const withProbs = (t: string) => step(t, { [t]: 0.9, x: 0.1 });
+    const old = [withProbs('Judgment'), withProbs(': '), withProbs('1')];
+    const now = [withProbs('Judgment'), withProbs(': '), step('0', { '0': 0.7, '1': 0.3 }), withProbs('\n')];
+    const steps = stepsOfLatestCompletion([...old, ...now], 'Judgment: 0\n')!;
+    expect(levelProbabilities(DEFAULT_PROFILE, steps).levelProbs!['1']).toBeCloseTo(0.3);
   });
 });

@@ -105,8 +105,13 @@ describe('a guard-model profile with other levels, prompt file and format', () =
       expect(p).toBeGreaterThanOrEqual(0);
       expect(p).toBeLessThanOrEqual(1);
     }
+    // Another case in between: llama.node keeps every completion's probabilities on the context, and the
+    // confidence must come from this audit's tokens only (the token count too).
+    const other = await llamaNode.audit(input('c'), { strictFormat: true, maxNewTokens: 3 });
+    expect(other.generatedTokens).toBe(3);
     const again = await llamaNode.audit(input('a'), { strictFormat: true });
     expect(again.rawOutput).toBe(first.rawOutput);
+    expect(again.generatedTokens).toBe(first.generatedTokens);
     expect(again.levelProbs).toEqual(first.levelProbs);
   });
 
@@ -121,6 +126,8 @@ describe('a guard-model profile with other levels, prompt file and format', () =
     const r = await llamaNode.audit(input('c'), { strictFormat: true, maxNewTokens: 2 });
     expect(r.generatedTokens).toBe(2);
     expect(r.verdict).toMatchObject({ status: 'truncated', error: expect.stringMatching(/2-token limit/) });
+    // Two tokens cannot reach the judgment: no confidence, even though earlier audits on this context had one.
+    expect(r.levelProbs).toBeNull();
     expect(r.provenance!.maxNewTokens).toBe(2);
     expect(r.provenance!.reference).toBe(false);
   });

@@ -123,3 +123,23 @@ export function levelProbabilities(profile: GuardModelProfile, steps: TokenStep[
   ];
   return { levelProbs, note: notes.length ? notes.join('; ') : null };
 }
+
+/**
+ * The steps of the latest completion out of a list that may hold earlier ones too: llama.node 1.7.15 keeps every
+ * completion's token probabilities on the context and returns all of them (measured: 5, then 5 + 3, … entries), so
+ * its `completion_probabilities` must be cut back to the tokens that spell this completion's text. Walks back from the
+ * end until the pieces spell `text` exactly; a trailing end-of-generation piece that is not part of the text is
+ * allowed. Null when they never line up (the caller then stores no confidence, with the reason).
+ */
+export function stepsOfLatestCompletion(all: TokenStep[], text: string): TokenStep[] | null {
+  if (text === '') return [];
+  for (const end of [all.length, all.length - 1]) {
+    let spelled = '';
+    for (let k = end - 1; k >= 0; k--) {
+      spelled = all[k]!.text + spelled;
+      if (spelled.length > text.length) break;
+      if (spelled === text) return all.slice(k, end);
+    }
+  }
+  return null;
+}
