@@ -193,7 +193,9 @@ export class LlamaNodeEngine implements Engine {
    */
   private async complete(...args: CompletionArgs): ReturnType<LlamaNodeContext['completion']> {
     try {
-      return await this.ctx.completion(...args);
+      const result = await this.ctx.completion(...args);
+      await queuedNativeCallbacksDelivered();
+      return result;
     } catch (err) {
       if (!STALE_COMPLETION.test((err as Error).message)) throw err;
       await this.ctx.release().catch(() => undefined);
@@ -204,7 +206,9 @@ export class LlamaNodeEngine implements Engine {
           .completion({ prompt: this.sharedPrefix(), n_predict: 1, ...llamaNodeSampling(this.cfg.verdict.decoding) })
           .catch(() => undefined);
       }
-      return await this.ctx.completion(...args);
+      const result = await this.ctx.completion(...args);
+      await queuedNativeCallbacksDelivered();
+      return result;
     }
   }
 
@@ -365,4 +369,14 @@ export class LlamaNodeEngine implements Engine {
       await this.ctx.release();
     });
   }
+}
+
+/**
+ * llama.node queues each streamed token through a thread-safe function, and libuv can deliver the completion's own
+ * callback first, in the same poll phase. Waiting for the check phase (setImmediate) lets the queued token callbacks
+ * run: the stream and the token count are complete when the audit returns, and no queued callback (which reads the
+ * llama context to spell the token probabilities) can run after dispose() has released that context.
+ */
+function queuedNativeCallbacksDelivered(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
