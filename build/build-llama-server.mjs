@@ -15,13 +15,32 @@
 // Idempotent: when the cached binary exists and `llama-server --version` runs, nothing is rebuilt.
 // Plain Node ESM, no dependencies. Needs git, cmake and a C++17 compiler (ninja is used if present).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  copyFileSync,
+  chmodSync,
+} from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const exeSuffix = process.platform === 'win32' ? '.exe' : '';
+/**
+ * Bumped whenever the build flags change, so a binary built the old way is rebuilt instead of reused.
+ * 2: no AMX. With GGML_NATIVE on a CPU that has AMX (Sapphire Rapids and later, and this project's CI machines),
+ * ggml repacks Q8_0/Q4_0 weights for its AMX matmul, which crashed (SIGSEGV in ggml_backend_amx_mul_mat at the warm-up
+ * run) on every Q8_0 model, the 3B-shaped bench model and a 100 KB tiny one alike. F32/F16 models never take that
+ * path, which is why the tests' F32 tiny model did not show it. The AVX-512 paths and the CPU repack stay.
+ */
+const BUILD_RECIPE = 2;
+/** gcc/clang honour an explicit -mno-* over what -march=native implies, whatever their order on the command line. */
+const NO_AMX_FLAGS = '-mno-amx-tile -mno-amx-int8 -mno-amx-bf16';
 
 function fail(message) {
   console.error(`build-llama-server: ${message}`);
@@ -68,6 +87,15 @@ function chooseBackend() {
   return { backend: 'cpu', why: `no GPU toolkit with a device${skipped}` };
 }
 
+/** The recipe a cached binary was built with (build-info.json); 1 for builds from before it was recorded. */
+function builtRecipe(outDir) {
+  try {
+    return JSON.parse(readFileSync(join(outDir, 'build-info.json'), 'utf8')).recipe ?? 1;
+  } catch {
+    return 1;
+  }
+}
+
 function runsVersion(binary) {
   if (!existsSync(binary)) return null;
   const result = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 30_000 });
@@ -106,7 +134,7 @@ function main() {
   const binary = join(outDir, `llama-server${exeSuffix}`);
 
   const existingVersion = runsVersion(binary);
-  if (existingVersion) {
+  if (existingVersion && builtRecipe(outDir) === BUILD_RECIPE) {
     console.log(`llama-server (${backend}) is already built for llama.cpp ${commit.slice(0, 12)}: ${existingVersion}`);
     console.log(binary);
     return;
@@ -141,6 +169,9 @@ function main() {
     // One self-contained executable the app can copy or point at.
     '-DBUILD_SHARED_LIBS=OFF',
     '-DGGML_NATIVE=ON',
+    ...(process.arch === 'x64' && process.platform !== 'win32'
+      ? [`-DCMAKE_C_FLAGS=${NO_AMX_FLAGS}`, `-DCMAKE_CXX_FLAGS=${NO_AMX_FLAGS}`]
+      : []),
     ...(backend === 'cuda' ? ['-DGGML_CUDA=ON'] : []),
     ...(backend === 'vulkan' ? ['-DGGML_VULKAN=ON'] : []),
   ];
@@ -168,6 +199,7 @@ function main() {
     `${JSON.stringify(
       {
         commit,
+        recipe: BUILD_RECIPE,
         backend,
         backendReason: why,
         version,

@@ -344,6 +344,8 @@ export async function writeTinyModelFolder(
     seed?: number;
     withMmproj?: boolean;
     mmprojProjectionDim?: number;
+    /** The language model's weight matrices (default F32); Q8_0 is what users download, and takes other CPU paths. */
+    lmWeightType?: LmShape['weightType'];
     /** generation_config.json contents; default Qwen2.5-VL-Instruct's repetition_penalty 1.05; null writes none. */
     generationConfig?: Record<string, unknown> | null;
   } = {},
@@ -353,7 +355,7 @@ export async function writeTinyModelFolder(
   const modelPath = path.join(dir, TINY_MODEL_FILE);
   const mmprojPath = path.join(dir, TINY_MMPROJ_FILE);
   const promptPath = path.join(dir, opts.promptFileName ?? 'qta_pormpt.txt');
-  await writeQwen2vlLanguageModel(modelPath, TINY_LM, seed);
+  await writeQwen2vlLanguageModel(modelPath, { ...TINY_LM, weightType: opts.lmWeightType ?? TINY_LM.weightType }, seed);
   if (opts.withMmproj !== false) {
     await writeQwen25vlMmproj(
       mmprojPath,

@@ -22,6 +22,7 @@ import { main, type CliIo } from '@main/cli/main';
 import { alive } from '../helpers/processes';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import { tempDir } from '../helpers/temp-dir';
+import { GgmlType } from '@main/engine/gguf/gguf-types';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 
 const binary = await findLlamaServerBinary(process.env.GUARDTRACE_LLAMA_SERVER ?? null);
@@ -464,6 +465,25 @@ describe.skipIf(skipReason !== null)(
       );
       expect(error.code).toBe('no_vision');
       expect(error.message).toMatch(/--mmproj/);
+    });
+
+    it('serves a Q8_0 model, the quantization users download, through the whole audit path', async () => {
+      // The native build once used AMX for Q8_0 on CPUs that have it and crashed at the first matmul (F32 and F16
+      // models never take that path): build/build-llama-server.mjs, BUILD_RECIPE 2.
+      const q8Dir = (
+        await writeTinyModelFolder(path.join(dataDir, 'model-q8'), { withMmproj: false, lmWeightType: GgmlType.Q8_0 })
+      ).dir;
+      const q8 = await createHttpEngine(
+        { engine: 'sidecar', modelDir: q8Dir },
+        { dataDir: path.join(dataDir, 'q8'), maxPixels: 224 * 224, llamaServerPath: binary!.path },
+      );
+      cleanups.push(() => q8.dispose());
+      expect(q8.info().modelId).toMatch(/Q8_0 [0-9a-f]{12}$/);
+      const first = await q8.audit({ ...imageCase('q8-1'), image: null }, { maxNewTokens: 6 });
+      const again = await q8.audit({ ...imageCase('q8-1'), image: null }, { maxNewTokens: 6 });
+      expect(first.generatedTokens).toBeGreaterThan(0);
+      expect(again.rawOutput).toBe(first.rawOutput);
+      await q8.dispose();
     });
 
     it('stops the server on dispose', async () => {
