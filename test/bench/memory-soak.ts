@@ -24,7 +24,8 @@ const WARMUP = option('--warmup', Math.min(1_000, Math.floor(CASES / 5)));
 const PARALLEL = option('--parallel', 2);
 const MAX_TOKENS = option('--max-tokens', 32);
 const EVERY = option('--every', Math.max(25, Math.floor(CASES / 40)));
-const ENGINE = (argv[argv.indexOf('--engine') + 1] ?? 'sidecar') as EngineSelection;
+const ENGINE = ((argv.includes('--engine') ? argv[argv.indexOf('--engine') + 1] : undefined) ??
+  'sidecar') as EngineSelection;
 const TOLERANCE = 0.1;
 
 /** Resident memory of a process in MiB (Linux /proc; elsewhere only this process, through Node). */
