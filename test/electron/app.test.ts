@@ -27,7 +27,7 @@ function electronBinary(): string | null {
 
 function withoutDevServer(env: NodeJS.ProcessEnv): Record<string, string> {
   const copy = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-  delete copy.ELECTRON_RENDERER_URL; // load the built renderer from file://, as a packaged app does
+  delete copy.ELECTRON_RENDERER_URL; // load the built renderer from app://guardtrace/, as a packaged app does
   return copy;
 }
 
@@ -65,6 +65,32 @@ describe.skipIf(skipReason !== null)('GuardTrace in Electron', () => {
   afterAll(async () => {
     await app?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the page from app://guardtrace/, never file://, and refuses paths outside the bundle', async () => {
+    expect(page.url()).toBe('app://guardtrace/index.html');
+    const statuses = await page.evaluate(() =>
+      Promise.all(
+        [
+          'app://guardtrace/index.html',
+          'app://guardtrace/..%2F..%2Fpackage.json',
+          'app://guardtrace/%2e%2e/%2e%2e/package.json',
+          'app://other/index.html',
+        ].map((url) =>
+          fetch(url).then(
+            (r) => r.status,
+            () => 0, // refused before any response (the CSP's connect-src for another host)
+          ),
+        ),
+      ),
+    );
+    expect(statuses[0]).toBe(200);
+    for (const status of statuses.slice(1)) expect(status === 0 || status >= 400).toBe(true);
+    // The CSP arrives with the page itself (the protocol handler sets it, not only the meta tag).
+    const csp = await page.evaluate(() =>
+      fetch('app://guardtrace/index.html').then((r) => r.headers.get('content-security-policy')),
+    );
+    expect(csp).toContain("default-src 'none'");
   });
 
   it('runs with contextIsolation, sandbox and no Node in the page, and exposes only window.api', async () => {
