@@ -36,9 +36,11 @@ export default defineConfig({
       externalizeDeps: { include: NATIVE_DEPS },
       rollupOptions: {
         // The import runs on a worker thread: its script is a second entry beside index.js (io/import/off-thread.ts).
+        // Untrusted images are decoded in a utilityProcess running a third (engine/image-decoding).
         input: {
           index: resolve(root, 'src-main/app/main.ts'),
           'import-worker': resolve(root, 'src-main/io/import/import-worker.ts'),
+          'image-decoder': resolve(root, 'src-main/engine/image-decoding/decoder-process.ts'),
         },
         external: NATIVE_DEPS.flatMap((name) => [name, new RegExp(`^${name.replace(/[./]/g, '\\$&')}/`)]),
       },

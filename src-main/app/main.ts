@@ -11,6 +11,7 @@ import { apiKeyFor, bindApiKey } from '../api/api-key-binding';
 import { createHandlers } from '../api/handlers';
 import { PathGrants, type PathPurpose } from '../api/renderer-policy';
 import { devSqliteBinding } from './dev-native-binding';
+import { utilityProcessDecoderHost } from './image-decoder-host';
 import { hashFromImageUrl, IMAGE_SCHEME } from '../ipc/image-url';
 import { SHELL_CHANNELS, toErrorShape, type IpcEnvelope } from '../ipc/ipc-envelope';
 import { buildAppMenu } from './menu';
@@ -25,6 +26,8 @@ import { loadWindowState, trackWindowState } from './window-state';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PRELOAD_PATH = join(here, '../preload/index.cjs');
+/** The image-decoding process's entry, a second bundle entry beside this one (electron.vite.config.ts). */
+const IMAGE_DECODER_ENTRY = join(here, 'image-decoder.js');
 /** Served at app://guardtrace/ (never loaded from file://). */
 const RENDERER_DIR = join(here, '../renderer');
 
@@ -290,7 +293,13 @@ async function start(): Promise<void> {
   const sqliteNativeBinding = app.isPackaged
     ? undefined
     : devSqliteBinding(app.getAppPath(), process.versions.electron);
-  core = await createCore({ dataDir, getApiKey, setApiKey, sqliteNativeBinding });
+  core = await createCore({
+    dataDir,
+    getApiKey,
+    setApiKey,
+    sqliteNativeBinding,
+    imageDecoderHost: utilityProcessDecoderHost(IMAGE_DECODER_ENTRY),
+  });
   if (!devServerUrl(app.isPackaged)) registerAppProtocol(RENDERER_DIR);
   registerImageProtocol(core);
   scheduleDailyBackup(core);
