@@ -24,8 +24,11 @@ import {
   prepareImage,
 } from '@main/engine/image-prep';
 import { inspectImage } from '@main/io/import/image-intake';
+import { importFileOffThread } from '@main/io/import/off-thread';
+import type { ImageDecoder } from '@main/engine/image-decoding';
 import { alive, childPids } from '../helpers/processes';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
+import { tempDir } from '../helpers/temp-dir';
 
 const HOSTILE_ENTRY = new URL('../helpers/hostile-decoder-entry.ts', import.meta.url);
 const marked = (marker: string) => Buffer.concat([Buffer.from(marker, 'latin1'), Buffer.alloc(64)]);
@@ -141,6 +144,31 @@ describe('the decoder process gives what the in-process functions give', () => {
   }, 60_000);
 });
 
+describe('where the decoding happens', () => {
+  it("the import worker's image headers are read by the main thread's decoder (no sharp on the worker)", async () => {
+    const real = imageDecoder();
+    const inspected: number[] = [];
+    const counting: ImageDecoder = {
+      prepare: (bytes, options) => real.prepare(bytes, options),
+      inspect: (bytes) => {
+        inspected.push(bytes.byteLength);
+        return real.inspect(bytes);
+      },
+      dispose: async () => undefined,
+    };
+    installImageDecoder(counting);
+    try {
+      const dataDir = path.join(tempDir('guardtrace-decoder-import-'), 'data');
+      const summary = await importFileOffThread({ dataDir }, { file: path.join(SAMPLE_SET_DIR, 'cases.json') });
+      expect(summary.imported).toBeGreaterThan(0);
+      // The sample set holds 4 distinct images (test/io/import.test.ts): each header is read once, here.
+      expect(inspected).toHaveLength(4);
+    } finally {
+      installImageDecoder(real);
+    }
+  }, 120_000);
+});
+
 describe('a hostile image fails only itself', () => {
   it('a crash fails that image with a clear error; the next image decodes in a new process', async () => {
     const decoder = hostileDecoder();
@@ -200,7 +228,7 @@ describe('a hostile image fails only itself', () => {
   it('at audit, a crash fails the case (image_refused, no retry), never an audit without the image', async () => {
     const previous = imageDecoder();
     const decoder = hostileDecoder();
-    await installImageDecoder(decoder);
+    installImageDecoder(decoder);
     try {
       const input = {
         caseId: 'case-crash',
@@ -224,7 +252,7 @@ describe('a hostile image fails only itself', () => {
       expect(junk).toMatchObject({ imageMissing: true, dataUri: null });
       expect(junk.note).toMatch(/^case case-crash: the image could not be decoded/);
     } finally {
-      await installImageDecoder(previous);
+      installImageDecoder(previous);
     }
   }, 120_000);
 

@@ -21,14 +21,14 @@ export function imageDecoder(): ImageDecoder {
   return current;
 }
 
-/** Replaces this process's decoder; the previous one is disposed (its process stopped). */
-export async function installImageDecoder(decoder: ImageDecoder): Promise<void> {
+/** Replaces this process's decoder and returns the previous one, which the caller may restore or dispose. */
+export function installImageDecoder(decoder: ImageDecoder): ImageDecoder | null {
   const previous = current;
   current = decoder;
-  if (previous && previous !== decoder) await previous.dispose();
+  return previous;
 }
 
-/** Replaces this process's decoder with one over `host` (the app's utilityProcess). */
-export function installImageDecoderHost(host: DecoderProcessHost): Promise<void> {
-  return installImageDecoder(new ProcessImageDecoder(host));
+/** Replaces this process's decoder with one over `host` (the app's utilityProcess); the previous one is stopped. */
+export async function installImageDecoderHost(host: DecoderProcessHost): Promise<void> {
+  await installImageDecoder(new ProcessImageDecoder(host))?.dispose();
 }

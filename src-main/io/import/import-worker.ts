@@ -13,7 +13,7 @@ import type { ImportWorkerData, ImportWorkerMessage } from './off-thread';
 async function run(): Promise<void> {
   const data = workerData as ImportWorkerData;
   const post = (message: ImportWorkerMessage) => parentPort!.postMessage(message);
-  if (data.imageDecoderPort) await installImageDecoder(new PortImageDecoder(data.imageDecoderPort));
+  if (data.imageDecoderPort) installImageDecoder(new PortImageDecoder(data.imageDecoderPort));
   const store = CaseStore.open(data.dataDir, { nativeBinding: data.nativeBinding });
   try {
     const request: ImportRequest = data.request;
