@@ -1,6 +1,6 @@
 // The decoder process of the CLI and the tests: a plain Node child process with an IPC channel (structured-clone
 // serialization, so image bytes travel as bytes). From the TypeScript sources it is compiled by tsx, as the import
-// worker is (io/import/off-thread.ts); from a bundle it is the `image-decoder` entry beside the caller.
+// worker is (io/import/off-thread.ts). The bundled app uses a utilityProcess instead (app/image-decoder-host.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DecoderProcess, DecoderProcessHost } from './image-decoder';
@@ -64,7 +64,11 @@ function childHandle(child: ChildProcess): DecoderProcess {
 
 function entryArgs(entry: URL | undefined): string[] {
   const here = import.meta.url;
-  if (!entry && !here.endsWith('.ts')) return [fileURLToPath(new URL('./image-decoder.js', here))];
+  if (!entry && !here.endsWith('.ts')) {
+    // Bundled, this module may sit in a shared chunk, and a Node child of the Electron binary would need RunAsNode
+    // (off in the packaged app): the app installs its utilityProcess host instead (createCore's imageDecoderHost).
+    throw new Error('a bundled build has no Node decoder entry; it must install its own decoder host');
+  }
   const target = entry ?? new URL('./decoder-process.ts', here);
   if (!target.href.endsWith('.ts')) return [fileURLToPath(target)];
   // From the sources: register tsx with the tsconfig named explicitly (the @domain/@main aliases), then load.
