@@ -60,7 +60,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'src-renderer'),
-    // Relative asset URLs: the packaged app loads index.html from file://, the tests from http://127.0.0.1.
+    // Relative asset URLs: the packaged app loads index.html from app://guardtrace/, the tests from http://127.0.0.1.
     base: './',
     resolve: { alias },
     plugins: [react(), tailwindcss(), relaxCspForDevServer()],
