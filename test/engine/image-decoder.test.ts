@@ -1,5 +1,6 @@
 // Untrusted images are decoded in a separate process (src-main/engine/image-decoding): results byte-identical to
 // the in-process functions, the same errors, and a crash, hang or lie of the decoder fails only that image.
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
@@ -27,7 +28,7 @@ import { inspectImage } from '@main/io/import/image-intake';
 import { importFileOffThread } from '@main/io/import/off-thread';
 import type { ImageDecoder } from '@main/engine/image-decoding';
 import { alive, childPids } from '../helpers/processes';
-import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
+import { REPO_ROOT, SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import { tempDir } from '../helpers/temp-dir';
 
 const HOSTILE_ENTRY = new URL('../helpers/hostile-decoder-entry.ts', import.meta.url);
@@ -267,6 +268,60 @@ describe('a hostile image fails only itself', () => {
     expect(alive(pid)).toBe(false);
     expect(childPids(process.pid, 'node')).not.toContain(pid);
     await expect(decoder.inspect(await solid(8, 8))).rejects.toMatchObject({ reason: 'disposed' });
+  }, 120_000);
+});
+
+describe('the decoder process never outlives its parent', () => {
+  /** A GuardTrace-like parent: decodes one image with this process's decoder, prints the decoder's pid. */
+  function parent(thenWhat: 'exit' | 'stay') {
+    const script = `
+      const { imageDecoder } = await import(${JSON.stringify(new URL('../../src-main/engine/image-decoding/index.ts', import.meta.url).href)});
+      const sharp = (await import('sharp')).default;
+      const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer();
+      const decoder = imageDecoder();
+      await decoder.inspect(png);
+      console.log('decoder-pid=' + decoder.pid);
+      ${thenWhat === 'stay' ? 'setInterval(() => {}, 1000);' : ''}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const decoderPid = new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d) => {
+        out += d;
+        const match = /decoder-pid=(\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      child.on('exit', () => reject(new Error(`the parent exited before printing the decoder pid: ${out}`)));
+    });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    return { child, decoderPid, exited };
+  }
+
+  async function gone(pid: number, withinMs: number): Promise<boolean> {
+    const deadline = Date.now() + withinMs;
+    while (Date.now() < deadline) {
+      if (!alive(pid)) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return !alive(pid);
+  }
+
+  it('a parent whose work is done exits on its own (an idle decoder keeps nothing alive), and the decoder follows', async () => {
+    const run = parent('exit');
+    const pid = await run.decoderPid;
+    await run.exited;
+    expect(await gone(pid, 10_000)).toBe(true);
+  }, 120_000);
+
+  it('SIGKILL of the parent: the decoder ends within 10 s', async () => {
+    const run = parent('stay');
+    const pid = await run.decoderPid;
+    expect(alive(pid)).toBe(true);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    expect(await gone(pid, 10_000)).toBe(true);
   }, 120_000);
 });
 

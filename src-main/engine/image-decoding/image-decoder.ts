@@ -230,7 +230,6 @@ export class ProcessImageDecoder implements ImageDecoder {
       if (isReadyMessage(message)) {
         child.ready = true;
         clearTimeout(child.startTimer);
-        if (this.inFlight.size === 0) child.process.setBusy(false);
         this.pump();
         if (this.inFlight.size === 0) child.process.setBusy(false);
       } else {
