@@ -64,6 +64,37 @@ export class ImageDecoderProcessError extends Error {
   }
 }
 
+/** An ImageDecoder whose two calls are jobs for one `run` (the decoder process, the worker's relay). */
+export abstract class JobImageDecoder implements ImageDecoder {
+  prepare(bytes: Uint8Array, options: { maxPixels: number; format?: 'png' | 'ppm' }): Promise<PreparedImage> {
+    return this.run({
+      kind: 'prepare',
+      bytes,
+      maxPixels: options.maxPixels,
+      format: options.format ?? 'png',
+    }) as Promise<PreparedImage>;
+  }
+
+  inspect(bytes: Uint8Array): Promise<ImageHeader> {
+    return this.run({ kind: 'inspect', bytes }) as Promise<ImageHeader>;
+  }
+
+  abstract dispose(): Promise<void>;
+
+  protected abstract run(job: DecodeJob): Promise<PreparedImage | ImageHeader>;
+}
+
+/** Runs one job with any decoder (the main thread's side of the relay). */
+export function runJob(decoder: ImageDecoder, job: DecodeJob): Promise<PreparedImage | ImageHeader> {
+  return job.kind === 'prepare'
+    ? decoder.prepare(job.bytes, { maxPixels: job.maxPixels, format: job.format })
+    : decoder.inspect(job.bytes);
+}
+
+export function disposedError(): ImageDecoderProcessError {
+  return new ImageDecoderProcessError('disposed', 'the image decoder was shut down');
+}
+
 export interface ProcessImageDecoderOptions {
   /** One job may take this long once the process has it; then the process is killed (default 120 s). */
   jobTimeoutMs?: number;
@@ -92,7 +123,7 @@ interface RunningChild {
 /** A new process is started for the next job after a crash; after this many in a row without one success, stop. */
 const MAX_FAILED_STARTS = 3;
 
-export class ProcessImageDecoder implements ImageDecoder {
+export class ProcessImageDecoder extends JobImageDecoder {
   private child: RunningChild | null = null;
   private readonly queue: PendingJob[] = [];
   private readonly inFlight = new Map<number, PendingJob>();
@@ -108,6 +139,7 @@ export class ProcessImageDecoder implements ImageDecoder {
     private readonly host: DecoderProcessHost,
     options: ProcessImageDecoderOptions = {},
   ) {
+    super();
     this.jobTimeoutMs = options.jobTimeoutMs ?? 120_000;
     this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
@@ -118,25 +150,11 @@ export class ProcessImageDecoder implements ImageDecoder {
     return this.child?.process.pid;
   }
 
-  prepare(bytes: Uint8Array, options: { maxPixels: number; format?: 'png' | 'ppm' }): Promise<PreparedImage> {
-    return this.run({
-      kind: 'prepare',
-      bytes,
-      maxPixels: options.maxPixels,
-      format: options.format ?? 'png',
-    }) as Promise<PreparedImage>;
-  }
-
-  inspect(bytes: Uint8Array): Promise<ImageHeader> {
-    return this.run({ kind: 'inspect', bytes }) as Promise<ImageHeader>;
-  }
-
   async dispose(): Promise<void> {
     this.disposed = true;
-    const error = () => new ImageDecoderProcessError('disposed', 'the image decoder was shut down');
     for (const job of [...this.queue, ...this.inFlight.values()]) {
       clearTimeout(job.timer);
-      job.reject(error());
+      job.reject(disposedError());
     }
     this.queue.length = 0;
     this.inFlight.clear();
@@ -144,9 +162,8 @@ export class ProcessImageDecoder implements ImageDecoder {
     await Promise.all(this.exits);
   }
 
-  private run(job: DecodeJob): Promise<PreparedImage | ImageHeader> {
-    if (this.disposed)
-      return Promise.reject(new ImageDecoderProcessError('disposed', 'the image decoder was shut down'));
+  protected run(job: DecodeJob): Promise<PreparedImage | ImageHeader> {
+    if (this.disposed) return Promise.reject(disposedError());
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, resolve, reject, suspect: false });
       this.pump();

@@ -4,8 +4,11 @@
 // checks each request as the decoder process does; the worker checks each answer.
 import type { MessagePort } from 'node:worker_threads';
 import {
+  disposedError,
   ImageDecoderProcessError,
+  JobImageDecoder,
   rebuildError,
+  runJob,
   toDecodeFailure,
   type ImageDecoder,
   type ImageHeader,
@@ -34,11 +37,7 @@ export function serveImageDecoder(port: MessagePort, decoder: ImageDecoder): voi
         } satisfies DecodeResponse);
       return;
     }
-    const { job } = request;
-    const work =
-      job.kind === 'prepare'
-        ? decoder.prepare(job.bytes, { maxPixels: job.maxPixels, format: job.format })
-        : decoder.inspect(job.bytes);
+    const work = runJob(decoder, request.job);
     work.then(
       (result) => port.postMessage({ id: request.id, ok: true, result } satisfies DecodeResponse),
       (error: unknown) =>
@@ -55,28 +54,16 @@ interface PortJob {
 }
 
 /** Worker side: an ImageDecoder that sends its jobs to the main thread's. */
-export class PortImageDecoder implements ImageDecoder {
+export class PortImageDecoder extends JobImageDecoder {
   private readonly pending = new Map<number, PortJob>();
   private nextId = 1;
   private closed = false;
 
   constructor(private readonly port: MessagePort) {
+    super();
     port.on('message', (message: unknown) => this.onMessage(message));
     port.on('close', () => this.failAll('the image decoder relay was closed'));
     port.unref();
-  }
-
-  prepare(bytes: Uint8Array, options: { maxPixels: number; format?: 'png' | 'ppm' }): Promise<PreparedImage> {
-    return this.run({
-      kind: 'prepare',
-      bytes,
-      maxPixels: options.maxPixels,
-      format: options.format ?? 'png',
-    }) as Promise<PreparedImage>;
-  }
-
-  inspect(bytes: Uint8Array): Promise<ImageHeader> {
-    return this.run({ kind: 'inspect', bytes }) as Promise<ImageHeader>;
   }
 
   async dispose(): Promise<void> {
@@ -84,8 +71,8 @@ export class PortImageDecoder implements ImageDecoder {
     this.port.close();
   }
 
-  private run(job: DecodeJob): Promise<PreparedImage | ImageHeader> {
-    if (this.closed) return Promise.reject(new ImageDecoderProcessError('disposed', 'the image decoder was shut down'));
+  protected run(job: DecodeJob): Promise<PreparedImage | ImageHeader> {
+    if (this.closed) return Promise.reject(disposedError());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { job, resolve, reject });
