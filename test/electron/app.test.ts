@@ -130,6 +130,14 @@ describe.skipIf(skipReason !== null)('GuardTrace in Electron', () => {
     expect(loaded.src).toMatch(/^gt-image:\/\/image\/[0-9a-f]{64}$/);
     const bad = await page.evaluate(() => fetch('gt-image://image/..%2F..%2Fetc%2Fpasswd').then((r) => r.status));
     expect(bad).toBe(400);
+    // The import's image headers were read in the image-decoding utilityProcess, not in the main process.
+    const utilities = await app.evaluate(({ app: electronApp }) =>
+      electronApp
+        .getAppMetrics()
+        .filter((m) => m.type === 'Utility')
+        .map((m) => m.name ?? m.serviceName ?? ''),
+    );
+    expect(utilities).toContain('GuardTrace image decoder');
   });
 
   it('errors cross IPC as {code, message}', async () => {
