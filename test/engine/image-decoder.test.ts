@@ -271,6 +271,26 @@ describe('a hostile image fails only itself', () => {
   }, 120_000);
 });
 
+describe('no other code parses images', () => {
+  it('sharp is imported only by image-prep.ts and the decoder job, and only the job calls the decoding functions', () => {
+    const root = path.join(REPO_ROOT, 'src-main');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tsx?$/.test(f));
+    const importsSharp: string[] = [];
+    const callsDecoding: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(path.join(root, file), 'utf8');
+      if (/from ['"]sharp['"]|import\(['"]sharp['"]\)|require\(['"]sharp['"]\)/.test(text)) importsSharp.push(file);
+      if (file !== path.join('engine', 'image-prep.ts') && /\b(prepareImage|decodeLikePil)\(/.test(text))
+        callsDecoding.push(file);
+    }
+    expect(importsSharp.sort()).toEqual([
+      path.join('engine', 'image-decoding', 'run-job.ts'),
+      path.join('engine', 'image-prep.ts'),
+    ]);
+    expect(callsDecoding).toEqual([path.join('engine', 'image-decoding', 'run-job.ts')]);
+  });
+});
+
 describe('the decoder process never outlives its parent', () => {
   /** A GuardTrace-like parent: decodes one image with this process's decoder, prints the decoder's pid. */
   function parent(thenWhat: 'exit' | 'stay') {
