@@ -1,7 +1,8 @@
 // Untrusted images are decoded in a separate process (src-main/engine/image-decoding): results byte-identical to
 // the in-process functions, the same errors, and a crash, hang or lie of the decoder fails only that image.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import sharp from 'sharp';
@@ -224,6 +225,38 @@ describe('a hostile image fails only itself', () => {
     const junk = await decoder.inspect(marked('JUNK!')).catch((e: unknown) => e);
     expect(junk).toMatchObject({ reason: 'invalid_response' });
     expect((await decoder.inspect(await solid(30, 20))).height).toBe(20);
+    // A message that names no job, sent while others are in flight: only the image behind it fails.
+    const good = await solid(30, 20);
+    const results = await Promise.allSettled([
+      decoder.inspect(good),
+      decoder.inspect(marked('JUNK!')),
+      decoder.inspect(good),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  }, 120_000);
+
+  it('a decoder that cannot start fails the queued jobs after 3 tries; at audit that pauses the batch (load_failed)', async () => {
+    const entry = path.join(tempDir('guardtrace-decoder-exit-'), 'exits-at-once.mjs');
+    writeFileSync(entry, 'process.exit(3);\n');
+    const decoder = new ProcessImageDecoder(nodeChildProcessHost({ entry: pathToFileURL(entry) }));
+    decoders.push(decoder);
+    const error = await decoder.inspect(await solid(8, 8)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: 'start_failed' });
+    expect((error as Error).message).toBe('the image decoder child process ended before it was ready (exit code 3)');
+    const previous = installImageDecoder(decoder);
+    try {
+      const input = {
+        caseId: 'c1',
+        image: { bytes: await solid(8, 8), mime: 'image/png' },
+        imageMissing: false,
+      } as unknown as AuditInput;
+      await expect(prepareCaseImage(input, REFERENCE_MAX_PIXELS)).rejects.toMatchObject({
+        name: 'EngineError',
+        code: 'load_failed',
+      });
+    } finally {
+      installImageDecoder(previous!);
+    }
   }, 120_000);
 
   it('at audit, a crash fails the case (image_refused, no retry), never an audit without the image', async () => {

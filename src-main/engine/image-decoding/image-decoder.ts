@@ -250,7 +250,8 @@ export class ProcessImageDecoder extends JobImageDecoder {
         this.pump();
         if (this.inFlight.size === 0) child.process.setBusy(false);
       } else {
-        this.abandonChild(child, 'sent a message before it was ready');
+        this.stopChild();
+        this.startFailed('sent a message before it was ready');
       }
       return;
     }
@@ -272,7 +273,8 @@ export class ProcessImageDecoder extends JobImageDecoder {
             `the image decoder ${this.host.kind} returned an inconsistent result (${problem}); it was stopped`,
           ),
         );
-        this.abandonChild(child, 'returned an inconsistent result');
+        // Nothing else it answers can be believed either: what was beside it runs again in a new process.
+        this.replaceChild(child, false);
         return;
       }
       this.failedStarts = 0;
@@ -300,16 +302,19 @@ export class ProcessImageDecoder extends JobImageDecoder {
     this.replaceChild(child, false);
   }
 
-  /** The process broke the protocol: it is no longer trusted with anything in flight. */
+  /**
+   * The process broke the protocol without saying for which job: like a crash, the job alone in flight fails, and
+   * jobs that were several run again one by one, so only the image behind it fails.
+   */
   private abandonChild(child: RunningChild, what: string): void {
-    for (const job of this.inFlight.values()) {
-      clearTimeout(job.timer);
-      job.reject(
+    const victims = [...this.inFlight.values()];
+    if (victims.length === 1) {
+      this.settle(child, victims[0]);
+      victims[0].reject(
         new ImageDecoderProcessError('invalid_response', `the image decoder ${this.host.kind} ${what}; it was stopped`),
       );
     }
-    this.inFlight.clear();
-    this.replaceChild(child, false);
+    this.replaceChild(child, true);
   }
 
   private onChildGone(child: RunningChild, description: string): void {
@@ -318,13 +323,7 @@ export class ProcessImageDecoder extends JobImageDecoder {
     this.child = null;
     if (this.disposed) return;
     if (!child.ready) {
-      this.failedStarts += 1;
-      if (this.failedStarts >= MAX_FAILED_STARTS) {
-        this.failQueued(`the image decoder ${this.host.kind} ended before it was ready (${description})`);
-        this.failedStarts = 0;
-        return;
-      }
-      this.pump();
+      this.startFailed(`ended before it was ready (${description})`);
       return;
     }
     const victims = [...this.inFlight.values()];
@@ -372,6 +371,17 @@ export class ProcessImageDecoder extends JobImageDecoder {
     clearTimeout(child.startTimer);
     child.process.setBusy(false);
     child.process.kill();
+  }
+
+  /** A process that never became ready: try again for the queued jobs, up to MAX_FAILED_STARTS in a row. */
+  private startFailed(what: string): void {
+    this.failedStarts += 1;
+    if (this.failedStarts >= MAX_FAILED_STARTS) {
+      this.failedStarts = 0;
+      this.failQueued(`the image decoder ${this.host.kind} ${what}`);
+      return;
+    }
+    this.pump();
   }
 
   private failQueued(message: string): void {
