@@ -6,14 +6,15 @@ import { APP_ORIGIN, APP_SCHEME, resolveAppFile } from './app-protocol';
 
 /**
  * Both custom schemes behave like https (a real origin for CSP 'self', fetch, ES modules); must run before 'ready'.
- * corsEnabled lets the page load its own `<script type="module" crossorigin>`; no response carries
- * Access-Control-Allow-Origin, so no other origin can read the bundle.
+ * Neither is corsEnabled: that privilege would let any other origin read the responses (Electron does not check
+ * Access-Control-Allow-Origin for custom schemes). The page's own `<script type="module" crossorigin>` is a
+ * same-origin request on a standard scheme and needs no such privilege; images are shown with `<img>` (no-cors).
  */
 export function registerPrivilegedSchemes(): void {
   protocol.registerSchemesAsPrivileged([
     {
       scheme: APP_SCHEME,
-      privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true },
+      privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
     },
     { scheme: IMAGE_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
   ]);
