@@ -36,9 +36,11 @@ export default defineConfig({
       externalizeDeps: { include: NATIVE_DEPS },
       rollupOptions: {
         // The import runs on a worker thread: its script is a second entry beside index.js (io/import/off-thread.ts).
+        // Untrusted images are decoded in a utilityProcess running a third (engine/image-decoding).
         input: {
           index: resolve(root, 'src-main/app/main.ts'),
           'import-worker': resolve(root, 'src-main/io/import/import-worker.ts'),
+          'image-decoder': resolve(root, 'src-main/engine/image-decoding/decoder-process.ts'),
         },
         external: NATIVE_DEPS.flatMap((name) => [name, new RegExp(`^${name.replace(/[./]/g, '\\$&')}/`)]),
       },
@@ -58,7 +60,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'src-renderer'),
-    // Relative asset URLs: the packaged app loads index.html from file://, the tests from http://127.0.0.1.
+    // Relative asset URLs: the packaged app loads index.html from app://guardtrace/, the tests from http://127.0.0.1.
     base: './',
     resolve: { alias },
     plugins: [react(), tailwindcss(), relaxCspForDevServer()],

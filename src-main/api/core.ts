@@ -3,6 +3,7 @@ import type { Settings } from '@domain/settings';
 import { CoreEvents } from './events';
 import { defaultSettings } from './settings';
 import { EngineManager } from '../engine/engine-manager';
+import { imageDecoder, installImageDecoderHost, type DecoderProcessHost } from '../engine/image-decoding';
 import { AuditRunner } from '../jobs/audit-runner';
 import { CaseStore } from '../store';
 import { backupDatabase, dailyBackup, type BackupSummary } from '../store/backup';
@@ -19,7 +20,14 @@ export interface CoreOptions {
   sqliteNativeBinding?: string;
   /** The CLI's reading commands (stats, export): the database is opened read-only. */
   readOnly?: boolean;
+  /**
+   * How this process starts its image-decoding process: the app passes an Electron utilityProcess host; without
+   * one a Node child process is used (engine/image-decoding). Installed for the whole process; close() stops it.
+   */
+  imageDecoderHost?: DecoderProcessHost;
 }
+
+export type { DecoderProcess, DecoderProcessHost } from '../engine/image-decoding';
 
 /** Everything below the UI, wired once: the store, the engine lifecycle, the audit queue and the event bus. */
 export interface Core {
@@ -39,6 +47,7 @@ export interface Core {
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
+  if (options.imageDecoderHost) await installImageDecoderHost(options.imageDecoderHost);
   const store = CaseStore.open(options.dataDir, {
     nativeBinding: options.sqliteNativeBinding,
     readOnly: options.readOnly,
@@ -78,6 +87,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await jobs.shutdown().catch(() => undefined);
       await engines.dispose();
       store.close();
+      if (options.imageDecoderHost) await imageDecoder().dispose();
     },
   };
 }

@@ -2,28 +2,37 @@
 // that imports 'electron'; the core is created here and reached by the renderer through the contract only.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, screen } from 'electron';
+import { APP_INDEX_URL, isOurPageUrl } from './app-protocol';
 import { API_CHANNELS, API_EVENTS, type ApiHandlers, type Channel } from '../api/contract';
 import { createCore, type Core } from '../api/core';
 import { apiKeyFor, bindApiKey } from '../api/api-key-binding';
 import { createHandlers } from '../api/handlers';
 import { PathGrants, type PathPurpose } from '../api/renderer-policy';
 import { devSqliteBinding } from './dev-native-binding';
+import { utilityProcessDecoderHost } from './image-decoder-host';
 import { hashFromImageUrl, IMAGE_SCHEME } from '../ipc/image-url';
 import { SHELL_CHANNELS, toErrorShape, type IpcEnvelope } from '../ipc/ipc-envelope';
 import { buildAppMenu } from './menu';
-import { applySessionSecurity, devServerUrl, lockDownWebContents } from './security';
+import {
+  applySessionSecurity,
+  devServerUrl,
+  lockDownWebContents,
+  registerAppProtocol,
+  registerPrivilegedSchemes,
+} from './security';
 import { loadWindowState, trackWindowState } from './window-state';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PRELOAD_PATH = join(here, '../preload/index.cjs');
-const RENDERER_INDEX = join(here, '../renderer/index.html');
+/** The image-decoding process's entry, a second bundle entry beside this one (electron.vite.config.ts). */
+const IMAGE_DECODER_ENTRY = join(here, 'image-decoder.js');
+/** Served at app://guardtrace/ (never loaded from file://). */
+const RENDERER_DIR = join(here, '../renderer');
 
-// Must happen before 'ready': the image scheme behaves like https (CSP, fetch) but only serves store images.
-protocol.registerSchemesAsPrivileged([
-  { scheme: IMAGE_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
-]);
+// Must happen before 'ready': app:// (the page) and gt-image:// (store images) behave like https origins.
+registerPrivilegedSchemes();
 
 let mainWindow: BrowserWindow | null = null;
 let core: Core | null = null;
@@ -95,21 +104,9 @@ function registerImageProtocol(activeCore: Core): void {
   });
 }
 
-/** The exact page we load (any file:// URL would also match a page the window was somehow navigated to). */
+/** The exact page we load: app://guardtrace/index.html, or the dev server's origin in development. */
 function isFromOurWindow(frameUrl: string | undefined): boolean {
-  if (!frameUrl) return false;
-  let url: URL;
-  try {
-    url = new URL(frameUrl);
-  } catch {
-    return false;
-  }
-  url.hash = '';
-  url.search = '';
-  const devUrl = devServerUrl(app.isPackaged);
-  const ours = devUrl ? new URL(devUrl) : pathToFileURL(RENDERER_INDEX);
-  if (devUrl) return url.origin === ours.origin;
-  return url.href === ours.href;
+  return isOurPageUrl(frameUrl, devServerUrl(app.isPackaged));
 }
 
 /** A path the window named that no dialog of ours returned (a dropped file): the user confirms it here. */
@@ -285,7 +282,7 @@ function createWindow(): BrowserWindow {
   window.once('ready-to-show', () => window.show());
   const devUrl = devServerUrl(app.isPackaged);
   if (devUrl) void window.loadURL(devUrl);
-  else void window.loadFile(RENDERER_INDEX);
+  else void window.loadURL(APP_INDEX_URL);
   return window;
 }
 
@@ -296,7 +293,14 @@ async function start(): Promise<void> {
   const sqliteNativeBinding = app.isPackaged
     ? undefined
     : devSqliteBinding(app.getAppPath(), process.versions.electron);
-  core = await createCore({ dataDir, getApiKey, setApiKey, sqliteNativeBinding });
+  core = await createCore({
+    dataDir,
+    getApiKey,
+    setApiKey,
+    sqliteNativeBinding,
+    imageDecoderHost: utilityProcessDecoderHost(IMAGE_DECODER_ENTRY),
+  });
+  if (!devServerUrl(app.isPackaged)) registerAppProtocol(RENDERER_DIR);
   registerImageProtocol(core);
   scheduleDailyBackup(core);
   registerIpc(createHandlers(core, { renderer: { grants: pathGrants, confirm: confirmPath } }));

@@ -3,7 +3,8 @@
 import type { LevelProbs, VerdictProvenance } from '@domain/verdict-provenance';
 import { APP_VERSION } from './app-version';
 import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type EngineKind } from './engine';
-import { ImageAspectRatioError, ImagePrepError, prepareImage, toDataUri } from './image-prep';
+import { imageDecoder, ImageDecoderProcessError } from './image-decoding';
+import { ImageAspectRatioError, ImagePrepError, toDataUri } from './image-prep';
 import type { LevelProbsResult } from './profiles/level-probs';
 import type { DecodingSettings, GuardModelProfile, SystemPrompt } from './profiles/profile';
 
@@ -103,7 +104,8 @@ export async function prepareCaseImage(
 ): Promise<PreparedCaseImage> {
   if (!input.image) return { dataUri: null, visionTokens: 0, imageMissing: input.imageMissing, note: null };
   try {
-    const img = await prepareImage(input.image.bytes, maxPixels, format);
+    // Decoded in the image-decoding process, never here: the bytes are untrusted (docs/security.md, "Images").
+    const img = await imageDecoder().prepare(input.image.bytes, { maxPixels, format });
     return { dataUri: toDataUri(img.bytes, img.mime), visionTokens: img.visionTokens, imageMissing: false, note: null };
   } catch (err) {
     if (err instanceof ImagePrepError) {
@@ -116,6 +118,16 @@ export async function prepareCaseImage(
         width: err.width,
         height: err.height,
       });
+    // The image crashed, hung or subverted the decoder: this case fails, with the reason; it is never audited
+    // as if it had no image, and no retry is spent on it. A decoder that cannot start at all stops the batch.
+    if (err instanceof ImageDecoderProcessError && err.reason === 'start_failed')
+      throw new EngineError('load_failed', `Case ${input.caseId}: ${err.message}.`, { caseId: input.caseId });
+    if (err instanceof ImageDecoderProcessError && err.reason !== 'disposed')
+      throw new EngineError(
+        'image_refused',
+        `Case ${input.caseId}: ${err.message}. Re-encode the image and re-import the case.`,
+        { caseId: input.caseId, decoder: err.reason },
+      );
     throw err;
   }
 }

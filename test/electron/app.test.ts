@@ -27,7 +27,7 @@ function electronBinary(): string | null {
 
 function withoutDevServer(env: NodeJS.ProcessEnv): Record<string, string> {
   const copy = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-  delete copy.ELECTRON_RENDERER_URL; // load the built renderer from file://, as a packaged app does
+  delete copy.ELECTRON_RENDERER_URL; // load the built renderer from app://guardtrace/, as a packaged app does
   return copy;
 }
 
@@ -67,6 +67,32 @@ describe.skipIf(skipReason !== null)('GuardTrace in Electron', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it('serves the page from app://guardtrace/, never file://, and refuses paths outside the bundle', async () => {
+    expect(page.url()).toBe('app://guardtrace/index.html');
+    const statuses = await page.evaluate(() =>
+      Promise.all(
+        [
+          'app://guardtrace/index.html',
+          'app://guardtrace/..%2F..%2Fpackage.json',
+          'app://guardtrace/%2e%2e/%2e%2e/package.json',
+          'app://other/index.html',
+        ].map((url) =>
+          fetch(url).then(
+            (r) => r.status,
+            () => 0, // refused before any response (the CSP's connect-src for another host)
+          ),
+        ),
+      ),
+    );
+    expect(statuses[0]).toBe(200);
+    for (const status of statuses.slice(1)) expect(status === 0 || status >= 400).toBe(true);
+    // The CSP arrives with the page itself (the protocol handler sets it, not only the meta tag).
+    const csp = await page.evaluate(() =>
+      fetch('app://guardtrace/index.html').then((r) => r.headers.get('content-security-policy')),
+    );
+    expect(csp).toContain("default-src 'none'");
+  });
+
   it('runs with contextIsolation, sandbox and no Node in the page, and exposes only window.api', async () => {
     const page_ = await page.evaluate(() => ({
       require: typeof (globalThis as { require?: unknown }).require,
@@ -102,8 +128,27 @@ describe.skipIf(skipReason !== null)('GuardTrace in Electron', () => {
       .evaluate((img: HTMLImageElement) => img.decode().then(() => ({ width: img.naturalWidth, src: img.src })));
     expect(loaded.width).toBeGreaterThan(0);
     expect(loaded.src).toMatch(/^gt-image:\/\/image\/[0-9a-f]{64}$/);
-    const bad = await page.evaluate(() => fetch('gt-image://image/..%2F..%2Fetc%2Fpasswd').then((r) => r.status));
+    // From app://guardtrace, gt-image:// is another origin and not corsEnabled: the page shows images with <img>
+    // but cannot read them with fetch. The handler's own refusal is checked from the main process.
+    const fromPage = await page.evaluate(() =>
+      fetch('gt-image://image/..%2F..%2Fetc%2Fpasswd').then(
+        (r) => r.status,
+        () => 0,
+      ),
+    );
+    expect(fromPage === 0 || fromPage === 400).toBe(true);
+    const bad = await app.evaluate(({ net }) =>
+      net.fetch('gt-image://image/..%2F..%2Fetc%2Fpasswd').then((r) => r.status),
+    );
     expect(bad).toBe(400);
+    // The import's image headers were read in the image-decoding utilityProcess, not in the main process.
+    const utilities = await app.evaluate(({ app: electronApp }) =>
+      electronApp
+        .getAppMetrics()
+        .filter((m) => m.type === 'Utility')
+        .map((m) => m.name ?? m.serviceName ?? ''),
+    );
+    expect(utilities).toContain('GuardTrace image decoder');
   });
 
   it('errors cross IPC as {code, message}', async () => {

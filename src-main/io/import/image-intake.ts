@@ -1,13 +1,14 @@
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { ImageRef } from '@domain/cases';
+import { imageDecoder } from '../../engine/image-decoding';
 import { sha256Hex } from '../../store/images';
 
 // Images are identified by their bytes, never by their extension or a data: URI's declared type: only the
 // four formats the vision encoder and the renderer both handle are let in, and their size is checked from
 // the header (sharp metadata never decodes pixels), so a decompression bomb is refused before it costs memory.
+// The header is read in the image-decoding process, not here (engine/image-decoding, docs/security.md).
 
 export const MAX_IMAGE_SIDE = 16_384;
 export const MAX_IMAGE_PIXELS = 40_000_000;
@@ -71,11 +72,10 @@ export async function inspectImage(bytes: Uint8Array, label: string): Promise<Im
   let height: number | undefined;
   let format: string | undefined;
   try {
-    // limitInputPixels: false here because we check the limits ourselves and want the real size in the message.
-    const meta = await sharp(bytes, { limitInputPixels: false, pages: 1 }).metadata();
-    width = meta.width;
-    height = meta.pageHeight ?? meta.height;
-    format = meta.format;
+    const header = await imageDecoder().inspect(bytes);
+    width = header.width ?? undefined;
+    height = header.height ?? undefined;
+    format = header.format ?? undefined;
   } catch (error) {
     return {
       ok: false,

@@ -3,6 +3,8 @@
 // Each batch is still one transaction with its full-text entries: what the worker commits is searchable at once.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImportRequest } from '@domain/io';
+import { installImageDecoder } from '../../engine/image-decoding';
+import { PortImageDecoder } from '../../engine/image-decoding/relay';
 import { CaseStore } from '../../store';
 import { IoError } from '../io-error';
 import { importFile, type ImportOptions } from './index';
@@ -11,6 +13,7 @@ import type { ImportWorkerData, ImportWorkerMessage } from './off-thread';
 async function run(): Promise<void> {
   const data = workerData as ImportWorkerData;
   const post = (message: ImportWorkerMessage) => parentPort!.postMessage(message);
+  if (data.imageDecoderPort) installImageDecoder(new PortImageDecoder(data.imageDecoderPort));
   const store = CaseStore.open(data.dataDir, { nativeBinding: data.nativeBinding });
   try {
     const request: ImportRequest = data.request;

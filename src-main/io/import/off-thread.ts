@@ -2,8 +2,10 @@
 // receives messages. Works from the sources (vitest, the tsx-run CLI) and from the electron-vite bundle, where the
 // worker is its own entry (out/main/import-worker.js, see electron.vite.config.ts).
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { ImportProgress, ImportRequest, ImportSummary } from '@domain/io';
+import { imageDecoder } from '../../engine/image-decoding';
+import { serveImageDecoder } from '../../engine/image-decoding/relay';
 import { IoError } from '../io-error';
 
 export interface ImportWorkerData {
@@ -11,6 +13,8 @@ export interface ImportWorkerData {
   nativeBinding?: string;
   request: ImportRequest;
   batchSize?: number;
+  /** Image headers are read by this process's image decoder, reached through the main thread (relay.ts). */
+  imageDecoderPort?: MessagePort;
 }
 
 export type ImportWorkerMessage =
@@ -36,7 +40,11 @@ export function importFileOffThread(
     request,
     batchSize: options.batchSize ?? WORKER_IMPORT_BATCH_SIZE,
   };
+  const decoderChannel = new MessageChannel();
+  serveImageDecoder(decoderChannel.port1, imageDecoder());
+  data.imageDecoderPort = decoderChannel.port2;
   const worker = startWorker(data);
+  worker.once('exit', () => decoderChannel.port1.close());
   return new Promise<ImportSummary>((resolve, reject) => {
     let settled = false;
     const settle = (outcome: () => void) => {
@@ -80,7 +88,11 @@ function startWorker(data: ImportWorkerData): Worker {
     const tsconfig = fileURLToPath(new URL('../../../tsconfig.json', here));
     const tsxApi = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : 'tsx/esm/api';
     const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(bootstrap, { eval: true, workerData: data });
+    return new Worker(bootstrap, { eval: true, workerData: data, transferList: transfers(data) });
   }
-  return new Worker(new URL('./import-worker.js', here), { workerData: data });
+  return new Worker(new URL('./import-worker.js', here), { workerData: data, transferList: transfers(data) });
+}
+
+function transfers(data: ImportWorkerData): MessagePort[] {
+  return data.imageDecoderPort ? [data.imageDecoderPort] : [];
 }
