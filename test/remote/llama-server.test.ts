@@ -470,9 +470,7 @@ describe.skipIf(skipReason !== null)(
     it('serves a Q8_0 model, the quantization users download, through the whole audit path', async () => {
       // The native build once used AMX for Q8_0 on CPUs that have it and crashed at the first matmul (F32 and F16
       // models never take that path): build/build-llama-server.mjs, BUILD_RECIPE 2.
-      const q8Dir = (
-        await writeTinyModelFolder(path.join(dataDir, 'model-q8'), { withMmproj: false, lmWeightType: GgmlType.Q8_0 })
-      ).dir;
+      const q8Dir = (await writeTinyModelFolder(path.join(dataDir, 'model-q8'), { lmWeightType: GgmlType.Q8_0 })).dir;
       const q8 = await createHttpEngine(
         { engine: 'sidecar', modelDir: q8Dir },
         { dataDir: path.join(dataDir, 'q8'), maxPixels: 224 * 224, llamaServerPath: binary!.path },
