@@ -5,9 +5,10 @@
 // node-llama-cpp vs llama.node), the llama-server sidecar (sidecar.bench.ts: prompt speed, image cases) and cases per
 // hour with N = 1, 2, 4 cases in flight on the sidecar and on the in-process node-llama-cpp engine
 // (parallel-cases.bench.ts, then again with --engine node-llama-cpp: ~1,100 cached system tokens, ~1,200 case tokens,
-// 300 generated, speed-up against N = 1 of the same run; llama.node audits one case at a time, docs/engine.md). Each part runs in its own process, one
-// after the other, so each gets the machine (and its memory) to itself; their detailed tables go to stderr, their
-// figures come back as JSON (GUARDTRACE_BENCH_JSON) and the merged table goes to stdout.
+// 300 generated, speed-up against N = 1 of the same run; llama.node audits one case at a time, docs/engine.md). Each
+// part runs in its own process, one after the other, so each gets the machine (and its memory) to itself; their
+// detailed tables go to stderr, their figures come back as JSON (GUARDTRACE_BENCH_JSON) and the merged table goes to
+// stdout.
 // --skip-3b runs only what needs no 3B-shaped model (the app-overhead part, and the parallel bench on the tiny
 // model, whose figures mean nothing) — a quick check that everything prints. --dry-run prints the commands.
 // The sidecar part includes the image-budget row (a 1920x1080 case at the reference and the small budget; printed in
