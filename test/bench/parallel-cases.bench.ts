@@ -14,7 +14,6 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AuditResult } from '@domain/audits';
 import type { AuditInput } from '@main/engine/engine';
 import { buildInProcessConfig } from '@main/engine/engine-manager';
 import { checkModelFolderDetailed } from '@main/engine/model-folder';
@@ -89,6 +88,53 @@ async function modelFolder(): Promise<string> {
   return BENCH_DIR;
 }
 
+/**
+ * Warms every slot with a one-token case (the system prompt cached in each, as a running batch has it), then keeps
+ * `slots` cases in flight until slots × CASES_PER_SLOT cases of GEN tokens are done; `wallS` times the latter only.
+ */
+async function keepInFlight<T>(
+  slots: number,
+  audit: (i: number, maxTokens: number) => Promise<T>,
+): Promise<{ done: T[]; wallS: number }> {
+  await Promise.all(Array.from({ length: slots }, (_, i) => audit(-1 - i, 1)));
+  const total = slots * CASES_PER_SLOT;
+  const done: T[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: slots }, async () => {
+      while (next < total) done.push(await audit(next++, GEN));
+    }),
+  );
+  return { done, wallS: (performance.now() - started) / 1000 };
+}
+
+/** One table row from a run: means over its cases, the speed-up against the first row (N = 1) of the same run. */
+function resultRow<T>(
+  previous: ParallelResult[],
+  slots: number,
+  run: { done: T[]; wallS: number },
+  systemTokens: number,
+  pick: Record<'cached' | 'caseTokens' | 'generated' | 'genTokPerS', (t: T) => number>,
+): ParallelResult {
+  const mean = (f: (t: T) => number) => run.done.reduce((sum, t) => sum + f(t), 0) / run.done.length;
+  const casesPerHour = (run.done.length / run.wallS) * 3600;
+  const row: ParallelResult = {
+    slots,
+    cases: run.done.length,
+    wallS: run.wallS,
+    casesPerHour,
+    speedUp: previous.length ? casesPerHour / previous[0].casesPerHour : 1,
+    systemTokens,
+    cachedTokens: mean(pick.cached),
+    caseTokens: mean(pick.caseTokens),
+    generated: mean(pick.generated),
+    genTokPerSPerCase: mean(pick.genTokPerS),
+  };
+  console.error(`[parallel bench, ${ENGINE}] N=${slots}: ${JSON.stringify(row)}`);
+  return row;
+}
+
 /** N = 1, 2, 4 … on the in-process node-llama-cpp engine: what `guardtrace audit --engine node-llama-cpp --parallel N` runs. */
 async function nodeLlamaCppRuns(): Promise<ParallelResult[]> {
   const dir = await modelFolder();
@@ -111,33 +157,15 @@ async function nodeLlamaCppRuns(): Promise<ParallelResult[]> {
         image: null,
         imageMissing: false,
       });
-      // Warm every sequence with the system prompt, as a running batch has it.
-      await Promise.all(Array.from({ length: slots }, (_, i) => engine.audit(input(-1 - i), { maxNewTokens: 1 })));
-      const total = slots * CASES_PER_SLOT;
-      const done: AuditResult[] = [];
-      let next = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: slots }, async () => {
-          while (next < total) done.push(await engine.audit(input(next++), { maxNewTokens: GEN }));
+      const run = await keepInFlight(slots, (i, maxNewTokens) => engine.audit(input(i), { maxNewTokens }));
+      results.push(
+        resultRow(results, slots, run, countTokens(prompt.text), {
+          cached: (r) => r.cachedPromptTokens,
+          caseTokens: (r) => r.promptTokens - r.cachedPromptTokens,
+          generated: (r) => r.generatedTokens,
+          genTokPerS: (r) => (r.generatedTokens / Math.max(1, r.timings.generateMs)) * 1000,
         }),
       );
-      const wallS = (performance.now() - started) / 1000;
-      const mean = (pick: (r: AuditResult) => number) => done.reduce((s, r) => s + pick(r), 0) / done.length;
-      const casesPerHour = (total / wallS) * 3600;
-      results.push({
-        slots,
-        cases: total,
-        wallS,
-        casesPerHour,
-        speedUp: results.length ? casesPerHour / results[0].casesPerHour : 1,
-        systemTokens: countTokens(prompt.text),
-        cachedTokens: mean((r) => r.cachedPromptTokens),
-        caseTokens: mean((r) => r.promptTokens - r.cachedPromptTokens),
-        generated: mean((r) => r.generatedTokens),
-        genTokPerSPerCase: mean((r) => (r.generatedTokens / Math.max(1, r.timings.generateMs)) * 1000),
-      });
-      console.error(`[parallel bench, node-llama-cpp] N=${slots}: ${JSON.stringify(results.at(-1))}`);
     } finally {
       await engine.dispose();
     }
@@ -192,33 +220,15 @@ async function sidecarRuns(): Promise<ParallelResult[]> {
           cache_prompt: true,
           reasoning_format: 'none',
         }) as Promise<Completion>;
-      // Warm every slot with the system prompt, as a running batch has it.
-      await Promise.all(Array.from({ length: slots }, (_, i) => request(-1 - i, 1)));
-      const total = slots * CASES_PER_SLOT;
-      const done: Completion[] = [];
-      let next = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: slots }, async () => {
-          while (next < total) done.push(await request(next++, GEN));
+      const run = await keepInFlight(slots, request);
+      results.push(
+        resultRow(results, slots, run, await count(prompt.text), {
+          cached: (c) => c.timings?.cache_n ?? 0,
+          caseTokens: (c) => c.timings?.prompt_n ?? 0,
+          generated: (c) => c.usage?.completion_tokens ?? c.timings?.predicted_n ?? 0,
+          genTokPerS: (c) => ((c.timings?.predicted_n ?? 0) / (c.timings?.predicted_ms ?? 1)) * 1000,
         }),
       );
-      const wallS = (performance.now() - started) / 1000;
-      const mean = (pick: (c: Completion) => number) => done.reduce((s, c) => s + pick(c), 0) / done.length;
-      const casesPerHour = (total / wallS) * 3600;
-      results.push({
-        slots,
-        cases: total,
-        wallS,
-        casesPerHour,
-        speedUp: results.length ? casesPerHour / results[0].casesPerHour : 1,
-        systemTokens: await count(prompt.text),
-        cachedTokens: mean((c) => c.timings?.cache_n ?? 0),
-        caseTokens: mean((c) => c.timings?.prompt_n ?? 0),
-        generated: mean((c) => c.usage?.completion_tokens ?? c.timings?.predicted_n ?? 0),
-        genTokPerSPerCase: mean((c) => ((c.timings?.predicted_n ?? 0) / (c.timings?.predicted_ms ?? 1)) * 1000),
-      });
-      console.error(`[parallel bench] N=${slots}: ${JSON.stringify(results.at(-1))}`);
     } finally {
       await sidecar.stop();
     }
