@@ -294,7 +294,8 @@ export class EngineManager {
     const vision = await LlamaNodeEngine.create(cfg);
     if (this.opts.textOnlyEngine !== 'node-llama-cpp') return vision;
     try {
-      const textOnly = await NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null });
+      // llama.node decodes one case at a time, so the pair never has more than one case in flight: one sequence.
+      const textOnly = await NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null, parallel: 1 });
       return new RoutingEngine(vision, textOnly);
     } catch (err) {
       await vision.dispose();
