@@ -155,7 +155,8 @@ describe(`node-llama-cpp with ${SEQUENCES} sequences (tiny model)`, () => {
     const abortedAt = performance.now();
     controller.abort();
     const error = await victim.catch((e: unknown) => e);
-    expect(performance.now() - abortedAt).toBeLessThan(1_000);
+    // At its next token: after the batch in flight, which may hold up to 511 of the other case's prompt tokens.
+    expect(performance.now() - abortedAt).toBeLessThan(5_000);
     expect(error).toBeInstanceOf(EngineError);
     expect((error as EngineError).code).toBe('aborted');
     const tokensAtCancel = cancelled.count();
