@@ -77,7 +77,7 @@ export function llamaNodeCpuPenalty(systemInfo: string, backend: string): string
 
 /** Why a parallelism setting above 1 does not apply to llama.node (shown with the engine's info). */
 export const LLAMA_NODE_ONE_CASE_AT_A_TIME =
-  'llama.node audits one case at a time: its parallel mode (1.7.15) re-evaluates the cached system prompt for every case, which costs more than decoding two cases together saves (docs/engine.md, "Cases in flight"); the sidecar and node-llama-cpp decode several';
+  'llama.node audits one case at a time: its parallel mode (1.7.15) reports no confidence per level and re-evaluates the cached system prompt for every case (docs/engine.md, "Cases in flight"); the sidecar and node-llama-cpp decode several cases together';
 
 type CompletionArgs = Parameters<LlamaNodeContext['completion']>;
 
@@ -99,7 +99,8 @@ async function openContext(cfg: InProcessEngineConfig, gpu: LlamaNodeGpuChoice):
       n_ctx: cfg.verdict.decoding.contextSize,
       n_batch: 512,
       // One sequence, whatever Settings.parallelism says: llama.node 1.7.15's parallel mode (n_parallel + queueCompletion)
-      // re-evaluates the whole prompt for every request, the cached system prompt included (docs/engine.md).
+      // reports token probabilities only after sampling (no p(level)) and re-evaluates the whole prompt for every
+      // request, the cached system prompt included (docs/engine.md, "Cases in flight").
       n_parallel: 1,
       n_threads: cfg.threads,
       n_gpu_layers: gpu.backend === 'cpu' ? 0 : 999,
