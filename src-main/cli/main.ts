@@ -155,7 +155,8 @@ To restore: close GuardTrace and every guardtrace command, then copy FILE over <
     details: `  --model DIR      model folder: GGUF, mmproj and qta_pormpt.txt (default: the one chosen in Settings);
                    with --engine openai: the model's name on the server (vLLM --served-model-name)
   --limit N        audit at most N cases
-  --parallel N     cases decoded together: llama-server slots or requests to a server (default: the setting, 2)
+  --parallel N     cases decoded together: llama-server slots, node-llama-cpp sequences or requests to a server
+                   (default: the setting, 2; llama.node: always 1)
   --strict         constrain output to the "Analysis"/"Judgment" format
   --max-tokens N   generation limit per case (default 2000)
   --threads N      CPU threads for the local engines (default: the runtime's choice)

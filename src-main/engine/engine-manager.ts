@@ -217,12 +217,14 @@ export class EngineManager {
     return { check, prompt };
   }
 
-  private inProcessConfig(
+  /** `parallel`: the request's cases in flight, as the sidecar gets its slot count (Settings.parallelism at load). */
+  private async inProcessConfig(
     check: DetailedFolderCheck,
     prompt: SystemPrompt,
     notes: string[],
+    parallel: number | undefined,
   ): Promise<InProcessEngineConfig> {
-    return buildInProcessConfig(check, prompt, this.opts, notes);
+    return { ...(await buildInProcessConfig(check, prompt, this.opts, notes)), parallel };
   }
 
   private async create(req: EngineLoadRequest): Promise<Engine> {
@@ -237,20 +239,20 @@ export class EngineManager {
         notes.push(
           'node-llama-cpp has no image input: cases with an image will fail with no_vision; choose llama.node to audit images',
         );
-      return NodeLlamaCppEngine.create(await this.inProcessConfig(check, prompt, notes));
+      return NodeLlamaCppEngine.create(await this.inProcessConfig(check, prompt, notes, req.parallel));
     }
-    if (selection === 'llama.node') return this.createInProcessVision(check, prompt, notes);
+    if (selection === 'llama.node') return this.createInProcessVision(check, prompt, notes, req.parallel);
 
     // auto: GPU in-process if usable; else the llama-server sidecar (native CPU build) if one is installed;
     // else the prebuilt in-process build.
     if (!check.mmproj) {
       notes.push('auto: text-only model (no mmproj), so node-llama-cpp (fastest prebuilt CPU build, auto GPU)');
-      return NodeLlamaCppEngine.create(await this.inProcessConfig(check, prompt, notes));
+      return NodeLlamaCppEngine.create(await this.inProcessConfig(check, prompt, notes, req.parallel));
     }
     const gpu = await detectLlamaNodeGpu(this.opts.gpu ?? 'auto');
     if (gpu.backend !== 'cpu') {
       notes.push(`auto: in-process llama.node on the GPU (${gpu.backend})`);
-      return this.createInProcessVision(check, prompt, notes);
+      return this.createInProcessVision(check, prompt, notes, req.parallel);
     }
     let binary: { path: string; source: string } | null = null;
     try {
@@ -279,19 +281,21 @@ export class EngineManager {
         `auto: ${gpu.reason}; no llama-server binary found (build one with npm run build:llama-server or choose one in settings), so the prebuilt in-process llama.node build is used`,
       );
     }
-    return this.createInProcessVision(check, prompt, notes);
+    return this.createInProcessVision(check, prompt, notes, req.parallel);
   }
 
   private async createInProcessVision(
     check: DetailedFolderCheck,
     prompt: SystemPrompt,
     notes: string[],
+    parallel: number | undefined,
   ): Promise<Engine> {
-    const cfg = await this.inProcessConfig(check, prompt, notes);
+    const cfg = await this.inProcessConfig(check, prompt, notes, parallel);
     const vision = await LlamaNodeEngine.create(cfg);
     if (this.opts.textOnlyEngine !== 'node-llama-cpp') return vision;
     try {
-      const textOnly = await NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null });
+      // llama.node decodes one case at a time, so the pair never has more than one case in flight: one sequence.
+      const textOnly = await NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null, parallel: 1 });
       return new RoutingEngine(vision, textOnly);
     } catch (err) {
       await vision.dispose();

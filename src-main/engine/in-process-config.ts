@@ -18,4 +18,9 @@ export interface InProcessEngineConfig {
   warmSystemPrompt?: boolean;
   /** Reuse the KV of the longest common prompt prefix between cases (default true; false only to measure it). */
   prefixReuse?: boolean;
+  /**
+   * Cases decoded together (Settings.parallelism at load, `EngineLoadRequest.parallel`; default 1). node-llama-cpp
+   * opens that many sequences; llama.node stays at one (docs/engine.md, "Cases in flight").
+   */
+  parallel?: number;
 }

@@ -21,6 +21,7 @@ import {
 } from './engine';
 import { visionTokenLimits } from './image-prep';
 import type { InProcessEngineConfig } from './in-process-config';
+import { clampParallelCases } from './parallelism';
 import { MTMD_MEDIA_MARKER, splitSharedPrefix } from './profiles/chatml';
 import { levelProbabilities, stepsOfLatestCompletion } from './profiles/level-probs';
 import { renderSystemTurn } from './profiles/profile';
@@ -74,6 +75,10 @@ export function llamaNodeCpuPenalty(systemInfo: string, backend: string): string
   return 'prebuilt x64 CPU library has no AVX/AVX2/AVX-512 code: about 10x slower than node-llama-cpp on the same CPU (see docs/engine.md)';
 }
 
+/** Why a parallelism setting above 1 does not apply to llama.node (shown with the engine's info). */
+export const LLAMA_NODE_ONE_CASE_AT_A_TIME =
+  'llama.node audits one case at a time: its parallel mode (1.7.15) reports no confidence per level and re-evaluates the cached system prompt for every case (docs/engine.md, "Cases in flight"); the sidecar and node-llama-cpp decode several cases together';
+
 type CompletionArgs = Parameters<LlamaNodeContext['completion']>;
 
 const STALE_COMPLETION = /another completion is in progress/i;
@@ -93,6 +98,9 @@ async function openContext(cfg: InProcessEngineConfig, gpu: LlamaNodeGpuChoice):
       lib_variant: gpu.variant,
       n_ctx: cfg.verdict.decoding.contextSize,
       n_batch: 512,
+      // One sequence, whatever Settings.parallelism says: llama.node 1.7.15's parallel mode (n_parallel + queueCompletion)
+      // reports token probabilities only after sampling (no p(level)) and re-evaluates the whole prompt for every
+      // request, the cached system prompt included (docs/engine.md, "Cases in flight").
       n_parallel: 1,
       n_threads: cfg.threads,
       n_gpu_layers: gpu.backend === 'cpu' ? 0 : 999,
@@ -174,7 +182,12 @@ export class LlamaNodeEngine implements Engine {
       promptSha256: cfg.verdict.prompt.sha256,
       promptHashOk: cfg.verdict.prompt.hashOk,
       dataLeavesMachine: false,
-      warnings: [...cfg.warnings, ...(cpuPenalty ? [cpuPenalty] : [])],
+      warnings: [
+        ...cfg.warnings,
+        ...(cpuPenalty ? [cpuPenalty] : []),
+        ...(clampParallelCases(cfg.parallel) > 1 ? [LLAMA_NODE_ONE_CASE_AT_A_TIME] : []),
+      ],
+      parallelSlots: 1,
     };
     const engine = new LlamaNodeEngine(ctx, cfg, gpu, info);
     if (cfg.warmSystemPrompt !== false && cfg.prefixReuse !== false) await engine.warmSharedPrefix();

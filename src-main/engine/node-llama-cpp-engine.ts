@@ -12,7 +12,6 @@ import {
   type LlamaModel,
   type Token,
 } from 'node-llama-cpp';
-import { AsyncLock } from './async-lock';
 import { assertFitsContext, buildAuditResult, prepareCaseImage, throwIfAborted } from './audit-common';
 import {
   EngineError,
@@ -23,8 +22,10 @@ import {
   type EngineInfo,
 } from './engine';
 import type { InProcessEngineConfig } from './in-process-config';
+import { clampParallelCases } from './parallelism';
 import { splitSharedPrefix } from './profiles/chatml';
 import { renderSystemTurn } from './profiles/profile';
+import { SequencePool } from './sequence-pool';
 
 export const NODE_LLAMA_CPP_VERSION = '3.21.1';
 
@@ -57,9 +58,8 @@ export function nodeLlamaCppGpuReason(llama: Llama, requested: 'auto' | false): 
 
 export class NodeLlamaCppEngine implements Engine {
   readonly kind = 'node-llama-cpp' as const;
-  private readonly lock = new AsyncLock();
   private disposed = false;
-  private strictGrammar: LlamaGrammar | null = null;
+  private strictGrammar: Promise<LlamaGrammar> | null = null;
   private sharedTokens: { text: string; tokens: Token[] } | null = null;
   /** Time of the last audit spent outside native evaluation (templating, tokenizing, parsing): the app's overhead. */
   lastOverheadMs = 0;
@@ -68,7 +68,7 @@ export class NodeLlamaCppEngine implements Engine {
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    private readonly sequence: LlamaContextSequence,
+    private readonly sequences: SequencePool<LlamaContextSequence>,
     private readonly cfg: InProcessEngineConfig,
     private readonly infoValue: EngineInfo,
   ) {}
@@ -86,14 +86,22 @@ export class NodeLlamaCppEngine implements Engine {
     let model: LlamaModel | null = null;
     try {
       model = await llama.loadModel({ modelPath: cfg.modelPath, gpuLayers: llama.gpu ? 'max' : 0 });
+      const parallel = clampParallelCases(cfg.parallel);
       const context = await model.createContext({
+        // Per sequence: node-llama-cpp gives each sequence its own contextSize cells (the native context holds
+        // contextSize × sequences), so every case has the profile's whole prompt + generation budget, as one alone.
         contextSize: cfg.verdict.decoding.contextSize,
-        sequences: 1,
+        sequences: parallel,
         threads: cfg.threads,
         batchSize: 512,
+        // node-llama-cpp's defaults, stated because the audit depends on them: the pending tokens of all sequences
+        // go into one batch on the next event-loop turn, and each sequence gets an equal share of the batch, so a
+        // case that is generating still gets a token in every batch while another case's prompt is evaluated.
+        batching: { dispatchSchedule: 'nextCycle', itemPrioritizationStrategy: 'maximumParallelism' },
       });
-      // One sequence reused for every case (a new one per case exhausts the context's sequences).
-      const sequence = context.getSequence();
+      // One sequence per case in flight, each kept for the engine's life (a new one per case would exhaust the
+      // context's sequences, and a kept one still holds the system prompt its last case evaluated).
+      const sequences = new SequencePool(Array.from({ length: parallel }, () => context.getSequence()));
       const cpuInfo = llama.gpu
         ? undefined
         : `CPU build: ${llama.buildType} (${llama.systemInfo.match(/AVX512 = 1/) ? 'AVX-512' : llama.systemInfo.match(/AVX2 = 1/) ? 'AVX2' : 'baseline'})`;
@@ -118,8 +126,9 @@ export class NodeLlamaCppEngine implements Engine {
         promptHashOk: cfg.verdict.prompt.hashOk,
         dataLeavesMachine: false,
         warnings: [...cfg.warnings],
+        parallelSlots: parallel,
       };
-      const engine = new NodeLlamaCppEngine(llama, model, context, sequence, cfg, info);
+      const engine = new NodeLlamaCppEngine(llama, model, context, sequences, cfg, info);
       if (cfg.warmSystemPrompt !== false && cfg.prefixReuse !== false) await engine.warmSharedPrefix();
       return engine;
     } catch (err) {
@@ -140,16 +149,32 @@ export class NodeLlamaCppEngine implements Engine {
     return this.model.tokenize(text, true);
   }
 
+  /**
+   * Evaluates the system turn on the first sequence only, the one lent first: the first case reuses it at once, and
+   * every other sequence evaluates it with its own first case (as each llama-server slot does), so loading does not
+   * take N times as long.
+   */
   private async warmSharedPrefix(): Promise<void> {
     const shared = renderSystemTurn(this.cfg.verdict.profile, this.cfg.verdict.prompt.text);
-    await this.lock.run(() => this.sequence.evaluateWithoutGeneratingNewTokens(this.tokenize(shared)));
+    await this.sequences.items[0].evaluateWithoutGeneratingNewTokens(this.tokenize(shared));
   }
 
-  audit(input: AuditInput, options: AuditOptions = {}): Promise<AuditResult> {
-    return this.lock.run(() => this.auditLocked(input, options));
+  /** Each case runs on a sequence of its own; with every sequence busy it waits for the next one to come back. */
+  async audit(input: AuditInput, options: AuditOptions = {}): Promise<AuditResult> {
+    try {
+      return await this.sequences.use((sequence) => this.auditOn(sequence, input, options), options.signal);
+    } catch (err) {
+      // Cancelled while waiting for a sequence: the pool rejects with the signal's reason.
+      if (!(err instanceof EngineError) && options.signal?.aborted) throwIfAborted(options.signal, input.caseId);
+      throw err;
+    }
   }
 
-  private async auditLocked(input: AuditInput, options: AuditOptions): Promise<AuditResult> {
+  private async auditOn(
+    sequence: LlamaContextSequence,
+    input: AuditInput,
+    options: AuditOptions,
+  ): Promise<AuditResult> {
     if (this.disposed) throw new EngineError('load_failed', 'The model was unloaded; load it again before auditing.');
     const t0 = performance.now();
     const { signal } = options;
@@ -179,16 +204,17 @@ export class NodeLlamaCppEngine implements Engine {
       visionTokens: 0,
     });
 
-    // Prefix reuse: keep the KV of the longest common prefix (the system turn), evaluate only the rest.
+    // Prefix reuse: keep the KV of the longest common prefix with what this sequence holds (the system turn, once the
+    // sequence has audited a case or was warmed), evaluate only the rest.
     // At least one token is always evaluated, because sampling needs fresh logits.
     const common =
       this.cfg.prefixReuse === false
         ? 0
-        : Math.min(this.sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
-    if (common < this.sequence.nextTokenIndex) {
-      await this.sequence.eraseContextTokenRanges([{ start: common, end: this.sequence.nextTokenIndex }]);
+        : Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
+    if (common < sequence.nextTokenIndex) {
+      await sequence.eraseContextTokenRanges([{ start: common, end: sequence.nextTokenIndex }]);
     }
-    const cached = this.sequence.nextTokenIndex;
+    const cached = sequence.nextTokenIndex;
     const grammarEvaluationState = options.strictFormat ? await this.strictGrammarState() : undefined;
 
     const nativeStart = performance.now();
@@ -197,7 +223,7 @@ export class NodeLlamaCppEngine implements Engine {
     let firstTokenAt: number | null = null;
     // HF's repetition penalty covers the whole sequence, prompt included: punish every token of it.
     const punished: Token[] = [...tokens];
-    const iterator = this.sequence.evaluate(tokens.slice(cached), {
+    const iterator = sequence.evaluate(tokens.slice(cached), {
       temperature: 0,
       topK: 1,
       topP: 1,
@@ -265,18 +291,19 @@ export class NodeLlamaCppEngine implements Engine {
     return result;
   }
 
+  /** The grammar is compiled once and shared; each case gets its own evaluation state. */
   private async strictGrammarState(): Promise<LlamaGrammarEvaluationState> {
-    this.strictGrammar ??= await this.llama.createGrammar({ grammar: this.cfg.verdict.profile.strictGrammar });
-    return new LlamaGrammarEvaluationState({ model: this.model, grammar: this.strictGrammar });
+    this.strictGrammar ??= this.llama.createGrammar({ grammar: this.cfg.verdict.profile.strictGrammar });
+    return new LlamaGrammarEvaluationState({ model: this.model, grammar: await this.strictGrammar });
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.lock.run(async () => {
-      await this.sequence.dispose();
-      await this.context.dispose();
-      await this.model.dispose();
-    });
+    // Cases in flight finish (a cancelled one stops at its next token); cases still waiting see `disposed` and fail.
+    await this.sequences.drain();
+    for (const sequence of this.sequences.items) await sequence.dispose();
+    await this.context.dispose();
+    await this.model.dispose();
   }
 }

@@ -19,6 +19,8 @@ export class RoutingEngine implements Engine {
     return {
       ...v,
       sizeBytes: v.sizeBytes + t.sizeBytes,
+      // Any case in flight may be an image case or not, so no more cases than the smaller engine decodes together.
+      parallelSlots: Math.min(v.parallelSlots ?? 1, t.parallelSlots ?? 1),
       build: {
         ...v.build,
         name: `${v.build.name} for image cases; ${t.build.name} (${t.build.version}) for cases without an image`,

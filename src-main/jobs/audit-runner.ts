@@ -406,7 +406,9 @@ export class AuditRunner {
       }
       return outcome === 'failed' ? 'failed' : 'requeued';
     } finally {
-      tokens.flush();
+      // Text still pending from an aborted generation would reach the UI after the cancel or pause: drop it.
+      if (controller.signal.aborted) tokens.discard();
+      else tokens.flush();
       this.controllers.delete(controller);
       this.inFlight.delete(job.id);
       if (this.currentCaseId === job.caseId) this.currentCaseId = this.inFlight.values().next().value?.caseId ?? null;

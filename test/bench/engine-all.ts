@@ -3,10 +3,12 @@
 //
 // The whole engine comparison in one command, printed as ONE table: the in-process runtimes (engine.bench.ts:
 // node-llama-cpp vs llama.node), the llama-server sidecar (sidecar.bench.ts: prompt speed, image cases) and cases per
-// hour with N = 1, 2, 4 cases in flight on the sidecar (parallel-cases.bench.ts: ~1,100 cached system tokens,
-// ~1,200 case tokens, 300 generated, speed-up against N = 1 of the same run). Each part runs in its own process, one
-// after the other, so each gets the machine (and its memory) to itself; their detailed tables go to stderr, their
-// figures come back as JSON (GUARDTRACE_BENCH_JSON) and the merged table goes to stdout.
+// hour with N = 1, 2, 4 cases in flight on the sidecar and on the in-process node-llama-cpp engine
+// (parallel-cases.bench.ts, then again with --engine node-llama-cpp: ~1,100 cached system tokens, ~1,200 case tokens,
+// 300 generated, speed-up against N = 1 of the same run; llama.node audits one case at a time, docs/engine.md). Each
+// part runs in its own process, one after the other, so each gets the machine (and its memory) to itself; their
+// detailed tables go to stderr, their figures come back as JSON (GUARDTRACE_BENCH_JSON) and the merged table goes to
+// stdout.
 // --skip-3b runs only what needs no 3B-shaped model (the app-overhead part, and the parallel bench on the tiny
 // model, whose figures mean nothing) — a quick check that everything prints. --dry-run prints the commands.
 // The sidecar part includes the image-budget row (a 1920x1080 case at the reference and the small budget; printed in
@@ -59,6 +61,23 @@ const notes: string[] = [];
 const engineCode = await run('engine.bench.ts', engineArgs, { GUARDTRACE_BENCH_JSON: jsonFile('engine') });
 if (engineCode !== 0) notes.push(`engine.bench.ts exited with ${engineCode}`);
 
+const parallelArgs = [
+  ...(flag('--skip-3b') ? ['--tiny'] : []),
+  ...(value('--slots') ? ['--slots', value('--slots')!] : []),
+  ...(value('--cases-per-slot')
+    ? ['--cases-per-slot', value('--cases-per-slot')!]
+    : flag('--quick')
+      ? ['--cases-per-slot', '1']
+      : []),
+  ...(value('--threads') ? ['--threads', value('--threads')!] : []),
+];
+// In process: the engine the app runs for text-only models, with N sequences (no llama-server binary needed).
+const inProcessParallelCode = await run('parallel-cases.bench.ts', ['--engine', 'node-llama-cpp', ...parallelArgs], {
+  GUARDTRACE_BENCH_JSON: jsonFile('parallel-node-llama-cpp'),
+});
+if (inProcessParallelCode !== 0)
+  notes.push(`parallel-cases.bench.ts --engine node-llama-cpp exited with ${inProcessParallelCode}`);
+
 let sidecarCode = 0;
 const binary = await findLlamaServerBinary(process.env.GUARDTRACE_LLAMA_SERVER ?? null);
 if (!binary) {
@@ -74,16 +93,6 @@ if (!binary) {
     if (!flag('--skip-image-budget')) env.GUARDTRACE_BENCH_IMAGE_BUDGET = '1';
     sidecarCode = await run('sidecar.bench.ts', [], env);
   }
-  const parallelArgs = [
-    ...(flag('--skip-3b') ? ['--tiny'] : []),
-    ...(value('--slots') ? ['--slots', value('--slots')!] : []),
-    ...(value('--cases-per-slot')
-      ? ['--cases-per-slot', value('--cases-per-slot')!]
-      : flag('--quick')
-        ? ['--cases-per-slot', '1']
-        : []),
-    ...(value('--threads') ? ['--threads', value('--threads')!] : []),
-  ];
   const parallelCode = await run('parallel-cases.bench.ts', parallelArgs, {
     GUARDTRACE_BENCH_JSON: jsonFile('parallel'),
   });
@@ -96,11 +105,12 @@ if (!flag('--dry-run')) {
     readJson<EngineFigures>('engine'),
     readJson<SidecarSummary>('sidecar'),
     readJson<{ model: string; results: ParallelResult[] }>('parallel'),
+    readJson<{ model: string; results: ParallelResult[] }>('parallel-node-llama-cpp'),
     notes,
   );
 }
 rmSync(jsonDir, { recursive: true, force: true });
-process.exitCode = engineCode || sidecarCode;
+process.exitCode = engineCode || sidecarCode || inProcessParallelCode;
 
 interface EngineFigures {
   throughput: Array<{ runtime: string; build: string; ppPerS: number; tgPerS: number }>;
@@ -111,15 +121,19 @@ function printMergedTable(
   engine: EngineFigures | null,
   sidecar: SidecarSummary | null,
   parallel: { model: string; results: ParallelResult[] } | null,
+  inProcessParallel: { model: string; results: ParallelResult[] } | null,
   notes: string[],
 ): void {
   const f = (n: number | undefined, d = 1) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(d));
-  const slots = parallel?.results.map((r) => r.slots) ?? [1, 2, 4];
+  const slots = (parallel ?? inProcessParallel)?.results.map((r) => r.slots) ?? [1, 2, 4];
+  const casesPerHour = (results: ParallelResult[] | undefined) =>
+    slots.map((n) => {
+      const r = results?.find((x) => x.slots === n);
+      return r ? `${f(r.casesPerHour, 0)}${n === 1 ? '' : ` (${f(r.speedUp, 2)}×)`}` : '—';
+    });
   const throughput = (runtime: string) => engine?.throughput.find((t) => t.runtime.startsWith(runtime));
   const typical = (runtime: string, reuse: boolean) =>
     engine?.typical.find((t) => t.runtime === runtime && t.reuse === reuse);
-  const oneAtATime = (s: number | undefined) =>
-    slots.map((n) => (n === 1 && s ? `${f(3600 / s, 0)}` : n === 1 ? '—' : 'one sequence (docs/engine.md)'));
   const nlc = throughput('node-llama-cpp');
   const ln = throughput('llama.node');
   const nlcCase = typical('node-llama-cpp', true);
@@ -134,7 +148,7 @@ function printMergedTable(
       f(nlc?.tgPerS),
       nlcCase ? `${f(nlcCase.totalS)} (text, ${nlcCase.generated} gen)` : '—',
       'no image input',
-      ...oneAtATime(nlcCase?.totalS),
+      ...casesPerHour(inProcessParallel?.results),
     ],
     [
       'llama.node 1.7.15',
@@ -143,7 +157,7 @@ function printMergedTable(
       f(ln?.tgPerS),
       '—',
       lnScratch ? `${f(lnScratch.totalS)} / ${f(lnReused?.totalS)} (${lnScratch.generated} gen)` : '—',
-      ...slots.map((n) => (n === 1 ? '—' : 'one sequence (docs/engine.md)')),
+      ...slots.map((n) => (n === 1 ? '—' : 'one case at a time (docs/engine.md)')),
     ],
     [
       'llama-server sidecar',
@@ -152,10 +166,7 @@ function printMergedTable(
       f(n1?.genTokPerSPerCase),
       '—',
       sidecar ? `${f(sidecar.imageFromScratchS)} / ${f(sidecar.imageReusedS)}` : '—',
-      ...slots.map((n) => {
-        const r = parallel?.results.find((x) => x.slots === n);
-        return r ? `${f(r.casesPerHour, 0)}${n === 1 ? '' : ` (${f(r.speedUp, 2)}×)`}` : '—';
-      }),
+      ...casesPerHour(parallel?.results),
     ],
   ];
   const header = [
@@ -168,16 +179,20 @@ function printMergedTable(
     ...slots.map((n) => `cases/h N=${n}${n === 1 ? '' : ' (vs N=1)'}`),
   ];
   console.log(
-    `\n## Engines (${parallel?.model ?? '3B-shaped random model'}; ${new Date().toISOString().slice(0, 16)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)})\n`,
+    `\n## Engines (${(parallel ?? inProcessParallel)?.model ?? '3B-shaped random model'}; ${new Date().toISOString().slice(0, 16)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0].toFixed(1)})\n`,
   );
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
-  if (parallel) {
-    const r = parallel.results[0];
-    console.log(
-      `\ncases/hour: ${parallel.model}, llama-server with N slots, ${r ? `${f(r.cachedTokens, 0)} cached system tokens, ${f(r.caseTokens, 0)} case tokens, ${f(r.generated, 0)} generated per case` : ''}; in-process N=1 = 3600 / the typical case.`,
-    );
+  for (const [what, run] of [
+    ['llama-server with N slots', parallel],
+    ['node-llama-cpp with N sequences', inProcessParallel],
+  ] as const) {
+    const r = run?.results[0];
+    if (run && r)
+      console.log(
+        `\ncases/hour, ${what}: ${run.model}, ${f(r.cachedTokens, 0)} cached system tokens, ${f(r.caseTokens, 0)} case tokens, ${f(r.generated, 0)} generated per case.`,
+      );
   }
   for (const note of notes) console.log(`note: ${note}`);
 }

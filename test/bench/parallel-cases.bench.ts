@@ -1,15 +1,23 @@
 // Cases per hour with N cases decoded together on the llama-server sidecar (-np N, continuous batching, one shared
-// KV pool, each slot keeping the system prompt cached), on the 3B-shaped random model with realistic token counts:
+// KV pool, each slot keeping the system prompt cached) or, with --engine node-llama-cpp, on the in-process
+// node-llama-cpp engine itself (N sequences, one per case, each keeping the system prompt cached; the cases go through
+// NodeLlamaCppEngine.audit with the reference decoding), on the 3B-shaped random model with realistic token counts:
 // the real system prompt (~1,100 tokens with the trained BPE, cached), ~1,200 case tokens, 300 generated tokens
 // (ignore_eos: random weights would otherwise stop after a token or two, which is what made the old sidecar
 // generation figure meaningless). The speed-up is against N = 1 of the same run.
-//   npx tsx test/bench/parallel-cases.bench.ts [--slots 1,2,4] [--cases-per-slot 2] [--gen 300] [--case-tokens 1200]
-//        [--threads N] [--tiny]   (--tiny: the tiny test model, to check the script runs; its figures mean nothing)
+//   npx tsx test/bench/parallel-cases.bench.ts [--engine sidecar|node-llama-cpp] [--slots 1,2,4] [--cases-per-slot 2]
+//        [--gen 300] [--case-tokens 1200] [--threads N] [--tiny]
+//        (--tiny: the tiny test model, to check the script runs; its figures mean nothing)
+// The in-process engine stops at an end-of-generation token (it has no ignore_eos); the 3B-shaped random model does
+// not write one (engine.bench.ts's typical case generates its 300 tokens the same way), and `generated` shows it.
 // Also run by `npm run bench:engine` (engine-all.ts), which passes GUARDTRACE_BENCH_JSON to collect the figures.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AuditInput } from '@main/engine/engine';
+import { buildInProcessConfig } from '@main/engine/engine-manager';
 import { checkModelFolderDetailed } from '@main/engine/model-folder';
+import { NodeLlamaCppEngine } from '@main/engine/node-llama-cpp-engine';
 import { sidecarContextSize } from '@main/engine/parallelism';
 import { profileById } from '@main/engine/profiles';
 import { decodingSettings, loadSystemPrompt } from '@main/engine/profiles/profile';
@@ -26,6 +34,9 @@ const value = (name: string) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const TINY = argv.includes('--tiny');
+const ENGINE = value('--engine') ?? 'sidecar';
+if (ENGINE !== 'sidecar' && ENGINE !== 'node-llama-cpp')
+  throw new Error(`--engine: sidecar or node-llama-cpp, not ${ENGINE}`);
 const SLOTS = (value('--slots') ?? '1,2,4').split(',').map(Number);
 const CASES_PER_SLOT = Number(value('--cases-per-slot') ?? 2);
 const GEN = Number(value('--gen') ?? (TINY ? 16 : 300));
@@ -74,7 +85,93 @@ async function modelFolder(): Promise<string> {
   return (await ensureBenchModel()).dir;
 }
 
-async function main(): Promise<ParallelResult[]> {
+/**
+ * Warms every slot with a one-token case (the system prompt cached in each, as a running batch has it), then keeps
+ * `slots` cases in flight until slots × CASES_PER_SLOT cases of GEN tokens are done; `wallS` times the latter only.
+ */
+async function keepInFlight<T>(
+  slots: number,
+  audit: (i: number, maxTokens: number) => Promise<T>,
+): Promise<{ done: T[]; wallS: number }> {
+  await Promise.all(Array.from({ length: slots }, (_, i) => audit(-1 - i, 1)));
+  const total = slots * CASES_PER_SLOT;
+  const done: T[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: slots }, async () => {
+      while (next < total) done.push(await audit(next++, GEN));
+    }),
+  );
+  return { done, wallS: (performance.now() - started) / 1000 };
+}
+
+/** One table row from a run: means over its cases, the speed-up against the first row (N = 1) of the same run. */
+function resultRow<T>(
+  previous: ParallelResult[],
+  slots: number,
+  run: { done: T[]; wallS: number },
+  systemTokens: number,
+  pick: Record<'cached' | 'caseTokens' | 'generated' | 'genTokPerS', (t: T) => number>,
+): ParallelResult {
+  const mean = (f: (t: T) => number) => run.done.reduce((sum, t) => sum + f(t), 0) / run.done.length;
+  const casesPerHour = (run.done.length / run.wallS) * 3600;
+  const row: ParallelResult = {
+    slots,
+    cases: run.done.length,
+    wallS: run.wallS,
+    casesPerHour,
+    speedUp: previous.length ? casesPerHour / previous[0].casesPerHour : 1,
+    systemTokens,
+    cachedTokens: mean(pick.cached),
+    caseTokens: mean(pick.caseTokens),
+    generated: mean(pick.generated),
+    genTokPerSPerCase: mean(pick.genTokPerS),
+  };
+  console.error(`[parallel bench, ${ENGINE}] N=${slots}: ${JSON.stringify(row)}`);
+  return row;
+}
+
+/** N = 1, 2, 4 … on the in-process node-llama-cpp engine: what `guardtrace audit --engine node-llama-cpp --parallel N` runs. */
+async function nodeLlamaCppRuns(): Promise<ParallelResult[]> {
+  const dir = await modelFolder();
+  const profile = profileById(undefined);
+  const check = await checkModelFolderDetailed(dir, profile);
+  if (!check.ok) throw new Error(check.errors.join('\n'));
+  const prompt = await loadSystemPrompt(check.promptPath!, profile);
+  const cfg = await buildInProcessConfig(check, prompt, { threads: THREADS, gpu: 'auto' });
+  const results: ParallelResult[] = [];
+  for (const slots of SLOTS) {
+    const engine = await NodeLlamaCppEngine.create({ ...cfg, mmprojPath: null, parallel: slots });
+    try {
+      const countTokens = (t: string) => (engine as unknown as { tokenize(t: string): unknown[] }).tokenize(t).length;
+      const trace = TRACE.repeat(Math.max(1, Math.round(CASE_TOKENS / countTokens(TRACE))));
+      const input = (i: number): AuditInput => ({
+        caseId: `case-${i}`,
+        query: `case ${i}: how do I train my cat?`,
+        thinking: trace,
+        response: 'I cannot help with harming animals.',
+        image: null,
+        imageMissing: false,
+      });
+      const run = await keepInFlight(slots, (i, maxNewTokens) => engine.audit(input(i), { maxNewTokens }));
+      results.push(
+        resultRow(results, slots, run, countTokens(prompt.text), {
+          cached: (r) => r.cachedPromptTokens,
+          caseTokens: (r) => r.promptTokens - r.cachedPromptTokens,
+          generated: (r) => r.generatedTokens,
+          genTokPerS: (r) => (r.generatedTokens / Math.max(1, r.timings.generateMs)) * 1000,
+        }),
+      );
+    } finally {
+      await engine.dispose();
+    }
+  }
+  if (SLOTS[0] !== 1) for (const r of results) r.speedUp = NaN;
+  return results;
+}
+
+async function sidecarRuns(): Promise<ParallelResult[]> {
   const binary = await findLlamaServerBinary(process.env.GUARDTRACE_LLAMA_SERVER ?? null);
   if (!binary) throw new Error('no llama-server binary: run `npm run build:llama-server` first');
   const dir = await modelFolder();
@@ -120,33 +217,15 @@ async function main(): Promise<ParallelResult[]> {
           cache_prompt: true,
           reasoning_format: 'none',
         }) as Promise<Completion>;
-      // Warm every slot with the system prompt, as a running batch has it.
-      await Promise.all(Array.from({ length: slots }, (_, i) => request(-1 - i, 1)));
-      const total = slots * CASES_PER_SLOT;
-      const done: Completion[] = [];
-      let next = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: slots }, async () => {
-          while (next < total) done.push(await request(next++, GEN));
+      const run = await keepInFlight(slots, request);
+      results.push(
+        resultRow(results, slots, run, await count(prompt.text), {
+          cached: (c) => c.timings?.cache_n ?? 0,
+          caseTokens: (c) => c.timings?.prompt_n ?? 0,
+          generated: (c) => c.usage?.completion_tokens ?? c.timings?.predicted_n ?? 0,
+          genTokPerS: (c) => ((c.timings?.predicted_n ?? 0) / (c.timings?.predicted_ms ?? 1)) * 1000,
         }),
       );
-      const wallS = (performance.now() - started) / 1000;
-      const mean = (pick: (c: Completion) => number) => done.reduce((s, c) => s + pick(c), 0) / done.length;
-      const casesPerHour = (total / wallS) * 3600;
-      results.push({
-        slots,
-        cases: total,
-        wallS,
-        casesPerHour,
-        speedUp: results.length ? casesPerHour / results[0].casesPerHour : 1,
-        systemTokens: await count(prompt.text),
-        cachedTokens: mean((c) => c.timings?.cache_n ?? 0),
-        caseTokens: mean((c) => c.timings?.prompt_n ?? 0),
-        generated: mean((c) => c.usage?.completion_tokens ?? c.timings?.predicted_n ?? 0),
-        genTokPerSPerCase: mean((c) => ((c.timings?.predicted_n ?? 0) / (c.timings?.predicted_ms ?? 1)) * 1000),
-      });
-      console.error(`[parallel bench] N=${slots}: ${JSON.stringify(results.at(-1))}`);
     } finally {
       await sidecar.stop();
     }
@@ -155,9 +234,9 @@ async function main(): Promise<ParallelResult[]> {
   return results;
 }
 
-export function printParallelTable(results: ParallelResult[], model: string): void {
+export function printParallelTable(results: ParallelResult[], model: string, engine = 'llama-server sidecar'): void {
   const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '—');
-  console.log(`\n### Cases per hour with N cases in flight (llama-server sidecar, ${model})\n`);
+  console.log(`\n### Cases per hour with N cases in flight (${engine}, ${model})\n`);
   console.log(
     '| N | cases | wall s | cases/hour | speed-up vs N = 1 | cached system tokens | case tokens evaluated | generated | gen tok/s per case |',
   );
@@ -169,9 +248,9 @@ export function printParallelTable(results: ParallelResult[], model: string): vo
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = await main();
+  const results = ENGINE === 'node-llama-cpp' ? await nodeLlamaCppRuns() : await sidecarRuns();
   const model = TINY ? 'tiny test model (figures mean nothing)' : '3B-shaped random model, Q8_0';
   if (process.env.GUARDTRACE_BENCH_JSON)
     writeFileSync(process.env.GUARDTRACE_BENCH_JSON, JSON.stringify({ model, results }));
-  else printParallelTable(results, model);
+  else printParallelTable(results, model, ENGINE === 'node-llama-cpp' ? 'node-llama-cpp in process' : undefined);
 }

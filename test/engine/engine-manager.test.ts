@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineState } from '@domain/engine';
 import { EngineError } from '@main/engine/engine';
 import { EngineManager } from '@main/engine/engine-manager';
+import { LLAMA_NODE_ONE_CASE_AT_A_TIME } from '@main/engine/llama-node-engine';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 import { writeTinyModelFolder, type TinyModelFolder } from '../models/tiny-gguf';
 
@@ -96,9 +97,12 @@ describe('EngineManager', () => {
 
   it('textOnlyEngine=node-llama-cpp routes image cases to llama.node and the rest to node-llama-cpp', async () => {
     const m = manager({ textOnlyEngine: 'node-llama-cpp', maxPixels: 16 * 28 * 28 });
-    const s = await m.load({ modelDir: good.dir, engine: 'llama.node' });
+    const s = await m.load({ modelDir: good.dir, engine: 'llama.node', parallel: 3 });
     if (s.state !== 'loaded') throw new Error('not loaded');
     expect(s.info.warnings.join('\n')).toMatch(/loaded twice/);
+    // llama.node decodes one case at a time, so the pair does too, and says why.
+    expect(s.info.parallelSlots).toBe(1);
+    expect(s.info.warnings).toContain(LLAMA_NODE_ONE_CASE_AT_A_TIME);
     // A smaller budget is said plainly at load (the Audit runner and the CLI show info.warnings).
     expect(s.info.warnings.join('\n')).toMatch(/Image budget 16 vision tokens.*differ from the published evaluation/);
     const engine = m.current()!;

@@ -20,4 +20,17 @@ describe('throttleTokens', () => {
     expect(sent.join('')).toBe(Array.from({ length: 1000 }, (_, i) => `${i},`).join('') + 'late,');
     expect(sent).toHaveLength(2);
   });
+
+  it('discard drops what is pending, and the pending timer sends nothing later (an aborted generation)', () => {
+    vi.useFakeTimers();
+    const sent: string[] = [];
+    const tokens = throttleTokens((text) => sent.push(text), 50);
+    tokens.push('before the interval,');
+    vi.advanceTimersByTime(50);
+    tokens.push('pending at the abort,');
+    tokens.discard();
+    vi.advanceTimersByTime(500);
+    tokens.flush();
+    expect(sent).toEqual(['before the interval,']);
+  });
 });

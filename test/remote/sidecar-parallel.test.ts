@@ -1,18 +1,21 @@
 // N > 1 cases in flight on the real llama-server sidecar (tiny random-weight model): -np N slots with continuous
 // batching, each slot reusing the cached system prompt; every case audited exactly once; cancel stops every
 // in-flight case; a SIGKILL of the whole CLI mid-batch, then a re-run, loses and duplicates nothing.
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditProgress } from '@domain/audits';
 import { createCore, type Core } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
 import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
-import { DATABASE_FILE } from '@main/store/open-database';
 import { alive, childPids } from '../helpers/processes';
-import { REPO_ROOT, SHARED_DIR, tempDir } from '../helpers/temp-dir';
+import {
+  everyCaseOnce,
+  expectCancelStopsEveryInFlightCase,
+  expectSigkillThenResumeLosesNothing,
+  verdictsPerCase,
+} from '../helpers/parallel-audits';
+import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 
 const binary = await findLlamaServerBinary(null);
@@ -24,7 +27,6 @@ if (skipReason) console.warn(`[test/remote/sidecar-parallel] SKIPPED: ${skipReas
 const SLOTS = 3;
 const CASES = 9;
 const SAMPLE_IMAGES = path.join(SHARED_DIR, 'samples/guardtrace-sample/images');
-const BIN = path.join(REPO_ROOT, 'src-main/cli/bin.mjs');
 
 let modelDir: string;
 let casesFile: string;
@@ -53,16 +55,6 @@ async function importedCore(): Promise<{ core: Core; handlers: ReturnType<typeof
   return { core, handlers, dataDir };
 }
 
-function verdictsPerCase(db: Database.Database): Array<{ id: string; n: number }> {
-  return db
-    .prepare<[], { id: string; n: number }>(
-      'SELECT c.id, count(a.id) AS n FROM cases c LEFT JOIN audits a ON a.case_id = c.id GROUP BY c.id ORDER BY c.id',
-    )
-    .all();
-}
-
-const everyCaseOnce = Array.from({ length: CASES }, (_, i) => ({ id: `case-${i}`, n: 1 }));
-
 describe.skipIf(skipReason !== null)(`the sidecar with ${SLOTS} slots (real llama-server, tiny model)`, () => {
   const cores: Core[] = [];
   afterAll(async () => {
@@ -86,7 +78,7 @@ describe.skipIf(skipReason !== null)(`the sidecar with ${SLOTS} slots (real llam
     const final = await core.jobs.whenSettled();
     expect(final).toMatchObject({ state: 'done', done: CASES, failed: 0, total: CASES });
     expect(maxInFlight).toBe(SLOTS);
-    expect(verdictsPerCase(core.store.db)).toEqual(everyCaseOnce);
+    expect(verdictsPerCase(core.store.db)).toEqual(everyCaseOnce(CASES));
     expect(core.store.jobs.counts()).toMatchObject({ done: CASES, queued: 0, running: 0, failed: 0 });
     // Parallel verdicts carry the same provenance as serial ones: the reference decoding each request was sent with.
     const provenances = core.store.db
@@ -118,94 +110,35 @@ describe.skipIf(skipReason !== null)(`the sidecar with ${SLOTS} slots (real llam
     const { core, handlers } = await importedCore();
     cores.push(core);
     await handlers['engine.load']({ modelDir, engine: 'sidecar', parallel: SLOTS });
-    const streaming = new Set<string>();
-    let tokensAfterCancel = 0;
-    let cancelled = false;
-    core.events.on('audit.token', ({ caseId }) => {
-      if (cancelled) tokensAfterCancel++;
-      streaming.add(caseId);
-    });
-    await handlers['audit.start']({ maxNewTokens: 2000 });
-    const deadline = Date.now() + 120_000;
-    while (streaming.size === 0 || (core.jobs.progress().inFlightCaseIds?.length ?? 0) < SLOTS) {
-      if (Date.now() > deadline) throw new Error(`never ${SLOTS} cases in flight (${streaming.size} streamed)`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const verdictsBefore = core.store.metrics.stats().audits;
-    const started = performance.now();
-    cancelled = true;
-    const progress = await handlers['audit.cancel']();
-    expect(performance.now() - started).toBeLessThan(5_000);
-    expect(progress).toMatchObject({ state: 'idle', inFlightCaseIds: [] });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(tokensAfterCancel).toBe(0);
-    expect(core.store.metrics.stats().audits).toBe(verdictsBefore);
-    expect(core.store.jobs.counts()).toMatchObject({ running: 0, queued: 0 });
-    // The engine is still usable: the cancelled cases are audited by the next start, each once.
-    await handlers['audit.start']({ maxNewTokens: 16 });
-    expect(await core.jobs.whenSettled()).toMatchObject({ state: 'done', failed: 0 });
-    expect(verdictsPerCase(core.store.db)).toEqual(everyCaseOnce);
+    await expectCancelStopsEveryInFlightCase(core, handlers, SLOTS, CASES);
   }, 240_000);
 
   it('SIGKILL of the CLI mid-batch, then the same command again: nothing lost, nothing duplicated', async () => {
     const { core, dataDir } = await importedCore();
     await core.close();
-    const args = [BIN, 'audit', '--data-dir', dataDir, '--model', modelDir, '--engine', 'sidecar'];
-    const tuning = ['--threads', '1', '--parallel', String(SLOTS), '--max-tokens', '200'];
-    const first = spawn(process.execPath, [...args, ...tuning], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    first.stderr!.on('data', (d) => (stderr += d));
-    const exited = new Promise((resolve) => first.on('exit', resolve));
-    const db = () => new Database(path.join(dataDir, DATABASE_FILE), { readonly: true, fileMustExist: true });
-    const running = () => {
-      const conn = db();
-      try {
-        return conn.prepare<[], { n: number }>("SELECT count(*) AS n FROM jobs WHERE status = 'running'").get()!.n;
-      } finally {
-        conn.close();
-      }
-    };
-    // Kill while every slot holds a case, so several interrupted jobs must come back.
-    const deadline = Date.now() + 120_000;
-    while (running() < SLOTS) {
-      if (first.exitCode !== null || Date.now() > deadline) throw new Error(`no full batch in flight: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const orphans = childPids(first.pid!, 'llama-server');
-    first.kill('SIGKILL');
-    await exited;
-    for (const pid of orphans) if (alive(pid)) process.kill(pid, 'SIGKILL'); // a SIGKILLed app cannot stop its server
-    const conn = db();
-    const before = conn.prepare<[], { id: number; case_id: string }>('SELECT id, case_id FROM audits').all();
-    conn.close();
-    expect(before.length).toBeLessThan(CASES);
-
-    const second = spawn(process.execPath, [...args, ...tuning, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    second.stdout!.on('data', (d) => (out += d));
-    second.stderr!.on('data', (d) => (stderr += d));
-    const code = await new Promise((resolve) => second.on('exit', resolve));
-    expect(code, stderr.slice(-2000)).toBe(0);
-    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toMatchObject({ state: 'done', failed: 0 });
-    const after = db();
-    try {
-      expect(verdictsPerCase(after)).toEqual(everyCaseOnce);
-      expect(after.prepare('SELECT id, case_id FROM audits ORDER BY id').all().slice(0, before.length)).toEqual(
-        [...before].sort((a, b) => a.id - b.id),
-      );
-      const log = after
-        .prepare<[], { n: number }>(
-          "SELECT count(*) AS n FROM audit_log WHERE action = 'audit.verdict' GROUP BY case_id HAVING n <> 1",
-        )
-        .all();
-      expect(log).toEqual([]);
-      expect(
-        after
-          .prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM jobs GROUP BY status')
-          .all(),
-      ).toEqual([{ status: 'done', n: CASES }]);
-    } finally {
-      after.close();
-    }
+    await expectSigkillThenResumeLosesNothing({
+      dataDir,
+      cliArgs: [
+        '--model',
+        modelDir,
+        '--engine',
+        'sidecar',
+        '--threads',
+        '1',
+        '--parallel',
+        String(SLOTS),
+        '--max-tokens',
+        '200',
+      ],
+      slots: SLOTS,
+      cases: CASES,
+      // A SIGKILLed app cannot stop its server.
+      beforeKill: (pid) => {
+        const orphans = childPids(pid, 'llama-server');
+        return () => {
+          for (const orphan of orphans) if (alive(orphan)) process.kill(orphan, 'SIGKILL');
+        };
+      },
+    });
   }, 300_000);
 });
