@@ -1,16 +1,18 @@
 // Starts an import on a worker thread (import-worker.ts) and relays its progress; the caller's event loop only
 // receives messages. Works from the sources (vitest, the tsx-run CLI) and from the electron-vite bundle, where the
 // worker is its own entry (out/main/import-worker.js, see electron.vite.config.ts).
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { ImportProgress, ImportRequest, ImportSummary } from '@domain/io';
+import { writeIntentBuffer } from '../../store/write-intent';
 import { IoError } from '../io-error';
+import { startImportWorker } from './start-worker';
 
 export interface ImportWorkerData {
   dataDir: string;
   nativeBinding?: string;
   request: ImportRequest;
   batchSize?: number;
+  /** The starting thread's announced writers (store/write-intent.ts): the worker lets them in between batches. */
+  writersToLetIn?: SharedArrayBuffer;
 }
 
 export type ImportWorkerMessage =
@@ -35,8 +37,9 @@ export function importFileOffThread(
     nativeBinding: options.nativeBinding,
     request,
     batchSize: options.batchSize ?? WORKER_IMPORT_BATCH_SIZE,
+    writersToLetIn: writeIntentBuffer(),
   };
-  const worker = startWorker(data);
+  const worker = startImportWorker(import.meta.url, 'import-worker', data);
   return new Promise<ImportSummary>((resolve, reject) => {
     let settled = false;
     const settle = (outcome: () => void) => {
@@ -68,19 +71,4 @@ export function importFileOffThread(
       ),
     );
   });
-}
-
-function startWorker(data: ImportWorkerData): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // Running from the TypeScript sources: the worker compiles its module graph with tsx, as bin.mjs does.
-    // tsx is located from this file, not from the worker's eval code (that resolves from the current directory),
-    // and the tsconfig is named explicitly so the @domain/@main aliases resolve from any working directory.
-    const entry = new URL('./import-worker.ts', here).href;
-    const tsconfig = fileURLToPath(new URL('../../../tsconfig.json', here));
-    const tsxApi = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : 'tsx/esm/api';
-    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(bootstrap, { eval: true, workerData: data });
-  }
-  return new Worker(new URL('./import-worker.js', here), { workerData: data });
 }
