@@ -1,8 +1,8 @@
 // Runs one import on a worker thread with its own SQLite connection, so the main process (the window, the IPC
 // handlers, the audit queue) keeps its event loop while records are parsed, images inspected and batches committed.
 // Each batch is still one transaction with its full-text entries: what the worker commits is searchable at once.
-// The file itself is read and parsed on a second thread (record-reader-worker.ts), one or two batches ahead of the
-// batch being committed here.
+// The file itself is read and parsed on a second thread (record-reader-worker.ts, started beside this one by
+// off-thread.ts), one or two batches ahead of the batch being committed here.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImportRequest } from '@domain/io';
 import { CaseStore } from '../../store';
@@ -11,7 +11,6 @@ import { IoError } from '../io-error';
 import { importFile, type ImportOptions } from './index';
 import type { ImportWorkerData, ImportWorkerMessage } from './off-thread';
 import { recordsFrom } from './record-reader';
-import { startImportWorker } from './start-worker';
 
 /** Pages (4 KiB) of write-ahead log between checkpoints on the import's connection. */
 const IMPORT_WAL_AUTOCHECKPOINT_PAGES = 10_000;
@@ -21,19 +20,16 @@ const MAX_WAIT_FOR_WRITERS_MS = 1000;
 async function run(): Promise<void> {
   const data = workerData as ImportWorkerData;
   const post = (message: ImportWorkerMessage) => parentPort!.postMessage(message);
-  // Started first, so that it starts up while this thread opens the database.
-  const reader = startImportWorker(import.meta.url, 'record-reader-worker', null);
-  const readerGone = (listener: (why: string) => void) => {
-    reader.on('error', (error) => listener(error.message));
-    reader.on('exit', (code) => listener(`the record reader thread exited with code ${code}`));
-  };
+  // The record reader thread's port closes when that thread ends; before it said 'end', that is a failure.
+  const readerGone = (listener: (why: string) => void) =>
+    data.records.on('close', () => listener('the record reader thread ended'));
   const store = CaseStore.open(data.dataDir, { nativeBinding: data.nativeBinding });
   try {
     const request: ImportRequest = data.request;
     const writers = data.writersToLetIn;
     const options: ImportOptions = {
       batchSize: data.batchSize,
-      records: recordsFrom(reader, readerGone),
+      records: recordsFrom(data.records, readerGone),
       // A decision the moderator is saving goes first; bounded, so that a stuck writer cannot stall the import.
       beforeBatch: writers ? () => waitForAnnouncedWriters(writers, MAX_WAIT_FOR_WRITERS_MS) : undefined,
     };
@@ -58,7 +54,7 @@ async function run(): Promise<void> {
     });
   } finally {
     store.close();
-    void reader.terminate();
+    data.records.close();
   }
 }
 

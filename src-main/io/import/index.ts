@@ -98,7 +98,7 @@ export async function importFile(
       : batch.map((item) => prepareWithoutImage(item, file));
     writer.commit(prepared);
     summary.total += batch.length;
-    onProgress?.({ file, processed: summary.total, total: Math.max(records.total, summary.total) });
+    onProgress?.({ file, processed: summary.total, total: Math.max(records.total(), summary.total) });
   };
   try {
     for await (const batch of records.batches) await flush(batch);

@@ -1,6 +1,9 @@
-// Starts an import on a worker thread (import-worker.ts) and relays its progress; the caller's event loop only
-// receives messages. Works from the sources (vitest, the tsx-run CLI) and from the electron-vite bundle, where the
-// worker is its own entry (out/main/import-worker.js, see electron.vite.config.ts).
+// Starts an import on a worker thread (import-worker.ts), with the record reader thread that parses the file for it
+// (record-reader-worker.ts, connected to it by a MessageChannel), and relays its progress; the caller's event loop
+// only receives messages. Both threads start together, so neither waits for the other to load its modules. Works
+// from the sources (vitest, the tsx-run CLI) and from the electron-vite bundle, where each worker is its own entry
+// (out/main/import-worker.js, out/main/record-reader-worker.js, see electron.vite.config.ts).
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { ImportProgress, ImportRequest, ImportSummary } from '@domain/io';
 import { writeIntentBuffer } from '../../store/write-intent';
 import { IoError } from '../io-error';
@@ -13,6 +16,8 @@ export interface ImportWorkerData {
   batchSize?: number;
   /** The starting thread's announced writers (store/write-intent.ts): the worker lets them in between batches. */
   writersToLetIn?: SharedArrayBuffer;
+  /** The record reader thread's end of the channel. */
+  records: MessagePort;
 }
 
 export type ImportWorkerMessage =
@@ -32,14 +37,19 @@ export function importFileOffThread(
   request: ImportRequest,
   onProgress?: (progress: ImportProgress) => void,
 ): Promise<ImportSummary> {
+  const channel = new MessageChannel();
   const data: ImportWorkerData = {
     dataDir: options.dataDir,
     nativeBinding: options.nativeBinding,
     request,
     batchSize: options.batchSize ?? WORKER_IMPORT_BATCH_SIZE,
     writersToLetIn: writeIntentBuffer(),
+    records: channel.port1,
   };
-  const worker = startImportWorker(import.meta.url, 'import-worker', data);
+  const reader = startImportWorker(import.meta.url, 'record-reader-worker', { port: channel.port2 }, [channel.port2]);
+  const worker = startImportWorker(import.meta.url, 'import-worker', data, [channel.port1]);
+  // The reader only serves the import worker: it goes with it, whichever way the import ends.
+  worker.on('exit', () => void reader.terminate());
   return new Promise<ImportSummary>((resolve, reject) => {
     let settled = false;
     const settle = (outcome: () => void) => {

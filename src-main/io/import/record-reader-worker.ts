@@ -1,6 +1,6 @@
-// The import's record reader thread: reads, parses and validates the file for the import worker that started it
-// and sends the parsed records in batches (record-reader.ts). It never opens the database.
-import { parentPort } from 'node:worker_threads';
+// The import's record reader thread: reads, parses and validates the file for the import worker at the other end of
+// its channel and sends it the parsed records in batches (record-reader.ts). It never opens the database.
+import { workerData, type MessagePort } from 'node:worker_threads';
 import { serveRecords } from './record-reader';
 
-serveRecords(parentPort!);
+serveRecords((workerData as { port: MessagePort }).port);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ImportFormat, RecordError } from '@domain/io';
 import { IoError } from '../io-error';
 import { parseRecord, parseReferenceResult, type CaseFields } from './record-schemas';
-import { openSource, type SourceItem } from './sources';
+import { openSource, type Source, type SourceItem } from './sources';
 
 /**
  * Stable identity for a case without a source id: the same content (texts and image bytes) always gets the
@@ -41,8 +41,11 @@ export type ParsedRecord =
 
 /** The parsed records of one file, in batches of the import's transaction size. */
 export interface RecordBatches {
-  /** Record count for progress; an upper bound for line-based formats (blank lines count). */
-  total: number;
+  /**
+   * Record count for progress, 0 until known (it is counted beside the reading); an upper bound for line-based
+   * formats (blank lines count).
+   */
+  total: () => number;
   batches: AsyncIterable<ParsedRecord[]>;
 }
 
@@ -78,21 +81,28 @@ export function parseItem(item: SourceItem, file: string, format: ImportFormat):
 /** Reads and parses the file in the calling thread. */
 export const readRecordsInThread: RecordBatchSource = async (file, format, batchSize) => {
   const source = await openSource(format, file);
-  return {
-    total: source.total,
-    batches: (async function* () {
-      let batch: ParsedRecord[] = [];
-      for await (const item of source.items) {
-        batch.push(parseItem(item, file, format));
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
-      }
-      if (batch.length) yield batch;
-    })(),
-  };
+  let total = 0;
+  // A file that cannot be read fails the reading of its records too; that is where the error is reported.
+  source.total.then((count) => (total = count)).catch(() => undefined);
+  return { total: () => total, batches: batchesOf(source, file, format, batchSize) };
 };
+
+async function* batchesOf(
+  source: Source,
+  file: string,
+  format: ImportFormat,
+  batchSize: number,
+): AsyncGenerator<ParsedRecord[]> {
+  let batch: ParsedRecord[] = [];
+  for await (const item of source.items) {
+    batch.push(parseItem(item, file, format));
+    if (batch.length >= batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
 
 // The protocol between the import worker (consumer) and the record reader thread (producer).
 export type ReaderRequest =
@@ -136,9 +146,10 @@ async function produce(port: ReaderEndpoint, request: Extract<ReaderRequest, { t
     wake?.();
   });
   try {
-    const records = await readRecordsInThread(request.file, request.format, request.batchSize);
-    post({ type: 'total', total: records.total });
-    for await (const batch of records.batches) {
+    const source = await openSource(request.format, request.file);
+    source.total.then((total) => post({ type: 'total', total })).catch(() => undefined);
+    const records = batchesOf(source, request.file, request.format, request.batchSize);
+    for await (const batch of records) {
       while (untaken >= BATCHES_AHEAD) await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
       untaken++;
@@ -191,21 +202,20 @@ export function recordsFrom(
           : Object.assign(new Error(message.message), { name: message.name });
       return message;
     };
-    return next().then((first) => {
-      if (first.type !== 'total') throw new Error(`The record reader answered "${first.type}" before the total.`);
-      return {
-        total: first.total,
-        batches: (async function* () {
-          for (;;) {
-            const message = await next();
-            if (message.type === 'end') return;
-            if (message.type !== 'batch')
-              throw new Error(`Unexpected message "${message.type}" from the record reader.`);
+    let total = 0;
+    return Promise.resolve({
+      total: () => total,
+      batches: (async function* () {
+        for (;;) {
+          const message = await next();
+          if (message.type === 'end') return;
+          if (message.type === 'total') total = message.total;
+          else if (message.type === 'batch') {
             port.postMessage({ type: 'taken' } satisfies ReaderRequest);
             yield message.records;
           }
-        })(),
-      };
+        }
+      })(),
     });
   };
 }
