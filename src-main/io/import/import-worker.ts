@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ImportRequest } from '@domain/io';
 import { CaseStore } from '../../store';
 import { waitForAnnouncedWriters } from '../../store/write-intent';
-import { IoError } from '../io-error';
+import { toThreadError } from './thread-errors';
 import { importFile, type ImportOptions } from './index';
 import type { ImportWorkerData, ImportWorkerMessage } from './off-thread';
 import { recordsFrom } from './record-reader';
@@ -46,12 +46,7 @@ async function run(): Promise<void> {
     summary.ms += Math.round(performance.now() - started);
     post({ type: 'done', summary });
   } catch (error) {
-    post({
-      type: 'error',
-      code: error instanceof IoError ? error.code : null,
-      name: error instanceof Error ? error.name : 'Error',
-      message: error instanceof Error ? error.message : String(error),
-    });
+    post(toThreadError(error));
   } finally {
     store.close();
     data.records.close();

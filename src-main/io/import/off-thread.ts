@@ -8,6 +8,7 @@ import type { ImportProgress, ImportRequest, ImportSummary } from '@domain/io';
 import { writeIntentBuffer } from '../../store/write-intent';
 import { IoError } from '../io-error';
 import { startImportWorker } from './start-worker';
+import { fromThreadError, type ThreadError } from './thread-errors';
 
 export interface ImportWorkerData {
   dataDir: string;
@@ -21,9 +22,7 @@ export interface ImportWorkerData {
 }
 
 export type ImportWorkerMessage =
-  | { type: 'progress'; progress: ImportProgress }
-  | { type: 'done'; summary: ImportSummary }
-  | { type: 'error'; code: IoError['code'] | null; name: string; message: string };
+  { type: 'progress'; progress: ImportProgress } | { type: 'done'; summary: ImportSummary } | ThreadError;
 
 /**
  * Records per transaction off the main thread. Larger than the in-thread 500: a batch no longer blocks the window,
@@ -60,14 +59,7 @@ export function importFileOffThread(
     worker.on('message', (message: ImportWorkerMessage) => {
       if (message.type === 'progress') onProgress?.(message.progress);
       else if (message.type === 'done') settle(() => resolve(message.summary));
-      else
-        settle(() =>
-          reject(
-            message.code
-              ? new IoError(message.code, message.message)
-              : Object.assign(new Error(message.message), { name: message.name }),
-          ),
-        );
+      else settle(() => reject(fromThreadError(message)));
     });
     worker.on('error', (error) => settle(() => reject(error)));
     worker.on('exit', (code) =>

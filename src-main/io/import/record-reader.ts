@@ -5,7 +5,7 @@
 // runs the same code in its own thread.
 import { createHash } from 'node:crypto';
 import type { ImportFormat, RecordError } from '@domain/io';
-import { IoError } from '../io-error';
+import { fromThreadError, toThreadError, type ThreadError } from './thread-errors';
 import { parseRecord, parseReferenceResult, type CaseFields } from './record-schemas';
 import { openSource, type Source, type SourceItem } from './sources';
 
@@ -108,10 +108,7 @@ async function* batchesOf(
 export type ReaderRequest =
   { type: 'start'; file: string; format: ImportFormat; batchSize: number } | { type: 'taken' };
 export type ReaderMessage =
-  | { type: 'total'; total: number }
-  | { type: 'batch'; records: ParsedRecord[] }
-  | { type: 'end' }
-  | { type: 'error'; code: IoError['code'] | null; name: string; message: string };
+  { type: 'total'; total: number } | { type: 'batch'; records: ParsedRecord[] } | { type: 'end' } | ThreadError;
 
 /**
  * Batches parsed ahead of the one being committed. Two keep the writer fed while bounding memory: a slow disk
@@ -157,12 +154,7 @@ async function produce(port: ReaderEndpoint, request: Extract<ReaderRequest, { t
     }
     post({ type: 'end' });
   } catch (error) {
-    post({
-      type: 'error',
-      code: error instanceof IoError ? error.code : null,
-      name: error instanceof Error ? error.name : 'Error',
-      message: error instanceof Error ? error.message : String(error),
-    });
+    post(toThreadError(error));
   }
 }
 
@@ -196,10 +188,7 @@ export function recordsFrom(
       while (!inbox.length) await new Promise<void>((resolve) => (arrived = resolve));
       arrived = null;
       const message = inbox.shift()!;
-      if (message.type === 'error')
-        throw message.code
-          ? new IoError(message.code, message.message)
-          : Object.assign(new Error(message.message), { name: message.name });
+      if (message.type === 'error') throw fromThreadError(message);
       return message;
     };
     let total = 0;
