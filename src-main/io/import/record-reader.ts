@@ -144,7 +144,12 @@ async function produce(port: ReaderEndpoint, request: Extract<ReaderRequest, { t
   });
   try {
     const source = await openSource(request.format, request.file);
-    source.total.then((total) => post({ type: 'total', total })).catch(() => undefined);
+    // Sent whenever the count is done, at the latest before 'end'. A file that cannot be read fails the reading of
+    // its records too; that is where the error is reported.
+    const totalSent = source.total.then(
+      (total) => post({ type: 'total', total }),
+      () => undefined,
+    );
     const records = batchesOf(source, request.file, request.format, request.batchSize);
     for await (const batch of records) {
       while (untaken >= BATCHES_AHEAD) await new Promise<void>((resolve) => (wake = resolve));
@@ -152,6 +157,7 @@ async function produce(port: ReaderEndpoint, request: Extract<ReaderRequest, { t
       untaken++;
       post({ type: 'batch', records: batch });
     }
+    await totalSent;
     post({ type: 'end' });
   } catch (error) {
     post(toThreadError(error));
