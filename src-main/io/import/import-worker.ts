@@ -46,6 +46,12 @@ async function run(): Promise<void> {
     summary.ms += Math.round(performance.now() - started);
     post({ type: 'done', summary });
   } catch (error) {
+    // Also after a failure: the batches committed so far are in the log.
+    try {
+      store.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // the database may be what failed; the next connection checkpoints instead
+    }
     post(toThreadError(error));
   } finally {
     store.close();
