@@ -12,7 +12,7 @@ import { exportCases } from '@main/io/export';
 import { importFileOffThread, WORKER_IMPORT_BATCH_SIZE } from '@main/io/import/off-thread';
 import { CaseStore } from '@main/store';
 import { DATABASE_FILE } from '@main/store/open-database';
-import { auditResult } from '../helpers/store-fixtures';
+import { auditResult, newCase } from '../helpers/store-fixtures';
 import { generateSyntheticCases, pick, random, word } from './synthetic-cases';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
@@ -264,24 +264,7 @@ async function decisionsDuringImport(dir: string): Promise<Row> {
   const dataDir = path.join(dir, 'decisions-data');
   const store = CaseStore.open(dataDir);
   try {
-    store.transaction(() =>
-      store.cases.insert(
-        {
-          id: 'decided',
-          query: 'saved during the import',
-          thinking: '',
-          response: 'r',
-          imageSha256: null,
-          imageRef: null,
-          imageMissing: false,
-          gold: null,
-          sourceFile: 'bench',
-          sourceRecord: 1,
-          meta: {},
-        },
-        null,
-      ),
-    );
+    store.transaction(() => store.cases.insert(newCase('decided', { query: 'saved during the import' }), null));
     const waits: number[] = [];
     let done = false;
     const importing = importFileOffThread({ dataDir }, { file: source, actor: 'bench' }).finally(() => (done = true));

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { IoError } from '@main/io/import';
 import { importFileOffThread } from '@main/io/import/off-thread';
 import { CaseStore } from '@main/store';
+import { newCase } from '../helpers/store-fixtures';
 import { REPO_ROOT, tempDir } from '../helpers/temp-dir';
 
 const lines = [
@@ -87,23 +88,7 @@ describe('import on a worker thread', () => {
     const store = CaseStore.open(dataDir);
     const decided = ['d1', 'd2', 'd3', 'd4', 'd5'];
     store.transaction(() => {
-      for (const id of decided)
-        store.cases.insert(
-          {
-            id,
-            query: 'decided during the import',
-            thinking: '',
-            response: 'r',
-            imageSha256: null,
-            imageRef: null,
-            imageMissing: false,
-            gold: null,
-            sourceFile: 'test',
-            sourceRecord: 1,
-            meta: {},
-          },
-          null,
-        );
+      for (const id of decided) store.cases.insert(newCase(id), null);
     });
     const importBatchesCommitted = (beforeLogId = Number.MAX_SAFE_INTEGER) =>
       store.db
