@@ -35,11 +35,13 @@ export default defineConfig({
       outDir: 'out/main',
       externalizeDeps: { include: NATIVE_DEPS },
       rollupOptions: {
-        // The import runs on a worker thread: its script is a second entry beside index.js (io/import/off-thread.ts).
-        // Untrusted images are decoded in a utilityProcess running a third (engine/image-decoding).
+        // The import runs on a worker thread: its script is a second entry beside index.js (io/import/off-thread.ts),
+        // and the record reader thread it starts a third (io/import/record-reader-worker.ts). Untrusted images are
+        // decoded in a utilityProcess running a fourth (engine/image-decoding).
         input: {
           index: resolve(root, 'src-main/app/main.ts'),
           'import-worker': resolve(root, 'src-main/io/import/import-worker.ts'),
+          'record-reader-worker': resolve(root, 'src-main/io/import/record-reader-worker.ts'),
           'image-decoder': resolve(root, 'src-main/engine/image-decoding/decoder-process.ts'),
         },
         external: NATIVE_DEPS.flatMap((name) => [name, new RegExp(`^${name.replace(/[./]/g, '\\$&')}/`)]),

@@ -1,5 +1,6 @@
 import { malformedReason, type Db } from './open-database';
 import { StoreError } from './errors';
+import { withWriteIntent } from './write-intent';
 
 // Several processes share one data folder (the app, `guardtrace audit`, `guardtrace import`). A deferred
 // transaction that reads and then writes fails at once with SQLITE_BUSY when another connection committed in
@@ -31,9 +32,13 @@ export function writeTransaction<T>(db: Db, work: () => T, retries = WRITE_RETRI
   if (damaged) throw new StoreError('corrupt', damaged);
   const transaction = db.transaction(work);
   if (db.inTransaction) return transaction.immediate();
+  return withWriteIntent(() => retryWhileBusy(() => transaction.immediate(), retries));
+}
+
+function retryWhileBusy<T>(begin: () => T, retries: number): T {
   for (let attempt = 0; ; attempt++) {
     try {
-      return transaction.immediate();
+      return begin();
     } catch (error) {
       if (!isBusyError(error)) throw error;
       if (attempt >= retries) {

@@ -12,7 +12,7 @@ import { exportCases } from '@main/io/export';
 import { importFileOffThread, WORKER_IMPORT_BATCH_SIZE } from '@main/io/import/off-thread';
 import { CaseStore } from '@main/store';
 import { DATABASE_FILE } from '@main/store/open-database';
-import { auditResult } from '../helpers/store-fixtures';
+import { auditResult, newCase } from '../helpers/store-fixtures';
 import { generateSyntheticCases, pick, random, word } from './synthetic-cases';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
@@ -110,6 +110,7 @@ async function main(): Promise<void> {
       ],
     ];
     if (IMPORT_ONLY) {
+      importRows.push(await decisionsDuringImport(dir));
       store.close();
       printHeader();
       printTable(importRows);
@@ -183,6 +184,8 @@ async function main(): Promise<void> {
     const dbFile = path.join(dir, 'data', DATABASE_FILE);
     const dbBytes = fileSize(dbFile) + fileSize(`${dbFile}-wal`);
     store.close();
+    // Last, so that its generated cases leave the random sequence of everything above as it was.
+    importRows.push(await decisionsDuringImport(dir));
 
     printHeader();
     console.log(
@@ -247,6 +250,45 @@ async function main(): Promise<void> {
 }
 
 type Row = [string, string, string, boolean | null];
+
+const DECISION_IMPORT_CASES = 20_000;
+const DECISION_EVERY_MS = 20;
+
+/**
+ * A moderator saving decisions while an import runs: the main thread writes one every 20 ms during a 20,000-case
+ * import into a fresh data folder, and each save's wall time is what the window waits (SQLite's busy wait blocks it).
+ */
+async function decisionsDuringImport(dir: string): Promise<Row> {
+  const source = path.join(dir, 'decisions.jsonl');
+  generateSyntheticCases(source, DECISION_IMPORT_CASES);
+  const dataDir = path.join(dir, 'decisions-data');
+  const store = CaseStore.open(dataDir);
+  try {
+    store.transaction(() => store.cases.insert(newCase('decided', { query: 'saved during the import' }), null));
+    const waits: number[] = [];
+    let done = false;
+    const importing = importFileOffThread({ dataDir }, { file: source, actor: 'bench' }).finally(() => (done = true));
+    while (!done) {
+      await new Promise((resolve) => setTimeout(resolve, DECISION_EVERY_MS));
+      if (done) break;
+      const started = performance.now();
+      store.reviews.submit({ caseId: 'decided', risk: waits.length % 2 ? 1 : 0, analysis: 'bench', reviewer: 'ann' });
+      waits.push(performance.now() - started);
+    }
+    await importing;
+    waits.sort((a, b) => a - b);
+    return [
+      `a decision saved every ${DECISION_EVERY_MS} ms on the main thread during a ${DECISION_IMPORT_CASES.toLocaleString('en')}-case import`,
+      waits.length
+        ? `p50 ${percentile(waits, 50).toFixed(1)} ms, p95 ${percentile(waits, 95).toFixed(1)} ms, max ${waits[waits.length - 1].toFixed(1)} ms (${waits.length} saves)`
+        : 'none (the import ended first)',
+      '—',
+      null,
+    ];
+  } finally {
+    store.close();
+  }
+}
 
 function printHeader(): void {
   const cpu = os.cpus();

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { IoError } from '@main/io/import';
 import { importFileOffThread } from '@main/io/import/off-thread';
 import { CaseStore } from '@main/store';
+import { newCase } from '../helpers/store-fixtures';
 import { REPO_ROOT, tempDir } from '../helpers/temp-dir';
 
 const lines = [
@@ -51,6 +52,73 @@ describe('import on a worker thread', () => {
     expect(error).toBeInstanceOf(IoError);
     expect(error).toMatchObject({ code: 'usage', message: expect.stringContaining('does not exist') });
   });
+
+  it('turns a whole-file problem found by the record reader thread into the same IoError', async () => {
+    const dir = tempDir('guardtrace-import-worker-');
+    const dataDir = path.join(dir, 'data');
+    const notJson = path.join(dir, 'dataset.json');
+    writeFileSync(notJson, '[{"question": "unterminated"');
+    const csv = path.join(dir, 'cases.csv');
+    writeFileSync(csv, 'question,response\nq,r\n');
+    for (const [file, expected] of [
+      [notJson, 'is not valid JSON'],
+      [csv, 'lacks the column(s) thinking'],
+    ]) {
+      const error = await importFileOffThread({ dataDir }, { file }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IoError);
+      expect(error).toMatchObject({ code: 'invalid_file', message: expect.stringContaining(expected) });
+    }
+    const store = CaseStore.open(dataDir);
+    try {
+      expect(store.cases.counts({}).all).toBe(0);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('lets decisions of the importing process in before its next batch, however far the reader has read ahead', async () => {
+    const dir = tempDir('guardtrace-import-worker-');
+    const dataDir = path.join(dir, 'data');
+    const file = path.join(dir, 'many.jsonl');
+    const trace = Array.from({ length: 150 }, (_, i) => `step${i % 37}`).join(' ');
+    const records = Array.from({ length: 20_000 }, (_, i) =>
+      JSON.stringify({ id: `m${i}`, question: `question ${i}`, thinking: trace, response: `answer ${i}` }),
+    );
+    writeFileSync(file, records.join('\n') + '\n');
+    const store = CaseStore.open(dataDir);
+    const decided = ['d1', 'd2', 'd3', 'd4', 'd5'];
+    store.transaction(() => {
+      for (const id of decided) store.cases.insert(newCase(id), null);
+    });
+    const importBatchesCommitted = (beforeLogId = Number.MAX_SAFE_INTEGER) =>
+      store.db
+        .prepare<[number], number>("SELECT count(*) FROM audit_log WHERE action = 'import' AND id < ?")
+        .pluck()
+        .get(beforeLogId)!;
+    try {
+      const asked: number[] = [];
+      const summary = await importFileOffThread({ dataDir, batchSize: 1000 }, { file }, (progress) => {
+        if (asked.length === decided.length || progress.processed < 2000 * (asked.length + 1)) return;
+        asked.push(importBatchesCommitted());
+        store.reviews.submit({ caseId: decided[asked.length - 1], risk: 1, analysis: 'harmful', reviewer: 'ann' });
+      });
+      expect(summary).toMatchObject({ imported: 20_000, rejected: 0 });
+      expect(asked).toHaveLength(decided.length);
+      // Import batches committed between asking and the decision's commit: at most the one in flight, and one that
+      // began in the instant between the worker's look and the decision's request for the lock.
+      const overtaking = decided.map((id, i) => {
+        const logId = store.db
+          .prepare<[string], number>('SELECT min(id) FROM audit_log WHERE case_id = ?')
+          .pluck()
+          .get(id)!;
+        return importBatchesCommitted(logId) - asked[i];
+      });
+      expect(Math.max(...overtaking)).toBeLessThanOrEqual(2);
+      expect(importBatchesCommitted()).toBe(20);
+    } finally {
+      store.close();
+    }
+  }, 60_000);
 
   it('works from the CLI started in another directory (the worker finds tsx from the sources, not the cwd)', async () => {
     const dir = tempDir('guardtrace-import-worker-cwd-');

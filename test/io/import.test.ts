@@ -247,7 +247,13 @@ describe('JSONL', () => {
     );
     const store = openTempStore();
     const progress: ImportProgress[] = [];
-    await importFile(store, { file }, (p) => progress.push(p), { batchSize: 3 });
+    // The off-thread worker's hook for letting its process's writers in: called before each batch's transaction.
+    const batchesBeforeHook: number[] = [];
+    await importFile(store, { file }, (p) => progress.push(p), {
+      batchSize: 3,
+      beforeBatch: () => batchesBeforeHook.push(importLog(store).length),
+    });
+    expect(batchesBeforeHook).toEqual([0, 1, 2]);
     expect(importLog(store).map((entry) => [entry.records, entry.imported])).toEqual([
       [[1, 3], 3],
       [[4, 6], 3],

@@ -13,12 +13,14 @@ import {
 } from '@domain/io';
 import { parseVerdict } from '../../engine/profiles/guardtrace-vl/verdict-parser';
 import type { CaseStore, NewCase } from '../../store';
+import { nowIso } from '../../store/clock';
 import { IoError } from '../io-error';
 import { decodeDataUri, inspectImage, readImageFile, resolveInside, type ImageCheck } from './image-intake';
-import { IMAGE_FIELD, parseRecord, parseReferenceResult, type CaseFields } from './record-schemas';
-import { openSource, type SourceItem } from './sources';
+import { contentCaseId, readRecordsInThread, type ParsedRecord, type RecordBatchSource } from './record-reader';
+import { IMAGE_FIELD, type CaseFields } from './record-schemas';
 
 export { IoError } from '../io-error';
+export { contentCaseId } from './record-reader';
 
 /** Records per transaction: a kill or crash loses at most the batch in flight, never part of one. */
 export const IMPORT_BATCH_SIZE = 500;
@@ -29,6 +31,10 @@ const MAX_REPORTED_ERRORS = 1000;
 
 export interface ImportOptions {
   batchSize?: number;
+  /** Where the parsed records come from: this thread by default, the record reader thread off the main thread. */
+  records?: RecordBatchSource;
+  /** Called before each batch takes the write lock (the worker lets its process's waiting writers in first). */
+  beforeBatch?: () => void;
 }
 
 export function inferFormat(file: string): ImportFormat {
@@ -40,24 +46,6 @@ export function inferFormat(file: string): ImportFormat {
     'usage',
     `Cannot tell the format of ${file} from its extension "${ext}". Pass --format ${IMPORT_FORMATS.join('|')}.`,
   );
-}
-
-/**
- * Stable identity for a case without a source id: the same content (texts and image bytes) always gets the
- * same id, so re-importing a file adds nothing. A named-but-missing image counts by its name.
- */
-export function contentCaseId(
-  fields: Pick<CaseFields, 'query' | 'thinking' | 'response'>,
-  image: string | null,
-): string {
-  const hash = createHash('sha256');
-  for (const part of [fields.query, fields.thinking, fields.response, image ?? '']) {
-    hash
-      .update(String(Buffer.byteLength(part)))
-      .update(':')
-      .update(part);
-  }
-  return `c-${hash.digest('hex').slice(0, 24)}`;
 }
 
 type Prepared =
@@ -87,7 +75,6 @@ export async function importFile(
   const actor = req.actor?.trim() || 'import';
   const batchSize = options.batchSize ?? IMPORT_BATCH_SIZE;
 
-  const source = await openSource(format, file);
   const summary: ImportSummary = {
     file,
     format,
@@ -102,22 +89,21 @@ export async function importFile(
   if (format === 'guardtrace-results')
     summary.reference = { verdicts: 0, alreadyPresent: 0, parseFailures: 0, scriptErrors: 0 };
   const images = new ImageCache(store, imagesDir, format);
-  const writer = new BatchWriter(store, file, format, actor, summary);
+  const writer = new BatchWriter(store, file, format, actor, summary, options.beforeBatch);
 
-  let chunk: SourceItem[] = [];
-  const flush = async () => {
-    const prepared = await mapWithConcurrency(chunk, IMAGE_CONCURRENCY, (item) => prepare(item, file, format, images));
+  const records = await (options.records ?? readRecordsInThread)(file, format, batchSize);
+  const flush = async (batch: ParsedRecord[]) => {
+    const prepared = batch.some((item) => item.ok && item.fields.image)
+      ? await mapWithConcurrency(batch, IMAGE_CONCURRENCY, (item) => prepare(item, file, format, images))
+      : batch.map((item) => prepareWithoutImage(item, file));
     writer.commit(prepared);
-    summary.total += chunk.length;
-    chunk = [];
-    onProgress?.({ file, processed: summary.total, total: Math.max(source.total, summary.total) });
+    summary.total += batch.length;
+    onProgress?.({ file, processed: summary.total, total: Math.max(records.total(), summary.total) });
   };
   try {
-    for await (const item of source.items) {
-      chunk.push(item);
-      if (chunk.length >= batchSize) await flush();
-    }
-    if (chunk.length || writer.batchId === null) await flush();
+    for await (const batch of records.batches) await flush(batch);
+    // An empty file still gets its import_batches row and activity-log entry.
+    if (writer.batchId === null) await flush([]);
   } catch (error) {
     throw stoppedPartWay(error, summary);
   }
@@ -154,42 +140,49 @@ function resolveImagesDir(file: string, format: ImportFormat, given: string | un
   return folder;
 }
 
-async function prepare(item: SourceItem, file: string, format: ImportFormat, images: ImageCache): Promise<Prepared> {
-  const reject = (field: string | null, reason: string): Prepared => ({
-    ok: false,
-    record: item.record,
-    errors: [{ file, record: item.record, field, reason }],
-  });
-  if ('syntaxError' in item) return reject(null, item.syntaxError);
-  const reference = format === 'guardtrace-results' ? parseReferenceResult(item.value) : null;
-  const parsed = reference ?? parseRecord(format, item.value);
-  if (!parsed.ok) {
+/** A parsed record as the writer takes it, resolving (and durably storing) its image first if it names one. */
+async function prepare(item: ParsedRecord, file: string, format: ImportFormat, images: ImageCache): Promise<Prepared> {
+  if (!item.ok || !item.fields.image) return prepareWithoutImage(item, file);
+  const fields = item.fields;
+  const outcome = await images.resolve(item.fields.image);
+  if ('error' in outcome)
     return {
       ok: false,
       record: item.record,
-      errors: parsed.issues.map((issue) => ({ file, record: item.record, field: issue.field, reason: issue.reason })),
-      ...(reference && !reference.ok && reference.scriptError !== undefined ? { scriptError: true } : {}),
+      errors: [{ file, record: item.record, field: IMAGE_FIELD[format], reason: outcome.error }],
     };
-  }
-  const fields = parsed.fields;
-  let image: ImageRef | null = null;
-  let imageRef: string | null = null;
-  let imageMissing = false;
-  if (fields.image) {
-    const outcome = await images.resolve(fields.image);
-    if ('error' in outcome) return reject(IMAGE_FIELD[format], outcome.error);
-    imageRef = outcome.ref;
-    if (outcome.missing) imageMissing = true;
-    else image = outcome.image;
-  }
+  const image = outcome.missing ? null : outcome.image;
+  return toPrepared(
+    item,
+    file,
+    item.id ?? contentCaseId(fields, image ? image.sha256 : `missing:${outcome.ref}`),
+    image,
+    outcome.ref,
+  );
+}
+
+function prepareWithoutImage(item: ParsedRecord, file: string): Prepared {
+  if (!item.ok) return item;
+  // The reader computes the id of every case without an image.
+  return toPrepared(item, file, item.id!, null, null);
+}
+
+function toPrepared(
+  item: Extract<ParsedRecord, { ok: true }>,
+  file: string,
+  id: string,
+  image: ImageRef | null,
+  imageRef: string | null,
+): Prepared {
+  const { fields } = item;
   const newCase: NewCase = {
-    id: fields.id ?? contentCaseId(fields, image ? image.sha256 : imageRef && `missing:${imageRef}`),
+    id,
     query: fields.query,
     thinking: fields.thinking,
     response: fields.response,
     imageSha256: image?.sha256 ?? null,
     imageRef,
-    imageMissing,
+    imageMissing: imageRef !== null && image === null,
     gold: fields.gold,
     sourceFile: file,
     sourceRecord: item.record,
@@ -200,7 +193,7 @@ async function prepare(item: SourceItem, file: string, format: ImportFormat, ima
     record: item.record,
     newCase,
     image,
-    ...(reference?.ok ? { referenceOutput: reference.evalResult } : {}),
+    ...(item.referenceOutput !== undefined ? { referenceOutput: item.referenceOutput } : {}),
   };
 }
 
@@ -264,14 +257,17 @@ class BatchWriter {
     private readonly format: ImportFormat,
     private readonly actor: string,
     private readonly summary: ImportSummary,
+    private readonly beforeBatch?: () => void,
   ) {}
 
   commit(prepared: Prepared[]): void {
     const counts = { imported: 0, duplicates: 0, rejected: 0, imagesMissing: 0 };
     const reference: ReferenceImportCounts = { verdicts: 0, alreadyPresent: 0, parseFailures: 0, scriptErrors: 0 };
     const errors: RecordError[] = [];
+    this.beforeBatch?.();
     this.store.transaction(() => {
       const batchId = (this.batchId ??= this.store.importBatches.begin(this.file, this.format, this.actor));
+      const createdAt = nowIso(); // the batch's cases are created together, in this transaction
       // The batch's cases are full-text indexed in one statement, inside this same transaction.
       this.store.cases.withDeferredFtsIndexing(() => {
         for (const item of prepared) {
@@ -282,7 +278,7 @@ class BatchWriter {
             continue;
           }
           if (item.image) this.store.images.record(item.image);
-          if (this.store.cases.insert(item.newCase, batchId)) {
+          if (this.store.cases.insert(item.newCase, batchId, createdAt)) {
             counts.imported++;
             if (item.newCase.imageMissing) counts.imagesMissing++;
           } else {

@@ -1,12 +1,16 @@
-// Starts an import on a worker thread (import-worker.ts) and relays its progress; the caller's event loop only
-// receives messages. Works from the sources (vitest, the tsx-run CLI) and from the electron-vite bundle, where the
-// worker is its own entry (out/main/import-worker.js, see electron.vite.config.ts).
-import { fileURLToPath } from 'node:url';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+// Starts an import on a worker thread (import-worker.ts), with the record reader thread that parses the file for it
+// (record-reader-worker.ts, connected to it by a MessageChannel), and relays its progress; the caller's event loop
+// only receives messages. Both threads start together, so neither waits for the other to load its modules. Works
+// from the sources (vitest, the tsx-run CLI) and from the electron-vite bundle, where each worker is its own entry
+// (out/main/import-worker.js, out/main/record-reader-worker.js, see electron.vite.config.ts).
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { ImportProgress, ImportRequest, ImportSummary } from '@domain/io';
 import { imageDecoder } from '../../engine/image-decoding';
 import { serveImageDecoder } from '../../engine/image-decoding/relay';
+import { writeIntentBuffer } from '../../store/write-intent';
 import { IoError } from '../io-error';
+import { startImportWorker } from './start-worker';
+import { fromThreadError, type ThreadError } from './thread-errors';
 
 export interface ImportWorkerData {
   dataDir: string;
@@ -15,12 +19,14 @@ export interface ImportWorkerData {
   batchSize?: number;
   /** Image headers are read by this process's image decoder, reached through the main thread (relay.ts). */
   imageDecoderPort?: MessagePort;
+  /** The starting thread's announced writers (store/write-intent.ts): the worker lets them in between batches. */
+  writersToLetIn?: SharedArrayBuffer;
+  /** The record reader thread's end of the channel. */
+  records: MessagePort;
 }
 
 export type ImportWorkerMessage =
-  | { type: 'progress'; progress: ImportProgress }
-  | { type: 'done'; summary: ImportSummary }
-  | { type: 'error'; code: IoError['code'] | null; name: string; message: string };
+  { type: 'progress'; progress: ImportProgress } | { type: 'done'; summary: ImportSummary } | ThreadError;
 
 /**
  * Records per transaction off the main thread. Larger than the in-thread 500: a batch no longer blocks the window,
@@ -34,17 +40,26 @@ export function importFileOffThread(
   request: ImportRequest,
   onProgress?: (progress: ImportProgress) => void,
 ): Promise<ImportSummary> {
+  const channel = new MessageChannel();
   const data: ImportWorkerData = {
     dataDir: options.dataDir,
     nativeBinding: options.nativeBinding,
     request,
     batchSize: options.batchSize ?? WORKER_IMPORT_BATCH_SIZE,
+    writersToLetIn: writeIntentBuffer(),
+    records: channel.port1,
   };
+  // Image headers are read by this process's image decoder, reached through this thread (relay.ts).
   const decoderChannel = new MessageChannel();
   serveImageDecoder(decoderChannel.port1, imageDecoder());
   data.imageDecoderPort = decoderChannel.port2;
-  const worker = startWorker(data);
-  worker.once('exit', () => decoderChannel.port1.close());
+  const reader = startImportWorker(import.meta.url, 'record-reader-worker', { port: channel.port2 }, [channel.port2]);
+  const worker = startImportWorker(import.meta.url, 'import-worker', data, [channel.port1, decoderChannel.port2]);
+  // The reader only serves the import worker: it goes with it, whichever way the import ends.
+  worker.on('exit', () => {
+    void reader.terminate();
+    decoderChannel.port1.close();
+  });
   return new Promise<ImportSummary>((resolve, reject) => {
     let settled = false;
     const settle = (outcome: () => void) => {
@@ -55,14 +70,7 @@ export function importFileOffThread(
     worker.on('message', (message: ImportWorkerMessage) => {
       if (message.type === 'progress') onProgress?.(message.progress);
       else if (message.type === 'done') settle(() => resolve(message.summary));
-      else
-        settle(() =>
-          reject(
-            message.code
-              ? new IoError(message.code, message.message)
-              : Object.assign(new Error(message.message), { name: message.name }),
-          ),
-        );
+      else settle(() => reject(fromThreadError(message)));
     });
     worker.on('error', (error) => settle(() => reject(error)));
     worker.on('exit', (code) =>
@@ -76,23 +84,4 @@ export function importFileOffThread(
       ),
     );
   });
-}
-
-function startWorker(data: ImportWorkerData): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // Running from the TypeScript sources: the worker compiles its module graph with tsx, as bin.mjs does.
-    // tsx is located from this file, not from the worker's eval code (that resolves from the current directory),
-    // and the tsconfig is named explicitly so the @domain/@main aliases resolve from any working directory.
-    const entry = new URL('./import-worker.ts', here).href;
-    const tsconfig = fileURLToPath(new URL('../../../tsconfig.json', here));
-    const tsxApi = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : 'tsx/esm/api';
-    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(bootstrap, { eval: true, workerData: data, transferList: transfers(data) });
-  }
-  return new Worker(new URL('./import-worker.js', here), { workerData: data, transferList: transfers(data) });
-}
-
-function transfers(data: ImportWorkerData): MessagePort[] {
-  return data.imageDecoderPort ? [data.imageDecoderPort] : [];
 }

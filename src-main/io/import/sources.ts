@@ -10,8 +10,11 @@ import { CSV_REQUIRED_COLUMNS } from './record-schemas';
 export type SourceItem = { record: number; value: unknown } | { record: number; syntaxError: string };
 
 export interface Source {
-  /** Record count for progress; an upper bound for line-based formats (blank lines count). */
-  total: number;
+  /**
+   * Record count for progress; an upper bound for line-based formats (blank lines count). Counting lines reads the
+   * whole file, so it runs beside the reading of the records rather than before it.
+   */
+  total: Promise<number>;
   items: AsyncIterable<SourceItem>;
 }
 
@@ -21,9 +24,9 @@ export async function openSource(format: ImportFormat, file: string): Promise<So
     case 'guardtrace-results': // the reference script writes one JSON array too
       return guardtraceSource(file);
     case 'jsonl':
-      return { total: await countLines(file), items: jsonlItems(file) };
+      return { total: countLines(file), items: jsonlItems(file) };
     case 'csv':
-      return { total: Math.max((await countLines(file)) - 1, 0), items: csvItems(file) };
+      return { total: countLines(file).then((lines) => Math.max(lines - 1, 0)), items: csvItems(file) };
   }
 }
 
@@ -47,7 +50,7 @@ async function guardtraceSource(file: string): Promise<Source> {
   }
   const records = parsed;
   return {
-    total: records.length,
+    total: Promise.resolve(records.length),
     items: (async function* () {
       for (let i = 0; i < records.length; i++) yield { record: i + 1, value: records[i] };
     })(),
