@@ -6,6 +6,7 @@
 //      GUARDTRACE_BENCH_SKIP_NLC=1 to leave out the node-llama-cpp comparison,
 //      GUARDTRACE_BENCH_IMAGE_BUDGET=1 (or --image-budget) to add the image-budget row: one 1920x1080 case at the
 //      reference budget (2,691 vision tokens) and at the small one (1,222), what the reference recipe costs on a CPU.
+//   npx tsx test/bench/sidecar.bench.ts --image-budget-only   (that row alone)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,8 +26,12 @@ import { ensureBenchModel } from './bench-model';
 const CASES_PER_CONFIG = Number(process.env.GUARDTRACE_BENCH_CASES) || 1;
 const NEW_TOKENS = Number(process.env.GUARDTRACE_BENCH_NEW_TOKENS) || 32;
 const THREADS = Number(process.env.GUARDTRACE_BENCH_THREADS) || undefined;
+/** --image-budget-only: just that row (both budgets, one after the other, on a machine left alone). */
+const IMAGE_BUDGET_ONLY = process.argv.slice(2).includes('--image-budget-only');
 const IMAGE_BUDGET_ROW =
-  process.env.GUARDTRACE_BENCH_IMAGE_BUDGET === '1' || process.argv.slice(2).includes('--image-budget');
+  IMAGE_BUDGET_ONLY ||
+  process.env.GUARDTRACE_BENCH_IMAGE_BUDGET === '1' ||
+  process.argv.slice(2).includes('--image-budget');
 const SAMPLES = SAMPLE_SET_DIR;
 
 /** What engine-all.ts puts in the merged table (GUARDTRACE_BENCH_JSON). */
@@ -185,6 +190,11 @@ async function main(): Promise<void> {
         maxPixels: 448 * 448,
       });
     const budgetRows = IMAGE_BUDGET_ROW ? await imageBudgetRows(sidecar, prompt, cases[0]!) : [];
+    if (IMAGE_BUDGET_ONLY) {
+      rows.push(['machine', machine()], ...budgetRows);
+      printTable(rows);
+      return;
+    }
     const fresh = await connect(false);
     const reuse = await connect(true);
 
@@ -219,13 +229,7 @@ async function main(): Promise<void> {
 
     const fmt = (n: number, digits = 1) => n.toFixed(digits);
     rows.push(['llama-server build', `${binary.source}: ${binary.path}`]);
-    rows.push([
-      'machine',
-      `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average at the end ${os
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' / ')}`,
-    ]);
+    rows.push(['machine', machine()]);
     rows.push(['server start (3B load + mmproj) ', `${fmt(startMs / 1000)} s`]);
     rows.push([
       'prompt tokens per image case (system prompt + image + case)',
@@ -276,9 +280,21 @@ async function main(): Promise<void> {
   }
   if (process.env.GUARDTRACE_BENCH_JSON && summary)
     writeFileSync(process.env.GUARDTRACE_BENCH_JSON, JSON.stringify(summary));
+  printTable(rows);
+}
+
+function printTable(rows: Array<[string, string]>): void {
   console.log(`\n### llama-server sidecar, 3B-shaped random model, ${CASES_PER_CONFIG} cases per configuration\n`);
   console.log('| measure | value |\n|---|---|');
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
+}
+
+function machine(): string {
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average at the end ${load}`;
 }
 
 main().catch((error: unknown) => {

@@ -3,6 +3,7 @@
 // worker is (io/import/off-thread.ts). The bundled app uses a utilityProcess instead (app/image-decoder-host.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { tsxBootstrapSource } from '../../platform/tsx-bootstrap';
 import type { DecoderProcess, DecoderProcessHost } from './image-decoder';
 
 /** The decoder's JavaScript heap (pixels live outside it, in buffers, and are bounded by the image limits). */
@@ -71,13 +72,7 @@ function entryArgs(entry: URL | undefined): string[] {
   }
   const target = entry ?? new URL('./decoder-process.ts', here);
   if (!target.href.endsWith('.ts')) return [fileURLToPath(target)];
-  // From the sources: register tsx with the tsconfig named explicitly (the @domain/@main aliases), then load.
-  const tsconfig = fileURLToPath(new URL('../../../tsconfig.json', here));
-  const tsxApi = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : 'tsx/esm/api';
-  const bootstrap =
-    `const tsx = await import(${JSON.stringify(tsxApi)}); tsx.register({ tsconfig: ${JSON.stringify(tsconfig)} }); ` +
-    `await import(${JSON.stringify(target.href)});`;
-  return ['--input-type=module', '-e', bootstrap];
+  return ['--input-type=module', '-e', tsxBootstrapSource(target.href)];
 }
 
 function pickEnv(names: string[]): NodeJS.ProcessEnv {
