@@ -207,16 +207,23 @@ async function sidecarRuns(): Promise<ParallelResult[]> {
           content: `Current Task Query: case ${i}: how do I train my cat?\nCurrent Task Thinking: ${trace}\nCurrent Task Cleaned Response: I cannot help with harming animals.`,
         },
       ];
-      const request = (i: number, maxTokens: number) =>
-        post(sidecar, '/v1/chat/completions', {
-          model: 'bench',
-          messages: messages(i),
+      // Printable ASCII only: the random model also writes lone byte tokens, invalid UTF-8 (U+FFFD in the server's
+      // log), and llama-server then refuses the whole answer at its output parser (HTTP 500 "does not match the
+      // expected peg-native / Content-only format", seen at N = 2 on both endpoints). llama.cpp checks the grammar
+      // on the greedy token first and only filters the whole vocabulary when it is refused, so the cost is small.
+      const request = async (i: number, maxTokens: number) => {
+        const { prompt: text } = (await post(sidecar, '/apply-template', { messages: messages(i) })) as {
+          prompt: string;
+        };
+        return (await post(sidecar, '/completion', {
+          prompt: text,
           ...llamaServerSampling(decoding),
-          max_tokens: maxTokens,
+          n_predict: maxTokens,
+          grammar: 'root ::= [ -~]*',
           ignore_eos: true,
           cache_prompt: true,
-          reasoning_format: 'none',
-        }) as Promise<Completion>;
+        })) as Completion;
+      };
       const run = await keepInFlight(slots, request);
       results.push(
         resultRow(results, slots, run, await count(prompt.text), {

@@ -4,12 +4,17 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sweepStaleSidecars, writeSidecarPidFile, removeSidecarPidFile } from '@main/engine/sidecar/sidecar-reaper';
+import {
+  removeSidecarPidFile,
+  sweepStaleSidecars,
+  watchdogCommand,
+  writeSidecarPidFile,
+} from '@main/engine/sidecar/sidecar-reaper';
 import { alive } from '../helpers/processes';
 import { REPO_ROOT, tempDir } from '../helpers/temp-dir';
 
 const windows = process.platform === 'win32';
-if (windows) console.warn('[test/engine/sidecar-reaper] SKIPPED: the watchdog and the sweep need /bin/sh and ps');
+if (windows) console.warn('[test/engine/sidecar-reaper] SKIPPED: the pid-file sweep needs ps (the watchdog test runs)');
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -20,15 +25,31 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
   return condition();
 }
 
-describe.skipIf(windows)('sidecar reaper', () => {
-  it('the watchdog stops the server within seconds of its parent being SIGKILLed', async () => {
+describe('sidecar watchdog', () => {
+  it('is sh on Linux and macOS, Windows PowerShell on Windows; both wait for end of input, then stop that pid', () => {
+    const posix = watchdogCommand(4242, 'linux');
+    expect(posix.file).toBe('/bin/sh');
+    expect(posix.args.at(-1)).toBe('4242');
+    expect(posix.args[1]).toMatch(/read -r _\nkill -TERM "\$1"/);
+    const win = watchdogCommand(4242, 'win32');
+    expect(win.file).toBe('powershell.exe');
+    expect(win.args.at(-1)).toBe(
+      '$null = [Console]::In.ReadToEnd(); Stop-Process -Id 4242 -Force -ErrorAction SilentlyContinue',
+    );
+    expect(() => watchdogCommand(Number.NaN, 'win32')).toThrow(/not a process id/);
+    expect(() => watchdogCommand(-1)).toThrow(/not a process id/);
+  });
+
+  // Runs on every platform: the "server" is a Node process, the parent is killed the hard way (SIGKILL, or
+  // TerminateProcess on Windows), and the watchdog must stop the server within 10 s.
+  it('stops the server within seconds of its parent being killed', async () => {
     // A parent that starts a "server" (sleep) with a watchdog, prints the server's pid, then waits to be killed.
     const script = `
       import { register } from 'tsx/esm/api';
       import { spawn } from 'node:child_process';
       register();
       const { startServerWatchdog } = await import(${JSON.stringify(path.join(REPO_ROOT, 'src-main/engine/sidecar/sidecar-reaper.ts'))});
-      const server = spawn('sleep', ['600'], { stdio: 'ignore' });
+      const server = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)'], { stdio: 'ignore' });
       startServerWatchdog(server.pid);
       console.log(server.pid);
       setInterval(() => undefined, 1000);
@@ -53,7 +74,9 @@ describe.skipIf(windows)('sidecar reaper', () => {
       if (alive(serverPid)) process.kill(serverPid, 'SIGKILL');
     }
   }, 60_000);
+});
 
+describe.skipIf(windows)('sidecar pid-file sweep', () => {
   it('the sweep stops a server whose owner is gone and that still runs the recorded command; nothing else', () => {
     const dataDir = tempDir();
     const orphan = spawn('sleep', ['600'], { stdio: 'ignore' });

@@ -10,9 +10,10 @@
 //    owner is gone names a server that escaped (the watchdog was killed too, the machine was suspended mid-way):
 //    it is stopped if that pid still runs the same llama-server command line.
 //
-// Windows has neither sh nor ps; there the sidecar relies on the 'exit' hook and the pid-file sweep is skipped.
-// A job object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE would be the right tool, but needs a native addon that the
-// project does not have (see docs/sidecar.md).
+// Windows has neither sh nor ps. There the watchdog is Windows PowerShell (part of every Windows 10/11) reading its
+// stdin pipe to the end, the same mechanism: the equivalent of a job object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
+// which Node cannot create without a native addon. The pid-file sweep is skipped there (no ps to compare command
+// lines; see docs/sidecar.md).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,15 +30,30 @@ kill -KILL "$1" 2>/dev/null
 exit 0
 `;
 
-/** Starts the watchdog for one server process; null where there is no /bin/sh (Windows). */
+/** What runs as the watchdog of one server: it waits for end-of-file on stdin, then stops the server. */
+export function watchdogCommand(
+  serverPid: number,
+  platform: NodeJS.Platform = process.platform,
+): { file: string; args: string[] } {
+  if (!Number.isSafeInteger(serverPid) || serverPid <= 0) throw new Error(`not a process id: ${serverPid}`);
+  if (platform === 'win32') {
+    // Stop-Process is TerminateProcess: llama-server holds nothing that a graceful stop would save.
+    const script = `$null = [Console]::In.ReadToEnd(); Stop-Process -Id ${serverPid} -Force -ErrorAction SilentlyContinue`;
+    return { file: 'powershell.exe', args: ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', script] };
+  }
+  return { file: '/bin/sh', args: ['-c', WATCHDOG_SCRIPT, 'guardtrace-sidecar-watchdog', String(serverPid)] };
+}
+
+/** Starts the watchdog for one server process. */
 export function startServerWatchdog(serverPid: number): ChildProcess | null {
-  if (process.platform === 'win32') return null;
-  const watchdog = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'guardtrace-sidecar-watchdog', String(serverPid)], {
-    // Its own session: a Ctrl+C or SIGTERM sent to our process group must not take the watchdog with it.
+  const { file, args } = watchdogCommand(serverPid);
+  const watchdog = spawn(file, args, {
+    // Its own session (a new process group on Windows): a Ctrl+C or SIGTERM sent to ours must not take it along.
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
+    windowsHide: true,
   });
-  watchdog.on('error', () => undefined); // no sh: the pid-file sweep remains
+  watchdog.on('error', () => undefined); // no shell: the pid-file sweep (and on Windows the 'exit' hook) remains
   watchdog.stdin!.on('error', () => undefined);
   // Neither the watchdog nor its pipe may keep this process alive.
   watchdog.unref();
