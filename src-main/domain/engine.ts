@@ -44,6 +44,8 @@ export interface EngineInfo {
   warnings: string[];
   /** Cases this engine decodes at the same time (server slots / request limit); absent = one. */
   parallelSlots?: number;
+  /** Threads an in-process runtime computes with on the CPU; absent for servers (they choose their own). */
+  cpuThreads?: number;
 }
 
 export interface ModelFolderCheck {

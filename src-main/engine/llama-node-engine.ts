@@ -11,6 +11,7 @@ import {
 } from '@fugood/llama.node';
 import { AsyncLock } from './async-lock';
 import { assertFitsContext, buildAuditResult, fitsContext, prepareCaseImage, throwIfAborted } from './audit-common';
+import { cpuThreads } from './cpu-threads';
 import {
   EngineError,
   type AuditInput,
@@ -102,7 +103,7 @@ async function openContext(cfg: InProcessEngineConfig, gpu: LlamaNodeGpuChoice):
       // reports token probabilities only after sampling (no p(level)) and re-evaluates the whole prompt for every
       // request, the cached system prompt included (docs/engine.md, "Cases in flight").
       n_parallel: 1,
-      n_threads: cfg.threads,
+      n_threads: cpuThreads(cfg.threads),
       n_gpu_layers: gpu.backend === 'cpu' ? 0 : 999,
       ctx_shift: false,
       use_mmap: true,
@@ -188,6 +189,7 @@ export class LlamaNodeEngine implements Engine {
         ...(clampParallelCases(cfg.parallel) > 1 ? [LLAMA_NODE_ONE_CASE_AT_A_TIME] : []),
       ],
       parallelSlots: 1,
+      cpuThreads: cpuThreads(cfg.threads),
     };
     const engine = new LlamaNodeEngine(ctx, cfg, gpu, info);
     if (cfg.warmSystemPrompt !== false && cfg.prefixReuse !== false) await engine.warmSharedPrefix();

@@ -13,6 +13,7 @@ import {
   type Token,
 } from 'node-llama-cpp';
 import { assertFitsContext, buildAuditResult, prepareCaseImage, throwIfAborted } from './audit-common';
+import { cpuThreads } from './cpu-threads';
 import {
   EngineError,
   type AuditInput,
@@ -92,7 +93,9 @@ export class NodeLlamaCppEngine implements Engine {
         // contextSize × sequences), so every case has the profile's whole prompt + generation budget, as one alone.
         contextSize: cfg.verdict.decoding.contextSize,
         sequences: parallel,
-        threads: cfg.threads,
+        // On a CPU, one thread per physical core: node-llama-cpp's default (4 on this 2-core machine) oversubscribes
+        // the cores and its spinning threads made generation 35x slower (cpu-threads.ts).
+        threads: llama.gpu ? cfg.threads : cpuThreads(cfg.threads),
         batchSize: 512,
         // node-llama-cpp's defaults, stated because the audit depends on them: the pending tokens of all sequences
         // go into one batch on the next event-loop turn, and each sequence gets an equal share of the batch, so a
@@ -127,6 +130,7 @@ export class NodeLlamaCppEngine implements Engine {
         dataLeavesMachine: false,
         warnings: [...cfg.warnings],
         parallelSlots: parallel,
+        cpuThreads: context.currentThreads,
       };
       const engine = new NodeLlamaCppEngine(llama, model, context, sequences, cfg, info);
       if (cfg.warmSystemPrompt !== false && cfg.prefixReuse !== false) await engine.warmSharedPrefix();

@@ -80,6 +80,7 @@ describe('llama.node engine (image path)', () => {
     const info = vision.info();
     expect(info).toMatchObject({
       engine: 'llama.node',
+      cpuThreads: THREADS,
       architecture: 'qwen2vl',
       quantization: 'F32',
       hasVision: true,
@@ -231,6 +232,7 @@ describe('node-llama-cpp engine (text-only cases), in the same process as llama.
   it('info() reports node-llama-cpp, no vision', () => {
     expect(text.info()).toMatchObject({
       engine: 'node-llama-cpp',
+      cpuThreads: THREADS,
       hasVision: false,
       architecture: 'qwen2vl',
       gpu: { backend: 'cpu' },

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditResult } from '@domain/audits';
 import { EngineError, type AuditInput } from '@main/engine/engine';
+import { defaultCpuThreads } from '@main/engine/cpu-threads';
 import { buildInProcessConfig } from '@main/engine/engine-manager';
 import type { InProcessEngineConfig } from '@main/engine/in-process-config';
 import { checkModelFolderDetailed } from '@main/engine/model-folder';
@@ -47,7 +48,8 @@ beforeAll(async () => {
   imageBytes = new Uint8Array(await readFile(path.join(SAMPLE_SET_DIR, 'images/cat-training.png')));
   const check = await checkModelFolderDetailed(folder.dir);
   const prompt = await loadSystemPrompt(folder.promptPath, DEFAULT_PROFILE);
-  const base = await buildInProcessConfig(check, prompt, { threads: 2, gpu: false });
+  // No thread count: the engine's own rule (one per physical core) is what the app runs with.
+  const base = await buildInProcessConfig(check, prompt, { gpu: false });
   cfg = { ...base, verdict: { ...base.verdict, decoding: { ...base.verdict.decoding, repetitionPenalty: 5 } } };
   [serial, parallel] = await Promise.all([
     NodeLlamaCppEngine.create({ ...cfg, parallel: 1 }),
@@ -92,6 +94,8 @@ function tokensSeen(n: number) {
 describe(`node-llama-cpp with ${SEQUENCES} sequences (tiny model)`, () => {
   it('reports N slots, and each sequence has the whole per-case context', () => {
     expect(serial.info().parallelSlots).toBe(1);
+    // Not node-llama-cpp's default (its maxThreads: at least 4, which oversubscribed 2 cores 35x slower).
+    expect(serial.info().cpuThreads).toBe(defaultCpuThreads());
     expect(parallel.info()).toMatchObject({ parallelSlots: SEQUENCES, contextLength: 10_192 });
   });
 

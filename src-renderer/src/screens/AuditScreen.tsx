@@ -237,6 +237,7 @@ export function AuditScreen({
             <dt className="text-zinc-600 dark:text-zinc-400">Compute</dt>
             <dd data-testid="engine-gpu">
               {info.gpu.backend.toUpperCase()}
+              {info.cpuThreads !== undefined && ` · ${info.cpuThreads} CPU thread${info.cpuThreads === 1 ? '' : 's'}`}
               {info.gpu.reason && <span className="text-zinc-600 dark:text-zinc-400"> — {info.gpu.reason}</span>}
             </dd>
             {info.build.cpuPenalty && (
