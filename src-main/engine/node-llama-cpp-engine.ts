@@ -57,6 +57,16 @@ export function nodeLlamaCppGpuReason(llama: Llama, requested: 'auto' | false): 
   return 'no CUDA, Vulkan or Metal device usable by the prebuilt node-llama-cpp binaries';
 }
 
+/**
+ * How long a case that has its next token waits for the other cases in flight to have theirs, so that their next
+ * decodes go into one batch (SequencePool.nextStep). node-llama-cpp's dispatcher batches whatever is queued when a
+ * decode ends; two generating cases each queue their next token while the other's decode runs, so without this they
+ * settled into taking turns, one token per decode (seen in its batch sizes: 1, 1, 1, ...), and N = 2 gave 0.92x the
+ * cases/hour of N = 1 on the 3B-shaped model. A decode step is ~120 ms there; a case still evaluating its prompt
+ * (seconds per batch) only costs the others this wait once per batch.
+ */
+export const STEP_WAIT_MS = 50;
+
 export class NodeLlamaCppEngine implements Engine {
   readonly kind = 'node-llama-cpp' as const;
   private disposed = false;
@@ -98,8 +108,9 @@ export class NodeLlamaCppEngine implements Engine {
         threads: llama.gpu ? cfg.threads : cpuThreads(cfg.threads),
         batchSize: 512,
         // node-llama-cpp's defaults, stated because the audit depends on them: the pending tokens of all sequences
-        // go into one batch on the next event-loop turn, and each sequence gets an equal share of the batch, so a
-        // case that is generating still gets a token in every batch while another case's prompt is evaluated.
+        // go into one batch on the next event-loop turn (the cases reach it together: STEP_WAIT_MS), and each
+        // sequence gets an equal share of the batch, so a case that is generating still gets a token in every batch
+        // while another case's prompt is evaluated.
         batching: { dispatchSchedule: 'nextCycle', itemPrioritizationStrategy: 'maximumParallelism' },
       });
       // One sequence per case in flight, each kept for the engine's life (a new one per case would exhaust the
@@ -261,6 +272,7 @@ export class NodeLlamaCppEngine implements Engine {
           stoppedOnLength = true;
           break;
         }
+        await this.sequences.nextStep(STEP_WAIT_MS);
       }
     } catch (err) {
       throw new EngineError(

@@ -17,6 +17,36 @@ export class SequencePool<T> {
     return this.items.length;
   }
 
+  /** Sequences lent out now. */
+  get busy(): number {
+    return this.items.length - this.free.length;
+  }
+
+  private atStep: Array<() => void> = [];
+  private stepTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * A borrower calls this between two generated tokens: it resolves once every borrower has reached its next step
+   * (so their next tokens are requested together and land in one batch), or after `maxWaitMs` when one lags (it is
+   * evaluating a prompt, or finishing its case). With one borrower it resolves at once.
+   */
+  nextStep(maxWaitMs: number): Promise<void> {
+    if (this.busy <= 1 && this.atStep.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.atStep.push(resolve);
+      if (this.atStep.length >= this.busy) this.releaseStep();
+      else this.stepTimer ??= setTimeout(() => this.releaseStep(), maxWaitMs);
+    });
+  }
+
+  private releaseStep(): void {
+    if (this.stepTimer) clearTimeout(this.stepTimer);
+    this.stepTimer = null;
+    const waiting = this.atStep;
+    this.atStep = [];
+    for (const resolve of waiting) resolve();
+  }
+
   /**
    * Runs `task` with a sequence of its own; waits (FIFO) while all are lent. An abort while waiting rejects with the
    * signal's reason and takes no sequence.
@@ -28,6 +58,8 @@ export class SequencePool<T> {
         return await task(item);
       } finally {
         this.free.push(item);
+        // The borrowers still generating may all be waiting for this one at a step.
+        if (this.atStep.length > 0 && this.atStep.length >= this.busy) this.releaseStep();
       }
     }, signal);
   }
