@@ -159,7 +159,7 @@ To restore: close GuardTrace and every guardtrace command, then copy FILE over <
                    (default: the setting, 2; llama.node: always 1)
   --strict         constrain output to the "Analysis"/"Judgment" format
   --max-tokens N   generation limit per case (default 2000)
-  --threads N      CPU threads for the local engines (default: the runtime's choice)
+  --threads N      CPU threads for the local engines (default: one per physical core)
   --max-pixels N   image budget in pixels for this run (default: Settings, whose default is the reference
                    16384*28*28 = ${16384 * 28 * 28}; e.g. ${1280 * 28 * 28} = 1,280 vision tokens for a slow CPU —
                    image verdicts then differ from the published evaluation, and the run says so)

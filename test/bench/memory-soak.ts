@@ -1,10 +1,13 @@
 // Memory over a long audit batch: `npx tsx test/bench/memory-soak.ts [--cases 10000] [--warmup 1000]
-// [--engine sidecar|node-llama-cpp|llama.node] [--parallel N] [--max-tokens 32] [--every 250] [--keep]`.
+// [--engine sidecar|node-llama-cpp|llama.node] [--parallel N] [--max-tokens 32] [--every 250] [--fill-page-cache] [--keep]`.
 //
 // Imports synthetic text cases, loads the tiny random-weight model (test/models) through createCore as the app
 // does, audits every case and samples the resident memory (RSS) of this process (the app's main process: store,
 // runner, engine client) and of the llama-server sidecar. After the warm-up cases, every sample must stay within
 // ±10% of the first post-warm-up sample; the script prints the series and the verdict and exits 1 when it fails.
+// SQLite's page cache (cache_size, 32 MB on the app's connection) fills as the database grows and then stays at its
+// bound: part of the main process's RSS growth in a long run. --fill-page-cache reads every page once before the
+// audits (PRAGMA quick_check), so the cache starts near its bound and what grows after that is something else.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,6 +48,11 @@ interface Sample {
   done: number;
   seconds: number;
   main: number;
+  /** The main process's JavaScript heap in use: tells a leak in JS objects from native or SQLite page memory. */
+  heap: number;
+  /** V8's reserved heap and the memory of Buffers/ArrayBuffers outside it (HTTP bodies, native handles). */
+  heapTotal: number;
+  external: number;
   sidecar: number | null;
 }
 
@@ -76,14 +84,21 @@ async function main(): Promise<number> {
     const handlers = createHandlers(core);
     try {
       await handlers['import.run']({ file });
+      if (argv.includes('--fill-page-cache')) core.store.db.pragma('quick_check');
+      const dbMiB = () =>
+        ((core.store.db.pragma('page_count', { simple: true }) as number) *
+          (core.store.db.pragma('page_size', { simple: true }) as number)) /
+        2 ** 20;
       const state = await handlers['engine.load']({ modelDir, engine: ENGINE, parallel: PARALLEL });
       if (state.state !== 'loaded') throw new Error(`the model did not load: ${JSON.stringify(state)}`);
       const sidecarPid = childPids(process.pid, 'llama-server')[0] ?? null;
       console.log(
         `memory soak: ${CASES} cases, engine ${state.info.engine} (${state.info.build.name}), ${state.info.parallelSlots ?? 1} in flight, ${MAX_TOKENS} new tokens each, warm-up ${WARMUP} cases; main pid ${process.pid}, sidecar pid ${sidecarPid ?? 'none'}`,
       );
-      console.log('| cases done | s | main RSS MiB | sidecar RSS MiB |');
-      console.log('|---:|---:|---:|---:|');
+      console.log(
+        '| cases done | s | main RSS MiB | JS heap used MiB | JS heap reserved MiB | external MiB | sidecar RSS MiB |',
+      );
+      console.log('|---:|---:|---:|---:|---:|---:|---:|');
       const started = performance.now();
       const samples: Sample[] = [];
       const sample = (done: number) => {
@@ -91,11 +106,14 @@ async function main(): Promise<number> {
           done,
           seconds: (performance.now() - started) / 1000,
           main: rssMiB(process.pid)!,
+          heap: process.memoryUsage().heapUsed / 2 ** 20,
+          heapTotal: process.memoryUsage().heapTotal / 2 ** 20,
+          external: process.memoryUsage().external / 2 ** 20,
           sidecar: sidecarPid === null ? null : rssMiB(sidecarPid),
         };
         samples.push(s);
         console.log(
-          `| ${s.done} | ${s.seconds.toFixed(0)} | ${s.main.toFixed(1)} | ${s.sidecar === null ? '—' : s.sidecar.toFixed(1)} |`,
+          `| ${s.done} | ${s.seconds.toFixed(0)} | ${s.main.toFixed(1)} | ${s.heap.toFixed(1)} | ${s.heapTotal.toFixed(1)} | ${s.external.toFixed(1)} | ${s.sidecar === null ? '—' : s.sidecar.toFixed(1)} |`,
         );
       };
       let nextSample = 0;
@@ -111,6 +129,9 @@ async function main(): Promise<number> {
       sample(final.done);
       const rate = final.done / ((performance.now() - started) / 3_600_000);
       console.log(`\n${final.done} audited, ${final.failed} failed, ${Math.round(rate)} cases/hour (tiny model)`);
+      console.log(
+        `database ${dbMiB().toFixed(1)} MiB; SQLite page cache bound ${(-(core.store.db.pragma('cache_size', { simple: true }) as number) / 1024).toFixed(1)} MiB (cache_size)`,
+      );
       const mainVerdict = withinTolerance(samples, (s) => s.main);
       const sidecarVerdict =
         sidecarPid === null ? 'no sidecar (in-process engine)' : withinTolerance(samples, (s) => s.sidecar);

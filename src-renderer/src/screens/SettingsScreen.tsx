@@ -156,6 +156,11 @@ export function SettingsScreen({
                 onChange={(e) => setParallelism(e.target.value)}
                 onBlur={() => saveNumber('parallelism', parallelism, 1)}
               />
+              <span className="text-[11px] text-zinc-600 dark:text-zinc-400" data-testid="parallelism-hint">
+                Cases decoded together. 2 suits a CPU: more cases per hour (sidecar 1.36×), while the case you open
+                still starts first. Raise it to 4–8 on a GPU server. Each case reserves its own context memory;
+                llama.node runs one. Applies at the next model load.
+              </span>
             </label>
           </div>
           <label className="flex items-center gap-2">
