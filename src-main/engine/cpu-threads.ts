@@ -11,8 +11,11 @@ import os from 'node:os';
  * core.
  */
 export function defaultCpuThreads(): number {
-  return physicalCoreCount() ?? fallbackCoreCount(os.availableParallelism());
+  // Read once per process: every model load and llama.node context reopen asks, and the topology does not change.
+  machineDefault ??= physicalCoreCount() ?? fallbackCoreCount(os.availableParallelism());
+  return machineDefault;
 }
+let machineDefault: number | undefined;
 
 /** A requested count wins; otherwise one thread per physical core. */
 export function cpuThreads(requested: number | undefined): number {

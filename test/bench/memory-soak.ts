@@ -6,8 +6,8 @@
 // runner, engine client) and of the llama-server sidecar. After the warm-up cases, every sample must stay within
 // ±10% of the first post-warm-up sample; the script prints the series and the verdict and exits 1 when it fails.
 // SQLite's page cache (cache_size, 32 MB on the app's connection) fills as the database grows and then stays at its
-// bound: part of the main process's RSS growth in a long run. --fill-page-cache reads every page once before the
-// audits (PRAGMA quick_check), so the cache starts near its bound and what grows after that is something else.
+// bound, which can pass for growth in a long run. --fill-page-cache reads every page once before the audits
+// (PRAGMA quick_check), so the cache starts near its bound and what grows after that is something else.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,13 +102,14 @@ async function main(): Promise<number> {
       const started = performance.now();
       const samples: Sample[] = [];
       const sample = (done: number) => {
+        const v8Memory = process.memoryUsage();
         const s: Sample = {
           done,
           seconds: (performance.now() - started) / 1000,
           main: rssMiB(process.pid)!,
-          heap: process.memoryUsage().heapUsed / 2 ** 20,
-          heapTotal: process.memoryUsage().heapTotal / 2 ** 20,
-          external: process.memoryUsage().external / 2 ** 20,
+          heap: v8Memory.heapUsed / 2 ** 20,
+          heapTotal: v8Memory.heapTotal / 2 ** 20,
+          external: v8Memory.external / 2 ** 20,
           sidecar: sidecarPid === null ? null : rssMiB(sidecarPid),
         };
         samples.push(s);

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { SequencePool } from '@main/engine/sequence-pool';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Holds a borrowed item until `release` is called; resolves `lent` with the item once it has one. */
 function borrow(pool: SequencePool<string>) {
@@ -16,6 +15,19 @@ function borrow(pool: SequencePool<string>) {
     return it;
   });
   return { item, done, release: () => release() };
+}
+
+/** `n` borrowers, each holding its item until `finish` returns them all. */
+async function inFlight(pool: SequencePool<string>, n: number) {
+  const cases = Array.from({ length: n }, () => borrow(pool));
+  await Promise.all(cases.map((c) => c.item));
+  return {
+    pool,
+    finish: async () => {
+      for (const c of cases) c.release();
+      await Promise.all(cases.map((c) => c.done));
+    },
+  };
 }
 
 describe('SequencePool', () => {
@@ -52,9 +64,8 @@ describe('SequencePool', () => {
   });
 
   it('nextStep: cases in flight pass together once every one has arrived', async () => {
-    const pool = new SequencePool(['a', 'b', 'c']);
-    const cases = [borrow(pool), borrow(pool), borrow(pool)];
-    await Promise.all(cases.map((c) => c.item));
+    const three = await inFlight(new SequencePool(['a', 'b', 'c']), 3);
+    const pool = three.pool;
     const passed: number[] = [];
     void pool.nextStep(10_000).then(() => passed.push(0));
     void pool.nextStep(10_000).then(() => passed.push(1));
@@ -63,19 +74,15 @@ describe('SequencePool', () => {
     void pool.nextStep(10_000).then(() => passed.push(2));
     await tick();
     expect(passed.sort()).toEqual([0, 1, 2]);
-    for (const c of cases) c.release();
-    await Promise.all(cases.map((c) => c.done));
+    await three.finish();
   });
 
   it('nextStep: a lagging case holds the others back no longer than the limit', async () => {
-    const pool = new SequencePool(['a', 'b']);
-    const cases = [borrow(pool), borrow(pool)];
-    await Promise.all(cases.map((c) => c.item));
+    const two = await inFlight(new SequencePool(['a', 'b']), 2);
     const started = performance.now();
-    await pool.nextStep(40);
+    await two.pool.nextStep(40);
     expect(performance.now() - started).toBeGreaterThanOrEqual(35);
-    for (const c of cases) c.release();
-    await Promise.all(cases.map((c) => c.done));
+    await two.finish();
   });
 
   it('nextStep: a case that finishes lets the ones waiting for it go at once', async () => {
@@ -92,6 +99,5 @@ describe('SequencePool', () => {
     expect(passed).toBe(true);
     waiter.release();
     await waiter.done;
-    await sleep(0);
   });
 });
