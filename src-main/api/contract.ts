@@ -8,6 +8,7 @@ import type { ExportRequest, ExportSummary, ImportProgress, ImportRequest, Impor
 import type { MetricsQuery } from '@domain/fidelity';
 import type { Metrics, Stats } from '@domain/metrics';
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
+import type { SampleWorkspaceSummary } from '@domain/demo';
 import type { Settings } from '@domain/settings';
 import type { MenuCommand } from '@domain/shortcuts';
 import type {
@@ -65,6 +66,9 @@ export interface ApiContract {
   /** Reviewer agreement (Metrics screen; `guardtrace stats --json` adds it to the stats). Not in stats.get, which
    *  the status bar polls: this one reads every decision. */
   'team.agreement': [void, TeamAgreementReport];
+  // ---- quality and first run (docs/quality.md) ----
+  /** Adds the sample workspace (synthetic cases, demo verdicts written by hand) to this data folder; re-running adds nothing. */
+  'demo.create': [void, SampleWorkspaceSummary];
 }
 
 /** Every event pushed from the core to the renderer. */
@@ -116,6 +120,7 @@ export const API_CHANNELS = [
   'adjudication.get',
   'adjudication.submit',
   'team.agreement',
+  'demo.create',
 ] as const satisfies readonly Channel[];
 type MissingChannel = Exclude<Channel, (typeof API_CHANNELS)[number]>;
 const _allChannelsListed: MissingChannel extends never ? true : false = true;

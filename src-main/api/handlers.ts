@@ -9,6 +9,7 @@ import { DEFAULT_PROFILE } from '../engine/profiles';
 import { loadSystemPrompt } from '../engine/profiles/profile';
 import { exportCases } from '../io/export';
 import { importFileOffThread } from '../io/import/off-thread';
+import { createSampleWorkspace } from '../io/demo/create-sample';
 import { createPacks } from '../io/packs/create-packs';
 import { exportDecisions, importDecisions } from '../io/packs/decisions-file';
 import { importPack } from '../io/packs/import-pack';
@@ -142,6 +143,11 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
       return review;
     },
     'team.agreement': async () => store.team.agreement(),
+    'demo.create': async () => {
+      const summary = await createSampleWorkspace(store, { actor: core.settings().reviewer });
+      events.emit('cases.changed', { caseIds: 'all' });
+      return summary;
+    },
   };
 
   return wrapErrors(handlers, async (channel, arg) => {

@@ -147,6 +147,7 @@ export const CHANNEL_SCHEMAS = {
   'adjudication.get': record({ caseId: id }),
   'adjudication.submit': decision.extend({ source: z.enum(['manual', 'cli']).optional() }),
   'team.agreement': nothing,
+  'demo.create': nothing,
 } satisfies Record<Channel, z.ZodType>;
 
 /** Checks one channel's argument; throws ApiError('invalid') that names the field and the rule. */

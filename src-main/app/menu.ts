@@ -23,6 +23,7 @@ export function buildAppMenu(getWindow: () => BrowserWindow | null): Menu {
         item('import'),
         item('export'),
         item('modelDir'),
+        item('sample'),
         { type: 'separator' },
         isMac ? { role: 'close' } : { role: 'quit' },
       ],

@@ -15,6 +15,7 @@ import type { Core } from '../api/core';
 import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } from '@domain/types';
 import { defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
+import { QUALITY_COMMANDS } from './quality-commands';
 import { TEAM_COMMANDS } from './team-commands';
 import { teamStatsOf } from '@domain/team';
 
@@ -185,6 +186,7 @@ Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 w
     run: runAudit,
   },
   ...TEAM_COMMANDS,
+  ...QUALITY_COMMANDS,
 };
 
 function mainHelp(): string {

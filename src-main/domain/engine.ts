@@ -1,7 +1,8 @@
 // The model runtimes as the rest of the app sees them: which one, what it loaded, and its state.
 
 /** The runtime that produced a verdict (the sidecar is an 'openai' engine on this machine). */
-export type EngineKind = 'llama.node' | 'node-llama-cpp' | 'openai';
+/** 'demo': the sample workspace's hand-written verdicts (domain/demo.ts); no engine ever runs as 'demo'. */
+export type EngineKind = 'llama.node' | 'node-llama-cpp' | 'openai' | 'demo';
 
 /**
  * What the user can ask for: a runtime, the llama-server sidecar (which answers as 'openai'), or 'auto'

@@ -8,6 +8,7 @@ export type MenuCommand =
   | 'import'
   | 'export'
   | 'modelDir'
+  | 'sample'
   | 'view.review'
   | 'view.audit'
   | 'view.metrics'
@@ -57,6 +58,7 @@ export type ShortcutId =
   | 'app.import'
   | 'app.export'
   | 'app.modelDir'
+  | 'app.sample'
   | 'app.shortcuts';
 
 export interface Shortcut {
@@ -269,6 +271,15 @@ export const SHORTCUTS: readonly Shortcut[] = [
     command: 'modelDir',
     menu: { menu: 'File', label: 'Choose model folder…' },
     action: 'Choose the model folder',
+    group: 'App',
+  },
+  {
+    id: 'app.sample',
+    keys: ['Ctrl+Shift+O'],
+    accelerator: 'CmdOrCtrl+Shift+O',
+    command: 'sample',
+    menu: { menu: 'File', label: 'Open the sample workspace' },
+    action: 'Add the sample workspace (synthetic cases, demo verdicts)',
     group: 'App',
   },
   {

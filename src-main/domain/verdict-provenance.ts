@@ -28,4 +28,6 @@ export interface VerdictProvenance {
   appVersion: string;
   /** True when every setting above matches the profile's reference recipe (and the files are known). */
   reference: boolean;
+  /** A demo verdict of the sample workspace: written by hand, no model produced it (domain/demo.ts). */
+  demo?: boolean;
 }

@@ -6,6 +6,7 @@ import type { Settings } from '@domain/settings';
 import type { MenuCommand } from '@domain/shortcuts';
 import { api, errorMessage, invoke, useApiEvent } from './api';
 import { ImportResultDialog } from './components/ImportResultDialog';
+import { EmptyWorkspace } from './components/quality/EmptyWorkspace';
 import { ShortcutOverlay } from './components/ShortcutOverlay';
 import { StatusBar } from './components/StatusBar';
 import { coalesce } from './lib/coalesce';
@@ -136,6 +137,20 @@ export function App() {
         }
         case 'export':
           return setView('data');
+        case 'sample': {
+          setView('review');
+          try {
+            const sample = await invoke('demo.create', undefined);
+            notify(
+              sample.imported
+                ? `Sample workspace added: ${sample.imported} synthetic cases with demo verdicts (written by hand, not a model).`
+                : 'The sample workspace is already here.',
+            );
+          } catch (e) {
+            notify(`Could not add the sample workspace: ${errorMessage(e)}`, 'error');
+          }
+          return;
+        }
         case 'modelDir': {
           setView('audit');
           const dir = await api.pickFile({ purpose: 'modelDir' });
@@ -144,7 +159,7 @@ export function App() {
         }
       }
     },
-    [importFiles, onSettings],
+    [importFiles, onSettings, notify],
   );
 
   useEffect(() => api.onMenuCommand?.((c) => void runCommand(c)), [runCommand]);
@@ -251,6 +266,9 @@ export function App() {
             onSelectionChange={setSelectedCaseIds}
             engineState={engineState}
             auditProgress={progress}
+            emptyWorkspace={
+              stats?.cases === 0 ? <EmptyWorkspace onCommand={(command) => void runCommand(command)} /> : undefined
+            }
           />
         </div>
         {view === 'audit' && (

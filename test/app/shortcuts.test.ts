@@ -8,6 +8,7 @@ const MENU_COMMANDS: MenuCommand[] = [
   'import',
   'export',
   'modelDir',
+  'sample',
   'view.review',
   'view.audit',
   'view.metrics',

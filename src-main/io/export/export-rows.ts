@@ -118,3 +118,12 @@ export function imageOf(row: ExportRow): ImageRef | null {
     bytes: row.image_bytes ?? 0,
   };
 }
+
+/** A case of the sample workspace (io/demo): its meta says `demo: true`. */
+export function isSampleCase(row: ExportRow): boolean {
+  try {
+    return (JSON.parse(row.meta) as { demo?: unknown }).demo === true;
+  } catch {
+    return false;
+  }
+}

@@ -18,7 +18,10 @@ import { AtomicFile } from './atomic-file';
 import { analysisContradiction, type AnalysisSource } from '@domain/review-analysis';
 import type { Category, RiskLevel } from '@domain/types';
 import type { ExportRow } from '../../store/export-reader';
-import { finalLabel, humanVerdict, imageOf, modelVerdict } from './export-rows';
+import { finalLabel, humanVerdict, imageOf, isSampleCase, modelVerdict } from './export-rows';
+
+/** Sample-workspace cases are synthetic and carry demo verdicts: never training data (jsonl/csv keep meta.demo). */
+const SAMPLE_SKIP = 'sample case (synthetic, demo verdict)';
 
 export { IoError } from '../io-error';
 
@@ -118,6 +121,7 @@ const ROW_WRITERS: Record<ExportFormat, (row: ExportRow, context: RowContext) =>
   jsonl: (row, { images, lines }) => lines.push(JSON.stringify(caseRecord(row, images))),
   csv: (row, { images, lines }) => lines.push(JSON.stringify(csvCells(row, images))),
   sft: (row, context) => {
+    if (isSampleCase(row)) return context.skip(SAMPLE_SKIP);
     const target = humanTarget(row);
     if ('skip' in target) return context.skip(target.skip);
     if ('refuse' in target) return context.refuse(row.id, target.refuse);
@@ -132,6 +136,7 @@ const ROW_WRITERS: Record<ExportFormat, (row: ExportRow, context: RowContext) =>
     );
   },
   dpo: (row, context) => {
+    if (isSampleCase(row)) return context.skip(SAMPLE_SKIP);
     const target = humanTarget(row);
     if ('skip' in target) return context.skip(target.skip);
     if ('refuse' in target) return context.refuse(row.id, target.refuse);

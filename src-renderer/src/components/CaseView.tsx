@@ -7,6 +7,7 @@ import { api } from '../api';
 import { dateTime, percent, riskLabel, summarizeValue } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
 import { RiskBadge } from './badges';
+import { DemoVerdictBadge } from './quality/DemoVerdictBadge';
 import { CaseText } from './CaseText';
 
 /** The case's sections, in order; keys jump between them (see the shortcut table). */
@@ -165,6 +166,7 @@ function VerdictStrip({
             size="lg"
             testId="verdict-badge"
           />
+          <DemoVerdictBadge audit={audit} />
           {audit.category && (
             <span
               className="rounded border border-zinc-300 px-1.5 py-px text-[12px] dark:border-zinc-700"

@@ -32,8 +32,13 @@ export const ReviewScreen = forwardRef<
     onSelectionChange: (ids: string[]) => void;
     engineState: EngineState;
     auditProgress: AuditProgress | null;
+    /** Shown in the case pane while the workspace holds no case at all (what to do next). */
+    emptyWorkspace?: React.ReactNode;
   }
->(function ReviewScreen({ settings, notify, active, onSelectionChange, engineState, auditProgress }, ref) {
+>(function ReviewScreen(
+  { settings, notify, active, onSelectionChange, engineState, auditProgress, emptyWorkspace },
+  ref,
+) {
   const [filter, setFilter] = useState<QueueFilter>({ status: 'all' });
   const [sort, setSort] = useState<QueueSort>('uncertainty');
   const [searchText, setSearchText] = useState('');
@@ -527,6 +532,8 @@ export const ReviewScreen = forwardRef<
               modelHidden={modelHidden}
               reaudit={{ run: () => void reaudit(), disabledReason: reauditReason }}
             />
+          ) : queue.total === 0 && emptyWorkspace ? (
+            emptyWorkspace
           ) : (
             <p className="p-6 text-zinc-600 dark:text-zinc-400">
               {queue.total === 0 ? 'No case to show.' : 'Select a case.'}
