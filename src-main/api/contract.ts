@@ -9,6 +9,8 @@ import type { MetricsQuery } from '@domain/fidelity';
 import type { Metrics, Stats } from '@domain/metrics';
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
 import type { SampleWorkspaceSummary } from '@domain/demo';
+import type { ExposureStatus } from '@domain/exposure';
+import type { GoldCase, GoldReport, GoldSetInput } from '@domain/gold';
 import type { Settings } from '@domain/settings';
 import type { MenuCommand } from '@domain/shortcuts';
 import type {
@@ -69,6 +71,16 @@ export interface ApiContract {
   // ---- quality and first run (docs/quality.md) ----
   /** Adds the sample workspace (synthetic cases, demo verdicts written by hand) to this data folder; re-running adds nothing. */
   'demo.create': [void, SampleWorkspaceSummary];
+  /** Gold cases (the lead's): never read by the review screen; nothing a reviewer's screen reads carries them. */
+  'gold.set': [Omit<GoldSetInput, 'actor'>, GoldCase];
+  'gold.unset': [{ caseId: string }, { removed: boolean }];
+  'gold.list': [void, GoldCase[]];
+  'gold.report': [void, GoldReport];
+  /** The moderator's exposure (Settings.reviewer), on this workstation only. */
+  'exposure.status': [void, ExposureStatus];
+  'exposure.imageRevealed': [{ caseId: string }, ExposureStatus];
+  'exposure.startBreak': [void, ExposureStatus];
+  'exposure.endBreak': [void, ExposureStatus];
 }
 
 /** Every event pushed from the core to the renderer. */
@@ -79,6 +91,7 @@ export interface ApiEvents {
   'engine.state': EngineState;
   'import.progress': ImportProgress;
   'cases.changed': { caseIds: string[] | 'all' };
+  'exposure.changed': ExposureStatus;
 }
 
 export type Channel = keyof ApiContract;
@@ -121,6 +134,14 @@ export const API_CHANNELS = [
   'adjudication.submit',
   'team.agreement',
   'demo.create',
+  'gold.set',
+  'gold.unset',
+  'gold.list',
+  'gold.report',
+  'exposure.status',
+  'exposure.imageRevealed',
+  'exposure.startBreak',
+  'exposure.endBreak',
 ] as const satisfies readonly Channel[];
 type MissingChannel = Exclude<Channel, (typeof API_CHANNELS)[number]>;
 const _allChannelsListed: MissingChannel extends never ? true : false = true;
@@ -133,6 +154,7 @@ export const API_EVENTS = [
   'engine.state',
   'import.progress',
   'cases.changed',
+  'exposure.changed',
 ] as const satisfies readonly EventName[];
 type MissingEvent = Exclude<EventName, (typeof API_EVENTS)[number]>;
 const _allEventsListed: MissingEvent extends never ? true : false = true;

@@ -10,6 +10,7 @@ import { loadSystemPrompt } from '../engine/profiles/profile';
 import { exportCases } from '../io/export';
 import { importFileOffThread } from '../io/import/off-thread';
 import { createSampleWorkspace } from '../io/demo/create-sample';
+import { exposureTracker } from './exposure-tracker';
 import { createPacks } from '../io/packs/create-packs';
 import { exportDecisions, importDecisions } from '../io/packs/decisions-file';
 import { importPack } from '../io/packs/import-pack';
@@ -23,6 +24,7 @@ import { validateChannelInput } from './schemas';
  */
 export function createHandlers(core: Core, options: { renderer?: RendererPolicy } = {}): ApiHandlers {
   const { store, engines, jobs, events } = core;
+  const exposure = exposureTracker(core);
 
   const handlers: ApiHandlers = {
     'cases.list': async (query) => store.cases.list(query ?? {}),
@@ -33,6 +35,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
     'reviews.submit': async (input) => {
       const review = store.reviews.submit(input);
       events.emit('cases.changed', { caseIds: [input.caseId] });
+      if (review.risk !== null && review.risk >= 0.5) exposure.judgedHarmful(review.reviewer, input.caseId);
       return review;
     },
     'reviews.undoLast': async ({ reviewer }) => {
@@ -123,7 +126,11 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
     },
 
     'packs.create': async (request) =>
-      createPacks(store, { ...request, createdBy: request.createdBy ?? core.settings().reviewer }),
+      createPacks(store, {
+        ...request,
+        createdBy: request.createdBy ?? core.settings().reviewer,
+        goldRate: core.settings().goldRate,
+      }),
     'packs.import': async ({ file }) => {
       const summary = await importPack(store, file, core.settings().reviewer);
       if (!summary.alreadyImported) events.emit('cases.changed', { caseIds: 'all' });
@@ -148,6 +155,14 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
       events.emit('cases.changed', { caseIds: 'all' });
       return summary;
     },
+    'gold.set': async (input) => store.gold.set({ ...input, actor: core.settings().reviewer }),
+    'gold.unset': async ({ caseId }) => ({ removed: store.gold.unset(caseId, core.settings().reviewer) }),
+    'gold.list': async () => store.gold.list(),
+    'gold.report': async () => store.gold.report(core.settings().goldRate),
+    'exposure.status': async () => exposure.status(),
+    'exposure.imageRevealed': async ({ caseId }) => exposure.imageRevealed(caseId),
+    'exposure.startBreak': async () => exposure.startBreak(),
+    'exposure.endBreak': async () => exposure.endBreak(),
   };
 
   return wrapErrors(handlers, async (channel, arg) => {

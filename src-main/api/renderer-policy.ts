@@ -83,6 +83,14 @@ export async function enforceRendererPolicy(
       'openai.apiKeyEnv is accepted from the command line only. In the app, enter the API key in Settings → Engine (it is stored encrypted).',
     );
   }
+  const patch = channel === 'settings.set' ? (arg as Partial<Settings> | undefined) : undefined;
+  if (patch && (patch.exposureLimits !== undefined || patch.goldRate !== undefined)) {
+    // The lead's settings: a moderator must not be able to raise their own exposure limit from the app.
+    throw new ApiError(
+      'forbidden',
+      'Exposure limits and the gold rate are set by the lead on the command line: guardtrace limits --help.',
+    );
+  }
   const current = settings();
   for (const [purpose, file] of namedPaths(channel, arg)) {
     if (policy.grants.has(file)) continue;

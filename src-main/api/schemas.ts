@@ -9,6 +9,8 @@ import { RECIPE_FILTERS } from '@domain/fidelity';
 import { PACK_SPLITS } from '@domain/team';
 import { EXPORT_FORMATS, EXPORT_SELECTIONS, IMPORT_FORMATS } from '@domain/io';
 import { REVIEW_SOURCES } from '@domain/reviews';
+import { BLUR_STRENGTHS } from '@domain/exposure';
+import { GOLD_SOURCES } from '@domain/gold';
 import { THEMES } from '@domain/settings';
 import type { Channel } from './contract';
 import { ApiError } from './errors';
@@ -124,6 +126,24 @@ export const CHANNEL_SCHEMAS = {
     engine: engineSelection.optional(),
     llamaServerPath: path.nullable().optional(),
     blindReviewers: z.array(text(200)).max(1000).optional(),
+    goldRate: z.number().optional(),
+    exposureLimits: z
+      .strictObject({
+        softImages: z.number().int(),
+        hardImages: z.number().int(),
+        softHarmful: z.number().int(),
+        hardHarmful: z.number().int(),
+        breakMinutes: z.number().int(),
+        softMinutes: z.number().int(),
+      })
+      .optional(),
+    imageDisplay: z
+      .strictObject({
+        blurStrength: z.enum(BLUR_STRENGTHS),
+        neverAutoReveal: z.boolean(),
+        hideDecidedImages: z.boolean(),
+      })
+      .optional(),
     openai: z
       .strictObject({ baseUrl: text(2048), model: text(512), allowInsecureRemote: z.boolean() })
       .nullable()
@@ -148,6 +168,20 @@ export const CHANNEL_SCHEMAS = {
   'adjudication.submit': decision.extend({ source: z.enum(['manual', 'cli']).optional() }),
   'team.agreement': nothing,
   'demo.create': nothing,
+  'gold.set': record({
+    caseId: id,
+    risk: risk.optional(),
+    category: category.nullable().optional(),
+    explanation: text(100_000).nullable().optional(),
+    source: z.enum(GOLD_SOURCES).optional(),
+  }),
+  'gold.unset': record({ caseId: id }),
+  'gold.list': nothing,
+  'gold.report': nothing,
+  'exposure.status': nothing,
+  'exposure.imageRevealed': record({ caseId: id }),
+  'exposure.startBreak': nothing,
+  'exposure.endBreak': nothing,
 } satisfies Record<Channel, z.ZodType>;
 
 /** Checks one channel's argument; throws ApiError('invalid') that names the field and the rule. */

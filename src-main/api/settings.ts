@@ -1,5 +1,7 @@
 import os from 'node:os';
 import { ENGINE_SELECTIONS } from '@domain/engine';
+import { BLUR_STRENGTHS, DEFAULT_EXPOSURE_LIMITS, DEFAULT_IMAGE_DISPLAY } from '@domain/exposure';
+import { DEFAULT_GOLD_RATE } from '@domain/gold';
 import { THEMES, type Settings } from '@domain/settings';
 import { DEFAULT_PARALLEL_CASES } from '../engine/parallelism';
 import { ApiError } from './errors';
@@ -24,6 +26,9 @@ export function defaultSettings(): Settings {
     llamaServerPath: null,
     openai: null,
     blindReviewers: [],
+    goldRate: DEFAULT_GOLD_RATE,
+    exposureLimits: { ...DEFAULT_EXPOSURE_LIMITS },
+    imageDisplay: { ...DEFAULT_IMAGE_DISPLAY },
   };
 }
 
@@ -58,6 +63,25 @@ export function validateSettingsPatch(patch: Partial<Settings>): Partial<Setting
     (!Array.isArray(patch.blindReviewers) || !patch.blindReviewers.every((r) => typeof r === 'string' && r.trim()))
   )
     fail('blindReviewers', 'must be a list of reviewer names');
+  if (
+    patch.goldRate !== undefined &&
+    !(Number.isFinite(patch.goldRate) && patch.goldRate >= 0 && patch.goldRate <= 0.5)
+  )
+    fail('goldRate', 'must be between 0 and 0.5 (0.05 = 5% of each queue)');
+  if (patch.exposureLimits !== undefined) {
+    const limits = patch.exposureLimits;
+    for (const [field, value] of Object.entries(limits))
+      if (!Number.isInteger(value) || value < 1 || value > 100_000)
+        fail(`exposureLimits.${field}`, 'must be a whole number from 1 to 100000');
+    if (limits.softImages > limits.hardImages) fail('exposureLimits.softImages', 'must not exceed hardImages');
+    if (limits.softHarmful > limits.hardHarmful) fail('exposureLimits.softHarmful', 'must not exceed hardHarmful');
+    if (limits.breakMinutes > 240) fail('exposureLimits.breakMinutes', 'must be at most 240');
+  }
+  if (
+    patch.imageDisplay !== undefined &&
+    !(BLUR_STRENGTHS as readonly string[]).includes(patch.imageDisplay.blurStrength)
+  )
+    fail('imageDisplay.blurStrength', `must be one of ${BLUR_STRENGTHS.join(', ')}`);
   if (patch.theme !== undefined && !(THEMES as readonly string[]).includes(patch.theme))
     fail('theme', 'must be system, dark or light');
   if (patch.engine !== undefined && !(ENGINE_SELECTIONS as readonly string[]).includes(patch.engine))

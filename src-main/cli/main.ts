@@ -466,7 +466,11 @@ export function categoryOption(values: RunContext['values'], option = 'category'
 async function runStats(context: RunContext): Promise<number> {
   if (context.positionals.length) throw new UsageError(`unexpected argument "${context.positionals[0]}"`);
   return context.withCore(async (handlers) => {
-    const stats = { ...(await handlers['stats.get']()), ...teamStatsOf(await handlers['team.agreement']()) };
+    const stats = {
+      ...(await handlers['stats.get']()),
+      ...teamStatsOf(await handlers['team.agreement']()),
+      gold: await handlers['gold.report'](),
+    };
     if (context.json) {
       context.io.stdout(`${JSON.stringify(stats)}\n`);
       return EXIT_OK;
@@ -500,6 +504,12 @@ async function runStats(context: RunContext): Promise<number> {
         'reviewer agreement (alpha, ordinal)',
         stats.agreement.alpha === null ? 'not enough double-reviewed cases' : stats.agreement.alpha.toFixed(3),
       ],
+      [
+        'gold cases',
+        `${stats.gold.cases} (rate ${stats.gold.rate}); model ${percent(stats.gold.model.accuracy)} exact on ${stats.gold.model.n}; ` +
+          (stats.gold.reviewers.map((r) => `${r.reviewer} ${percent(r.accuracy)} on ${r.n}`).join(', ') ||
+            'no reviewer scored'),
+      ],
       ...stats.agreement.pairs.map((pair): [string, string] => [
         `kappa ${pair.a} / ${pair.b}`,
         `${pair.kappa === null ? 'undefined' : pair.kappa.toFixed(3)} on ${pair.n} case(s)`,
@@ -510,6 +520,8 @@ async function runStats(context: RunContext): Promise<number> {
     return EXIT_OK;
   });
 }
+
+const percent = (share: number | null) => (share === null ? '-' : `${(share * 100).toFixed(1)}%`);
 
 async function runBackup(context: RunContext): Promise<number> {
   if (context.positionals.length)

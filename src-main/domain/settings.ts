@@ -1,5 +1,6 @@
 // The user's settings, stored as JSON values in the `settings` table.
 import type { EngineSelection } from './engine';
+import type { ExposureLimits, ImageDisplay } from './exposure';
 
 export const THEMES = ['system', 'dark', 'light'] as const;
 export type Theme = (typeof THEMES)[number];
@@ -21,4 +22,10 @@ export interface Settings {
   openai: { baseUrl: string; model: string; allowInsecureRemote: boolean } | null;
   /** Reviewers who review blind: the model's verdict, analysis and the gold label stay hidden until their first choice. */
   blindReviewers: string[];
+  /** Share of each reviewer's queue (packs) that is gold, set by the lead (docs/quality.md). */
+  goldRate: number;
+  /** Exposure limits, set by the lead on the command line (`guardtrace limits`); the window cannot change them. */
+  exposureLimits: ExposureLimits;
+  /** The moderator's own choices for how images are shown. */
+  imageDisplay: ImageDisplay;
 }

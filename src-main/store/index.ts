@@ -5,6 +5,8 @@ import { AuditFailureRepository } from './audit-failures';
 import { AuditRepository } from './audits';
 import { CaseRepository } from './cases';
 import { ExportReader } from './export-reader';
+import { ExposureRepository } from './exposure';
+import { GoldRepository } from './gold';
 import { ImageStore } from './images';
 import { ImportBatchRepository } from './import-batches';
 import { JobRepository } from './jobs';
@@ -39,6 +41,8 @@ export class CaseStore {
   readonly adjudication: AdjudicationRepository;
   readonly packs: PackRepository;
   readonly team: TeamStatsReader;
+  readonly gold: GoldRepository;
+  readonly exposure: ExposureRepository;
 
   private constructor(
     readonly db: Db,
@@ -60,6 +64,8 @@ export class CaseStore {
     this.importBatches = new ImportBatchRepository(db);
     this.exports = new ExportReader(db);
     this.auditFailures = new AuditFailureRepository(db);
+    this.gold = new GoldRepository(db, this.cases, this.activityLog);
+    this.exposure = new ExposureRepository(db);
   }
 
   static open(dataDir: string, options: { nativeBinding?: string; readOnly?: boolean } = {}): CaseStore {

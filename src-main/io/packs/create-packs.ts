@@ -17,6 +17,7 @@ import { caseDigest } from '../../store/packs';
 import { whereClause } from '../../store/queue-query';
 import { IoError } from '../io-error';
 import { writeArchive, type ArchiveEntry } from './archive';
+import { withGoldInterleaved } from './gold-interleave';
 import {
   CASES_ENTRY,
   MANIFEST_ENTRY,
@@ -104,7 +105,10 @@ export function validatePackRequest(request: PackCreateRequest): { overlap: numb
 /** Lead side: splits the selected cases among the reviewers and writes DIR/<reviewer>.gtpack for each. */
 export async function createPacks(
   store: CaseStore,
-  request: PackCreateRequest & { createdBy: string },
+  request: PackCreateRequest & {
+    createdBy: string;
+    /** Share of gold mixed into each pack (Settings.goldRate). */ goldRate?: number;
+  },
 ): Promise<PackCreateSummary> {
   const { overlap, split } = validatePackRequest(request);
   const selected = selectCases(store, request);
@@ -122,8 +126,9 @@ export async function createPacks(
   const createdAt = new Date().toISOString();
   const built: Array<{ manifest: PackManifest; file: string; entries: ArchiveEntry[]; images: number }> = [];
   for (const reviewer of request.reviewers) {
-    const caseIds = assignment.get(reviewer)!;
-    if (!caseIds.length) continue;
+    const assigned = assignment.get(reviewer)!;
+    if (!assigned.length) continue;
+    const caseIds = withGoldInterleaved(store, reviewer, assigned, request.goldRate ?? 0, createdAt);
     built.push({
       ...buildPack(store, { reviewer, caseIds, storeId, showModel, createdAt, createdBy: request.createdBy }),
       file: path.join(outDir, `${reviewer}${PACK_EXTENSION}`),

@@ -9,6 +9,7 @@ import { teamReview } from './0007-team-review';
 import { reviewAnalysisSourceAndAuditFailures } from './0008-review-analysis-source-and-audit-failures';
 import { jobOwners } from './0009-job-owners';
 import { referenceVerdicts } from './0010-reference-verdicts';
+import { goldAndExposure } from './0013-gold-and-exposure';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -24,6 +25,8 @@ export const MIGRATIONS: readonly Migration[] = [
   reviewAnalysisSourceAndAuditFailures,
   jobOwners,
   referenceVerdicts,
+  // 11 and 12 are reserved for branches not merged yet (test/store/migrations.test.ts).
+  goldAndExposure,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

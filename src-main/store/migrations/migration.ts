@@ -1,5 +1,5 @@
 export interface Migration {
-  /** Becomes PRAGMA user_version once applied; versions are consecutive from 1. */
+  /** Becomes PRAGMA user_version once applied; versions increase from 1 (numbers reserved for other branches may be skipped). */
   version: number;
   name: string;
   /** SQL run inside one transaction together with the user_version bump. */
