@@ -1,12 +1,16 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EngineState } from '@domain/engine';
+import type { ExposureStatus } from '@domain/exposure';
 import type { ImportSummary } from '@domain/io';
 import type { Stats } from '@domain/metrics';
 import type { Settings } from '@domain/settings';
 import type { MenuCommand } from '@domain/shortcuts';
 import { api, errorMessage, invoke, useApiEvent } from './api';
 import { ImportResultDialog } from './components/ImportResultDialog';
+import { BreakDialog } from './components/quality/BreakDialog';
 import { EmptyWorkspace } from './components/quality/EmptyWorkspace';
+import { ExposureMeter } from './components/quality/ExposureMeter';
+import { setImageCare } from './components/quality/image-care';
 import { ShortcutOverlay } from './components/ShortcutOverlay';
 import { StatusBar } from './components/StatusBar';
 import { coalesce } from './lib/coalesce';
@@ -44,6 +48,8 @@ export function App() {
   const progress = useAuditProgress();
   const reviewRef = useRef<ReviewScreenHandle>(null);
   const { toasts, notify, dismiss } = useToasts();
+  const [exposure, setExposure] = useState<ExposureStatus | null>(null);
+  const [breakOpen, setBreakOpen] = useState(false);
 
   useEffect(() => {
     invoke('settings.get', undefined).then(setSettings, (e: unknown) => setStartupError(errorMessage(e)));
@@ -73,6 +79,36 @@ export function App() {
     media.addEventListener('change', apply);
     return () => media.removeEventListener('change', apply);
   }, [settings?.theme]);
+
+  // The moderator's exposure (docs/quality.md): the core counts, the window shows and obeys the hard limit.
+  useEffect(() => {
+    if (settings?.reviewer) invoke('exposure.status', undefined).then(setExposure, () => undefined);
+  }, [settings?.reviewer]);
+  useApiEvent('exposure.changed', setExposure);
+  const onImageRevealed = useCallback((caseId: string) => {
+    invoke('exposure.imageRevealed', { caseId }).then(setExposure, () => undefined);
+  }, []);
+  const imageDisplay = settings?.imageDisplay;
+  const mustBreak = exposure?.mustBreak ?? false;
+  useEffect(() => {
+    if (imageDisplay) setImageCare({ display: imageDisplay, mustBreak, onRevealed: onImageRevealed });
+  }, [imageDisplay, mustBreak, onImageRevealed]);
+  const startBreak = async () => {
+    try {
+      setExposure(await invoke('exposure.startBreak', undefined));
+      setBreakOpen(true);
+    } catch (e) {
+      notify(`Could not start the break: ${errorMessage(e)}`, 'error');
+    }
+  };
+  const endBreak = async () => {
+    try {
+      setExposure(await invoke('exposure.endBreak', undefined));
+      setBreakOpen(false);
+    } catch (e) {
+      notify(errorMessage(e), 'error');
+    }
+  };
 
   const refreshStats = useCallback(() => {
     invoke('stats.get', undefined).then(setStats, () => undefined);
@@ -289,7 +325,14 @@ export function App() {
         {view === 'settings' && <SettingsScreen settings={settings} onSettings={onSettings} notify={notify} />}
       </div>
 
-      <StatusBar stats={stats} progress={progress} toasts={toasts} onDismiss={dismiss} />
+      <StatusBar stats={stats} progress={progress} toasts={toasts} onDismiss={dismiss}>
+        {exposure && (
+          <ExposureMeter
+            status={exposure}
+            onTakeBreak={() => (exposure.onBreak ? setBreakOpen(true) : void startBreak())}
+          />
+        )}
+      </StatusBar>
 
       {dragging && (
         <div className="pointer-events-none fixed inset-0 z-40 flex items-center justify-center border-4 border-dashed border-sky-600 bg-sky-600/10 text-lg font-semibold">
@@ -298,6 +341,13 @@ export function App() {
       )}
       {showShortcuts && <ShortcutOverlay onClose={() => setShowShortcuts(false)} />}
       {droppedImport && <ImportResultDialog summaries={droppedImport} onClose={() => setDroppedImport(null)} />}
+      {breakOpen && exposure?.onBreak && (
+        <BreakDialog
+          status={{ ...exposure, onBreak: exposure.onBreak }}
+          onEnd={() => void endBreak()}
+          onClose={() => setBreakOpen(false)}
+        />
+      )}
     </div>
   );
 }

@@ -1,5 +1,5 @@
 // Everything the model saw and said for one case. All case text is rendered as React text nodes, never as HTML.
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ActivityLogEntry } from '@domain/activity-log';
 import type { AuditRecord } from '@domain/audits';
 import type { CaseDetail } from '@domain/cases';
@@ -8,6 +8,7 @@ import { dateTime, percent, riskLabel, summarizeValue } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
 import { RiskBadge } from './badges';
 import { DemoVerdictBadge } from './quality/DemoVerdictBadge';
+import { imageProtection, useImageCare } from './quality/image-care';
 import { CaseText } from './CaseText';
 
 /** The case's sections, in order; keys jump between them (see the shortcut table). */
@@ -314,6 +315,20 @@ function CaseImage({
 }) {
   const [peeking, setPeeking] = useState(false);
   const pressedAt = useRef(0);
+  const care = useImageCare();
+  const { shown, protectedView, locked, filter } = imageProtection({
+    blur,
+    grayscale,
+    display: care.display,
+    mustBreak: care.mustBreak,
+    decided: detail.currentReview !== null,
+    revealed,
+    peeking,
+  });
+  const { onRevealed } = care;
+  useEffect(() => {
+    if (shown && protectedView && detail.image) onRevealed(detail.id);
+  }, [shown, protectedView, detail.id, detail.image, onRevealed]);
   if (!detail.image) {
     return (
       <div className="panel border-dashed px-3 py-2 text-amber-700 dark:text-amber-300" data-testid="image-missing">
@@ -322,9 +337,6 @@ function CaseImage({
       </div>
     );
   }
-  const protectedView = blur || grayscale;
-  const shown = !protectedView || revealed || peeking;
-  const filter = shown ? 'none' : [blur ? 'blur(22px)' : '', grayscale ? 'grayscale(1)' : ''].join(' ').trim();
   return (
     <div className="panel flex items-start gap-3 p-2">
       <button
@@ -358,8 +370,14 @@ function CaseImage({
         />
         {!shown && (
           <span className="absolute inset-0 flex items-center justify-center text-[12px] font-medium text-white/90">
-            <span className="rounded bg-black/60 px-2 py-1">
-              Hidden · click or hold to view · <kbd>V</kbd>
+            <span className="rounded bg-black/60 px-2 py-1" data-testid="image-hidden-note">
+              {locked ? (
+                'Exposure limit reached: images stay blurred until you take a break'
+              ) : (
+                <>
+                  Hidden · click or hold to view · <kbd>V</kbd>
+                </>
+              )}
             </span>
           </span>
         )}

@@ -9,11 +9,14 @@ export function StatusBar({
   progress,
   toasts,
   onDismiss,
+  children,
 }: {
   stats: Stats | null;
   progress: AuditProgress | null;
   toasts: Toast[];
   onDismiss: (id: number) => void;
+  /** The moderator's own indicators (the exposure counter), after the store totals. */
+  children?: React.ReactNode;
 }) {
   return (
     <footer
@@ -42,6 +45,7 @@ export function StatusBar({
           Auditing {progress.done + progress.failed}/{progress.total} ({progress.state})
         </span>
       )}
+      {children}
       <span className="ml-auto flex min-w-0 items-center gap-2" role="status" aria-live="polite">
         {toasts.map((t) => (
           <span

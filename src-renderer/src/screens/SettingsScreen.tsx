@@ -3,6 +3,7 @@ import { ENGINE_SELECTIONS, type EngineSelection } from '@domain/engine';
 import { THEMES, type Settings } from '@domain/settings';
 import { REFERENCE_MAX_PIXELS, SMALL_MAX_PIXELS } from '@domain/fidelity';
 import { api, errorMessage, invoke } from '../api';
+import { ImageCareSettings } from '../components/quality/ImageCareSettings';
 
 // A Record, so that an engine added to ENGINE_SELECTIONS does not compile until it has a label here.
 const ENGINE_LABELS: Record<EngineSelection, string> = {
@@ -84,6 +85,7 @@ export function SettingsScreen({
             />
             Show images in grayscale until I reveal them
           </label>
+          <ImageCareSettings settings={settings} onSettings={onSettings} />
           <label className="flex items-center gap-2">
             <input
               type="checkbox"
