@@ -343,7 +343,8 @@ function CaseImage({
         type="button"
         data-testid="case-image-button"
         aria-pressed={shown}
-        aria-label={shown ? 'Hide image (V)' : 'Reveal image (V); hold to peek'}
+        // Hidden, the visible note below names the button (so what is read matches what is shown).
+        aria-label={shown ? 'Hide image (V)' : undefined}
         className="relative overflow-hidden rounded bg-zinc-900"
         onPointerDown={() => {
           pressedAt.current = performance.now();

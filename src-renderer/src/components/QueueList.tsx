@@ -50,7 +50,8 @@ export function QueueList({
   return (
     <div
       ref={scrollRef}
-      role="listbox"
+      // An empty queue has no options, and a listbox without any is invalid (axe aria-required-children).
+      role={queue.total > 0 ? 'listbox' : 'region'}
       aria-label={`Case queue, ${queue.total.toLocaleString()} cases`}
       aria-activedescendant={activeId}
       tabIndex={0}

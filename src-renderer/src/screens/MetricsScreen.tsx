@@ -6,6 +6,7 @@ import { errorMessage, invoke, useApiEvent } from '../api';
 import { ConfusionTable } from '../components/ConfusionTable';
 import { FidelityPanels } from '../components/FidelityPanels';
 import { TeamAgreementPanel } from '../components/TeamPanels';
+import { GoldPanel } from '../components/quality/GoldPanel';
 import { percent } from '../lib/format';
 
 export function MetricsScreen({ active }: { active: boolean }) {
@@ -73,6 +74,7 @@ export function MetricsScreen({ active }: { active: boolean }) {
         )}
       </section>
       <TeamAgreementPanel active={active} />
+      <GoldPanel active={active} />
     </div>
   );
 }

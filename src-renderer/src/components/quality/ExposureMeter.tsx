@@ -18,9 +18,13 @@ export function ExposureMeter({ status, onTakeBreak }: { status: ExposureStatus;
         Exposure: {session.imagesRevealed} images · {session.harmfulJudged} harmful this session (
         {lastHour.imagesRevealed} / {lastHour.harmfulJudged} last hour)
       </span>
-      {(status.breakSuggested || status.mustBreak) && !status.onBreak && (
+      {(status.breakSuggested || status.mustBreak || status.onBreak) && (
         <button type="button" className="btn py-0 text-[11.5px]" onClick={onTakeBreak} data-testid="take-break">
-          {status.mustBreak ? 'Break needed: images stay blurred · take a break' : 'Time for a break'}
+          {status.onBreak
+            ? 'On a break'
+            : status.mustBreak
+              ? 'Break needed: images stay blurred · take a break'
+              : 'Time for a break'}
         </button>
       )}
     </span>
