@@ -1,8 +1,7 @@
 // The sample workspace: the synthetic cases of sample-cases.ts, their pictures, and a hand-written demo verdict on
 // each, stored through the ordinary importer (the same validation, image intake and activity log as a user's file),
 // so that the queue, the review screen, metrics and exports all have something to show before a model exists.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditResult } from '@domain/audits';
 import type { ImportSummary } from '@domain/io';
@@ -12,6 +11,9 @@ import { importFile } from '../import';
 import { demoRawOutput, SAMPLE_CASES, type SampleCase, type SampleImageKind } from './sample-cases';
 import { drawSampleImage } from './sample-images';
 
+/** The sample's files (JSONL and pictures) inside the data folder. */
+export const SAMPLE_FOLDER = 'sample-workspace';
+
 /** Marks every sample case (its `meta`), so exports and screens can tell a sample from real data. */
 export const SAMPLE_META = { demo: true, sample: 'GuardTrace Workstation sample workspace (synthetic)' } as const;
 
@@ -19,14 +21,11 @@ export async function createSampleWorkspace(
   store: CaseStore,
   options: { actor: string },
 ): Promise<SampleWorkspaceSummary> {
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'guardtrace-sample-'));
-  let imported: ImportSummary;
-  try {
-    const file = await writeSampleFile(folder, SAMPLE_CASES);
-    imported = await importFile(store, { file, format: 'jsonl', actor: options.actor });
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
+  // Kept in the data folder (about 100 KB), so each case's source file is a file that exists and can be read.
+  const folder = path.join(store.dataDir, SAMPLE_FOLDER);
+  mkdirSync(folder, { recursive: true });
+  const file = await writeSampleFile(folder, SAMPLE_CASES);
+  const imported: ImportSummary = await importFile(store, { file, format: 'jsonl', actor: options.actor });
   if (imported.rejected > 0) {
     // The sample is ours: a rejection is a bug in it, never the user's to fix.
     const first = imported.errors[0];
