@@ -26,8 +26,8 @@ export const DEFAULT_EXPOSURE_LIMITS: ExposureLimits = {
   hardImages: 80,
   softHarmful: 60,
   hardHarmful: 120,
-  breakMinutes: 15,
-  softMinutes: 120,
+  breakMinutes: 10,
+  softMinutes: 60,
 };
 
 /** How a moderator wants images shown (Settings.imageDisplay); blur and grayscale are Settings.blurImages/grayscaleImages. */

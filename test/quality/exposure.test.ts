@@ -35,11 +35,11 @@ describe('exposure counter', () => {
     expect(store.exposure.status('bob', LIMITS, at(4)).session.imagesRevealed).toBe(0);
 
     store.exposure.startBreak('ann', at(5));
-    expect(store.exposure.status('ann', LIMITS, at(6)).onBreak).toEqual({ since: at(5), endsAt: at(20) });
-    expect(() => store.exposure.endBreak('ann', LIMITS, at(10))).toThrow(/10 more minute/);
+    expect(store.exposure.status('ann', LIMITS, at(6)).onBreak).toEqual({ since: at(5), endsAt: at(15) });
+    expect(() => store.exposure.endBreak('ann', LIMITS, at(10))).toThrow(/5 more minute/);
     expect(store.exposure.status('ann', LIMITS, at(10)).mustBreak).toBe(true);
-    store.exposure.endBreak('ann', LIMITS, at(20));
-    const after = store.exposure.status('ann', LIMITS, at(21));
+    store.exposure.endBreak('ann', LIMITS, at(15));
+    const after = store.exposure.status('ann', LIMITS, at(16));
     expect(after).toMatchObject({ mustBreak: false, breakSuggested: false, onBreak: null });
     expect(after.session.imagesRevealed).toBe(0);
     // The last hour still counts what was shown before the break.
