@@ -78,6 +78,39 @@ describe.skipIf(skipReason !== null)('quality and first run in Chromium over the
     expect(h.pageErrors).toEqual([]);
   });
 
+  it('blind gold: the review screen’s DOM is the same for a gold case as for a plain one', async () => {
+    h = await startHarness({ viewport: { width: 1440, height: 900 } });
+    const { page, handlers } = h;
+    await handlers['demo.create']();
+    // Two cases shaped alike (safe demo verdict, no category, no picture, no label), one of them made gold.
+    const [goldCase, plainCase] = SAMPLE_CASES.filter(
+      (c) => c.gold === null && c.image === null && c.demo.risk === 0 && c.demo.category === null,
+    );
+    const secret = 'GOLD-EXPLANATION-e2e-91c';
+    await handlers['gold.set']({ caseId: goldCase.id, risk: 1, category: 'Extremism', explanation: secret });
+    await page.reload();
+    const domOf = async (id: string) => {
+      await openCase(h!, id);
+      return page.evaluate(() => ({
+        body: document.body.outerHTML,
+        review: ['case-view', 'decision-column']
+          .map((testId) => document.querySelector(`[data-testid="${testId}"]`)!.outerHTML)
+          .join(''),
+      }));
+    };
+    const goldDom = await domOf(goldCase.id);
+    const plainDom = await domOf(plainCase.id);
+    expect(goldDom.body).not.toContain(secret);
+    // The only differences are the two cases' own texts and ids, not any element or attribute.
+    const skeleton = (html: string) =>
+      html
+        .replace(/>[^<]*</g, '><')
+        .replace(/"[^"]*"/g, '""')
+        .replace(/\s+/g, ' ');
+    expect(skeleton(goldDom.review)).toEqual(skeleton(plainDom.review));
+    for (const dom of [goldDom, plainDom]) expect(dom.body).not.toMatch(/gold-badge|data-gold|gold_case/i);
+  });
+
   it('the hard exposure limit re-blurs every image until a break has been taken', async () => {
     h = await startHarness({ viewport: { width: 1440, height: 900 } });
     const { page, core, handlers } = h;
