@@ -11,6 +11,7 @@ import type { ReviewInput, ReviewRecord } from '@domain/reviews';
 import type { SampleWorkspaceSummary } from '@domain/demo';
 import type { ExposureStatus } from '@domain/exposure';
 import type { GoldCase, GoldReport, GoldSetInput } from '@domain/gold';
+import type { PracticeCreateSummary, PracticeFeedback, PracticeSummary } from '@domain/practice';
 import type { Settings } from '@domain/settings';
 import type { MenuCommand } from '@domain/shortcuts';
 import type {
@@ -81,6 +82,11 @@ export interface ApiContract {
   'exposure.imageRevealed': [{ caseId: string }, ExposureStatus];
   'exposure.startBreak': [void, ExposureStatus];
   'exposure.endBreak': [void, ExposureStatus];
+  /** A practice workspace made of this workspace's gold cases, in a new folder. */
+  'practice.create': [{ out: string }, PracticeCreateSummary];
+  /** In a practice workspace only: the gold answer, its explanation and the model's verdict for a decided case. */
+  'practice.feedback': [{ caseId: string }, PracticeFeedback];
+  'practice.summary': [void, PracticeSummary];
 }
 
 /** Every event pushed from the core to the renderer. */
@@ -142,6 +148,9 @@ export const API_CHANNELS = [
   'exposure.imageRevealed',
   'exposure.startBreak',
   'exposure.endBreak',
+  'practice.create',
+  'practice.feedback',
+  'practice.summary',
 ] as const satisfies readonly Channel[];
 type MissingChannel = Exclude<Channel, (typeof API_CHANNELS)[number]>;
 const _allChannelsListed: MissingChannel extends never ? true : false = true;

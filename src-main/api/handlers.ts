@@ -11,6 +11,8 @@ import { exportCases } from '../io/export';
 import { importFileOffThread } from '../io/import/off-thread';
 import { createSampleWorkspace } from '../io/demo/create-sample';
 import { exposureTracker } from './exposure-tracker';
+import { practiceFeedback, practiceSummary, refuseInPractice } from './practice';
+import { createPracticeWorkspace } from '../io/practice/create-practice';
 import { createPacks } from '../io/packs/create-packs';
 import { exportDecisions, importDecisions } from '../io/packs/decisions-file';
 import { importPack } from '../io/packs/import-pack';
@@ -163,10 +165,14 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
     'exposure.imageRevealed': async ({ caseId }) => exposure.imageRevealed(caseId),
     'exposure.startBreak': async () => exposure.startBreak(),
     'exposure.endBreak': async () => exposure.endBreak(),
+    'practice.create': async ({ out }) => createPracticeWorkspace(store, { out, createdBy: core.settings().reviewer }),
+    'practice.feedback': async ({ caseId }) => practiceFeedback(core, caseId),
+    'practice.summary': async () => practiceSummary(core),
   };
 
   return wrapErrors(handlers, async (channel, arg) => {
     const checked = validateChannelInput(channel, arg);
+    refuseInPractice(channel, core.settings());
     // The app window gets these rules on top; the CLI and the tests are the user at their own machine.
     if (options.renderer) await enforceRendererPolicy(channel, checked, options.renderer, core.settings);
     return checked;

@@ -43,6 +43,9 @@ function namedPaths(channel: Channel, arg: unknown): Array<[PathPurpose, string]
     case 'packs.create':
       out.push(['export', a.outDir as string]);
       break;
+    case 'practice.create':
+      out.push(['export', a.out as string]);
+      break;
     case 'packs.import':
     case 'decisions.import':
       out.push(['import', a.file as string]);

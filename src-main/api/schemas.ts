@@ -182,6 +182,9 @@ export const CHANNEL_SCHEMAS = {
   'exposure.imageRevealed': record({ caseId: id }),
   'exposure.startBreak': nothing,
   'exposure.endBreak': nothing,
+  'practice.create': record({ out: path }),
+  'practice.feedback': record({ caseId: id }),
+  'practice.summary': nothing,
 } satisfies Record<Channel, z.ZodType>;
 
 /** Checks one channel's argument; throws ApiError('invalid') that names the field and the rule. */

@@ -29,6 +29,7 @@ export function defaultSettings(): Settings {
     goldRate: DEFAULT_GOLD_RATE,
     exposureLimits: { ...DEFAULT_EXPOSURE_LIMITS },
     imageDisplay: { ...DEFAULT_IMAGE_DISPLAY },
+    practice: null,
   };
 }
 

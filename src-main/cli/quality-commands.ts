@@ -136,6 +136,27 @@ async function runLimits(context: RunContext): Promise<number> {
   });
 }
 
+async function runPractice(context: RunContext): Promise<number> {
+  const [action, ...rest] = context.positionals;
+  if (action !== 'create')
+    throw new UsageError(action ? `unknown practice action "${action}" (create)` : 'missing action: create');
+  if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  if (context.values['from-gold'] !== true)
+    throw new UsageError('practice create needs --from-gold (a practice set is made of gold cases)');
+  const out = stringOption(context.values, 'out');
+  if (!out) throw new UsageError('--out DIR is required (a new folder for the practice workspace)');
+  return context.withCore(async (handlers) => {
+    const summary = await handlers['practice.create']({ out });
+    if (context.json) context.io.stdout(`${JSON.stringify(summary)}\n`);
+    else
+      context.io.stdout(
+        `Practice workspace with ${summary.cases} gold case(s) (${summary.images} picture(s)) written to ${summary.out}. ` +
+          'Hand it to the trainee like a pack; it opens as its own data folder and can never be exported or merged.\n',
+      );
+    return EXIT_OK;
+  });
+}
+
 export const QUALITY_COMMANDS: Record<string, Command> = {
   demo: {
     summary: 'add the sample workspace: ~30 synthetic cases with pictures and demo verdicts (no model needed)',
@@ -181,5 +202,16 @@ Without options: prints the current values. The app's window cannot change these
       ['gold-rate', { type: 'string' as const }],
     ]),
     run: runLimits,
+  },
+  practice: {
+    summary: 'a practice workspace for new moderators, made of the gold cases',
+    usage: 'guardtrace practice create --from-gold --out DIR',
+    details: `  --from-gold      the practice set is this workspace's gold cases (with their answers and explanations)
+  --out DIR        a new or empty folder: the practice workspace's data folder
+The trainee opens it as their data folder (GUARDTRACE_DATA_DIR=DIR, or --data-dir DIR); after each decision the app
+shows the gold answer, its explanation and the model's verdict. It never exports labels, makes or takes packs, or
+merges decisions.`,
+    options: { 'from-gold': { type: 'boolean' }, out: { type: 'string', short: 'o' } },
+    run: runPractice,
   },
 };

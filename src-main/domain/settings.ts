@@ -1,6 +1,7 @@
 // The user's settings, stored as JSON values in the `settings` table.
 import type { EngineSelection } from './engine';
 import type { ExposureLimits, ImageDisplay } from './exposure';
+import type { PracticeInfo } from './practice';
 
 export const THEMES = ['system', 'dark', 'light'] as const;
 export type Theme = (typeof THEMES)[number];
@@ -28,4 +29,6 @@ export interface Settings {
   exposureLimits: ExposureLimits;
   /** The moderator's own choices for how images are shown. */
   imageDisplay: ImageDisplay;
+  /** Set only in a practice workspace (guardtrace practice create); the window cannot set it. */
+  practice: PracticeInfo | null;
 }
