@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EngineState } from '@domain/engine';
 import type { ExposureStatus } from '@domain/exposure';
+import type { PracticeFeedback, PracticeSummary } from '@domain/practice';
 import type { ImportSummary } from '@domain/io';
 import type { Stats } from '@domain/metrics';
 import type { Settings } from '@domain/settings';
@@ -10,6 +11,7 @@ import { ImportResultDialog } from './components/ImportResultDialog';
 import { BreakDialog } from './components/quality/BreakDialog';
 import { EmptyWorkspace } from './components/quality/EmptyWorkspace';
 import { ExposureMeter } from './components/quality/ExposureMeter';
+import { PracticeFeedbackDialog, PracticeSummaryDialog } from './components/quality/PracticeDialogs';
 import { setImageCare } from './components/quality/image-care';
 import { ShortcutOverlay } from './components/ShortcutOverlay';
 import { StatusBar } from './components/StatusBar';
@@ -50,6 +52,8 @@ export function App() {
   const { toasts, notify, dismiss } = useToasts();
   const [exposure, setExposure] = useState<ExposureStatus | null>(null);
   const [breakOpen, setBreakOpen] = useState(false);
+  const [practiceFeedback, setPracticeFeedback] = useState<PracticeFeedback | null>(null);
+  const [practiceSummary, setPracticeSummary] = useState<PracticeSummary | null>(null);
 
   useEffect(() => {
     invoke('settings.get', undefined).then(setSettings, (e: unknown) => setStartupError(errorMessage(e)));
@@ -108,6 +112,26 @@ export function App() {
     } catch (e) {
       notify(errorMessage(e), 'error');
     }
+  };
+
+  // Practice workspace: after each decision, the gold answer; after the last one, the summary.
+  const practice = settings?.practice ?? null;
+  useEffect(() => {
+    document.title = practice ? 'GuardTrace — PRACTICE' : 'GuardTrace';
+  }, [practice]);
+  useApiEvent('cases.changed', ({ caseIds }) => {
+    if (!practice || caseIds === 'all' || caseIds.length !== 1) return;
+    invoke('practice.feedback', { caseId: caseIds[0] }).then(
+      (feedback) => feedback.given && setPracticeFeedback(feedback),
+      () => undefined,
+    );
+  });
+  const closePracticeFeedback = () => {
+    setPracticeFeedback(null);
+    invoke('practice.summary', undefined).then(
+      (summary) => summary.decided === summary.total && setPracticeSummary(summary),
+      () => undefined,
+    );
   };
 
   const refreshStats = useCallback(() => {
@@ -260,6 +284,14 @@ export function App() {
         <span className="flex shrink-0 items-center gap-1.5 font-semibold tracking-tight">
           <span aria-hidden className="inline-block h-3 w-3 rounded-sm bg-sky-600" />
           GuardTrace
+          {practice && (
+            <span
+              className="rounded bg-violet-700 px-1.5 py-px text-[11px] font-semibold text-white"
+              data-testid="practice-badge"
+            >
+              PRACTICE
+            </span>
+          )}
         </span>
         <nav aria-label="Screens" className="flex h-full shrink-0 items-stretch gap-0.5">
           {TABS.map((tab) => (
@@ -298,7 +330,7 @@ export function App() {
             ref={reviewRef}
             settings={settings}
             notify={notify}
-            active={view === 'review' && !showShortcuts}
+            active={view === 'review' && !showShortcuts && !practiceFeedback && !practiceSummary}
             onSelectionChange={setSelectedCaseIds}
             engineState={engineState}
             auditProgress={progress}
@@ -326,6 +358,11 @@ export function App() {
       </div>
 
       <StatusBar stats={stats} progress={progress} toasts={toasts} onDismiss={dismiss}>
+        {practice && (
+          <span className="font-semibold text-violet-800 dark:text-violet-200" data-testid="practice-status">
+            Practice workspace: answers are not labels
+          </span>
+        )}
         {exposure && (
           <ExposureMeter
             status={exposure}
@@ -341,6 +378,8 @@ export function App() {
       )}
       {showShortcuts && <ShortcutOverlay onClose={() => setShowShortcuts(false)} />}
       {droppedImport && <ImportResultDialog summaries={droppedImport} onClose={() => setDroppedImport(null)} />}
+      {practiceFeedback && <PracticeFeedbackDialog feedback={practiceFeedback} onClose={closePracticeFeedback} />}
+      {practiceSummary && <PracticeSummaryDialog summary={practiceSummary} onClose={() => setPracticeSummary(null)} />}
       {breakOpen && exposure?.onBreak && (
         <BreakDialog
           status={{ ...exposure, onBreak: exposure.onBreak }}

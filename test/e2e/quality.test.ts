@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_EXPOSURE_LIMITS } from '@domain/exposure';
+import { createCore } from '@main/api/core';
+import { createHandlers } from '@main/api/handlers';
 import { SAMPLE_CASES } from '@main/io/demo/sample-cases';
 import { browserUnavailableReason, REPO_ROOT, startHarness, type Harness } from './harness';
 
@@ -12,6 +14,43 @@ const skipReason = browserUnavailableReason();
 if (skipReason) console.warn(`[e2e] SKIPPED: ${skipReason}`);
 
 const IMAGE_CASES = SAMPLE_CASES.filter((c) => c.image !== null).map((c) => c.id);
+
+/** Serious or critical axe violations on the page as it is now, one line each. */
+async function axeViolations(page: Harness['page']): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window)))
+    await page.evaluate(readFileSync(path.join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(o: unknown): Promise<any> } }).axe;
+    const result = await axe.run({ resultTypes: ['violations'] });
+    return (result.violations as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>)
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v) =>
+          `${v.id} (${v.impact}): ${v.nodes
+            .map((n) => n.target.join(' '))
+            .slice(0, 4)
+            .join(' | ')}`,
+      );
+  });
+}
+
+/** Runs `check` in both themes at 1440×900 and 1024×700. */
+async function inEveryThemeAndSize(page: Harness['page'], check: (label: string) => Promise<void>): Promise<void> {
+  for (const theme of ['dark', 'light'] as const) {
+    await page.emulateMedia({ colorScheme: theme });
+    await page.waitForFunction(
+      (dark) => document.documentElement.classList.contains('dark') === dark,
+      theme === 'dark',
+    );
+    for (const [width, height] of [
+      [1440, 900],
+      [1024, 700],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      await check(`${theme}-${width}x${height}`);
+    }
+  }
+}
 
 describe.skipIf(skipReason !== null)('quality and first run in Chromium over the real core', () => {
   let h: Harness | null = null;
@@ -111,6 +150,61 @@ describe.skipIf(skipReason !== null)('quality and first run in Chromium over the
     for (const dom of [goldDom, plainDom]) expect(dom.body).not.toMatch(/gold-badge|data-gold|gold_case/i);
   });
 
+  it('a practice session with the keyboard only: answer after each decision, summary at the end', async () => {
+    const leadDir = mkdtempSync(path.join(os.tmpdir(), 'gt-practice-lead-'));
+    const lead = await createCore({ dataDir: leadDir });
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'gt-practice-')), 'practice');
+    try {
+      const handlers = createHandlers(lead);
+      await handlers['demo.create']();
+      const picked = SAMPLE_CASES.filter((c) => c.image === null).slice(0, 3);
+      for (const c of picked)
+        await handlers['gold.set']({
+          caseId: c.id,
+          risk: c.demo.risk,
+          category: c.demo.category,
+          explanation: `Because: ${c.demo.analysis}`,
+        });
+      await handlers['practice.create']({ out });
+    } finally {
+      await lead.close();
+    }
+    h = await startHarness({ dataDir: out, viewport: { width: 1024, height: 700 } });
+    const { page } = h;
+    await page.getByTestId('practice-badge').waitFor();
+    expect(await page.title()).toMatch(/PRACTICE/);
+    expect(await page.getByTestId('practice-status').textContent()).toMatch(/Practice workspace/);
+    await page.waitForFunction(() => document.querySelector('[data-testid="case-view"]') !== null);
+    const violations: string[] = [];
+    const axeHere = (name: string) =>
+      inEveryThemeAndSize(page, async (label) => {
+        await page.waitForTimeout(100);
+        violations.push(...(await axeViolations(page)).map((v) => `${name}-${label}: ${v}`));
+        await h!.screenshot(`quality-${name}-${label}`);
+      });
+    await axeHere('practice-review');
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('3'); // Harmful, whatever the case: some right, some wrong
+      await page.keyboard.press('Enter');
+      await page.getByTestId('practice-feedback').waitFor();
+      if (i === 0) await axeHere('practice-feedback');
+      expect(await page.getByTestId('practice-explanation').textContent()).toMatch(/^Because: /);
+      await page.keyboard.press('Enter');
+      await page.getByTestId('practice-feedback').waitFor({ state: 'detached' });
+    }
+    await page.getByTestId('practice-summary').waitFor();
+    expect(await page.getByTestId('practice-summary-total').textContent()).toMatch(/3 of 3 cases decided/);
+    await axeHere('practice-summary');
+    expect(violations).toEqual([]);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('practice-summary').waitFor({ state: 'detached' });
+    // Labels never leave a practice workspace.
+    await expect(h.handlers['export.run']({ format: 'jsonl', out: path.join(out, 'x.jsonl') })).rejects.toThrow(
+      /practice workspace/,
+    );
+    expect(h.pageErrors).toEqual([]);
+  });
+
   it('the hard exposure limit re-blurs every image until a break has been taken', async () => {
     h = await startHarness({ viewport: { width: 1440, height: 900 } });
     const { page, core, handlers } = h;
@@ -171,45 +265,17 @@ describe.skipIf(skipReason !== null)('quality and first run in Chromium over the
   it('new screens: no serious or critical axe violation in both themes at 1024×700 and 1440×900', async () => {
     h = await startHarness({ viewport: { width: 1440, height: 900 } });
     const { page, handlers, core } = h;
-    const axeSource = readFileSync(path.join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
     const violations: string[] = [];
     const check = async (name: string) => {
       await page.waitForTimeout(150);
-      if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-      const found = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run(o: unknown): Promise<any> } }).axe;
-        const result = await axe.run({ resultTypes: ['violations'] });
-        return (result.violations as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>)
-          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map(
-            (v) =>
-              `${v.id} (${v.impact}): ${v.nodes
-                .map((n) => n.target.join(' '))
-                .slice(0, 4)
-                .join(' | ')}`,
-          );
-      });
-      violations.push(...found.map((v) => `${name}: ${v}`));
+      violations.push(...(await axeViolations(page)).map((v) => `${name}: ${v}`));
       await h!.screenshot(`quality-${name}`);
     };
-    const sizes = [
-      [1440, 900],
-      [1024, 700],
-    ] as const;
-    const eachThemeAndSize = async (name: string, open: () => Promise<void>) => {
-      for (const theme of ['dark', 'light'] as const) {
-        await page.emulateMedia({ colorScheme: theme });
-        await page.waitForFunction(
-          (dark) => document.documentElement.classList.contains('dark') === dark,
-          theme === 'dark',
-        );
-        for (const [width, height] of sizes) {
-          await page.setViewportSize({ width, height });
-          await open();
-          await check(`${name}-${theme}-${width}x${height}`);
-        }
-      }
-    };
+    const eachThemeAndSize = (name: string, open: () => Promise<void>) =>
+      inEveryThemeAndSize(page, async (label) => {
+        await open();
+        await check(`${name}-${label}`);
+      });
     await eachThemeAndSize('empty-workspace', () => page.getByTestId('empty-workspace').waitFor());
 
     await handlers['demo.create']();
@@ -240,5 +306,5 @@ describe.skipIf(skipReason !== null)('quality and first run in Chromium over the
     });
     expect(violations).toEqual([]);
     expect(h.pageErrors).toEqual([]);
-  });
+  }, 180_000); // about 20 axe runs with screenshots: 45-60 s here
 });

@@ -30,7 +30,7 @@ export function RiskBadge({
       data-testid={testId}
       className={`inline-flex items-center gap-1 rounded border font-medium whitespace-nowrap ${sizing} ${style}`}
     >
-      {prefix && <span className="opacity-70">{prefix}</span>}
+      {prefix && <span className="font-normal">{prefix}</span>}
       {text}
     </span>
   );
