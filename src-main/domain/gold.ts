@@ -54,15 +54,8 @@ export interface GoldScoreByWeek extends Omit<GoldScore, 'confusion'> {
   week: string;
 }
 
-/** A gold case someone (or the model) got wrong: for the lead only. */
-export interface GoldMiss {
-  caseId: string;
-  goldRisk: RiskLevel;
-  goldCategory: Category | null;
-  givenRisk: RiskLevel;
-  givenCategory: Category | null;
-  at: string;
-}
+/** A gold case someone (or the model) got wrong (an answer whose level differs): for the lead only. */
+export type GoldMiss = GoldAnswer;
 
 export interface GoldScoreDetail extends GoldScore {
   byCategory: GoldScoreByCategory[];

@@ -8,31 +8,12 @@ import { DEFAULT_EXPOSURE_LIMITS } from '@domain/exposure';
 import { createCore } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
 import { SAMPLE_CASES } from '@main/io/demo/sample-cases';
-import { browserUnavailableReason, REPO_ROOT, startHarness, type Harness } from './harness';
+import { axeViolations, browserUnavailableReason, startHarness, type Harness } from './harness';
 
 const skipReason = browserUnavailableReason();
 if (skipReason) console.warn(`[e2e] SKIPPED: ${skipReason}`);
 
 const IMAGE_CASES = SAMPLE_CASES.filter((c) => c.image !== null).map((c) => c.id);
-
-/** Serious or critical axe violations on the page as it is now, one line each. */
-async function axeViolations(page: Harness['page']): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window)))
-    await page.evaluate(readFileSync(path.join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(o: unknown): Promise<any> } }).axe;
-    const result = await axe.run({ resultTypes: ['violations'] });
-    return (result.violations as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>)
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v) =>
-          `${v.id} (${v.impact}): ${v.nodes
-            .map((n) => n.target.join(' '))
-            .slice(0, 4)
-            .join(' | ')}`,
-      );
-  });
-}
 
 /** Runs `check` in both themes at 1440×900 and 1024×700. */
 async function inEveryThemeAndSize(page: Harness['page'], check: (label: string) => Promise<void>): Promise<void> {
