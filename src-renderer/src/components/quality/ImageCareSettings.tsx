@@ -4,9 +4,9 @@ import { BLUR_STRENGTHS, type BlurStrength, type ImageDisplay } from '@domain/ex
 import type { Settings } from '@domain/settings';
 
 const STRENGTH_LABELS: Record<BlurStrength, string> = {
-  light: 'Light blur',
+  light: 'Soft blur',
   strong: 'Strong blur',
-  hidden: 'Hidden (dark, nothing recognisable)',
+  hidden: 'Hidden: nothing recognisable',
 };
 
 export function ImageCareSettings({
