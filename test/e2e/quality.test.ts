@@ -184,7 +184,7 @@ describe.skipIf(skipReason !== null)('quality and first run in Chromium over the
       /practice workspace/,
     );
     expect(h.pageErrors).toEqual([]);
-  });
+  }, 120_000); // 13 axe runs with screenshots: 25-40 s here
 
   it('the hard exposure limit re-blurs every image until a break has been taken', async () => {
     h = await startHarness({ viewport: { width: 1440, height: 900 } });
