@@ -75,7 +75,7 @@ export async function enforceRendererPolicy(
   channel: Channel,
   arg: unknown,
   policy: RendererPolicy,
-  settings: () => Settings,
+  settings: () => Settings | Promise<Settings>,
 ): Promise<void> {
   if (channel === 'engine.load' && (arg as { openai?: { apiKeyEnv?: unknown } } | undefined)?.openai?.apiKeyEnv) {
     throw new ApiError(
@@ -83,7 +83,7 @@ export async function enforceRendererPolicy(
       'openai.apiKeyEnv is accepted from the command line only. In the app, enter the API key in Settings → Engine (it is stored encrypted).',
     );
   }
-  const current = settings();
+  const current = await settings();
   for (const [purpose, file] of namedPaths(channel, arg)) {
     if (policy.grants.has(file)) continue;
     if (purpose === 'modelDir' && current.modelDir && path.resolve(current.modelDir) === path.resolve(file)) continue;

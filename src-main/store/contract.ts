@@ -320,6 +320,8 @@ export interface ImportBatch {
   items: ImportBatchItem[];
   /** Records rejected in this batch (counted in the run's totals and the log entry). */
   rejected: number;
+  /** Of those, reference-script outputs that were errors (guardtrace-results imports; for the log entry). */
+  referenceScriptErrors?: number;
   /** First and last record number of the batch, for the log entry. */
   records: [number, number] | [];
   /** The run's totals before this batch: the stored row says what an interrupted import committed. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CaseStore } from '@main/store';
+import { CaseStore } from '@main/store/sqlite';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 

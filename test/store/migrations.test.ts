@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATABASE_FILE, applyPragmas, migrate, openDatabase, schemaVersion } from '@main/store/open-database';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '@main/store/migrations';
+import { DATABASE_FILE, applyPragmas, migrate, openDatabase, schemaVersion } from '@main/store/sqlite/open-database';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '@main/store/sqlite/migrations';
 import { tempDir } from '../helpers/temp-dir';
 
 function databaseAt(version: number) {

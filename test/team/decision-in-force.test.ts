@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CaseStore } from '@main/store';
-import { MIGRATIONS } from '@main/store/migrations';
-import { DATABASE_FILE, applyPragmas, migrate } from '@main/store/open-database';
+import { type CaseStore } from '@main/store/sqlite';
+import { MIGRATIONS } from '@main/store/sqlite/migrations';
+import { DATABASE_FILE, applyPragmas, migrate } from '@main/store/sqlite/open-database';
 import { newCase, openTempStore } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 

@@ -6,7 +6,7 @@ import type { DecisionResolver } from './adjudication';
 import type { AuditRepository } from './audits';
 import type { CaseRepository } from './cases';
 import { nowIso } from './clock';
-import { StoreError } from './errors';
+import { StoreError } from '../errors';
 import type { Db } from './open-database';
 import { writeTransaction } from './write-transaction';
 import { toReviewRecord, type ReviewRow } from './rows';

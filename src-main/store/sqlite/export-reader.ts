@@ -1,64 +1,14 @@
 // The export's read side: every case of a selection with its latest model verdict and the decision in force,
 // as flat rows in seq order. The selections and the joins reuse the queue's and the repositories' definitions.
-import type { AnalysisSource } from '@domain/review-analysis';
-import type { DecisionBasis } from '@domain/team';
-import type { AuditStatus } from '@domain/audits';
 import type { CaseStatusFilter } from '@domain/cases';
 import type { ExportSelection } from '@domain/io';
+import type { ExportRecord } from '../contract';
 import { latestAuditIdOf } from './audits';
 import type { Db } from './open-database';
 import { STATUS_CONDITIONS } from './queue-query';
-import type { CaseRow } from './rows';
 
 /** One case with its latest model verdict and the human decision in force, as one flat row. */
-export interface ExportRow extends Pick<
-  CaseRow,
-  | 'seq'
-  | 'id'
-  | 'query'
-  | 'thinking'
-  | 'response'
-  | 'image_sha256'
-  | 'image_ref'
-  | 'image_missing'
-  | 'gold'
-  | 'source_file'
-  | 'source_record'
-  | 'meta'
-  | 'created_at'
-> {
-  image_mime: string | null;
-  image_width: number | null;
-  image_height: number | null;
-  image_bytes: number | null;
-  model_status: AuditStatus | null;
-  model_risk: number | null;
-  model_category: string | null;
-  model_analysis: string | null;
-  model_raw: string | null;
-  model_parse_error: string | null;
-  model_id: string | null;
-  model_engine: string | null;
-  model_prompt_sha256: string | null;
-  model_prompt_hash_ok: number | null;
-  model_at: string | null;
-  model_profile_id: string | null;
-  /** JSON text as stored (object keyed by level), or null. */
-  model_level_probs: string | null;
-  model_level_probs_note: string | null;
-  /** JSON text as stored, or null for verdicts made before provenance was recorded. */
-  model_provenance: string | null;
-  human_risk: number | null;
-  human_category: string | null;
-  human_analysis: string | null;
-  human_note: string | null;
-  human_reviewer: string | null;
-  human_source: string | null;
-  human_at: string | null;
-  human_analysis_source: AnalysisSource | null;
-  /** How the decision in force came about (store/adjudication.ts). */
-  human_basis: DecisionBasis | null;
-}
+export type ExportRow = ExportRecord;
 
 /** Each export selection is the queue filter of the same name, so both always pick the same cases. */
 const SELECTION_FILTER: Record<ExportSelection, CaseStatusFilter> = {

@@ -2,8 +2,8 @@
 // deleted, truncated, replaced by a link to somewhere else, or swapped for a FIFO that blocks a read forever.
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { StoreError } from './errors';
-import { sha256Hex } from './images';
+import { StoreError } from '../errors';
+import { sha256Hex } from '../digests';
 
 export interface ExpectedImage {
   sha256: string;

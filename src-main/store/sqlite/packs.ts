@@ -1,14 +1,20 @@
+import path from 'node:path';
 import { writeTransaction } from './write-transaction';
-import { createHash } from 'node:crypto';
+import { caseDigest } from '../digests';
 import type { DecisionsFileBody, DecisionsImportSummary, ExportedDecision, PackInfo, PackManifest } from '@domain/team';
 import type { RiskLevel, Category } from '@domain/types';
 import type { DecisionResolver } from './adjudication';
 import type { ActivityLog } from './activity-log';
 import type { CaseRepository } from './cases';
 import { nowIso } from './clock';
-import { StoreError } from './errors';
+import { StoreError } from '../errors';
 import type { Db } from './open-database';
 import type { ReviewRow } from './rows';
+import type { AuditRepository } from './audits';
+import type { ImageStore } from './images';
+import { whereClause } from './queue-query';
+import type { QueueFilter } from '@domain/cases';
+import type { IssuedPack, PackCase, ReceivedPack } from '../contract';
 
 interface PackRow {
   id: string;
@@ -21,13 +27,6 @@ interface PackRow {
   recorded_at: string;
   file_name: string;
   manifest_sha256: string;
-}
-
-/** sha256 of what identifies a case's content: the three texts and the image hash. */
-export function caseDigest(row: { query: string; thinking: string; response: string; image_sha256: string | null }) {
-  return createHash('sha256')
-    .update(JSON.stringify([row.query, row.thinking, row.response, row.image_sha256]))
-    .digest('hex');
 }
 
 /** Assignment packs this workstation issued (lead) or received (reviewer), and decisions imported from them. */
@@ -83,7 +82,7 @@ export class PackRepository {
 
   /** Content digest of a stored case, as packs and decisions files carry it. */
   digestOf(caseId: string): string {
-    return caseDigest(this.cases.row(caseId));
+    return caseDigest(this.cases.content(caseId));
   }
 
   /** Records a pack and its cases. Run inside the caller's transaction (the cases must exist). */
@@ -231,6 +230,73 @@ export class PackRepository {
         .pluck()
         .get(pack.id)!;
       return { packId: pack.id, reviewer: pack.reviewer, file, imported, alreadyPresent, disputed };
+    });
+  }
+
+  /** Cases for a pack: the ids given (in seq order, unknown ids refused by name), or every case the filter selects. */
+  selectCases(selection: { caseIds?: string[]; filter?: QueueFilter }): Array<Pick<PackCase, 'id' | 'category'>> {
+    const categoryOf = (row: { human_category: string | null; model_category: string | null }) =>
+      row.human_category ?? row.model_category ?? 'none';
+    if (selection.caseIds?.length) {
+      return [...new Set(selection.caseIds)]
+        .map((id) => {
+          const row = this.cases.row(id);
+          return { id, category: categoryOf(row), seq: row.seq };
+        })
+        .sort((a, b) => a.seq - b.seq)
+        .map(({ id, category }) => ({ id, category }));
+    }
+    const where = whereClause(selection.filter ?? {}, { sets: 'lookup' });
+    return this.db
+      .prepare<unknown[], { id: string; human_category: string | null; model_category: string | null }>(
+        `SELECT id, human_category, model_category FROM cases WHERE ${where.sql} ORDER BY seq`,
+      )
+      .all(...where.params)
+      .map((row) => ({ id: row.id, category: categoryOf(row) }));
+  }
+
+  packCase(caseId: string): PackCase {
+    const row = this.cases.row(caseId);
+    const content = this.cases.content(caseId);
+    return {
+      ...content,
+      meta: JSON.parse(row.meta) as Record<string, unknown>,
+      digest: caseDigest(content),
+      seq: row.seq,
+      category: row.human_category ?? row.model_category ?? 'none',
+    };
+  }
+
+  /** Records issued packs (once their files are complete) with one activity-log entry each, in one transaction. */
+  recordIssued(packs: IssuedPack[], actor: string): void {
+    writeTransaction(this.db, () => {
+      for (const pack of packs) {
+        this.record(pack.manifest, 'issued', path.basename(pack.file), pack.manifestSha256);
+        this.log.append({
+          actor,
+          action: 'pack.create',
+          after: {
+            packId: pack.manifest.packId,
+            reviewer: pack.manifest.reviewer,
+            cases: pack.manifest.caseIds.length,
+            showModelVerdict: pack.manifest.showModelVerdict,
+            file: pack.file,
+          },
+        });
+      }
+    });
+  }
+
+  /** Reviewer side: a verified pack's cases, image rows, verdicts, the pack and its log entry, in one transaction. */
+  recordReceived(pack: ReceivedPack, actor: string, images: ImageStore, audits: AuditRepository): { newCases: number } {
+    return writeTransaction(this.db, () => {
+      for (const image of pack.images) images.record(image);
+      let newCases = 0;
+      for (const newCase of pack.cases) if (this.cases.insert(newCase, null)) newCases++;
+      for (const verdict of pack.verdicts) audits.insert(verdict.caseId, verdict.result);
+      this.record(pack.manifest, 'received', pack.fileName, pack.manifestSha256);
+      this.log.append({ actor, action: 'pack.import', after: { ...pack.logDetails, newCases } });
+      return { newCases };
     });
   }
 

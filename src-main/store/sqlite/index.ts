@@ -18,7 +18,7 @@ import { PackRepository } from './packs';
 import { TeamStatsReader } from './team-stats';
 import { writeTransaction } from './write-transaction';
 
-export { StoreError } from './errors';
+export { StoreError } from '../errors';
 export type { NewCase } from './cases';
 
 /** The case store: one SQLite database plus the content-addressed image folder, in one data directory. */

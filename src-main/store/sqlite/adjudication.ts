@@ -6,7 +6,7 @@ import type { ActivityLog } from './activity-log';
 import type { AuditRepository } from './audits';
 import type { CaseRepository } from './cases';
 import { nowIso } from './clock';
-import { StoreError } from './errors';
+import { StoreError } from '../errors';
 import type { Db } from './open-database';
 import { toReviewRecord, type ReviewRow } from './rows';
 

@@ -8,20 +8,15 @@ import {
   type QueueQuery,
 } from '@domain/cases';
 import type { RiskLevel } from '@domain/types';
+import type { NewCase } from '../contract';
 import { nowIso } from './clock';
-import { StoreError } from './errors';
+import { StoreError } from '../errors';
 import type { Db } from './open-database';
 import { findNeighbors, type Neighbors } from './neighbors';
 import { ORDER_BY, STATUS_CONDITIONS, whereClause, type WhereClause } from './queue-query';
 import { SUMMARY_COLUMNS, toCaseSummary, type CaseRow, type CaseSummaryRow } from './rows';
 
-/** A validated case ready to store (importers produce these). */
-export interface NewCase extends CaseContent {
-  gold: RiskLevel | null;
-  sourceFile: string;
-  sourceRecord: number;
-  meta: Record<string, unknown>;
-}
+export type { NewCase };
 
 const MAX_PAGE = 1000;
 

@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../digests';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ImageRef } from '@domain/cases';
 import { nowIso } from './clock';
-import { StoreError } from './errors';
+import { StoreError } from '../errors';
 import { readStoredImage } from './image-file';
 import type { Db } from './open-database';
 
@@ -18,10 +19,6 @@ interface ImageRow {
   width: number;
   height: number;
   bytes: number;
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 export class ImageStore {

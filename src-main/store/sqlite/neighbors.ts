@@ -1,13 +1,11 @@
 // The cases before and after one case in the queue, found by keyset: a few index seeks from the case's own sort key
 // instead of numbering every matching case with a window function (94 ms p95 at 100,000 cases before, docs/store.md).
 import type { QueueQuery, QueueSort } from '@domain/cases';
+import type { Neighbors } from '../contract';
 import type { Db } from './open-database';
 import { whereClause, type WhereClause } from './queue-query';
 
-export interface Neighbors {
-  prev: string | null;
-  next: string | null;
-}
+export type { Neighbors };
 
 type Direction = 'ASC' | 'DESC';
 

@@ -1,8 +1,9 @@
 import { JOB_STATUSES, type AuditJob, type JobStatus } from '@domain/jobs';
+import type { JobCounts, JobOwner } from '../contract';
 import { nowIso } from './clock';
 import type { Db } from './open-database';
 import { writeTransaction } from './write-transaction';
-import { processIsAlive } from '../platform/process';
+import { processIsAlive } from '../../platform/process';
 
 interface JobRow {
   id: number;
@@ -34,13 +35,7 @@ function toAuditJob(row: JobRow): AuditJob {
   };
 }
 
-export type JobCounts = Record<JobStatus, number>;
-
-/** The process working a job: its pid, plus a random token so that a reused pid is never taken for it. */
-export interface JobOwner {
-  pid: number;
-  token: string;
-}
+export type { JobCounts, JobOwner };
 
 /** A running job whose owner has not shown it is alive for this long is taken to be orphaned. */
 export const JOB_HEARTBEAT_STALE_MS = 120_000;

@@ -1,5 +1,5 @@
 import { malformedReason, type Db } from './open-database';
-import { StoreError } from './errors';
+import { StoreError } from '../errors';
 import { withWriteIntent } from './write-intent';
 
 // Several processes share one data folder (the app, `guardtrace audit`, `guardtrace import`). A deferred

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { StoreError } from './errors';
+import { StoreError } from '../errors';
 import { MIGRATIONS, type Migration } from './migrations';
 import { writeTransaction } from './write-transaction';
 

@@ -3,14 +3,11 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { BackupSummary } from '../contract';
 import type { Db } from './open-database';
-import { StoreError } from './errors';
+import { StoreError } from '../errors';
 
-export interface BackupSummary {
-  out: string;
-  bytes: number;
-  ms: number;
-}
+export type { BackupSummary };
 
 export async function backupDatabase(db: Db, out: string): Promise<BackupSummary> {
   const started = performance.now();
