@@ -85,6 +85,26 @@ describe.skipIf(postgresSkipReason !== null)(
       expect(promote.stderr).toMatch(/permission denied|must have admin option/i);
     });
 
+    it('the documented setup: a CREATEROLE admin who owns the database (not a superuser) runs init and add-user', async () => {
+      cluster().psql(`CREATE ROLE gt_admin LOGIN CREATEROLE PASSWORD 'admin-pw'`);
+      cluster().psql('CREATE DATABASE team_docs OWNER gt_admin');
+      const adminUrl = cluster().loginUrl('gt_admin', 'admin-pw', 'team_docs');
+      const init = await runCli(['team', 'init', '--store', adminUrl]);
+      expect(init.stderr).toBe('');
+      expect(init.code).toBe(0);
+      const added = await runCli(['team', 'add-user', 'gail', '--role', 'reviewer', '--create', '--store', adminUrl]);
+      expect(added.code).toBe(0);
+      const password = /one-time password[^\n]*\n(\S+)\n/.exec(added.stdout)![1];
+      const who = await runCli([
+        'team',
+        'whoami',
+        '--json',
+        '--store',
+        cluster().loginUrl('gail', password, 'team_docs'),
+      ]);
+      expect(JSON.parse(who.stdout)).toMatchObject({ login: 'gail', roles: ['reviewer'] });
+    });
+
     it('a wrong password gives one clear message', async () => {
       const database = cluster().createDatabase('cli');
       const result = await runCli(['team', 'whoami', '--store', cluster().loginUrl('nobody', 'wrong', database)]);
