@@ -90,7 +90,7 @@ describe.skipIf(postgresSkipReason !== null)(
               for (let job = await worker.claimNext('m1', 'p1'); job; job = await worker.claimNext('m1', 'p1')) {
                 expect(doneBy.has(job.caseId), `${job.caseId} claimed twice`).toBe(false);
                 doneBy.set(job.caseId, `gpu${index + 1}`);
-                expect(await worker.finishWithVerdict(job, verdictFor(job))).toBe(true);
+                expect(await worker.complete(job, verdictFor(job))).toMatchObject({ stored: true });
               }
             }),
           );
@@ -122,8 +122,11 @@ describe.skipIf(postgresSkipReason !== null)(
       expect(await other.requeueExpired()).toBe(1);
       const retaken = (await other.claimNext('m2', 'p2'))!;
       expect(retaken.caseId).toBe(job.caseId);
-      expect(await slow.finishWithVerdict(job, verdictFor(job))).toBe(false);
-      expect(await other.finishWithVerdict(retaken, verdictFor(retaken))).toBe(true);
+      await expect(slow.complete(job, verdictFor(job))).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringContaining('its lease expired and the job went back to the queue'),
+      });
+      expect(await other.complete(retaken, verdictFor(retaken))).toMatchObject({ stored: true });
       const verdicts = await admin.query(
         `SELECT count(*)::int AS n FROM audits WHERE model_id = 'm2' AND case_id = $1`,
         [job.caseId],
