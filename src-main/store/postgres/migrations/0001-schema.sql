@@ -10,17 +10,21 @@ CREATE TABLE store_meta (
 -- Named in every pack this database writes; decisions files for another store are refused.
 INSERT INTO store_meta (key, value) VALUES ('store_id', md5(random()::text || clock_timestamp()::text));
 
--- Images are content-addressed and, unlike the SQLite workspace (files on disk), stored in the database: every
--- workstation reads them from here and caches them locally, verifying the hash. Same 64 MiB cap as the import.
+-- Images are content-addressed and, unlike the SQLite workspace (files on disk), kept in the database: every
+-- workstation reads them from here and caches them locally, verifying the hash. The bytes are stored first
+-- (image_data, as ImageStore.put does before any case refers to them), the decoded facts with the case (images).
+-- Same 64 MiB cap as the import.
+CREATE TABLE image_data (
+  sha256 text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  data   bytea NOT NULL CHECK (octet_length(data) > 0 AND octet_length(data) <= 67108864)
+);
 CREATE TABLE images (
-  sha256     text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  sha256     text PRIMARY KEY REFERENCES image_data (sha256),
   mime       text NOT NULL CHECK (mime IN ('image/png', 'image/jpeg', 'image/webp', 'image/gif')),
   width      integer NOT NULL CHECK (width > 0),
   height     integer NOT NULL CHECK (height > 0),
   bytes      integer NOT NULL CHECK (bytes > 0 AND bytes <= 67108864),
-  data       bytea NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  CHECK (octet_length(data) = bytes)
+  created_at timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE import_batches (

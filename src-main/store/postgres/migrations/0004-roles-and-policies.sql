@@ -17,19 +17,19 @@ GRANT USAGE ON SCHEMA public TO guardtrace_reviewer, guardtrace_lead, guardtrace
 GRANT guardtrace_reviewer TO guardtrace_lead;
 
 -- Reading the queue.
-GRANT SELECT ON cases, images, audits, case_decisions, store_meta, settings, review_claims, jobs, packs, pack_cases,
+GRANT SELECT ON cases, images, image_data, audits, case_decisions, store_meta, settings, review_claims, jobs, packs, pack_cases,
   reference_verdicts, import_batches, guardtrace_schema_migrations
   TO guardtrace_reviewer;
 GRANT SELECT ON reviews, assignments, audit_log, decision_imports TO guardtrace_lead;
 GRANT SELECT ON reviews, assignments TO guardtrace_reviewer;
-GRANT SELECT ON cases, images, jobs, audits, store_meta, settings, guardtrace_schema_migrations TO guardtrace_auditor;
+GRANT SELECT ON cases, images, image_data, jobs, audits, store_meta, settings, guardtrace_schema_migrations TO guardtrace_auditor;
 
 -- Writing. Column lists keep every role off the columns the database derives (model_*, human_*, search_*).
 GRANT INSERT ON reviews, review_claims, audit_log TO guardtrace_reviewer;
 GRANT UPDATE (claimed_at, expires_at, claimed_by) ON review_claims TO guardtrace_reviewer;
 GRANT DELETE ON review_claims TO guardtrace_reviewer;
 
-GRANT INSERT ON cases, images, import_batches, reference_verdicts, packs, pack_cases, decision_imports, assignments,
+GRANT INSERT ON cases, images, image_data, import_batches, reference_verdicts, packs, pack_cases, decision_imports, assignments,
   jobs, settings
   TO guardtrace_lead;
 GRANT UPDATE (gold, meta, image_sha256, image_ref, image_missing) ON cases TO guardtrace_lead;
