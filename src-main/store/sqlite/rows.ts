@@ -5,21 +5,25 @@ import type { ReviewKind, ReviewRecord, ReviewSource } from '@domain/reviews';
 import type { AnalysisSource } from '@domain/review-analysis';
 import type { Category, RiskLevel } from '@domain/types';
 import type { LevelProbs, VerdictProvenance } from '@domain/verdict-provenance';
+import type { ExportRecord } from '../contract';
 
-export interface CaseRow {
-  seq: number;
-  id: string;
-  query: string;
-  thinking: string;
-  response: string;
-  image_sha256: string | null;
-  image_ref: string | null;
-  image_missing: number;
-  gold: number | null;
-  source_file: string;
-  source_record: number;
-  meta: string;
-  created_at: string;
+/** A `cases` row: the case columns the export record carries too, plus the denormalised queue columns. */
+export interface CaseRow extends Pick<
+  ExportRecord,
+  | 'seq'
+  | 'id'
+  | 'query'
+  | 'thinking'
+  | 'response'
+  | 'image_sha256'
+  | 'image_ref'
+  | 'image_missing'
+  | 'gold'
+  | 'source_file'
+  | 'source_record'
+  | 'meta'
+  | 'created_at'
+> {
   model_status: ModelStatus;
   model_risk: number | null;
   model_confidence: number | null;
