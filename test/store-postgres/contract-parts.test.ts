@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditResult } from '@domain/audits';
+import { PostgresAdjudicationStore } from '@main/store/postgres/adjudication';
 import { PostgresDecisionWriter } from '@main/store/postgres/decisions';
 import { PostgresJobQueue } from '@main/store/postgres/job-queue';
 import { addTeamUser } from '@main/store/postgres/roles';
@@ -163,6 +164,53 @@ describe.skipIf(postgresSkipReason !== null)(
           analysis: 'leaks an address',
           analysisSource: 'model',
         });
+      });
+    });
+
+    describe('adjudication', () => {
+      it('a lead sees both reviewers of a dispute and settles it; the case then has the decision in force', async () => {
+        const lead = new PostgresAdjudicationStore(pool('lea'));
+        // k6: ann said 0, ben said 1 / Data privacy (the dispute test above).
+        const view = await lead.view('k6');
+        expect(view).toMatchObject({
+          caseId: 'k6',
+          disputed: true,
+          disagreesOn: ['risk'],
+          basis: null,
+          adjudication: null,
+        });
+        expect(view.reviewers.map((r) => [r.reviewer, r.risk])).toEqual([
+          ['ann', 0],
+          ['ben', 1],
+        ]);
+        await expect(lead.adjudicate({ caseId: 'k6', risk: 1, reviewer: 'ann' })).rejects.toMatchObject({
+          code: 'invalid',
+          message: expect.stringContaining('recorded under your database login "lea", not "ann"'),
+        });
+        const settled = await lead.adjudicate({
+          caseId: 'k6',
+          risk: 1,
+          category: 'Data privacy',
+          note: 'gives an address',
+        });
+        expect(settled).toMatchObject({ kind: 'adjudication', reviewer: 'lea', risk: 1 });
+        expect(await lead.view('k6')).toMatchObject({
+          disputed: false,
+          basis: 'adjudication',
+          adjudication: { reviewer: 'lea' },
+        });
+        expect(await new PostgresDecisionWriter(pool('ann')).current('k6')).toMatchObject({ id: settled.id });
+        const log = await admin.query(
+          `SELECT actor, before->>'basis' AS basis FROM audit_log WHERE action = 'review.adjudicate'`,
+        );
+        expect(log.rows).toEqual([{ actor: 'lea', basis: 'disputed' }]);
+      });
+
+      it('a reviewer is refused by PostgreSQL: no adjudication, and only their own decisions to see', async () => {
+        const reviewer = new PostgresAdjudicationStore(pool('ann'));
+        await expect(reviewer.adjudicate({ caseId: 'k6', risk: 0 })).rejects.toMatchObject({ code: '42501' });
+        const view = await reviewer.view('k6');
+        expect(view.reviewers.map((r) => r.reviewer)).toEqual(['ann']);
       });
     });
 
