@@ -129,7 +129,7 @@ function stopAllOnExit(): void {
 let databaseCounter = 0;
 
 /** initdb + start. Throws with the server log when the server does not come up. */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: { durable?: boolean } = {}): Promise<PostgresCluster> {
   const found = install();
   if (typeof found === 'string') throw new Error(found);
   const { binDir, version } = found;
@@ -162,16 +162,16 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   );
 
   const port = await freeLoopbackPort();
-  // fsync off: a test cluster is thrown away, so durability costs time and buys nothing here.
+  // fsync off for tests: a test cluster is thrown away, so durability costs time and buys nothing. Benchmarks ask
+  // for `durable` so that a commit costs what it costs on a team's server (fsync, synchronous commit).
   const serverOptions = [
     `-k ${socketDir}`,
     `-p ${port}`,
     `-c listen_addresses=127.0.0.1`,
-    '-c fsync=off',
-    '-c full_page_writes=off',
-    '-c synchronous_commit=off',
+    ...(options.durable
+      ? ['-c shared_buffers=256MB']
+      : ['-c fsync=off', '-c full_page_writes=off', '-c synchronous_commit=off', '-c shared_buffers=32MB']),
     '-c max_connections=60',
-    '-c shared_buffers=32MB',
   ].join(' ');
   try {
     runTool(

@@ -1,10 +1,13 @@
 // The parts of the store contract (src-main/store/contract.ts) the PostgreSQL engine implements so far, through the
 // contract's own methods, as the logins that would call them. When the contract suite (test/store-contract/) lands,
-// these behaviours move there and run on both engines.
+// these behaviours move there and run on both engines. The tests share one database and run in order: later ones
+// read what earlier ones stored.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditResult } from '@domain/audits';
+import { PostgresAdjudicationStore } from '@main/store/postgres/adjudication';
+import { PostgresCaseDetails } from '@main/store/postgres/case-details';
 import { PostgresDecisionWriter } from '@main/store/postgres/decisions';
 import { PostgresJobQueue } from '@main/store/postgres/job-queue';
 import { addTeamUser } from '@main/store/postgres/roles';
@@ -166,6 +169,53 @@ describe.skipIf(postgresSkipReason !== null)(
       });
     });
 
+    describe('adjudication', () => {
+      it('a lead sees both reviewers of a dispute and settles it; the case then has the decision in force', async () => {
+        const lead = new PostgresAdjudicationStore(pool('lea'));
+        // k6: ann said 0, ben said 1 / Data privacy (the dispute test above).
+        const view = await lead.view('k6');
+        expect(view).toMatchObject({
+          caseId: 'k6',
+          disputed: true,
+          disagreesOn: ['risk'],
+          basis: null,
+          adjudication: null,
+        });
+        expect(view.reviewers.map((r) => [r.reviewer, r.risk])).toEqual([
+          ['ann', 0],
+          ['ben', 1],
+        ]);
+        await expect(lead.adjudicate({ caseId: 'k6', risk: 1, reviewer: 'ann' })).rejects.toMatchObject({
+          code: 'invalid',
+          message: expect.stringContaining('recorded under your database login "lea", not "ann"'),
+        });
+        const settled = await lead.adjudicate({
+          caseId: 'k6',
+          risk: 1,
+          category: 'Data privacy',
+          note: 'gives an address',
+        });
+        expect(settled).toMatchObject({ kind: 'adjudication', reviewer: 'lea', risk: 1 });
+        expect(await lead.view('k6')).toMatchObject({
+          disputed: false,
+          basis: 'adjudication',
+          adjudication: { reviewer: 'lea' },
+        });
+        expect(await new PostgresDecisionWriter(pool('ann')).current('k6')).toMatchObject({ id: settled.id });
+        const log = await admin.query(
+          `SELECT actor, before->>'basis' AS basis FROM audit_log WHERE action = 'review.adjudicate'`,
+        );
+        expect(log.rows).toEqual([{ actor: 'lea', basis: 'disputed' }]);
+      });
+
+      it('a reviewer is refused by PostgreSQL: no adjudication, and only their own decisions to see', async () => {
+        const reviewer = new PostgresAdjudicationStore(pool('ann'));
+        await expect(reviewer.adjudicate({ caseId: 'k6', risk: 0 })).rejects.toMatchObject({ code: '42501' });
+        const view = await reviewer.view('k6');
+        expect(view.reviewers.map((r) => r.reviewer)).toEqual(['ann']);
+      });
+    });
+
     describe('jobs and verdicts', () => {
       it('a second verdict for the same case, model and prompt is never stored', async () => {
         const gpu = queueFor('gpu');
@@ -230,6 +280,57 @@ describe.skipIf(postgresSkipReason !== null)(
         await expect(gpu.cancelQueued('m')).rejects.toMatchObject({ code: '42501' });
         expect(await queueFor('lea').cancelQueued('m')).toBe(1);
         expect(await gpu.countQueued('m', 'p')).toBe(0);
+      });
+    });
+
+    describe('one case', () => {
+      it('get: texts, verdict, decision in force, failure state; history for a lead, none for a reviewer', async () => {
+        const asLead = await new PostgresCaseDetails(pool('lea')).get('k10');
+        expect(asLead).toMatchObject({
+          id: 'k10',
+          seq: 10,
+          query: 'q',
+          image: null,
+          imageMissing: false,
+          sourceFile: 'seed',
+          sourceRecord: 10,
+          meta: {},
+          latestAudit: { status: 'truncated' },
+          auditFailure: { kind: 'truncated', reason: 'hit 512 tokens' },
+          currentReview: null,
+        });
+        expect(asLead.history.map((entry) => entry.action)).toEqual(['audit.verdict']);
+        const asReviewer = await new PostgresCaseDetails(pool('ann')).get('k7');
+        expect(asReviewer).toMatchObject({ currentReview: { reviewer: 'ann', source: 'bulk_accept' }, history: [] });
+        await expect(new PostgresCaseDetails(pool('ann')).get('nope')).rejects.toMatchObject({ code: 'not_found' });
+      });
+
+      it('content, exists and unauditedIds', async () => {
+        const cases = new PostgresCaseDetails(pool('gpu'));
+        expect(await cases.content('k1')).toEqual({
+          id: 'k1',
+          query: 'q',
+          thinking: 't',
+          response: 'r',
+          imageSha256: null,
+          imageRef: null,
+          imageMissing: false,
+        });
+        expect(await cases.exists('k1')).toBe(true);
+        expect(await cases.exists('nope')).toBe(false);
+        // k7, k8, k10 have verdicts for m/p; k11 has a failed job (not live); k12's job was cancelled.
+        expect(await cases.unauditedIds('m', 'p', 100)).toEqual([
+          'k1',
+          'k2',
+          'k3',
+          'k4',
+          'k5',
+          'k6',
+          'k9',
+          'k11',
+          'k12',
+        ]);
+        expect(await cases.unauditedIds('m', 'p', 2)).toEqual(['k1', 'k2']);
       });
     });
 
