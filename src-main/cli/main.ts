@@ -16,6 +16,7 @@ import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } fr
 import { defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 import { TEAM_COMMANDS } from './team-commands';
+import { MODEL_COMMANDS } from './model-commands';
 import { teamStatsOf } from '@domain/team';
 
 // `guardtrace`: the command-line front end. It calls the same handler map as the desktop app, never the
@@ -185,6 +186,7 @@ Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 w
     run: runAudit,
   },
   ...TEAM_COMMANDS,
+  ...MODEL_COMMANDS,
 };
 
 function mainHelp(): string {

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import type { ConvertPhase, ConvertProgress } from '@domain/model-convert';
 import { processIsAlive } from '@main/platform/process';
 import { checkModelFolderDetailed, GENERATION_CONFIG_FILE, type DetailedFolderCheck } from '../model-folder';
 import { DEFAULT_PROFILE } from '../profiles';
@@ -25,17 +26,7 @@ import { SafetensorsReader } from './safetensors';
 import { buildGgufVocab } from './tokenizer';
 import { plannedElements, plannedFileBytes, writePlannedGguf } from './write-gguf';
 
-export type ConvertPhase = 'checking' | 'checksums' | 'model' | 'mmproj' | 'quantize' | 'verifying' | 'done';
-
-export interface ConvertProgress {
-  phase: ConvertPhase;
-  /** Work units done and in all (bytes hashed + elements converted); monotonic across phases. */
-  done: number;
-  total: number;
-  elapsedSeconds: number;
-  /** null until enough is done to estimate. */
-  etaSeconds: number | null;
-}
+export type { ConvertPhase, ConvertProgress } from '@domain/model-convert';
 
 export interface ConvertOptions {
   hfDir: string;

@@ -3,6 +3,7 @@
 // conversion at once. Each rule cites the llama.cpp converter line it follows, at commit 80fb11ac7 (the source
 // node-llama-cpp 3.21.1 bundles); docs/model-setup.md has the full table.
 import path from 'node:path';
+import type { MmprojOutputType, ModelOutputType } from '@domain/model-convert';
 import { GgmlType } from '../gguf/gguf-types';
 import type { GgufWriteValue } from '../gguf/gguf-writer';
 import { Q8_0_BLOCK } from '../gguf/ggml-encoding';
@@ -13,10 +14,7 @@ import type { GgufVocab } from './tokenizer';
 
 export const LLAMA_CPP_COMMIT = '80fb11ac73e66d89eae2c6a91d8a77428fa733ed';
 
-export const MODEL_TYPES = ['f16', 'q8_0', 'q4_k_m', 'q5_k_m', 'q6_k'] as const;
-export type ModelOutputType = (typeof MODEL_TYPES)[number];
-export const MMPROJ_TYPES = ['f16', 'f32'] as const;
-export type MmprojOutputType = (typeof MMPROJ_TYPES)[number];
+export type { MmprojOutputType, ModelOutputType } from '@domain/model-convert';
 
 /** llama_ftype values (general.file_type) of the types written here. */
 export const FILE_TYPE = { f32: 0, f16: 1, q8_0: 7 } as const;
