@@ -18,12 +18,13 @@ import {
   writeTinyHfCheckpoint,
   type HfLayout,
   type HfTensor,
+  type HfTensorInMemory,
 } from '../models/tiny-hf-checkpoint';
 import { SHARED_PROMPT_FILE, TINY_LM, TINY_VISION, writeTinyModelFolder } from '../models/tiny-gguf';
 
 const root = tempDir('gt-hf-convert-');
 const SEED = 7;
-let tensors: HfTensor[];
+let tensors: HfTensorInMemory[];
 
 async function checkpoint(
   name: string,

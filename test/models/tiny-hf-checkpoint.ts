@@ -23,8 +23,14 @@ export interface HfTensor {
   name: string;
   /** PyTorch order. */
   shape: number[];
-  values: Float32Array;
+  /** The values, or (for benchmark-sized checkpoints) a generator of element ranges, so nothing big sits in memory. */
+  values: Float32Array | ((out: Float32Array, start: number) => void);
 }
+
+/** A tensor whose values are in memory (the tiny checkpoints of the tests). */
+export type HfTensorInMemory = HfTensor & { values: Float32Array };
+
+const FILL_CHUNK = 1 << 20;
 
 /** float32 → bfloat16 bits, round to nearest even (torch's `.to(torch.bfloat16)`). */
 export function floatToBf16Bits(value: number): number {
@@ -50,13 +56,12 @@ export async function writeSafetensors(
   opts: { rawHeader?: (header: Record<string, unknown>) => string } = {},
 ): Promise<void> {
   const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
-  const datas: Buffer[] = [];
+  const width = dtype === 'F32' ? 4 : 2;
   let offset = 0;
   for (const t of tensors) {
-    const data = encode(dtype, t.values);
-    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + data.length] };
-    datas.push(data);
-    offset += data.length;
+    const bytes = t.shape.reduce((a, b) => a * b, 1) * width;
+    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
   }
   let json = opts.rawHeader ? opts.rawHeader(header) : JSON.stringify(header);
   while (Buffer.byteLength(json) % 8) json += ' ';
@@ -65,7 +70,19 @@ export async function writeSafetensors(
   const handle = await open(file, 'w');
   try {
     await handle.write(Buffer.concat([len, Buffer.from(json)]));
-    for (const d of datas) await handle.write(d);
+    for (const t of tensors) {
+      if (typeof t.values !== 'function') {
+        await handle.write(encode(dtype, t.values));
+        continue;
+      }
+      const n = t.shape.reduce((a, b) => a * b, 1);
+      const scratch = new Float32Array(Math.min(n, FILL_CHUNK));
+      for (let start = 0; start < n; start += FILL_CHUNK) {
+        const view = scratch.subarray(0, Math.min(FILL_CHUNK, n - start));
+        t.values(view, start);
+        await handle.write(encode(dtype, view));
+      }
+    }
   } finally {
     await handle.close();
   }
@@ -146,8 +163,8 @@ function hfNameOf(gguf: string, dims: number[]): string | null {
 }
 
 /** Hugging Face tensors holding exactly the values of a tiny-gguf.ts model pair written with F32 weights. */
-export async function hfTensorsFromTinyGguf(modelPath: string, mmprojPath: string): Promise<HfTensor[]> {
-  const out: HfTensor[] = [];
+export async function hfTensorsFromTinyGguf(modelPath: string, mmprojPath: string): Promise<HfTensorInMemory[]> {
+  const out: HfTensorInMemory[] = [];
   for (const file of [modelPath, mmprojPath]) {
     const header = await readGgufHeader(file, { maxArrayLength: 0 });
     const byName = new Map(header.tensors.map((t) => [t.name, t]));
@@ -186,6 +203,66 @@ export async function hfTensorsFromTinyGguf(modelPath: string, mmprojPath: strin
     out.push({ name: 'visual.patch_embed.proj.weight', shape: [E, C, 2, P, P], values: conv });
   }
   return out;
+}
+
+/** Every tensor of a Qwen2.5-VL checkpoint of the given shape (legacy names), filled by `fill(name)`. */
+export function qwen25vlHfTensors(
+  lm: LmShape,
+  vision: VisionShape,
+  fill: (name: string) => (out: Float32Array, start: number) => void,
+): HfTensor[] {
+  const nVocab = buildTokenizer(lm.nVocab).tokens.length;
+  const headDim = lm.nEmbd / lm.nHead;
+  const kv = headDim * lm.nHeadKv;
+  const E = vision.nEmbd;
+  const F = vision.nFf;
+  const shapes: Array<[string, number[]]> = [
+    ['model.embed_tokens.weight', [nVocab, lm.nEmbd]],
+    ['model.norm.weight', [lm.nEmbd]],
+  ];
+  for (let l = 0; l < lm.nLayer; l++) {
+    const p = `model.layers.${l}.`;
+    shapes.push(
+      [`${p}input_layernorm.weight`, [lm.nEmbd]],
+      [`${p}self_attn.q_proj.weight`, [lm.nEmbd, lm.nEmbd]],
+      [`${p}self_attn.q_proj.bias`, [lm.nEmbd]],
+      [`${p}self_attn.k_proj.weight`, [kv, lm.nEmbd]],
+      [`${p}self_attn.k_proj.bias`, [kv]],
+      [`${p}self_attn.v_proj.weight`, [kv, lm.nEmbd]],
+      [`${p}self_attn.v_proj.bias`, [kv]],
+      [`${p}self_attn.o_proj.weight`, [lm.nEmbd, lm.nEmbd]],
+      [`${p}post_attention_layernorm.weight`, [lm.nEmbd]],
+      [`${p}mlp.gate_proj.weight`, [lm.nFf, lm.nEmbd]],
+      [`${p}mlp.up_proj.weight`, [lm.nFf, lm.nEmbd]],
+      [`${p}mlp.down_proj.weight`, [lm.nEmbd, lm.nFf]],
+    );
+  }
+  shapes.push(['visual.patch_embed.proj.weight', [E, 3, 2, 14, 14]]);
+  for (let l = 0; l < vision.nLayer; l++) {
+    const p = `visual.blocks.${l}.`;
+    shapes.push(
+      [`${p}norm1.weight`, [E]],
+      [`${p}norm2.weight`, [E]],
+      [`${p}attn.qkv.weight`, [3 * E, E]],
+      [`${p}attn.qkv.bias`, [3 * E]],
+      [`${p}attn.proj.weight`, [E, E]],
+      [`${p}attn.proj.bias`, [E]],
+      [`${p}mlp.gate_proj.weight`, [F, E]],
+      [`${p}mlp.gate_proj.bias`, [F]],
+      [`${p}mlp.up_proj.weight`, [F, E]],
+      [`${p}mlp.up_proj.bias`, [F]],
+      [`${p}mlp.down_proj.weight`, [E, F]],
+      [`${p}mlp.down_proj.bias`, [E]],
+    );
+  }
+  shapes.push(
+    ['visual.merger.ln_q.weight', [E]],
+    ['visual.merger.mlp.0.weight', [4 * E, 4 * E]],
+    ['visual.merger.mlp.0.bias', [4 * E]],
+    ['visual.merger.mlp.2.weight', [vision.projectionDim, 4 * E]],
+    ['visual.merger.mlp.2.bias', [vision.projectionDim]],
+  );
+  return shapes.map(([name, shape]) => ({ name, shape, values: fill(name) }));
 }
 
 export function modernName(name: string): string {
@@ -353,7 +430,18 @@ export async function writeTinyHfCheckpoint(dir: string, tensors: HfTensor[], op
   const named = tensors.map((t) => ({ ...t, name: layout.modern ? modernName(t.name) : t.name }));
   if (layout.untied && !named.some((t) => t.name === 'lm_head.weight')) {
     const embd = named.find((t) => t.name.endsWith('embed_tokens.weight'))!;
-    named.push({ name: 'lm_head.weight', shape: embd.shape, values: embd.values.map((v) => -v) });
+    const values = embd.values;
+    named.push({
+      name: 'lm_head.weight',
+      shape: embd.shape,
+      values:
+        typeof values === 'function'
+          ? (out, start) => {
+              values(out, start);
+              for (let i = 0; i < out.length; i++) out[i] = -out[i];
+            }
+          : values.map((v) => -v),
+    });
   }
   const shards = Math.max(1, layout.shards);
   if (shards === 1) {
