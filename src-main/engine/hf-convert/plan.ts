@@ -73,7 +73,7 @@ const f32 = (value: number): GgufWriteValue => ({ type: 'f32', value });
 
 /**
  * The tensor type prepare_tensors (conversion/base.py:918-988) gives a tensor: 1-D tensors and *_norm.weight stay
- * F32; anything not ending in .weight stays F32; otherwise the file type, and Q8_0 falls back to F16 when the
+ * F32 (base.py:935); anything not ending in .weight stays F32 (base.py:970); otherwise the file type, and Q8_0 falls back to F16 when the
  * innermost dimension is not a multiple of 32 (gguf-py quants.py: QuantError → "falling back to F16").
  */
 function weightType(
@@ -114,7 +114,7 @@ function textName(stored: string): string {
 
 /**
  * transformers >= 4.52 saves `model.visual.*`. At 80fb11ac7 Qwen2VLVisionModel.filter_tensors
- * (conversion/qwenvl.py:78-85) keeps only names starting with `visual.`, so the reference would write a projector
+ * (conversion/qwenvl.py:89-95) keeps only names starting with `visual.`, so the reference would write a projector
  * without tensors; we map `model.visual.` → `visual.` as its Qwen3-VL class does (conversion/qwen3vl.py:74-75).
  */
 function visionName(stored: string): string | null {
@@ -146,7 +146,8 @@ function textTensor(name: string, shape: TextShape): { gguf: string; shape: numb
   const p = `blk.${m[1]}.`;
   const qDim = nHead * headDim;
   const kvDim = nHeadKv * headDim;
-  // gguf-py/gguf/tensor_mapping.py: model.layers.{bid}.* (lines 193, 257 and the llama-hf entries that follow).
+  // gguf-py/gguf/tensor_mapping.py: input_layernorm 193, q_proj 257, k_proj 278, v_proj 300, o_proj 326,
+  // post_attention_layernorm 403 (FFN_NORM), up_proj 500, gate_proj 571, down_proj 635.
   const table: Record<string, [string, number[]]> = {
     'input_layernorm.weight': ['attn_norm.weight', [nEmbd]],
     'self_attn.q_proj.weight': ['attn_q.weight', [qDim, nEmbd]],
@@ -232,17 +233,17 @@ export async function planConversion(
     ...vocab.metadata,
   ];
 
-  // ---- vision tower: MmprojModel + Qwen2VLVisionModel (conversion/base.py:2405-2561, conversion/qwenvl.py:40-114) ----
+  // ---- vision tower: MmprojModel + Qwen2VLVisionModel (conversion/base.py:2405-2566, conversion/qwenvl.py:43-120) ----
   const vFile = `${configFile} (vision_config)`;
   const E = int(vision, 'hidden_size', vFile);
   const F = int(vision, 'intermediate_size', vFile);
   const depth = int(vision, 'depth', vFile);
   const vHeads = int(vision, 'num_heads', vFile);
   const patch = int(vision, 'patch_size', vFile);
-  const imageSize = typeof vision.image_size === 'number' ? vision.image_size : 560; // qwenvl.py:45
+  const imageSize = typeof vision.image_size === 'number' ? vision.image_size : 560; // qwenvl.py:49
   const temporal = typeof vision.temporal_patch_size === 'number' ? vision.temporal_patch_size : 2;
   if (temporal !== 2)
-    throw invalid(`${vFile}: temporal_patch_size ${temporal}; llama.cpp supports only 2 (qwenvl.py:107)`);
+    throw invalid(`${vFile}: temporal_patch_size ${temporal}; llama.cpp supports only 2 (qwenvl.py:116)`);
   const merge = typeof vision.spatial_merge_size === 'number' ? vision.spatial_merge_size : 2;
   if (merge !== 2) {
     throw invalid(
@@ -264,7 +265,7 @@ export async function planConversion(
   const full = vision.fullatt_block_indexes;
   if (!Array.isArray(full) || full.length === 0 || !full.every((i) => Number.isInteger(i))) {
     throw invalid(
-      `${vFile}: fullatt_block_indexes is ${JSON.stringify(full ?? null)}; it is required for Qwen2.5-VL (qwenvl.py:66)`,
+      `${vFile}: fullatt_block_indexes is ${JSON.stringify(full ?? null)}; it is required for Qwen2.5-VL (qwenvl.py:71-78)`,
     );
   }
   const nWaPattern = (full[0] as number) + 1;
@@ -461,7 +462,7 @@ interface VisionShape {
   mergeWidth: number;
 }
 
-/** Qwen2VLVisionModel.modify_tensors (qwenvl.py:93-114) with gguf-py tensor_mapping.py's visual.* names. */
+/** Qwen2VLVisionModel.modify_tensors (qwenvl.py:98-120) with gguf-py tensor_mapping.py's visual.* names. */
 function planVisionTensor(
   name: string,
   t: SafetensorsTensor,
@@ -470,7 +471,7 @@ function planVisionTensor(
 ): boolean {
   const { E, F, patch, inChans, temporal, nEmbd, mergeWidth } = s;
   if (name === 'visual.patch_embed.proj.weight') {
-    // Conv3D [E, C, T, kh, kw] split into one Conv2D per frame (qwenvl.py:103-109), named v.patch_embd.weight(.1).
+    // Conv3D [E, C, T, kh, kw] split into one Conv2D per frame (qwenvl.py:113-119), named v.patch_embd.weight(.1).
     checkShape(t, [E, inChans, temporal, patch, patch]);
     const frameElements = patch * patch;
     for (let frame = 0; frame < temporal; frame++) {
@@ -501,7 +502,7 @@ function planVisionTensor(
   const rest = m[2];
   const qkv = /^attn\.qkv\.(weight|bias)$/.exec(rest);
   if (qkv) {
-    // Fused [3E, E] / [3E] split into thirds along the outermost dimension (qwenvl.py:94-102).
+    // Fused [3E, E] / [3E] split into thirds along the outermost dimension (qwenvl.py:100-112).
     const isWeight = qkv[1] === 'weight';
     checkShape(t, isWeight ? [3 * E, E] : [3 * E]);
     const part = isWeight ? [E, E] : [E];
