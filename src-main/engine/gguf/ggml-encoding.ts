@@ -59,16 +59,12 @@ export function encodeF32(values: Float32Array): Buffer {
   return Buffer.from(values.slice().buffer);
 }
 
-/** roundf: to nearest, halves away from zero (numpy's np_roundf in gguf-py quants.py does the same). */
-function roundf(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
-}
-
 /** Q8_0 of a whole number of blocks; every step rounded to float32 as ggml's C code computes it. */
 export function encodeQ8_0(values: Float32Array): Buffer {
   if (values.length % Q8_0_BLOCK !== 0) throw new Error(`Q8_0 needs a multiple of 32 values, got ${values.length}`);
   const blocks = values.length / Q8_0_BLOCK;
-  const out = Buffer.alloc(blocks * Q8_0_BLOCK_BYTES);
+  const out = new Uint8Array(blocks * Q8_0_BLOCK_BYTES);
+  const q = new Int8Array(out.buffer);
   for (let b = 0; b < blocks; b++) {
     const base = b * Q8_0_BLOCK;
     let amax = 0;
@@ -79,10 +75,16 @@ export function encodeQ8_0(values: Float32Array): Buffer {
     const d = Math.fround(amax / 127);
     const id = d !== 0 ? Math.fround(1 / d) : 0;
     const o = b * Q8_0_BLOCK_BYTES;
-    out.writeUInt16LE(floatToHalfBits(d), o);
-    for (let i = 0; i < Q8_0_BLOCK; i++) out.writeInt8(roundf(Math.fround(values[base + i] * id)), o + 2 + i);
+    const h = floatToHalfBits(d);
+    out[o] = h & 0xff;
+    out[o + 1] = h >>> 8;
+    for (let i = 0; i < Q8_0_BLOCK; i++) {
+      const x = Math.fround(values[base + i] * id);
+      // roundf: to nearest, halves away from zero (gguf-py's np_roundf does the same).
+      q[o + 2 + i] = x < 0 ? -Math.round(-x) : Math.round(x);
+    }
   }
-  return out;
+  return Buffer.from(out.buffer);
 }
 
 /** NaN or ±Inf values in a chunk (a checkpoint that trained into NaN still converts, with a warning). */
