@@ -65,6 +65,12 @@ const lm = {
 const vision = { ...QWEN25VL_3B_VISION, nLayer: Number(values['vision-layers'] ?? QWEN25VL_3B_VISION.nLayer) };
 const types = (values.types ?? 'f16,q8_0,q4_k_m').split(',') as ModelOutputType[];
 const work = mkdtempSync(path.join(values.dir ?? os.tmpdir(), 'gt-bench-convert-'));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 const dirBytes = (dir: string) => readdirSync(dir).reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
 
 try {

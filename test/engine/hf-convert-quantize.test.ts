@@ -3,17 +3,15 @@
 // - --type q4_k_m / q5_k_m / q6_k go through llama-quantize and give a folder the app's model check passes.
 // Skipped, saying why, where llama-quantize has not been built.
 import { execFile } from 'node:child_process';
-import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readGgufHeader } from '@main/engine/gguf/gguf-reader';
-import { GgmlType, type GgufHeader } from '@main/engine/gguf/gguf-types';
-import { tensorByteSize } from '@main/engine/gguf/gguf-writer';
+import { GgmlType } from '@main/engine/gguf/gguf-types';
 import { convertHuggingFaceFolder } from '@main/engine/hf-convert/convert';
 import { findLlamaQuantize } from '@main/engine/hf-convert/llama-quantize';
 import { tempDir } from '../helpers/temp-dir';
-import { hfTensorsFromTinyGguf, writeTinyHfCheckpoint } from '../models/tiny-hf-checkpoint';
+import { ggufTensorBytes, hfTensorsFromTinyGguf, writeTinyHfCheckpoint } from '../models/tiny-hf-checkpoint';
 import { SHARED_PROMPT_FILE, TINY_LM, TINY_VISION, writeTinyModelFolder } from '../models/tiny-gguf';
 
 const quantize = await findLlamaQuantize();
@@ -23,18 +21,6 @@ const skipReason = quantize
 if (skipReason) console.warn(`[test/engine/hf-convert-quantize] SKIPPED: ${skipReason}`);
 
 const root = tempDir('gt-convert-quantize-');
-
-async function bytesOf(file: string, h: GgufHeader, name: string): Promise<Buffer> {
-  const t = h.tensors.find((x) => x.name === name)!;
-  const buf = Buffer.alloc(tensorByteSize(t as Parameters<typeof tensorByteSize>[0]));
-  const handle = await open(file, 'r');
-  try {
-    await handle.read(buf, 0, buf.length, h.dataOffset + Number(t.offset));
-  } finally {
-    await handle.close();
-  }
-  return buf;
-}
 
 describe.skipIf(skipReason !== null)('with llama-quantize', () => {
   let hfDir: string;
@@ -61,7 +47,7 @@ describe.skipIf(skipReason !== null)('with llama-quantize', () => {
     expect(q8.length).toBeGreaterThan(10);
     for (const name of q8) {
       expect({ name, type: a.tensors.find((t) => t.name === name)?.type }).toEqual({ name, type: GgmlType.Q8_0 });
-      const same = (await bytesOf(ours.modelPath, a, name)).equals(await bytesOf(ggml, b, name));
+      const same = (await ggufTensorBytes(ours.modelPath, a, name)).equals(await ggufTensorBytes(ggml, b, name));
       expect({ name, same }).toEqual({ name, same: true });
     }
   });

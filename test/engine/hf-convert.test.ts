@@ -1,18 +1,18 @@
 // The Hugging Face → GGUF converter on tiny random Qwen2.5-VL checkpoints: the result equals, tensor by tensor and
 // key by key, what the project's own tiny-GGUF writer makes of the same weights (differences listed and explained),
 // and every kind of broken input stops with an error naming the file and leaves nothing behind.
-import { open, readdir, readFile, stat, truncate, writeFile, rm, unlink, mkdir } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readGgufHeader } from '@main/engine/gguf/gguf-reader';
 import { GgmlType, type GgufHeader, type GgufValue } from '@main/engine/gguf/gguf-types';
-import { tensorByteSize } from '@main/engine/gguf/gguf-writer';
 import { convertHuggingFaceFolder, CONVERSION_RECORD, type ConvertProgress } from '@main/engine/hf-convert/convert';
 import { ConvertError } from '@main/engine/hf-convert/convert-error';
 import { LLAMA_CPP_COMMIT } from '@main/engine/hf-convert/plan';
 import { topLevelJsonKeys } from '@main/engine/hf-convert/safetensors';
 import { tempDir } from '../helpers/temp-dir';
 import {
+  ggufTensorBytes,
   hfTensorsFromTinyGguf,
   writeSafetensors,
   writeTinyHfCheckpoint,
@@ -34,18 +34,6 @@ async function checkpoint(
   const dir = path.join(root, name);
   await writeTinyHfCheckpoint(dir, tensors, { lm: TINY_LM, vision: TINY_VISION, layout, editConfig: edit });
   return dir;
-}
-
-async function tensorBytes(file: string, h: GgufHeader, name: string): Promise<Buffer> {
-  const t = h.tensors.find((x) => x.name === name)!;
-  const buf = Buffer.alloc(tensorByteSize(t as Parameters<typeof tensorByteSize>[0]));
-  const handle = await open(file, 'r');
-  try {
-    await handle.read(buf, 0, buf.length, h.dataOffset + Number(t.offset));
-  } finally {
-    await handle.close();
-  }
-  return buf;
 }
 
 /** Keys whose difference between the converter and tiny-gguf.ts is intended (docs/model-setup.md, "Equivalence"). */
@@ -85,7 +73,7 @@ async function expectEquivalent(converted: string, reference: string): Promise<v
   for (const t of b.tensors) {
     const c = a.tensors.find((x) => x.name === t.name)!;
     expect({ name: t.name, dims: c.dims, type: c.type }).toEqual({ name: t.name, dims: t.dims, type: t.type });
-    const same = (await tensorBytes(converted, a, t.name)).equals(await tensorBytes(reference, b, t.name));
+    const same = (await ggufTensorBytes(converted, a, t.name)).equals(await ggufTensorBytes(reference, b, t.name));
     expect({ name: t.name, same }).toEqual({ name: t.name, same: true });
   }
 }

@@ -7,6 +7,7 @@ import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { floatToHalfBits } from '@main/engine/gguf/ggml-encoding';
 import { readGgufHeader } from '@main/engine/gguf/gguf-reader';
+import { tensorByteSize } from '@main/engine/gguf/gguf-writer';
 import { GgmlType, type GgufHeader, type GgufTensorInfo } from '@main/engine/gguf/gguf-types';
 import { QWEN2_SPLIT_REGEX } from '@main/engine/hf-convert/tokenizer';
 import {
@@ -33,19 +34,22 @@ export type HfTensorInMemory = HfTensor & { values: Float32Array };
 const FILL_CHUNK = 1 << 20;
 
 /** float32 → bfloat16 bits, round to nearest even (torch's `.to(torch.bfloat16)`). */
+const bf16Scratch = new Float32Array(1);
+const bf16Bits = new Uint32Array(bf16Scratch.buffer);
+
 export function floatToBf16Bits(value: number): number {
-  const f = new Float32Array([value]);
-  const u = new Uint32Array(f.buffer)[0];
+  bf16Scratch[0] = value;
+  const u = bf16Bits[0];
   if ((u & 0x7fffffff) > 0x7f800000) return (u >>> 16) | 0x40;
   return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
 function encode(dtype: HfDtype, values: Float32Array): Buffer {
   if (dtype === 'F32') return Buffer.from(values.slice().buffer);
-  const out = Buffer.alloc(values.length * 2);
+  const out = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++)
-    out.writeUInt16LE(dtype === 'F16' ? floatToHalfBits(values[i]) : floatToBf16Bits(values[i]), i * 2);
-  return out;
+    out[i] = dtype === 'F16' ? floatToHalfBits(values[i]) : floatToBf16Bits(values[i]);
+  return Buffer.from(out.buffer);
 }
 
 /** Writes one safetensors file; `rawHeader` lets a test write a header that lies. */
@@ -88,18 +92,25 @@ export async function writeSafetensors(
   }
 }
 
-/** The F32 values of a tensor of a GGUF file written by tiny-gguf.ts with F32 weights. */
-export async function readGgufF32(file: string, header: GgufHeader, t: GgufTensorInfo): Promise<Float32Array> {
-  if (t.type !== GgmlType.F32) throw new Error(`${t.name} is not F32 (type ${t.type})`);
-  const n = t.dims.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
+/** The raw data of one tensor of a GGUF file (F32, F16 or Q8_0). */
+export async function ggufTensorBytes(file: string, header: GgufHeader, name: string): Promise<Buffer> {
+  const t = header.tensors.find((x) => x.name === name);
+  if (!t) throw new Error(`${file} has no tensor ${name}`);
+  const buf = Buffer.alloc(tensorByteSize(t as Parameters<typeof tensorByteSize>[0]));
   const handle = await open(file, 'r');
   try {
-    await handle.read(new Uint8Array(out.buffer), 0, n * 4, header.dataOffset + Number(t.offset));
+    await handle.read(buf, 0, buf.length, header.dataOffset + Number(t.offset));
   } finally {
     await handle.close();
   }
-  return out;
+  return buf;
+}
+
+/** The F32 values of a tensor of a GGUF file written by tiny-gguf.ts with F32 weights. */
+export async function readGgufF32(file: string, header: GgufHeader, t: GgufTensorInfo): Promise<Float32Array> {
+  if (t.type !== GgmlType.F32) throw new Error(`${t.name} is not F32 (type ${t.type})`);
+  const bytes = await ggufTensorBytes(file, header, t.name);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
 }
 
 export interface HfLayout {

@@ -136,34 +136,32 @@ interface TextShape {
   headDim: number;
 }
 
+// gguf-py/gguf/tensor_mapping.py: input_layernorm 193, q_proj 257, k_proj 278, v_proj 300, o_proj 326,
+// post_attention_layernorm 403 (FFN_NORM), up_proj 500, gate_proj 571, down_proj 635.
+const TEXT_BLOCK: Record<string, [gguf: string, shape: (s: TextShape) => number[]]> = {
+  'input_layernorm.weight': ['attn_norm.weight', (s) => [s.nEmbd]],
+  'self_attn.q_proj.weight': ['attn_q.weight', (s) => [s.nHead * s.headDim, s.nEmbd]],
+  'self_attn.q_proj.bias': ['attn_q.bias', (s) => [s.nHead * s.headDim]],
+  'self_attn.k_proj.weight': ['attn_k.weight', (s) => [s.nHeadKv * s.headDim, s.nEmbd]],
+  'self_attn.k_proj.bias': ['attn_k.bias', (s) => [s.nHeadKv * s.headDim]],
+  'self_attn.v_proj.weight': ['attn_v.weight', (s) => [s.nHeadKv * s.headDim, s.nEmbd]],
+  'self_attn.v_proj.bias': ['attn_v.bias', (s) => [s.nHeadKv * s.headDim]],
+  'self_attn.o_proj.weight': ['attn_output.weight', (s) => [s.nEmbd, s.nHead * s.headDim]],
+  'post_attention_layernorm.weight': ['ffn_norm.weight', (s) => [s.nEmbd]],
+  'mlp.gate_proj.weight': ['ffn_gate.weight', (s) => [s.nFf, s.nEmbd]],
+  'mlp.up_proj.weight': ['ffn_up.weight', (s) => [s.nFf, s.nEmbd]],
+  'mlp.down_proj.weight': ['ffn_down.weight', (s) => [s.nEmbd, s.nFf]],
+};
+
 function textTensor(name: string, shape: TextShape): { gguf: string; shape: number[] } | null {
-  const { nEmbd, nFf, nHead, nHeadKv, nVocab, headDim } = shape;
+  const { nEmbd, nVocab } = shape;
   if (name === 'model.embed_tokens.weight') return { gguf: 'token_embd.weight', shape: [nVocab, nEmbd] };
   if (name === 'model.norm.weight') return { gguf: 'output_norm.weight', shape: [nEmbd] };
   if (name === 'lm_head.weight') return { gguf: 'output.weight', shape: [nVocab, nEmbd] };
   const m = /^model\.layers\.(\d+)\.(.+)$/.exec(name);
   if (!m || Number(m[1]) >= shape.nLayer || String(Number(m[1])) !== m[1]) return null;
-  const p = `blk.${m[1]}.`;
-  const qDim = nHead * headDim;
-  const kvDim = nHeadKv * headDim;
-  // gguf-py/gguf/tensor_mapping.py: input_layernorm 193, q_proj 257, k_proj 278, v_proj 300, o_proj 326,
-  // post_attention_layernorm 403 (FFN_NORM), up_proj 500, gate_proj 571, down_proj 635.
-  const table: Record<string, [string, number[]]> = {
-    'input_layernorm.weight': ['attn_norm.weight', [nEmbd]],
-    'self_attn.q_proj.weight': ['attn_q.weight', [qDim, nEmbd]],
-    'self_attn.q_proj.bias': ['attn_q.bias', [qDim]],
-    'self_attn.k_proj.weight': ['attn_k.weight', [kvDim, nEmbd]],
-    'self_attn.k_proj.bias': ['attn_k.bias', [kvDim]],
-    'self_attn.v_proj.weight': ['attn_v.weight', [kvDim, nEmbd]],
-    'self_attn.v_proj.bias': ['attn_v.bias', [kvDim]],
-    'self_attn.o_proj.weight': ['attn_output.weight', [nEmbd, qDim]],
-    'post_attention_layernorm.weight': ['ffn_norm.weight', [nEmbd]],
-    'mlp.gate_proj.weight': ['ffn_gate.weight', [nFf, nEmbd]],
-    'mlp.up_proj.weight': ['ffn_up.weight', [nFf, nEmbd]],
-    'mlp.down_proj.weight': ['ffn_down.weight', [nEmbd, nFf]],
-  };
-  const hit = table[m[2]];
-  return hit ? { gguf: p + hit[0], shape: hit[1] } : null;
+  const hit = TEXT_BLOCK[m[2]];
+  return hit ? { gguf: `blk.${m[1]}.${hit[0]}`, shape: hit[1](shape) } : null;
 }
 
 export async function planConversion(
@@ -381,23 +379,7 @@ export async function planConversion(
   // Every tensor llama.cpp will ask for must be there (a missing one is a load failure later, or worse, a tie).
   const names = new Set(lmTensors.map((t) => t.name));
   const required = ['token_embd.weight', 'output_norm.weight'];
-  for (let l = 0; l < nLayer; l++) {
-    for (const n of [
-      'attn_norm.weight',
-      'attn_q.weight',
-      'attn_q.bias',
-      'attn_k.weight',
-      'attn_k.bias',
-      'attn_v.weight',
-      'attn_v.bias',
-      'attn_output.weight',
-      'ffn_norm.weight',
-      'ffn_gate.weight',
-      'ffn_up.weight',
-      'ffn_down.weight',
-    ])
-      required.push(`blk.${l}.${n}`);
-  }
+  for (let l = 0; l < nLayer; l++) for (const [n] of Object.values(TEXT_BLOCK)) required.push(`blk.${l}.${n}`);
   const tied = text.tie_word_embeddings === true || config.tie_word_embeddings === true;
   if (!tied) required.push('output.weight');
   const missing = required.filter((n) => !names.has(n));
@@ -407,34 +389,9 @@ export async function planConversion(
     );
   }
   const mmNames = new Set(mmTensors.map((t) => t.name));
-  const mmRequired = [
-    'v.patch_embd.weight',
-    'v.patch_embd.weight.1',
-    'v.post_ln.weight',
-    'mm.0.weight',
-    'mm.0.bias',
-    'mm.2.weight',
-    'mm.2.bias',
-  ];
+  const mmRequired = ['v.patch_embd.weight', 'v.patch_embd.weight.1', ...Object.values(MERGER).map(([n]) => n)];
   for (let l = 0; l < depth; l++) {
-    for (const n of [
-      'ln1.weight',
-      'ln2.weight',
-      'attn_q.weight',
-      'attn_q.bias',
-      'attn_k.weight',
-      'attn_k.bias',
-      'attn_v.weight',
-      'attn_v.bias',
-      'attn_out.weight',
-      'attn_out.bias',
-      'ffn_gate.weight',
-      'ffn_gate.bias',
-      'ffn_up.weight',
-      'ffn_up.bias',
-      'ffn_down.weight',
-      'ffn_down.bias',
-    ])
+    for (const n of [...VISION_QKV_PARTS, ...Object.values(VISION_BLOCK).map(([g]) => g)])
       mmRequired.push(`v.blk.${l}.${n}`);
   }
   const mmMissing = mmRequired.filter((n) => !mmNames.has(n));
@@ -462,6 +419,32 @@ interface VisionShape {
   mergeWidth: number;
 }
 
+// tensor_mapping.py: norm1 1686, norm2 1744, attn.proj 1713, mlp.gate_proj 1790, up_proj 1772, down_proj 1809.
+const VISION_BLOCK: Record<string, [gguf: string, shape: (s: VisionShape) => number[]]> = {
+  'norm1.weight': ['ln1.weight', (s) => [s.E]],
+  'norm2.weight': ['ln2.weight', (s) => [s.E]],
+  'attn.proj.weight': ['attn_out.weight', (s) => [s.E, s.E]],
+  'attn.proj.bias': ['attn_out.bias', (s) => [s.E]],
+  'mlp.gate_proj.weight': ['ffn_gate.weight', (s) => [s.F, s.E]],
+  'mlp.gate_proj.bias': ['ffn_gate.bias', (s) => [s.F]],
+  'mlp.up_proj.weight': ['ffn_up.weight', (s) => [s.F, s.E]],
+  'mlp.up_proj.bias': ['ffn_up.bias', (s) => [s.F]],
+  'mlp.down_proj.weight': ['ffn_down.weight', (s) => [s.E, s.F]],
+  'mlp.down_proj.bias': ['ffn_down.bias', (s) => [s.E]],
+};
+
+/** The GGUF tensors a fused attn.qkv weight and bias become. */
+const VISION_QKV_PARTS = ['attn_q', 'attn_k', 'attn_v'].flatMap((n) => [`${n}.weight`, `${n}.bias`]);
+
+// tensor_mapping.py: merger.ln_q 1888 (V_POST_NORM), merger.mlp.{bid} 1482 (V_MMPROJ).
+const MERGER: Record<string, [gguf: string, shape: (s: VisionShape) => number[]]> = {
+  'visual.merger.ln_q.weight': ['v.post_ln.weight', (s) => [s.E]],
+  'visual.merger.mlp.0.weight': ['mm.0.weight', (s) => [s.mergeWidth, s.mergeWidth]],
+  'visual.merger.mlp.0.bias': ['mm.0.bias', (s) => [s.mergeWidth]],
+  'visual.merger.mlp.2.weight': ['mm.2.weight', (s) => [s.nEmbd, s.mergeWidth]],
+  'visual.merger.mlp.2.bias': ['mm.2.bias', (s) => [s.nEmbd]],
+};
+
 /** Qwen2VLVisionModel.modify_tensors (qwenvl.py:98-120) with gguf-py tensor_mapping.py's visual.* names. */
 function planVisionTensor(
   name: string,
@@ -469,7 +452,7 @@ function planVisionTensor(
   s: VisionShape,
   add: (name: string, torchShape: number[], source: SafetensorsTensor, selection?: Selection) => void,
 ): boolean {
-  const { E, F, patch, inChans, temporal, nEmbd, mergeWidth } = s;
+  const { E, patch, inChans, temporal } = s;
   if (name === 'visual.patch_embed.proj.weight') {
     // Conv3D [E, C, T, kh, kw] split into one Conv2D per frame (qwenvl.py:113-119), named v.patch_embd.weight(.1).
     checkShape(t, [E, inChans, temporal, patch, patch]);
@@ -484,16 +467,11 @@ function planVisionTensor(
     }
     return true;
   }
-  const merger: Record<string, [string, number[]]> = {
-    'visual.merger.ln_q.weight': ['v.post_ln.weight', [E]], // tensor_mapping.py:1888
-    'visual.merger.mlp.0.weight': ['mm.0.weight', [mergeWidth, mergeWidth]], // tensor_mapping.py:1482
-    'visual.merger.mlp.0.bias': ['mm.0.bias', [mergeWidth]],
-    'visual.merger.mlp.2.weight': ['mm.2.weight', [nEmbd, mergeWidth]],
-    'visual.merger.mlp.2.bias': ['mm.2.bias', [nEmbd]],
-  };
-  if (merger[name]) {
-    checkShape(t, merger[name][1]);
-    add(merger[name][0], merger[name][1], t);
+  const merger = MERGER[name];
+  if (merger) {
+    const shape = merger[1](s);
+    checkShape(t, shape);
+    add(merger[0], shape, t);
     return true;
   }
   const m = /^visual\.blocks\.(\d+)\.(.+)$/.exec(name);
@@ -512,22 +490,10 @@ function planVisionTensor(
     );
     return true;
   }
-  // tensor_mapping.py: norm1 1686, norm2 1744, attn.proj 1713, mlp.gate_proj 1790, up_proj 1772, down_proj 1809.
-  const table: Record<string, [string, number[]]> = {
-    'norm1.weight': ['ln1.weight', [E]],
-    'norm2.weight': ['ln2.weight', [E]],
-    'attn.proj.weight': ['attn_out.weight', [E, E]],
-    'attn.proj.bias': ['attn_out.bias', [E]],
-    'mlp.gate_proj.weight': ['ffn_gate.weight', [F, E]],
-    'mlp.gate_proj.bias': ['ffn_gate.bias', [F]],
-    'mlp.up_proj.weight': ['ffn_up.weight', [F, E]],
-    'mlp.up_proj.bias': ['ffn_up.bias', [F]],
-    'mlp.down_proj.weight': ['ffn_down.weight', [E, F]],
-    'mlp.down_proj.bias': ['ffn_down.bias', [E]],
-  };
-  const hit = table[rest];
+  const hit = VISION_BLOCK[rest];
   if (!hit) return false;
-  checkShape(t, hit[1]);
-  add(p + hit[0], hit[1], t);
+  const shape = hit[1](s);
+  checkShape(t, shape);
+  add(p + hit[0], shape, t);
   return true;
 }
