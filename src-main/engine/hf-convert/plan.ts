@@ -2,6 +2,7 @@
 // its values come from), decided before a byte is written, so an unknown tensor or a wrong shape stops the
 // conversion at once. Each rule cites the llama.cpp converter line it follows, at commit 80fb11ac7 (the source
 // node-llama-cpp 3.21.1 bundles); docs/model-setup.md has the full table.
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { MmprojOutputType, ModelOutputType } from '@domain/model-convert';
 import { GgmlType } from '../gguf/gguf-types';
@@ -278,7 +279,13 @@ export async function planConversion(
   let preprocessor = await readJsonFile(preprocessorFile, 'preprocessor_config.json');
   const files = [preprocessorFile];
   const processorFile = path.join(ckpt.dir, 'processor_config.json');
-  const processor = await readJsonFile(processorFile, '').catch(() => null);
+  // Optional; a present but broken processor_config.json is an error like any other input file.
+  const processor = (await stat(processorFile).then(
+    (st) => st.isFile(),
+    () => false,
+  ))
+    ? await readJsonFile(processorFile, 'processor_config.json')
+    : null;
   if (processor) {
     files.push(processorFile);
     preprocessor = { ...preprocessor, ...processor, ...((processor.image_processor as Json | undefined) ?? {}) };
