@@ -337,6 +337,18 @@ describe('bad input: a clear error naming the file, and nothing left behind', ()
     await rm(outDir, { recursive: true });
   });
 
+  it('a partial folder left by a run that died is removed by the next run (restart, not resume)', async () => {
+    const dir = await checkpoint('restart', { modern: false, dtype: 'F32', shards: 1 });
+    const outDir = path.join(root, 'out', 'restart');
+    // pid 2^22 + 1 is above the largest pid Linux hands out (pid_max ≤ 2^22): the leftovers of a run that is gone.
+    const stale = path.join(root, 'out', `.restart.converting-${2 ** 22 + 1}-deadbeef`);
+    await mkdir(stale, { recursive: true });
+    await writeFile(path.join(stale, 'half.gguf'), 'GGUF');
+    const result = await convertHuggingFaceFolder({ hfDir: dir, outDir, modelType: 'f16' });
+    expect(result.outDir).toBe(outDir);
+    expect((await readdir(path.join(root, 'out'))).filter((e) => e.startsWith('.restart.converting-'))).toEqual([]);
+  });
+
   it('NaN weights convert with a warning that names the tensor and the file', async () => {
     const dir = await checkpoint('nan', { modern: false, dtype: 'F32', shards: 1 });
     const poisoned = tensors.map((t) =>
