@@ -9,6 +9,25 @@ export type ModelOutputType = (typeof MODEL_OUTPUT_TYPES)[number];
 export const MMPROJ_OUTPUT_TYPES = ['f16', 'f32'] as const;
 export type MmprojOutputType = (typeof MMPROJ_OUTPUT_TYPES)[number];
 
+/** `model.convert`: the paths come from the window's dialogs (api/renderer-policy.ts). */
+export interface ModelConvertRequest {
+  hfDir: string;
+  outDir: string;
+  modelType?: ModelOutputType;
+  mmprojType?: MmprojOutputType;
+  promptFile?: string;
+}
+
+export interface ModelConvertResult {
+  outDir: string;
+  modelPath: string;
+  mmprojPath: string;
+  seconds: number;
+  warnings: string[];
+  /** The model check the app runs before loading, on the finished folder (errors only for a missing prompt). */
+  check: { ok: boolean; errors: string[]; warnings: string[] };
+}
+
 export type ConvertPhase = 'checking' | 'checksums' | 'model' | 'mmproj' | 'quantize' | 'verifying' | 'done';
 
 export interface ConvertProgress {
