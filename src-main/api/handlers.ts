@@ -13,6 +13,7 @@ import { createPacks } from '../io/packs/create-packs';
 import { exportDecisions, importDecisions } from '../io/packs/decisions-file';
 import { importPack } from '../io/packs/import-pack';
 import { enforceRendererPolicy, type RendererPolicy } from './renderer-policy';
+import { convertHuggingFaceFolder } from './model-convert';
 import { validateChannelInput } from './schemas';
 
 /**
@@ -22,6 +23,9 @@ import { validateChannelInput } from './schemas';
  */
 export function createHandlers(core: Core, options: { renderer?: RendererPolicy } = {}): ApiHandlers {
   const { store, engines, jobs, events } = core;
+
+  /** The running conversion, if any: one at a time (each reads and writes gigabytes). */
+  let conversion: AbortController | null = null;
 
   const handlers: ApiHandlers = {
     'cases.list': async (query) => store.cases.list(query ?? {}),
@@ -142,6 +146,37 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
       return review;
     },
     'team.agreement': async () => store.metrics.teamAgreement(),
+
+    'model.convert': async (request) => {
+      if (conversion) {
+        throw new ApiError('busy', 'A model conversion is already running; wait for it to finish or cancel it first.');
+      }
+      const controller = new AbortController();
+      conversion = controller;
+      try {
+        const result = await convertHuggingFaceFolder({
+          ...request,
+          signal: controller.signal,
+          onProgress: (progress) => events.emit('model.convertProgress', progress),
+        });
+        const { ok, errors, warnings } = result.check;
+        return {
+          outDir: result.outDir,
+          modelPath: result.modelPath,
+          mmprojPath: result.mmprojPath,
+          seconds: result.seconds,
+          warnings: result.warnings,
+          check: { ok, errors, warnings },
+        };
+      } finally {
+        conversion = null;
+      }
+    },
+    'model.cancelConvert': async () => {
+      const running = conversion;
+      running?.abort();
+      return { cancelled: running !== null };
+    },
   };
 
   return wrapErrors(handlers, async (channel, arg) => {

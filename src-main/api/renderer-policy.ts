@@ -6,7 +6,15 @@ import type { Settings } from '@domain/settings';
 import type { Channel } from './contract';
 import { ApiError } from './errors';
 
-export type PathPurpose = 'import' | 'imagesDir' | 'export' | 'promptFile' | 'modelDir' | 'llamaServerPath';
+export type PathPurpose =
+  | 'import'
+  | 'imagesDir'
+  | 'export'
+  | 'promptFile'
+  | 'modelDir'
+  | 'llamaServerPath'
+  /** A Hugging Face folder to convert (read); the conversion's output folder is an 'export'. */
+  | 'hfDir';
 
 export interface RendererPolicy {
   /** Paths the main process returned from its own file dialogs in this session. */
@@ -51,6 +59,9 @@ function namedPaths(channel: Channel, arg: unknown): Array<[PathPurpose, string]
       out.push(['export', a.out as string]);
       // --pack takes a pack id or a pack file; only a file is a path the window must have been given.
       if (typeof a.pack === 'string' && /[\\/]/.test(a.pack)) out.push(['import', a.pack]);
+      break;
+    case 'model.convert':
+      out.push(['hfDir', a.hfDir as string], ['export', a.outDir as string], ['promptFile', a.promptFile as string]);
       break;
     case 'engine.check':
     case 'engine.load':

@@ -17,6 +17,7 @@ import { defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 import { TEAM_COMMANDS } from './team-commands';
 import { TEAM_DATABASE_COMMANDS, teamStoreUrl } from './team-database-commands';
+import { MODEL_COMMANDS } from './model-commands';
 import { teamStatsOf } from '@domain/team';
 
 // `guardtrace`: the command-line front end. It calls the same handler map as the desktop app, never the
@@ -191,6 +192,7 @@ Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 w
   },
   ...TEAM_COMMANDS,
   ...TEAM_DATABASE_COMMANDS,
+  ...MODEL_COMMANDS,
 };
 
 function mainHelp(): string {
