@@ -3,10 +3,9 @@
 // inputs' sha256). Everything is written into a hidden sibling folder and renamed into place only after the app's
 // own model check passed on it, so an interrupted, cancelled or failed run leaves nothing loadable behind.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, statfs, unlink, writeFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ConvertPhase, ConvertProgress } from '@domain/model-convert';
 import { processIsAlive } from '@main/platform/process';

@@ -1,8 +1,7 @@
 // Streaming safetensors reader: the JSON header is read and checked against the file before any weight is
 // touched, and tensor data is read in bounded element ranges, so a 4 GB shard never sits in memory.
 // Format: https://github.com/huggingface/safetensors#format (u64 LE header length, JSON header, contiguous data).
-import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { ConvertError } from './convert-error';
 
 export type SafetensorsDtype = 'BF16' | 'F16' | 'F32';

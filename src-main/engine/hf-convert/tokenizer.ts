@@ -6,12 +6,11 @@
 // One difference, on purpose: the reference identifies the pre-tokenizer by hashing what transformers'
 // AutoTokenizer makes of a fixed text (get_vocab_base_pre); without Python we check that tokenizer.json's
 // pre-tokenizer IS Qwen2's (the same Split regex and ByteLevel step), and write "qwen2" only then.
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { stat } from 'node:fs/promises';
 import type { GgufWriteValue } from '../gguf/gguf-writer';
 import { ConvertError } from './convert-error';
 import { readJsonFile, type Json } from './hf-checkpoint';
-import { readFile } from 'node:fs/promises';
 
 /** gguf.TokenType (gguf-py/gguf/constants.py). */
 export const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
