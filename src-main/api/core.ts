@@ -4,6 +4,7 @@ import { CoreEvents } from './events';
 import { defaultSettings } from './settings';
 import { EngineManager } from '../engine/engine-manager';
 import { imageDecoder, installImageDecoderHost, type DecoderProcessHost } from '../engine/image-decoding';
+import { shippedLevelSchemes } from '../engine/profiles';
 import { AuditRunner } from '../jobs/audit-runner';
 import type { BackupSummary, Store } from '../store/contract';
 import { openStore } from '../store/open-store';
@@ -50,7 +51,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   if (options.imageDecoderHost) await installImageDecoderHost(options.imageDecoderHost);
   const store = await openStore(
     { kind: 'folder', dataDir: options.dataDir },
-    { sqliteNativeBinding: options.sqliteNativeBinding, readOnly: options.readOnly },
+    {
+      sqliteNativeBinding: options.sqliteNativeBinding,
+      readOnly: options.readOnly,
+      // Decisions, adjudications and scores use the vocabulary of the profile that judged each case.
+      levelSchemes: shippedLevelSchemes(),
+    },
   );
   // Jobs a crash left 'running' are not re-queued here: another live process (the app, a second
   // `guardtrace audit`) may be working them. The audit runner re-queues only orphans, when it starts a batch.

@@ -21,6 +21,7 @@ import type {
 import type { FidelityMetrics, MetricsQuery } from '@domain/fidelity';
 import type { ExportSelection, ImportFormat } from '@domain/io';
 import type { AuditJob, JobStatus } from '@domain/jobs';
+import type { LevelScheme } from '@domain/levels';
 import type { Metrics, Stats } from '@domain/metrics';
 import type { AnalysisSource } from '@domain/review-analysis';
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
@@ -50,6 +51,11 @@ export type StoreLocation = { kind: 'folder'; dataDir: string } | { kind: 'url';
 export interface OpenStoreOptions {
   /** Reading commands (stats, export): nothing is written; SQLite opens the file read-only. */
   readOnly?: boolean;
+  /**
+   * The verdict vocabularies (levels, categories) of the guard-model profiles in use, default first: a case is
+   * reviewed, adjudicated and scored in the vocabulary of the profile that judged it. Default: GuardTrace-VL's.
+   */
+  levelSchemes?: readonly LevelScheme[];
   /** better-sqlite3 addon for this runtime when node_modules holds one built for another. SQLite only. */
   sqliteNativeBinding?: string;
   /**

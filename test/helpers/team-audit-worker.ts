@@ -5,8 +5,8 @@
 // Usage: node --import tsx test/helpers/team-audit-worker.ts URL LEASE_MS GENERATE_MS
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { AuditResult } from '@domain/audits';
 import { PostgresJobQueue } from '@main/store/postgres/job-queue';
+import { fakeAuditResult } from './fake-audit-result';
 
 const [url, leaseMs, generateMs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const pool = new pg.Pool({ connectionString: url, max: 2 });
@@ -23,24 +23,10 @@ for (;;) {
   }
   say(`claimed ${job.caseId}`);
   await new Promise((resolve) => setTimeout(resolve, generateMs));
-  const result = {
-    profileId: 'guardtrace-vl',
+  const result = fakeAuditResult({
     rawOutput: `verdict by ${process.pid}`,
-    verdict: { status: 'ok', risk: 0, category: null, analysis: 'fake engine' },
-    levelProbs: null,
-    levelProbsNote: 'fake engine',
-    provenance: null,
-    imageMissing: false,
-    engine: 'openai',
-    modelId: 'm',
-    promptSha256: 'p',
-    promptHashOk: true,
-    strictFormat: true,
-    promptTokens: 1,
-    cachedPromptTokens: 0,
-    generatedTokens: 1,
     timings: { promptMs: 1, generateMs, totalMs: generateMs },
-  } as AuditResult;
+  });
   try {
     const done = await queue.complete(job, result);
     say(`${done.stored ? 'done' : 'duplicate'} ${job.caseId}`);

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Store } from '@main/store/contract';
+import type { OpenStoreOptions, Store } from '@main/store/contract';
 import { openStore } from '@main/store/open-store';
 import { DATABASE_FILE } from '@main/store/sqlite/open-database';
 import { LATEST_SCHEMA_VERSION } from '@main/store/sqlite/migrations';
@@ -15,7 +15,7 @@ export interface EngineFactory {
   /** Why this engine cannot run here (then its tests are skipped, visibly), or null. */
   unavailable(): string | null;
   /** A fresh, empty store. */
-  open(): Promise<Store>;
+  open(options?: Pick<OpenStoreOptions, 'levelSchemes'>): Promise<Store>;
   /** A second connection to the same store (another process, another workstation). */
   openAgain(store: Store): Promise<Store>;
   /** A store location whose schema was written by a newer version of the app, and how to open it. */
@@ -25,7 +25,7 @@ export interface EngineFactory {
 export const sqliteEngine: EngineFactory = {
   name: 'sqlite',
   unavailable: () => null,
-  open: () => openStore({ kind: 'folder', dataDir: tempDir() }),
+  open: (options) => openStore({ kind: 'folder', dataDir: tempDir() }, options),
   openAgain: (store) => openStore({ kind: 'folder', dataDir: store.describe }),
   openNewerSchema: async () => {
     const dataDir = tempDir();

@@ -3,77 +3,38 @@
 // these behaviours move there and run on both engines. The tests share one database and run in order: later ones
 // read what earlier ones stored.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditResult } from '@domain/audits';
 import { PostgresAdjudicationStore } from '@main/store/postgres/adjudication';
 import { PostgresCaseDetails } from '@main/store/postgres/case-details';
 import { PostgresDecisionWriter } from '@main/store/postgres/decisions';
 import { PostgresJobQueue } from '@main/store/postgres/job-queue';
-import { addTeamUser } from '@main/store/postgres/roles';
 import { PostgresSettingsStore } from '@main/store/postgres/settings';
-import { initTeamDatabase } from '@main/store/postgres/team-setup';
 import { PostgresVerdictStore } from '@main/store/postgres/verdicts';
-import { postgresSkipReason, usePostgresCluster } from '../helpers/postgres-test';
+import { fakeAuditResult } from '../helpers/fake-audit-result';
+import { postgresSkipReason, useTeamDatabase } from '../helpers/postgres-test';
 
-function result(overrides: Partial<AuditResult> & Pick<AuditResult, 'verdict'>): AuditResult {
-  return {
-    profileId: 'guardtrace-vl',
-    rawOutput: 'raw',
-    levelProbs: null,
-    levelProbsNote: 'not available',
-    provenance: null,
-    imageMissing: false,
-    engine: 'openai',
-    modelId: 'm',
-    promptSha256: 'p',
-    promptHashOk: true,
-    strictFormat: true,
-    promptTokens: 1,
-    cachedPromptTokens: 0,
-    generatedTokens: 1,
-    timings: { promptMs: 1, generateMs: 1, totalMs: 2 },
-    ...overrides,
-  } as AuditResult;
-}
+const result = fakeAuditResult;
 
 describe.skipIf(postgresSkipReason !== null)(
   `store contract on PostgreSQL (partial)${postgresSkipReason ? ` (skipped: ${postgresSkipReason})` : ''}`,
   () => {
-    const cluster = usePostgresCluster();
-    let database = '';
-    let admin: pg.Client;
-    const passwords: Record<string, string> = {};
-    const pools: pg.Pool[] = [];
-    const pool = (login: string) => {
-      const created = new pg.Pool({ connectionString: cluster().loginUrl(login, passwords[login], database), max: 3 });
-      pools.push(created);
-      return created;
-    };
-    const queueFor = (login: string) => new PostgresJobQueue(pool(login), { pid: process.pid, token: randomUUID() });
-
-    beforeAll(async () => {
-      database = cluster().createDatabase('contract');
-      admin = new pg.Client({ connectionString: cluster().superuserUrl(database) });
-      await admin.connect();
-      await initTeamDatabase(admin);
-      for (const [login, role] of [
+    const team = useTeamDatabase(
+      [
         ['ann', 'reviewer'],
         ['ben', 'reviewer'],
         ['lea', 'lead'],
         ['gpu', 'auditor'],
-      ] as const) {
-        passwords[login] = (await addTeamUser(admin, { login, role, create: true })).oneTimePassword!;
-      }
-      await admin.query(
-        `INSERT INTO cases (id, query, thinking, response, source_file, source_record)
-         SELECT 'k' || i, 'q', 't', 'r', 'seed', i FROM generate_series(1, 12) i`,
-      );
-    });
-    afterAll(async () => {
-      await Promise.all(pools.map((p) => p.end()));
-      await admin?.end();
-    });
+      ],
+      async (admin) => {
+        await admin.query(
+          `INSERT INTO cases (id, query, thinking, response, source_file, source_record)
+           SELECT 'k' || i, 'q', 't', 'r', 'seed', i FROM generate_series(1, 12) i`,
+        );
+      },
+    );
+    const pool = (login: string) => team.pool(login);
+    const queueFor = (login: string) => new PostgresJobQueue(pool(login), { pid: process.pid, token: randomUUID() });
 
     describe('decisions', () => {
       it('submit records under the login, resolves after commit, and logs before/after', async () => {
@@ -89,7 +50,7 @@ describe.skipIf(postgresSkipReason !== null)(
         expect(await ann.current('k1')).toMatchObject({ id: first.id, risk: 0.5 });
         const second = await ann.submit({ caseId: 'k1', risk: 1, category: 'Data privacy' });
         expect(await ann.current('k1')).toMatchObject({ id: second.id, risk: 1 });
-        const log = await admin.query(
+        const log = await team.admin().query(
           `SELECT actor, action, before->>'reviewId' AS before_id, after->>'reviewId' AS after_id FROM audit_log
            WHERE case_id = 'k1' ORDER BY id`,
         );
@@ -114,7 +75,7 @@ describe.skipIf(postgresSkipReason !== null)(
         });
         await expect(ann.submit({ caseId: 'k3', risk: 0.7 as never })).rejects.toMatchObject({ code: 'invalid' });
         await expect(ann.undoLast('ben')).rejects.toMatchObject({ code: 'invalid' });
-        const k3 = await admin.query(`SELECT count(*)::int AS n FROM reviews WHERE case_id IN ('k3', 'nope')`);
+        const k3 = await team.admin().query(`SELECT count(*)::int AS n FROM reviews WHERE case_id IN ('k3', 'nope')`);
         expect(k3.rows[0].n).toBe(0);
       });
 
@@ -139,7 +100,7 @@ describe.skipIf(postgresSkipReason !== null)(
         expect(await ann.current('k6')).toMatchObject({ reviewer: 'ann' });
         await ben.submit({ caseId: 'k6', risk: 1, category: 'Data privacy' });
         expect(await ann.current('k6')).toBeNull();
-        const onCase = await admin.query(`SELECT human_risk FROM cases WHERE id = 'k6'`);
+        const onCase = await team.admin().query(`SELECT human_risk FROM cases WHERE id = 'k6'`);
         expect(onCase.rows[0].human_risk).toBeNull();
       });
 
@@ -202,9 +163,9 @@ describe.skipIf(postgresSkipReason !== null)(
           adjudication: { reviewer: 'lea' },
         });
         expect(await new PostgresDecisionWriter(pool('ann')).current('k6')).toMatchObject({ id: settled.id });
-        const log = await admin.query(
-          `SELECT actor, before->>'basis' AS basis FROM audit_log WHERE action = 'review.adjudicate'`,
-        );
+        const log = await team
+          .admin()
+          .query(`SELECT actor, before->>'basis' AS basis FROM audit_log WHERE action = 'review.adjudicate'`);
         expect(log.rows).toEqual([{ actor: 'lea', basis: 'disputed' }]);
       });
 
@@ -225,9 +186,9 @@ describe.skipIf(postgresSkipReason !== null)(
         // Queueing again adds nothing: the case has its verdict.
         expect(await gpu.enqueue(['k7'], 'm', 'p', 'b2')).toBe(0);
         // A job made by hand (as an older version might have) still cannot add a second verdict.
-        await admin.query(
-          `INSERT INTO jobs (case_id, model_id, prompt_sha256, status) VALUES ('k7', 'm', 'p', 'queued')`,
-        );
+        await team
+          .admin()
+          .query(`INSERT INTO jobs (case_id, model_id, prompt_sha256, status) VALUES ('k7', 'm', 'p', 'queued')`);
         const job = (await gpu.claimCase('k7', 'm', 'p'))!;
         const done = await gpu.complete(
           job,
@@ -258,9 +219,11 @@ describe.skipIf(postgresSkipReason !== null)(
         const retry = (await gpu.claimCase('k11', 'm', 'p'))!;
         expect(retry.attempts).toBe(1);
         expect(await gpu.fail(retry, 'engine crashed again', 2)).toBe('failed');
-        const cases = await admin.query(
-          `SELECT id, model_status, audit_failure, audit_failure_reason FROM cases WHERE id IN ('k10', 'k11') ORDER BY id`,
-        );
+        const cases = await team
+          .admin()
+          .query(
+            `SELECT id, model_status, audit_failure, audit_failure_reason FROM cases WHERE id IN ('k10', 'k11') ORDER BY id`,
+          );
         expect(cases.rows).toEqual([
           { id: 'k10', model_status: 'truncated', audit_failure: 'truncated', audit_failure_reason: 'hit 512 tokens' },
           { id: 'k11', model_status: 'none', audit_failure: 'failed', audit_failure_reason: 'engine crashed again' },

@@ -1,16 +1,13 @@
 // Bulk import with COPY and content-addressed images on the team database, through the contract's BulkImporter and
 // ImageStore, as a lead and as a reviewer.
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ImportBatch, NewCase } from '@main/store/contract';
 import { PostgresBulkImporter } from '@main/store/postgres/bulk-import';
 import { TeamChangeListener, type TeamChange } from '@main/store/postgres/change-listener';
 import { PostgresDecisionWriter } from '@main/store/postgres/decisions';
 import { PostgresImageStore } from '@main/store/postgres/images';
-import { addTeamUser } from '@main/store/postgres/roles';
-import { initTeamDatabase } from '@main/store/postgres/team-setup';
-import { postgresSkipReason, usePostgresCluster } from '../helpers/postgres-test';
+import { postgresSkipReason, useTeamDatabase } from '../helpers/postgres-test';
 import { tempDir } from '../helpers/temp-dir';
 
 function newCase(id: string, n: number, overrides: Partial<NewCase> = {}): NewCase {
@@ -45,39 +42,17 @@ function batchOf(items: ImportBatch['items'], totalsBefore = { imported: 0, dupl
 describe.skipIf(postgresSkipReason !== null)(
   `import and images on PostgreSQL${postgresSkipReason ? ` (skipped: ${postgresSkipReason})` : ''}`,
   () => {
-    const cluster = usePostgresCluster();
+    const team = useTeamDatabase([
+      ['lea', 'lead'],
+      ['ann', 'reviewer'],
+    ]);
     const cacheDir = tempDir();
-    let database = '';
-    let admin: pg.Client;
-    const passwords: Record<string, string> = {};
-    const pools: pg.Pool[] = [];
-    const pool = (login: string) => {
-      const created = new pg.Pool({ connectionString: cluster().loginUrl(login, passwords[login], database), max: 3 });
-      pools.push(created);
-      return created;
-    };
-
-    beforeAll(async () => {
-      database = cluster().createDatabase('import');
-      admin = new pg.Client({ connectionString: cluster().superuserUrl(database) });
-      await admin.connect();
-      await initTeamDatabase(admin);
-      for (const [login, role] of [
-        ['lea', 'lead'],
-        ['ann', 'reviewer'],
-      ] as const) {
-        passwords[login] = (await addTeamUser(admin, { login, role, create: true })).oneTimePassword!;
-      }
-    });
-    afterAll(async () => {
-      await Promise.all(pools.map((p) => p.end()));
-      await admin?.end();
-    });
+    const pool = (login: string) => team.pool(login);
 
     it('imports batches with COPY: texts kept exactly, duplicates counted, totals kept, one NOTIFY per batch', async () => {
       const changes: TeamChange[] = [];
       const listener = new TeamChangeListener(
-        { connectionString: cluster().loginUrl('ann', passwords.ann, database) },
+        { connectionString: team.url('ann') },
         { onChange: (change) => changes.push(change) },
       );
       await listener.start();
@@ -99,9 +74,9 @@ describe.skipIf(postgresSkipReason !== null)(
       } finally {
         await session.finish();
       }
-      const stored = await admin.query(
-        `SELECT id, query, thinking, gold, meta, image_missing, seq FROM cases ORDER BY seq`,
-      );
+      const stored = await team
+        .admin()
+        .query(`SELECT id, query, thinking, gold, meta, image_missing, seq FROM cases ORDER BY seq`);
       expect(stored.rows.map((r) => r.id)).toEqual(['c1', 'c2', 'c3', 'c4']);
       expect(stored.rows[0]).toMatchObject({
         query: 'how do I make "thermite", question 1',
@@ -110,11 +85,13 @@ describe.skipIf(postgresSkipReason !== null)(
         meta: { n: 1, note: 'a "meta" value' },
       });
       expect(stored.rows[1].gold).toBeNull();
-      const batch = await admin.query('SELECT actor, imported, duplicates FROM import_batches');
+      const batch = await team.admin().query('SELECT actor, imported, duplicates FROM import_batches');
       expect(batch.rows).toEqual([{ actor: 'lea', imported: 4, duplicates: 2 }]);
-      const search = await admin.query(
-        `SELECT id FROM cases WHERE search_english @@ to_tsquery('english', 'thermit:*') AND id IN ('c1', 'c4') ORDER BY id`,
-      );
+      const search = await team
+        .admin()
+        .query(
+          `SELECT id FROM cases WHERE search_english @@ to_tsquery('english', 'thermit:*') AND id IN ('c1', 'c4') ORDER BY id`,
+        );
       expect(search.rows.map((r) => r.id)).toEqual(['c1', 'c4']);
       for (let i = 0; i < 100 && changes.filter((c) => c.kind === 'import').length < 2; i++)
         await new Promise((resolve) => setTimeout(resolve, 10));
@@ -132,7 +109,7 @@ describe.skipIf(postgresSkipReason !== null)(
         await session.finish();
         await session.finish(); // twice is harmless, as after a failure
       }
-      const rows = await admin.query(`SELECT count(*)::int AS n FROM cases WHERE id = 'r1'`);
+      const rows = await team.admin().query(`SELECT count(*)::int AS n FROM cases WHERE id = 'r1'`);
       expect(rows.rows[0].n).toBe(0);
     });
 

@@ -2,37 +2,24 @@
 // back in the queue, review claims, and LISTEN/NOTIFY reaching other clients after commit.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditJob } from '@domain/jobs';
 import type { AuditResult } from '@domain/audits';
 import { TeamChangeListener, type ListenerStatus, type TeamChange } from '@main/store/postgres/change-listener';
 import { PostgresJobQueue } from '@main/store/postgres/job-queue';
 import { ReviewClaims } from '@main/store/postgres/review-claims';
-import { addTeamUser } from '@main/store/postgres/roles';
-import { initTeamDatabase } from '@main/store/postgres/team-setup';
-import { postgresSkipReason, usePostgresCluster } from '../helpers/postgres-test';
+import { fakeAuditResult } from '../helpers/fake-audit-result';
+import { postgresSkipReason, useTeamDatabase } from '../helpers/postgres-test';
 
 const CASES = 40;
 
 function verdictFor(job: AuditJob): AuditResult {
-  return {
-    profileId: 'guardtrace-vl',
-    rawOutput: '{"risk": 0}',
+  return fakeAuditResult({
     verdict: { status: 'ok', risk: 0, category: null, analysis: `looked at ${job.caseId}` },
     levelProbs: { '0': 0.9, '0.5': 0.07, '1': 0.03 },
-    levelProbsNote: null,
-    provenance: null,
-    imageMissing: false,
-    engine: 'openai',
     modelId: job.modelId,
     promptSha256: job.promptSha256,
-    promptHashOk: true,
-    strictFormat: true,
-    promptTokens: 10,
-    cachedPromptTokens: 0,
-    generatedTokens: 5,
-    timings: { promptMs: 1, generateMs: 1, totalMs: 2 },
-  } as AuditResult;
+  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,40 +27,22 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe.skipIf(postgresSkipReason !== null)(
   `the shared queue on PostgreSQL${postgresSkipReason ? ` (skipped: ${postgresSkipReason})` : ''}`,
   () => {
-    const cluster = usePostgresCluster();
-    let database = '';
-    let admin: pg.Client;
-    const passwords: Record<string, string> = {};
-    const pools: pg.Pool[] = [];
-    const pool = (login: string) => {
-      const created = new pg.Pool({ connectionString: cluster().loginUrl(login, passwords[login], database), max: 4 });
-      pools.push(created);
-      return created;
-    };
-
-    beforeAll(async () => {
-      database = cluster().createDatabase('queue');
-      admin = new pg.Client({ connectionString: cluster().superuserUrl(database) });
-      await admin.connect();
-      await initTeamDatabase(admin);
-      for (const [login, role] of [
+    const team = useTeamDatabase(
+      [
         ['gpu1', 'auditor'],
         ['gpu2', 'auditor'],
         ['alice', 'reviewer'],
         ['bob', 'reviewer'],
         ['lena', 'lead'],
-      ] as const) {
-        passwords[login] = (await addTeamUser(admin, { login, role, create: true })).oneTimePassword!;
-      }
-      await admin.query(
-        `INSERT INTO cases (id, query, thinking, response, source_file, source_record)
-         SELECT 'case-' || lpad(i::text, 3, '0'), 'q', 't', 'r', 'seed', i FROM generate_series(1, ${CASES}) i`,
-      );
-    });
-    afterAll(async () => {
-      await Promise.all(pools.map((p) => p.end()));
-      await admin?.end();
-    });
+      ],
+      async (admin) => {
+        await admin.query(
+          `INSERT INTO cases (id, query, thinking, response, source_file, source_record)
+           SELECT 'case-' || lpad(i::text, 3, '0'), 'q', 't', 'r', 'seed', i FROM generate_series(1, ${CASES}) i`,
+        );
+      },
+    );
+    const pool = (login: string) => team.pool(login, 4);
 
     it('two workers drain one queue concurrently; every case gets exactly one verdict', async () => {
       const workers = ['gpu1', 'gpu2'].map(
@@ -98,14 +67,14 @@ describe.skipIf(postgresSkipReason !== null)(
       );
       expect(doneBy.size).toBe(CASES);
       expect(new Set(doneBy.values())).toEqual(new Set(['gpu1', 'gpu2'])); // both really worked
-      const verdicts = await admin.query(
+      const verdicts = await team.admin().query(
         `SELECT count(*)::int AS n, count(DISTINCT case_id)::int AS cases, array_agg(DISTINCT recorded_by) AS by
          FROM audits WHERE model_id = 'm1'`,
       );
       expect(verdicts.rows[0]).toMatchObject({ n: CASES, cases: CASES });
       expect(verdicts.rows[0].by.sort()).toEqual(['gpu1', 'gpu2']);
       expect(await workers[0].counts()).toMatchObject({ done: CASES, running: 0, queued: 0 });
-      const mirrored = await admin.query(`SELECT count(*)::int AS n FROM cases WHERE model_status = 'ok'`);
+      const mirrored = await team.admin().query(`SELECT count(*)::int AS n FROM cases WHERE model_status = 'ok'`);
       expect(mirrored.rows[0].n).toBe(CASES);
     });
 
@@ -127,14 +96,13 @@ describe.skipIf(postgresSkipReason !== null)(
         message: expect.stringContaining('its lease expired and the job went back to the queue'),
       });
       expect(await other.complete(retaken, verdictFor(retaken))).toMatchObject({ stored: true });
-      const verdicts = await admin.query(
-        `SELECT count(*)::int AS n FROM audits WHERE model_id = 'm2' AND case_id = $1`,
-        [job.caseId],
-      );
+      const verdicts = await team
+        .admin()
+        .query(`SELECT count(*)::int AS n FROM audits WHERE model_id = 'm2' AND case_id = $1`, [job.caseId]);
       expect(verdicts.rows[0].n).toBe(1);
-      const orphaned = await admin.query(
-        `SELECT count(*)::int AS n FROM jobs WHERE status = 'running' AND lease_expires_at < now()`,
-      );
+      const orphaned = await team
+        .admin()
+        .query(`SELECT count(*)::int AS n FROM jobs WHERE status = 'running' AND lease_expires_at < now()`);
       expect(orphaned.rows[0].n).toBe(0);
     });
 
@@ -169,12 +137,12 @@ describe.skipIf(postgresSkipReason !== null)(
     it('LISTEN/NOTIFY: a decision, a verdict and an import reach another client after commit, within a second', async () => {
       const changes: Array<TeamChange & { at: number }> = [];
       const listener = new TeamChangeListener(
-        { connectionString: cluster().loginUrl('lena', passwords.lena, database) },
+        { connectionString: team.url('lena') },
         { onChange: (change) => changes.push({ ...change, at: Date.now() }) },
       );
       await listener.start();
       try {
-        const alice = new pg.Client({ connectionString: cluster().loginUrl('alice', passwords.alice, database) });
+        const alice = new pg.Client({ connectionString: team.url('alice') });
         await alice.connect();
         await alice.query('BEGIN');
         await alice.query(
@@ -208,16 +176,18 @@ describe.skipIf(postgresSkipReason !== null)(
       const statuses: ListenerStatus[] = [];
       const listener = new TeamChangeListener(
         {
-          connectionString: cluster().loginUrl('bob', passwords.bob, database),
+          connectionString: team.url('bob'),
           application_name: 'listener-under-test',
         },
         { onChange: (change) => changes.push(change), onStatus: (s) => statuses.push(s), minBackoffMs: 100 },
       );
       await listener.start();
       try {
-        await admin.query(
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'listener-under-test'`,
-        );
+        await team
+          .admin()
+          .query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'listener-under-test'`,
+          );
         for (let i = 0; i < 300 && !(statuses.length >= 3 && listener.connected); i++) await sleep(10);
         expect(statuses[0]).toEqual({ state: 'connected', resync: false });
         expect(statuses[1]).toMatchObject({ state: 'disconnected' });

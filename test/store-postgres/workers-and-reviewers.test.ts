@@ -4,12 +4,10 @@
 // decision is in the database. (A shortened run; the issue's 2-minute soak is not automated here.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresDecisionWriter } from '@main/store/postgres/decisions';
-import { addTeamUser } from '@main/store/postgres/roles';
-import { initTeamDatabase } from '@main/store/postgres/team-setup';
-import { postgresSkipReason, usePostgresCluster } from '../helpers/postgres-test';
+import { postgresSkipReason, useTeamDatabase } from '../helpers/postgres-test';
 import { REPO_ROOT } from '../helpers/shared-dir';
 
 const CASES = 120;
@@ -54,41 +52,32 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe.skipIf(postgresSkipReason !== null)(
   `audit workers and reviewers on one database${postgresSkipReason ? ` (skipped: ${postgresSkipReason})` : ''}`,
   () => {
-    const cluster = usePostgresCluster();
-    let database = '';
-    let admin: pg.Client;
-    const passwords: Record<string, string> = {};
-    const workers: Worker[] = [];
-    const pools: pg.Pool[] = [];
-
-    beforeAll(async () => {
-      database = cluster().createDatabase('soak');
-      admin = new pg.Client({ connectionString: cluster().superuserUrl(database) });
-      await admin.connect();
-      await initTeamDatabase(admin);
-      for (const [login, role] of [
+    const team = useTeamDatabase(
+      [
         ['gpu1', 'auditor'],
         ['gpu2', 'auditor'],
         ['r1', 'reviewer'],
         ['r2', 'reviewer'],
         ['r3', 'reviewer'],
-      ] as const)
-        passwords[login] = (await addTeamUser(admin, { login, role, create: true })).oneTimePassword!;
-      await admin.query(
-        `INSERT INTO cases (id, query, thinking, response, source_file, source_record)
-         SELECT 'c' || lpad(i::text, 3, '0'), 'q', 't', 'r', 'seed', i FROM generate_series(1, ${CASES}) i`,
-      );
-      await admin.query(`SELECT guardtrace_enqueue_audits('m', 'p', 'soak')`);
-    });
+      ],
+      async (admin) => {
+        await admin.query(
+          `INSERT INTO cases (id, query, thinking, response, source_file, source_record)
+           SELECT 'c' || lpad(i::text, 3, '0'), 'q', 't', 'r', 'seed', i FROM generate_series(1, ${CASES}) i`,
+        );
+        await admin.query(`SELECT guardtrace_enqueue_audits('m', 'p', 'soak')`);
+      },
+    );
+    const workers: Worker[] = [];
+    const pools: pg.Pool[] = [];
+    // Registered after useTeamDatabase's, so it runs first: no worker outlives the cluster.
     afterAll(async () => {
       for (const worker of workers) worker.child.kill('SIGKILL');
       await Promise.all(workers.map((w) => w.exited));
-      await Promise.all(pools.map((p) => p.end()));
-      await admin?.end();
     });
 
     it('SIGKILL a worker mid-case five times: one verdict per case, no orphaned lease, no lost decision', async () => {
-      const url = (login: string) => cluster().loginUrl(login, passwords[login], database);
+      const url = team.url;
       // The steady worker is slower, so the queue outlasts five restarts of the other even on a loaded machine.
       const steady = startWorker(url('gpu2'), 400);
       workers.push(steady);
@@ -97,7 +86,7 @@ describe.skipIf(postgresSkipReason !== null)(
       let reviewing = true;
       const acknowledged: Record<string, number> = { r1: 0, r2: 0, r3: 0 };
       const reviewers = Object.keys(acknowledged).map(async (login, n) => {
-        const pool = new pg.Pool({ connectionString: url(login), max: 1 });
+        const pool = team.pool(login, 1);
         pools.push(pool);
         const writer = new PostgresDecisionWriter(pool);
         for (let i = 0; reviewing; i++) {
@@ -130,7 +119,7 @@ describe.skipIf(postgresSkipReason !== null)(
       workers.push(finisher);
       await Promise.race([Promise.all([steady.exited, finisher.exited]), sleep(90_000)]);
       // Jobs killed late may still be leased: wait one lease and let a worker pick them up.
-      const remaining = await admin.query(`SELECT count(*)::int AS n FROM jobs WHERE status <> 'done'`);
+      const remaining = await team.admin().query(`SELECT count(*)::int AS n FROM jobs WHERE status <> 'done'`);
       if (remaining.rows[0].n > 0) {
         await sleep(LEASE_MS + 200);
         const cleaner = startWorker(url('gpu2'));
@@ -140,9 +129,9 @@ describe.skipIf(postgresSkipReason !== null)(
       reviewing = false;
       await Promise.all(reviewers);
 
-      const verdicts = await admin.query(
-        `SELECT count(*)::int AS n, count(DISTINCT case_id)::int AS cases FROM audits WHERE model_id = 'm'`,
-      );
+      const verdicts = await team
+        .admin()
+        .query(`SELECT count(*)::int AS n, count(DISTINCT case_id)::int AS cases FROM audits WHERE model_id = 'm'`);
       expect(verdicts.rows[0]).toEqual({ n: CASES, cases: CASES });
       const completed = new Map<string, number>();
       for (const worker of workers)
@@ -150,13 +139,15 @@ describe.skipIf(postgresSkipReason !== null)(
           if (line.startsWith('done ')) completed.set(line.slice(5), (completed.get(line.slice(5)) ?? 0) + 1);
       expect(completed.size).toBe(CASES);
       expect([...completed.values()].every((n) => n === 1)).toBe(true);
-      const jobs = await admin.query(`SELECT status, count(*)::int AS n FROM jobs GROUP BY status`);
+      const jobs = await team.admin().query(`SELECT status, count(*)::int AS n FROM jobs GROUP BY status`);
       expect(jobs.rows).toEqual([{ status: 'done', n: CASES }]);
-      const leases = await admin.query(`SELECT count(*)::int AS n FROM jobs WHERE owner_login IS NOT NULL`);
+      const leases = await team.admin().query(`SELECT count(*)::int AS n FROM jobs WHERE owner_login IS NOT NULL`);
       expect(leases.rows[0].n).toBe(0);
-      const stored = await admin.query<{ reviewer: string; n: number }>(
-        `SELECT reviewer, count(*)::int AS n FROM reviews GROUP BY reviewer ORDER BY reviewer`,
-      );
+      const stored = await team
+        .admin()
+        .query<{ reviewer: string; n: number }>(
+          `SELECT reviewer, count(*)::int AS n FROM reviews GROUP BY reviewer ORDER BY reviewer`,
+        );
       expect(Object.fromEntries(stored.rows.map((r) => [r.reviewer, r.n]))).toEqual(acknowledged);
       expect(Object.values(acknowledged).every((n) => n > 0)).toBe(true);
       // Every client counts the same decided cases.

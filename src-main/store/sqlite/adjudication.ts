@@ -1,7 +1,10 @@
 import { writeTransaction } from './write-transaction';
 import type { ReviewRecord } from '@domain/reviews';
 import type { AdjudicationInput, AdjudicationView, DecisionBasis, ReviewerDecision } from '@domain/team';
-import { isCategory, isRiskLevel, type RiskLevel } from '@domain/types';
+import { isHarmful, type LevelScheme } from '@domain/levels';
+import type { RiskLevel } from '@domain/types';
+import type { LevelSchemes } from './level-schemes';
+import { validateJudgment } from './reviews';
 import type { ActivityLog } from './activity-log';
 import type { AuditRepository } from './audits';
 import type { CaseRepository } from './cases';
@@ -13,12 +16,16 @@ import { toReviewRecord, type ReviewRow } from './rows';
 /** A review still in force for its reviewer: not taken back by an undo (a probe of reviews_undone_once). */
 const LIVE = `NOT EXISTS (SELECT 1 FROM reviews u WHERE u.undoes_review_id = reviews.id)`;
 
-/** Two reviewers agree when their risk matches and, for a harmful verdict (0.5 or 1), their category too. */
+/**
+ * Two reviewers agree when their risk matches and, for a level the profile counts as harmful (GuardTrace: 0.5 and
+ * 1), their category too.
+ */
 export function decisionsAgree(
   a: { risk: RiskLevel | null; category: string | null },
   b: { risk: RiskLevel | null; category: string | null },
+  scheme: LevelScheme,
 ): boolean {
-  return a.risk === b.risk && (a.risk === 0 || a.category === b.category);
+  return a.risk === b.risk && (!isHarmful(scheme, a.risk) || a.category === b.category);
 }
 
 export interface ResolvedDecision {
@@ -45,7 +52,10 @@ export class DecisionResolver {
   private readonly updateCase;
   private readonly basisStmt;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly schemes: LevelSchemes,
+  ) {
     this.liveStmt = db.prepare<[string], ReviewRow>(
       `SELECT * FROM reviews WHERE case_id = ? AND kind IN ('decision', 'adjudication') AND ${LIVE} ORDER BY id`,
     );
@@ -67,7 +77,8 @@ export class DecisionResolver {
     const perReviewer = [...latestByReviewer.values()].sort((a, b) => a.id - b.id);
     if (adjudication) return { inForce: adjudication, basis: 'adjudication', perReviewer, adjudication };
     if (!perReviewer.length) return { inForce: null, basis: null, perReviewer, adjudication };
-    if (perReviewer.every((review) => decisionsAgree(review, perReviewer[0]))) {
+    const scheme = this.schemes.forCase(caseId);
+    if (perReviewer.every((review) => decisionsAgree(review, perReviewer[0], scheme))) {
       return {
         inForce: perReviewer.at(-1)!,
         basis: perReviewer.length > 1 ? 'agreeing_reviewers' : 'single_reviewer',
@@ -108,6 +119,7 @@ export class AdjudicationRepository {
     private readonly audits: AuditRepository,
     private readonly resolver: DecisionResolver,
     private readonly log: ActivityLog,
+    private readonly schemes: LevelSchemes,
   ) {
     this.insertStmt = db.prepare(
       `INSERT INTO reviews (case_id, kind, risk, category, analysis, note, reviewer, source, created_at)
@@ -125,7 +137,8 @@ export class AdjudicationRepository {
     if (resolved.perReviewer.length > 1) {
       const first = resolved.perReviewer[0];
       if (resolved.perReviewer.some((review) => review.risk !== first.risk)) disagreesOn.push('risk');
-      else if (resolved.perReviewer.some((review) => !decisionsAgree(review, first))) disagreesOn.push('category');
+      else if (resolved.perReviewer.some((review) => !decisionsAgree(review, first, this.schemes.forCase(caseId))))
+        disagreesOn.push('category');
     }
     return {
       caseId,
@@ -145,13 +158,6 @@ export class AdjudicationRepository {
 
   /** Records the adjudicator's decision; it becomes the decision in force and settles any dispute. */
   adjudicate(input: AdjudicationInput): ReviewRecord {
-    if (!isRiskLevel(input.risk))
-      throw new StoreError('invalid', `Risk must be 0, 0.5 or 1 (got ${JSON.stringify(input.risk)}).`);
-    if (input.category != null && !isCategory(input.category))
-      throw new StoreError(
-        'invalid',
-        `Unknown category "${input.category}". Use one of the nine GuardTrace categories.`,
-      );
     if (!input.reviewer?.trim())
       throw new StoreError(
         'invalid',
@@ -159,6 +165,7 @@ export class AdjudicationRepository {
       );
     return writeTransaction(this.db, () => {
       this.cases.row(input.caseId);
+      validateJudgment(input, this.schemes.forCase(input.caseId));
       const before = this.resolver.resolve(input.caseId);
       const info = this.insertStmt.run({
         caseId: input.caseId,

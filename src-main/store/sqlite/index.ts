@@ -17,6 +17,8 @@ import { SettingsRepository } from './settings';
 import { PackRepository } from './packs';
 import { TeamStatsReader } from './team-stats';
 import { writeTransaction } from './write-transaction';
+import { LevelSchemes } from './level-schemes';
+import type { LevelScheme } from '@domain/levels';
 
 export { StoreError } from '../errors';
 export type { NewCase } from './cases';
@@ -39,33 +41,48 @@ export class CaseStore {
   readonly adjudication: AdjudicationRepository;
   readonly packs: PackRepository;
   readonly team: TeamStatsReader;
+  /** The verdict vocabularies (levels, categories) of the guard-model profiles, as the opener gave them. */
+  readonly schemes: LevelSchemes;
 
   private constructor(
     readonly db: Db,
     readonly dataDir: string,
+    levelSchemes: readonly LevelScheme[] = [],
   ) {
+    this.schemes = new LevelSchemes(db, levelSchemes);
     this.cases = new CaseRepository(db);
     this.images = new ImageStore(db, dataDir);
     this.audits = new AuditRepository(db);
     this.activityLog = new ActivityLog(db);
-    this.decisions = new DecisionResolver(db);
-    this.reviews = new ReviewRepository(db, this.cases, this.audits, this.activityLog, this.decisions);
-    this.adjudication = new AdjudicationRepository(db, this.cases, this.audits, this.decisions, this.activityLog);
+    this.decisions = new DecisionResolver(db, this.schemes);
+    this.reviews = new ReviewRepository(db, this.cases, this.audits, this.activityLog, this.decisions, this.schemes);
+    this.adjudication = new AdjudicationRepository(
+      db,
+      this.cases,
+      this.audits,
+      this.decisions,
+      this.activityLog,
+      this.schemes,
+    );
     this.packs = new PackRepository(db, this.cases, this.decisions, this.activityLog);
     this.team = new TeamStatsReader(db, this.decisions);
     this.jobs = new JobRepository(db, newJobOwner());
     this.settings = new SettingsRepository(db);
     this.referenceVerdicts = new ReferenceVerdictRepository(db);
-    this.metrics = new MetricsReader(db, this.jobs, this.referenceVerdicts);
+    this.metrics = new MetricsReader(db, this.jobs, this.referenceVerdicts, this.schemes);
     this.importBatches = new ImportBatchRepository(db);
     this.exports = new ExportReader(db);
     this.auditFailures = new AuditFailureRepository(db);
   }
 
-  static open(dataDir: string, options: { nativeBinding?: string; readOnly?: boolean } = {}): CaseStore {
+  static open(
+    dataDir: string,
+    options: { nativeBinding?: string; readOnly?: boolean; levelSchemes?: readonly LevelScheme[] } = {},
+  ): CaseStore {
     return new CaseStore(
       openDatabase(dataDir, { nativeBinding: options.nativeBinding, readOnly: options.readOnly }),
       dataDir,
+      options.levelSchemes,
     );
   }
 

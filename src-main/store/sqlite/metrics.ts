@@ -1,10 +1,12 @@
 import type { FidelityMetrics, MetricsQuery, RecipeFilter } from '@domain/fidelity';
 import type { BinaryScores, Comparison, Metrics, Stats } from '@domain/metrics';
-import { CATEGORIES, RISK_LEVELS, type Category, type RiskLevel } from '@domain/types';
+import { type Category, type RiskLevel } from '@domain/types';
 import { binaryF1ThreeWays, calibrate, verdictConfidence, type VerdictCell } from './fidelity-metrics';
 import type { JobRepository } from './jobs';
 import type { Db } from './open-database';
 import type { ReferenceVerdictRepository } from './reference-verdicts';
+import { GUARDTRACE_LEVEL_SCHEME, type LevelScheme } from '@domain/levels';
+import type { LevelSchemes } from './level-schemes';
 
 /** Agreement figures computed in SQL over the denormalised case columns (one pass each). */
 export class MetricsReader {
@@ -12,6 +14,7 @@ export class MetricsReader {
     private readonly db: Db,
     private readonly jobs: JobRepository,
     private readonly referenceVerdicts: ReferenceVerdictRepository,
+    private readonly schemes?: LevelSchemes,
   ) {}
 
   stats(): Stats {
@@ -47,6 +50,7 @@ export class MetricsReader {
   }
 
   metrics(query: MetricsQuery | void): Metrics {
+    const categories = (this.schemes?.forStore() ?? GUARDTRACE_LEVEL_SCHEME).categories;
     const modelVsHuman = this.compare('human_risk');
     const modelVsGold = this.compare('gold');
     const perCategory = this.db
@@ -57,8 +61,7 @@ export class MetricsReader {
       )
       .all()
       .map((row) => ({
-        category: (row.category && (CATEGORIES as readonly string[]).includes(row.category) ? row.category : 'none') as
-          Category | 'none',
+        category: (row.category && categories.includes(row.category) ? row.category : 'none') as Category | 'none',
         n: row.n,
         agreement: row.n ? row.agree / row.n : 0,
       }));
@@ -117,15 +120,25 @@ export class MetricsReader {
          WHERE ${reference} IS NOT NULL AND model_status = 'ok' GROUP BY 1, 2`,
       )
       .all();
-    return comparisonFromCells(rows);
+    return comparisonFromCells(rows, this.schemes?.forStore());
   }
 }
 
-/** Confusion matrix (rows: reference, columns: model) and the paper's binary scores where 0.5 and 1 are harmful. */
-export function comparisonFromCells(cells: Array<{ ref: number; model: number; n: number }>): Comparison {
-  const index = (risk: number) => RISK_LEVELS.indexOf(risk as 0 | 0.5 | 1);
-  const confusion = RISK_LEVELS.map(() => RISK_LEVELS.map(() => 0));
-  for (const cell of cells) confusion[index(cell.ref)][index(cell.model)] += cell.n;
+/**
+ * Confusion matrix over the profile's levels, in its order (rows: reference, columns: model), and binary scores
+ * where the profile's harmful levels are positive (GuardTrace: 0.5 and 1, as in the paper). A value that is not one
+ * of the levels (a verdict of another profile) is left out rather than miscounted.
+ */
+export function comparisonFromCells(
+  cells: Array<{ ref: number; model: number; n: number }>,
+  scheme: LevelScheme = GUARDTRACE_LEVEL_SCHEME,
+): Comparison {
+  const values = scheme.levels.map((level) => level.value);
+  const confusion = values.map(() => values.map(() => 0));
+  for (const cell of cells) {
+    const [r, m] = [values.indexOf(cell.ref), values.indexOf(cell.model)];
+    if (r >= 0 && m >= 0) confusion[r][m] += cell.n;
+  }
   let n = 0;
   let agree = 0;
   let tp = 0;
@@ -136,8 +149,8 @@ export function comparisonFromCells(cells: Array<{ ref: number; model: number; n
     row.forEach((count, m) => {
       n += count;
       if (r === m) agree += count;
-      const refHarmful = r > 0;
-      const modelHarmful = m > 0;
+      const refHarmful = scheme.levels[r].harmful;
+      const modelHarmful = scheme.levels[m].harmful;
       if (refHarmful && modelHarmful) tp += count;
       else if (!refHarmful && modelHarmful) fp += count;
       else if (refHarmful && !modelHarmful) fn += count;

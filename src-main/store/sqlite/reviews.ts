@@ -1,6 +1,7 @@
 import { REVIEW_SOURCES, type ReviewInput, type ReviewRecord } from '@domain/reviews';
 import { resolveAnalysis } from '@domain/review-analysis';
-import { isCategory, isRiskLevel } from '@domain/types';
+import { isCategoryOf, isLevelOf, levelList, type LevelScheme } from '@domain/levels';
+import type { LevelSchemes } from './level-schemes';
 import type { ActivityLog } from './activity-log';
 import type { DecisionResolver } from './adjudication';
 import type { AuditRepository } from './audits';
@@ -33,6 +34,7 @@ export class ReviewRepository {
     private readonly audits: AuditRepository,
     private readonly activityLog: ActivityLog,
     private readonly resolver: DecisionResolver,
+    private readonly schemes: LevelSchemes,
   ) {
     this.insertStmt = db.prepare(
       `INSERT INTO reviews (case_id, kind, risk, category, analysis, note, reviewer, source, undoes_review_id, created_at,
@@ -53,12 +55,13 @@ export class ReviewRepository {
 
   /** Records a decision and its activity-log entry in one transaction. */
   submit(input: ReviewInput): ReviewRecord {
-    validateReview(input);
     return writeTransaction(this.db, () => this.submitInTransaction(input));
   }
 
   private submitInTransaction(input: ReviewInput): ReviewRecord {
     this.cases.row(input.caseId); // throws a readable not_found
+    // In the vocabulary of the profile that judged the case (checked inside the transaction, with its verdict).
+    validateReview(input, this.schemes.forCase(input.caseId));
     const before = this.current(input.caseId);
     // The model's analysis only stands under the model's own verdict: kept unedited under another risk or
     // category it would contradict the decision, so it is withheld (and marked so) instead.
@@ -157,17 +160,27 @@ function summarize(review: ReviewRecord) {
   };
 }
 
-function validateReview(input: ReviewInput): void {
-  if (!isRiskLevel(input.risk))
-    throw new StoreError('invalid', `Risk must be 0, 0.5 or 1 (got ${JSON.stringify(input.risk)}).`);
-  if (input.category != null && !isCategory(input.category)) {
-    throw new StoreError('invalid', `Unknown category "${input.category}". Use one of the nine GuardTrace categories.`);
-  }
+function validateReview(input: ReviewInput, scheme: LevelScheme): void {
+  if (!input.reviewer || !input.reviewer.trim())
+    throw new StoreError('invalid', 'A decision needs a reviewer name (Settings → Reviewer, or --reviewer).');
+  validateJudgment(input, scheme);
   if (input.source !== undefined && !REVIEW_SOURCES.includes(input.source))
     throw new StoreError(
       'invalid',
       `Unknown decision source "${String(input.source)}". Use one of: ${REVIEW_SOURCES.join(', ')}.`,
     );
-  if (!input.reviewer || !input.reviewer.trim())
-    throw new StoreError('invalid', 'A decision needs a reviewer name (Settings → Reviewer, or --reviewer).');
+}
+
+/** A risk and category in the case's verdict vocabulary (the profile's levels and categories). */
+export function validateJudgment(input: { risk: unknown; category?: string | null }, scheme: LevelScheme): void {
+  if (!isLevelOf(scheme, input.risk))
+    throw new StoreError(
+      'invalid',
+      `Risk must be ${levelList(scheme)} (got ${JSON.stringify(input.risk)}; the levels of ${scheme.profileId}).`,
+    );
+  if (input.category != null && !isCategoryOf(scheme, input.category))
+    throw new StoreError(
+      'invalid',
+      `Unknown category "${input.category}". Use one of the ${scheme.profileId} categories: ${scheme.categories.join(', ')}.`,
+    );
 }

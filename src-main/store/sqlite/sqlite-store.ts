@@ -20,7 +20,11 @@ import { writeIntentBuffer } from './write-intent';
 /** Opens (creating or migrating when allowed) the SQLite store in `dataDir`. */
 export function openSqliteStore(dataDir: string, options: OpenStoreOptions = {}): Store {
   return sqliteStoreOver(
-    CaseStore.open(dataDir, { nativeBinding: options.sqliteNativeBinding, readOnly: options.readOnly }),
+    CaseStore.open(dataDir, {
+      nativeBinding: options.sqliteNativeBinding,
+      readOnly: options.readOnly,
+      levelSchemes: options.levelSchemes,
+    }),
   );
 }
 

@@ -49,6 +49,8 @@ CREATE TABLE review_claims (
   expires_at timestamptz NOT NULL
 );
 CREATE INDEX review_claims_expiry ON review_claims (expires_at);
+-- "Next case": the oldest case with no decision in force, walked in seq order.
+CREATE INDEX cases_unreviewed ON cases (seq) WHERE human_risk IS NULL;
 CREATE TRIGGER review_claims_claimed_by BEFORE INSERT OR UPDATE ON review_claims
   FOR EACH ROW EXECUTE FUNCTION guardtrace_require_session_user('claimed_by');
 
