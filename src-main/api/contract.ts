@@ -6,6 +6,7 @@ import type { CaseDetail, FilterCounts, QueueFilter, QueuePage, QueueQuery } fro
 import type { EngineLoadRequest, EngineState, ModelFolderCheck } from '@domain/engine';
 import type { ExportRequest, ExportSummary, ImportProgress, ImportRequest, ImportSummary } from '@domain/io';
 import type { MetricsQuery } from '@domain/fidelity';
+import type { ConvertProgress, ModelConvertRequest, ModelConvertResult } from '@domain/model-convert';
 import type { Metrics, Stats } from '@domain/metrics';
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
 import type { SampleWorkspaceSummary } from '@domain/demo';
@@ -87,6 +88,11 @@ export interface ApiContract {
   /** In a practice workspace only: the gold answer, its explanation and the model's verdict for a decided case. */
   'practice.feedback': [{ caseId: string }, PracticeFeedback];
   'practice.summary': [void, PracticeSummary];
+  // ---- model conversion (docs/model-setup.md) ----
+  /** A Hugging Face Qwen2.5-VL folder → a model folder; progress on 'model.convertProgress'. One at a time. */
+  'model.convert': [ModelConvertRequest, ModelConvertResult];
+  /** Cancels the running conversion (its partial folder is removed); false when none runs. */
+  'model.cancelConvert': [void, { cancelled: boolean }];
 }
 
 /** Every event pushed from the core to the renderer. */
@@ -98,6 +104,7 @@ export interface ApiEvents {
   'import.progress': ImportProgress;
   'cases.changed': { caseIds: string[] | 'all' };
   'exposure.changed': ExposureStatus;
+  'model.convertProgress': ConvertProgress;
 }
 
 export type Channel = keyof ApiContract;
@@ -151,6 +158,8 @@ export const API_CHANNELS = [
   'practice.create',
   'practice.feedback',
   'practice.summary',
+  'model.convert',
+  'model.cancelConvert',
 ] as const satisfies readonly Channel[];
 type MissingChannel = Exclude<Channel, (typeof API_CHANNELS)[number]>;
 const _allChannelsListed: MissingChannel extends never ? true : false = true;
@@ -164,6 +173,7 @@ export const API_EVENTS = [
   'import.progress',
   'cases.changed',
   'exposure.changed',
+  'model.convertProgress',
 ] as const satisfies readonly EventName[];
 type MissingEvent = Exclude<EventName, (typeof API_EVENTS)[number]>;
 const _allEventsListed: MissingEvent extends never ? true : false = true;

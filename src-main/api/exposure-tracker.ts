@@ -5,30 +5,33 @@ import type { Core } from './core';
 
 export function exposureTracker(core: Core) {
   const { store, events } = core;
-  const moderator = () => core.settings().reviewer;
-  const status = (who = moderator()): ExposureStatus => store.exposure.status(who, core.settings().exposureLimits);
-  const changed = (who = moderator()): ExposureStatus => {
-    const now = status(who);
-    if (who === moderator()) events.emit('exposure.changed', now);
+  const moderator = async () => (await core.settings()).reviewer;
+  const limits = async () => (await core.settings()).exposureLimits;
+  const status = async (who?: string): Promise<ExposureStatus> =>
+    store.exposure.status(who ?? (await moderator()), await limits());
+  const changed = async (who?: string): Promise<ExposureStatus> => {
+    const current = await moderator();
+    const now = await status(who ?? current);
+    if ((who ?? current) === current) events.emit('exposure.changed', now);
     return now;
   };
   return {
     status: () => status(),
-    imageRevealed: (caseId: string) => {
-      store.exposure.record(moderator(), 'image_revealed', caseId);
+    imageRevealed: async (caseId: string) => {
+      await store.exposure.record(await moderator(), 'image_revealed', caseId);
       return changed();
     },
     /** Counted for whoever decided (the CLI's --reviewer too); pushed to the window when it is its moderator. */
-    judgedHarmful: (reviewer: string, caseId: string) => {
-      store.exposure.record(reviewer, 'harmful_judged', caseId);
-      changed(reviewer);
+    judgedHarmful: async (reviewer: string, caseId: string) => {
+      await store.exposure.record(reviewer, 'harmful_judged', caseId);
+      await changed(reviewer);
     },
-    startBreak: () => {
-      store.exposure.startBreak(moderator());
+    startBreak: async () => {
+      await store.exposure.startBreak(await moderator());
       return changed();
     },
-    endBreak: () => {
-      store.exposure.endBreak(moderator(), core.settings().exposureLimits);
+    endBreak: async () => {
+      await store.exposure.endBreak(await moderator(), await limits());
       return changed();
     },
   };

@@ -26,30 +26,35 @@ export function refuseInPractice(channel: Channel, settings: Settings): void {
     );
 }
 
-function practiceOf(core: Core): PracticeInfo {
-  const practice = core.settings().practice;
+async function practiceOf(core: Core): Promise<PracticeInfo> {
+  const practice = (await core.settings()).practice;
   if (!practice)
     throw new ApiError('forbidden', 'Not a practice workspace: gold answers are shown only in practice workspaces.');
   return practice;
 }
 
-/** The trainee's latest live decision on each case. */
-function decisions(core: Core): Map<string, { risk: number; category: string | null; at: string }> {
-  const rows = core.store.db
-    .prepare<[], { case_id: string; risk: number; category: string | null; created_at: string }>(
-      `SELECT r.case_id, r.risk, r.category, r.created_at FROM reviews r
-       WHERE r.kind = 'decision' AND NOT EXISTS (SELECT 1 FROM reviews u WHERE u.undoes_review_id = r.id)
-       ORDER BY r.id`,
-    )
-    .all();
-  return new Map(rows.map((row) => [row.case_id, { risk: row.risk, category: row.category, at: row.created_at }]));
+/**
+ * The trainee's decision in force on each of these cases. A practice workspace has one reviewer, so it is their
+ * latest decision not taken back.
+ */
+async function decisions(
+  core: Core,
+  caseIds: readonly string[],
+): Promise<Map<string, { risk: number; category: string | null; at: string }>> {
+  const found = new Map<string, { risk: number; category: string | null; at: string }>();
+  for (const caseId of caseIds) {
+    const review = await core.store.decisions.current(caseId);
+    if (review && review.risk !== null)
+      found.set(caseId, { risk: review.risk, category: review.category, at: review.createdAt });
+  }
+  return found;
 }
 
-export function practiceFeedback(core: Core, caseId: string): PracticeFeedback {
-  const practice = practiceOf(core);
-  const gold = core.store.gold.get(caseId);
+export async function practiceFeedback(core: Core, caseId: string): Promise<PracticeFeedback> {
+  const practice = await practiceOf(core);
+  const gold = await core.store.gold.get(caseId);
   if (!gold) throw new ApiError('not_found', `Case "${caseId}" is not part of this practice set.`);
-  const given = decisions(core).get(caseId);
+  const given = (await decisions(core, [caseId])).get(caseId);
   return {
     caseId,
     given: given
@@ -61,10 +66,13 @@ export function practiceFeedback(core: Core, caseId: string): PracticeFeedback {
   };
 }
 
-export function practiceSummary(core: Core): PracticeSummary {
-  practiceOf(core);
-  const given = decisions(core);
-  const gold = core.store.gold.list();
+export async function practiceSummary(core: Core): Promise<PracticeSummary> {
+  await practiceOf(core);
+  const gold = await core.store.gold.list();
+  const given = await decisions(
+    core,
+    gold.map((g) => g.caseId),
+  );
   const answers: GoldAnswer[] = gold.flatMap((g) => {
     const decision = given.get(g.caseId);
     return decision

@@ -12,6 +12,7 @@ import { REVIEW_SOURCES } from '@domain/reviews';
 import { BLUR_STRENGTHS } from '@domain/exposure';
 import { GOLD_SOURCES } from '@domain/gold';
 import { THEMES } from '@domain/settings';
+import { MMPROJ_OUTPUT_TYPES, MODEL_OUTPUT_TYPES } from '@domain/model-convert';
 import type { Channel } from './contract';
 import { ApiError } from './errors';
 
@@ -185,6 +186,14 @@ export const CHANNEL_SCHEMAS = {
   'practice.create': record({ out: path }),
   'practice.feedback': record({ caseId: id }),
   'practice.summary': nothing,
+  'model.convert': record({
+    hfDir: path,
+    outDir: path,
+    modelType: z.enum(MODEL_OUTPUT_TYPES).optional(),
+    mmprojType: z.enum(MMPROJ_OUTPUT_TYPES).optional(),
+    promptFile: path.optional(),
+  }),
+  'model.cancelConvert': nothing,
 } satisfies Record<Channel, z.ZodType>;
 
 /** Checks one channel's argument; throws ApiError('invalid') that names the field and the rule. */

@@ -3,11 +3,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_EXPOSURE_LIMITS } from '@domain/exposure';
 import { createCore } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
 import { SAMPLE_CASES } from '@main/io/demo/sample-cases';
+import { DATABASE_FILE } from '@main/store/sqlite/open-database';
 import { axeViolations, browserUnavailableReason, startHarness, type Harness } from './harness';
 
 const skipReason = browserUnavailableReason();
@@ -190,7 +192,7 @@ describe.skipIf(skipReason !== null)('quality and first run in Chromium over the
     h = await startHarness({ viewport: { width: 1440, height: 900 } });
     const { page, core, handlers } = h;
     await handlers['demo.create']();
-    core.store.settings.setMany({
+    await core.store.settings.setMany({
       exposureLimits: { ...DEFAULT_EXPOSURE_LIMITS, softImages: 1, hardImages: 2, breakMinutes: 1 },
     });
     await page.reload();
@@ -227,9 +229,15 @@ describe.skipIf(skipReason !== null)('quality and first run in Chromium over the
     expect(await page.getByTestId('end-break').isDisabled()).toBe(true);
     await expect(handlers['exposure.endBreak']()).rejects.toThrow(/more minute/);
     // Time passes: the break is moved back by the lead's minimum (the clock is the core's, not the page's).
-    core.store.db
-      .prepare("UPDATE exposure_events SET at = ? WHERE kind = 'break_started'")
-      .run(new Date(Date.now() - 61_000).toISOString());
+    // (A second connection to the data folder's database: the store contract has no way to rewrite the past.)
+    const db = new Database(path.join(core.store.describe, DATABASE_FILE));
+    try {
+      db.prepare("UPDATE exposure_events SET at = ? WHERE kind = 'break_started'").run(
+        new Date(Date.now() - 61_000).toISOString(),
+      );
+    } finally {
+      db.close();
+    }
     await page.reload(); // the window reads the status again (as after a restart); the break is still running
     await page.getByTestId('take-break').click(); // reopens the running break
     await page.getByTestId('end-break').click();
@@ -263,7 +271,7 @@ describe.skipIf(skipReason !== null)('quality and first run in Chromium over the
     for (const id of SAMPLE_CASES.filter((c) => c.gold !== null).map((c) => c.id))
       await handlers['gold.set']({ caseId: id, source: 'imported_label' });
     await handlers['reviews.submit']({ caseId: SAMPLE_CASES[0].id, risk: 0, reviewer: 'ann', source: 'manual' });
-    core.store.settings.setMany({ exposureLimits: { ...DEFAULT_EXPOSURE_LIMITS, softImages: 1, hardImages: 1 } });
+    await core.store.settings.setMany({ exposureLimits: { ...DEFAULT_EXPOSURE_LIMITS, softImages: 1, hardImages: 1 } });
     await page.reload();
     await eachThemeAndSize('review-sample', async () => {
       await page.keyboard.press('Control+1');

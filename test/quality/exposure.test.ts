@@ -4,7 +4,8 @@ import { createCore } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
 import { enforceRendererPolicy, PathGrants } from '@main/api/renderer-policy';
 import { defaultSettings } from '@main/api/settings';
-import { newCase, openTempStore } from '../helpers/store-fixtures';
+import { asStore, newCase, openTempStore } from '../helpers/store-fixtures';
+import { addCases } from '../store-contract/seed';
 import { tempDir } from '../helpers/temp-dir';
 
 const LIMITS: ExposureLimits = {
@@ -17,41 +18,44 @@ const LIMITS: ExposureLimits = {
 const at = (minute: number) => new Date(Date.UTC(2026, 11, 7, 9, minute)).toISOString();
 
 describe('exposure counter', () => {
-  it('counts each revealed image once per session, suggests a break at the soft limit, enforces it at the hard one', () => {
-    const store = openTempStore();
-    store.exposure.record('ann', 'image_revealed', 'c1', at(0));
-    store.exposure.record('ann', 'image_revealed', 'c1', at(1)); // the same image again: not counted twice
-    expect(store.exposure.status('ann', LIMITS, at(2))).toMatchObject({
+  it('counts each revealed image once per session, suggests a break at the soft limit, enforces it at the hard one', async () => {
+    const store = asStore(openTempStore());
+    await store.exposure.record('ann', 'image_revealed', 'c1', at(0));
+    await store.exposure.record('ann', 'image_revealed', 'c1', at(1)); // the same image again: not counted twice
+    expect(await store.exposure.status('ann', LIMITS, at(2))).toMatchObject({
       session: { imagesRevealed: 1, harmfulJudged: 0, since: at(0), minutes: 2 },
       breakSuggested: false,
       mustBreak: false,
     });
-    store.exposure.record('ann', 'image_revealed', 'c2', at(3));
-    expect(store.exposure.status('ann', LIMITS, at(3))).toMatchObject({ breakSuggested: true, mustBreak: false });
-    store.exposure.record('ann', 'image_revealed', 'c3', at(4));
-    const hard = store.exposure.status('ann', LIMITS, at(4));
+    await store.exposure.record('ann', 'image_revealed', 'c2', at(3));
+    expect(await store.exposure.status('ann', LIMITS, at(3))).toMatchObject({ breakSuggested: true, mustBreak: false });
+    await store.exposure.record('ann', 'image_revealed', 'c3', at(4));
+    const hard = await store.exposure.status('ann', LIMITS, at(4));
     expect(hard).toMatchObject({ mustBreak: true, session: { imagesRevealed: 3 } });
     // Other moderators are counted apart.
-    expect(store.exposure.status('bob', LIMITS, at(4)).session.imagesRevealed).toBe(0);
+    expect((await store.exposure.status('bob', LIMITS, at(4))).session.imagesRevealed).toBe(0);
 
-    store.exposure.startBreak('ann', at(5));
-    expect(store.exposure.status('ann', LIMITS, at(6)).onBreak).toEqual({ since: at(5), endsAt: at(15) });
-    expect(() => store.exposure.endBreak('ann', LIMITS, at(10))).toThrow(/5 more minute/);
-    expect(store.exposure.status('ann', LIMITS, at(10)).mustBreak).toBe(true);
-    store.exposure.endBreak('ann', LIMITS, at(15));
-    const after = store.exposure.status('ann', LIMITS, at(16));
+    await store.exposure.startBreak('ann', at(5));
+    expect((await store.exposure.status('ann', LIMITS, at(6))).onBreak).toEqual({ since: at(5), endsAt: at(15) });
+    await expect(store.exposure.endBreak('ann', LIMITS, at(10))).rejects.toThrow(/5 more minute/);
+    expect((await store.exposure.status('ann', LIMITS, at(10))).mustBreak).toBe(true);
+    await store.exposure.endBreak('ann', LIMITS, at(15));
+    const after = await store.exposure.status('ann', LIMITS, at(16));
     expect(after).toMatchObject({ mustBreak: false, breakSuggested: false, onBreak: null });
     expect(after.session.imagesRevealed).toBe(0);
     // The last hour still counts what was shown before the break.
     expect(after.lastHour.imagesRevealed).toBe(3);
-    store.close();
+    await store.close();
   });
 
   it('counts harmful decisions of the moderator through reviews.submit and pushes the change', async () => {
     const core = await createCore({ dataDir: tempDir() });
     try {
-      core.store.settings.setMany({ reviewer: 'ann', exposureLimits: LIMITS });
-      core.store.transaction(() => ['a', 'b', 'c'].forEach((id) => core.store.cases.insert(newCase(id), null)));
+      await core.store.settings.setMany({ reviewer: 'ann', exposureLimits: LIMITS });
+      await addCases(
+        core.store,
+        ['a', 'b', 'c'].map((id) => newCase(id)),
+      );
       const handlers = createHandlers(core);
       const pushed: number[] = [];
       core.events.on('exposure.changed', (status) => pushed.push(status.session.harmfulJudged));

@@ -6,7 +6,8 @@ import { createHandlers } from '@main/api/handlers';
 import type { ApiHandlers } from '@main/api/contract';
 import { readPack } from '@main/io/packs/import-pack';
 import { runCli } from '../helpers/cli';
-import { auditResult, newCase } from '../helpers/store-fixtures';
+import { auditResult, databaseOf, newCase, recordVerdicts } from '../helpers/store-fixtures';
+import { addCases } from '../store-contract/seed';
 import { tempDir } from '../helpers/temp-dir';
 
 const SECRET = 'GOLD-EXPLANATION-7f3a';
@@ -14,25 +15,27 @@ const SECRET = 'GOLD-EXPLANATION-7f3a';
 async function workspace(reviewer: string): Promise<{ core: Core; handlers: ApiHandlers; dir: string }> {
   const dir = tempDir();
   const core = await createCore({ dataDir: dir });
-  core.store.settings.setMany({ reviewer });
+  await core.store.settings.setMany({ reviewer });
   return { core, handlers: createHandlers(core), dir };
 }
 
 /** Twin cases: same content, different ids, so a gold case and a plain one can be compared field by field. */
-function addTwins(core: Core, ids: string[]): void {
-  core.store.transaction(() => {
-    for (const id of ids) {
-      core.store.cases.insert({ ...newCase(id), query: 'same query', thinking: 'same trace', response: 'same' }, null);
-      core.store.audits.insert(id, auditResult(1));
-    }
-  });
+async function addTwins(core: Core, ids: string[]): Promise<void> {
+  await addCases(
+    core.store,
+    ids.map((id) => ({ ...newCase(id), query: 'same query', thinking: 'same trace', response: 'same' })),
+  );
+  await recordVerdicts(
+    core.store,
+    ids.map((caseId) => ({ caseId, result: auditResult(1) })),
+  );
 }
 
 describe('gold cases', () => {
   it('are set, changed and removed with every change in the activity log, not in the case history', async () => {
     const { core, handlers } = await workspace('lea');
     try {
-      addTwins(core, ['c1']);
+      await addTwins(core, ['c1']);
       await handlers['gold.set']({ caseId: 'c1', risk: 1, category: 'Cybersecurity', explanation: SECRET });
       await handlers['gold.set']({ caseId: 'c1', risk: 0.5, category: 'Cybersecurity' });
       expect(await handlers['gold.list']()).toMatchObject([
@@ -40,7 +43,7 @@ describe('gold cases', () => {
       ]);
       expect(await handlers['gold.unset']({ caseId: 'c1' })).toEqual({ removed: true });
       expect(await handlers['gold.unset']({ caseId: 'c1' })).toEqual({ removed: false });
-      const log = core.store.db
+      const log = databaseOf(core.store.describe)
         .prepare<[], { action: string; actor: string; before: string; after: string }>(
           "SELECT action, actor, before, after FROM audit_log WHERE action LIKE 'gold_%' ORDER BY id",
         )
@@ -62,7 +65,7 @@ describe('gold cases', () => {
   it('nothing a reviewer reads (IPC payloads, packs) tells a gold case from its twin', async () => {
     const { core, handlers, dir } = await workspace('lea');
     try {
-      addTwins(core, ['twin-a', 'twin-b']);
+      await addTwins(core, ['twin-a', 'twin-b']);
       await handlers['gold.set']({ caseId: 'twin-a', risk: 1, category: 'Extremism', explanation: SECRET });
       const normalise = (value: unknown, id: string) =>
         JSON.parse(
@@ -71,6 +74,7 @@ describe('gold cases', () => {
             .replace(/"seq":\d+/g, '"seq":0')
             .replace(/"sourceRecord":\d+/g, '"sourceRecord":0')
             .replace(/"id":\d+/g, '"id":0')
+            .replace(/"auditId":\d+/g, '"auditId":0') // verdicts stored one case after the other
             .replace(/"(at|createdAt)":"[^"]+"/g, '"$1":"T"'),
         );
       const payloads: unknown[] = [];
@@ -110,14 +114,18 @@ describe('gold cases', () => {
     try {
       const regular = Array.from({ length: 40 }, (_, i) => `case-${i}`);
       const goldIds = ['gold-a', 'gold-b', 'gold-c', 'gold-d'];
-      lead.core.store.transaction(() => {
-        for (const id of [...regular, ...goldIds]) lead.core.store.cases.insert(newCase(id), null);
-        for (const id of goldIds) lead.core.store.audits.insert(id, auditResult(id === 'gold-d' ? 0 : 1));
-      });
+      await addCases(
+        lead.core.store,
+        [...regular, ...goldIds].map((id) => newCase(id)),
+      );
+      await recordVerdicts(
+        lead.core.store,
+        goldIds.map((caseId) => ({ caseId, result: auditResult(caseId === 'gold-d' ? 0 : 1) })),
+      );
       for (const id of goldIds)
         await lead.handlers['gold.set']({ caseId: id, risk: 1, category: 'Cybersecurity', explanation: SECRET });
       // A high rate so both small packs surely carry gold (the rate itself is tested over 10,000 draws).
-      lead.core.store.settings.setMany({ goldRate: 0.45 });
+      await lead.core.store.settings.setMany({ goldRate: 0.45 });
       const { packs } = await lead.handlers['packs.create']({
         reviewers: ['ann', 'bob'],
         caseIds: regular,
@@ -172,7 +180,7 @@ describe('gold cases', () => {
 
   it('CLI: gold set / unset / list', async () => {
     const { core, dir } = await workspace('lea');
-    addTwins(core, ['c1']);
+    await addTwins(core, ['c1']);
     await core.close();
     const set = await runCli([
       'gold',

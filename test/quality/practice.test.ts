@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createCore } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
 import { runCli } from '../helpers/cli';
-import { auditResult, newCase } from '../helpers/store-fixtures';
+import { auditResult, newCase, recordVerdicts } from '../helpers/store-fixtures';
+import { addCases } from '../store-contract/seed';
 import { tempDir } from '../helpers/temp-dir';
 
 describe('practice mode', () => {
@@ -11,12 +12,15 @@ describe('practice mode', () => {
     const leadDir = tempDir();
     const lead = await createCore({ dataDir: leadDir });
     try {
-      lead.store.transaction(() => {
-        for (const id of ['p1', 'p2', 'p3', 'other']) {
-          lead.store.cases.insert(newCase(id, { gold: 1 }), null);
-          lead.store.audits.insert(id, auditResult(id === 'p2' ? 0 : 1));
-        }
-      });
+      const ids = ['p1', 'p2', 'p3', 'other'];
+      await addCases(
+        lead.store,
+        ids.map((id) => newCase(id, { gold: 1 })),
+      );
+      await recordVerdicts(
+        lead.store,
+        ids.map((caseId) => ({ caseId, result: auditResult(caseId === 'p2' ? 0 : 1) })),
+      );
       const handlers = createHandlers(lead);
       await handlers['gold.set']({
         caseId: 'p1',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { AuditResult } from '@domain/audits';
 import type { ImportSummary } from '@domain/io';
 import { DEMO_ENGINE, DEMO_MODEL_ID, DEMO_PROMPT_SHA256, type SampleWorkspaceSummary } from '@domain/demo';
-import type { CaseStore } from '../../store';
+import { StoreError, type Store } from '../../store/contract';
 import { importFile } from '../import';
 import { demoRawOutput, SAMPLE_CASES, type SampleCase, type SampleImageKind } from './sample-cases';
 import { drawSampleImage } from './sample-images';
@@ -17,12 +17,14 @@ export const SAMPLE_FOLDER = 'sample-workspace';
 /** Marks every sample case (its `meta`), so exports and screens can tell a sample from real data. */
 export const SAMPLE_META = { demo: true, sample: 'GuardTrace Workstation sample workspace (synthetic)' } as const;
 
-export async function createSampleWorkspace(
-  store: CaseStore,
-  options: { actor: string },
-): Promise<SampleWorkspaceSummary> {
+export async function createSampleWorkspace(store: Store, options: { actor: string }): Promise<SampleWorkspaceSummary> {
+  if (store.engine !== 'sqlite')
+    throw new StoreError(
+      'unsupported',
+      'The sample workspace is not available on a team database yet; add it to a data folder instead (guardtrace demo --data-dir DIR).',
+    );
   // Kept in the data folder (about 100 KB), so each case's source file is a file that exists and can be read.
-  const folder = path.join(store.dataDir, SAMPLE_FOLDER);
+  const folder = path.join(store.describe, SAMPLE_FOLDER);
   mkdirSync(folder, { recursive: true });
   const file = await writeSampleFile(folder, SAMPLE_CASES);
   const imported: ImportSummary = await importFile(store, { file, format: 'jsonl', actor: options.actor });
@@ -33,23 +35,10 @@ export async function createSampleWorkspace(
       `The sample workspace has ${imported.rejected} invalid case(s) (first: record ${first?.record}, ${first?.field ?? ''}: ${first?.reason ?? ''}).`,
     );
   }
-  let verdicts = 0;
-  store.transaction(() => {
-    for (const sample of SAMPLE_CASES) {
-      if (store.audits.insert(sample.id, demoAuditResult(sample)) === null) continue;
-      verdicts++;
-      store.activityLog.append({
-        actor: options.actor,
-        action: 'demo_verdict',
-        caseId: sample.id,
-        after: {
-          risk: sample.demo.risk,
-          category: sample.demo.category,
-          note: 'demo verdict, written by hand, not a model',
-        },
-      });
-    }
-  });
+  const verdicts = await store.verdicts.recordDemo(
+    SAMPLE_CASES.map((sample) => ({ caseId: sample.id, result: demoAuditResult(sample) })),
+    options.actor,
+  );
   return { cases: SAMPLE_CASES.length, imported: imported.imported, demoVerdicts: verdicts, images: imageCount() };
 }
 

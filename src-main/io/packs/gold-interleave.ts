@@ -3,7 +3,7 @@
 // and are scored against gold on the lead's side.
 import { createHash } from 'node:crypto';
 import { interleaveGold, seededRandom } from '@domain/gold';
-import type { CaseStore } from '../../store';
+import type { Store } from '../../store/contract';
 
 const hashOf = (text: string) => createHash('sha256').update(text).digest();
 
@@ -11,17 +11,16 @@ const hashOf = (text: string) => createHash('sha256').update(text).digest();
  * The reviewer's case list with gold cases mixed in at `rate`. Deterministic for the same reviewer, cases and pack
  * time; gold cases the reviewer has anyway are not added twice, and each reviewer meets the gold set in its own order.
  */
-export function withGoldInterleaved(
-  store: CaseStore,
+export async function withGoldInterleaved(
+  store: Store,
   reviewer: string,
   caseIds: readonly string[],
   rate: number,
   packSeed: string,
-): string[] {
+): Promise<string[]> {
   if (rate <= 0) return [...caseIds];
   const have = new Set(caseIds);
-  const gold = store.gold
-    .list()
+  const gold = (await store.gold.list())
     .map((g) => g.caseId)
     .filter((id) => !have.has(id))
     .sort((a, b) => Buffer.compare(hashOf(`${reviewer}\n${a}`), hashOf(`${reviewer}\n${b}`)));

@@ -5,11 +5,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { PracticeCreateSummary, PracticeInfo } from '@domain/practice';
-import { CaseStore } from '../../store';
+import type { ImportBatchItem, Store } from '../../store/contract';
+import { openStore } from '../../store/open-store';
 import { IoError } from '../io-error';
 
 export async function createPracticeWorkspace(
-  source: CaseStore,
+  source: Store,
   request: { out: string; createdBy: string },
 ): Promise<PracticeCreateSummary> {
   const out = path.resolve(request.out);
@@ -18,55 +19,69 @@ export async function createPracticeWorkspace(
       'usage',
       `${out} is not empty; give a new or empty folder for the practice workspace (--out DIR).`,
     );
-  const gold = source.gold.list();
+  const gold = await source.gold.list();
   if (!gold.length)
     throw new IoError(
       'usage',
       'This workspace has no gold cases; mark some first (guardtrace gold set CASE_ID --risk R).',
     );
-  const target = CaseStore.open(out);
+  const target = await openStore({ kind: 'folder', dataDir: out });
   try {
     const images = new Set<string>();
     const modelVerdicts: PracticeInfo['modelVerdicts'] = {};
     // Image bytes are written (durably) before the rows that name them, as the importer does.
     for (const answer of gold) {
-      const sha = source.cases.row(answer.caseId).image_sha256;
+      const sha = (await source.cases.content(answer.caseId)).imageSha256;
       if (!sha || images.has(sha)) continue;
-      const info = source.images.info(sha);
+      const info = await source.images.info(sha);
       const bytes = await source.images.readChecked(sha, 'always').catch(() => null);
       if (!info || !bytes) continue; // the case keeps its "image missing" state below
-      target.images.writeFile(bytes.bytes);
+      await target.images.put(bytes.bytes);
       images.add(sha);
     }
-    target.transaction(() => {
-      gold.forEach((answer, index) => {
-        const row = source.cases.row(answer.caseId);
-        const imageCopied = row.image_sha256 !== null && images.has(row.image_sha256);
-        if (imageCopied) target.images.record(source.images.info(row.image_sha256!)!);
-        target.cases.insert(
-          {
-            id: row.id,
-            query: row.query,
-            thinking: row.thinking,
-            response: row.response,
-            imageSha256: imageCopied ? row.image_sha256 : null,
-            imageRef: row.image_ref,
-            imageMissing: row.image_missing === 1 || (row.image_sha256 !== null && !imageCopied),
-            gold: null,
-            sourceFile: 'practice workspace',
-            sourceRecord: index + 1,
-            meta: { practice: true },
-          },
-          null,
-        );
-        const audit = source.audits.latest(row.id);
-        modelVerdicts[row.id] = audit
-          ? { risk: audit.risk, category: audit.category, analysis: audit.analysis }
-          : { risk: null, category: null, analysis: null };
+    // The cases go in as one import batch of the new folder (one transaction, one activity-log entry).
+    const items: ImportBatchItem[] = [];
+    for (const [index, answer] of gold.entries()) {
+      const content = await source.cases.content(answer.caseId);
+      const imageCopied = content.imageSha256 !== null && images.has(content.imageSha256);
+      const image = imageCopied ? await source.images.info(content.imageSha256!) : null;
+      items.push({
+        newCase: {
+          id: content.id,
+          query: content.query,
+          thinking: content.thinking,
+          response: content.response,
+          imageSha256: imageCopied ? content.imageSha256 : null,
+          imageRef: content.imageRef,
+          imageMissing: content.imageMissing || (content.imageSha256 !== null && !imageCopied),
+          gold: null,
+          sourceFile: 'practice workspace',
+          sourceRecord: index + 1,
+          meta: { practice: true },
+        },
+        ...(image ? { image } : {}),
       });
-    });
+      const audit = await source.verdicts.latest(content.id);
+      modelVerdicts[content.id] = audit
+        ? { risk: audit.risk, category: audit.category, analysis: audit.analysis }
+        : { risk: null, category: null, analysis: null };
+    }
+    const session = await target.imports.begin();
+    try {
+      await session.writeBatch({
+        file: 'practice workspace',
+        format: 'guardtrace',
+        actor: request.createdBy,
+        items,
+        rejected: 0,
+        records: items.length ? [1, items.length] : [],
+        totalsBefore: { imported: 0, duplicates: 0, rejected: 0 },
+      });
+    } finally {
+      await session.finish();
+    }
     for (const answer of gold)
-      target.gold.set({
+      await target.gold.set({
         caseId: answer.caseId,
         risk: answer.risk,
         category: answer.category,
@@ -77,12 +92,12 @@ export async function createPracticeWorkspace(
     const practice: PracticeInfo = {
       createdAt: new Date().toISOString(),
       createdBy: request.createdBy,
-      source: source.dataDir,
+      source: source.describe,
       modelVerdicts,
     };
-    target.settings.setMany({ practice });
+    await target.settings.setMany({ practice });
     return { out, cases: gold.length, images: images.size };
   } finally {
-    target.close();
+    await target.close();
   }
 }
