@@ -9,6 +9,7 @@ import type { MetricsQuery } from '@domain/fidelity';
 import type { Metrics, Stats } from '@domain/metrics';
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
 import type { Settings } from '@domain/settings';
+import type { RiskLevel } from '@domain/types';
 import type { MenuCommand } from '@domain/shortcuts';
 import type {
   AdjudicationInput,
@@ -32,6 +33,8 @@ export interface ApiContract {
   'cases.counts': [QueueFilter, FilterCounts];
   'cases.get': [{ id: string }, CaseDetail];
   'cases.neighbors': [QueueQuery & { id: string }, { prev: string | null; next: string | null }];
+  /** Blind review: the whole case, verdict and gold included, once the reviewer has made a first choice on it. */
+  'cases.reveal': [{ id: string; choice: RiskLevel }, CaseDetail];
   'reviews.submit': [ReviewInput, ReviewRecord];
   'reviews.undoLast': [{ reviewer: string }, ReviewRecord | null];
   'reviews.bulkAccept': [{ caseIds: string[]; reviewer: string }, { accepted: number; skipped: number }];
@@ -88,6 +91,7 @@ export const API_CHANNELS = [
   'cases.counts',
   'cases.get',
   'cases.neighbors',
+  'cases.reveal',
   'reviews.submit',
   'reviews.undoLast',
   'reviews.bulkAccept',

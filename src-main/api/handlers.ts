@@ -14,6 +14,7 @@ import { exportDecisions, importDecisions } from '../io/packs/decisions-file';
 import { importPack } from '../io/packs/import-pack';
 import { enforceRendererPolicy, type RendererPolicy } from './renderer-policy';
 import { validateChannelInput } from './schemas';
+import { assertBlindFilter, blindCaseDetail, blindQueuePage, blindQueueQuery, isBlindReviewer } from './blind-review';
 
 /**
  * The handler map: the single implementation of the contract. Electron's main process registers it with
@@ -24,10 +25,24 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
   const { store, engines, jobs, events } = core;
 
   const handlers: ApiHandlers = {
-    'cases.list': async (query) => store.cases.list(query ?? {}),
-    'cases.counts': async (filter) => store.cases.counts(filter ?? {}),
-    'cases.get': async ({ id }) => store.caseDetail(id),
-    'cases.neighbors': async (query) => store.cases.neighbors(query),
+    // A blind reviewer's queue and case come without the model's verdict and the gold label (blind-review.ts).
+    'cases.list': async (query) => {
+      const settings = core.settings();
+      if (!isBlindReviewer(settings)) return store.cases.list(query ?? {});
+      return blindQueuePage(store.cases.list(blindQueueQuery(query ?? {})), settings.reviewer);
+    },
+    'cases.counts': async (filter) => {
+      if (isBlindReviewer(core.settings())) assertBlindFilter(filter ?? {});
+      return store.cases.counts(filter ?? {});
+    },
+    'cases.get': async ({ id }) => {
+      const settings = core.settings();
+      const detail = store.caseDetail(id);
+      return isBlindReviewer(settings) ? blindCaseDetail(detail, settings.reviewer) : detail;
+    },
+    'cases.neighbors': async (query) =>
+      store.cases.neighbors(isBlindReviewer(core.settings()) ? blindQueueQuery(query) : query),
+    'cases.reveal': async ({ id }) => store.caseDetail(id),
 
     'reviews.submit': async (input) => {
       const review = store.reviews.submit(input);

@@ -9,6 +9,7 @@ import { API_CHANNELS, API_EVENTS, type ApiHandlers, type Channel } from '../api
 import { createCore, type Core } from '../api/core';
 import { apiKeyFor, bindApiKey } from '../api/api-key-binding';
 import { createHandlers } from '../api/handlers';
+import { eventForBlindWindow, isBlindReviewer } from '../api/blind-review';
 import { PathGrants, type PathPurpose } from '../api/renderer-policy';
 import { devSqliteBinding } from './dev-native-binding';
 import { utilityProcessDecoderHost } from './image-decoder-host';
@@ -244,7 +245,10 @@ function scheduleDailyBackup(activeCore: Core): void {
 function forwardEvents(activeCore: Core): void {
   for (const name of API_EVENTS) {
     activeCore.events.on(name, (payload) => {
-      if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(name, payload);
+      // A blind reviewer's window never receives the verdict being written (blind-review.ts).
+      const sent = isBlindReviewer(activeCore.settings()) ? eventForBlindWindow(name, payload) : payload;
+      if (sent === null) return;
+      if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(name, sent);
     });
   }
 }

@@ -113,4 +113,6 @@ export interface CaseDetail {
   /** The decision in force (see store/adjudication.ts), if any; null while the case is in dispute. */
   currentReview: ReviewRecord | null;
   history: ActivityLogEntry[];
+  /** Blind review: the verdict and the gold label were withheld until the reviewer's first choice (`cases.reveal`). */
+  blindWithheld?: boolean;
 }

@@ -10,6 +10,7 @@ import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwrig
 import { API_EVENTS, type ApiHandlers, type Channel } from '@main/api/contract';
 import { createCore, type Core } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
+import { eventForBlindWindow, isBlindReviewer } from '@main/api/blind-review';
 import { toErrorShape } from '@main/ipc/ipc-envelope';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 
@@ -123,6 +124,8 @@ export interface Harness {
   fileDialogAnswers: Array<string | null>;
   /** Console errors and CSP violations seen in the page. */
   pageErrors: string[];
+  /** With `recordIpc`: every answer and event that crossed into the page, in order (what a DevTools look would see). */
+  ipcTraffic: Array<{ kind: 'answer' | 'event'; name: string; payload: unknown }>;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -132,6 +135,8 @@ export interface HarnessOptions {
   dataDir?: string;
   viewport?: { width: number; height: number };
   colorScheme?: 'dark' | 'light';
+  /** Keep a copy of every answer and event sent to the page (Harness.ipcTraffic). */
+  recordIpc?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -164,6 +169,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const page = await context.newPage();
   const fileDialogAnswers: Array<string | null> = [];
   const pageErrors: string[] = [];
+  const ipcTraffic: Harness['ipcTraffic'] = [];
+  const record = (kind: 'answer' | 'event', name: string, payload: unknown) => {
+    if (options.recordIpc) ipcTraffic.push({ kind, name, payload });
+  };
   page.on('console', (msg: ConsoleMessage) => {
     if (msg.type() === 'error') pageErrors.push(msg.text());
   });
@@ -173,7 +182,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     try {
       const handler = handlers[channel] as (a: unknown) => Promise<unknown>;
       if (!handler) throw Object.assign(new Error(`Unknown API channel "${channel}".`), { code: 'unknown_channel' });
-      return { ok: true, value: await handler(arg === null ? undefined : arg) };
+      const value = await handler(arg === null ? undefined : arg);
+      record('answer', channel, value);
+      return { ok: true, value };
     } catch (error) {
       return { ok: false, error: toErrorShape(error) };
     }
@@ -204,7 +215,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const unsubscribe = API_EVENTS.map((name) =>
     core.events.on(name, (payload) => {
-      pending.push([name, payload]);
+      // The same rule as the app's event forwarder: a blind reviewer's window gets no verdict in the making.
+      const sent = isBlindReviewer(core.settings()) ? eventForBlindWindow(name, payload) : payload;
+      if (sent === null) return;
+      record('event', name, sent);
+      pending.push([name, sent]);
       void deliver();
     }),
   );
@@ -221,6 +236,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dataDir,
     fileDialogAnswers,
     pageErrors,
+    ipcTraffic,
     async screenshot(name) {
       const file = path.join(SCREENSHOT_DIR, `${name}.png`);
       await page.screenshot({ path: file });

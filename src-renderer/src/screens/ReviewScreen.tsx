@@ -102,7 +102,7 @@ export const ReviewScreen = forwardRef<
   const neighbourIds = [queue.rowAt(selectedIndex + 1)?.id, queue.rowAt(selectedIndex - 1)?.id].filter(
     (id): id is string => !!id,
   );
-  const { detail, draft, setDraft, revealed, toggleRevealed, reload, forget } = useCaseDetail(
+  const { detail, draft, setDraft, revealed, toggleRevealed, reload, forget, reveal } = useCaseDetail(
     selectedId,
     neighbourIds,
     notify,
@@ -119,8 +119,21 @@ export const ReviewScreen = forwardRef<
       invoke('audit.prioritize', { caseId: null }).catch(() => undefined);
     };
   }, [active, engineLoaded, selectedId]);
-  // Blind review: the model's verdict and the gold label stay hidden until the moderator's first choice.
-  const modelHidden = blind && !!detail && !detail.currentReview && draft?.risk === null;
+  // Blind review: the core withholds the model's verdict and the gold label (api/blind-review.ts) until the
+  // moderator's first choice, which asks for them.
+  const modelHidden = !!detail?.blindWithheld && draft?.risk === null;
+  const firstChoice = detail?.blindWithheld ? (draft?.risk ?? null) : null;
+  useEffect(() => {
+    if (firstChoice !== null) reveal(firstChoice);
+  }, [firstChoice, reveal]);
+  // A blind reviewer's queue has a neutral order and no model or gold filters (the core refuses them).
+  useEffect(() => {
+    setSort(blind ? 'newest' : 'uncertainty');
+    if (!blind) return;
+    setFilter(({ modelRisk: _m, gold: _g, category: _c, ...rest }) =>
+      rest.status === 'disagree' ? { ...rest, status: 'all' } : rest,
+    );
+  }, [blind]);
 
   /** Where a case sits among the rows loaded around the open one (-1 when it is not there). */
   const loadedIndexOf = useCallback(
@@ -198,7 +211,9 @@ export const ReviewScreen = forwardRef<
       if (!input) {
         notify(
           source === 'accept_model'
-            ? 'The model has no verdict to accept for this case.'
+            ? detail.blindWithheld
+              ? 'Blind review: make your own choice first (1, 2 or 3); the model’s verdict shows after it.'
+              : 'The model has no verdict to accept for this case.'
             : 'Pick a risk level first (1, 2 or 3).',
         );
         return;
@@ -463,6 +478,7 @@ export const ReviewScreen = forwardRef<
             searchText={searchText}
             onSearchText={setSearchText}
             counts={counts}
+            blind={blind}
           />
           <div className="flex flex-wrap items-center justify-between gap-x-2 text-[11.5px] text-zinc-600 dark:text-zinc-400">
             <span data-testid="queue-total">
