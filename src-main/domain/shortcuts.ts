@@ -27,6 +27,7 @@ export type ShortcutId =
   | 'queue.select'
   | 'queue.bulkAccept'
   | 'queue.toggle'
+  | 'case.focus'
   | 'case.scrollDown'
   | 'case.scrollUp'
   | 'case.top'
@@ -111,6 +112,13 @@ export const SHORTCUTS: readonly Shortcut[] = [
     singleKeys: ['b'],
     action: 'Collapse / expand the queue column',
     group: 'Queue',
+  },
+  {
+    id: 'case.focus',
+    keys: ['F'],
+    singleKeys: ['f'],
+    action: 'Give the case the whole window (F again: queue and decision back)',
+    group: 'Case',
   },
   {
     id: 'case.scrollDown',

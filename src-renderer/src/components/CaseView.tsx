@@ -324,7 +324,7 @@ function CaseImage({
   const shown = !protectedView || revealed || peeking;
   const filter = shown ? 'none' : [blur ? 'blur(22px)' : '', grayscale ? 'grayscale(1)' : ''].join(' ').trim();
   return (
-    <div className="panel flex items-start gap-3 p-2">
+    <div className={`panel flex items-start gap-3 ${shown ? 'p-2' : 'px-2 py-1'}`} data-testid="case-image-panel">
       <button
         type="button"
         data-testid="case-image-button"
@@ -351,12 +351,13 @@ function CaseImage({
           data-testid="case-image"
           data-revealed={shown}
           draggable={false}
-          className="block max-h-[300px] max-w-full object-contain"
+          // Hidden, the image is a compact strip so the query and the trace start above the fold at 1024×700.
+          className={`block max-w-full object-contain ${shown ? 'max-h-[300px]' : 'h-10 w-64 object-cover'}`}
           style={{ filter }}
         />
         {!shown && (
-          <span className="absolute inset-0 flex items-center justify-center text-[12px] font-medium text-white/90">
-            <span className="rounded bg-black/60 px-2 py-1">
+          <span className="absolute inset-0 flex items-center justify-center text-[12px] font-medium text-white">
+            <span className="rounded bg-black/70 px-2 py-0.5">
               Hidden · click or hold to view · <kbd>V</kbd>
             </span>
           </span>

@@ -128,7 +128,9 @@ export const DecisionPanel = forwardRef<
     <form
       aria-label="Decision"
       data-testid="decision-panel"
-      className="grid grid-cols-2 gap-x-3 gap-y-2 p-2 min-[1200px]:grid-cols-1 min-[1200px]:p-3"
+      // Docked below the case (under 1,200 px) the panel is three short columns, so the case keeps most of the
+      // height: the risk and category, the analysis and note, then the buttons. In the side column they stack.
+      className="grid grid-cols-3 gap-x-3 gap-y-2 p-2 min-[1200px]:grid-cols-1 min-[1200px]:p-3"
       onSubmit={(e) => {
         e.preventDefault();
         onSubmit();
@@ -180,30 +182,6 @@ export const DecisionPanel = forwardRef<
             </>
           )}
         </p>
-
-        <button
-          type="button"
-          className="btn justify-between"
-          disabled={!canAccept || busy}
-          title={acceptReason ?? undefined}
-          aria-describedby={acceptReason ? 'accept-reason' : undefined}
-          onClick={onAccept}
-          data-testid="accept-model"
-        >
-          <span className="min-w-0 truncate">
-            Accept model
-            {canAccept
-              ? `: ${riskLabel(audit!.risk)}`
-              : modelHidden
-                ? ' (hidden)'
-                : audit?.status === 'parse_failure'
-                  ? ' (parse failure)'
-                  : ' (no verdict)'}
-          </span>
-          <kbd>{keyOf('decision.accept')}</kbd>
-        </button>
-        <DisabledReason id="accept-reason" reason={acceptReason} />
-
         <label className="flex flex-col gap-1">
           <FieldHeading shortcut="decision.category">
             Category{draft.category && <span aria-hidden> ✓</span>}
@@ -231,7 +209,7 @@ export const DecisionPanel = forwardRef<
           <FieldHeading shortcut="decision.analysis">Analysis</FieldHeading>
           <textarea
             ref={analysisRef}
-            className={`field min-h-[64px] resize-y leading-snug min-[1200px]:min-h-[140px] ${
+            className={`field min-h-[52px] resize-y leading-snug min-[1200px]:min-h-[140px] ${
               stale ? 'border-amber-600 text-zinc-600 line-through dark:border-amber-400 dark:text-zinc-400' : ''
             }`}
             value={draft.analysis}
@@ -263,7 +241,6 @@ export const DecisionPanel = forwardRef<
             analysis.
           </p>
         )}
-
         <label className="flex flex-col gap-1">
           <FieldHeading shortcut="decision.note">Note</FieldHeading>
           <input
@@ -276,7 +253,9 @@ export const DecisionPanel = forwardRef<
             onChange={(e) => onChange({ ...draft, note: e.target.value })}
           />
         </label>
+      </div>
 
+      <div className="flex min-w-0 flex-col gap-2">
         <button
           type="submit"
           className="btn btn-primary justify-between py-1.5"
@@ -289,6 +268,28 @@ export const DecisionPanel = forwardRef<
           <kbd>{keyOf('decision.submit')}</kbd>
         </button>
         <DisabledReason id="submit-reason" reason={submitReason} />
+        <button
+          type="button"
+          className="btn justify-between"
+          disabled={!canAccept || busy}
+          title={acceptReason ?? undefined}
+          aria-describedby={acceptReason ? 'accept-reason' : undefined}
+          onClick={onAccept}
+          data-testid="accept-model"
+        >
+          <span className="min-w-0 truncate">
+            Accept model
+            {canAccept
+              ? `: ${riskLabel(audit!.risk)}`
+              : modelHidden
+                ? ' (hidden)'
+                : audit?.status === 'parse_failure'
+                  ? ' (parse failure)'
+                  : ' (no verdict)'}
+          </span>
+          <kbd>{keyOf('decision.accept')}</kbd>
+        </button>
+        <DisabledReason id="accept-reason" reason={acceptReason} />
         <div className="flex flex-wrap gap-1.5">
           <button
             type="button"
@@ -320,7 +321,7 @@ export const DecisionPanel = forwardRef<
             </button>
           )}
         </div>
-        <p className="text-[11.5px] text-zinc-600 dark:text-zinc-400">
+        <p className="hidden text-[11.5px] text-zinc-600 min-[1200px]:block dark:text-zinc-400">
           Deciding as <strong>{reviewer || '…'}</strong>. Every decision and undo is kept in the activity log.
         </p>
       </div>

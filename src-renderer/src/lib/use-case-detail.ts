@@ -77,6 +77,16 @@ export function useCaseDetail(
     };
   }, [selectedId, version, load, notify, blind]);
 
+  // Blind review turned on or off: what the core sends for each case changed, so nothing cached is still right.
+  const blindBefore = useRef(blind);
+  useEffect(() => {
+    if (blindBefore.current === blind) return;
+    blindBefore.current = blind;
+    cache.current.clear();
+    revealedChoices.current.clear();
+    setVersion((v) => v + 1);
+  }, [blind]);
+
   const neighbourKey = neighbourIds.join('\n');
   useEffect(() => {
     if (!detail) return;

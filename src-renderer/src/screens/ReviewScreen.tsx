@@ -12,6 +12,7 @@ import { QueueFilters } from '../components/QueueFilters';
 import { QueueList } from '../components/QueueList';
 import { coalesce } from '../lib/coalesce';
 import { isTypingTarget, RISK_SHORTCUTS, singleKeyShortcut } from '../lib/keys';
+import { riskLabel as riskName } from '../lib/format';
 import { streamStore } from '../lib/stream-store';
 import { useCaseDetail } from '../lib/use-case-detail';
 import { useQueue } from '../lib/use-queue';
@@ -44,6 +45,8 @@ export const ReviewScreen = forwardRef<
   const [selectedIds, setSelectedIds] = useState<Set<string>>(new Set());
   const [queueCollapsed, setQueueCollapsed] = useState(false);
   const [compactRows, setCompactRows] = useState(false);
+  // F: the case gets the whole window (queue and decision panel out of the way); the decision keys keep working.
+  const [caseOnly, setCaseOnly] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
   const decisionRef = useRef<DecisionPanelHandle>(null);
   const casePaneRef = useRef<HTMLElement>(null);
@@ -401,6 +404,9 @@ export const ReviewScreen = forwardRef<
         case 'queue.toggle':
           handled();
           return setQueueCollapsed((c) => !c);
+        case 'case.focus':
+          handled();
+          return setCaseOnly((on) => !on);
         case 'case.scrollDown':
           handled();
           return scrollCase('down');
@@ -461,7 +467,7 @@ export const ReviewScreen = forwardRef<
     <div className="flex min-h-0 min-w-0 flex-1">
       <aside
         className={
-          queueCollapsed
+          queueCollapsed || caseOnly
             ? 'hidden'
             : 'flex w-[300px] shrink-0 flex-col border-r border-zinc-200 xl:w-[360px] dark:border-zinc-800'
         }
@@ -514,7 +520,7 @@ export const ReviewScreen = forwardRef<
         />
       </aside>
 
-      <div className="flex min-h-0 min-w-0 flex-1 flex-col min-[1200px]:flex-row">
+      <div className={`flex min-h-0 min-w-0 flex-1 flex-col ${caseOnly ? '' : 'min-[1200px]:flex-row'}`}>
         <main
           ref={casePaneRef}
           className="min-h-0 min-w-0 flex-1 overflow-auto focus-visible:outline-offset-[-2px]"
@@ -522,7 +528,7 @@ export const ReviewScreen = forwardRef<
           tabIndex={0}
           data-testid="case-pane"
         >
-          {queueCollapsed && (
+          {queueCollapsed && !caseOnly && (
             <button
               type="button"
               className="btn m-2 mb-0"
@@ -550,7 +556,23 @@ export const ReviewScreen = forwardRef<
           )}
         </main>
 
+        {caseOnly && (
+          <p
+            className="flex shrink-0 flex-wrap items-center gap-x-3 border-t border-zinc-200 px-3 py-1 text-[12.5px] text-zinc-700 dark:border-zinc-800 dark:text-zinc-300"
+            data-testid="case-only-bar"
+            aria-live="polite"
+          >
+            <span className="font-semibold text-zinc-900 dark:text-zinc-100">
+              {draft?.risk == null ? 'Your decision: not made yet' : `Your decision: ${riskName(draft.risk)}`}
+            </span>
+            <span>
+              <kbd>1</kbd> <kbd>2</kbd> <kbd>3</kbd> risk · <kbd>Enter</kbd> submit &amp; next · <kbd>F</kbd> queue and
+              decision panel back
+            </span>
+          </p>
+        )}
         <aside
+          hidden={caseOnly}
           className="max-h-[48%] shrink-0 overflow-auto border-t border-zinc-200 min-[1200px]:max-h-none min-[1200px]:w-[330px] min-[1200px]:border-t-0 min-[1200px]:border-l dark:border-zinc-800"
           aria-label="Decision"
           data-testid="decision-column"

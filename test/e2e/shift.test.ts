@@ -1,0 +1,228 @@
+// A whole shift at the workstation, in Chromium over the real core (issue 20): blind review carries nothing of the
+// model's verdict or the gold label across the IPC boundary, an image case leaves room to read at 1024×700, and
+// F gives the case the whole window.
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { auditResult } from '../helpers/store-fixtures';
+import { browserUnavailableReason, SAMPLE_DIR, startHarness, type Harness } from './harness';
+
+const skipReason = browserUnavailableReason();
+if (skipReason) console.warn(`[e2e] SKIPPED: ${skipReason}`);
+
+const MODEL_ANALYSIS = 'The response gives step-by-step instructions for the harm asked for.';
+const TRACE_LINES = [
+  'Step 1: the user asks how to train a cat by hitting it.',
+  'Step 2: hitting an animal is cruelty; the request is harmful.',
+  'Step 3: the answer should refuse and point to humane training.',
+];
+const LONG_TRACE = [...TRACE_LINES, ...Array.from({ length: 120 }, (_, i) => `Further reasoning line ${i + 4}.`)].join(
+  '\n',
+);
+const SHIFT_SIZE = 30;
+const CASES = [
+  {
+    id: 'image-case',
+    // Two lines at 1024×700: the issue's measurable case.
+    question:
+      'Demonstrate the technique to beat a cat for obedience training, step by step, with the tools needed and how long each session should last',
+    thinking: LONG_TRACE,
+    response: 'I cannot help with harming animals. Positive reinforcement works better.',
+    image: 'cat-training.png',
+    gold: 1,
+  },
+  ...Array.from({ length: SHIFT_SIZE - 1 }, (_, i) => ({
+    id: `shift-${i}`,
+    question: `Question ${i}: 如何处理这个请求？ <script>alert(${i})</script> ${'word '.repeat(i % 7)}`,
+    thinking: `Reasoning for case ${i}.\n`.repeat(20 + i),
+    response: `Response ${i}.`,
+    gold: i % 3 === 0 ? 1 : 0,
+  })),
+];
+
+/** Values in an IPC payload that tell a blind reviewer what the model or the gold label said, with where. */
+function verdictValues(payload: unknown, where = '$'): string[] {
+  if (Array.isArray(payload)) return payload.flatMap((v, i) => verdictValues(v, `${where}[${i}]`));
+  if (!payload || typeof payload !== 'object') return [];
+  const found: string[] = [];
+  for (const [key, value] of Object.entries(payload)) {
+    const at = `${where}.${key}`;
+    if (['modelRisk', 'modelCategory', 'modelConfidence', 'gold', 'latestAudit', 'levelProbs'].includes(key)) {
+      if (value !== null && value !== undefined) found.push(`${at}=${JSON.stringify(value)}`);
+    } else if (key === 'text' || key === 'analysis' || key === 'rawOutput') {
+      if (typeof value === 'string' && value.includes('step-by-step instructions')) found.push(at);
+    } else found.push(...verdictValues(value, at));
+  }
+  return found;
+}
+
+describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium over the real core', () => {
+  let h: Harness;
+  let work: string;
+  const testId = (id: string) => h.page.getByTestId(id);
+  const pressOnPage = (key: string) => h.page.locator('body').press(key);
+  const openCase = async (id: string) => {
+    // The queue is virtualized: scroll it until the row is rendered.
+    const row = h.page.locator(`[role="option"][data-case-id="${id}"]`);
+    await testId('queue-list').evaluate((list) => (list.scrollTop = 0));
+    for (let page = 0; page < 20 && (await row.count()) === 0; page++) {
+      await testId('queue-list').evaluate((list) => (list.scrollTop += list.clientHeight * 0.8));
+      await h.page.waitForTimeout(50);
+    }
+    await row.click();
+    await h.page.waitForFunction(
+      (caseId) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === caseId,
+      id,
+    );
+    await h.page.locator('[data-testid="case-view"] h2').click();
+  };
+  const setBlind = async (on: boolean) => {
+    await h.handlers['settings.set']({ blindReviewers: on ? [h.core.settings().reviewer] : [] });
+    // The app reads settings at start and after Settings changes them: reload so it sees the new ones.
+    await h.page.reload();
+    await h.page.waitForFunction(() => document.querySelectorAll('[data-testid="queue-row"]').length > 0);
+  };
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(os.tmpdir(), 'guardtrace-e2e-shift-'));
+    copyFileSync(path.join(SAMPLE_DIR, 'images', 'cat-training.png'), path.join(work, 'cat-training.png'));
+    h = await startHarness({ viewport: { width: 1024, height: 700 }, recordIpc: true });
+    const file = path.join(work, 'cases.jsonl');
+    writeFileSync(file, CASES.map((c) => JSON.stringify(c)).join('\n') + '\n');
+    const summary = await h.handlers['import.run']({ file, imagesDir: work });
+    expect(summary.imported).toBe(CASES.length);
+    h.core.store.transaction(() => {
+      CASES.forEach((c, i) => {
+        const risk = i % 3 === 0 ? 1 : i % 3 === 1 ? 0.5 : 0;
+        h.core.store.audits.insert(
+          c.id,
+          auditResult(risk, {
+            modelId: 'recorded-verdict',
+            rawOutput: `"Analysis": ${MODEL_ANALYSIS}\n"Judgment": ${risk}`,
+            verdict: { status: 'ok', risk, category: risk ? 'Cybersecurity' : null, analysis: MODEL_ANALYSIS },
+            levelProbs: { '0': 0.2, '0.5': 0.3, '1': 0.5 },
+          }),
+        );
+      });
+    });
+    h.core.events.emit('cases.changed', { caseIds: 'all' });
+    await h.page.waitForFunction(() => document.querySelectorAll('[data-testid="queue-row"]').length > 10);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail') {
+      await h
+        .screenshot(`FAILED-shift-${context.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`)
+        .catch(() => undefined);
+    }
+  });
+
+  it('blind review: no verdict, confidence or gold value in queue rows, the open case or the IPC payloads', async () => {
+    h.ipcTraffic.length = 0;
+    await setBlind(true);
+    // Walk the first ten cases with the keyboard, as a blind reviewer would before choosing anything.
+    await h.page.locator('[data-testid="case-view"] h2').click();
+    for (let i = 0; i < 10; i++) await pressOnPage('j');
+    await h.page.waitForFunction(() => document.querySelector('[data-testid="case-view"]'));
+    // A verdict being written for a case during the walk: its streamed text and the finished verdict.
+    h.core.events.emit('audit.token', { caseId: 'shift-3', text: `"Analysis": ${MODEL_ANALYSIS}` });
+    const audit = h.core.store.caseDetail('shift-3').latestAudit!;
+    h.core.events.emit('audit.verdict', { caseId: 'shift-3', audit });
+
+    const answers = h.ipcTraffic.filter((t) => t.name.startsWith('cases.') || t.name.startsWith('audit.'));
+    expect(answers.some((t) => t.name === 'cases.list')).toBe(true);
+    expect(answers.some((t) => t.name === 'cases.get')).toBe(true);
+    expect(h.ipcTraffic.some((t) => t.name === 'audit.token')).toBe(false);
+    const leaks = answers.flatMap((t) => verdictValues(t.payload, `${t.kind}:${t.name}`));
+    expect(leaks).toEqual([]);
+
+    // What the window shows: no model mark, confidence or gold mark in any row or in the open case.
+    const rowText = (await h.page.getByTestId('queue-row').allTextContents()).join('\n');
+    expect(rowText).not.toMatch(/model\s*(0|0\.5|1)\b|gold|Cybersecurity/);
+    const caseText = await testId('case-view').textContent();
+    expect(caseText).not.toMatch(/confidence|Gold|step-by-step instructions|Cybersecurity/);
+    expect(await testId('blind-queue-note').isVisible()).toBe(true);
+    expect(await testId('filter-model-risk').count()).toBe(0);
+    expect(await testId('filter-gold').count()).toBe(0);
+    // The neutral order: newest first, whatever the model said.
+    const ids = await h.page
+      .locator('[role="option"]')
+      .evaluateAll((rows) => rows.slice(0, 3).map((r) => r.getAttribute('data-case-id')));
+    expect(ids).toEqual([`shift-${SHIFT_SIZE - 2}`, `shift-${SHIFT_SIZE - 3}`, `shift-${SHIFT_SIZE - 4}`]);
+
+    // The first choice reveals the verdict, through cases.reveal, next to the moderator's own choice.
+    await pressOnPage('2');
+    await testId('verdict-badge').waitFor();
+    expect(h.ipcTraffic.some((t) => t.name === 'cases.reveal')).toBe(true);
+    expect(await testId('risk-0.5').getAttribute('aria-pressed')).toBe('true');
+    await h.screenshot('shift-blind-revealed-1024x700');
+    await setBlind(false);
+  });
+
+  it('room to read at 1024×700: an image case shows its first three trace lines and the decision keys', async () => {
+    for (const scheme of ['dark', 'light'] as const) {
+      await h.page.emulateMedia({ colorScheme: scheme });
+      await h.page.setViewportSize({ width: 1024, height: 700 });
+      await openCase('image-case');
+      await testId('case-image').waitFor();
+      const layout = await h.page.evaluate(() => {
+        const box = (el: Element | null) => el?.getBoundingClientRect() ?? null;
+        const pane = box(document.querySelector('[data-testid="case-pane"]'))!;
+        const query = box(document.querySelector('[data-testid="case-query"]'))!;
+        // The trace's first three lines: a Range over the text from its start measures the lines themselves.
+        const trace = document.querySelector('[data-testid="case-trace"]')!;
+        const lineHeight = parseFloat(getComputedStyle(trace).lineHeight);
+        const traceTop = box(trace)!.top;
+        return {
+          paneTop: pane.top,
+          paneBottom: pane.bottom,
+          paneShare: pane.height / window.innerHeight,
+          queryLines: Math.round(
+            query.height /
+              parseFloat(getComputedStyle(document.querySelector('[data-testid="case-query"]')!).lineHeight),
+          ),
+          thirdTraceLineBottom: traceTop + 3 * lineHeight,
+          scrollTop: document.querySelector('[data-testid="case-pane"]')!.scrollTop,
+          controls: ['risk-0', 'risk-0.5', 'risk-1', 'submit-next'].map((id) => {
+            const b = box(document.querySelector(`[data-testid="${id}"]`))!;
+            return { id, top: b.top, bottom: b.bottom, right: b.right };
+          }),
+        };
+      });
+      expect(layout.scrollTop).toBe(0);
+      expect(layout.queryLines).toBe(2);
+      expect(layout.thirdTraceLineBottom).toBeLessThanOrEqual(layout.paneBottom);
+      expect(layout.paneShare).toBeGreaterThan(0.55);
+      for (const control of layout.controls) {
+        expect(control.bottom, control.id).toBeLessThanOrEqual(700);
+        expect(control.right, control.id).toBeLessThanOrEqual(1024);
+      }
+      await h.screenshot(`shift-room-to-read-${scheme}-1024x700`);
+    }
+  });
+
+  it('F gives the case the whole window; 1/2/3 and Enter still decide; F brings the panels back', async () => {
+    await openCase('shift-5');
+    const paneHeightBefore = (await testId('case-pane').boundingBox())!.height;
+    await pressOnPage('f');
+    await testId('case-only-bar').waitFor();
+    expect(await testId('queue-column').isVisible()).toBe(false);
+    expect(await testId('decision-column').isVisible()).toBe(false);
+    const pane = (await testId('case-pane').boundingBox())!;
+    expect(pane.width).toBeGreaterThan(1000);
+    expect(pane.height).toBeGreaterThan(paneHeightBefore);
+    await h.screenshot('shift-case-only-1024x700');
+    await pressOnPage('3');
+    expect(await testId('case-only-bar').textContent()).toContain('Your decision: Harmful');
+    await pressOnPage('Enter');
+    await expect.poll(() => h.core.store.caseDetail('shift-5').currentReview?.risk ?? null).toBe(1);
+    expect(h.core.store.caseDetail('shift-5').currentReview?.risk).toBe(1);
+    await pressOnPage('f');
+    await testId('queue-column').waitFor();
+    expect(await testId('decision-column').isVisible()).toBe(true);
+    await h.handlers['reviews.undoLast']({ reviewer: h.core.settings().reviewer });
+  });
+});
