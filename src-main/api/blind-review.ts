@@ -28,6 +28,7 @@ export function blindQueueQuery<Q extends QueueQuery>(query: Q): Q {
 export function assertBlindFilter(filter: QueueFilter): void {
   const leaking: string[] = (['modelRisk', 'gold', 'category'] as const).filter((key) => filter[key] !== undefined);
   if (filter.status === 'disagree') leaking.push('status');
+  if (filter.needsRationale) leaking.push('needsRationale');
   if (leaking.length === 0) return;
   throw new ApiError(
     'blind_review',
@@ -44,6 +45,7 @@ const FILTER_NAMES: Record<string, string> = {
   gold: 'the gold label',
   category: "category (it matches the model's category)",
   status: '"model and decision disagree"',
+  needsRationale: '"corrections without a rationale"',
 };
 
 /** Queue rows: the model's marks and the gold label only on cases this reviewer has already decided. */

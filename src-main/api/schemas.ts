@@ -35,6 +35,7 @@ const queueFilter = record({
   search: text(1000).optional(),
   pack: id.optional(),
   disputed: z.boolean().optional(),
+  needsRationale: z.boolean().optional(),
 });
 const queueQuery = queueFilter.extend({
   sort: z.enum(QUEUE_SORTS).optional(),

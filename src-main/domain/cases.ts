@@ -38,6 +38,9 @@ export interface QueueFilter {
   pack?: string;
   /** Only cases whose reviewers disagree and no adjudication settled (team review). */
   disputed?: boolean;
+  /** Corrections without a rationale: the decision in force differs from the model's verdict (or the model's
+   *  output had none) and carries no analysis, so the sft/dpo exports leave it out. */
+  needsRationale?: boolean;
 }
 
 export interface QueueQuery extends QueueFilter {
