@@ -1,4 +1,4 @@
-import { forwardRef, useImperativeHandle, useRef } from 'react';
+import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
 import type { CaseDetail } from '@domain/cases';
 import { differsFromModel } from '@domain/review-analysis';
 import { CATEGORIES, type Category, type RiskLevel } from '@domain/types';
@@ -10,6 +10,8 @@ export interface Draft {
   category: Category | null;
   analysis: string;
   note: string;
+  /** Why the moderator overrode the model, in a line; stored as the decision's analysis (the training target's). */
+  rationale: string;
 }
 
 /** The starting draft: the decision in force, else the model's category and analysis (none when reviewing blind). */
@@ -21,7 +23,24 @@ export function draftFor(detail: CaseDetail, blind = false): Draft {
     category: review?.category ?? audit?.category ?? null,
     analysis: review?.analysis ?? audit?.analysis ?? '',
     note: '',
+    rationale: '',
   };
+}
+
+/** The analysis a decision is stored with: the override's rationale when one was written, else the analysis field. */
+export function analysisToStore(draft: Draft): string | null {
+  return draft.rationale.trim() || draft.analysis || null;
+}
+
+/**
+ * True when the draft overrides the model (another risk or category, or the model's output had no verdict) and
+ * nothing the moderator wrote would be stored as its analysis: the training exports would leave it out.
+ */
+export function overrideNeedsRationale(detail: CaseDetail, draft: Draft): boolean {
+  const audit = detail.latestAudit;
+  if (!audit || draft.risk === null) return false;
+  if (!differsFromModel(draft, audit.status === 'ok' ? audit : null)) return false;
+  return !draft.analysis.trim() || analysisNoLongerStands(detail, draft);
 }
 
 /** True when the draft still carries the model's analysis unedited under a different risk or category. */
@@ -32,6 +51,7 @@ export function analysisNoLongerStands(detail: CaseDetail, draft: Draft): boolea
 }
 
 export interface DecisionPanelHandle {
+  /** 'analysis' focuses the rationale line while an override asks for one. */
   focus(field: 'category' | 'analysis' | 'note'): void;
 }
 
@@ -97,11 +117,22 @@ export const DecisionPanel = forwardRef<
   const categoryRef = useRef<HTMLSelectElement>(null);
   const analysisRef = useRef<HTMLTextAreaElement>(null);
   const noteRef = useRef<HTMLInputElement>(null);
+  const rationaleRef = useRef<HTMLInputElement>(null);
+  const askRationale = !modelHidden && overrideNeedsRationale(detail, draft);
   useImperativeHandle(ref, () => ({
     focus(field) {
+      if (field === 'analysis' && rationaleRef.current) return rationaleRef.current.focus();
       ({ category: categoryRef, analysis: analysisRef, note: noteRef })[field].current?.focus();
     },
   }));
+  // An override (a risk chosen that is not the model's) moves focus to the rationale line: type a reason and
+  // Enter submits it as the analysis; Enter alone submits without one; Esc skips and the keys work again.
+  const lastChoice = useRef({ caseId: detail.id, risk: draft.risk });
+  useEffect(() => {
+    const before = lastChoice.current;
+    lastChoice.current = { caseId: detail.id, risk: draft.risk };
+    if (before.caseId === detail.id && before.risk !== draft.risk && askRationale) rationaleRef.current?.focus();
+  }, [detail.id, draft.risk, askRationale]);
   const audit = detail.latestAudit;
   const canAccept = audit?.status === 'ok' && audit.risk !== null && !modelHidden;
   const leaveOnEscape = (e: React.KeyboardEvent<HTMLElement>) => {
@@ -240,6 +271,25 @@ export const DecisionPanel = forwardRef<
             {audit!.category ? ` / ${audit!.category}` : ''}. Edit it (E), or your decision is stored without an
             analysis.
           </p>
+        )}
+        {(askRationale || draft.rationale) && (
+          <label className="flex flex-col gap-1" data-testid="rationale">
+            <span className="label flex justify-between">
+              <span>Why you overrode the model</span>
+              <span className="normal-case">
+                <kbd>Enter</kbd> submit · <kbd>Esc</kbd> skip
+              </span>
+            </span>
+            <input
+              ref={rationaleRef}
+              className="field border-amber-600 dark:border-amber-400"
+              value={draft.rationale}
+              data-testid="rationale-input"
+              placeholder="One line; it becomes the training target's analysis"
+              onKeyDown={leaveOnEscape}
+              onChange={(e) => onChange({ ...draft, rationale: e.target.value })}
+            />
+          </label>
         )}
         <label className="flex flex-col gap-1">
           <FieldHeading shortcut="decision.note">Note</FieldHeading>

@@ -72,6 +72,18 @@ export const QueueFilters = forwardRef<
             {label} <span className="tabular-nums">{counts ? counts[value].toLocaleString() : '…'}</span>
           </button>
         ))}
+        {!blind && (
+          // The overrides the training exports leave out for want of an analysis: fix them in one pass.
+          <button
+            type="button"
+            aria-pressed={!!filter.needsRationale}
+            data-testid="filter-needs-rationale"
+            className="rounded border border-amber-700 px-1.5 py-px text-[11.5px] text-amber-900 aria-pressed:bg-amber-700 aria-pressed:text-white dark:border-amber-400 dark:text-amber-200 dark:aria-pressed:bg-amber-400 dark:aria-pressed:text-black"
+            onClick={() => onFilter('needsRationale', filter.needsRationale ? undefined : true)}
+          >
+            Corrections without a rationale
+          </button>
+        )}
       </div>
       <div className="grid grid-cols-6 gap-1" aria-label="Filters" role="group">
         {!blind && (

@@ -7,7 +7,7 @@ import type { Settings } from '@domain/settings';
 import { errorMessage, invoke, useApiEvent } from '../api';
 import { CASE_SECTIONS, CaseView } from '../components/CaseView';
 import { searchWords } from '../components/CaseText';
-import { DecisionPanel, type DecisionPanelHandle } from '../components/DecisionPanel';
+import { analysisToStore, DecisionPanel, type DecisionPanelHandle } from '../components/DecisionPanel';
 import { QueueFilters } from '../components/QueueFilters';
 import { QueueList } from '../components/QueueList';
 import { coalesce } from '../lib/coalesce';
@@ -133,7 +133,7 @@ export const ReviewScreen = forwardRef<
   useEffect(() => {
     setSort(blind ? 'newest' : 'uncertainty');
     if (!blind) return;
-    setFilter(({ modelRisk: _m, gold: _g, category: _c, ...rest }) =>
+    setFilter(({ modelRisk: _m, gold: _g, category: _c, needsRationale: _n, ...rest }) =>
       rest.status === 'disagree' ? { ...rest, status: 'all' } : rest,
     );
   }, [blind]);
@@ -209,7 +209,7 @@ export const ReviewScreen = forwardRef<
             ? { risk: audit.risk, category: audit.category, analysis: audit.analysis }
             : null
           : draft.risk !== null
-            ? { risk: draft.risk, category: draft.category, analysis: draft.analysis || null }
+            ? { risk: draft.risk, category: draft.category, analysis: analysisToStore(draft) }
             : null;
       if (!input) {
         notify(
