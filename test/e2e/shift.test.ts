@@ -362,4 +362,72 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
     );
     expect(pct(95)).toBeLessThan(1000);
   }, 240_000);
+
+  it('dialogs are real modals: focus trapped, Enter closes, keys and screen switches behind them refused and said so', async () => {
+    await h.page.setViewportSize({ width: 1024, height: 700 });
+    await openCase('shift-2');
+    const extra = path.join(work, 'extra.jsonl');
+    writeFileSync(extra, JSON.stringify({ id: 'extra-1', question: 'q', thinking: 't', response: 'r' }) + '\n');
+    h.fileDialogAnswers.push(extra);
+    await h.page.keyboard.press('Control+o');
+    const dialog = h.page.getByRole('dialog', { name: 'Import result' });
+    await dialog.waitFor();
+    // Focus starts on the default button; Tab and Shift+Tab never leave the dialog.
+    await h.page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'dialog-close');
+    for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+      await h.page.keyboard.press(key);
+      expect(await h.page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]'))).toBe(true);
+    }
+    expect(await h.page.evaluate(() => document.getElementById('root')!.inert)).toBe(true);
+    // J, X and 3 are meant for the queue behind: nothing happens there, and the dialog says so.
+    await h.page.locator('[data-testid="dialog-close"]').focus();
+    for (const key of ['j', 'x', '3']) {
+      await h.page.keyboard.press(key);
+      expect(await testId('dialog-keys-paused').textContent()).toContain(
+        `${key} does nothing while this dialog is open`,
+      );
+    }
+    // Ctrl+2 would switch screens under the dialog: refused.
+    await h.page.keyboard.press('Control+2');
+    expect(await testId('dialog-keys-paused').textContent()).toContain('Ctrl+2 does nothing');
+    expect(await h.page.locator('[aria-current="page"]').textContent()).toContain('Review');
+    await h.screenshot('shift-modal-keys-paused-1024x700');
+    await h.page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await h.page.evaluate(() => document.getElementById('root')!.inert)).toBe(false);
+    // Nothing behind it moved: the same case is open, nothing selected, no decision made.
+    expect(await h.page.locator('[data-testid="case-view"] header span.font-mono').first().textContent()).toBe(
+      'shift-2',
+    );
+    expect(await testId('queue-total').textContent()).not.toContain('selected');
+    expect(await testId('risk-1').getAttribute('aria-pressed')).toBe('false');
+  });
+
+  it('the shortcut list fits a 1024×700 window in columns, every group in view, both themes', async () => {
+    for (const scheme of ['dark', 'light'] as const) {
+      await h.page.emulateMedia({ colorScheme: scheme });
+      await h.page.setViewportSize({ width: 1024, height: 700 });
+      await h.page.locator('[data-testid="case-view"] h2').click();
+      await pressOnPage('?');
+      const overlay = testId('shortcut-overlay');
+      await overlay.waitFor();
+      const fit = await overlay.evaluate((dialog) => {
+        const box = dialog.getBoundingClientRect();
+        const scroller = dialog.firstElementChild as HTMLElement;
+        const groups = [...dialog.querySelectorAll('section')].map((s) => s.getBoundingClientRect());
+        return {
+          inside: box.top >= 0 && box.left >= 0 && box.bottom <= innerHeight && box.right <= innerWidth,
+          scrolls: scroller.scrollHeight > scroller.clientHeight + 1,
+          groups: groups.length,
+          groupsInView: groups.filter((g) => g.top >= box.top && g.bottom <= box.bottom).length,
+          columns: new Set(groups.map((g) => Math.round(g.left))).size,
+        };
+      });
+      expect(fit).toMatchObject({ inside: true, scrolls: false, groups: 5, groupsInView: 5 });
+      expect(fit.columns).toBeGreaterThanOrEqual(2);
+      await h.screenshot(`shift-shortcuts-${scheme}-1024x700`);
+      await h.page.keyboard.press('?');
+      await overlay.waitFor({ state: 'detached' });
+    }
+  });
 });
