@@ -65,6 +65,8 @@ export interface CaseSummary {
   humanCategory: Category | null;
   reviewedBy: string | null;
   createdAt: string;
+  /** The latest audit failed or was cut off (the row says so instead of an older verdict); null otherwise. */
+  auditFailure: 'failed' | 'truncated' | null;
 }
 
 export interface QueuePage {

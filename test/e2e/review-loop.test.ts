@@ -440,8 +440,8 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
           await screen.open();
           await h.page.waitForTimeout(150);
           await h.screenshot(`loop-${screen.name}-${theme}-${width}x${height}`);
-          if (width === 1440) {
-            // Evaluated through DevTools: the app's CSP (script-src 'self') rightly refuses an injected <script>.
+          {
+            // At both sizes (a narrow window docks and wraps differently). Evaluated through DevTools: the app's CSP (script-src 'self') rightly refuses an injected <script>.
             if (!(await h.page.evaluate(() => 'axe' in window))) await h.page.evaluate(axeSource);
             const found = await h.page.evaluate(async () => {
               const axe = (window as unknown as { axe: { run(o: unknown): Promise<any> } }).axe;

@@ -430,4 +430,82 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
       await overlay.waitFor({ state: 'detached' });
     }
   });
+
+  it('queue rows say when the latest audit failed or was cut off, instead of "model –" or an older verdict', async () => {
+    h.core.store.auditFailures.record('shift-10', 'failed', 'The case is too long for the context (9,001 tokens).');
+    h.core.store.auditFailures.record('shift-11', 'truncated', 'stopped at the token limit');
+    h.core.events.emit('cases.changed', { caseIds: ['shift-10', 'shift-11'] });
+    const row = (id: string) => h.page.locator(`[role="option"][data-case-id="${id}"]`);
+    await openCase('shift-10');
+    await row('shift-10').getByTestId('queue-row-audit-failed').waitFor();
+    expect(await row('shift-10').textContent()).not.toMatch(/model\s*(0|0\.5|1|–)/);
+    await openCase('shift-11');
+    await row('shift-11').getByTestId('queue-row-cut-off').waitFor();
+    await h.screenshot('shift-row-audit-failed');
+  });
+
+  it('text named by the issue reaches 4.5:1: the light Gold badge, "Folder is complete.", dark heat cells', async () => {
+    /** Contrast of an element's text against what is painted behind it (alpha layers composited, via a canvas). */
+    const contrastOf = (selector: string) =>
+      h.page.evaluate((sel) => {
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 1;
+        const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+        const rgba = (css: string) => {
+          ctx.clearRect(0, 0, 1, 1);
+          ctx.fillStyle = css;
+          ctx.fillRect(0, 0, 1, 1);
+          const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+          return [r, g, b, a / 255];
+        };
+        const over = (top: number[], below: number[]) =>
+          top.slice(0, 3).map((c, i) => c * top[3] + below[i] * (1 - top[3]));
+        const luminance = (rgb: number[]) => {
+          const [r, g, b] = rgb.map((c) => {
+            const s = c / 255;
+            return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        return [...document.querySelectorAll<HTMLElement>(sel)].map((el) => {
+          const layers: number[][] = [];
+          for (let node: HTMLElement | null = el; node; node = node.parentElement) {
+            const bg = rgba(getComputedStyle(node).backgroundColor);
+            if (bg[3] > 0) layers.push(bg);
+            if (bg[3] >= 1) break;
+          }
+          let behind = layers.length && layers[layers.length - 1][3] >= 1 ? layers.pop()!.slice(0, 3) : [255, 255, 255];
+          for (const layer of layers.reverse()) behind = over(layer, behind);
+          const text = over(rgba(getComputedStyle(el).color), behind);
+          const [hi, lo] = [luminance(text), luminance(behind)].sort((a, b) => b - a);
+          return { text: el.textContent, ratio: (hi + 0.05) / (lo + 0.05) };
+        });
+      }, selector);
+
+    await h.page.setViewportSize({ width: 1440, height: 900 });
+    await h.page.emulateMedia({ colorScheme: 'light' });
+    await h.page.keyboard.press('Control+1');
+    await openCase('image-case');
+    await testId('gold-badge').waitFor();
+    const gold = await contrastOf('[data-testid="gold-badge"], [data-testid="gold-badge"] span');
+    const modelDir = (await writeTinyModelFolder(path.join(work, 'model-for-contrast'))).dir;
+    const folder = async () => {
+      await h.page.keyboard.press('Control+2');
+      await testId('model-dir-input').fill(modelDir);
+      await testId('model-dir-input').blur();
+      await testId('model-check').waitFor();
+      return contrastOf('[data-testid="model-check"] p');
+    };
+    const folderLight = await folder();
+    await h.page.emulateMedia({ colorScheme: 'dark' });
+    const folderDark = await folder();
+    await h.page.keyboard.press('Control+3');
+    await testId('metrics-human').waitFor();
+    const heat = await contrastOf('[data-testid^="metrics-"] td[data-testid*="-cell-"]');
+    const all = [...gold, ...folderLight, ...folderDark, ...heat];
+    expect(gold.length).toBeGreaterThan(1);
+    expect(heat.length).toBeGreaterThan(8);
+    for (const { text, ratio } of all) expect(ratio, `"${text}" at ${ratio.toFixed(2)}:1`).toBeGreaterThanOrEqual(4.5);
+    await h.page.keyboard.press('Control+1');
+  });
 });

@@ -144,7 +144,7 @@ export function AuditScreen({
         </label>
         {check && (
           <div className="text-[12px]" data-testid="model-check">
-            <p className={check.ok ? 'text-emerald-600 dark:text-emerald-400' : 'text-rose-600 dark:text-rose-400'}>
+            <p className={check.ok ? 'text-emerald-800 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}>
               {check.ok ? 'Folder is complete.' : 'Folder is not usable yet.'}
             </p>
             <dl className="mt-1 grid grid-cols-[90px_1fr] gap-x-2 font-mono text-[11.5px]">
