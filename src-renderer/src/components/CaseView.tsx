@@ -4,7 +4,7 @@ import type { ActivityLogEntry } from '@domain/activity-log';
 import type { AuditRecord } from '@domain/audits';
 import type { CaseDetail } from '@domain/cases';
 import { api } from '../api';
-import { dateTime, percent, riskLabel, summarizeValue } from '../lib/format';
+import { dateTime, percent, riskLabel, summarizeValue, withQueueNumber } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
 import { RiskBadge } from './badges';
 import { CaseText } from './CaseText';
@@ -189,7 +189,8 @@ function VerdictStrip({
       )}
       {failure && !modelHidden && !streaming && (
         <span className="min-w-0 basis-full text-rose-800 dark:text-rose-200" data-testid="audit-failure">
-          <strong>{failure.kind === 'truncated' ? 'Audit cut off' : 'Audit failed'}:</strong> {failure.reason}
+          <strong>{failure.kind === 'truncated' ? 'Audit cut off' : 'Audit failed'}:</strong>{' '}
+          {withQueueNumber(failure.reason, detail.id, detail.seq)}
         </span>
       )}
       {canReaudit && !modelHidden && (
@@ -235,7 +236,7 @@ function ModelAnalysis({
     return (
       <p className="text-zinc-600 dark:text-zinc-400">
         {detail.auditFailure
-          ? `No verdict: ${detail.auditFailure.reason}`
+          ? `No verdict: ${withQueueNumber(detail.auditFailure.reason, detail.id, detail.seq)}`
           : 'Not audited yet. Load a model in the Audit runner (Ctrl+2), or use Audit above.'}
       </p>
     );

@@ -129,7 +129,7 @@ function AdjudicationPanel({
         note: note.trim() || null,
         reviewer,
       });
-      notify(`Case ${caseId} adjudicated: ${riskLabel(risk)}.`);
+      notify(`Case ${detail ? `#${detail.seq}` : caseId} adjudicated: ${riskLabel(risk)}.`);
       onDone();
       load();
     } catch (e) {

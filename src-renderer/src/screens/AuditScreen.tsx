@@ -6,7 +6,7 @@ import type { Settings } from '@domain/settings';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
 import { ImageBudgetNotice } from '../components/ImageBudgetNotice';
-import { bytes, duration } from '../lib/format';
+import { bytes, duration, withQueueNumber } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
 
 // A Record, so that an engine added to ENGINE_SELECTIONS does not compile until it has a label here.
@@ -377,7 +377,7 @@ export function AuditScreen({
                 <ul className="mt-1 max-h-48 overflow-auto">
                   {progress.failures.map((f) => (
                     <li key={f.caseId} className="[overflow-wrap:anywhere]">
-                      Case #{f.seq}: {f.error}
+                      Case #{f.seq}: {withQueueNumber(f.error, f.caseId, f.seq)}
                     </li>
                   ))}
                 </ul>
