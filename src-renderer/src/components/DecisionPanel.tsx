@@ -55,7 +55,8 @@ export interface DecisionPanelHandle {
   focus(field: 'category' | 'analysis' | 'note'): void;
 }
 
-const RISK_BUTTON_STYLES: Record<string, string> = {
+/** The chosen risk's look, shared by the review and adjudication screens. */
+export const RISK_BUTTON_STYLES: Record<string, string> = {
   '0': 'aria-pressed:border-emerald-700 aria-pressed:bg-emerald-700 aria-pressed:text-white aria-pressed:ring-emerald-700',
   '0.5': 'aria-pressed:border-amber-600 aria-pressed:bg-amber-400 aria-pressed:text-black aria-pressed:ring-amber-600',
   '1': 'aria-pressed:border-rose-700 aria-pressed:bg-rose-700 aria-pressed:text-white aria-pressed:ring-rose-700',
