@@ -26,6 +26,7 @@ export type ShortcutId =
   | 'queue.search'
   | 'queue.select'
   | 'queue.bulkAccept'
+  | 'queue.clearSelection'
   | 'queue.toggle'
   | 'case.focus'
   | 'case.scrollDown'
@@ -104,6 +105,13 @@ export const SHORTCUTS: readonly Shortcut[] = [
     keys: ['Shift+A'],
     singleKeys: ['A'],
     action: "Bulk accept model's verdict on the selection",
+    group: 'Queue',
+  },
+  {
+    id: 'queue.clearSelection',
+    keys: ['Shift+X'],
+    singleKeys: ['X'],
+    action: 'Clear the bulk selection',
     group: 'Queue',
   },
   {

@@ -510,4 +510,24 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
     for (const { text, ratio } of all) expect(ratio, `"${text}" at ${ratio.toFixed(2)}:1`).toBeGreaterThanOrEqual(4.5);
     await h.page.keyboard.press('Control+1');
   });
+
+  it('a bulk selection stays on its screen: Shift+X clears it, leaving Review and coming back starts with none', async () => {
+    await h.page.setViewportSize({ width: 1440, height: 900 });
+    await h.page.keyboard.press('Control+1');
+    await openCase('shift-20');
+    await pressOnPage('x');
+    await pressOnPage('j');
+    await pressOnPage('x');
+    await expect.poll(() => testId('queue-total').textContent()).toContain('2 selected');
+    await pressOnPage('Shift+X');
+    await expect.poll(() => testId('queue-total').textContent()).not.toContain('selected');
+    await pressOnPage('x');
+    await expect.poll(() => testId('queue-total').textContent()).toContain('1 selected');
+    expect(await testId('queue-clear-selection').isVisible()).toBe(true);
+    await h.page.keyboard.press('Control+2');
+    await h.page.keyboard.press('Control+1');
+    await h.page.getByTestId('toast').filter({ hasText: 'Cleared the selection of 1 case(s)' }).waitFor();
+    expect(await testId('queue-total').textContent()).not.toContain('selected');
+    expect(await testId('bulk-accept').textContent()).toContain('Accept 0 selected');
+  });
 });

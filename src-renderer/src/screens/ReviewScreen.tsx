@@ -197,6 +197,17 @@ export const ReviewScreen = forwardRef<
     });
   }, []);
   useEffect(() => onSelectionChange([...selectedIds]), [selectedIds, onSelectionChange]);
+  // A selection belongs to the visit to this screen that made it: coming back (after an audit of the selection,
+  // say) starts with none, so a later Shift+A cannot act on cases picked long before.
+  const wasActive = useRef(active);
+  useEffect(() => {
+    const returned = active && !wasActive.current;
+    wasActive.current = active;
+    if (returned && selectionSize.current > 0) {
+      notify(`Cleared the selection of ${selectionSize.current} case(s) made before you left the Review screen.`);
+      setSelectedIds(new Set());
+    }
+  }, [active, notify]);
 
   /** Records a decision, then moves to the case that followed it in the list as it was before the decision. */
   const submit = useCallback(
@@ -381,6 +392,9 @@ export const ReviewScreen = forwardRef<
         case 'queue.bulkAccept':
           handled();
           return void bulkAccept();
+        case 'queue.clearSelection':
+          handled();
+          return setSelectedIds(new Set());
         case 'decision.category':
         case 'decision.analysis':
         case 'decision.note':
@@ -489,7 +503,19 @@ export const ReviewScreen = forwardRef<
           <div className="flex flex-wrap items-center justify-between gap-x-2 text-[11.5px] text-zinc-600 dark:text-zinc-400">
             <span data-testid="queue-total">
               {queue.total.toLocaleString()} case{queue.total === 1 ? '' : 's'}
-              {selectedIds.size > 0 && ` · ${selectedIds.size} selected`}
+              {selectedIds.size > 0 && (
+                <>
+                  {` · ${selectedIds.size} selected `}
+                  <button
+                    type="button"
+                    className="underline"
+                    onClick={() => setSelectedIds(new Set())}
+                    data-testid="queue-clear-selection"
+                  >
+                    clear <kbd>⇧X</kbd>
+                  </button>
+                </>
+              )}
             </span>
             <span className="flex items-center gap-2">
               <label className="flex items-center gap-1">
