@@ -286,7 +286,9 @@ export const ReviewScreen = forwardRef<
     engineState.state !== 'loaded'
       ? 'Load a model in the Audit runner (Ctrl+2) first.'
       : auditProgress && (auditProgress.state === 'running' || auditProgress.state === 'cancelling')
-        ? 'An audit batch is running; pause or cancel it first.'
+        ? auditProgress.priorityCaseId && auditProgress.priorityCaseId === detail?.id
+          ? 'This case is being audited now (audit on open); its analysis streams into the case.'
+          : 'An audit batch is running; pause or cancel it first.'
         : null;
   const reaudit = useCallback(async () => {
     if (!detail) return;
