@@ -8,7 +8,7 @@ import type { AuditRecord } from '@domain/audits';
 import type { ActivityLogEntry } from '@domain/activity-log';
 import type { CaseDetail, CaseSummary, QueueFilter, QueuePage, QueueQuery } from '@domain/cases';
 import type { Settings } from '@domain/settings';
-import type { ApiEvents, EventName } from './contract';
+import type { ApiEvents, ApiHandlers, EventName } from './contract';
 import { ApiError } from './errors';
 
 /** The order a blind reviewer gets: import order, newest first, which says nothing about the model. */
@@ -138,4 +138,49 @@ function redactedAudit(audit: AuditRecord): AuditRecord {
     rawOutput: '',
     provenance: null,
   };
+}
+
+type BlindSettings = Pick<Settings, 'reviewer' | 'blindReviewers'>;
+
+/**
+ * The window's event filter, shared by the app's forwarder (app/main.ts) and the e2e bridge. Each event is decided
+ * at once from a cached copy of the blind-review settings, never by awaiting the store per event, so events reach
+ * the window in the order they were emitted. The copy is read once at start (`refresh`) and replaced whenever
+ * `settings.set` answers (`watchSettings`). Until the first read completes the reviewer counts as blind (fail
+ * closed: a verdict is withheld rather than leaked).
+ */
+export class BlindEventFilter {
+  private blind = true;
+  private version = 0;
+
+  constructor(private readonly read: () => Promise<BlindSettings>) {}
+
+  /** Re-reads the settings; a newer `update` that lands first wins. */
+  async refresh(): Promise<void> {
+    const version = ++this.version;
+    const settings = await this.read();
+    if (version === this.version) this.blind = isBlindReviewer(settings);
+  }
+
+  /** The settings as `settings.set` returned them. */
+  update(settings: BlindSettings): void {
+    this.version++;
+    this.blind = isBlindReviewer(settings);
+  }
+
+  /** What the window may receive of this event now: null = not sent (see `eventForBlindWindow`). */
+  forward<E extends EventName>(name: E, payload: ApiEvents[E]): ApiEvents[E] | null {
+    return this.blind ? eventForBlindWindow(name, payload) : payload;
+  }
+}
+
+/** The handler map with `settings.set` keeping the filter's copy current (the map itself, changed in place). */
+export function watchSettings(handlers: ApiHandlers, filter: BlindEventFilter): ApiHandlers {
+  const set = handlers['settings.set'];
+  handlers['settings.set'] = async (patch) => {
+    const settings = await set(patch);
+    filter.update(settings);
+    return settings;
+  };
+  return handlers;
 }

@@ -6,7 +6,8 @@ import type { ApiHandlers } from '@main/api/contract';
 import { createCore, type Core } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
 import { eventForBlindWindow } from '@main/api/blind-review';
-import { auditResult, newCase } from '../helpers/store-fixtures';
+import { auditResult, newCase, recordVerdicts } from '../helpers/store-fixtures';
+import { addCases } from '../store-contract/seed';
 import { tempDir } from '../helpers/temp-dir';
 
 let core: Core;
@@ -16,13 +17,15 @@ beforeAll(async () => {
   core = await createCore({ dataDir: path.join(tempDir('guardtrace-blind-'), 'data') });
   api = createHandlers(core);
   const { store } = core;
-  store.transaction(() => {
-    store.cases.insert(newCase('harmful-gold', { gold: 1, meta: { label: 1, source: 'kept' } }), null);
-    store.cases.insert(newCase('safe-gold', { gold: 0 }), null);
-    store.cases.insert(newCase('unaudited'), null);
-  });
-  store.audits.insert('harmful-gold', auditResult(1, { levelProbs: { '0': 0.1, '0.5': 0.2, '1': 0.7 } }));
-  store.audits.insert('safe-gold', auditResult(0));
+  await addCases(store, [
+    newCase('harmful-gold', { gold: 1, meta: { label: 1, source: 'kept' } }),
+    newCase('safe-gold', { gold: 0 }),
+    newCase('unaudited'),
+  ]);
+  await recordVerdicts(store, [
+    { caseId: 'harmful-gold', result: auditResult(1, { levelProbs: { '0': 0.1, '0.5': 0.2, '1': 0.7 } }) },
+    { caseId: 'safe-gold', result: auditResult(0) },
+  ]);
   await api['settings.set']({ reviewer: 'bea', blindReviewers: ['bea'] });
 });
 afterAll(async () => core?.close());
@@ -106,9 +109,9 @@ describe('blind review in the handler map', () => {
     expect(leaks(detail)).toEqual([]);
   });
 
-  it('events: no streamed analysis; a finished verdict names the case only', () => {
+  it('events: no streamed analysis; a finished verdict names the case only', async () => {
     expect(eventForBlindWindow('audit.token', { caseId: 'x', text: 'Judgment: 1' })).toBeNull();
-    const audit = core.store.caseDetail('harmful-gold').latestAudit!;
+    const audit = (await core.store.cases.get('harmful-gold')).latestAudit!;
     const sent = eventForBlindWindow('audit.verdict', { caseId: 'harmful-gold', audit })!;
     expect(sent.caseId).toBe('harmful-gold');
     expect([sent.audit.risk, sent.audit.category, sent.audit.analysis, sent.audit.rawOutput]).toEqual([

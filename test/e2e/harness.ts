@@ -10,7 +10,7 @@ import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwrig
 import { API_EVENTS, type ApiHandlers, type Channel } from '@main/api/contract';
 import { createCore, type Core } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
-import { eventForBlindWindow, isBlindReviewer } from '@main/api/blind-review';
+import { BlindEventFilter, watchSettings } from '@main/api/blind-review';
 import { toErrorShape } from '@main/ipc/ipc-envelope';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 
@@ -143,7 +143,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const ownsDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'guardtrace-e2e-'));
   const core = await createCore({ dataDir, engine: { threads: 2, gpu: false } });
-  const handlers = createHandlers(core);
+  // The same event rule as the app's forwarder, from a cached copy of the settings that settings.set keeps current.
+  const blindFilter = new BlindEventFilter(core.settings);
+  await blindFilter.refresh();
+  const handlers = watchSettings(createHandlers(core), blindFilter);
   const server = await startStaticServer(core);
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({
@@ -216,7 +219,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const unsubscribe = API_EVENTS.map((name) =>
     core.events.on(name, (payload) => {
       // The same rule as the app's event forwarder: a blind reviewer's window gets no verdict in the making.
-      const sent = isBlindReviewer(core.settings()) ? eventForBlindWindow(name, payload) : payload;
+      const sent = blindFilter.forward(name, payload);
       if (sent === null) return;
       record('event', name, sent);
       pending.push([name, sent]);

@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { auditResult } from '../helpers/store-fixtures';
+import { auditResult, recordAuditFailure, recordVerdicts } from '../helpers/store-fixtures';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 import { browserUnavailableReason, SAMPLE_DIR, startHarness, type Harness } from './harness';
 
@@ -80,7 +80,7 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
     await h.page.locator('[data-testid="case-view"] h2').click();
   };
   const setBlind = async (on: boolean) => {
-    await h.handlers['settings.set']({ blindReviewers: on ? [h.core.settings().reviewer] : [] });
+    await h.handlers['settings.set']({ blindReviewers: on ? [(await h.core.settings()).reviewer] : [] });
     // The app reads settings at start and after Settings changes them: reload so it sees the new ones.
     await h.page.reload();
     await h.page.waitForFunction(() => document.querySelectorAll('[data-testid="queue-row"]').length > 0);
@@ -94,20 +94,21 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
     writeFileSync(file, CASES.map((c) => JSON.stringify(c)).join('\n') + '\n');
     const summary = await h.handlers['import.run']({ file, imagesDir: work });
     expect(summary.imported).toBe(CASES.length);
-    h.core.store.transaction(() => {
-      CASES.forEach((c, i) => {
+    await recordVerdicts(
+      h.core.store,
+      CASES.map((c, i) => {
         const risk = i % 3 === 0 ? 1 : i % 3 === 1 ? 0.5 : 0;
-        h.core.store.audits.insert(
-          c.id,
-          auditResult(risk, {
+        return {
+          caseId: c.id,
+          result: auditResult(risk, {
             modelId: 'recorded-verdict',
             rawOutput: `"Analysis": ${MODEL_ANALYSIS}\n"Judgment": ${risk}`,
             verdict: { status: 'ok', risk, category: risk ? 'Cybersecurity' : null, analysis: MODEL_ANALYSIS },
             levelProbs: { '0': 0.2, '0.5': 0.3, '1': 0.5 },
           }),
-        );
-      });
-    });
+        };
+      }),
+    );
     h.core.events.emit('cases.changed', { caseIds: 'all' });
     await h.page.waitForFunction(() => document.querySelectorAll('[data-testid="queue-row"]').length > 10);
   });
@@ -131,7 +132,7 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
     await h.page.waitForFunction(() => document.querySelector('[data-testid="case-view"]'));
     // A verdict being written for a case during the walk: its streamed text and the finished verdict.
     h.core.events.emit('audit.token', { caseId: 'shift-3', text: `"Analysis": ${MODEL_ANALYSIS}` });
-    const audit = h.core.store.caseDetail('shift-3').latestAudit!;
+    const audit = (await h.core.store.cases.get('shift-3')).latestAudit!;
     h.core.events.emit('audit.verdict', { caseId: 'shift-3', audit });
 
     const answers = h.ipcTraffic.filter((t) => t.name.startsWith('cases.') || t.name.startsWith('audit.'));
@@ -220,16 +221,16 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
     await pressOnPage('3');
     expect(await testId('case-only-bar').textContent()).toContain('Your decision: Harmful');
     await pressOnPage('Enter');
-    await expect.poll(() => h.core.store.caseDetail('shift-5').currentReview?.risk ?? null).toBe(1);
-    expect(h.core.store.caseDetail('shift-5').currentReview?.risk).toBe(1);
+    await expect.poll(async () => (await h.core.store.cases.get('shift-5')).currentReview?.risk ?? null).toBe(1);
+    expect((await h.core.store.cases.get('shift-5')).currentReview?.risk).toBe(1);
     await pressOnPage('f');
     await testId('queue-column').waitFor();
     expect(await testId('decision-column').isVisible()).toBe(true);
-    await h.handlers['reviews.undoLast']({ reviewer: h.core.settings().reviewer });
+    await h.handlers['reviews.undoLast']({ reviewer: (await h.core.settings()).reviewer });
   });
 
   it('a keyboard-only shift of 30 cases: overrides ask for a rationale, the export counts the rest, one pass fixes them', async () => {
-    const reviewer = h.core.settings().reviewer;
+    const reviewer = (await h.core.settings()).reviewer;
     const model = await writeTinyModelFolder(path.join(work, 'model'));
     await h.handlers['settings.set']({ modelDir: model.dir });
     await h.page.setViewportSize({ width: 1440, height: 900 });
@@ -254,11 +255,13 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
 
     for (let i = 0; i < SHIFT_SIZE; i++) {
       const id = (await shown())!;
-      const modelRisk = h.core.store.caseDetail(id).latestAudit!.risk;
+      const modelRisk = (await h.core.store.cases.get(id)).latestAudit!.risk;
       if (i === SHIFT_SIZE - 1) {
         // The last case has no next one to move to: accept it and wait for the store.
         await h.page.keyboard.press('a');
-        await expect.poll(() => h.core.store.caseDetail(id).currentReview?.source ?? null).toBe('accept_model');
+        await expect
+          .poll(async () => (await h.core.store.cases.get(id)).currentReview?.source ?? null)
+          .toBe('accept_model');
         continue;
       }
       if (i % 3 === 0) {
@@ -434,8 +437,11 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
   });
 
   it('queue rows say when the latest audit failed or was cut off, instead of "model –" or an older verdict', async () => {
-    h.core.store.auditFailures.record('shift-10', 'failed', 'The case is too long for the context (9,001 tokens).');
-    h.core.store.auditFailures.record('shift-11', 'truncated', 'stopped at the token limit');
+    await recordAuditFailure(h.core.store, 'shift-10', 'The case is too long for the context (9,001 tokens).');
+    // A later verdict (another model) cut off at the token limit: the case's latest audit is truncated.
+    await recordVerdicts(h.core.store, [
+      { caseId: 'shift-11', result: auditResult('truncated', { modelId: 'cut-off' }) },
+    ]);
     h.core.events.emit('cases.changed', { caseIds: ['shift-10', 'shift-11'] });
     const row = (id: string) => h.page.locator(`[role="option"][data-case-id="${id}"]`);
     await openCase('shift-10');

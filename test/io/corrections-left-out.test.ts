@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandlers } from '@main/api/contract';
 import { createCore, type Core } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
-import { auditResult, newCase } from '../helpers/store-fixtures';
+import { auditResult, newCase, recordVerdicts } from '../helpers/store-fixtures';
+import { addCases } from '../store-contract/seed';
 import { runCli } from '../helpers/cli';
 import { SHARED_PROMPT_FILE } from '../helpers/shared-dir';
 import { tempDir } from '../helpers/temp-dir';
@@ -22,17 +23,23 @@ beforeAll(async () => {
   api = createHandlers(core);
   const { store } = core;
   const ids = ['agree', 'override-withheld', 'override-rationale', 'parse-failure-no-analysis', 'not-reviewed'];
-  store.transaction(() => ids.forEach((id) => store.cases.insert(newCase(id), null)));
-  for (const id of ids) {
-    const result =
-      id === 'parse-failure-no-analysis'
-        ? auditResult('parse_failure')
-        : auditResult(0, {
-            rawOutput: `"Analysis": ${MODEL_ANALYSIS}\n"Judgment": 0`,
-            verdict: { status: 'ok', risk: 0, category: null, analysis: MODEL_ANALYSIS },
-          });
-    store.audits.insert(id, result);
-  }
+  await addCases(
+    store,
+    ids.map((id) => newCase(id)),
+  );
+  await recordVerdicts(
+    store,
+    ids.map((caseId) => ({
+      caseId,
+      result:
+        caseId === 'parse-failure-no-analysis'
+          ? auditResult('parse_failure')
+          : auditResult(0, {
+              rawOutput: `"Analysis": ${MODEL_ANALYSIS}\n"Judgment": 0`,
+              verdict: { status: 'ok', risk: 0, category: null, analysis: MODEL_ANALYSIS },
+            }),
+    })),
+  );
   const decide = (caseId: string, risk: 0 | 0.5 | 1, analysis: string | null) =>
     api['reviews.submit']({ caseId, risk, analysis, reviewer: 'ann' });
   await decide('agree', 0, MODEL_ANALYSIS);

@@ -118,7 +118,7 @@ export async function exportCases(
 
 /**
  * A correction: a human decision where the model's verdict was different or unreadable. The same rule as the
- * queue's "Corrections without a rationale" filter (store/queue-query.ts, needsRationale).
+ * queue's "Corrections without a rationale" filter (store/sqlite/queue-query.ts, needsRationale).
  */
 function isCorrection(row: ExportRow): boolean {
   if (row.human_risk === null || row.model_status === null) return false;

@@ -10,7 +10,7 @@ export function searchWords(search: string | undefined): string[] {
 const WORD_CHAR = '[\\p{L}\\p{N}_]';
 
 /**
- * Matches what the store's search matched (store/queue-query.ts toFtsQuery): each word whole, the last one also as
+ * Matches what the store's search matched (store/sqlite/queue-query.ts toFtsQuery): each word whole, the last one also as
  * a word prefix; never inside a word ("for" does not light up "information"), so ] does not stop on noise.
  */
 export function matcher(words: string[]): RegExp | null {
