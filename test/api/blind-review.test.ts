@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandlers } from '@main/api/contract';
 import { createCore, type Core } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
-import { eventForBlindWindow } from '@main/api/blind-review';
+import { BlindEventFilter, eventForBlindWindow, watchSettings } from '@main/api/blind-review';
 import { auditResult, newCase, recordVerdicts } from '../helpers/store-fixtures';
 import { addCases } from '../store-contract/seed';
 import { tempDir } from '../helpers/temp-dir';
@@ -129,5 +129,29 @@ describe('blind review in the handler map', () => {
     expect(page.rows[0]).toMatchObject({ id: 'harmful-gold', modelRisk: 1, gold: 1 });
     expect((await api['cases.get']({ id: 'harmful-gold' })).blindWithheld).toBeUndefined();
     await api['settings.set']({ blindReviewers: ['bea'] });
+  });
+});
+
+describe("the window's event filter (cached settings, events in order)", () => {
+  it('decides each event at once from the cached settings; settings.set updates the cache', async () => {
+    const filter = new BlindEventFilter(core.settings);
+    const handlers = watchSettings(createHandlers(core), filter);
+    const audit = (await core.store.cases.get('harmful-gold')).latestAudit!;
+    // Before the first read: treated as blind (a verdict is withheld, never leaked).
+    expect(filter.forward('audit.token', { caseId: 'x', text: 't' })).toBeNull();
+    await filter.refresh();
+    expect(filter.forward('audit.token', { caseId: 'x', text: 't' })).toBeNull();
+    await handlers['settings.set']({ blindReviewers: [] });
+    // Synchronous from here on: the events of one tick come out in the order they went in, unchanged.
+    const sent = [
+      filter.forward('audit.token', { caseId: 'x', text: 'a' }),
+      filter.forward('audit.verdict', { caseId: 'harmful-gold', audit }),
+      filter.forward('audit.token', { caseId: 'x', text: 'b' }),
+    ];
+    expect(sent.map((e) => (e && 'text' in e ? e.text : e?.caseId))).toEqual(['a', 'harmful-gold', 'b']);
+    expect((sent[1] as { audit: typeof audit }).audit.risk).toBe(1);
+    await handlers['settings.set']({ blindReviewers: ['bea'] });
+    expect(filter.forward('audit.token', { caseId: 'x', text: 'c' })).toBeNull();
+    expect(filter.forward('audit.verdict', { caseId: 'harmful-gold', audit })!.audit.risk).toBeNull();
   });
 });
