@@ -14,6 +14,7 @@ import type { ExposureStatus } from '@domain/exposure';
 import type { GoldCase, GoldReport, GoldSetInput } from '@domain/gold';
 import type { PracticeCreateSummary, PracticeFeedback, PracticeSummary } from '@domain/practice';
 import type { Settings } from '@domain/settings';
+import type { RiskLevel } from '@domain/types';
 import type { MenuCommand } from '@domain/shortcuts';
 import type {
   AdjudicationInput,
@@ -37,6 +38,8 @@ export interface ApiContract {
   'cases.counts': [QueueFilter, FilterCounts];
   'cases.get': [{ id: string }, CaseDetail];
   'cases.neighbors': [QueueQuery & { id: string }, { prev: string | null; next: string | null }];
+  /** Blind review: the whole case, verdict and gold included, once the reviewer has made a first choice on it. */
+  'cases.reveal': [{ id: string; choice: RiskLevel }, CaseDetail];
   'reviews.submit': [ReviewInput, ReviewRecord];
   'reviews.undoLast': [{ reviewer: string }, ReviewRecord | null];
   'reviews.bulkAccept': [{ caseIds: string[]; reviewer: string }, { accepted: number; skipped: number }];
@@ -118,6 +121,7 @@ export const API_CHANNELS = [
   'cases.counts',
   'cases.get',
   'cases.neighbors',
+  'cases.reveal',
   'reviews.submit',
   'reviews.undoLast',
   'reviews.bulkAccept',

@@ -19,6 +19,7 @@ import { importPack } from '../io/packs/import-pack';
 import { enforceRendererPolicy, type RendererPolicy } from './renderer-policy';
 import { convertHuggingFaceFolder } from './model-convert';
 import { validateChannelInput } from './schemas';
+import { assertBlindFilter, blindCaseDetail, blindQueuePage, blindQueueQuery, isBlindReviewer } from './blind-review';
 
 /**
  * The handler map: the single implementation of the contract. Electron's main process registers it with
@@ -33,10 +34,24 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
   let conversion: AbortController | null = null;
 
   const handlers: ApiHandlers = {
-    'cases.list': async (query) => store.cases.list(query ?? {}),
-    'cases.counts': async (filter) => store.cases.counts(filter ?? {}),
-    'cases.get': async ({ id }) => store.cases.get(id),
-    'cases.neighbors': async (query) => store.cases.neighbors(query),
+    // A blind reviewer's queue and case come without the model's verdict and the gold label (blind-review.ts).
+    'cases.list': async (query) => {
+      const settings = await core.settings();
+      if (!isBlindReviewer(settings)) return store.cases.list(query ?? {});
+      return blindQueuePage(await store.cases.list(blindQueueQuery(query ?? {})), settings.reviewer);
+    },
+    'cases.counts': async (filter) => {
+      if (isBlindReviewer(await core.settings())) assertBlindFilter(filter ?? {});
+      return store.cases.counts(filter ?? {});
+    },
+    'cases.get': async ({ id }) => {
+      const settings = await core.settings();
+      const detail = await store.cases.get(id);
+      return isBlindReviewer(settings) ? blindCaseDetail(detail, settings.reviewer) : detail;
+    },
+    'cases.neighbors': async (query) =>
+      store.cases.neighbors(isBlindReviewer(await core.settings()) ? blindQueueQuery(query) : query),
+    'cases.reveal': async ({ id }) => store.cases.get(id),
 
     'reviews.submit': async (input) => {
       const review = await store.decisions.submit(input);

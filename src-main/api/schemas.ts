@@ -38,6 +38,7 @@ const queueFilter = record({
   search: text(1000).optional(),
   pack: id.optional(),
   disputed: z.boolean().optional(),
+  needsRationale: z.boolean().optional(),
 });
 const queueQuery = queueFilter.extend({
   sort: z.enum(QUEUE_SORTS).optional(),
@@ -71,6 +72,7 @@ export const CHANNEL_SCHEMAS = {
   'cases.counts': queueFilter.optional(),
   'cases.get': record({ id }),
   'cases.neighbors': queueQuery.extend({ id }),
+  'cases.reveal': record({ id, choice: risk }),
   'reviews.submit': decision.extend({ source: z.enum(REVIEW_SOURCES).optional() }),
   'reviews.undoLast': record({ reviewer: text(200).min(1) }),
   'reviews.bulkAccept': record({ caseIds: z.array(id).max(100_000), reviewer: text(200).min(1) }),

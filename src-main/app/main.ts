@@ -9,6 +9,7 @@ import { API_CHANNELS, API_EVENTS, type ApiHandlers, type Channel } from '../api
 import { createCore, type Core } from '../api/core';
 import { apiKeyFor, bindApiKey } from '../api/api-key-binding';
 import { createHandlers } from '../api/handlers';
+import { BlindEventFilter, watchSettings } from '../api/blind-review';
 import { PathGrants, type PathPurpose } from '../api/renderer-policy';
 import { devSqliteBinding } from './dev-native-binding';
 import { utilityProcessDecoderHost } from './image-decoder-host';
@@ -241,10 +242,14 @@ function scheduleDailyBackup(activeCore: Core): void {
   setInterval(run, 6 * 60 * 60_000).unref();
 }
 
-function forwardEvents(activeCore: Core): void {
+function forwardEvents(activeCore: Core, blindFilter: BlindEventFilter): void {
   for (const name of API_EVENTS) {
     activeCore.events.on(name, (payload) => {
-      if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(name, payload);
+      // A blind reviewer's window never receives the verdict being written (blind-review.ts). Decided from the
+      // filter's cached settings, synchronously, so that events keep their order.
+      const sent = blindFilter.forward(name, payload);
+      if (sent === null) return;
+      if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(name, sent);
     });
   }
 }
@@ -303,8 +308,12 @@ async function start(): Promise<void> {
   if (!devServerUrl(app.isPackaged)) registerAppProtocol(RENDERER_DIR);
   registerImageProtocol(core);
   scheduleDailyBackup(core);
-  registerIpc(createHandlers(core, { renderer: { grants: pathGrants, confirm: confirmPath } }));
-  forwardEvents(core);
+  const blindFilter = new BlindEventFilter(core.settings);
+  await blindFilter.refresh();
+  registerIpc(
+    watchSettings(createHandlers(core, { renderer: { grants: pathGrants, confirm: confirmPath } }), blindFilter),
+  );
+  forwardEvents(core, blindFilter);
   Menu.setApplicationMenu(buildAppMenu(() => mainWindow));
   mainWindow = createWindow();
   mainWindow.on('closed', () => {

@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AuditProgress } from '@domain/audits';
 import { ENGINE_SELECTIONS, type EngineSelection } from '@domain/engine';
 import {
+  correctionsLeftOutText,
   EXPORT_FORMATS,
   EXPORT_SELECTIONS,
   IMPORT_FORMATS,
@@ -432,6 +433,8 @@ async function runExport(context: RunContext): Promise<number> {
           ` in ${summary.ms} ms.\n`,
       );
     }
+    const corrections = correctionsLeftOutText(summary);
+    if (corrections && !context.json) io.stderr(`${corrections}\n`);
     // Training targets whose analysis contradicts their judgment: each one named, so it can be fixed and re-exported.
     for (const refused of summary.refused ?? []) io.stderr(`refused case ${refused.caseId}: ${refused.reason}\n`);
     return summary.refused?.length ? EXIT_PARTIAL : EXIT_OK;

@@ -38,6 +38,9 @@ export interface QueueFilter {
   pack?: string;
   /** Only cases whose reviewers disagree and no adjudication settled (team review). */
   disputed?: boolean;
+  /** Corrections without a rationale: the decision in force differs from the model's verdict (or the model's
+   *  output had none) and carries no analysis, so the sft/dpo exports leave it out. */
+  needsRationale?: boolean;
 }
 
 export interface QueueQuery extends QueueFilter {
@@ -62,6 +65,8 @@ export interface CaseSummary {
   humanCategory: Category | null;
   reviewedBy: string | null;
   createdAt: string;
+  /** The latest audit failed or was cut off (the row says so instead of an older verdict); null otherwise. */
+  auditFailure: 'failed' | 'truncated' | null;
 }
 
 export interface QueuePage {
@@ -113,4 +118,6 @@ export interface CaseDetail {
   /** The decision in force (see store/adjudication.ts), if any; null while the case is in dispute. */
   currentReview: ReviewRecord | null;
   history: ActivityLogEntry[];
+  /** Blind review: the verdict and the gold label were withheld until the reviewer's first choice (`cases.reveal`). */
+  blindWithheld?: boolean;
 }

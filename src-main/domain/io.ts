@@ -67,4 +67,20 @@ export interface ExportSummary {
   ms: number;
   /** Training targets refused because their analysis contradicts their judgment: which case, and why (first 200). */
   refused?: Array<{ caseId: string; reason: string }>;
+  /**
+   * sft/dpo: decisions that differ from the model's verdict (corrections, the pairs worth training on) that this
+   * export left out, by reason; the queue filter "Corrections without a rationale" lists the ones a rationale fixes.
+   */
+  correctionsLeftOut?: { count: number; reasons: Record<string, number> };
+}
+
+/** What the Export panel and `guardtrace export` say about the corrections a training export left out; null if none. */
+export function correctionsLeftOutText(summary: Pick<ExportSummary, 'correctionsLeftOut'>): string | null {
+  const left = summary.correctionsLeftOut;
+  if (!left || left.count === 0) return null;
+  const reasons = Object.entries(left.reasons).map(([reason, n]) => `${n} ${reason}`);
+  return (
+    `${left.count} correction(s) left out (${reasons.join(', ')}). Add a rationale to each: Review queue, ` +
+    `filter "Corrections without a rationale", then export again.`
+  );
 }

@@ -27,7 +27,9 @@ export type ShortcutId =
   | 'queue.search'
   | 'queue.select'
   | 'queue.bulkAccept'
+  | 'queue.clearSelection'
   | 'queue.toggle'
+  | 'case.focus'
   | 'case.scrollDown'
   | 'case.scrollUp'
   | 'case.top'
@@ -108,11 +110,25 @@ export const SHORTCUTS: readonly Shortcut[] = [
     group: 'Queue',
   },
   {
+    id: 'queue.clearSelection',
+    keys: ['Shift+X'],
+    singleKeys: ['X'],
+    action: 'Clear the bulk selection',
+    group: 'Queue',
+  },
+  {
     id: 'queue.toggle',
     keys: ['B'],
     singleKeys: ['b'],
     action: 'Collapse / expand the queue column',
     group: 'Queue',
+  },
+  {
+    id: 'case.focus',
+    keys: ['F'],
+    singleKeys: ['f'],
+    action: 'Give the case the whole window (F again: queue and decision back)',
+    group: 'Case',
   },
   {
     id: 'case.scrollDown',

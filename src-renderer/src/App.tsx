@@ -7,6 +7,7 @@ import type { Stats } from '@domain/metrics';
 import type { Settings } from '@domain/settings';
 import type { MenuCommand } from '@domain/shortcuts';
 import { api, errorMessage, invoke, useApiEvent } from './api';
+import { DIALOG_BLOCKED_EVENT } from './components/Dialog';
 import { ImportResultDialog } from './components/ImportResultDialog';
 import { BreakDialog } from './components/quality/BreakDialog';
 import { EmptyWorkspace } from './components/quality/EmptyWorkspace';
@@ -168,8 +169,15 @@ export function App() {
     [notify, settings?.reviewer],
   );
 
+  const modalOpen = showShortcuts || droppedImport !== null;
   const runCommand = useCallback(
     async (command: MenuCommand) => {
+      // A modal dialog pauses the page: a menu command other than the shortcut list's own toggle is refused, and
+      // the dialog says so (the page's keys are stopped by the dialog itself).
+      if (modalOpen && command !== 'shortcuts') {
+        window.dispatchEvent(new CustomEvent(DIALOG_BLOCKED_EVENT, { detail: `Menu: ${command}` }));
+        return;
+      }
       switch (command) {
         case 'view.review':
           return setView('review');
@@ -219,7 +227,7 @@ export function App() {
         }
       }
     },
-    [importFiles, onSettings, notify],
+    [importFiles, onSettings, notify, modalOpen],
   );
 
   useEffect(() => api.onMenuCommand?.((c) => void runCommand(c)), [runCommand]);

@@ -10,6 +10,7 @@ import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwrig
 import { API_EVENTS, type ApiHandlers, type Channel } from '@main/api/contract';
 import { createCore, type Core } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
+import { BlindEventFilter, watchSettings } from '@main/api/blind-review';
 import { toErrorShape } from '@main/ipc/ipc-envelope';
 import { SAMPLE_SET_DIR } from '../helpers/shared-dir';
 
@@ -123,6 +124,8 @@ export interface Harness {
   fileDialogAnswers: Array<string | null>;
   /** Console errors and CSP violations seen in the page. */
   pageErrors: string[];
+  /** With `recordIpc`: every answer and event that crossed into the page, in order (what a DevTools look would see). */
+  ipcTraffic: Array<{ kind: 'answer' | 'event'; name: string; payload: unknown }>;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -132,13 +135,18 @@ export interface HarnessOptions {
   dataDir?: string;
   viewport?: { width: number; height: number };
   colorScheme?: 'dark' | 'light';
+  /** Keep a copy of every answer and event sent to the page (Harness.ipcTraffic). */
+  recordIpc?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const ownsDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'guardtrace-e2e-'));
   const core = await createCore({ dataDir, engine: { threads: 2, gpu: false } });
-  const handlers = createHandlers(core);
+  // The same event rule as the app's forwarder, from a cached copy of the settings that settings.set keeps current.
+  const blindFilter = new BlindEventFilter(core.settings);
+  await blindFilter.refresh();
+  const handlers = watchSettings(createHandlers(core), blindFilter);
   const server = await startStaticServer(core);
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({
@@ -164,6 +172,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const page = await context.newPage();
   const fileDialogAnswers: Array<string | null> = [];
   const pageErrors: string[] = [];
+  const ipcTraffic: Harness['ipcTraffic'] = [];
+  const record = (kind: 'answer' | 'event', name: string, payload: unknown) => {
+    if (options.recordIpc) ipcTraffic.push({ kind, name, payload });
+  };
   page.on('console', (msg: ConsoleMessage) => {
     if (msg.type() === 'error') pageErrors.push(msg.text());
   });
@@ -173,7 +185,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     try {
       const handler = handlers[channel] as (a: unknown) => Promise<unknown>;
       if (!handler) throw Object.assign(new Error(`Unknown API channel "${channel}".`), { code: 'unknown_channel' });
-      return { ok: true, value: await handler(arg === null ? undefined : arg) };
+      const value = await handler(arg === null ? undefined : arg);
+      record('answer', channel, value);
+      return { ok: true, value };
     } catch (error) {
       return { ok: false, error: toErrorShape(error) };
     }
@@ -204,7 +218,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const unsubscribe = API_EVENTS.map((name) =>
     core.events.on(name, (payload) => {
-      pending.push([name, payload]);
+      // The same rule as the app's event forwarder: a blind reviewer's window gets no verdict in the making.
+      const sent = blindFilter.forward(name, payload);
+      if (sent === null) return;
+      record('event', name, sent);
+      pending.push([name, sent]);
       void deliver();
     }),
   );
@@ -221,6 +239,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dataDir,
     fileDialogAnswers,
     pageErrors,
+    ipcTraffic,
     async screenshot(name) {
       const file = path.join(SCREENSHOT_DIR, `${name}.png`);
       await page.screenshot({ path: file });

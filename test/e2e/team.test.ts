@@ -128,10 +128,38 @@ describe.skipIf(skipReason !== null)('team review in Chromium over the real core
     expect(await testId('adjudication-reviewer-bob').textContent()).toContain('Harmful (1)');
     await h.screenshot('team-02-adjudication');
 
-    await testId('adjudicate-risk-1').click();
+    // The full case, named by its queue number, with the trace the dispute may be about.
+    const seq = (await h.handlers['cases.get']({ id: 'd3' })).seq;
+    expect(await testId('adjudication-panel').locator('h2').first().textContent()).toBe(`Case #${seq}`);
+    expect(await testId('adjudication-row-d3').textContent()).toContain(`#${seq}`);
+    const trace = testId('adjudication-panel').getByTestId('case-trace');
+    await trace.waitFor();
+    expect(await trace.isVisible()).toBe(true);
+
+    // The review screen's keys and its chosen-state look: 3 picks Harmful (solid colour, check mark).
+    const look = (risk: string) =>
+      testId(`adjudicate-risk-${risk}`).evaluate((el) => ({
+        background: getComputedStyle(el).backgroundColor,
+        text: el.textContent ?? '',
+      }));
+    const before = await look('1');
+    await testId('adjudication-panel').locator('h2').first().click();
+    await h.page.keyboard.press('3');
+    expect(await testId('adjudicate-risk-1').getAttribute('aria-pressed')).toBe('true');
+    const chosen = await look('1');
+    expect(chosen.background).not.toBe(before.background);
+    expect(chosen.background).not.toBe((await look('0')).background);
+    expect(chosen.text).toContain('✓');
+    await h.page.keyboard.press('c');
+    expect(await h.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'adjudicate-category',
+    );
     await testId('adjudicate-category').selectOption('Crime and illegal activities');
-    await testId('adjudicate-note').fill('the response gives steps');
-    await testId('adjudicate-submit').click();
+    await h.page.keyboard.press('Escape');
+    await h.page.keyboard.press('n');
+    await h.page.keyboard.type('the response gives steps');
+    await testId('adjudication-panel').locator('h2').first().click();
+    await h.page.keyboard.press('Enter');
     await expect.poll(() => testId('adjudication-count').textContent()).toBe('1');
     const view = await h.handlers['adjudication.get']({ caseId: 'd3' });
     expect(view).toMatchObject({

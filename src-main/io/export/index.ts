@@ -65,9 +65,17 @@ export async function exportCases(
     images: 0,
     ms: 0,
   };
+  const training = req.format === 'sft' || req.format === 'dpo';
+  if (training) summary.correctionsLeftOut = { count: 0, reasons: {} };
+  let currentRow: ExportRow | null = null;
   const skip = (reason: string) => {
     summary.skipped++;
     summary.skippedReasons[reason] = (summary.skippedReasons[reason] ?? 0) + 1;
+    const corrections = summary.correctionsLeftOut;
+    if (corrections && currentRow && isCorrection(currentRow)) {
+      corrections.count++;
+      corrections.reasons[reason] = (corrections.reasons[reason] ?? 0) + 1;
+    }
   };
   const refuse = (caseId: string, reason: string) => {
     skip(CONTRADICTION);
@@ -81,7 +89,11 @@ export async function exportCases(
       await images.copyFor(rows);
       const lines: string[] = [];
       const context: RowContext = { images, systemPrompt: req.systemPrompt?.trim() ?? '', skip, refuse, lines };
-      for (const row of rows) writeRow(row, context);
+      for (const row of rows) {
+        currentRow = row;
+        writeRow(row, context);
+      }
+      currentRow = null;
       if (req.format === 'csv') {
         file.write(
           stringify(
@@ -105,6 +117,16 @@ export async function exportCases(
   summary.images = images.count;
   summary.ms = Math.round(performance.now() - started);
   return summary;
+}
+
+/**
+ * A correction: a human decision where the model's verdict was different or unreadable. The same rule as the
+ * queue's "Corrections without a rationale" filter (store/sqlite/queue-query.ts, needsRationale).
+ */
+function isCorrection(row: ExportRow): boolean {
+  if (row.human_risk === null || row.model_status === null) return false;
+  if (row.model_status !== 'ok') return true;
+  return row.human_risk !== row.model_risk || (row.human_category ?? null) !== (row.model_category ?? null);
 }
 
 interface RowContext {

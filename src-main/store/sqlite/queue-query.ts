@@ -81,6 +81,14 @@ export function whereClause(filter: QueueFilter, options: WhereOptions = {}): Wh
       `${inSet} (SELECT c.seq FROM case_decisions d JOIN cases c ON c.id = d.case_id WHERE d.basis = 'disputed')`,
     );
   }
+  if (filter.needsRationale) {
+    // The same rule as the exporters' corrections (io/export isCorrection) with no analysis to train on.
+    conditions.push(
+      `${inSet} (SELECT c.seq FROM case_decisions d JOIN reviews r ON r.id = d.review_id JOIN cases c ON c.id = d.case_id
+        WHERE coalesce(trim(r.analysis), '') = '' AND c.model_status <> 'none'
+          AND (c.model_status <> 'ok' OR r.risk <> c.model_risk OR r.category IS NOT c.model_category))`,
+    );
+  }
   const fts = filter.search ? toFtsQuery(filter.search) : null;
   if (fts) {
     conditions.push(`${inSet} (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)`);

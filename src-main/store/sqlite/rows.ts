@@ -31,6 +31,8 @@ export interface CaseRow extends Pick<
   human_risk: number | null;
   human_category: string | null;
   reviewed_by: string | null;
+  /** Selected for queue rows (SUMMARY_COLUMNS); optional so older row shapes still fit. */
+  audit_failure?: 'failed' | 'truncated' | null;
 }
 
 export interface AuditRow {
@@ -101,9 +103,10 @@ export type CaseSummaryRow = Pick<
   | 'human_category'
   | 'reviewed_by'
   | 'created_at'
+  | 'audit_failure'
 >;
 export const SUMMARY_COLUMNS =
-  'seq, id, query, image_sha256, image_missing, gold, model_status, model_risk, model_confidence, model_category, human_risk, human_category, reviewed_by, created_at';
+  'seq, id, query, image_sha256, image_missing, gold, model_status, model_risk, model_confidence, model_category, human_risk, human_category, reviewed_by, created_at, audit_failure';
 
 export function toCaseSummary(row: CaseSummaryRow): CaseSummary {
   return {
@@ -121,6 +124,7 @@ export function toCaseSummary(row: CaseSummaryRow): CaseSummary {
     humanCategory: category(row.human_category),
     reviewedBy: row.reviewed_by,
     createdAt: row.created_at,
+    auditFailure: row.audit_failure ?? null,
   };
 }
 

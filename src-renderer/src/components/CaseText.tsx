@@ -7,10 +7,20 @@ export function searchWords(search: string | undefined): string[] {
   return (search ?? '').match(/[\p{L}\p{N}_]+/gu) ?? [];
 }
 
-function matcher(words: string[]): RegExp | null {
+const WORD_CHAR = '[\\p{L}\\p{N}_]';
+
+/**
+ * Matches what the store's search matched (store/sqlite/queue-query.ts toFtsQuery): each word whole, the last one also as
+ * a word prefix; never inside a word ("for" does not light up "information"), so ] does not stop on noise.
+ */
+export function matcher(words: string[]): RegExp | null {
   if (words.length === 0) return null;
-  const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).sort((a, b) => b.length - a.length);
-  return new RegExp(`(${escaped.join('|')})`, 'giu');
+  const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const last = words[words.length - 1];
+  const alternatives = words.map((w) => (w === last ? escape(w) : `${escape(w)}(?!${WORD_CHAR})`));
+  // Longest first, so a word that starts another is not matched in its place.
+  alternatives.sort((a, b) => b.length - a.length);
+  return new RegExp(`(?<!${WORD_CHAR})(${alternatives.join('|')})`, 'giu');
 }
 
 /** Text with each search match wrapped in <mark data-search-hit>. */

@@ -4,7 +4,7 @@ import type { ActivityLogEntry } from '@domain/activity-log';
 import type { AuditRecord } from '@domain/audits';
 import type { CaseDetail } from '@domain/cases';
 import { api } from '../api';
-import { dateTime, percent, riskLabel, summarizeValue } from '../lib/format';
+import { dateTime, percent, riskLabel, summarizeValue, withQueueNumber } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
 import { RiskBadge } from './badges';
 import { DemoVerdictBadge } from './quality/DemoVerdictBadge';
@@ -192,7 +192,8 @@ function VerdictStrip({
       )}
       {failure && !modelHidden && !streaming && (
         <span className="min-w-0 basis-full text-rose-800 dark:text-rose-200" data-testid="audit-failure">
-          <strong>{failure.kind === 'truncated' ? 'Audit cut off' : 'Audit failed'}:</strong> {failure.reason}
+          <strong>{failure.kind === 'truncated' ? 'Audit cut off' : 'Audit failed'}:</strong>{' '}
+          {withQueueNumber(failure.reason, detail.id, detail.seq)}
         </span>
       )}
       {canReaudit && !modelHidden && (
@@ -238,7 +239,7 @@ function ModelAnalysis({
     return (
       <p className="text-zinc-600 dark:text-zinc-400">
         {detail.auditFailure
-          ? `No verdict: ${detail.auditFailure.reason}`
+          ? `No verdict: ${withQueueNumber(detail.auditFailure.reason, detail.id, detail.seq)}`
           : 'Not audited yet. Load a model in the Audit runner (Ctrl+2), or use Audit above.'}
       </p>
     );
@@ -338,7 +339,7 @@ function CaseImage({
     );
   }
   return (
-    <div className="panel flex items-start gap-3 p-2">
+    <div className={`panel flex items-start gap-3 ${shown ? 'p-2' : 'px-2 py-1'}`} data-testid="case-image-panel">
       <button
         type="button"
         data-testid="case-image-button"
@@ -366,12 +367,13 @@ function CaseImage({
           data-testid="case-image"
           data-revealed={shown}
           draggable={false}
-          className="block max-h-[300px] max-w-full object-contain"
+          // Hidden, the image is a compact strip so the query and the trace start above the fold at 1024×700.
+          className={`block max-w-full object-contain ${shown ? 'max-h-[300px]' : 'h-10 w-64 object-cover'}`}
           style={{ filter }}
         />
         {!shown && (
-          <span className="absolute inset-0 flex items-center justify-center text-[12px] font-medium text-white/90">
-            <span className="rounded bg-black/60 px-2 py-1" data-testid="image-hidden-note">
+          <span className="absolute inset-0 flex items-center justify-center text-[12px] font-medium text-white">
+            <span className="rounded bg-black/70 px-2 py-0.5" data-testid="image-hidden-note">
               {locked ? (
                 'Exposure limit reached: images stay blurred until you take a break'
               ) : (

@@ -1,4 +1,4 @@
-import { forwardRef, useImperativeHandle, useRef } from 'react';
+import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
 import type { CaseDetail } from '@domain/cases';
 import { differsFromModel } from '@domain/review-analysis';
 import { CATEGORIES, type Category, type RiskLevel } from '@domain/types';
@@ -10,6 +10,8 @@ export interface Draft {
   category: Category | null;
   analysis: string;
   note: string;
+  /** Why the moderator overrode the model, in a line; stored as the decision's analysis (the training target's). */
+  rationale: string;
 }
 
 /** The starting draft: the decision in force, else the model's category and analysis (none when reviewing blind). */
@@ -21,7 +23,24 @@ export function draftFor(detail: CaseDetail, blind = false): Draft {
     category: review?.category ?? audit?.category ?? null,
     analysis: review?.analysis ?? audit?.analysis ?? '',
     note: '',
+    rationale: '',
   };
+}
+
+/** The analysis a decision is stored with: the override's rationale when one was written, else the analysis field. */
+export function analysisToStore(draft: Draft): string | null {
+  return draft.rationale.trim() || draft.analysis || null;
+}
+
+/**
+ * True when the draft overrides the model (another risk or category, or the model's output had no verdict) and
+ * nothing the moderator wrote would be stored as its analysis: the training exports would leave it out.
+ */
+export function overrideNeedsRationale(detail: CaseDetail, draft: Draft): boolean {
+  const audit = detail.latestAudit;
+  if (!audit || draft.risk === null) return false;
+  if (!differsFromModel(draft, audit.status === 'ok' ? audit : null)) return false;
+  return !draft.analysis.trim() || analysisNoLongerStands(detail, draft);
 }
 
 /** True when the draft still carries the model's analysis unedited under a different risk or category. */
@@ -32,10 +51,12 @@ export function analysisNoLongerStands(detail: CaseDetail, draft: Draft): boolea
 }
 
 export interface DecisionPanelHandle {
+  /** 'analysis' focuses the rationale line while an override asks for one. */
   focus(field: 'category' | 'analysis' | 'note'): void;
 }
 
-const RISK_BUTTON_STYLES: Record<string, string> = {
+/** The chosen risk's look, shared by the review and adjudication screens. */
+export const RISK_BUTTON_STYLES: Record<string, string> = {
   '0': 'aria-pressed:border-emerald-700 aria-pressed:bg-emerald-700 aria-pressed:text-white aria-pressed:ring-emerald-700',
   '0.5': 'aria-pressed:border-amber-600 aria-pressed:bg-amber-400 aria-pressed:text-black aria-pressed:ring-amber-600',
   '1': 'aria-pressed:border-rose-700 aria-pressed:bg-rose-700 aria-pressed:text-white aria-pressed:ring-rose-700',
@@ -97,11 +118,22 @@ export const DecisionPanel = forwardRef<
   const categoryRef = useRef<HTMLSelectElement>(null);
   const analysisRef = useRef<HTMLTextAreaElement>(null);
   const noteRef = useRef<HTMLInputElement>(null);
+  const rationaleRef = useRef<HTMLInputElement>(null);
+  const askRationale = !modelHidden && overrideNeedsRationale(detail, draft);
   useImperativeHandle(ref, () => ({
     focus(field) {
+      if (field === 'analysis' && rationaleRef.current) return rationaleRef.current.focus();
       ({ category: categoryRef, analysis: analysisRef, note: noteRef })[field].current?.focus();
     },
   }));
+  // An override (a risk chosen that is not the model's) moves focus to the rationale line: type a reason and
+  // Enter submits it as the analysis; Enter alone submits without one; Esc skips and the keys work again.
+  const lastChoice = useRef({ caseId: detail.id, risk: draft.risk });
+  useEffect(() => {
+    const before = lastChoice.current;
+    lastChoice.current = { caseId: detail.id, risk: draft.risk };
+    if (before.caseId === detail.id && before.risk !== draft.risk && askRationale) rationaleRef.current?.focus();
+  }, [detail.id, draft.risk, askRationale]);
   const audit = detail.latestAudit;
   const canAccept = audit?.status === 'ok' && audit.risk !== null && !modelHidden;
   const leaveOnEscape = (e: React.KeyboardEvent<HTMLElement>) => {
@@ -128,7 +160,9 @@ export const DecisionPanel = forwardRef<
     <form
       aria-label="Decision"
       data-testid="decision-panel"
-      className="grid grid-cols-2 gap-x-3 gap-y-2 p-2 min-[1200px]:grid-cols-1 min-[1200px]:p-3"
+      // Docked below the case (under 1,200 px) the panel is three short columns, so the case keeps most of the
+      // height: the risk and category, the analysis and note, then the buttons. In the side column they stack.
+      className="grid grid-cols-3 gap-x-3 gap-y-2 p-2 min-[1200px]:grid-cols-1 min-[1200px]:p-3"
       onSubmit={(e) => {
         e.preventDefault();
         onSubmit();
@@ -180,30 +214,6 @@ export const DecisionPanel = forwardRef<
             </>
           )}
         </p>
-
-        <button
-          type="button"
-          className="btn justify-between"
-          disabled={!canAccept || busy}
-          title={acceptReason ?? undefined}
-          aria-describedby={acceptReason ? 'accept-reason' : undefined}
-          onClick={onAccept}
-          data-testid="accept-model"
-        >
-          <span className="min-w-0 truncate">
-            Accept model
-            {canAccept
-              ? `: ${riskLabel(audit!.risk)}`
-              : modelHidden
-                ? ' (hidden)'
-                : audit?.status === 'parse_failure'
-                  ? ' (parse failure)'
-                  : ' (no verdict)'}
-          </span>
-          <kbd>{keyOf('decision.accept')}</kbd>
-        </button>
-        <DisabledReason id="accept-reason" reason={acceptReason} />
-
         <label className="flex flex-col gap-1">
           <FieldHeading shortcut="decision.category">
             Category{draft.category && <span aria-hidden> ✓</span>}
@@ -231,7 +241,7 @@ export const DecisionPanel = forwardRef<
           <FieldHeading shortcut="decision.analysis">Analysis</FieldHeading>
           <textarea
             ref={analysisRef}
-            className={`field min-h-[64px] resize-y leading-snug min-[1200px]:min-h-[140px] ${
+            className={`field min-h-[52px] resize-y leading-snug min-[1200px]:min-h-[140px] ${
               stale ? 'border-amber-600 text-zinc-600 line-through dark:border-amber-400 dark:text-zinc-400' : ''
             }`}
             value={draft.analysis}
@@ -263,7 +273,25 @@ export const DecisionPanel = forwardRef<
             analysis.
           </p>
         )}
-
+        {(askRationale || draft.rationale) && (
+          <label className="flex flex-col gap-1" data-testid="rationale">
+            <span className="label flex justify-between">
+              <span>Why you overrode the model</span>
+              <span className="normal-case">
+                <kbd>Enter</kbd> submit · <kbd>Esc</kbd> skip
+              </span>
+            </span>
+            <input
+              ref={rationaleRef}
+              className="field border-amber-600 dark:border-amber-400"
+              value={draft.rationale}
+              data-testid="rationale-input"
+              placeholder="One line; it becomes the training target's analysis"
+              onKeyDown={leaveOnEscape}
+              onChange={(e) => onChange({ ...draft, rationale: e.target.value })}
+            />
+          </label>
+        )}
         <label className="flex flex-col gap-1">
           <FieldHeading shortcut="decision.note">Note</FieldHeading>
           <input
@@ -276,7 +304,9 @@ export const DecisionPanel = forwardRef<
             onChange={(e) => onChange({ ...draft, note: e.target.value })}
           />
         </label>
+      </div>
 
+      <div className="flex min-w-0 flex-col gap-2">
         <button
           type="submit"
           className="btn btn-primary justify-between py-1.5"
@@ -289,6 +319,28 @@ export const DecisionPanel = forwardRef<
           <kbd>{keyOf('decision.submit')}</kbd>
         </button>
         <DisabledReason id="submit-reason" reason={submitReason} />
+        <button
+          type="button"
+          className="btn justify-between"
+          disabled={!canAccept || busy}
+          title={acceptReason ?? undefined}
+          aria-describedby={acceptReason ? 'accept-reason' : undefined}
+          onClick={onAccept}
+          data-testid="accept-model"
+        >
+          <span className="min-w-0 truncate">
+            Accept model
+            {canAccept
+              ? `: ${riskLabel(audit!.risk)}`
+              : modelHidden
+                ? ' (hidden)'
+                : audit?.status === 'parse_failure'
+                  ? ' (parse failure)'
+                  : ' (no verdict)'}
+          </span>
+          <kbd>{keyOf('decision.accept')}</kbd>
+        </button>
+        <DisabledReason id="accept-reason" reason={acceptReason} />
         <div className="flex flex-wrap gap-1.5">
           <button
             type="button"
@@ -320,7 +372,7 @@ export const DecisionPanel = forwardRef<
             </button>
           )}
         </div>
-        <p className="text-[11.5px] text-zinc-600 dark:text-zinc-400">
+        <p className="hidden text-[11.5px] text-zinc-600 min-[1200px]:block dark:text-zinc-400">
           Deciding as <strong>{reviewer || '…'}</strong>. Every decision and undo is kept in the activity log.
         </p>
       </div>

@@ -33,8 +33,11 @@ export const QueueFilters = forwardRef<
     searchText: string;
     onSearchText: (text: string) => void;
     counts: FilterCounts | null;
+    /** Blind review: no filter or order that depends on the model's verdict or the gold label. */
+    blind: boolean;
   }
->(function QueueFilters({ filter, onFilter, sort, onSort, searchText, onSearchText, counts }, searchRef) {
+>(function QueueFilters({ filter, onFilter, sort, onSort, searchText, onSearchText, counts, blind }, searchRef) {
+  const statusFilters = blind ? STATUS_FILTERS.filter((s) => s.value !== 'disagree') : STATUS_FILTERS;
   return (
     <>
       <label className="relative block">
@@ -57,7 +60,7 @@ export const QueueFilters = forwardRef<
         <kbd className="absolute top-1.5 right-2">/</kbd>
       </label>
       <div role="radiogroup" aria-label="Status" className="flex flex-wrap gap-1">
-        {STATUS_FILTERS.map(({ value, label }) => (
+        {statusFilters.map(({ value, label }) => (
           <button
             key={value}
             role="radio"
@@ -69,48 +72,76 @@ export const QueueFilters = forwardRef<
             {label} <span className="tabular-nums">{counts ? counts[value].toLocaleString() : '…'}</span>
           </button>
         ))}
+        {!blind && (
+          // The overrides the training exports leave out for want of an analysis: fix them in one pass.
+          <button
+            type="button"
+            aria-pressed={!!filter.needsRationale}
+            data-testid="filter-needs-rationale"
+            className="rounded border border-amber-700 px-1.5 py-px text-[11.5px] text-amber-900 aria-pressed:bg-amber-700 aria-pressed:text-white dark:border-amber-400 dark:text-amber-200 dark:aria-pressed:bg-amber-400 dark:aria-pressed:text-black"
+            onClick={() => onFilter('needsRationale', filter.needsRationale ? undefined : true)}
+          >
+            Corrections without a rationale
+          </button>
+        )}
       </div>
       <div className="grid grid-cols-6 gap-1" aria-label="Filters" role="group">
-        <RiskSelect
-          label="Model"
-          value={filter.modelRisk}
-          onChange={(v) => onFilter('modelRisk', v)}
-          testId="filter-model-risk"
-        />
+        {!blind && (
+          <RiskSelect
+            label="Model"
+            value={filter.modelRisk}
+            onChange={(v) => onFilter('modelRisk', v)}
+            testId="filter-model-risk"
+          />
+        )}
         <RiskSelect
           label="Human"
           value={filter.humanRisk}
           onChange={(v) => onFilter('humanRisk', v)}
           testId="filter-human-risk"
         />
-        <RiskSelect label="Gold" value={filter.gold} onChange={(v) => onFilter('gold', v)} testId="filter-gold" />
-        <select
-          className="field compact-select col-span-3"
-          aria-label="Category"
-          value={filter.category ?? ''}
-          data-testid="filter-category"
-          onChange={(e) => onFilter('category', (e.target.value || undefined) as Category | undefined)}
-        >
-          <option value="">Category</option>
-          {CATEGORIES.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
-        </select>
-        <select
-          className="field compact-select col-span-3"
-          aria-label="Sort"
-          value={sort}
-          data-testid="sort-select"
-          onChange={(e) => onSort(e.target.value as QueueSort)}
-        >
-          {SORTS.map((s) => (
-            <option key={s.value} value={s.value}>
-              Sort: {s.label}
-            </option>
-          ))}
-        </select>
+        {!blind && (
+          <RiskSelect label="Gold" value={filter.gold} onChange={(v) => onFilter('gold', v)} testId="filter-gold" />
+        )}
+        {blind && (
+          <p
+            className="col-span-4 self-center text-[11.5px] text-zinc-600 dark:text-zinc-400"
+            data-testid="blind-queue-note"
+          >
+            Blind review: newest first; no model or gold filters.
+          </p>
+        )}
+        {!blind && (
+          <select
+            className="field compact-select col-span-3"
+            aria-label="Category"
+            value={filter.category ?? ''}
+            data-testid="filter-category"
+            onChange={(e) => onFilter('category', (e.target.value || undefined) as Category | undefined)}
+          >
+            <option value="">Category</option>
+            {CATEGORIES.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        )}
+        {!blind && (
+          <select
+            className="field compact-select col-span-3"
+            aria-label="Sort"
+            value={sort}
+            data-testid="sort-select"
+            onChange={(e) => onSort(e.target.value as QueueSort)}
+          >
+            {SORTS.map((s) => (
+              <option key={s.value} value={s.value}>
+                Sort: {s.label}
+              </option>
+            ))}
+          </select>
+        )}
         <div className="col-span-6">
           <TeamFilter
             filter={filter}

@@ -117,7 +117,16 @@ function Row({
   const marks = (
     <>
       <span className="font-mono text-[11px] text-zinc-600 dark:text-zinc-400">#{row.seq}</span>
-      {row.modelStatus === 'parse_failure' ? (
+      {row.auditFailure === 'failed' ? (
+        // A failed audit is not "not audited" and not an older verdict: the row says what happened.
+        <span className="text-[11px] font-medium text-rose-700 dark:text-rose-300" data-testid="queue-row-audit-failed">
+          audit failed
+        </span>
+      ) : row.auditFailure === 'truncated' || row.modelStatus === 'truncated' ? (
+        <span className="text-[11px] font-medium text-amber-800 dark:text-amber-300" data-testid="queue-row-cut-off">
+          audit cut off
+        </span>
+      ) : row.modelStatus === 'parse_failure' ? (
         <span className="text-[11px] font-medium text-fuchsia-700 dark:text-fuchsia-300">parse failure</span>
       ) : (
         <RiskDot risk={row.modelRisk} label="model" />

@@ -2,11 +2,12 @@ import type { RiskLevel } from '@domain/types';
 import { riskLabel } from '../lib/format';
 
 const RISK_STYLES: Record<string, string> = {
-  '0': 'border-emerald-600/40 bg-emerald-500/10 text-emerald-700 dark:text-emerald-300',
-  '0.5': 'border-amber-600/50 bg-amber-500/10 text-amber-700 dark:text-amber-300',
-  '1': 'border-rose-600/50 bg-rose-500/15 text-rose-700 dark:text-rose-300',
-  none: 'border-zinc-400/40 bg-zinc-500/10 text-zinc-600 dark:text-zinc-400',
-  parse: 'border-fuchsia-600/40 bg-fuchsia-500/10 text-fuchsia-700 dark:text-fuchsia-300',
+  // Light text one step darker than the border (-800), so the badge and its prefix stay at 4.5:1 or more.
+  '0': 'border-emerald-600/40 bg-emerald-500/10 text-emerald-800 dark:text-emerald-300',
+  '0.5': 'border-amber-600/50 bg-amber-500/10 text-amber-800 dark:text-amber-300',
+  '1': 'border-rose-600/50 bg-rose-500/15 text-rose-800 dark:text-rose-300',
+  none: 'border-zinc-400/40 bg-zinc-500/10 text-zinc-700 dark:text-zinc-400',
+  parse: 'border-fuchsia-600/40 bg-fuchsia-500/10 text-fuchsia-800 dark:text-fuchsia-300',
 };
 
 export function RiskBadge({
@@ -30,6 +31,7 @@ export function RiskBadge({
       data-testid={testId}
       className={`inline-flex items-center gap-1 rounded border font-medium whitespace-nowrap ${sizing} ${style}`}
     >
+      {/* Set apart by weight, not by fading it (a 70% prefix fell to 2.8:1 on the light Gold badge). */}
       {prefix && <span className="font-normal">{prefix}</span>}
       {text}
     </span>

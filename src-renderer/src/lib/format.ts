@@ -5,6 +5,14 @@ export function riskLabel(risk: RiskLevel | null | undefined): string {
   return risk === null || risk === undefined ? '—' : RISK_LABELS[`${risk}`];
 }
 
+/**
+ * A message from the core about one case, naming it by its queue number (#seq, what the screen shows) instead of
+ * its internal id: "Case synth-111 is too long" reads "Case #112 is too long".
+ */
+export function withQueueNumber(message: string, caseId: string, seq: number): string {
+  return caseId ? message.split(caseId).join(`#${seq}`) : message;
+}
+
 export function percent(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
   return `${(value * 100).toFixed(digits)}%`;

@@ -1,11 +1,14 @@
 // Team review: the cases whose reviewers disagree, each reviewer's decision beside the model's, and the
 // adjudicator's decision, which becomes the decision in force (docs/team-review.md).
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CaseDetail, CaseSummary } from '@domain/cases';
 import type { AdjudicationView, ReviewerDecision } from '@domain/team';
-import { CATEGORIES, RISK_LEVELS, type Category, type RiskLevel } from '@domain/types';
+import { CATEGORIES, type Category, type RiskLevel } from '@domain/types';
 import { errorMessage, invoke, useApiEvent } from '../api';
 import { RiskBadge } from '../components/badges';
+import { CaseView } from '../components/CaseView';
+import { RISK_BUTTON_STYLES } from '../components/DecisionPanel';
+import { isTypingTarget, keyOf, RISK_SHORTCUTS, singleKeyShortcut } from '../lib/keys';
 import { dateTime, riskLabel } from '../lib/format';
 
 const BASIS_LABEL: Record<string, string> = {
@@ -73,7 +76,7 @@ export function AdjudicationScreen({
                 onClick={() => setSelected(row.id)}
                 data-testid={`adjudication-row-${row.id}`}
               >
-                <span className="block font-mono text-[11px] text-zinc-600 dark:text-zinc-400">{row.id}</span>
+                <span className="block font-mono text-[11px] text-zinc-600 dark:text-zinc-400">#{row.seq}</span>
                 <span className="line-clamp-2">{row.queryPreview}</span>
               </button>
             </li>
@@ -81,7 +84,14 @@ export function AdjudicationScreen({
         </ul>
       </aside>
       {selected ? (
-        <AdjudicationPanel key={selected} caseId={selected} reviewer={reviewer} notify={notify} onDone={loadList} />
+        <AdjudicationPanel
+          key={selected}
+          caseId={selected}
+          reviewer={reviewer}
+          notify={notify}
+          onDone={loadList}
+          active={active}
+        />
       ) : (
         <div className="flex-1" />
       )}
@@ -94,8 +104,11 @@ function AdjudicationPanel({
   reviewer,
   notify,
   onDone,
+  active,
 }: {
   caseId: string;
+  /** The Adjudication screen is showing: its keys (1/2/3, C, E, N, Enter) work. */
+  active: boolean;
   reviewer: string;
   notify: (message: string, kind?: 'info' | 'error') => void;
   onDone: () => void;
@@ -105,6 +118,11 @@ function AdjudicationPanel({
   const [risk, setRisk] = useState<RiskLevel | null>(null);
   const [category, setCategory] = useState<Category | ''>('');
   const [note, setNote] = useState('');
+  const [analysis, setAnalysis] = useState('');
+  const [imageRevealed, setImageRevealed] = useState(false);
+  const categoryRef = useRef<HTMLSelectElement>(null);
+  const analysisRef = useRef<HTMLTextAreaElement>(null);
+  const noteRef = useRef<HTMLInputElement>(null);
   const [saving, setSaving] = useState(false);
 
   const load = useCallback(() => {
@@ -127,9 +145,10 @@ function AdjudicationPanel({
         risk,
         category: category || null,
         note: note.trim() || null,
+        analysis: analysis.trim() || null,
         reviewer,
       });
-      notify(`Case ${caseId} adjudicated: ${riskLabel(risk)}.`);
+      notify(`Case ${detail ? `#${detail.seq}` : caseId} adjudicated: ${riskLabel(risk)}.`);
       onDone();
       load();
     } catch (e) {
@@ -139,11 +158,38 @@ function AdjudicationPanel({
     }
   };
 
+  // The review screen's keys: 1/2/3 risk, C category, E analysis, N note, Enter adjudicates, V the image.
+  const submitRef = useRef(submit);
+  submitRef.current = submit;
+  useEffect(() => {
+    if (!active) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return;
+      if (document.querySelector('[role="dialog"]')) return;
+      if ((e.key === 'Enter' || e.key === ' ') && e.target instanceof HTMLElement && e.target.closest('button')) return;
+      const id = singleKeyShortcut(e);
+      const chosen = RISK_SHORTCUTS.find((k) => k.id === id);
+      const focus = { 'decision.category': categoryRef, 'decision.analysis': analysisRef, 'decision.note': noteRef };
+      if (chosen) setRisk(chosen.risk);
+      else if (id && id in focus) focus[id as keyof typeof focus].current?.focus();
+      else if (id === 'decision.submit') void submitRef.current();
+      else if (id === 'image.reveal') setImageRevealed((r) => !r);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [active]);
+
   if (!view || !detail) return <p className="flex-1 p-4 text-zinc-600 dark:text-zinc-400">Loading…</p>;
   return (
-    <section className="flex min-h-0 flex-1 flex-col gap-3 overflow-auto p-3" aria-label={`Adjudicate case ${caseId}`}>
+    <section
+      className="flex min-h-0 flex-1 flex-col gap-3 overflow-auto p-3"
+      aria-label={`Adjudicate case #${detail.seq}`}
+      data-testid="adjudication-panel"
+    >
       <header className="flex flex-wrap items-baseline gap-2">
-        <h2 className="text-[14px] font-semibold">Case {caseId}</h2>
+        <h2 className="text-[14px] font-semibold">Case #{detail.seq}</h2>
         {view.disputed ? (
           <span
             className="rounded bg-amber-500/15 px-1.5 text-[12px] text-amber-700 dark:text-amber-300"
@@ -157,14 +203,6 @@ function AdjudicationPanel({
           </span>
         )}
       </header>
-      <div className="panel grid grid-cols-1 gap-2 p-3 text-[12px]">
-        <p>
-          <span className="label">Query</span> {detail.query}
-        </p>
-        <p className="line-clamp-4 whitespace-pre-wrap">
-          <span className="label">Response</span> {detail.response}
-        </p>
-      </div>
       <div
         className="grid gap-2"
         style={{ gridTemplateColumns: `repeat(${view.reviewers.length + 1}, minmax(12rem, 1fr))` }}
@@ -202,24 +240,31 @@ function AdjudicationPanel({
         }}
       >
         <h3 className="text-[13px] font-semibold">Your decision, as {reviewer || 'the adjudicator'}</h3>
-        <div className="flex gap-1.5" role="radiogroup" aria-label="Risk">
-          {RISK_LEVELS.map((level) => (
-            <button
-              key={level}
-              type="button"
-              role="radio"
-              aria-checked={risk === level}
-              className={`btn ${risk === level ? 'btn-primary' : ''}`}
-              onClick={() => setRisk(level)}
-              data-testid={`adjudicate-risk-${level}`}
-            >
-              {riskLabel(level)} ({level})
-            </button>
-          ))}
-        </div>
+        <fieldset>
+          <legend className="label mb-1">Risk level</legend>
+          <div className="flex gap-1.5">
+            {RISK_SHORTCUTS.map(({ key, risk: level }) => (
+              <button
+                key={level}
+                type="button"
+                aria-pressed={risk === level}
+                className={`btn aria-pressed:ring-2 aria-pressed:ring-offset-1 dark:aria-pressed:ring-offset-zinc-900 ${RISK_BUTTON_STYLES[`${level}`]}`}
+                onClick={() => setRisk(level)}
+                data-testid={`adjudicate-risk-${level}`}
+              >
+                {risk === level && <span aria-hidden>✓ </span>}
+                {riskLabel(level)} ({level}) <kbd>{key}</kbd>
+              </button>
+            ))}
+          </div>
+        </fieldset>
         <label className="flex flex-col gap-1">
-          <span className="label">Category</span>
+          <span className="label flex justify-between">
+            Category <kbd>{keyOf('decision.category')}</kbd>
+          </span>
           <select
+            ref={categoryRef}
+            onKeyDown={(e) => e.key === 'Escape' && e.currentTarget.blur()}
             className="field"
             value={category}
             onChange={(e) => setCategory(e.target.value as Category | '')}
@@ -234,8 +279,28 @@ function AdjudicationPanel({
           </select>
         </label>
         <label className="flex flex-col gap-1">
-          <span className="label">Note</span>
+          <span className="label flex justify-between">
+            Analysis (the training target&apos;s) <kbd>{keyOf('decision.analysis')}</kbd>
+          </span>
+          <textarea
+            ref={analysisRef}
+            className="field min-h-[52px]"
+            value={analysis}
+            onChange={(e) => setAnalysis(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') e.currentTarget.blur();
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void submit();
+            }}
+            data-testid="adjudicate-analysis"
+          />
+        </label>
+        <label className="flex flex-col gap-1">
+          <span className="label flex justify-between">
+            Note <kbd>{keyOf('decision.note')}</kbd>
+          </span>
           <input
+            ref={noteRef}
+            onKeyDown={(e) => e.key === 'Escape' && e.currentTarget.blur()}
             className="field"
             value={note}
             onChange={(e) => setNote(e.target.value)}
@@ -249,11 +314,22 @@ function AdjudicationPanel({
             disabled={risk === null || saving || !reviewer.trim()}
             data-testid="adjudicate-submit"
           >
-            {saving ? 'Saving…' : 'Adjudicate'}
+            {saving ? 'Saving…' : 'Adjudicate'} <kbd>Enter</kbd>
           </button>
           {!reviewer.trim() && <span className="ml-2 text-[12px] text-rose-600">Set your name in Settings first.</span>}
         </div>
       </form>
+      {/* The whole case, as the review screen shows it: the dispute may be about the trace or the image. */}
+      <CaseView
+        detail={detail}
+        revealed={imageRevealed}
+        onToggleReveal={() => setImageRevealed((r) => !r)}
+        blurImages
+        grayscaleImages
+        searchWords={[]}
+        modelHidden={false}
+        reaudit={{ run: () => undefined, disabledReason: 'Re-audit from the Review screen (Ctrl+1).' }}
+      />
     </section>
   );
 }

@@ -6,7 +6,7 @@ import type { Settings } from '@domain/settings';
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
 import { ImageBudgetNotice } from '../components/ImageBudgetNotice';
-import { bytes, duration } from '../lib/format';
+import { bytes, duration, withQueueNumber } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
 
 // A Record, so that an engine added to ENGINE_SELECTIONS does not compile until it has a label here.
@@ -144,7 +144,7 @@ export function AuditScreen({
         </label>
         {check && (
           <div className="text-[12px]" data-testid="model-check">
-            <p className={check.ok ? 'text-emerald-600 dark:text-emerald-400' : 'text-rose-600 dark:text-rose-400'}>
+            <p className={check.ok ? 'text-emerald-800 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}>
               {check.ok ? 'Folder is complete.' : 'Folder is not usable yet.'}
             </p>
             <dl className="mt-1 grid grid-cols-[90px_1fr] gap-x-2 font-mono text-[11.5px]">
@@ -377,7 +377,7 @@ export function AuditScreen({
                 <ul className="mt-1 max-h-48 overflow-auto">
                   {progress.failures.map((f) => (
                     <li key={f.caseId} className="[overflow-wrap:anywhere]">
-                      Case #{f.seq}: {f.error}
+                      Case #{f.seq}: {withQueueNumber(f.error, f.caseId, f.seq)}
                     </li>
                   ))}
                 </ul>

@@ -1,6 +1,7 @@
 // Import and export, with progress and the per-record error list.
 import { useState } from 'react';
 import {
+  correctionsLeftOutText,
   EXPORT_FORMATS,
   IMPORT_FORMATS,
   type ExportFormat,
@@ -327,6 +328,14 @@ function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'er
               {n} skipped: {reason}
             </p>
           ))}
+          {correctionsLeftOutText(summary) && (
+            <p
+              className="mt-1 rounded border border-amber-600/60 bg-amber-50 px-2 py-1 text-amber-950 dark:bg-amber-950 dark:text-amber-100"
+              data-testid="export-corrections-left-out"
+            >
+              {correctionsLeftOutText(summary)}
+            </p>
+          )}
           {summary.refused && summary.refused.length > 0 && (
             <details className="mt-1" data-testid="export-refused">
               <summary className="cursor-pointer">

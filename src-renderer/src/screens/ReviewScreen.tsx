@@ -7,11 +7,12 @@ import type { Settings } from '@domain/settings';
 import { errorMessage, invoke, useApiEvent } from '../api';
 import { CASE_SECTIONS, CaseView } from '../components/CaseView';
 import { searchWords } from '../components/CaseText';
-import { DecisionPanel, type DecisionPanelHandle } from '../components/DecisionPanel';
+import { analysisToStore, DecisionPanel, type DecisionPanelHandle } from '../components/DecisionPanel';
 import { QueueFilters } from '../components/QueueFilters';
 import { QueueList } from '../components/QueueList';
 import { coalesce } from '../lib/coalesce';
 import { isTypingTarget, RISK_SHORTCUTS, singleKeyShortcut } from '../lib/keys';
+import { riskLabel as riskName } from '../lib/format';
 import { streamStore } from '../lib/stream-store';
 import { useCaseDetail } from '../lib/use-case-detail';
 import { useQueue } from '../lib/use-queue';
@@ -49,6 +50,8 @@ export const ReviewScreen = forwardRef<
   const [selectedIds, setSelectedIds] = useState<Set<string>>(new Set());
   const [queueCollapsed, setQueueCollapsed] = useState(false);
   const [compactRows, setCompactRows] = useState(false);
+  // F: the case gets the whole window (queue and decision panel out of the way); the decision keys keep working.
+  const [caseOnly, setCaseOnly] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
   const decisionRef = useRef<DecisionPanelHandle>(null);
   const casePaneRef = useRef<HTMLElement>(null);
@@ -107,7 +110,7 @@ export const ReviewScreen = forwardRef<
   const neighbourIds = [queue.rowAt(selectedIndex + 1)?.id, queue.rowAt(selectedIndex - 1)?.id].filter(
     (id): id is string => !!id,
   );
-  const { detail, draft, setDraft, revealed, toggleRevealed, reload, forget } = useCaseDetail(
+  const { detail, draft, setDraft, revealed, toggleRevealed, reload, forget, reveal } = useCaseDetail(
     selectedId,
     neighbourIds,
     notify,
@@ -124,8 +127,21 @@ export const ReviewScreen = forwardRef<
       invoke('audit.prioritize', { caseId: null }).catch(() => undefined);
     };
   }, [active, engineLoaded, selectedId]);
-  // Blind review: the model's verdict and the gold label stay hidden until the moderator's first choice.
-  const modelHidden = blind && !!detail && !detail.currentReview && draft?.risk === null;
+  // Blind review: the core withholds the model's verdict and the gold label (api/blind-review.ts) until the
+  // moderator's first choice, which asks for them.
+  const modelHidden = !!detail?.blindWithheld && draft?.risk === null;
+  const firstChoice = detail?.blindWithheld ? (draft?.risk ?? null) : null;
+  useEffect(() => {
+    if (firstChoice !== null) reveal(firstChoice);
+  }, [firstChoice, reveal]);
+  // A blind reviewer's queue has a neutral order and no model or gold filters (the core refuses them).
+  useEffect(() => {
+    setSort(blind ? 'newest' : 'uncertainty');
+    if (!blind) return;
+    setFilter(({ modelRisk: _m, gold: _g, category: _c, needsRationale: _n, ...rest }) =>
+      rest.status === 'disagree' ? { ...rest, status: 'all' } : rest,
+    );
+  }, [blind]);
 
   /** Where a case sits among the rows loaded around the open one (-1 when it is not there). */
   const loadedIndexOf = useCallback(
@@ -186,6 +202,17 @@ export const ReviewScreen = forwardRef<
     });
   }, []);
   useEffect(() => onSelectionChange([...selectedIds]), [selectedIds, onSelectionChange]);
+  // A selection belongs to the visit to this screen that made it: coming back (after an audit of the selection,
+  // say) starts with none, so a later Shift+A cannot act on cases picked long before.
+  const wasActive = useRef(active);
+  useEffect(() => {
+    const returned = active && !wasActive.current;
+    wasActive.current = active;
+    if (returned && selectionSize.current > 0) {
+      notify(`Cleared the selection of ${selectionSize.current} case(s) made before you left the Review screen.`);
+      setSelectedIds(new Set());
+    }
+  }, [active, notify]);
 
   /** Records a decision, then moves to the case that followed it in the list as it was before the decision. */
   const submit = useCallback(
@@ -198,12 +225,14 @@ export const ReviewScreen = forwardRef<
             ? { risk: audit.risk, category: audit.category, analysis: audit.analysis }
             : null
           : draft.risk !== null
-            ? { risk: draft.risk, category: draft.category, analysis: draft.analysis || null }
+            ? { risk: draft.risk, category: draft.category, analysis: analysisToStore(draft) }
             : null;
       if (!input) {
         notify(
           source === 'accept_model'
-            ? 'The model has no verdict to accept for this case.'
+            ? detail.blindWithheld
+              ? 'Blind review: make your own choice first (1, 2 or 3); the model’s verdict shows after it.'
+              : 'The model has no verdict to accept for this case.'
             : 'Pick a risk level first (1, 2 or 3).',
         );
         return;
@@ -262,7 +291,9 @@ export const ReviewScreen = forwardRef<
     engineState.state !== 'loaded'
       ? 'Load a model in the Audit runner (Ctrl+2) first.'
       : auditProgress && (auditProgress.state === 'running' || auditProgress.state === 'cancelling')
-        ? 'An audit batch is running; pause or cancel it first.'
+        ? auditProgress.priorityCaseId && auditProgress.priorityCaseId === detail?.id
+          ? 'This case is being audited now (audit on open); its analysis streams into the case.'
+          : 'An audit batch is running; pause or cancel it first.'
         : null;
   const reaudit = useCallback(async () => {
     if (!detail) return;
@@ -368,6 +399,9 @@ export const ReviewScreen = forwardRef<
         case 'queue.bulkAccept':
           handled();
           return void bulkAccept();
+        case 'queue.clearSelection':
+          handled();
+          return setSelectedIds(new Set());
         case 'decision.category':
         case 'decision.analysis':
         case 'decision.note':
@@ -391,6 +425,9 @@ export const ReviewScreen = forwardRef<
         case 'queue.toggle':
           handled();
           return setQueueCollapsed((c) => !c);
+        case 'case.focus':
+          handled();
+          return setCaseOnly((on) => !on);
         case 'case.scrollDown':
           handled();
           return scrollCase('down');
@@ -451,7 +488,7 @@ export const ReviewScreen = forwardRef<
     <div className="flex min-h-0 min-w-0 flex-1">
       <aside
         className={
-          queueCollapsed
+          queueCollapsed || caseOnly
             ? 'hidden'
             : 'flex w-[300px] shrink-0 flex-col border-r border-zinc-200 xl:w-[360px] dark:border-zinc-800'
         }
@@ -468,11 +505,24 @@ export const ReviewScreen = forwardRef<
             searchText={searchText}
             onSearchText={setSearchText}
             counts={counts}
+            blind={blind}
           />
           <div className="flex flex-wrap items-center justify-between gap-x-2 text-[11.5px] text-zinc-600 dark:text-zinc-400">
             <span data-testid="queue-total">
               {queue.total.toLocaleString()} case{queue.total === 1 ? '' : 's'}
-              {selectedIds.size > 0 && ` · ${selectedIds.size} selected`}
+              {selectedIds.size > 0 && (
+                <>
+                  {` · ${selectedIds.size} selected `}
+                  <button
+                    type="button"
+                    className="underline"
+                    onClick={() => setSelectedIds(new Set())}
+                    data-testid="queue-clear-selection"
+                  >
+                    clear <kbd>⇧X</kbd>
+                  </button>
+                </>
+              )}
             </span>
             <span className="flex items-center gap-2">
               <label className="flex items-center gap-1">
@@ -503,7 +553,7 @@ export const ReviewScreen = forwardRef<
         />
       </aside>
 
-      <div className="flex min-h-0 min-w-0 flex-1 flex-col min-[1200px]:flex-row">
+      <div className={`flex min-h-0 min-w-0 flex-1 flex-col ${caseOnly ? '' : 'min-[1200px]:flex-row'}`}>
         <main
           ref={casePaneRef}
           className="min-h-0 min-w-0 flex-1 overflow-auto focus-visible:outline-offset-[-2px]"
@@ -511,7 +561,7 @@ export const ReviewScreen = forwardRef<
           tabIndex={0}
           data-testid="case-pane"
         >
-          {queueCollapsed && (
+          {queueCollapsed && !caseOnly && (
             <button
               type="button"
               className="btn m-2 mb-0"
@@ -541,7 +591,23 @@ export const ReviewScreen = forwardRef<
           )}
         </main>
 
+        {caseOnly && (
+          <p
+            className="flex shrink-0 flex-wrap items-center gap-x-3 border-t border-zinc-200 px-3 py-1 text-[12.5px] text-zinc-700 dark:border-zinc-800 dark:text-zinc-300"
+            data-testid="case-only-bar"
+            aria-live="polite"
+          >
+            <span className="font-semibold text-zinc-900 dark:text-zinc-100">
+              {draft?.risk == null ? 'Your decision: not made yet' : `Your decision: ${riskName(draft.risk)}`}
+            </span>
+            <span>
+              <kbd>1</kbd> <kbd>2</kbd> <kbd>3</kbd> risk · <kbd>Enter</kbd> submit &amp; next · <kbd>F</kbd> queue and
+              decision panel back
+            </span>
+          </p>
+        )}
         <aside
+          hidden={caseOnly}
           className="max-h-[48%] shrink-0 overflow-auto border-t border-zinc-200 min-[1200px]:max-h-none min-[1200px]:w-[330px] min-[1200px]:border-t-0 min-[1200px]:border-l dark:border-zinc-800"
           aria-label="Decision"
           data-testid="decision-column"
