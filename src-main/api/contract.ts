@@ -9,6 +9,7 @@ import type { MetricsQuery } from '@domain/fidelity';
 import type { Metrics, Stats } from '@domain/metrics';
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
 import type { Settings } from '@domain/settings';
+import type { CaseSteps, LocatedCounts, StepMarkInput } from '@domain/step-localization';
 import type { MenuCommand } from '@domain/shortcuts';
 import type {
   AdjudicationInput,
@@ -37,7 +38,7 @@ export interface ApiContract {
   'reviews.bulkAccept': [{ caseIds: string[]; reviewer: string }, { accepted: number; skipped: number }];
   'import.run': [ImportRequest, ImportSummary];
   'export.run': [ExportRequest, ExportSummary];
-  'stats.get': [void, Stats];
+  'stats.get': [void, Stats & { located: LocatedCounts }];
   'metrics.get': [MetricsQuery | void, Metrics];
   'engine.check': [{ modelDir: string }, ModelFolderCheck];
   'engine.load': [EngineLoadRequest, EngineState];
@@ -65,6 +66,19 @@ export interface ApiContract {
   /** Reviewer agreement (Metrics screen; `guardtrace stats --json` adds it to the stats). Not in stats.get, which
    *  the status bar polls: this one reads every decision. */
   'team.agreement': [void, TeamAgreementReport];
+  // ---- step localization (docs/step-localization.md) ----
+  /** The case's steps, its latest search, the analysis's span hints and the moderator's step label. */
+  'steps.get': [{ caseId: string }, CaseSteps];
+  /** Runs (or resumes) the prefix search for the case with the loaded model; never changes its verdict. */
+  'steps.locate': [{ caseId: string }, CaseSteps];
+  /** Queues a search for every case the loaded model judged ≥ 0.5 that has none. */
+  'steps.queueFlagged': [{ limit?: number }, { queued: number }];
+  /** Works through the queued searches. */
+  'steps.runQueued': [void, { finished: number; failed: number }];
+  'steps.cancel': [void, { cancelled: number }];
+  /** The moderator confirms a step as the first unsafe one, or clears it ("no single step"); logged, undoable. */
+  'steps.mark': [StepMarkInput, CaseSteps];
+  'steps.undoMark': [{ caseId: string; reviewer: string }, CaseSteps];
 }
 
 /** Every event pushed from the core to the renderer. */
@@ -116,6 +130,13 @@ export const API_CHANNELS = [
   'adjudication.get',
   'adjudication.submit',
   'team.agreement',
+  'steps.get',
+  'steps.locate',
+  'steps.queueFlagged',
+  'steps.runQueued',
+  'steps.cancel',
+  'steps.mark',
+  'steps.undoMark',
 ] as const satisfies readonly Channel[];
 type MissingChannel = Exclude<Channel, (typeof API_CHANNELS)[number]>;
 const _allChannelsListed: MissingChannel extends never ? true : false = true;

@@ -5,6 +5,7 @@ import { defaultSettings } from './settings';
 import { EngineManager } from '../engine/engine-manager';
 import { imageDecoder, installImageDecoderHost, type DecoderProcessHost } from '../engine/image-decoding';
 import { AuditRunner } from '../jobs/audit-runner';
+import { StepLocator } from '../jobs/step-locator';
 import { CaseStore } from '../store';
 import { backupDatabase, dailyBackup, type BackupSummary } from '../store/backup';
 
@@ -35,6 +36,8 @@ export interface Core {
   store: CaseStore;
   engines: EngineManager;
   jobs: AuditRunner;
+  /** Step localization: prefix searches through the loaded engine (docs/step-localization.md). */
+  steps: StepLocator;
   events: Pick<CoreEvents, 'on' | 'emit'>;
   options: CoreOptions;
   settings(): Settings;
@@ -69,12 +72,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     getApiKey: options.getApiKey,
   });
   const jobs = new AuditRunner({ store, events, currentEngine: () => engines.current() });
+  const steps = new StepLocator({ store, events, currentEngine: () => engines.current() });
   let closed = false;
   return {
     dataDir: options.dataDir,
     store,
     engines,
     jobs,
+    steps,
     events,
     options,
     settings,
@@ -85,6 +90,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       if (closed) return;
       closed = true;
       await jobs.shutdown().catch(() => undefined);
+      await steps.shutdown().catch(() => undefined);
       await engines.dispose();
       store.close();
       if (options.imageDecoderHost) await imageDecoder().dispose();

@@ -14,6 +14,7 @@ import { exportDecisions, importDecisions } from '../io/packs/decisions-file';
 import { importPack } from '../io/packs/import-pack';
 import { enforceRendererPolicy, type RendererPolicy } from './renderer-policy';
 import { validateChannelInput } from './schemas';
+import { createStepHandlers } from './step-handlers';
 
 /**
  * The handler map: the single implementation of the contract. Electron's main process registers it with
@@ -61,7 +62,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
       return exportCases(store, { ...request, systemPrompt });
     },
 
-    'stats.get': async () => store.metrics.stats(),
+    'stats.get': async () => ({ ...store.metrics.stats(), located: store.stepSearches.counts() }),
     'metrics.get': async (query) => store.metrics.metrics(query),
 
     'engine.check': async ({ modelDir }) => checkModelFolder(modelDir),
@@ -142,6 +143,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
       return review;
     },
     'team.agreement': async () => store.team.agreement(),
+    ...createStepHandlers(core),
   };
 
   return wrapErrors(handlers, async (channel, arg) => {

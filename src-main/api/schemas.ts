@@ -10,6 +10,7 @@ import { PACK_SPLITS } from '@domain/team';
 import { EXPORT_FORMATS, EXPORT_SELECTIONS, IMPORT_FORMATS } from '@domain/io';
 import { REVIEW_SOURCES } from '@domain/reviews';
 import { THEMES } from '@domain/settings';
+import { STEP_MARK_ACTIONS } from '@domain/step-localization';
 import type { Channel } from './contract';
 import { ApiError } from './errors';
 
@@ -147,6 +148,18 @@ export const CHANNEL_SCHEMAS = {
   'adjudication.get': record({ caseId: id }),
   'adjudication.submit': decision.extend({ source: z.enum(['manual', 'cli']).optional() }),
   'team.agreement': nothing,
+  'steps.get': record({ caseId: id }),
+  'steps.locate': record({ caseId: id }),
+  'steps.queueFlagged': record({ limit: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }),
+  'steps.runQueued': nothing,
+  'steps.cancel': nothing,
+  'steps.mark': record({
+    caseId: id,
+    reviewer: text(200).min(1),
+    action: z.enum(STEP_MARK_ACTIONS),
+    stepOffset: z.number().int().min(0).optional(),
+  }),
+  'steps.undoMark': record({ caseId: id, reviewer: text(200).min(1) }),
 } satisfies Record<Channel, z.ZodType>;
 
 /** Checks one channel's argument; throws ApiError('invalid') that names the field and the rule. */

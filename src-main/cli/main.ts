@@ -16,6 +16,7 @@ import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } fr
 import { defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 import { TEAM_COMMANDS } from './team-commands';
+import { LOCATE_COMMAND } from './locate-command';
 import { teamStatsOf } from '@domain/team';
 
 // `guardtrace`: the command-line front end. It calls the same handler map as the desktop app, never the
@@ -185,6 +186,7 @@ Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 w
     run: runAudit,
   },
   ...TEAM_COMMANDS,
+  ...LOCATE_COMMAND,
 };
 
 function mainHelp(): string {
@@ -318,7 +320,7 @@ function maxPixelsOption(value: string | undefined): number | undefined {
   return pixels;
 }
 
-function positiveInt(value: string | undefined, option: string): number | undefined {
+export function positiveInt(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < 1)
     throw new UsageError(`--${option} must be a whole number of 1 or more (got "${value}")`);
@@ -479,6 +481,10 @@ async function runStats(context: RunContext): Promise<number> {
       [
         'jobs queued / running / done / failed',
         `${stats.jobs.queued} / ${stats.jobs.running} / ${stats.jobs.done} / ${stats.jobs.failed}`,
+      ],
+      [
+        'step searches done / running / failed / not monotone',
+        `${stats.located.done} / ${stats.located.running} / ${stats.located.failed} / ${stats.located.notMonotone}`,
       ],
       [
         'model vs gold',
@@ -648,6 +654,6 @@ async function runAudit(context: RunContext): Promise<number> {
 }
 
 /** The shell's convention for "ended by signal N": 128 + N (130 for SIGINT, 143 for SIGTERM). */
-function signalExitCode(signal: NodeJS.Signals): number {
+export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (signal === 'SIGINT' ? 2 : 15);
 }

@@ -1,6 +1,8 @@
 // Locating the first flagged step of a trace by prefix search (docs/step-localization.md): the records every layer
 // passes around, and the search itself as a pure function of the probe results so far, so a search that was killed
 // resumes by replaying its stored probes and never runs a probe twice.
+import type { SpanHint } from './span-hints';
+import type { TraceStep } from './trace-steps';
 
 export const STEP_SEARCH_METHOD = 'prefix-search' as const;
 
@@ -138,4 +140,18 @@ export function isMonotone(probes: ReadonlyMap<number, boolean>): boolean {
     else if (seenFlagged) return false;
   }
   return true;
+}
+
+/** Everything the trace view shows about a case's steps (channel `steps.get`). */
+export interface CaseSteps {
+  caseId: string;
+  steps: TraceStep[];
+  /** The latest search with any model (its status, located step and probes); null when never searched. */
+  search: StepSearchRecord | null;
+  /** Where the latest verdict's analysis quotes the trace: hints, never the located step. */
+  hints: SpanHint[];
+  /** The moderator's label, if any. */
+  label: StepLabel | null;
+  /** Extra generations a search over these steps costs at most. */
+  maxProbes: number;
 }

@@ -14,6 +14,7 @@ import { openDatabase, type Db } from './open-database';
 import { ReferenceVerdictRepository } from './reference-verdicts';
 import { ReviewRepository } from './reviews';
 import { SettingsRepository } from './settings';
+import { StepSearchRepository } from './step-searches';
 import { PackRepository } from './packs';
 import { TeamStatsReader } from './team-stats';
 import { writeTransaction } from './write-transaction';
@@ -39,6 +40,7 @@ export class CaseStore {
   readonly adjudication: AdjudicationRepository;
   readonly packs: PackRepository;
   readonly team: TeamStatsReader;
+  readonly stepSearches: StepSearchRepository;
 
   private constructor(
     readonly db: Db,
@@ -54,6 +56,7 @@ export class CaseStore {
     this.packs = new PackRepository(db, this.cases, this.decisions, this.activityLog);
     this.team = new TeamStatsReader(db, this.decisions);
     this.jobs = new JobRepository(db, newJobOwner());
+    this.stepSearches = new StepSearchRepository(db, this.jobs.owner);
     this.settings = new SettingsRepository(db);
     this.referenceVerdicts = new ReferenceVerdictRepository(db);
     this.metrics = new MetricsReader(db, this.jobs, this.referenceVerdicts);
