@@ -95,11 +95,13 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
   export: {
     summary: 'export cases, verdicts and decisions (jsonl, csv) or training data (sft, dpo)',
     usage:
-      'guardtrace export --format jsonl|csv|sft|dpo --out FILE [--only reviewed|all|disagreements] [--with-images] [--prompt FILE]',
+      'guardtrace export --format jsonl|csv|sft|dpo|steps --out FILE [--only reviewed|all|disagreements] [--with-images] [--prompt FILE]',
     details: `  --format F       jsonl: one case per line with gold, model and human verdicts and the final label
                    csv: the same, flat (formula-looking cells are prefixed with ')
                    sft: chat messages for fine-tuning an auditor (needs a human analysis)
                    dpo: {prompt, chosen, rejected} where the human disagreed with the model
+                   steps: per reviewed case, the trace's steps with the moderator's first unsafe step and
+                   per-step labels (PRM800K-style), the model's located step (docs/step-localization.md)
   --out FILE       output file (written to a temp file, then renamed)
   --only S         reviewed | all | disagreements (default: all for jsonl/csv, reviewed for sft/dpo)
   --with-images    copy images into <name>-images/ beside the output and refer to them by relative path

@@ -19,6 +19,14 @@ import { analysisContradiction, type AnalysisSource } from '@domain/review-analy
 import type { Category, RiskLevel } from '@domain/types';
 import type { ExportRow } from '../../store/export-reader';
 import { finalLabel, humanVerdict, imageOf, modelVerdict } from './export-rows';
+import {
+  STEP_CSV_COLUMNS,
+  stepCsvCells,
+  stepExportInfo,
+  stepFields,
+  stepsRecord,
+  type StepExportInfo,
+} from './step-records';
 
 export { IoError } from '../io-error';
 
@@ -31,6 +39,7 @@ export const DEFAULT_SELECTION: Record<ExportFormat, ExportSelection> = {
   csv: 'all',
   sft: 'reviewed',
   dpo: 'reviewed',
+  steps: 'reviewed',
 };
 
 export async function exportCases(
@@ -77,7 +86,14 @@ export async function exportCases(
     await store.exports.forEachPage(only, async (rows) => {
       await images.copyFor(rows);
       const lines: string[] = [];
-      const context: RowContext = { images, systemPrompt: req.systemPrompt?.trim() ?? '', skip, refuse, lines };
+      const context: RowContext = {
+        images,
+        systemPrompt: req.systemPrompt?.trim() ?? '',
+        skip,
+        refuse,
+        lines,
+        steps: (row) => stepExportInfo(store, row),
+      };
       for (const row of rows) writeRow(row, context);
       if (req.format === 'csv') {
         file.write(
@@ -112,11 +128,29 @@ interface RowContext {
   refuse: (caseId: string, reason: string) => void;
   /** One output line per written case (CSV rows travel as JSON arrays until the page is stringified). */
   lines: string[];
+  /** The case's steps, step label and located step (step-records.ts). */
+  steps: (row: ExportRow) => StepExportInfo;
 }
 
 const ROW_WRITERS: Record<ExportFormat, (row: ExportRow, context: RowContext) => void> = {
-  jsonl: (row, { images, lines }) => lines.push(JSON.stringify(caseRecord(row, images))),
-  csv: (row, { images, lines }) => lines.push(JSON.stringify(csvCells(row, images))),
+  jsonl: (row, { images, lines, steps }) =>
+    lines.push(JSON.stringify({ ...caseRecord(row, images), ...stepFields(steps(row), row.human_risk) })),
+  csv: (row, { images, lines, steps }) => lines.push(JSON.stringify(csvCells(row, images, steps(row)))),
+  steps: (row, { images, lines, steps, skip }) => {
+    if (row.human_risk === null) return skip('not reviewed');
+    const image = imageOf(row);
+    lines.push(
+      JSON.stringify(
+        stepsRecord(row, steps(row), {
+          image: image && { ...image, path: images.pathFor(image.sha256, image.mime) },
+          gold: row.gold,
+          model: modelVerdict(row),
+          human: humanVerdict(row),
+          final: finalLabel(row),
+        }),
+      ),
+    );
+  },
   sft: (row, context) => {
     const target = humanTarget(row);
     if ('skip' in target) return context.skip(target.skip);
@@ -210,9 +244,10 @@ export const CSV_COLUMNS = [
   'final_category',
   'final_source',
   'final_basis',
+  ...STEP_CSV_COLUMNS,
 ] as const;
 
-function csvCells(row: ExportRow, images: ImageExporter): unknown[] {
+function csvCells(row: ExportRow, images: ImageExporter, steps: StepExportInfo): unknown[] {
   const final = finalLabel(row);
   const cells: Record<(typeof CSV_COLUMNS)[number], unknown> = {
     id: row.id,
@@ -253,6 +288,7 @@ function csvCells(row: ExportRow, images: ImageExporter): unknown[] {
     final_category: final?.category ?? null,
     final_source: final?.source ?? null,
     final_basis: final?.basis ?? null,
+    ...stepCsvCells(steps, row.human_risk),
   };
   return CSV_COLUMNS.map((column) => neutraliseFormula(cells[column]));
 }

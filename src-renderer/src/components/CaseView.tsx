@@ -8,6 +8,7 @@ import { dateTime, percent, riskLabel, summarizeValue } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
 import { RiskBadge } from './badges';
 import { CaseText } from './CaseText';
+import { LocatedStepNote, TraceSteps } from './TraceSteps';
 
 /** The case's sections, in order; keys jump between them (see the shortcut table). */
 export const CASE_SECTIONS = {
@@ -85,7 +86,7 @@ export function CaseView({
       </Section>
 
       <Section title="Reasoning trace" id={CASE_SECTIONS.trace}>
-        <CaseText text={detail.thinking} words={searchWords} testId="case-trace" />
+        <TraceSteps caseId={detail.id} trace={detail.thinking} words={searchWords} modelHidden={modelHidden} />
       </Section>
 
       <Section title="Final response" id={CASE_SECTIONS.response}>
@@ -173,6 +174,7 @@ function VerdictStrip({
               {audit.category}
             </span>
           )}
+          <LocatedStepNote caseId={detail.id} hidden={modelHidden} />
           {confidence !== null && (
             <span className="text-[12px] text-zinc-700 dark:text-zinc-300" data-testid="verdict-confidence">
               confidence {percent(confidence, 0)}
