@@ -9,7 +9,7 @@ import type { TraceStep } from '@domain/trace-steps';
 import { errorMessage, invoke } from '../api';
 import { isTypingTarget } from '../lib/keys';
 import { useCaseSteps } from '../lib/use-case-steps';
-import { Highlighted } from './CaseText';
+import { Highlighted, splitFences } from './CaseText';
 
 /** The reviewer recorded with a mark: the Settings name, read once per page. */
 let reviewerName: Promise<string> | null = null;
@@ -284,9 +284,9 @@ function renderSteps(
   const out: React.ReactNode[] = [];
   let at = 0;
   for (const step of steps) {
-    if (step.start > at) out.push(<Highlighted key={`gap-${at}`} text={trace.slice(at, step.start)} words={words} />);
+    if (step.start > at) out.push(<Gap key={`gap-${at}`} text={trace.slice(at, step.start)} words={words} />);
     const m = marks(step);
-    const classes = ['trace-step', step.kind === 'code' ? 'case-code' : ''];
+    const classes = ['trace-step'];
     if (m.located) classes.push('trace-step-located');
     else if (m.hint) classes.push('trace-step-hint');
     if (m.confirmed) classes.push('trace-step-confirmed');
@@ -297,7 +297,7 @@ function renderSteps(
       m.confirmed ? 'your mark' : null,
     ].filter(Boolean);
     out.push(
-      <span
+      <div
         key={step.start}
         className={classes.join(' ')}
         data-step-index={step.index}
@@ -310,11 +310,29 @@ function renderSteps(
         // The tag is drawn by CSS (attr()), so the trace's text content stays exactly the stored trace.
         data-tag={tags.length ? `step ${step.index} · ${tags.join(' · ')}` : undefined}
       >
-        <Highlighted text={trace.slice(step.start, step.end)} words={words} />
-      </span>,
+        {/* Fenced code keeps its monospace block inside whatever step holds it. */}
+        {splitFences(trace.slice(step.start, step.end)).map((block, i) =>
+          block.code ? (
+            <pre key={i} className="case-code" data-testid="case-code">
+              <Highlighted text={block.text} words={words} />
+            </pre>
+          ) : (
+            <Highlighted key={i} text={block.text} words={words} />
+          ),
+        )}
+      </div>,
     );
     at = step.end;
   }
-  if (at < trace.length) out.push(<Highlighted key={`gap-${at}`} text={trace.slice(at)} words={words} />);
+  if (at < trace.length) out.push(<Gap key={`gap-${at}`} text={trace.slice(at)} words={words} />);
   return out;
+}
+
+/**
+ * The whitespace between two steps: kept in the DOM so the trace's text is exactly the stored text, but not drawn
+ * (the steps' own spacing shows the paragraph breaks; blank lines between blocks would double it).
+ */
+function Gap({ text, words }: { text: string; words: string[] }) {
+  if (text.trim() === '') return <span className="hidden">{text}</span>;
+  return <Highlighted text={text} words={words} />;
 }
