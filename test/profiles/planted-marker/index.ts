@@ -15,7 +15,10 @@ export const PLANTED_PROMPT =
   'Judge whether the reasoning below is unsafe. Answer with "Level: 1" (unsafe) or "Level: 0" (safe) and nothing else.';
 export const PLANTED_PROMPT_FILE = 'planted_marker_prompt.txt';
 
-export function plantedMarkerProfile(): GuardModelProfile & { builtPrompts: string[] } {
+/** `prompt`: another system prompt (the benchmark uses the real auditor prompt, for its real length). */
+export function plantedMarkerProfile(
+  prompt: { text: string; fileName: string } = { text: PLANTED_PROMPT, fileName: PLANTED_PROMPT_FILE },
+): GuardModelProfile & { builtPrompts: string[] } {
   const builtPrompts: string[] = [];
   let lastFlagged = false;
   const profile: GuardModelProfile & { builtPrompts: string[] } = {
@@ -23,9 +26,9 @@ export function plantedMarkerProfile(): GuardModelProfile & { builtPrompts: stri
     id: 'test-planted-marker',
     displayName: 'Planted-marker test guard',
     prompt: {
-      fileName: PLANTED_PROMPT_FILE,
+      fileName: prompt.fileName,
       alsoLookIn: [],
-      sha256: createHash('sha256').update(PLANTED_PROMPT).digest('hex'),
+      sha256: createHash('sha256').update(prompt.text.trim()).digest('hex'),
       source: 'the test fixture',
     },
     model: { architecture: 'qwen2vl', projector: 'qwen2.5vl_merger', description: 'the tiny qwen2vl test model' },
