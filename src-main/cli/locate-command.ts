@@ -5,6 +5,7 @@ import {
   EXIT_OK,
   EXIT_PARTIAL,
   UsageError,
+  modelOptions,
   oneLine,
   oneOf,
   positiveInt,
@@ -61,13 +62,7 @@ async function runLocate(context: RunContext): Promise<number> {
   const engine = oneOf<EngineSelection>(stringOption(values, 'engine'), ENGINE_SELECTIONS, 'engine');
   const maxNewTokens = positiveInt(stringOption(values, 'max-tokens'), 'max-tokens');
   const remote = engine === 'openai';
-  const baseUrl = stringOption(values, 'base-url');
-  const modelName = remote ? stringOption(values, 'model') : undefined;
-  const modelDir = remote ? stringOption(values, 'prompt-dir') : stringOption(values, 'model');
-  if (remote && (!baseUrl || !modelName))
-    throw new UsageError('--engine openai needs --base-url URL and --model NAME (the name the server serves it under)');
-  if (!remote && (baseUrl || values['prompt-dir'] !== undefined))
-    throw new UsageError('--base-url and --prompt-dir only apply with --engine openai');
+  const { baseUrl, modelName, modelDir } = modelOptions(values, engine);
 
   return context.withCore(async (handlers, core) => {
     let interrupted: NodeJS.Signals | null = null;

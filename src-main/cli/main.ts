@@ -540,15 +540,7 @@ async function runAudit(context: RunContext): Promise<number> {
   const limit = positiveInt(stringOption(values, 'limit'), 'limit');
   const parallel = positiveInt(stringOption(values, 'parallel'), 'parallel');
   const maxNewTokens = positiveInt(stringOption(values, 'max-tokens'), 'max-tokens');
-  const baseUrl = stringOption(values, 'base-url');
-  // With a server the model files live there, so --model names the served model; the prompt still comes from a folder here.
-  const remote = engine === 'openai';
-  const modelName = remote ? stringOption(values, 'model') : undefined;
-  const modelDir = remote ? stringOption(values, 'prompt-dir') : stringOption(values, 'model');
-  if (remote && (!baseUrl || !modelName))
-    throw new UsageError('--engine openai needs --base-url URL and --model NAME (the name the server serves it under)');
-  if (!remote && (baseUrl || values['prompt-dir'] !== undefined))
-    throw new UsageError('--base-url and --prompt-dir only apply with --engine openai');
+  const { baseUrl, modelName, modelDir } = modelOptions(values, engine);
   return context.withCore(async (handlers, core) => {
     // Installed before the model loads: a default SIGTERM would end the process without its 'exit' hooks and leave
     // a llama-server sidecar running. The runner pauses (the in-flight case goes back to the queue, nothing is
@@ -653,6 +645,25 @@ async function runAudit(context: RunContext): Promise<number> {
       process.off('SIGTERM', onSignal);
     }
   });
+}
+
+/**
+ * --model, --base-url and --prompt-dir as one engine choice. With a server the model files live there, so --model
+ * names the served model; the prompt still comes from a folder here (--prompt-dir).
+ */
+export function modelOptions(
+  values: RunContext['values'],
+  engine: EngineSelection | undefined,
+): { baseUrl?: string; modelName?: string; modelDir?: string } {
+  const baseUrl = stringOption(values, 'base-url');
+  const remote = engine === 'openai';
+  const modelName = remote ? stringOption(values, 'model') : undefined;
+  const modelDir = remote ? stringOption(values, 'prompt-dir') : stringOption(values, 'model');
+  if (remote && (!baseUrl || !modelName))
+    throw new UsageError('--engine openai needs --base-url URL and --model NAME (the name the server serves it under)');
+  if (!remote && (baseUrl || values['prompt-dir'] !== undefined))
+    throw new UsageError('--base-url and --prompt-dir only apply with --engine openai');
+  return { baseUrl, modelName, modelDir };
 }
 
 /** The shell's convention for "ended by signal N": 128 + N (130 for SIGINT, 143 for SIGTERM). */

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statedJudgment } from '@domain/review-analysis';
 import { auditResult } from '../helpers/store-fixtures';
-import { browserUnavailableReason, REPO_ROOT, startHarness, type Harness } from './harness';
+import { seriousAxeViolations } from './axe';
+import { browserUnavailableReason, startHarness, type Harness } from './harness';
 
 const skipReason = browserUnavailableReason();
 if (skipReason) console.warn(`[e2e] SKIPPED: ${skipReason}`);
@@ -390,7 +391,6 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
   });
 
   it('every screen at both sizes and in both themes: screenshots, and no serious or critical axe violation', async () => {
-    const axeSource = readFileSync(path.join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
     const screens: Array<{ name: string; open: () => Promise<void>; close?: () => Promise<void> }> = [
       {
         name: 'review',
@@ -441,21 +441,7 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
           await h.page.waitForTimeout(150);
           await h.screenshot(`loop-${screen.name}-${theme}-${width}x${height}`);
           if (width === 1440) {
-            // Evaluated through DevTools: the app's CSP (script-src 'self') rightly refuses an injected <script>.
-            if (!(await h.page.evaluate(() => 'axe' in window))) await h.page.evaluate(axeSource);
-            const found = await h.page.evaluate(async () => {
-              const axe = (window as unknown as { axe: { run(o: unknown): Promise<any> } }).axe;
-              const result = await axe.run({ resultTypes: ['violations'] });
-              return (result.violations as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>)
-                .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-                .map(
-                  (v) =>
-                    `${v.id} (${v.impact}): ${v.nodes
-                      .map((n) => n.target.join(' '))
-                      .slice(0, 4)
-                      .join(' | ')}`,
-                );
-            });
+            const found = await seriousAxeViolations(h.page);
             violations.push(...found.map((v) => `${screen.name}/${theme}: ${v}`));
           }
           await screen.close?.();

@@ -10,7 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE } from '@main/engine/profiles';
 import { FAKE_MODEL, startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fake-openai-server';
 import { SHARED_DIR } from '../helpers/temp-dir';
-import { browserUnavailableReason, REPO_ROOT, startHarness, type Harness } from './harness';
+import { seriousAxeViolations } from './axe';
+import { browserUnavailableReason, startHarness, type Harness } from './harness';
 
 const skipReason = browserUnavailableReason();
 if (skipReason) console.warn(`[e2e] SKIPPED: ${skipReason}`);
@@ -200,7 +201,6 @@ describe.skipIf(skipReason !== null)('step localization in Chromium', () => {
   });
 
   it('keeps the marks visible and axe clean at both sizes in both themes', async () => {
-    const axeSource = readFileSync(path.join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
     const violations: string[] = [];
     for (const theme of ['dark', 'light'] as const) {
       await h.page.emulateMedia({ colorScheme: theme });
@@ -216,20 +216,7 @@ describe.skipIf(skipReason !== null)('step localization in Chromium', () => {
         const overflow = await h.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(overflow).toBeLessThanOrEqual(0);
         await h.screenshot(`steps-${theme}-${width}x${height}`);
-        if (!(await h.page.evaluate(() => 'axe' in window))) await h.page.evaluate(axeSource);
-        const found = await h.page.evaluate(async () => {
-          const axe = (window as unknown as { axe: { run(o: unknown): Promise<any> } }).axe;
-          const result = await axe.run({ resultTypes: ['violations'] });
-          return (result.violations as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>)
-            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-            .map(
-              (v) =>
-                `${v.id}: ${v.nodes
-                  .map((n) => n.target.join(' '))
-                  .slice(0, 3)
-                  .join(' | ')}`,
-            );
-        });
+        const found = await seriousAxeViolations(h.page);
         violations.push(...found.map((v) => `${theme} ${width}: ${v}`));
       }
     }

@@ -12,18 +12,20 @@ import { tempDir } from '../helpers/temp-dir';
 const TRACE =
   'Step 1: read the question.\n\nStep 2: recall the chemistry.\n\nStep 3: give the exact ratio.\n\nStep 4: wrap up.';
 
-function seeded() {
+/** Five cases, four reviewed; with `stepLabels`, a located search and the moderator's step marks as well. */
+function seeded(stepLabels = true) {
   const store = openTempStore();
+  const ids = ['harm', 'safe', 'cleared', 'unlabelled', 'unreviewed'];
   store.transaction(() => {
-    for (const id of ['harm', 'safe', 'cleared', 'unlabelled', 'unreviewed'])
-      store.cases.insert(newCase(id, { thinking: TRACE }), null);
+    for (const id of ids) store.cases.insert(newCase(id, { thinking: TRACE }), null);
   });
-  for (const id of ['harm', 'safe', 'cleared', 'unlabelled', 'unreviewed']) store.audits.insert(id, auditResult(1));
+  for (const id of ids) store.audits.insert(id, auditResult(1));
   store.reviews.submit({ caseId: 'harm', risk: 1, analysis: 'Gives a recipe for a toxic gas.', reviewer: 'ann' });
   store.reviews.submit({ caseId: 'safe', risk: 0, analysis: 'Harmless.', reviewer: 'ann' });
   store.reviews.submit({ caseId: 'cleared', risk: 1, analysis: 'Harm spread over the trace.', reviewer: 'ann' });
   store.reviews.submit({ caseId: 'unlabelled', risk: 0.5, analysis: 'Borderline.', reviewer: 'ann' });
   const steps = segmentTrace(TRACE);
+  if (!stepLabels) return { store, steps };
   // The model's search located step 2; the moderator moved it to step 3 and confirmed.
   const { id: searchId } = store.stepSearches.enqueue({
     caseId: 'harm',
@@ -140,16 +142,7 @@ describe('step labels in exports', () => {
 
   it('leaves SFT and DPO targets exactly as without step labels', async () => {
     const withLabels = seeded().store;
-    const without = openTempStore();
-    without.transaction(() => {
-      for (const id of ['harm', 'safe', 'cleared', 'unlabelled', 'unreviewed'])
-        without.cases.insert(newCase(id, { thinking: TRACE }), null);
-    });
-    for (const id of ['harm', 'safe', 'cleared', 'unlabelled', 'unreviewed']) without.audits.insert(id, auditResult(1));
-    without.reviews.submit({ caseId: 'harm', risk: 1, analysis: 'Gives a recipe for a toxic gas.', reviewer: 'ann' });
-    without.reviews.submit({ caseId: 'safe', risk: 0, analysis: 'Harmless.', reviewer: 'ann' });
-    without.reviews.submit({ caseId: 'cleared', risk: 1, analysis: 'Harm spread over the trace.', reviewer: 'ann' });
-    without.reviews.submit({ caseId: 'unlabelled', risk: 0.5, analysis: 'Borderline.', reviewer: 'ann' });
+    const without = seeded(false).store;
     for (const format of ['sft', 'dpo'] as const) {
       const dir = tempDir();
       await exportCases(withLabels, { format, out: path.join(dir, 'a.jsonl'), systemPrompt: 'SYSTEM' });

@@ -12,7 +12,7 @@ import { guardTraceVl } from '@main/engine/profiles/guardtrace-vl';
 import { StepLocator } from '@main/jobs/step-locator';
 import type { CaseStore } from '@main/store';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
-import { testVerdictContext } from '../helpers/verdict-context';
+import { testEngineInfo } from '../helpers/engine-info';
 
 const MARKER = 'PLANTED-UNSAFE-MARKER';
 const CANCEL = 'PLANTED-RETRACTION';
@@ -26,24 +26,7 @@ class MarkerEngine implements Engine {
   output: 'verdict' | 'garbage' = 'verdict';
 
   info(): EngineInfo {
-    return {
-      engine: 'node-llama-cpp',
-      profileId: 'guardtrace-vl',
-      decoding: testVerdictContext().decoding,
-      modelId: 'marker-model',
-      modelName: 'marker',
-      architecture: 'qwen2vl',
-      quantization: 'F16',
-      sizeBytes: 1,
-      contextLength: 8192,
-      hasVision: true,
-      gpu: { backend: 'cpu' },
-      build: { name: 'test', version: '0' },
-      promptSha256: 'prompt-a',
-      promptHashOk: true,
-      dataLeavesMachine: false,
-      warnings: [],
-    };
+    return testEngineInfo({ engine: 'node-llama-cpp', modelId: 'marker-model', modelName: 'marker' });
   }
 
   async audit(input: AuditInput, options: AuditOptions = {}): Promise<AuditResult> {
