@@ -5,7 +5,7 @@ import { defaultSettings } from './settings';
 import { EngineManager } from '../engine/engine-manager';
 import { imageDecoder, installImageDecoderHost, type DecoderProcessHost } from '../engine/image-decoding';
 import { AuditRunner } from '../jobs/audit-runner';
-import { StepLocator } from '../jobs/step-locator';
+import { locateFlaggedAfterBatches, StepLocator } from '../jobs/step-locator';
 import { CaseStore } from '../store';
 import { backupDatabase, dailyBackup, type BackupSummary } from '../store/backup';
 
@@ -73,6 +73,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   const jobs = new AuditRunner({ store, events, currentEngine: () => engines.current() });
   const steps = new StepLocator({ store, events, currentEngine: () => engines.current() });
+  const stopLocatingAfterBatches = locateFlaggedAfterBatches(steps, events, settings);
   let closed = false;
   return {
     dataDir: options.dataDir,
@@ -90,6 +91,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       if (closed) return;
       closed = true;
       await jobs.shutdown().catch(() => undefined);
+      stopLocatingAfterBatches();
       await steps.shutdown().catch(() => undefined);
       await engines.dispose();
       store.close();

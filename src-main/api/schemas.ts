@@ -125,6 +125,7 @@ export const CHANNEL_SCHEMAS = {
     engine: engineSelection.optional(),
     llamaServerPath: path.nullable().optional(),
     blindReviewers: z.array(text(200)).max(1000).optional(),
+    locateFlaggedInBatch: z.boolean().optional(),
     openai: z
       .strictObject({ baseUrl: text(2048), model: text(512), allowInsecureRemote: z.boolean() })
       .nullable()

@@ -24,6 +24,7 @@ export function defaultSettings(): Settings {
     llamaServerPath: null,
     openai: null,
     blindReviewers: [],
+    locateFlaggedInBatch: false,
   };
 }
 

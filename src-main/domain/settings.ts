@@ -21,4 +21,9 @@ export interface Settings {
   openai: { baseUrl: string; model: string; allowInsecureRemote: boolean } | null;
   /** Reviewers who review blind: the model's verdict, analysis and the gold label stay hidden until their first choice. */
   blindReviewers: string[];
+  /**
+   * After an audit batch, search the first flagged step of every case it judged 0.5 or 1 (docs/step-localization.md):
+   * up to ⌈log₂ N⌉ + 1 extra generations per such case. Off by default.
+   */
+  locateFlaggedInBatch: boolean;
 }

@@ -5,6 +5,8 @@
 // loses at most the probe in flight, and the next run replays the stored probes (planSearch is a pure function of
 // them) and runs only the missing ones.
 import { createHash } from 'node:crypto';
+import type { AuditProgress, AuditRecord } from '@domain/audits';
+import type { Settings } from '@domain/settings';
 import { NO_RESPONSE_TEXT, planSearch, type StepSearchRecord, type StepSearchStatus } from '@domain/step-localization';
 import { SEGMENTER_VERSION, segmentTrace, traceThroughStep } from '@domain/trace-steps';
 import type { CaseStore } from '../store';
@@ -17,6 +19,12 @@ const RETRY_DELAY_MS = 1_000;
 
 export interface StepLocatorEvents {
   emit(event: 'cases.changed', payload: { caseIds: string[] }): void;
+}
+
+/** The audit runner's events a batch search listens to (the core's event bus fits). */
+export interface BatchEvents {
+  on(event: 'audit.verdict', listener: (payload: { caseId: string; audit: AuditRecord }) => void): () => void;
+  on(event: 'audit.progress', listener: (payload: AuditProgress) => void): () => void;
 }
 
 export interface StepLocatorOptions {
@@ -249,4 +257,37 @@ export class StepLocator {
       }
     }
   }
+}
+
+/**
+ * Settings.locateFlaggedInBatch: each verdict of 0.5 or 1 a batch records queues a search for its case, and when the
+ * batch is done the queued searches run (one case at a time, through the same engine; a later batch waits for none
+ * of it). Off by default: each search costs up to ⌈log₂ N⌉ + 1 extra generations. Returns the unsubscribe function.
+ */
+export function locateFlaggedAfterBatches(
+  locator: StepLocator,
+  events: BatchEvents,
+  settings: () => Pick<Settings, 'locateFlaggedInBatch' | 'strictFormat'>,
+): () => void {
+  let running = false;
+  const offVerdict = events.on('audit.verdict', ({ caseId, audit }) => {
+    if (!settings().locateFlaggedInBatch || audit.status !== 'ok' || (audit.risk ?? 0) < FLAG_THRESHOLD) return;
+    try {
+      locator.enqueue(caseId);
+    } catch {
+      // The model was unloaded meanwhile: `guardtrace locate --flagged` or the next batch picks the case up.
+    }
+  });
+  const offProgress = events.on('audit.progress', (progress) => {
+    if (progress.state !== 'done' || running || !settings().locateFlaggedInBatch) return;
+    running = true;
+    void locator
+      .runQueued({ strictFormat: settings().strictFormat })
+      .catch(() => undefined) // an engine-wide error leaves the searches queued, with their probes
+      .finally(() => (running = false));
+  });
+  return () => {
+    offVerdict();
+    offProgress();
+  };
 }

@@ -9,7 +9,8 @@ import { segmentTrace } from '@domain/trace-steps';
 import { CoreEvents } from '@main/api/events';
 import { EngineError, type AuditInput, type AuditOptions, type Engine } from '@main/engine/engine';
 import { guardTraceVl } from '@main/engine/profiles/guardtrace-vl';
-import { StepLocator } from '@main/jobs/step-locator';
+import { AuditRunner } from '@main/jobs/audit-runner';
+import { locateFlaggedAfterBatches, StepLocator } from '@main/jobs/step-locator';
 import type { CaseStore } from '@main/store';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 import { testEngineInfo } from '../helpers/engine-info';
@@ -186,4 +187,32 @@ describe('StepLocator', () => {
     expect(store.stepSearches.latestForCase('safe')).toBeNull();
     store.close();
   });
+
+  for (const enabled of [true, false]) {
+    it(`${enabled ? 'searches' : 'leaves alone'} the cases a batch flags when the batch option is ${enabled ? 'on' : 'off'}`, async () => {
+      const engine = new MarkerEngine();
+      const { store, locator } = setup(engine);
+      const events = new CoreEvents();
+      const runner = new AuditRunner({ store, events, currentEngine: () => engine });
+      const stop = locateFlaggedAfterBatches(locator, events, () => ({
+        locateFlaggedInBatch: enabled,
+        strictFormat: false,
+      }));
+      addCase(store, 'b-flag', traceWithMarker(16, 11));
+      addCase(store, 'b-safe', traceWithMarker(16, null));
+      runner.start({});
+      await runner.whenSettled();
+      const deadline = Date.now() + 10_000;
+      while (enabled && store.stepSearches.latestForCase('b-flag')?.status !== 'located' && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      if (enabled)
+        expect(store.stepSearches.latestForCase('b-flag')).toMatchObject({ status: 'located', locatedStep: 11 });
+      else expect(store.stepSearches.latestForCase('b-flag')).toBeNull();
+      expect(store.stepSearches.latestForCase('b-safe')).toBeNull();
+      // The batch's verdicts stand: one audit per case, none from the probes.
+      expect(store.db.prepare('SELECT count(*) AS n FROM audits').get()).toEqual({ n: 2 });
+      stop();
+      store.close();
+    });
+  }
 });
