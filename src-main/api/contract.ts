@@ -6,6 +6,7 @@ import type { CaseDetail, FilterCounts, QueueFilter, QueuePage, QueueQuery } fro
 import type { EngineLoadRequest, EngineState, ModelFolderCheck } from '@domain/engine';
 import type { ExportRequest, ExportSummary, ImportProgress, ImportRequest, ImportSummary } from '@domain/io';
 import type { MetricsQuery } from '@domain/fidelity';
+import type { ConvertProgress, ModelConvertRequest, ModelConvertResult } from '@domain/model-convert';
 import type { Metrics, Stats } from '@domain/metrics';
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
 import type { Settings } from '@domain/settings';
@@ -79,6 +80,11 @@ export interface ApiContract {
   /** The moderator confirms a step as the first unsafe one, or clears it ("no single step"); logged, undoable. */
   'steps.mark': [StepMarkInput, CaseSteps];
   'steps.undoMark': [{ caseId: string; reviewer: string }, CaseSteps];
+  // ---- model conversion (docs/model-setup.md) ----
+  /** A Hugging Face Qwen2.5-VL folder → a model folder; progress on 'model.convertProgress'. One at a time. */
+  'model.convert': [ModelConvertRequest, ModelConvertResult];
+  /** Cancels the running conversion (its partial folder is removed); false when none runs. */
+  'model.cancelConvert': [void, { cancelled: boolean }];
 }
 
 /** Every event pushed from the core to the renderer. */
@@ -89,6 +95,7 @@ export interface ApiEvents {
   'engine.state': EngineState;
   'import.progress': ImportProgress;
   'cases.changed': { caseIds: string[] | 'all' };
+  'model.convertProgress': ConvertProgress;
 }
 
 export type Channel = keyof ApiContract;
@@ -137,6 +144,8 @@ export const API_CHANNELS = [
   'steps.cancel',
   'steps.mark',
   'steps.undoMark',
+  'model.convert',
+  'model.cancelConvert',
 ] as const satisfies readonly Channel[];
 type MissingChannel = Exclude<Channel, (typeof API_CHANNELS)[number]>;
 const _allChannelsListed: MissingChannel extends never ? true : false = true;
@@ -149,6 +158,7 @@ export const API_EVENTS = [
   'engine.state',
   'import.progress',
   'cases.changed',
+  'model.convertProgress',
 ] as const satisfies readonly EventName[];
 type MissingEvent = Exclude<EventName, (typeof API_EVENTS)[number]>;
 const _allEventsListed: MissingEvent extends never ? true : false = true;

@@ -11,6 +11,7 @@ import { EXPORT_FORMATS, EXPORT_SELECTIONS, IMPORT_FORMATS } from '@domain/io';
 import { REVIEW_SOURCES } from '@domain/reviews';
 import { THEMES } from '@domain/settings';
 import { STEP_MARK_ACTIONS } from '@domain/step-localization';
+import { MMPROJ_OUTPUT_TYPES, MODEL_OUTPUT_TYPES } from '@domain/model-convert';
 import type { Channel } from './contract';
 import { ApiError } from './errors';
 
@@ -161,6 +162,14 @@ export const CHANNEL_SCHEMAS = {
     stepOffset: z.number().int().min(0).optional(),
   }),
   'steps.undoMark': record({ caseId: id, reviewer: text(200).min(1) }),
+  'model.convert': record({
+    hfDir: path,
+    outDir: path,
+    modelType: z.enum(MODEL_OUTPUT_TYPES).optional(),
+    mmprojType: z.enum(MMPROJ_OUTPUT_TYPES).optional(),
+    promptFile: path.optional(),
+  }),
+  'model.cancelConvert': nothing,
 } satisfies Record<Channel, z.ZodType>;
 
 /** Checks one channel's argument; throws ApiError('invalid') that names the field and the rule. */
