@@ -81,7 +81,7 @@ async function runLocate(context: RunContext): Promise<number> {
         openai: remote ? { baseUrl: baseUrl!, model: modelName!, apiKeyEnv: 'GUARDTRACE_API_KEY' } : undefined,
       });
       if (state.state === 'error') throw Object.assign(new Error(state.message), { code: 'config' });
-      const strictFormat = values.strict === true ? true : core.settings().strictFormat;
+      const strictFormat = values.strict === true ? true : (await core.settings()).strictFormat;
       const onProbe = context.json
         ? undefined
         : (search: { probes: Array<{ cut: number; risk: number | null }>; stepCount: number }) => {
@@ -108,7 +108,7 @@ async function runLocate(context: RunContext): Promise<number> {
         return signalExitCode(interrupted);
       }
       if (context.json) io.stdout(`${JSON.stringify(steps)}\n`);
-      else io.stdout(`${describeSearch(steps, core.store.cases.content(caseId).thinking)}\n`);
+      else io.stdout(`${describeSearch(steps, (await core.store.cases.content(caseId)).thinking)}\n`);
       return steps.search?.status === 'failed' ? EXIT_PARTIAL : EXIT_OK;
     } finally {
       process.off('SIGINT', onSignal);

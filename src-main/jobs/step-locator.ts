@@ -9,7 +9,7 @@ import type { AuditProgress, AuditRecord } from '@domain/audits';
 import type { Settings } from '@domain/settings';
 import { NO_RESPONSE_TEXT, planSearch, type StepSearchRecord, type StepSearchStatus } from '@domain/step-localization';
 import { SEGMENTER_VERSION, segmentTrace, traceThroughStep } from '@domain/trace-steps';
-import type { CaseStore } from '../store';
+import type { Store } from '../store/contract';
 import { EngineError, type Engine } from '../engine/engine';
 import { caseAuditInput, classifyFailure } from './audit-runner';
 import { JOB_HEARTBEAT_INTERVAL_MS } from './job-heartbeat';
@@ -28,7 +28,7 @@ export interface BatchEvents {
 }
 
 export interface StepLocatorOptions {
-  store: CaseStore;
+  store: Store;
   events: StepLocatorEvents;
   currentEngine: () => Engine | null;
   /** First wait before a probe is tried again after a transient failure (tests shorten it). */
@@ -67,12 +67,12 @@ export class StepLocator {
   }
 
   /** Queues the search for one case with the loaded model (no-op when it has one finished or live). */
-  enqueue(caseId: string): { id: number; queued: boolean } {
+  async enqueue(caseId: string): Promise<{ id: number; queued: boolean }> {
     const { store } = this.options;
     const engine = this.engine();
     const info = engine.info();
-    const trace = store.cases.content(caseId).thinking;
-    return store.stepSearches.enqueue({
+    const trace = (await store.cases.content(caseId)).thinking;
+    return store.steps.enqueue({
       caseId,
       stepCount: segmentTrace(trace).length,
       segmenterVersion: SEGMENTER_VERSION,
@@ -87,12 +87,12 @@ export class StepLocator {
   }
 
   /** Queues a search for every case the loaded model judged at least 0.5 that has none; returns how many. */
-  queueFlagged(limit = Number.MAX_SAFE_INTEGER): number {
+  async queueFlagged(limit = Number.MAX_SAFE_INTEGER): Promise<number> {
     const info = this.engine().info();
     const { store } = this.options;
     let queued = 0;
-    for (const caseId of store.stepSearches.flaggedWithoutSearch(info.modelId, info.promptSha256, limit)) {
-      if (this.enqueue(caseId).queued) queued++;
+    for (const caseId of await store.steps.flaggedWithoutSearch(info.modelId, info.promptSha256, limit)) {
+      if ((await this.enqueue(caseId)).queued) queued++;
     }
     return queued;
   }
@@ -102,11 +102,11 @@ export class StepLocator {
     const { store } = this.options;
     const engine = this.engine();
     const info = engine.info();
-    store.stepSearches.requeueOrphaned();
-    const { id } = this.enqueue(caseId);
-    const claimed = store.stepSearches.claim(info.modelId, info.promptSha256, id);
+    await store.steps.requeueOrphaned();
+    const { id } = await this.enqueue(caseId);
+    const claimed = await store.steps.claim(info.modelId, info.promptSha256, id);
     if (claimed) await this.run(engine, claimed, options);
-    return store.stepSearches.get(id);
+    return store.steps.get(id);
   }
 
   /** Works through the queued searches for the loaded model until none is left or the signal aborts. */
@@ -114,11 +114,11 @@ export class StepLocator {
     const { store } = this.options;
     const engine = this.engine();
     const info = engine.info();
-    store.stepSearches.requeueOrphaned();
+    await store.steps.requeueOrphaned();
     let finished = 0;
     let failed = 0;
     while (!options.signal?.aborted) {
-      const search = store.stepSearches.claim(info.modelId, info.promptSha256);
+      const search = await store.steps.claim(info.modelId, info.promptSha256);
       if (!search) break;
       const status = await this.run(engine, search, options);
       if (status === 'failed') failed++;
@@ -128,9 +128,9 @@ export class StepLocator {
   }
 
   /** Stops the probe in flight (its search goes back to the queue with its probes) and cancels the queued rest. */
-  cancel(): number {
+  async cancel(): Promise<number> {
     for (const controller of this.controllers) controller.abort();
-    return this.options.store.stepSearches.cancelQueued();
+    return this.options.store.steps.cancelQueued();
   }
 
   /** For quit: stops the probe in flight and waits until its search is back in the queue; queued ones stay. */
@@ -156,11 +156,8 @@ export class StepLocator {
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
     this.controllers.add(controller);
     const heartbeat = setInterval(() => {
-      try {
-        store.stepSearches.heartbeat();
-      } catch {
-        // Busy or closing: the next beat tries again.
-      }
+      // Busy or closing: the next beat tries again.
+      store.steps.heartbeat().catch(() => undefined);
     }, JOB_HEARTBEAT_INTERVAL_MS);
     heartbeat.unref();
     try {
@@ -170,11 +167,11 @@ export class StepLocator {
     } catch (error) {
       if (controller.signal.aborted || classifyFailure(error) === 'engine') {
         // Not the case's fault: back to the queue, probes kept; an engine-wide error is the caller's to report.
-        store.stepSearches.release(search.id);
+        await store.steps.release(search.id);
         if (controller.signal.aborted) return 'queued';
         throw error;
       }
-      store.stepSearches.fail(
+      await store.steps.fail(
         search.id,
         `Case ${search.caseId}: ${error instanceof Error ? error.message : String(error)}`,
       );
@@ -206,7 +203,7 @@ export class StepLocator {
       const plan = planSearch(steps.length, probes);
       if ('done' in plan) {
         const located = plan.done === 'located' ? { step: plan.step, offset: steps[plan.step - 1].start } : null;
-        store.stepSearches.finish(search.id, plan.done, located);
+        await store.steps.finish(search.id, plan.done, located);
         return plan.done;
       }
       const cut = plan.next;
@@ -223,8 +220,9 @@ export class StepLocator {
             'No step is claimed; the case keeps its verdict.',
         );
       const flagged = result.verdict.risk >= FLAG_THRESHOLD;
-      store.transaction(() => {
-        store.stepSearches.recordProbe(search.id, {
+      await store.steps.recordProbe(
+        search.id,
+        {
           cut,
           status: 'ok',
           risk: result.verdict.status === 'ok' ? result.verdict.risk : null,
@@ -235,12 +233,13 @@ export class StepLocator {
           generatedTokens: result.generatedTokens,
           totalMs: result.timings.totalMs,
           rawOutput: result.rawOutput,
-        });
-        if (result.provenance)
-          store.stepSearches.setModelHashes(search.id, result.provenance.modelSha256, result.provenance.mmprojSha256);
-      });
+        },
+        result.provenance
+          ? { modelSha256: result.provenance.modelSha256, mmprojSha256: result.provenance.mmprojSha256 }
+          : undefined,
+      );
       probes.set(cut, flagged);
-      options.onProbe?.(store.stepSearches.get(search.id));
+      options.onProbe?.(await store.steps.get(search.id));
     }
   }
 
@@ -267,22 +266,28 @@ export class StepLocator {
 export function locateFlaggedAfterBatches(
   locator: StepLocator,
   events: BatchEvents,
-  settings: () => Pick<Settings, 'locateFlaggedInBatch' | 'strictFormat'>,
+  settings: () => Promise<Pick<Settings, 'locateFlaggedInBatch' | 'strictFormat'>>,
 ): () => void {
   let running = false;
+  // Verdicts queue their searches in order; the batch's searches start once those are queued.
+  let enqueued: Promise<unknown> = Promise.resolve();
   const offVerdict = events.on('audit.verdict', ({ caseId, audit }) => {
-    if (!settings().locateFlaggedInBatch || audit.status !== 'ok' || (audit.risk ?? 0) < FLAG_THRESHOLD) return;
-    try {
-      locator.enqueue(caseId);
-    } catch {
-      // The model was unloaded meanwhile: `guardtrace locate --flagged` or the next batch picks the case up.
-    }
+    if (audit.status !== 'ok' || (audit.risk ?? 0) < FLAG_THRESHOLD) return;
+    enqueued = enqueued
+      .then(async () => {
+        if (!(await settings()).locateFlaggedInBatch) return;
+        await locator.enqueue(caseId);
+      })
+      .catch(() => undefined); // The model was unloaded meanwhile: `guardtrace locate --flagged` or the next batch picks the case up.
   });
   const offProgress = events.on('audit.progress', (progress) => {
-    if (progress.state !== 'done' || running || !settings().locateFlaggedInBatch) return;
+    if (progress.state !== 'done' || running) return;
     running = true;
-    void locator
-      .runQueued({ strictFormat: settings().strictFormat })
+    void (async () => {
+      await enqueued;
+      const { locateFlaggedInBatch, strictFormat } = await settings();
+      if (locateFlaggedInBatch) await locator.runQueued({ strictFormat });
+    })()
       .catch(() => undefined) // an engine-wide error leaves the searches queued, with their probes
       .finally(() => (running = false));
   });

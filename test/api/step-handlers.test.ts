@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandlers } from '@main/api/contract';
 import { createCore, type Core } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
-import { auditResult } from '../helpers/store-fixtures';
+import { openDatabase } from '@main/store/sqlite/open-database';
+import { auditResult, recordVerdicts } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 
 const TRACE = '第一步：看图片。\n\n第二步：解释如何制造危险气体的具体比例。\n\n第三步：回答。';
@@ -21,12 +22,14 @@ beforeAll(async () => {
   const file = path.join(dir, 'cases.jsonl');
   writeFileSync(file, JSON.stringify({ id: 'zh', question: '问题', thinking: TRACE, response: '回答' }) + '\n');
   await handlers['import.run']({ file });
-  core.store.audits.insert(
-    'zh',
-    auditResult(1, {
-      verdict: { status: 'ok', risk: 1, category: null, analysis: '思维链中“解释如何制造危险气体”有害。' },
-    }),
-  );
+  await recordVerdicts(core.store, [
+    {
+      caseId: 'zh',
+      result: auditResult(1, {
+        verdict: { status: 'ok', risk: 1, category: null, analysis: '思维链中“解释如何制造危险气体”有害。' },
+      }),
+    },
+  ]);
 });
 afterAll(async () => core?.close());
 
@@ -55,13 +58,18 @@ describe('steps channels', () => {
     expect(view.label).toMatchObject({ kind: 'none', stepIndex: null });
     view = await handlers['steps.undoMark']({ caseId: 'zh', reviewer: 'ann' });
     expect(view.label).toMatchObject({ kind: 'step', stepIndex: 2 });
-    const actions = core.store.activityLog
-      .forCase('zh')
+    const actions = (await core.store.cases.get('zh')).history
       .map((e) => e.action)
       .filter((a) => a.startsWith('steps.'));
     expect(actions).toEqual(['steps.confirm', 'steps.clear', 'steps.undo']);
-    expect(() => core.store.db.prepare('DELETE FROM step_marks').run()).toThrow(/append-only/);
-    expect(() => core.store.db.prepare("UPDATE step_marks SET reviewer = 'x'").run()).toThrow(/append-only/);
+    // Append-only in SQL too: a second connection to the file cannot change or remove a mark.
+    const db = openDatabase(core.dataDir);
+    try {
+      expect(() => db.prepare('DELETE FROM step_marks').run()).toThrow(/append-only/);
+      expect(() => db.prepare("UPDATE step_marks SET reviewer = 'x'").run()).toThrow(/append-only/);
+    } finally {
+      db.close();
+    }
   });
 
   it('refuses a mark on an offset that is not a step, and a malformed request', async () => {

@@ -16,7 +16,8 @@ import { CoreEvents } from '@main/api/events';
 import { EngineManager } from '@main/engine/engine-manager';
 import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
 import { StepLocator } from '@main/jobs/step-locator';
-import { CaseStore } from '@main/store';
+import { CaseStore } from '@main/store/sqlite';
+import { asStore } from '../helpers/store-fixtures';
 import { SHARED_PROMPT_FILE, writeTinyModelFolder } from '../models/tiny-gguf';
 import { PLANTED_MARKER, PLANTED_PROMPT, PLANTED_PROMPT_FILE, plantedMarkerProfile } from '../profiles/planted-marker';
 import { ensureBenchModel, QUERY, RESPONSE, TRACE_SENTENCE } from './bench-model';
@@ -81,7 +82,11 @@ async function main(): Promise<void> {
           },
           null,
         );
-        const locator = new StepLocator({ store, events: new CoreEvents(), currentEngine: () => manager.current() });
+        const locator = new StepLocator({
+          store: asStore(store),
+          events: new CoreEvents(),
+          currentEngine: () => manager.current(),
+        });
         const started = performance.now();
         const search = await locator.locate('bench', {
           strictFormat: true,

@@ -170,13 +170,13 @@ describe.skipIf(skipReason !== null)('step localization in Chromium', () => {
     });
     expect((records[0].steps as string[])[9]).toMatch(/^Step 10:/);
     // Logged in the activity log, as decisions are.
-    const actions = h.core.store.activityLog.forCase('steps-1').map((e) => e.action);
+    const actions = (await h.core.store.cases.get('steps-1')).history.map((e) => e.action);
     expect(actions).toContain('steps.confirm');
     expect(h.pageErrors).toEqual([]);
   });
 
   it('hides the located step in blind review until the first choice', async () => {
-    await h.handlers['settings.set']({ blindReviewers: [h.core.settings().reviewer] });
+    await h.handlers['settings.set']({ blindReviewers: [(await h.core.settings()).reviewer] });
     // The page reads the settings when it starts (the Settings screen changes them in place).
     await h.page.reload();
     await h.page.waitForFunction(() => document.querySelectorAll('[data-testid="queue-row"]').length === 2);

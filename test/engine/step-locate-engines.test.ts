@@ -11,7 +11,7 @@ import { maxProbes, type StepSearchRecord } from '@domain/step-localization';
 import { CoreEvents } from '@main/api/events';
 import { EngineManager } from '@main/engine/engine-manager';
 import { StepLocator } from '@main/jobs/step-locator';
-import { newCase, openTempStore } from '../helpers/store-fixtures';
+import { asStore, newCase, openTempStore } from '../helpers/store-fixtures';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 import {
   PLANTED_MARKER,
@@ -60,7 +60,11 @@ async function locatorOn(engine: 'node-llama-cpp' | 'llama.node', prefixReuse = 
   const state = await manager.load({ modelDir, engine, profile: profile.id });
   expect(state.state, JSON.stringify(state)).toBe('loaded');
   const store = openTempStore();
-  const locator = new StepLocator({ store, events: new CoreEvents(), currentEngine: () => manager.current() });
+  const locator = new StepLocator({
+    store: asStore(store),
+    events: new CoreEvents(),
+    currentEngine: () => manager.current(),
+  });
   let next = 0;
   const locate = async (thinking: string): Promise<StepSearchRecord> => {
     const id = `case-${next++}`;

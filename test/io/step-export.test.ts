@@ -6,28 +6,42 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { segmentTrace } from '@domain/trace-steps';
 import { exportCases } from '@main/io/export';
-import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
+import { asStore, auditResult, newCase, openTempStore, recordVerdicts } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 
 const TRACE =
   'Step 1: read the question.\n\nStep 2: recall the chemistry.\n\nStep 3: give the exact ratio.\n\nStep 4: wrap up.';
 
 /** Five cases, four reviewed; with `stepLabels`, a located search and the moderator's step marks as well. */
-function seeded(stepLabels = true) {
-  const store = openTempStore();
+async function seeded(stepLabels = true) {
+  const sqlite = openTempStore();
   const ids = ['harm', 'safe', 'cleared', 'unlabelled', 'unreviewed'];
-  store.transaction(() => {
-    for (const id of ids) store.cases.insert(newCase(id, { thinking: TRACE }), null);
+  sqlite.transaction(() => {
+    for (const id of ids) sqlite.cases.insert(newCase(id, { thinking: TRACE }), null);
   });
-  for (const id of ids) store.audits.insert(id, auditResult(1));
-  store.reviews.submit({ caseId: 'harm', risk: 1, analysis: 'Gives a recipe for a toxic gas.', reviewer: 'ann' });
-  store.reviews.submit({ caseId: 'safe', risk: 0, analysis: 'Harmless.', reviewer: 'ann' });
-  store.reviews.submit({ caseId: 'cleared', risk: 1, analysis: 'Harm spread over the trace.', reviewer: 'ann' });
-  store.reviews.submit({ caseId: 'unlabelled', risk: 0.5, analysis: 'Borderline.', reviewer: 'ann' });
+  const store = asStore(sqlite);
+  await recordVerdicts(
+    store,
+    ids.map((caseId) => ({ caseId, result: auditResult(1) })),
+  );
+  await store.decisions.submit({
+    caseId: 'harm',
+    risk: 1,
+    analysis: 'Gives a recipe for a toxic gas.',
+    reviewer: 'ann',
+  });
+  await store.decisions.submit({ caseId: 'safe', risk: 0, analysis: 'Harmless.', reviewer: 'ann' });
+  await store.decisions.submit({
+    caseId: 'cleared',
+    risk: 1,
+    analysis: 'Harm spread over the trace.',
+    reviewer: 'ann',
+  });
+  await store.decisions.submit({ caseId: 'unlabelled', risk: 0.5, analysis: 'Borderline.', reviewer: 'ann' });
   const steps = segmentTrace(TRACE);
   if (!stepLabels) return { store, steps };
   // The model's search located step 2; the moderator moved it to step 3 and confirmed.
-  const { id: searchId } = store.stepSearches.enqueue({
+  const { id: searchId } = await store.steps.enqueue({
     caseId: 'harm',
     stepCount: steps.length,
     segmenterVersion: 1,
@@ -44,7 +58,7 @@ function seeded(stepLabels = true) {
     [1, 0],
     [4, 1],
   ] as const) {
-    store.stepSearches.recordProbe(searchId, {
+    await store.steps.recordProbe(searchId, {
       cut,
       status: 'ok',
       risk,
@@ -57,20 +71,21 @@ function seeded(stepLabels = true) {
       rawOutput: '"Judgment": 1',
     });
   }
-  store.stepSearches.finish(searchId, 'located', { step: 2, offset: steps[1].start });
+  await store.steps.finish(searchId, 'located', { step: 2, offset: steps[1].start });
   const mark = (caseId: string, kind: 'step' | 'none', index: number | null) =>
-    store.stepSearches.addMark({
+    store.steps.mark({
       caseId,
       kind,
       stepIndex: index,
       stepOffset: index === null ? null : steps[index - 1].start,
       traceSha256: 'x',
+      stepCount: steps.length,
       reviewer: 'ann',
     });
-  mark('harm', 'step', 2);
-  store.stepSearches.undoLastMark('harm', 'ann');
-  mark('harm', 'step', 3);
-  mark('cleared', 'none', null);
+  await mark('harm', 'step', 2);
+  await store.steps.undoLastMark('harm', 'ann');
+  await mark('harm', 'step', 3);
+  await mark('cleared', 'none', null);
   return { store, steps };
 }
 
@@ -82,7 +97,7 @@ const readJsonl = (file: string) =>
 
 describe('step labels in exports', () => {
   it('writes one steps record per reviewed case with the first unsafe step, per-step labels and the located step', async () => {
-    const { store } = seeded();
+    const { store } = await seeded();
     const out = path.join(tempDir(), 'steps.jsonl');
     const summary = await exportCases(store, { format: 'steps', out });
     expect(summary).toMatchObject({ written: 4, skipped: 0 }); // the unreviewed case is not selected
@@ -115,11 +130,11 @@ describe('step labels in exports', () => {
     // Offsets index the stored trace.
     const [start, end] = (byId.harm.step_offsets as number[][])[2];
     expect(TRACE.slice(start, end)).toBe('Step 3: give the exact ratio.');
-    store.close();
+    await store.close();
   });
 
   it('adds the labels as fields of jsonl and csv', async () => {
-    const { store } = seeded();
+    const { store } = await seeded();
     const dir = tempDir();
     await exportCases(store, { format: 'jsonl', out: path.join(dir, 'all.jsonl') });
     const harm = readJsonl(path.join(dir, 'all.jsonl')).find((r) => r.id === 'harm')!;
@@ -137,12 +152,12 @@ describe('step labels in exports', () => {
       model_located_step: '1',
     });
     expect(rows.find((r) => r.id === 'cleared')).toMatchObject({ step_label_status: 'no_single_step' });
-    store.close();
+    await store.close();
   });
 
   it('leaves SFT and DPO targets exactly as without step labels', async () => {
-    const withLabels = seeded().store;
-    const without = seeded(false).store;
+    const withLabels = (await seeded()).store;
+    const without = (await seeded(false)).store;
     for (const format of ['sft', 'dpo'] as const) {
       const dir = tempDir();
       await exportCases(withLabels, { format, out: path.join(dir, 'a.jsonl'), systemPrompt: 'SYSTEM' });
@@ -152,7 +167,7 @@ describe('step labels in exports', () => {
       expect(a).toBe(readFileSync(path.join(dir, 'b.jsonl'), 'utf8'));
       expect(a).not.toMatch(/step_label|first_unsafe/);
     }
-    withLabels.close();
-    without.close();
+    await withLabels.close();
+    await without.close();
   });
 });

@@ -11,8 +11,8 @@ import { EngineError, type AuditInput, type AuditOptions, type Engine } from '@m
 import { guardTraceVl } from '@main/engine/profiles/guardtrace-vl';
 import { AuditRunner } from '@main/jobs/audit-runner';
 import { locateFlaggedAfterBatches, StepLocator } from '@main/jobs/step-locator';
-import type { CaseStore } from '@main/store';
-import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
+import type { CaseStore } from '@main/store/sqlite';
+import { asStore, auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 import { testEngineInfo } from '../helpers/engine-info';
 
 const MARKER = 'PLANTED-UNSAFE-MARKER';
@@ -65,7 +65,12 @@ function traceWithMarker(steps: number, markerAt: number | null, retractAt: numb
 
 function setup(engine: MarkerEngine = new MarkerEngine()) {
   const store = openTempStore();
-  const locator = new StepLocator({ store, events: new CoreEvents(), currentEngine: () => engine, retryDelayMs: 1 });
+  const locator = new StepLocator({
+    store: asStore(store),
+    events: new CoreEvents(),
+    currentEngine: () => engine,
+    retryDelayMs: 1,
+  });
   return { store, engine, locator };
 }
 
@@ -179,8 +184,8 @@ describe('StepLocator', () => {
       addCase(store, id, traceWithMarker(9, 4));
       store.audits.insert(id, auditResult(risk, { modelId: 'marker-model', promptSha256: 'prompt-a' }));
     }
-    expect(locator.queueFlagged()).toBe(2);
-    expect(locator.queueFlagged()).toBe(0); // already queued
+    expect(await locator.queueFlagged()).toBe(2);
+    expect(await locator.queueFlagged()).toBe(0); // already queued
     expect(store.stepSearches.counts().running).toBe(2);
     expect(await locator.runQueued()).toEqual({ finished: 2, failed: 0 });
     expect(store.stepSearches.latestForCase('f2')).toMatchObject({ status: 'located', locatedStep: 4 });
@@ -193,14 +198,14 @@ describe('StepLocator', () => {
       const engine = new MarkerEngine();
       const { store, locator } = setup(engine);
       const events = new CoreEvents();
-      const runner = new AuditRunner({ store, events, currentEngine: () => engine });
-      const stop = locateFlaggedAfterBatches(locator, events, () => ({
+      const runner = new AuditRunner({ store: asStore(store), events, currentEngine: () => engine });
+      const stop = locateFlaggedAfterBatches(locator, events, async () => ({
         locateFlaggedInBatch: enabled,
         strictFormat: false,
       }));
       addCase(store, 'b-flag', traceWithMarker(16, 11));
       addCase(store, 'b-safe', traceWithMarker(16, null));
-      runner.start({});
+      await runner.start({});
       await runner.whenSettled();
       const deadline = Date.now() + 10_000;
       while (enabled && store.stepSearches.latestForCase('b-flag')?.status !== 'located' && Date.now() < deadline)

@@ -42,6 +42,9 @@ export const DEFAULT_SELECTION: Record<ExportFormat, ExportSelection> = {
   steps: 'reviewed',
 };
 
+/** The formats whose records carry the case's steps, step label and located step (step-records.ts). */
+const STEP_FORMATS: readonly ExportFormat[] = ['jsonl', 'csv', 'steps'];
+
 export async function exportCases(
   store: Store,
   req: ExportRequest & { systemPrompt?: string },
@@ -86,13 +89,17 @@ export async function exportCases(
     await store.exports.forEachPage(only, async (rows) => {
       await images.copyFor(rows);
       const lines: string[] = [];
+      // The formats that carry step labels read them for the whole page first (the store is asynchronous).
+      const stepInfo = new Map<string, StepExportInfo>();
+      if (STEP_FORMATS.includes(req.format))
+        for (const row of rows) stepInfo.set(row.id, await stepExportInfo(store, row));
       const context: RowContext = {
         images,
         systemPrompt: req.systemPrompt?.trim() ?? '',
         skip,
         refuse,
         lines,
-        steps: (row) => stepExportInfo(store, row),
+        steps: (row) => stepInfo.get(row.id)!,
       };
       for (const row of rows) writeRow(row, context);
       if (req.format === 'csv') {

@@ -4,8 +4,7 @@
 // SFT and DPO targets never change: they come from the case-level decision alone.
 import type { StepLabel, StepSearchRecord } from '@domain/step-localization';
 import { SEGMENTER_VERSION, segmentTrace, stepText, type TraceStep } from '@domain/trace-steps';
-import type { CaseStore } from '../../store';
-import type { ExportRow } from '../../store/export-reader';
+import type { ExportRecord as ExportRow, Store } from '../../store/contract';
 
 export interface StepExportInfo {
   steps: TraceStep[];
@@ -13,11 +12,11 @@ export interface StepExportInfo {
   search: StepSearchRecord | null;
 }
 
-export function stepExportInfo(store: CaseStore, row: ExportRow): StepExportInfo {
+export async function stepExportInfo(store: Store, row: ExportRow): Promise<StepExportInfo> {
   return {
     steps: segmentTrace(row.thinking),
-    label: store.stepSearches.label(row.id),
-    search: store.stepSearches.latestForCase(row.id),
+    label: await store.steps.label(row.id),
+    search: await store.steps.latestForCase(row.id),
   };
 }
 

@@ -1,6 +1,6 @@
 // Step-localization searches, their probes and the moderator's step marks (migration 0012). Searches are jobs of
 // their own kind with the audit queue's rules: claimed with one UPDATE … RETURNING, owned by a pid plus a token,
-// kept alive by a heartbeat, put back only when their owner is gone (store/jobs.ts). Probes are keyed by
+// kept alive by a heartbeat, put back only when their owner is gone (store/sqlite/jobs.ts). Probes are keyed by
 // (search, cut), so a probe that was stored is never stored again, whatever a killed process left behind.
 import {
   STEP_SEARCH_METHOD,
@@ -10,13 +10,14 @@ import {
   type StepSearchRecord,
   type StepSearchStatus,
 } from '@domain/step-localization';
+import type { NewStepProbe, StepSearchSpec } from '../contract';
 import { nowIso } from './clock';
-import { StoreError } from './errors';
+import { StoreError } from '../errors';
 import type { JobOwner } from './jobs';
 import { JOB_HEARTBEAT_STALE_MS } from './jobs';
 import type { Db } from './open-database';
 import { writeTransaction } from './write-transaction';
-import { processIsAlive } from '../platform/process';
+import { processIsAlive } from '../../platform/process';
 
 interface SearchRow {
   id: number;
@@ -67,23 +68,6 @@ interface MarkRow {
   undoes_mark_id: number | null;
   created_at: string;
 }
-
-/** What a search is run with: the case's steps and the loaded engine's identity. */
-export interface StepSearchSpec {
-  caseId: string;
-  stepCount: number;
-  segmenterVersion: number;
-  traceSha256: string;
-  engine: string;
-  modelId: string;
-  modelSha256: string | null;
-  mmprojSha256: string | null;
-  promptSha256: string;
-  profileId: string;
-}
-
-/** A probe as the runner stores it (its raw output kept for audit, not shown as a verdict). */
-export type NewStepProbe = Omit<StepProbe, 'createdAt'> & { rawOutput: string };
 
 const FINISHED: readonly StepSearchStatus[] = ['located', 'not_monotone', 'not_flagged', 'no_steps'];
 const DISOWN = 'owner_pid = NULL, owner_token = NULL, heartbeat_at = NULL';
@@ -275,7 +259,7 @@ export class StepSearchRepository {
       .run(nowIso(), this.owner.token).changes;
   }
 
-  /** Running searches whose owner is gone go back to the queue (store/jobs.ts, requeueOrphaned, has the rules). */
+  /** Running searches whose owner is gone go back to the queue (store/sqlite/jobs.ts, requeueOrphaned, has the rules). */
   requeueOrphaned(options: { staleMs?: number; isAlive?: (pid: number) => boolean } = {}): number {
     const staleBefore = new Date(Date.now() - (options.staleMs ?? JOB_HEARTBEAT_STALE_MS)).toISOString();
     const isAlive = options.isAlive ?? processIsAlive;
