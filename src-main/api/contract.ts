@@ -15,6 +15,7 @@ import type { GoldCase, GoldReport, GoldSetInput } from '@domain/gold';
 import type { PracticeCreateSummary, PracticeFeedback, PracticeSummary } from '@domain/practice';
 import type { Settings } from '@domain/settings';
 import type { RiskLevel } from '@domain/types';
+import type { CaseSteps, LocatedCounts, StepMarkInput } from '@domain/step-localization';
 import type { MenuCommand } from '@domain/shortcuts';
 import type {
   AdjudicationInput,
@@ -45,7 +46,7 @@ export interface ApiContract {
   'reviews.bulkAccept': [{ caseIds: string[]; reviewer: string }, { accepted: number; skipped: number }];
   'import.run': [ImportRequest, ImportSummary];
   'export.run': [ExportRequest, ExportSummary];
-  'stats.get': [void, Stats];
+  'stats.get': [void, Stats & { located: LocatedCounts }];
   'metrics.get': [MetricsQuery | void, Metrics];
   'engine.check': [{ modelDir: string }, ModelFolderCheck];
   'engine.load': [EngineLoadRequest, EngineState];
@@ -91,6 +92,19 @@ export interface ApiContract {
   /** In a practice workspace only: the gold answer, its explanation and the model's verdict for a decided case. */
   'practice.feedback': [{ caseId: string }, PracticeFeedback];
   'practice.summary': [void, PracticeSummary];
+  // ---- step localization (docs/step-localization.md) ----
+  /** The case's steps, its latest search, the analysis's span hints and the moderator's step label. */
+  'steps.get': [{ caseId: string }, CaseSteps];
+  /** Runs (or resumes) the prefix search for the case with the loaded model; never changes its verdict. */
+  'steps.locate': [{ caseId: string }, CaseSteps];
+  /** Queues a search for every case the loaded model judged ≥ 0.5 that has none. */
+  'steps.queueFlagged': [{ limit?: number }, { queued: number }];
+  /** Works through the queued searches. */
+  'steps.runQueued': [void, { finished: number; failed: number }];
+  'steps.cancel': [void, { cancelled: number }];
+  /** The moderator confirms a step as the first unsafe one, or clears it ("no single step"); logged, undoable. */
+  'steps.mark': [StepMarkInput, CaseSteps];
+  'steps.undoMark': [{ caseId: string; reviewer: string }, CaseSteps];
   // ---- model conversion (docs/model-setup.md) ----
   /** A Hugging Face Qwen2.5-VL folder → a model folder; progress on 'model.convertProgress'. One at a time. */
   'model.convert': [ModelConvertRequest, ModelConvertResult];
@@ -162,6 +176,13 @@ export const API_CHANNELS = [
   'practice.create',
   'practice.feedback',
   'practice.summary',
+  'steps.get',
+  'steps.locate',
+  'steps.queueFlagged',
+  'steps.runQueued',
+  'steps.cancel',
+  'steps.mark',
+  'steps.undoMark',
   'model.convert',
   'model.cancelConvert',
 ] as const satisfies readonly Channel[];

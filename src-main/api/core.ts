@@ -6,6 +6,7 @@ import { EngineManager } from '../engine/engine-manager';
 import { imageDecoder, installImageDecoderHost, type DecoderProcessHost } from '../engine/image-decoding';
 import { shippedLevelSchemes } from '../engine/profiles';
 import { AuditRunner } from '../jobs/audit-runner';
+import { locateFlaggedAfterBatches, StepLocator } from '../jobs/step-locator';
 import type { BackupSummary, Store } from '../store/contract';
 import { openStore } from '../store/open-store';
 
@@ -36,6 +37,8 @@ export interface Core {
   store: Store;
   engines: EngineManager;
   jobs: AuditRunner;
+  /** Step localization: prefix searches through the loaded engine (docs/step-localization.md). */
+  steps: StepLocator;
   events: Pick<CoreEvents, 'on' | 'emit'>;
   options: CoreOptions;
   settings(): Promise<Settings>;
@@ -78,12 +81,15 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     getApiKey: options.getApiKey,
   });
   const jobs = new AuditRunner({ store, events, currentEngine: () => engines.current() });
+  const steps = new StepLocator({ store, events, currentEngine: () => engines.current() });
+  const stopLocatingAfterBatches = locateFlaggedAfterBatches(steps, events, settings);
   let closed = false;
   return {
     dataDir: options.dataDir,
     store,
     engines,
     jobs,
+    steps,
     events,
     options,
     settings,
@@ -94,6 +100,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       if (closed) return;
       closed = true;
       await jobs.shutdown().catch(() => undefined);
+      stopLocatingAfterBatches();
+      await steps.shutdown().catch(() => undefined);
       await engines.dispose();
       await store.close();
       if (options.imageDecoderHost) await imageDecoder().dispose();

@@ -20,6 +20,7 @@ import { enforceRendererPolicy, type RendererPolicy } from './renderer-policy';
 import { convertHuggingFaceFolder } from './model-convert';
 import { validateChannelInput } from './schemas';
 import { assertBlindFilter, blindCaseDetail, blindQueuePage, blindQueueQuery, isBlindReviewer } from './blind-review';
+import { createStepHandlers } from './step-handlers';
 
 /**
  * The handler map: the single implementation of the contract. Electron's main process registers it with
@@ -86,7 +87,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
       return exportCases(store, { ...request, systemPrompt });
     },
 
-    'stats.get': async () => store.metrics.stats(),
+    'stats.get': async () => ({ ...(await store.metrics.stats()), located: await store.steps.counts() }),
     'metrics.get': async (query) => store.metrics.metrics(query ?? undefined),
 
     'engine.check': async ({ modelDir }) => checkModelFolder(modelDir),
@@ -188,6 +189,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
       createPracticeWorkspace(store, { out, createdBy: (await core.settings()).reviewer }),
     'practice.feedback': async ({ caseId }) => practiceFeedback(core, caseId),
     'practice.summary': async () => practiceSummary(core),
+    ...createStepHandlers(core),
 
     'model.convert': async (request) => {
       if (conversion) {

@@ -12,6 +12,7 @@ import { REVIEW_SOURCES } from '@domain/reviews';
 import { BLUR_STRENGTHS } from '@domain/exposure';
 import { GOLD_SOURCES } from '@domain/gold';
 import { THEMES } from '@domain/settings';
+import { STEP_MARK_ACTIONS } from '@domain/step-localization';
 import { MMPROJ_OUTPUT_TYPES, MODEL_OUTPUT_TYPES } from '@domain/model-convert';
 import type { Channel } from './contract';
 import { ApiError } from './errors';
@@ -147,6 +148,7 @@ export const CHANNEL_SCHEMAS = {
         hideDecidedImages: z.boolean(),
       })
       .optional(),
+    locateFlaggedInBatch: z.boolean().optional(),
     openai: z
       .strictObject({ baseUrl: text(2048), model: text(512), allowInsecureRemote: z.boolean() })
       .nullable()
@@ -188,6 +190,18 @@ export const CHANNEL_SCHEMAS = {
   'practice.create': record({ out: path }),
   'practice.feedback': record({ caseId: id }),
   'practice.summary': nothing,
+  'steps.get': record({ caseId: id }),
+  'steps.locate': record({ caseId: id }),
+  'steps.queueFlagged': record({ limit: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }),
+  'steps.runQueued': nothing,
+  'steps.cancel': nothing,
+  'steps.mark': record({
+    caseId: id,
+    reviewer: text(200).min(1),
+    action: z.enum(STEP_MARK_ACTIONS),
+    stepOffset: z.number().int().min(0).optional(),
+  }),
+  'steps.undoMark': record({ caseId: id, reviewer: text(200).min(1) }),
   'model.convert': record({
     hfDir: path,
     outDir: path,

@@ -30,6 +30,7 @@ export function defaultSettings(): Settings {
     exposureLimits: { ...DEFAULT_EXPOSURE_LIMITS },
     imageDisplay: { ...DEFAULT_IMAGE_DISPLAY },
     practice: null,
+    locateFlaggedInBatch: false,
   };
 }
 

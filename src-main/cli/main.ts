@@ -18,6 +18,7 @@ import { defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 import { QUALITY_COMMANDS } from './quality-commands';
 import { TEAM_COMMANDS } from './team-commands';
+import { LOCATE_COMMAND } from './locate-command';
 import { TEAM_DATABASE_COMMANDS, teamStoreUrl } from './team-database-commands';
 import { MODEL_COMMANDS } from './model-commands';
 import { teamStatsOf } from '@domain/team';
@@ -102,11 +103,13 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
   export: {
     summary: 'export cases, verdicts and decisions (jsonl, csv) or training data (sft, dpo)',
     usage:
-      'guardtrace export --format jsonl|csv|sft|dpo --out FILE [--only reviewed|all|disagreements] [--with-images] [--prompt FILE]',
+      'guardtrace export --format jsonl|csv|sft|dpo|steps --out FILE [--only reviewed|all|disagreements] [--with-images] [--prompt FILE]',
     details: `  --format F       jsonl: one case per line with gold, model and human verdicts and the final label
                    csv: the same, flat (formula-looking cells are prefixed with ')
                    sft: chat messages for fine-tuning an auditor (needs a human analysis)
                    dpo: {prompt, chosen, rejected} where the human disagreed with the model
+                   steps: per reviewed case, the trace's steps with the moderator's first unsafe step and
+                   per-step labels (PRM800K-style), the model's located step (docs/step-localization.md)
   --out FILE       output file (written to a temp file, then renamed)
   --only S         reviewed | all | disagreements (default: all for jsonl/csv, reviewed for sft/dpo)
   --with-images    copy images into <name>-images/ beside the output and refer to them by relative path
@@ -194,6 +197,7 @@ Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 w
   },
   ...TEAM_COMMANDS,
   ...QUALITY_COMMANDS,
+  ...LOCATE_COMMAND,
   ...TEAM_DATABASE_COMMANDS,
   ...MODEL_COMMANDS,
 };
@@ -342,7 +346,7 @@ function maxPixelsOption(value: string | undefined): number | undefined {
   return pixels;
 }
 
-function positiveInt(value: string | undefined, option: string): number | undefined {
+export function positiveInt(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < 1)
     throw new UsageError(`--${option} must be a whole number of 1 or more (got "${value}")`);
@@ -511,6 +515,10 @@ async function runStats(context: RunContext): Promise<number> {
         `${stats.jobs.queued} / ${stats.jobs.running} / ${stats.jobs.done} / ${stats.jobs.failed}`,
       ],
       [
+        'step searches done / running / failed / not monotone',
+        `${stats.located.done} / ${stats.located.running} / ${stats.located.failed} / ${stats.located.notMonotone}`,
+      ],
+      [
         'model vs gold',
         stats.modelVsGold
           ? `${(stats.modelVsGold.agreement * 100).toFixed(1)}% agreement on ${stats.modelVsGold.compared} case(s)`
@@ -570,15 +578,7 @@ async function runAudit(context: RunContext): Promise<number> {
   const limit = positiveInt(stringOption(values, 'limit'), 'limit');
   const parallel = positiveInt(stringOption(values, 'parallel'), 'parallel');
   const maxNewTokens = positiveInt(stringOption(values, 'max-tokens'), 'max-tokens');
-  const baseUrl = stringOption(values, 'base-url');
-  // With a server the model files live there, so --model names the served model; the prompt still comes from a folder here.
-  const remote = engine === 'openai';
-  const modelName = remote ? stringOption(values, 'model') : undefined;
-  const modelDir = remote ? stringOption(values, 'prompt-dir') : stringOption(values, 'model');
-  if (remote && (!baseUrl || !modelName))
-    throw new UsageError('--engine openai needs --base-url URL and --model NAME (the name the server serves it under)');
-  if (!remote && (baseUrl || values['prompt-dir'] !== undefined))
-    throw new UsageError('--base-url and --prompt-dir only apply with --engine openai');
+  const { baseUrl, modelName, modelDir } = modelOptions(values, engine);
   return context.withCore(async (handlers, core) => {
     // Installed before the model loads: a default SIGTERM would end the process without its 'exit' hooks and leave
     // a llama-server sidecar running. The runner pauses (the in-flight case goes back to the queue, nothing is
@@ -685,7 +685,26 @@ async function runAudit(context: RunContext): Promise<number> {
   });
 }
 
+/**
+ * --model, --base-url and --prompt-dir as one engine choice. With a server the model files live there, so --model
+ * names the served model; the prompt still comes from a folder here (--prompt-dir).
+ */
+export function modelOptions(
+  values: RunContext['values'],
+  engine: EngineSelection | undefined,
+): { baseUrl?: string; modelName?: string; modelDir?: string } {
+  const baseUrl = stringOption(values, 'base-url');
+  const remote = engine === 'openai';
+  const modelName = remote ? stringOption(values, 'model') : undefined;
+  const modelDir = remote ? stringOption(values, 'prompt-dir') : stringOption(values, 'model');
+  if (remote && (!baseUrl || !modelName))
+    throw new UsageError('--engine openai needs --base-url URL and --model NAME (the name the server serves it under)');
+  if (!remote && (baseUrl || values['prompt-dir'] !== undefined))
+    throw new UsageError('--base-url and --prompt-dir only apply with --engine openai');
+  return { baseUrl, modelName, modelDir };
+}
+
 /** The shell's convention for "ended by signal N": 128 + N (130 for SIGINT, 143 for SIGTERM). */
-function signalExitCode(signal: NodeJS.Signals): number {
+export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (signal === 'SIGINT' ? 2 : 15);
 }

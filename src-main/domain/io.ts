@@ -40,7 +40,7 @@ export interface ImportProgress {
   total: number;
 }
 
-export const EXPORT_FORMATS = ['jsonl', 'csv', 'sft', 'dpo'] as const;
+export const EXPORT_FORMATS = ['jsonl', 'csv', 'sft', 'dpo', 'steps'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** 'disagreements' = cases whose decision in force differs from the model's verdict. */

@@ -31,4 +31,9 @@ export interface Settings {
   imageDisplay: ImageDisplay;
   /** Set only in a practice workspace (guardtrace practice create); the window cannot set it. */
   practice: PracticeInfo | null;
+  /**
+   * After an audit batch, search the first flagged step of every case it judged 0.5 or 1 (docs/step-localization.md):
+   * up to ⌈log₂ N⌉ + 1 extra generations per such case. Off by default.
+   */
+  locateFlaggedInBatch: boolean;
 }

@@ -40,6 +40,11 @@ export type ShortcutId =
   | 'case.analysis'
   | 'case.nextMatch'
   | 'case.prevMatch'
+  | 'steps.jump'
+  | 'steps.markUp'
+  | 'steps.markDown'
+  | 'steps.confirm'
+  | 'steps.clear'
   | 'decision.risk0'
   | 'decision.risk05'
   | 'decision.risk1'
@@ -162,6 +167,29 @@ export const SHORTCUTS: readonly Shortcut[] = [
     keys: ['[', 'Shift+F3'],
     singleKeys: ['[', 'Shift+F3'],
     action: 'Previous search match in the case',
+    group: 'Case',
+  },
+  // Step localization (docs/step-localization.md); handled by the trace view (TraceSteps.tsx).
+  {
+    id: 'steps.jump',
+    keys: ['L'],
+    singleKeys: ['l'],
+    action: 'Jump to the located step (locate it first if the case has no search)',
+    group: 'Case',
+  },
+  { id: 'steps.markUp', keys: ['Alt+↑'], action: 'Move the step mark up a step', group: 'Case' },
+  { id: 'steps.markDown', keys: ['Alt+↓'], action: 'Move the step mark down a step', group: 'Case' },
+  {
+    id: 'steps.confirm',
+    keys: ['Shift+L'],
+    singleKeys: ['L'],
+    action: 'Confirm the marked step as the first unsafe one',
+    group: 'Case',
+  },
+  {
+    id: 'steps.clear',
+    keys: ['Ctrl+L'],
+    action: 'Clear the step label ("no single step")',
     group: 'Case',
   },
   { id: 'decision.risk0', keys: ['1'], singleKeys: ['1'], action: 'Set risk: Safe (0)', group: 'Decision' },

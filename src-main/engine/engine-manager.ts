@@ -322,6 +322,7 @@ export class EngineManager {
       getApiKey: this.opts.getApiKey,
       threads: this.opts.threads,
       concurrency: req.parallel,
+      cachePrompt: this.opts.prefixReuse,
     });
     return notes.length || gpuReason ? new AnnotatedEngine(engine, notes, gpuReason) : engine;
   }

@@ -35,6 +35,8 @@ export interface HttpEngineContext {
   concurrency?: number;
   threads?: number;
   onSidecarEvent?: (event: SidecarEvent) => void;
+  /** The sidecar keeps each slot's prompt cache (llama-server cache_prompt; default true); false only to measure it. */
+  cachePrompt?: boolean;
 }
 
 export const DEFAULT_API_KEY_ENV = 'GUARDTRACE_API_KEY';
@@ -181,6 +183,7 @@ async function createSidecarEngine(req: EngineLoadRequest, ctx: HttpEngineContex
       }),
       maxPixels: ctx.maxPixels,
       concurrency: slots,
+      cachePrompt: ctx.cachePrompt,
       resolveEndpoint: () => sidecar.endpoint(),
       // Without an mmproj the folder check already warned; the engine then audits image cases as text-only.
       visionProbe: folder.mmprojPath ? 'require' : 'warn',

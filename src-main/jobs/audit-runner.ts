@@ -353,7 +353,7 @@ export class AuditRunner {
     this.emitProgress();
     const tokens = throttleTokens((text) => events.emit('audit.token', { caseId: job.caseId, text }));
     try {
-      const input = await this.auditInput(job.caseId);
+      const input = await caseAuditInput(store, job.caseId);
       const result = await engine.audit(input, {
         signal: controller.signal,
         strictFormat: this.request.strictFormat,
@@ -407,21 +407,6 @@ export class AuditRunner {
     }
   }
 
-  private async auditInput(caseId: string): Promise<AuditInput> {
-    const { store } = this.options;
-    const content = await store.cases.content(caseId);
-    const image = content.imageSha256 ? await store.images.readChecked(content.imageSha256) : null;
-    const namedAnImage = content.imageSha256 !== null || content.imageRef !== null || content.imageMissing;
-    return {
-      caseId,
-      query: content.query,
-      thinking: content.thinking,
-      response: content.response,
-      image: image ? { bytes: image.bytes, mime: image.mime } : null,
-      imageMissing: namedAnImage && image === null,
-    };
-  }
-
   /** Waits before the next claim; pause and cancel cut it short. */
   private async backoff(attempt: number): Promise<void> {
     if (this.state !== 'running') return;
@@ -460,4 +445,19 @@ export class AuditRunner {
   private emitProgress(): void {
     this.options.events.emit('audit.progress', this.progress());
   }
+}
+
+/** What the engine is given for a case: its text, and its image bytes read (and checked) from the store. */
+export async function caseAuditInput(store: Store, caseId: string): Promise<AuditInput> {
+  const content = await store.cases.content(caseId);
+  const image = content.imageSha256 ? await store.images.readChecked(content.imageSha256) : null;
+  const namedAnImage = content.imageSha256 !== null || content.imageRef !== null || content.imageMissing;
+  return {
+    caseId,
+    query: content.query,
+    thinking: content.thinking,
+    response: content.response,
+    image: image ? { bytes: image.bytes, mime: image.mime } : null,
+    imageMissing: namedAnImage && image === null,
+  };
 }

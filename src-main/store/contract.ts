@@ -26,6 +26,13 @@ import type { AuditJob, JobStatus } from '@domain/jobs';
 import type { LevelScheme } from '@domain/levels';
 import type { Metrics, Stats } from '@domain/metrics';
 import type { AnalysisSource } from '@domain/review-analysis';
+import type {
+  LocatedCounts,
+  StepLabel,
+  StepProbe,
+  StepSearchRecord,
+  StepSearchStatus,
+} from '@domain/step-localization';
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
 import type {
   AdjudicationInput,
@@ -86,6 +93,7 @@ export interface Store {
   readonly backups: BackupStore;
   readonly gold: GoldStore;
   readonly exposure: ExposureLog;
+  readonly steps: StepSearchStore;
   close(): Promise<void>;
 }
 
@@ -478,6 +486,86 @@ export interface ExposureLog {
   /** Ends a break; 'conflict' until it has lasted the limits' minimum, 'invalid' when none was started. */
   endBreak(moderator: string, limits: ExposureLimits, at?: string): Promise<void>;
   status(moderator: string, limits: ExposureLimits, at?: string): Promise<ExposureStatus>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Step localization (docs/step-localization.md): prefix searches, their probes, the moderator's step marks
+
+/** What a search is run with: the case's steps and the loaded engine's identity. */
+export interface StepSearchSpec {
+  caseId: string;
+  stepCount: number;
+  segmenterVersion: number;
+  traceSha256: string;
+  engine: string;
+  modelId: string;
+  modelSha256: string | null;
+  mmprojSha256: string | null;
+  promptSha256: string;
+  profileId: string;
+}
+
+/** A probe as the locator stores it (its raw output kept for audit, never shown as a verdict). */
+export type NewStepProbe = Omit<StepProbe, 'createdAt'> & { rawOutput: string };
+
+/** A step mark as a caller sends it: 'step' names the step, 'none' says there is no single step. */
+export interface StepMarkRequest {
+  caseId: string;
+  kind: 'step' | 'none';
+  stepIndex: number | null;
+  stepOffset: number | null;
+  /** sha256 of the trace the step was marked on, and how many steps it was cut into (for the log entry). */
+  traceSha256: string;
+  stepCount: number;
+  reviewer?: string;
+}
+
+/**
+ * Step searches are jobs of their own kind with the audit queue's rules (lease owner, heartbeat, orphans put back);
+ * probes are stored once per (search, cut); marks are append-only (an undo is a new mark). Probes are not verdicts:
+ * nothing here touches a case's verdict.
+ */
+export interface StepSearchStore {
+  /**
+   * Queues a search for the case with this model and prompt unless one is finished, queued or running; a failed or
+   * cancelled one is queued again with its probes, one on another trace or segmenter version starts over.
+   * StoreError 'conflict' when it is running in another process.
+   */
+  enqueue(spec: StepSearchSpec): Promise<{ id: number; queued: boolean }>;
+  /** Claims a queued search under this store's lease: the one given, or the oldest for this model and prompt. */
+  claim(modelId: string, promptSha256: string, searchId?: number): Promise<StepSearchRecord | null>;
+  /**
+   * One transaction: the probe (a second one for the same cut changes nothing; false then) and, when the engine
+   * reported them, the model files' hashes.
+   */
+  recordProbe(
+    searchId: number,
+    probe: NewStepProbe,
+    modelHashes?: { modelSha256: string | null; mmprojSha256: string | null },
+  ): Promise<boolean>;
+  finish(searchId: number, status: StepSearchStatus, located: { step: number; offset: number } | null): Promise<void>;
+  /** Ends the search failed with its error (counts an attempt). */
+  fail(searchId: number, error: string): Promise<void>;
+  /** Back to the queue without an attempt (paused, cancelled mid-probe, engine-wide error); its probes stay. */
+  release(searchId: number): Promise<void>;
+  cancelQueued(): Promise<number>;
+  /** Renews the lease of every search this store is running; how many. */
+  heartbeat(): Promise<number>;
+  /** Puts back running searches whose lease holder is gone (JobQueue.requeueOrphaned's rules). */
+  requeueOrphaned(options?: { staleMs?: number; isAlive?: (pid: number) => boolean }): Promise<number>;
+  /** 'not_found' for an unknown id. */
+  get(searchId: number): Promise<StepSearchRecord>;
+  /** The case's most recently updated search (any model), or null. */
+  latestForCase(caseId: string): Promise<StepSearchRecord | null>;
+  /** Cases this model and prompt judged at least 0.5 with no finished or live search with them, oldest first. */
+  flaggedWithoutSearch(modelId: string, promptSha256: string, limit: number): Promise<string[]>;
+  counts(): Promise<LocatedCounts>;
+  /** The case's step label: its latest mark that is not undone. */
+  label(caseId: string): Promise<StepLabel | null>;
+  /** Records a mark and its activity-log entry (steps.confirm / steps.clear) in one transaction; the mark's id. */
+  mark(request: StepMarkRequest): Promise<number>;
+  /** Undoes the reviewer's latest mark on the case not undone yet, logged (steps.undo); null when there is none. */
+  undoLastMark(caseId: string, reviewer?: string): Promise<{ undoneId: number; undoId: number } | null>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -26,9 +26,19 @@ function userText(body: Record<string, unknown>): string {
 
 /** Streams `pieces` with `pieceDelayMs` between them, so a case takes a predictable while. */
 export async function startFakeOpenAiServer(
-  options: { pieces?: string[]; pieceDelayMs?: number } = {},
+  options: {
+    pieces?: string[];
+    pieceDelayMs?: number;
+    /** Chooses the pieces from the user message text (a verdict that depends on the input). */
+    respond?: (userText: string) => string[];
+  } = {},
 ): Promise<FakeOpenAiServer> {
-  const pieces = options.pieces ?? ['“Analysis”: the response refuses.', '\n“Judgment”: ', '0', '\n“Category”: Safe'];
+  const fixedPieces = options.pieces ?? [
+    '“Analysis”: the response refuses.',
+    '\n“Judgment”: ',
+    '0',
+    '\n“Category”: Safe',
+  ];
   const generations: string[] = [];
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
     const json = (status: number, payload: unknown) => {
@@ -39,6 +49,7 @@ export async function startFakeOpenAiServer(
       return json(200, { data: [{ id: FAKE_MODEL, owned_by: 'vllm', max_model_len: 8192 }] });
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
     const images = JSON.stringify(body.messages ?? []).split('image_url').length - 1;
+    const pieces = body.stream && options.respond ? options.respond(userText(body)) : fixedPieces;
     const usage = { prompt_tokens: 20 + 64 * images, completion_tokens: pieces.length };
     if (!body.stream) return json(200, { choices: [{ message: { content: 'ok' } }], usage });
     generations.push(userText(body));

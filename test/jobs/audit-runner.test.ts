@@ -2,7 +2,7 @@
 // The real engines run through the same runner in test/engine and test/e2e.
 import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { testVerdictContext } from '../helpers/verdict-context';
+import { testEngineInfo } from '../helpers/engine-info';
 import { describe, expect, it } from 'vitest';
 import type { AuditProgress, AuditResult } from '@domain/audits';
 import { CoreEvents } from '@main/api/events';
@@ -30,25 +30,7 @@ class ScriptedEngine implements Engine {
   resultFor = new Map<string, AuditResult>();
 
   info(): EngineInfo {
-    return {
-      engine: 'llama.node',
-      profileId: 'guardtrace-vl',
-      decoding: testVerdictContext().decoding,
-      modelId: 'model-a',
-      modelName: 'scripted',
-      architecture: 'qwen2vl',
-      quantization: 'F16',
-      sizeBytes: 1,
-      contextLength: 8192,
-      hasVision: true,
-      gpu: { backend: 'cpu' },
-      build: { name: 'test', version: '0' },
-      promptSha256: 'prompt-a',
-      promptHashOk: true,
-      dataLeavesMachine: false,
-      warnings: [],
-      parallelSlots: this.parallelSlots,
-    };
+    return testEngineInfo({ parallelSlots: this.parallelSlots });
   }
 
   async audit(input: AuditInput, options: AuditOptions = {}): Promise<AuditResult> {

@@ -19,6 +19,14 @@ import { analysisContradiction, type AnalysisSource } from '@domain/review-analy
 import type { Category, RiskLevel } from '@domain/types';
 import type { ExportRecord as ExportRow } from '../../store/contract';
 import { finalLabel, humanVerdict, imageOf, isSampleCase, modelVerdict } from './export-rows';
+import {
+  STEP_CSV_COLUMNS,
+  stepCsvCells,
+  stepExportInfo,
+  stepFields,
+  stepsRecord,
+  type StepExportInfo,
+} from './step-records';
 
 /** Sample-workspace cases are synthetic and carry demo verdicts: never training data (jsonl/csv keep meta.demo). */
 const SAMPLE_SKIP = 'sample case (synthetic, demo verdict)';
@@ -34,7 +42,11 @@ export const DEFAULT_SELECTION: Record<ExportFormat, ExportSelection> = {
   csv: 'all',
   sft: 'reviewed',
   dpo: 'reviewed',
+  steps: 'reviewed',
 };
+
+/** The formats whose records carry the case's steps, step label and located step (step-records.ts). */
+const STEP_FORMATS: readonly ExportFormat[] = ['jsonl', 'csv', 'steps'];
 
 export async function exportCases(
   store: Store,
@@ -88,7 +100,18 @@ export async function exportCases(
     await store.exports.forEachPage(only, async (rows) => {
       await images.copyFor(rows);
       const lines: string[] = [];
-      const context: RowContext = { images, systemPrompt: req.systemPrompt?.trim() ?? '', skip, refuse, lines };
+      // The formats that carry step labels read them for the whole page first (the store is asynchronous).
+      const stepInfo = new Map<string, StepExportInfo>();
+      if (STEP_FORMATS.includes(req.format))
+        for (const row of rows) stepInfo.set(row.id, await stepExportInfo(store, row));
+      const context: RowContext = {
+        images,
+        systemPrompt: req.systemPrompt?.trim() ?? '',
+        skip,
+        refuse,
+        lines,
+        steps: (row) => stepInfo.get(row.id)!,
+      };
       for (const row of rows) {
         currentRow = row;
         writeRow(row, context);
@@ -137,11 +160,30 @@ interface RowContext {
   refuse: (caseId: string, reason: string) => void;
   /** One output line per written case (CSV rows travel as JSON arrays until the page is stringified). */
   lines: string[];
+  /** The case's steps, step label and located step (step-records.ts). */
+  steps: (row: ExportRow) => StepExportInfo;
 }
 
 const ROW_WRITERS: Record<ExportFormat, (row: ExportRow, context: RowContext) => void> = {
-  jsonl: (row, { images, lines }) => lines.push(JSON.stringify(caseRecord(row, images))),
-  csv: (row, { images, lines }) => lines.push(JSON.stringify(csvCells(row, images))),
+  jsonl: (row, { images, lines, steps }) =>
+    lines.push(JSON.stringify({ ...caseRecord(row, images), ...stepFields(steps(row), row.human_risk) })),
+  csv: (row, { images, lines, steps }) => lines.push(JSON.stringify(csvCells(row, images, steps(row)))),
+  steps: (row, { images, lines, steps, skip }) => {
+    if (row.human_risk === null) return skip('not reviewed');
+    if (isSampleCase(row)) return skip(SAMPLE_SKIP);
+    const image = imageOf(row);
+    lines.push(
+      JSON.stringify(
+        stepsRecord(row, steps(row), {
+          image: image && { ...image, path: images.pathFor(image.sha256, image.mime) },
+          gold: row.gold,
+          model: modelVerdict(row),
+          human: humanVerdict(row),
+          final: finalLabel(row),
+        }),
+      ),
+    );
+  },
   sft: (row, context) => {
     if (isSampleCase(row)) return context.skip(SAMPLE_SKIP);
     const target = humanTarget(row);
@@ -237,9 +279,10 @@ export const CSV_COLUMNS = [
   'final_category',
   'final_source',
   'final_basis',
+  ...STEP_CSV_COLUMNS,
 ] as const;
 
-function csvCells(row: ExportRow, images: ImageExporter): unknown[] {
+function csvCells(row: ExportRow, images: ImageExporter, steps: StepExportInfo): unknown[] {
   const final = finalLabel(row);
   const cells: Record<(typeof CSV_COLUMNS)[number], unknown> = {
     id: row.id,
@@ -280,6 +323,7 @@ function csvCells(row: ExportRow, images: ImageExporter): unknown[] {
     final_category: final?.category ?? null,
     final_source: final?.source ?? null,
     final_basis: final?.basis ?? null,
+    ...stepCsvCells(steps, row.human_risk),
   };
   return CSV_COLUMNS.map((column) => neutraliseFormula(cells[column]));
 }

@@ -16,6 +16,7 @@ import { openDatabase, type Db } from './open-database';
 import { ReferenceVerdictRepository } from './reference-verdicts';
 import { ReviewRepository } from './reviews';
 import { SettingsRepository } from './settings';
+import { StepSearchRepository } from './step-searches';
 import { PackRepository } from './packs';
 import { TeamStatsReader } from './team-stats';
 import { writeTransaction } from './write-transaction';
@@ -45,6 +46,7 @@ export class CaseStore {
   readonly team: TeamStatsReader;
   readonly gold: GoldRepository;
   readonly exposure: ExposureRepository;
+  readonly stepSearches: StepSearchRepository;
   /** The verdict vocabularies (levels, categories) of the guard-model profiles, as the opener gave them. */
   readonly schemes: LevelSchemes;
 
@@ -71,6 +73,7 @@ export class CaseStore {
     this.packs = new PackRepository(db, this.cases, this.decisions, this.activityLog);
     this.team = new TeamStatsReader(db, this.decisions);
     this.jobs = new JobRepository(db, newJobOwner());
+    this.stepSearches = new StepSearchRepository(db, this.jobs.owner);
     this.settings = new SettingsRepository(db);
     this.referenceVerdicts = new ReferenceVerdictRepository(db);
     this.metrics = new MetricsReader(db, this.jobs, this.referenceVerdicts, this.schemes);

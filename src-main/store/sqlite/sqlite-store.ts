@@ -9,6 +9,7 @@ import type {
   CompletedJob,
   DecisionInput,
   OpenStoreOptions,
+  StepMarkRequest,
   Store,
 } from '../contract';
 import { DEMO_ENGINE } from '@domain/demo';
@@ -145,8 +146,78 @@ export function sqliteStoreOver(store: CaseStore): Store {
       endBreak: async (moderator, limits, at) => store.exposure.endBreak(moderator, limits, at),
       status: async (moderator, limits, at) => store.exposure.status(moderator, limits, at),
     },
+    steps: {
+      enqueue: async (spec) => store.stepSearches.enqueue(spec),
+      claim: async (modelId, promptSha256, searchId) => store.stepSearches.claim(modelId, promptSha256, searchId),
+      recordProbe: async (searchId, probe, modelHashes) =>
+        store.transaction(() => {
+          const stored = store.stepSearches.recordProbe(searchId, probe);
+          if (modelHashes)
+            store.stepSearches.setModelHashes(searchId, modelHashes.modelSha256, modelHashes.mmprojSha256);
+          return stored;
+        }),
+      finish: async (searchId, status, located) => store.stepSearches.finish(searchId, status, located),
+      fail: async (searchId, error) => store.stepSearches.fail(searchId, error),
+      release: async (searchId) => store.stepSearches.release(searchId),
+      cancelQueued: async () => store.stepSearches.cancelQueued(),
+      heartbeat: async () => store.stepSearches.heartbeat(),
+      requeueOrphaned: async (options) => store.stepSearches.requeueOrphaned(options),
+      get: async (searchId) => store.stepSearches.get(searchId),
+      latestForCase: async (caseId) => store.stepSearches.latestForCase(caseId),
+      flaggedWithoutSearch: async (modelId, promptSha256, limit) =>
+        store.stepSearches.flaggedWithoutSearch(modelId, promptSha256, limit),
+      counts: async () => store.stepSearches.counts(),
+      label: async (caseId) => store.stepSearches.label(caseId),
+      mark: async (request) => markStep(store, request, actorOf(request.reviewer, 'A step mark')),
+      undoLastMark: async (caseId, reviewer) => undoLastStepMark(store, caseId, actorOf(reviewer, 'An undo')),
+    },
     close: async () => store.close(),
   };
+}
+
+/** The mark and its activity-log entry (steps.confirm / steps.clear, with the label it replaces): one transaction. */
+function markStep(store: CaseStore, request: StepMarkRequest, reviewer: string): number {
+  return store.transaction(() => {
+    if (!store.cases.exists(request.caseId)) throw new StoreError('not_found', `No case ${request.caseId}.`);
+    const before = store.stepSearches.label(request.caseId);
+    const markId = store.stepSearches.addMark({
+      caseId: request.caseId,
+      kind: request.kind,
+      stepIndex: request.stepIndex,
+      stepOffset: request.stepOffset,
+      traceSha256: request.traceSha256,
+      reviewer,
+    });
+    store.activityLog.append({
+      actor: reviewer,
+      action: request.kind === 'step' ? 'steps.confirm' : 'steps.clear',
+      caseId: request.caseId,
+      before,
+      after: { markId, stepIndex: request.stepIndex, stepOffset: request.stepOffset, of: request.stepCount },
+    });
+    return markId;
+  });
+}
+
+/** The undo mark and its activity-log entry (steps.undo): one transaction; null when nothing was left to undo. */
+function undoLastStepMark(
+  store: CaseStore,
+  caseId: string,
+  reviewer: string,
+): { undoneId: number; undoId: number } | null {
+  return store.transaction(() => {
+    const before = store.stepSearches.label(caseId);
+    const result = store.stepSearches.undoLastMark(caseId, reviewer);
+    if (result)
+      store.activityLog.append({
+        actor: reviewer,
+        action: 'steps.undo',
+        caseId,
+        before,
+        after: { undoneMarkId: result.undoneId, label: store.stepSearches.label(caseId) },
+      });
+    return result;
+  });
 }
 
 /** The verdict, the job done, the case's failure state and the log entry: one transaction. */

@@ -10,6 +10,7 @@ import { RiskBadge } from './badges';
 import { DemoVerdictBadge } from './quality/DemoVerdictBadge';
 import { imageProtection, useImageCare } from './quality/image-care';
 import { CaseText } from './CaseText';
+import { LocatedStepNote, TraceSteps } from './TraceSteps';
 
 /** The case's sections, in order; keys jump between them (see the shortcut table). */
 export const CASE_SECTIONS = {
@@ -87,7 +88,7 @@ export function CaseView({
       </Section>
 
       <Section title="Reasoning trace" id={CASE_SECTIONS.trace}>
-        <CaseText text={detail.thinking} words={searchWords} testId="case-trace" />
+        <TraceSteps caseId={detail.id} trace={detail.thinking} words={searchWords} modelHidden={modelHidden} />
       </Section>
 
       <Section title="Final response" id={CASE_SECTIONS.response}>
@@ -176,6 +177,7 @@ function VerdictStrip({
               {audit.category}
             </span>
           )}
+          <LocatedStepNote caseId={detail.id} hidden={modelHidden} />
           {confidence !== null && (
             <span className="text-[12px] text-zinc-700 dark:text-zinc-300" data-testid="verdict-confidence">
               confidence {percent(confidence, 0)}

@@ -8,6 +8,7 @@ import { ProgressBar } from '../components/badges';
 import { ImageBudgetNotice } from '../components/ImageBudgetNotice';
 import { bytes, duration, withQueueNumber } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
+import { LocateInBatchOption } from '../components/LocateInBatchOption';
 
 // A Record, so that an engine added to ENGINE_SELECTIONS does not compile until it has a label here.
 const ENGINE_LABELS: Record<EngineSelection, string> = {
@@ -301,6 +302,7 @@ export function AuditScreen({
           />
           <span className="text-[11px] text-zinc-600 dark:text-zinc-400">GuardTrace reference: 2000</span>
         </label>
+        <LocateInBatchOption settings={settings} onSettings={onSettings} />
         <div className="flex gap-1.5">
           <button
             className="btn btn-primary"

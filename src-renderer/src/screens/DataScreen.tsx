@@ -212,6 +212,7 @@ const EXPORT_FORMAT_OPTIONS: Record<ExportFormat, { label: string; ext: string }
   csv: { label: 'CSV (one row per case)', ext: 'csv' },
   sft: { label: 'SFT training set (human analyses)', ext: 'jsonl' },
   dpo: { label: 'DPO pairs (human vs model)', ext: 'jsonl' },
+  steps: { label: 'Step labels (process supervision, first unsafe step)', ext: 'jsonl' },
 };
 
 function ExportPanel({ notify }: { notify: (message: string, kind?: 'info' | 'error') => void }) {

@@ -9,6 +9,7 @@ import { teamReview } from './0007-team-review';
 import { reviewAnalysisSourceAndAuditFailures } from './0008-review-analysis-source-and-audit-failures';
 import { jobOwners } from './0009-job-owners';
 import { referenceVerdicts } from './0010-reference-verdicts';
+import { stepLocalization } from './0012-step-localization';
 import { goldAndExposure } from './0013-gold-and-exposure';
 import { profileLevelsInReviews } from './0015-profile-levels-in-reviews';
 import type { Migration } from './migration';
@@ -26,7 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   reviewAnalysisSourceAndAuditFailures,
   jobOwners,
   referenceVerdicts,
-  // 0011, 0012 and 0014 are reserved for other branches (merged in order before this one is).
+  stepLocalization,
   goldAndExposure,
   profileLevelsInReviews,
 ];
