@@ -131,7 +131,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
     'packs.list': async () => store.packs.list(),
     'decisions.export': async (request) => exportDecisions(store, request),
     'decisions.import': async ({ file }) => {
-      const summary = importDecisions(store, file, core.settings().reviewer);
+      const summary = await importDecisions(store, file, core.settings().reviewer);
       if (summary.imported) events.emit('cases.changed', { caseIds: 'all' });
       return summary;
     },

@@ -124,7 +124,9 @@ describe('packs and decisions files', () => {
       undoesOriginId: 98,
     };
     writeFileSync(file, JSON.stringify(withChecksum({ ...body, decisions: [...body.decisions, orphanUndo] })));
-    expect(() => importDecisions(lead, file, 'lea')).toThrow(/takes back decision 98, which the file does not contain/);
+    await expect(importDecisions(lead, file, 'lea')).rejects.toThrow(
+      /takes back decision 98, which the file does not contain/,
+    );
     expect(lead.db.prepare('SELECT count(*) FROM reviews').pluck().get()).toBe(0);
     expect(lead.caseDetail('x').currentReview).toBeNull();
     lead.close();
