@@ -289,7 +289,7 @@ function createWindow(): BrowserWindow {
 async function start(): Promise<void> {
   applySessionSecurity(app.isPackaged);
   const dataDir = process.env.GUARDTRACE_DATA_DIR ?? join(app.getPath('userData'), 'data');
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 }); // narrowed to 0700 if it existed wider (openDatabase)
   const sqliteNativeBinding = app.isPackaged
     ? undefined
     : devSqliteBinding(app.getAppPath(), process.versions.electron);
