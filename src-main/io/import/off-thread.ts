@@ -9,9 +9,8 @@ import { imageDecoder } from '../../engine/image-decoding';
 import { serveImageDecoder } from '../../engine/image-decoding/relay';
 import { writeIntentBuffer } from '../../store/write-intent';
 import { IoError } from '../io-error';
-import { PARSER_THREAD_LIMITS } from '../safe-read/limits';
 import { startImportWorker } from './start-worker';
-import { fromThreadError, type ThreadError } from './thread-errors';
+import { fromThreadError, threadDied, type ThreadError } from './thread-errors';
 
 export interface ImportWorkerData {
   dataDir: string;
@@ -35,16 +34,6 @@ export type ImportWorkerMessage =
  * the main process (a decision) waits for at most one batch (~60 ms) under SQLite's busy timeout.
  */
 export const WORKER_IMPORT_BATCH_SIZE = 1000;
-
-/** A worker thread's death as the user's error: the heap cap is named, anything else passes through. */
-export function threadDied(error: Error, file: string): Error {
-  if ((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY')
-    return new IoError(
-      'invalid_file',
-      `Reading ${file} needed more memory than a parser thread may use (${PARSER_THREAD_LIMITS.maxOldGenerationSizeMb} MiB); the file was refused. Split it into smaller files.`,
-    );
-  return error;
-}
 
 export function importFileOffThread(
   options: { dataDir: string; nativeBinding?: string; batchSize?: number },

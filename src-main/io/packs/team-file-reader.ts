@@ -3,9 +3,8 @@
 // as a refusal of the file. Works from the sources (vitest, the tsx-run CLI) and the electron-vite bundle, where the
 // worker is its own entry (out/main/team-file-worker.js, electron.vite.config.ts).
 import type { DecisionsFile } from '@domain/team';
-import { threadDied } from '../import/off-thread';
 import { startImportWorker } from '../import/start-worker';
-import { fromThreadError, type ThreadError } from '../import/thread-errors';
+import { fromThreadError, threadDied, type ThreadError } from '../import/thread-errors';
 import { IoError } from '../io-error';
 import type { VerifiedPack } from './import-pack';
 
