@@ -1,3 +1,4 @@
+import { PackConflictReader } from './pack-conflicts';
 import type { CaseDetail } from '@domain/cases';
 import { ActivityLog } from './activity-log';
 import { AdjudicationRepository, DecisionResolver } from './adjudication';
@@ -38,6 +39,8 @@ export class CaseStore {
   readonly decisions: DecisionResolver;
   readonly adjudication: AdjudicationRepository;
   readonly packs: PackRepository;
+  /** Lead side: conflicting decisions and the reviewer workstation of each pack (issue 19). */
+  readonly packConflicts: PackConflictReader;
   readonly team: TeamStatsReader;
 
   private constructor(
@@ -52,6 +55,7 @@ export class CaseStore {
     this.reviews = new ReviewRepository(db, this.cases, this.audits, this.activityLog, this.decisions);
     this.adjudication = new AdjudicationRepository(db, this.cases, this.audits, this.decisions, this.activityLog);
     this.packs = new PackRepository(db, this.cases, this.decisions, this.activityLog);
+    this.packConflicts = new PackConflictReader(db);
     this.team = new TeamStatsReader(db, this.decisions);
     this.jobs = new JobRepository(db, newJobOwner());
     this.settings = new SettingsRepository(db);

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { PACK_FORMAT } from '@domain/team';
 import { caseDigest } from '@main/store/packs';
+import { newCase } from './store-fixtures';
 
 export interface HostileEntry {
   name: string;
@@ -20,16 +21,11 @@ export interface HostileEntry {
   unlisted?: boolean;
 }
 
-export const packCase = (id: string) => ({
-  id,
-  query: `query ${id}`,
-  thinking: `thinking ${id}`,
-  response: `response ${id}`,
-  imageSha256: null,
-  imageRef: null,
-  imageMissing: false,
-  meta: {},
-});
+/** A case as cases.jsonl carries it: the fixture case's fields, without the ones a pack leaves out. */
+export function packCase(id: string) {
+  const { query, thinking, response, imageSha256, imageRef, imageMissing, meta } = newCase(id);
+  return { id, query, thinking, response, imageSha256, imageRef, imageMissing, meta };
+}
 
 export function manifestFor(caseIds: string[], entries: Record<string, string>) {
   return {

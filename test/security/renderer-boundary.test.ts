@@ -11,6 +11,7 @@ import type { DestinationChange } from '@main/api/destination-policy';
 import { GRANTED_FOR, parsePickFileOptions } from '@main/api/file-dialogs';
 import { createHandlers } from '@main/api/handlers';
 import { PathGrants, type PathPurpose } from '@main/api/renderer-policy';
+import { newCase } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 
 let core: Core;
@@ -24,24 +25,7 @@ let userSays = false;
 beforeAll(async () => {
   dir = tempDir('guardtrace-window-');
   core = await createCore({ dataDir: path.join(dir, 'data') });
-  core.store.transaction(() =>
-    core.store.cases.insert(
-      {
-        id: 'secret-case',
-        query: 'q',
-        thinking: 't',
-        response: 'r',
-        imageSha256: null,
-        imageRef: null,
-        imageMissing: false,
-        gold: null,
-        sourceFile: 'x',
-        sourceRecord: 1,
-        meta: {},
-      },
-      null,
-    ),
-  );
+  core.store.transaction(() => core.store.cases.insert(newCase('secret-case'), null));
   window = createHandlers(core, {
     renderer: {
       grants,

@@ -9,6 +9,7 @@ import { teamReview } from './0007-team-review';
 import { reviewAnalysisSourceAndAuditFailures } from './0008-review-analysis-source-and-audit-failures';
 import { jobOwners } from './0009-job-owners';
 import { referenceVerdicts } from './0010-reference-verdicts';
+import { packReviewerStores } from './0011-pack-reviewer-stores';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   reviewAnalysisSourceAndAuditFailures,
   jobOwners,
   referenceVerdicts,
+  packReviewerStores,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
