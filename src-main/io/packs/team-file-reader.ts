@@ -6,7 +6,7 @@ import type { DecisionsFile } from '@domain/team';
 import { startImportWorker } from '../import/start-worker';
 import { fromThreadError, threadDied, type ThreadError } from '../import/thread-errors';
 import { IoError } from '../io-error';
-import type { VerifiedPack } from './import-pack';
+import type { VerifiedPack } from './read-pack';
 
 export type TeamFileRequest = { kind: 'pack' | 'decisions'; file: string };
 

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { toThreadError } from '../import/thread-errors';
 import { readDecisionsFile } from './decisions-reader';
-import { readPack } from './import-pack';
+import { readPack } from './read-pack';
 import type { TeamFileRequest } from './team-file-reader';
 
 async function run(): Promise<void> {
