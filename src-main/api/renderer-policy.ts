@@ -16,7 +16,9 @@ export type PathPurpose =
   | 'llamaServerPath'
   | 'packDir'
   | 'packFile'
-  | 'decisionsFile';
+  | 'decisionsFile'
+  /** A Hugging Face folder to convert (read); the conversion's output folder is an 'export'. */
+  | 'hfDir';
 
 export interface RendererPolicy {
   /** Paths the main process returned from its own file dialogs in this session. */
@@ -76,6 +78,9 @@ function namedPaths(channel: Channel, arg: unknown): Array<[PathPurpose, string]
       // --pack takes a pack id or a pack file; only a file is a path the window must have been given.
       if (typeof a.pack === 'string' && /[\\/]/.test(a.pack)) out.push(['packFile', a.pack]);
       break;
+    case 'model.convert':
+      out.push(['hfDir', a.hfDir as string], ['export', a.outDir as string], ['promptFile', a.promptFile as string]);
+      break;
     case 'engine.check':
     case 'engine.load':
       out.push(['modelDir', a.modelDir as string | undefined]);
@@ -99,7 +104,7 @@ export async function enforceRendererPolicy(
   channel: Channel,
   arg: unknown,
   policy: RendererPolicy,
-  settings: () => Settings,
+  settings: () => Settings | Promise<Settings>,
 ): Promise<void> {
   if (channel === 'engine.load' && (arg as { openai?: { apiKeyEnv?: unknown } } | undefined)?.openai?.apiKeyEnv) {
     throw new ApiError(
@@ -107,7 +112,7 @@ export async function enforceRendererPolicy(
       'openai.apiKeyEnv is accepted from the command line only. In the app, enter the API key in Settings → Engine (it is stored encrypted).',
     );
   }
-  const current = settings();
+  const current = await settings();
   await enforceDestinationPolicy(channel, arg, policy.confirmDestination, current);
   for (const [purpose, file] of namedPaths(channel, arg)) {
     if (policy.grants.has(file, purpose)) continue;

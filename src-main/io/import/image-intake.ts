@@ -2,7 +2,7 @@ import { closeSync, constants, fstatSync, openSync, realpathSync, statSync, type
 import path from 'node:path';
 import type { ImageRef } from '@domain/cases';
 import { imageDecoder } from '../../engine/image-decoding';
-import { sha256Hex } from '../../store/images';
+import { sha256Hex } from '../../store/contract';
 import { describeNonRegular, readExactly } from '../safe-read/open-regular';
 
 // Images are identified by their bytes, never by their extension or a data: URI's declared type: only the

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { PackManifest } from '@domain/team';
-import { caseDigest } from '../../store/packs';
+import { caseDigest } from '../../store/contract';
 import { MAX_IMAGE_FILE_BYTES } from '../import/image-intake';
 import { IoError } from '../io-error';
 import { boundedLines } from '../safe-read/bounded-lines';
@@ -137,7 +137,7 @@ export async function readPack(file: string): Promise<VerifiedPack> {
     throw new IoError('invalid_file', `${label}: ${CASES_ENTRY} does not hold exactly the manifest's cases.`);
   const images = new Map<string, Buffer>();
   for (const record of cases) {
-    const digest = caseDigest({ ...record, image_sha256: record.imageSha256 });
+    const digest = caseDigest(record);
     if (checked.caseDigests[record.id] !== digest)
       throw new IoError('invalid_file', `${label}: case "${record.id}" does not match its digest in the manifest.`);
     if (record.imageSha256) {
