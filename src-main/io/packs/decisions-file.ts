@@ -96,14 +96,14 @@ export async function importDecisions(store: Store, file: string, actor?: string
       `${label} names reviewer "${body.reviewer}", but pack ${body.packId} was sent to "${pack.reviewer}"; it does not match its pack.`,
     );
   // One pack, two workstations: origin ids are each workstation's own review ids, so they would collide.
-  const firstStore = store.packConflicts.reviewerStore(body.packId);
+  const firstStore = await store.packs.reviewerStore(body.packId);
   if (firstStore && firstStore.storeId !== body.reviewerStoreId)
     throw new IoError(
       'invalid_file',
       `${label} comes from reviewer workstation ${body.reviewerStoreId}, but pack ${body.packId}'s decisions came from workstation ${firstStore.storeId} until now (${firstStore.firstFile}, ${firstStore.recordedAt}): the pack was imported and decided on two workstations. Nothing was stored. Ask ${body.reviewer} which workstation holds the decisions to keep; issue a new pack for the other one's work.`,
     );
   // An entry already stored under its (pack, origin id) but with other content is never skipped as "already present".
-  const conflicts = store.packConflicts.conflicts(body);
+  const conflicts = await store.packs.decisionConflicts(body);
   if (conflicts.length)
     throw new IoError(
       'invalid_file',
@@ -114,7 +114,7 @@ export async function importDecisions(store: Store, file: string, actor?: string
           .join(' ') +
         (conflicts.length > 10 ? ` And ${conflicts.length - 10} more.` : ''),
     );
-  const summary = store.packs.importDecisions(body, checksum, path.resolve(file), actor);
-  store.packConflicts.recordReviewerStore(body.packId, body.reviewerStoreId, path.resolve(file));
+  const summary = await store.packs.importDecisions(body, checksum, path.resolve(file), actor);
+  await store.packs.recordReviewerStore(body.packId, body.reviewerStoreId, path.resolve(file));
   return summary;
 }

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync } from 'node:fs';
-import { ensureOwnerOnlyFolder } from '../platform/owner-only';
+import { ensureOwnerOnlyFolder } from '../../platform/owner-only';
 import path from 'node:path';
 import { StoreError } from '../errors';
 import { MIGRATIONS, type Migration } from './migrations';

@@ -2,18 +2,12 @@
 // whose content differs is reported as a conflict instead of being skipped as "already present", and which reviewer
 // workstation a pack's decisions came from (migration 0011), so the same pack decided on two machines is caught.
 import type { DecisionsFileBody } from '@domain/team';
+import type { DecisionConflict, PackReviewerStore } from '../contract';
 import { nowIso } from './clock';
 import type { Db } from './open-database';
 import { writeTransaction } from './write-transaction';
 
 type Entry = DecisionsFileBody['decisions'][number];
-
-export interface DecisionConflict {
-  originId: number;
-  caseId: string;
-  /** The fields that differ, as "field: stored → in the file". */
-  differences: string[];
-}
 
 interface StoredRow {
   kind: string;
@@ -55,7 +49,7 @@ export class PackConflictReader {
   }
 
   /** The reviewer workstation the pack's decisions came from so far, if any were imported. */
-  reviewerStore(packId: string): { storeId: string; firstFile: string; recordedAt: string } | null {
+  reviewerStore(packId: string): PackReviewerStore | null {
     const row = this.reviewerStoreStmt.get(packId);
     return row ? { storeId: row.reviewer_store_id, firstFile: row.first_file, recordedAt: row.recorded_at } : null;
   }
