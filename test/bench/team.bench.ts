@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { importFileOffThread } from '@main/io/import/off-thread';
-import { CaseStore } from '@main/store';
+import { CaseStore } from '@main/store/sqlite';
 import type { NewCase } from '@main/store/contract';
 import { PostgresBulkImporter } from '@main/store/postgres/bulk-import';
 import { TeamChangeListener } from '@main/store/postgres/change-listener';

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { PACK_FORMAT } from '@domain/team';
-import { caseDigest } from '@main/store/packs';
+import { caseDigest } from '@main/store/contract';
 import { newCase } from './store-fixtures';
 
 export interface HostileEntry {
@@ -41,7 +41,7 @@ export function manifestFor(caseIds: string[], entries: Record<string, string>) 
     caseDigests: Object.fromEntries(
       caseIds.map((id) => {
         const c = packCase(id);
-        return [id, caseDigest({ ...c, image_sha256: null })];
+        return [id, caseDigest({ ...c, imageSha256: null })];
       }),
     ),
     entries,

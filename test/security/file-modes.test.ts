@@ -7,28 +7,27 @@ import { exportCases } from '@main/io/export';
 import { createPacks } from '@main/io/packs/create-packs';
 import { exportDecisions } from '@main/io/packs/decisions-file';
 import { importPack } from '@main/io/packs/import-pack';
-import { CaseStore } from '@main/store';
-import { backupDatabase } from '@main/store/backup';
-import { newCase, openTempStore } from '../helpers/store-fixtures';
+import { openStore } from '@main/store/open-store';
+import { asStore, newCase, openTempStore } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 
 const modeOf = (file: string) => statSync(file).mode & 0o777;
 
 describe.skipIf(process.platform === 'win32')('file and folder modes (POSIX only: Windows ignores them)', () => {
-  it('narrows an existing data folder left 0755 to 0700 and says so', () => {
+  it('narrows an existing data folder left 0755 to 0700 and says so', async () => {
     const dataDir = path.join(tempDir(), 'data');
     mkdirSync(dataDir);
     chmodSync(dataDir, 0o755);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
-      const store = CaseStore.open(dataDir);
-      store.close();
+      const store = await openStore({ kind: 'folder', dataDir });
+      await store.close();
       expect(modeOf(dataDir)).toBe(0o700);
       expect(warn).toHaveBeenCalledWith(
         expect.stringMatching(/data folder: .* was open to other users \(mode 0755\); it is now 0700/),
       );
       warn.mockClear();
-      CaseStore.open(dataDir).close();
+      await (await openStore({ kind: 'folder', dataDir })).close();
       expect(warn).not.toHaveBeenCalled();
     } finally {
       warn.mockRestore();
@@ -41,20 +40,20 @@ describe.skipIf(process.platform === 'win32')('file and folder modes (POSIX only
     const dir = tempDir();
     chmodSync(dir, 0o755);
     const out = path.join(dir, 'cases.jsonl');
-    await exportCases(lead, { format: 'jsonl', out });
+    await exportCases(asStore(lead), { format: 'jsonl', out });
     expect(modeOf(out)).toBe(0o600);
     const packDir = path.join(dir, 'packs');
-    const { packs } = await createPacks(lead, { reviewers: ['ann'], outDir: packDir, createdBy: 'lea' });
+    const { packs } = await createPacks(asStore(lead), { reviewers: ['ann'], outDir: packDir, createdBy: 'lea' });
     expect(modeOf(packDir)).toBe(0o700);
     expect(modeOf(packs[0].file)).toBe(0o600);
     const backup = path.join(dir, 'backup.sqlite');
-    await backupDatabase(lead.db, backup);
+    await asStore(lead).backups.backup(backup);
     expect(modeOf(backup)).toBe(0o600);
     const reviewer = openTempStore();
-    await importPack(reviewer, packs[0].file, 'ann');
-    reviewer.reviews.submit({ caseId: 'x', risk: 0, category: null, reviewer: 'ann' });
+    await importPack(asStore(reviewer), packs[0].file, 'ann');
+    await asStore(reviewer).decisions.submit({ caseId: 'x', risk: 0, category: null, reviewer: 'ann' });
     const decisions = path.join(dir, 'decisions.json');
-    await exportDecisions(reviewer, { pack: packs[0].packId, out: decisions });
+    await exportDecisions(asStore(reviewer), { pack: packs[0].packId, out: decisions });
     expect(modeOf(decisions)).toBe(0o600);
     lead.close();
     reviewer.close();

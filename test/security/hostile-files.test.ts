@@ -12,7 +12,7 @@ import { importFile } from '@main/io/import';
 import { runCliMeasured } from '../helpers/bounded-cli';
 import { readDb } from '../helpers/cli-process';
 import { caseLines, repeated, writeHostilePack } from '../helpers/hostile-packs';
-import { openTempStore } from '../helpers/store-fixtures';
+import { asStore, openTempStore } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 
 /** Peak memory allowed to a CLI process that refuses a hostile file (before: 5.3 GB and SIGABRT on 300 MB of `{}`). */
@@ -30,7 +30,7 @@ describe('hostile packs, read in this process', () => {
     const file = path.join(dir, `${name}.gtpack`);
     await build(file);
     const store = openTempStore();
-    await expect(importPack(store, file, 'ann')).rejects.toThrow(message);
+    await expect(importPack(asStore(store), file, 'ann')).rejects.toThrow(message);
     storedNothing(store);
     store.close();
   };
@@ -130,7 +130,7 @@ describe('hostile packs, read in this process', () => {
     const { pipeline } = await import('node:stream/promises');
     await pipeline(zip.outputStream, createWriteStream(file));
     const store = openTempStore();
-    await expect(importPack(store, file, 'ann')).rejects.toThrow(/"cases\.jsonl" comes before manifest\.json/);
+    await expect(importPack(asStore(store), file, 'ann')).rejects.toThrow(/"cases\.jsonl" comes before manifest\.json/);
     storedNothing(store);
     store.close();
   });
@@ -139,7 +139,9 @@ describe('hostile packs, read in this process', () => {
     const fifo = path.join(dir, 'pipe.gtpack');
     execFileSync('mkfifo', [fifo]);
     const store = openTempStore();
-    await expect(importPack(store, fifo, 'ann')).rejects.toThrow(/is a named pipe \(FIFO\), not a regular file/);
+    await expect(importPack(asStore(store), fifo, 'ann')).rejects.toThrow(
+      /is a named pipe \(FIFO\), not a regular file/,
+    );
     store.close();
   });
 });
@@ -210,7 +212,7 @@ describe('hostile import files and decisions files', () => {
     const fifo = path.join(dir, 'cases.jsonl');
     execFileSync('mkfifo', [fifo]);
     const store = openTempStore();
-    await expect(importFile(store, { file: fifo, format: 'jsonl' })).rejects.toThrow(/not a (regular )?file/);
+    await expect(importFile(asStore(store), { file: fifo, format: 'jsonl' })).rejects.toThrow(/not a (regular )?file/);
     store.close();
   });
 
@@ -223,7 +225,7 @@ describe('hostile import files and decisions files', () => {
       JSON.stringify({ id: 'x', question: 'q', thinking: 't', response: 'r', image: 'pipe.png' }) + '\n',
     );
     const store = openTempStore();
-    const summary = await importFile(store, { file, format: 'jsonl' });
+    const summary = await importFile(asStore(store), { file, format: 'jsonl' });
     expect(summary.rejected).toBe(1);
     expect(summary.errors[0].reason).toMatch(/pipe\.png is a named pipe \(FIFO\), not an image file; refused unread/);
     store.close();
@@ -234,17 +236,17 @@ describe('hostile import files and decisions files', () => {
     const file = path.join(dir, 'set.json');
     writeFileSync(file, `[${JSON.stringify(good)}, {"question": tru}, ${JSON.stringify({ ...good, question: 'q2' })}]`);
     const store = openTempStore();
-    const summary = await importFile(store, { file, format: 'guardtrace' });
+    const summary = await importFile(asStore(store), { file, format: 'guardtrace' });
     expect(summary).toMatchObject({ total: 3, imported: 2, rejected: 1 });
     expect(summary.errors[0]).toMatchObject({ record: 2 });
     const cut = path.join(dir, 'cut.json');
     writeFileSync(cut, `[${JSON.stringify(good)}, {"question": "q`);
-    await expect(importFile(openTempStore(), { file: cut, format: 'guardtrace' })).rejects.toThrow(
+    await expect(importFile(asStore(openTempStore()), { file: cut, format: 'guardtrace' })).rejects.toThrow(
       /ends in the middle of the document \(cut short\?\)/,
     );
     const object = path.join(dir, 'object.json');
     writeFileSync(object, JSON.stringify(good));
-    await expect(importFile(openTempStore(), { file: object, format: 'guardtrace' })).rejects.toThrow(
+    await expect(importFile(asStore(openTempStore()), { file: object, format: 'guardtrace' })).rejects.toThrow(
       /is not valid JSON \(it holds a JSON object, not an array\)/,
     );
     store.close();
@@ -258,7 +260,7 @@ describe('hostile import files and decisions files', () => {
       JSON.stringify({ format: 'guardtrace-decisions', version: 1, decisions: [{ originId: 1, note }], checksum: '0' }),
     );
     const store = openTempStore();
-    await expect(importDecisions(store, file, 'lea')).rejects.toThrow(
+    await expect(importDecisions(asStore(store), file, 'lea')).rejects.toThrow(
       /decisions\.json: decision 1 is 5 MiB, more than one may be \(4 MiB\); the file was refused/,
     );
     expect(store.db.prepare('SELECT count(*) FROM reviews').pluck().get()).toBe(0);
@@ -269,7 +271,9 @@ describe('hostile import files and decisions files', () => {
     const fifo = path.join(dir, 'decisions-pipe.json');
     execFileSync('mkfifo', [fifo]);
     const store = openTempStore();
-    await expect(importDecisions(store, fifo, 'lea')).rejects.toThrow(/named pipe \(FIFO\), not a regular file/);
+    await expect(importDecisions(asStore(store), fifo, 'lea')).rejects.toThrow(
+      /named pipe \(FIFO\), not a regular file/,
+    );
     store.close();
   });
 });

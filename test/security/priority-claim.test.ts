@@ -4,28 +4,29 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CaseStore } from '@main/store';
-import { newCase } from '../helpers/store-fixtures';
-import { REPO_ROOT, tempDir } from '../helpers/temp-dir';
+import { openStore } from '@main/store/open-store';
+import { newCase, openTempStore, asStore } from '../helpers/store-fixtures';
+import { REPO_ROOT } from '../helpers/temp-dir';
 
 describe('the priority claim (audit on open)', () => {
-  it('records its owner and heartbeat, and another process starting a batch does not re-queue it', () => {
-    const dir = tempDir();
-    const store = CaseStore.open(dir);
-    store.transaction(() => store.cases.insert(newCase('opened'), null));
-    store.jobs.enqueue(['opened'], 'model-a', 'prompt-a', 'batch');
-    const job = store.jobs.claimCase('opened', 'model-a', 'prompt-a')!;
+  it('records its owner and heartbeat, and another process starting a batch does not re-queue it', async () => {
+    const sqlite = openTempStore();
+    sqlite.transaction(() => sqlite.cases.insert(newCase('opened'), null));
+    const store = asStore(sqlite);
+    const dir = sqlite.dataDir;
+    await store.jobs.enqueue(['opened'], 'model-a', 'prompt-a', 'batch');
+    const job = (await store.jobs.claimCase('opened', 'model-a', 'prompt-a'))!;
     expect(job).toMatchObject({ status: 'running', attempts: 0, ownerPid: process.pid });
     expect(job.ownerToken).toBe(store.jobs.owner.token);
     expect(job.heartbeatAt).not.toBeNull();
-    expect(store.jobs.heartbeat()).toBe(1);
+    expect(await store.jobs.heartbeat()).toBe(1);
 
     // Another process: what a batch does as it starts (audit-runner's launch), through the store's own code.
     const script = `
-      const { CaseStore } = await import(${JSON.stringify(path.join(REPO_ROOT, 'src-main/store/index.ts'))});
-      const other = CaseStore.open(${JSON.stringify(dir)});
-      console.log(JSON.stringify({ requeued: other.jobs.requeueOrphaned(), pid: process.pid }));
-      other.close();`;
+      const { openStore } = await import(${JSON.stringify(path.join(REPO_ROOT, 'src-main/store/open-store.ts'))});
+      const other = await openStore({ kind: 'folder', dataDir: ${JSON.stringify(dir)} });
+      console.log(JSON.stringify({ requeued: await other.jobs.requeueOrphaned(), pid: process.pid }));
+      await other.close();`;
     const out = execFileSync(process.execPath, ['--import', 'tsx/esm', '--input-type=module', '-e', script], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
@@ -34,13 +35,12 @@ describe('the priority claim (audit on open)', () => {
     const reply = JSON.parse(out.trim().split('\n').pop()!) as { requeued: number; pid: number };
     expect(reply.pid).not.toBe(process.pid);
     expect(reply.requeued).toBe(0);
-    expect(store.jobs.counts()).toMatchObject({ running: 1, queued: 0 });
+    expect(await store.jobs.counts()).toMatchObject({ running: 1, queued: 0 });
 
-    // Once its owner is gone (a pid that does not run), the same start-up does take it back.
-    store.db.prepare('UPDATE jobs SET owner_pid = 2147483646').run();
-    store.close();
-    const later = CaseStore.open(dir);
-    expect(later.jobs.requeueOrphaned()).toBe(1);
-    later.close();
+    // Once its owner is gone (its pid no longer runs), the same start-up does take it back.
+    await store.close();
+    const later = await openStore({ kind: 'folder', dataDir: dir });
+    expect(await later.jobs.requeueOrphaned({ isAlive: () => false })).toBe(1);
+    await later.close();
   });
 });

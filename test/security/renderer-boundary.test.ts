@@ -12,6 +12,7 @@ import { GRANTED_FOR, parsePickFileOptions } from '@main/api/file-dialogs';
 import { createHandlers } from '@main/api/handlers';
 import { PathGrants, type PathPurpose } from '@main/api/renderer-policy';
 import { newCase } from '../helpers/store-fixtures';
+import { addCases } from '../store-contract/seed';
 import { tempDir } from '../helpers/temp-dir';
 
 let core: Core;
@@ -25,7 +26,7 @@ let userSays = false;
 beforeAll(async () => {
   dir = tempDir('guardtrace-window-');
   core = await createCore({ dataDir: path.join(dir, 'data') });
-  core.store.transaction(() => core.store.cases.insert(newCase('secret-case'), null));
+  await addCases(core.store, [newCase('secret-case')]);
   window = createHandlers(core, {
     renderer: {
       grants,
@@ -61,7 +62,7 @@ describe('a compromised window', () => {
       await refused('settings.set', { openai: { baseUrl: evil, model: 'm', allowInsecureRemote: false } }),
     ).toMatch(/sending case data to https:\/\/collector\.example\/v1 was not confirmed in the app's own dialog/);
     expect(asked.at(-1)).toEqual({ kind: 'serverAddress', address: evil });
-    expect(core.settings().openai).toBeNull();
+    expect((await core.settings()).openai).toBeNull();
     // engine.load is refused before it connects anywhere (nothing would be listening; the error is the policy's).
     await refused('engine.load', { engine: 'openai', openai: { baseUrl: evil, model: 'm' } });
     expect(asked.at(-1)).toEqual({ kind: 'serverAddress', address: evil });
@@ -78,7 +79,7 @@ describe('a compromised window', () => {
       /running .*evil-server as the local model server was not confirmed/,
     );
     expect(asked.at(-1)).toEqual({ kind: 'sidecarBinary', path: program });
-    expect(core.settings().llamaServerPath).toBeNull();
+    expect((await core.settings()).llamaServerPath).toBeNull();
   });
 
   it('cannot write case data to a path no dialog gave it: export, packs, decisions', async () => {
@@ -101,14 +102,14 @@ describe('a compromised window', () => {
     );
     expect(pathsAsked.at(-1)).toEqual(['llamaServerPath', picked]);
     await refused('export.run', { format: 'jsonl', out: picked });
-    expect(core.settings().llamaServerPath).toBeNull();
+    expect((await core.settings()).llamaServerPath).toBeNull();
   });
 
   it('changes the destination once the user confirmed it in the main dialog', async () => {
     userSays = true;
     const address = 'https://gpu.team.internal/v1';
     await call('settings.set', { openai: { baseUrl: address, model: 'm', allowInsecureRemote: false } });
-    expect(core.settings().openai?.baseUrl).toBe(address);
+    expect((await core.settings()).openai?.baseUrl).toBe(address);
     // The same address again is no change: no dialog.
     const before = asked.length;
     await call('settings.set', { openai: { baseUrl: address, model: 'm', allowInsecureRemote: false } });
@@ -117,7 +118,7 @@ describe('a compromised window', () => {
     writeFileSync(program, '');
     grants.grant(program, GRANTED_FOR.llamaServer);
     await call('settings.set', { llamaServerPath: program });
-    expect(core.settings().llamaServerPath).toBe(program);
+    expect((await core.settings()).llamaServerPath).toBe(program);
   });
 });
 
