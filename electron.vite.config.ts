@@ -42,6 +42,8 @@ export default defineConfig({
           index: resolve(root, 'src-main/app/main.ts'),
           'import-worker': resolve(root, 'src-main/io/import/import-worker.ts'),
           'record-reader-worker': resolve(root, 'src-main/io/import/record-reader-worker.ts'),
+          // Packs and decisions files are parsed on a bounded thread (io/packs/team-file-reader.ts).
+          'team-file-worker': resolve(root, 'src-main/io/packs/team-file-worker.ts'),
           'image-decoder': resolve(root, 'src-main/engine/image-decoding/decoder-process.ts'),
         },
         external: NATIVE_DEPS.flatMap((name) => [name, new RegExp(`^${name.replace(/[./]/g, '\\$&')}/`)]),

@@ -223,7 +223,7 @@ export interface GuardTraceApi {
   imageUrl(sha256: string): string;
   /** Native file dialogs; the browser bridge answers them from the test. */
   pickFile(options: {
-    purpose: 'import' | 'export' | 'modelDir' | 'imagesDir' | 'packDir' | 'packFile' | 'decisionsFile';
+    purpose: 'import' | 'export' | 'modelDir' | 'imagesDir' | 'packDir' | 'packFile' | 'decisionsFile' | 'llamaServer';
     defaultName?: string;
   }): Promise<string | null>;
   platform: string;

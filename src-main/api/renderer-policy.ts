@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { Settings } from '@domain/settings';
 import type { Channel } from './contract';
+import { enforceDestinationPolicy, type ConfirmDestination } from './destination-policy';
 import { ApiError } from './errors';
 
 export type PathPurpose =
@@ -13,6 +14,9 @@ export type PathPurpose =
   | 'promptFile'
   | 'modelDir'
   | 'llamaServerPath'
+  | 'packDir'
+  | 'packFile'
+  | 'decisionsFile'
   /** A Hugging Face folder to convert (read); the conversion's output folder is an 'export'. */
   | 'hfDir';
 
@@ -21,19 +25,31 @@ export interface RendererPolicy {
   grants: PathGrants;
   /** Asks the user, in a main-process dialog, whether a path the window named (a dropped file) may be used. */
   confirm: (purpose: PathPurpose, file: string) => Promise<boolean>;
+  /**
+   * Asks the user, in a dialog the main process words, whether case data may go to a new destination (a server
+   * address, plain http to a remote host, another llama-server program): destination-policy.ts.
+   */
+  confirmDestination: ConfirmDestination;
 }
 
-/** Paths handed out by main-process dialogs; only these exact paths are usable without a confirmation. */
+/**
+ * Paths handed out by main-process dialogs, each for the purposes of the dialog that returned it: only these exact
+ * paths, and only for those purposes, are usable without a confirmation (a file picked to import is not a binary
+ * the app may run, nor a place to export to).
+ */
 export class PathGrants {
-  private readonly paths = new Set<string>();
+  private readonly paths = new Map<string, Set<PathPurpose>>();
 
-  grant(file: string): string {
-    this.paths.add(path.resolve(file));
+  grant(file: string, purposes: readonly PathPurpose[]): string {
+    const key = path.resolve(file);
+    const granted = this.paths.get(key) ?? new Set<PathPurpose>();
+    for (const purpose of purposes) granted.add(purpose);
+    this.paths.set(key, granted);
     return file;
   }
 
-  has(file: string): boolean {
-    return this.paths.has(path.resolve(file));
+  has(file: string, purpose: PathPurpose): boolean {
+    return this.paths.get(path.resolve(file))?.has(purpose) ?? false;
   }
 }
 
@@ -49,19 +65,21 @@ function namedPaths(channel: Channel, arg: unknown): Array<[PathPurpose, string]
       out.push(['export', a.out as string], ['promptFile', a.promptFile as string | undefined]);
       break;
     case 'packs.create':
-      out.push(['export', a.outDir as string]);
+      out.push(['packDir', a.outDir as string]);
       break;
     case 'practice.create':
       out.push(['export', a.out as string]);
       break;
     case 'packs.import':
+      out.push(['packFile', a.file as string]);
+      break;
     case 'decisions.import':
-      out.push(['import', a.file as string]);
+      out.push(['decisionsFile', a.file as string]);
       break;
     case 'decisions.export':
       out.push(['export', a.out as string]);
       // --pack takes a pack id or a pack file; only a file is a path the window must have been given.
-      if (typeof a.pack === 'string' && /[\\/]/.test(a.pack)) out.push(['import', a.pack]);
+      if (typeof a.pack === 'string' && /[\\/]/.test(a.pack)) out.push(['packFile', a.pack]);
       break;
     case 'model.convert':
       out.push(['hfDir', a.hfDir as string], ['export', a.outDir as string], ['promptFile', a.promptFile as string]);
@@ -106,8 +124,9 @@ export async function enforceRendererPolicy(
     );
   }
   const current = await settings();
+  await enforceDestinationPolicy(channel, arg, policy.confirmDestination, current);
   for (const [purpose, file] of namedPaths(channel, arg)) {
-    if (policy.grants.has(file)) continue;
+    if (policy.grants.has(file, purpose)) continue;
     if (purpose === 'modelDir' && current.modelDir && path.resolve(current.modelDir) === path.resolve(file)) continue;
     if (
       purpose === 'llamaServerPath' &&
@@ -116,7 +135,7 @@ export async function enforceRendererPolicy(
     )
       continue;
     if (await policy.confirm(purpose, file)) {
-      policy.grants.grant(file);
+      policy.grants.grant(file, [purpose]);
       continue;
     }
     throw new ApiError(

@@ -10,6 +10,8 @@ import { createCore, type Core } from '../api/core';
 import { apiKeyFor, bindApiKey } from '../api/api-key-binding';
 import { createHandlers } from '../api/handlers';
 import { BlindEventFilter, watchSettings } from '../api/blind-review';
+import type { DestinationChange } from '../api/destination-policy';
+import { GRANTED_FOR, parsePickFileOptions, type PickFileOptions } from '../api/file-dialogs';
 import { PathGrants, type PathPurpose } from '../api/renderer-policy';
 import { devSqliteBinding } from './dev-native-binding';
 import { utilityProcessDecoderHost } from './image-decoder-host';
@@ -125,6 +127,42 @@ async function confirmPath(purpose: PathPurpose, file: string): Promise<boolean>
   return answer.response === 0;
 }
 
+/**
+ * The window asks to send case data somewhere new (destination-policy.ts): the text is worded here, in the main
+ * process, from the change itself, so a compromised window cannot make the dialog say something else.
+ */
+async function confirmDestination(change: DestinationChange): Promise<boolean> {
+  const wording =
+    change.kind === 'sidecarBinary'
+      ? {
+          message: 'Run this program as the local model server?',
+          detail: `${change.path}\n\nGuardTrace will start it and send it every case it audits (texts and images). Only confirm a llama-server you built or installed yourself.`,
+          yes: 'Run this program',
+        }
+      : change.kind === 'insecureRemote'
+        ? {
+            message: 'Send case data over unencrypted http?',
+            detail: `${change.address}\n\nCase texts and images will leave this machine without encryption; anyone on the network path can read them. Only confirm for a server on a network you trust.`,
+            yes: 'Allow plain http',
+          }
+        : {
+            message: 'Send case data to this server?',
+            detail: `${change.address}\n\nWhen the audit runs, every case's texts and image will leave this machine and go to this address. Only confirm an address you entered yourself.`,
+            yes: 'Send case data there',
+          };
+  const options: Electron.MessageBoxOptions = {
+    type: 'warning',
+    buttons: [wording.yes, 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    title: 'Where case data goes',
+    message: wording.message,
+    detail: wording.detail,
+  };
+  const answer = mainWindow ? await dialog.showMessageBox(mainWindow, options) : await dialog.showMessageBox(options);
+  return answer.response === 0;
+}
+
 function registerIpc(handlers: ApiHandlers): void {
   for (const channel of API_CHANNELS) {
     ipcMain.handle(channel, async (event, arg): Promise<IpcEnvelope<unknown>> => {
@@ -139,14 +177,16 @@ function registerIpc(handlers: ApiHandlers): void {
       }
     });
   }
-  ipcMain.handle(SHELL_CHANNELS.pickFile, async (event, options: { purpose: string; defaultName?: string }) => {
+  ipcMain.handle(SHELL_CHANNELS.pickFile, async (event, untrusted: unknown) => {
     if (!isFromOurWindow(event.senderFrame?.url)) {
       return { ok: false, error: { code: 'forbidden', message: 'Dialogs are only opened for the app window.' } };
     }
     try {
+      const options = parsePickFileOptions(untrusted);
       const owner = BrowserWindow.fromWebContents(event.sender) ?? undefined;
       const picked = await pickFile(owner, options);
-      if (picked) pathGrants.grant(picked);
+      // The path serves what the dialog was opened for, nothing else (renderer-policy.ts).
+      if (picked) pathGrants.grant(picked, GRANTED_FOR[options.purpose]);
       return { ok: true, value: picked } satisfies IpcEnvelope<string | null>;
     } catch (error) {
       return { ok: false, error: toErrorShape(error) } satisfies IpcEnvelope<string | null>;
@@ -154,10 +194,7 @@ function registerIpc(handlers: ApiHandlers): void {
   });
 }
 
-async function pickFile(
-  owner: BrowserWindow | undefined,
-  options: { purpose: string; defaultName?: string },
-): Promise<string | null> {
+async function pickFile(owner: BrowserWindow | undefined, options: PickFileOptions): Promise<string | null> {
   const show = <T>(fn: (w: BrowserWindow) => Promise<T>, fallback: () => Promise<T>) =>
     owner ? fn(owner) : fallback();
   switch (options.purpose) {
@@ -197,6 +234,17 @@ async function pickFile(
       const opts: Electron.OpenDialogOptions = {
         title: 'Folder for the assignment packs',
         properties: ['openDirectory', 'createDirectory'],
+      };
+      const r = await show(
+        (w) => dialog.showOpenDialog(w, opts),
+        () => dialog.showOpenDialog(opts),
+      );
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    }
+    case 'llamaServer': {
+      const opts: Electron.OpenDialogOptions = {
+        title: 'Choose the llama-server program',
+        properties: ['openFile'],
       };
       const r = await show(
         (w) => dialog.showOpenDialog(w, opts),
@@ -294,7 +342,7 @@ function createWindow(): BrowserWindow {
 async function start(): Promise<void> {
   applySessionSecurity(app.isPackaged);
   const dataDir = process.env.GUARDTRACE_DATA_DIR ?? join(app.getPath('userData'), 'data');
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 }); // narrowed to 0700 if it existed wider (openDatabase)
   const sqliteNativeBinding = app.isPackaged
     ? undefined
     : devSqliteBinding(app.getAppPath(), process.versions.electron);
@@ -311,7 +359,10 @@ async function start(): Promise<void> {
   const blindFilter = new BlindEventFilter(core.settings);
   await blindFilter.refresh();
   registerIpc(
-    watchSettings(createHandlers(core, { renderer: { grants: pathGrants, confirm: confirmPath } }), blindFilter),
+    watchSettings(
+      createHandlers(core, { renderer: { grants: pathGrants, confirm: confirmPath, confirmDestination } }),
+      blindFilter,
+    ),
   );
   forwardEvents(core, blindFilter);
   Menu.setApplicationMenu(buildAppMenu(() => mainWindow));

@@ -32,7 +32,7 @@ export function trackWindowState(window: BrowserWindow, file: string): void {
     if (window.isDestroyed()) return;
     const state: WindowState = { bounds: window.getNormalBounds(), maximized: window.isMaximized() };
     try {
-      writeFileSync(file, JSON.stringify(state));
+      writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
     } catch (error) {
       console.warn(`Could not save the window position to ${file}: ${(error as Error).message}`);
     }

@@ -52,7 +52,7 @@ const api = {
     if (!isSha256Hex(sha256)) throw new ApiCallError('bad_hash', `Image hash "${sha256}" is not 64 hex characters.`);
     return imageUrlFor(sha256);
   },
-  async pickFile(options: { purpose: 'import' | 'export' | 'modelDir' | 'imagesDir'; defaultName?: string }) {
+  async pickFile(options: Parameters<GuardTraceApi['pickFile']>[0]) {
     return unwrap((await ipcRenderer.invoke(SHELL_CHANNELS.pickFile, options)) as IpcEnvelope<string | null>);
   },
   platform: process.platform,

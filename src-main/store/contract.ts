@@ -249,6 +249,22 @@ export interface ReceivedPack {
   actor?: string;
 }
 
+/** A decisions-file entry whose (pack, origin id) is already stored here with other content (issue 19). */
+export interface DecisionConflict {
+  originId: number;
+  caseId: string;
+  /** The fields that differ, as "field: stored …, … in the file". */
+  differences: string[];
+}
+
+/** The reviewer workstation a pack's decisions came from, as its first imported decisions file named it. */
+export interface PackReviewerStore {
+  storeId: string;
+  /** Full path of that first decisions file. */
+  firstFile: string;
+  recordedAt: string;
+}
+
 export interface PackStore {
   /** This store's stable id, named in every pack it writes. */
   storeId(): Promise<string>;
@@ -276,6 +292,15 @@ export interface PackStore {
     file: string,
     actor?: string,
   ): Promise<DecisionsImportSummary>;
+  /**
+   * Lead side, before `importDecisions`: the file's entries already stored under their (pack, origin id) with other
+   * content, so that a changed decision is refused and named instead of being skipped as already present.
+   */
+  decisionConflicts(body: DecisionsFileBody): Promise<DecisionConflict[]>;
+  /** Lead side: the reviewer workstation the pack's decisions came from so far, or null before the first file. */
+  reviewerStore(packId: string): Promise<PackReviewerStore | null>;
+  /** Records the pack's reviewer workstation from its first decisions file; later calls for the pack change nothing. */
+  recordReviewerStore(packId: string, reviewerStoreId: string, file: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

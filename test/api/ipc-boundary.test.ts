@@ -34,6 +34,8 @@ beforeAll(async () => {
         confirmations.push([purpose, file]);
         return confirmAnswer;
       },
+      // The destination dialog is test/security/renderer-boundary.test.ts's subject; here the user says no.
+      confirmDestination: async () => false,
     },
   });
   casesFile = path.join(dir, 'cases.jsonl');
@@ -145,7 +147,7 @@ describe("the app window's extra rules", () => {
       'forbidden',
     );
 
-    grants.grant(casesFile); // what pickFile does with the dialog's answer
+    grants.grant(casesFile, ['import']); // what pickFile does with the import dialog's answer
     await expect(call(window, 'import.run', { file: casesFile })).resolves.toMatchObject({ imported: 1 });
 
     confirmAnswer = true; // a dropped file, confirmed in the main-process dialog

@@ -38,6 +38,7 @@ beforeAll(async () => {
         confirmations.push([purpose, file]);
         return false;
       },
+      confirmDestination: async () => false,
     },
   });
   const tiny = await writeTinyModelFolder(path.join(root, 'tiny'), { seed: 4 });

@@ -11,6 +11,7 @@
 // The in-process engine stops at an end-of-generation token (it has no ignore_eos); the 3B-shaped random model does
 // not write one (engine.bench.ts's typical case generates its 300 tokens the same way), and `generated` shows it.
 // Also run by `npm run bench:engine` (engine-all.ts), which passes GUARDTRACE_BENCH_JSON to collect the figures.
+import { fetchFor } from '@main/engine/openai/unix-socket-fetch';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,9 +67,11 @@ interface Completion {
 }
 
 async function post(sidecar: LlamaServerSidecar, route: string, body: unknown): Promise<unknown> {
-  const { baseUrl, apiKey } = await sidecar.endpoint();
+  const endpoint = await sidecar.endpoint();
+  const { baseUrl, apiKey } = endpoint;
   const url = route.startsWith('/v1') ? `${baseUrl}${route.slice(3)}` : `${baseUrl.replace(/\/v1$/, '')}${route}`;
-  const response = await fetch(url, {
+  // The sidecar listens on a Unix socket on Linux and macOS.
+  const response = await fetchFor(endpoint)(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
     body: JSON.stringify(body),

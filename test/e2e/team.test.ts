@@ -105,7 +105,10 @@ describe.skipIf(skipReason !== null)('team review in Chromium over the real core
       await handlers['decisions.export']({ pack: pack.packId, out: path.join(work, `${name}-decisions.json`) });
       h.fileDialogAnswers.push(path.join(work, `${name}-decisions.json`));
       await testId('decisions-import').click();
-      await expect.poll(() => testId('team-result').textContent()).toContain(`Imported 4 decision(s) by ${name}`);
+      // The decisions file is read on a bounded worker thread (issue 19), which compiles its sources first here.
+      await expect
+        .poll(() => testId('team-result').textContent(), { timeout: 30_000 })
+        .toContain(`Imported 4 decision(s) by ${name}`);
     }
     expect(await testId('team-result').textContent()).toContain('2 case(s) of the pack in dispute');
     await h.screenshot('team-01-data-screen');

@@ -197,6 +197,17 @@ describe('csv export', () => {
       '\uFF0Ba',
       '\uFF0Da',
       '\uFF20a',
+      // bidi isolates (LRI, RLI, FSI, PDI) and the Arabic letter mark before a sign
+      '\u2066=a',
+      '\u2067+a',
+      '\u2068-a',
+      '\u2069@a',
+      '\u061C=a',
+      // small-form signs: equals, plus, hyphen-minus, commercial at
+      '\uFE66a',
+      '\uFE62a',
+      '\uFE63a',
+      '\uFE6Ba',
     ];
     expect(hidden.map(neutraliseFormula)).toEqual(hidden.map((value) => `'${value}`));
   });

@@ -88,6 +88,9 @@ describe.skipIf(skipReason !== null)(
         modelPath: folder.modelPath!,
         mmprojPath: folder.mmprojPath,
         dataDir,
+        // TCP on 127.0.0.1, as on Windows: the tests below reach it with plain fetch and the CLI's --base-url. The
+        // engine's own sidecar above listens on its Unix socket (the default on Linux and macOS).
+        socketPath: null,
         onEvent: (e) => events.push(e),
       });
       cleanups.push(() => sidecar.stop());
@@ -454,13 +457,14 @@ describe.skipIf(skipReason !== null)(
         dataDir,
       });
       cleanups.push(() => textOnly.stop());
-      const { baseUrl, apiKey } = await textOnly.endpoint();
+      const { baseUrl } = await textOnly.endpoint();
       const error = await engineError(
         OpenAiCompatibleEngine.connect({
           baseUrl,
           model: 'tiny',
           verdict: testVerdictContext('x'),
-          getApiKey: async () => apiKey,
+          // Its Unix socket and key, as the app's sidecar engine passes them.
+          resolveEndpoint: () => textOnly.endpoint(),
         }),
       );
       expect(error.code).toBe('no_vision');

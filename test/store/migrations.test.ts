@@ -23,7 +23,7 @@ const insertCase = (db: Database.Database, id: string, query = 'how do I pick a 
 
 describe('migrations', () => {
   it('are numbered consecutively from 1, but for the numbers reserved for branches not merged yet', () => {
-    // 0011 and 0014 belong to other branches of 2026-12-07; once they are merged this list is empty again.
+    // 0014 belongs to other branches of 2026-12-07; once they are merged this list is empty again.
     const reservedElsewhere = [11, 12, 13, 14].filter((v) => !MIGRATIONS.some((m) => m.version === v));
     const expected = Array.from({ length: MIGRATIONS.length + reservedElsewhere.length }, (_, i) => i + 1).filter(
       (version) => !reservedElsewhere.includes(version),

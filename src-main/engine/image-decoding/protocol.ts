@@ -121,7 +121,7 @@ export function parseDecodeResponse(value: unknown): DecodeResponse | null {
 
 /**
  * Whether a result is the kind the job asked for and consistent with itself: a prepared image's size is a whole
- * number of vision tokens, its token count matches, and a PPM holds exactly its pixels.
+ * number of vision tokens, its token count matches, a PPM holds exactly its pixels, and a PNG is a PNG of that size.
  * Returns the reason when it is not.
  */
 export function checkResult(job: DecodeJob, result: PreparedImage | ImageHeader): string | null {
@@ -138,5 +138,30 @@ export function checkResult(job: DecodeJob, result: PreparedImage | ImageHeader)
     if (Buffer.from(bytes.buffer, bytes.byteOffset, header.length).toString('latin1') !== header)
       return 'the PPM header does not match its size';
   }
+  if (job.format === 'png')
+    return checkPng(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), width, height);
+  return null;
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const PNG_IEND = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+/** Signature, IHDR (length, type, 13 bytes, CRC), at least one IDAT chunk's frame, IEND. */
+const PNG_MIN_BYTES = 8 + 25 + 12 + 12;
+
+/**
+ * A prepared PNG must be one: the signature, an IHDR first that announces exactly the size the answer claims as
+ * 8-bit RGB (what Pillow's convert("RGB") gives the reference), room for its data and the IEND chunk last. Pixels
+ * are not decoded here (that is the decoder's job); a PNG that lies inside its data fails where it is read.
+ */
+function checkPng(bytes: Buffer, width: number, height: number): string | null {
+  if (bytes.length < PNG_MIN_BYTES || !bytes.subarray(0, 8).equals(PNG_SIGNATURE))
+    return 'the PNG has no PNG signature';
+  if (bytes.readUInt32BE(8) !== 13 || bytes.toString('latin1', 12, 16) !== 'IHDR')
+    return 'the PNG does not start with its header chunk';
+  const [pngWidth, pngHeight] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+  if (pngWidth !== width || pngHeight !== height)
+    return `the PNG is ${pngWidth}x${pngHeight}, not the ${width}x${height} announced`;
+  if (bytes[24] !== 8 || bytes[25] !== 2) return 'the PNG is not 8-bit RGB';
+  if (!bytes.subarray(bytes.length - PNG_IEND.length).equals(PNG_IEND)) return 'the PNG does not end with IEND';
   return null;
 }

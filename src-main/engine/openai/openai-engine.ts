@@ -25,6 +25,7 @@ import { ConcurrencyLimit } from './concurrency-limit';
 import { checkEndpoint, type CheckedEndpoint } from './endpoint-policy';
 import { httpError, isTransient, networkError } from './http-errors';
 import { readSseData } from './sse';
+import { fetchFor } from './unix-socket-fetch';
 import {
   DEFAULT_RESPONSE_LIMITS,
   limitError,
@@ -39,6 +40,8 @@ import { probeVision, type VisionProbeResult } from './vision-probe';
 export interface Endpoint {
   baseUrl: string;
   apiKey: string | null;
+  /** The local sidecar's Unix socket (Linux, macOS): requests go there; baseUrl then only names the path prefix. */
+  socketPath?: string | null;
 }
 
 export interface OpenAiEngineOptions {
@@ -537,7 +540,7 @@ class Transport {
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     let response: Response;
     try {
-      response = await fetch(`${baseUrl}${path}`, {
+      response = await fetchFor(current)(`${baseUrl}${path}`, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -587,8 +590,9 @@ class Transport {
     let contextLength: number | null = match?.max_model_len ?? null;
     if (llamaCpp) {
       try {
-        const base = (await this.current()).baseUrl.replace(/\/v1$/, '');
-        const response = await fetch(`${base}/props`, {
+        const endpoint = await this.current();
+        const base = endpoint.baseUrl.replace(/\/v1$/, '');
+        const response = await fetchFor(endpoint)(`${base}/props`, {
           signal: AbortSignal.timeout(this.options.connectTimeoutMs ?? 30_000),
           headers: await this.authHeader(),
           redirect: 'manual',

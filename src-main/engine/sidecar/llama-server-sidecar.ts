@@ -1,14 +1,20 @@
-// The local llama-server the app starts for itself: 127.0.0.1 only, a free port, a random API key, supervised
-// (restarted if it dies, up to a limit) and stopped with the engine or the app.
+// The local llama-server the app starts for itself: on a Unix socket in the data folder's 0700 run folder (Linux,
+// macOS; 127.0.0.1 and a free port on Windows), a random API key sent with every request (/health included),
+// supervised (restarted if it dies, up to a limit) and stopped with the engine or the app. The app talks to it only
+// after the server it started has said, on its own output pipe, that it is listening at the address the app chose:
+// a process that bound that address first (the server then fails to bind) is never sent a request.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import os from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { EngineError } from '../engine';
 import { visionTokenLimits } from '../image-prep';
 import type { Endpoint } from '../openai/openai-engine';
+import { fetchFor } from '../openai/unix-socket-fetch';
+import { ensureOwnerOnlyFolder } from '../../platform/owner-only';
 import {
   removeSidecarPidFile,
   startServerWatchdog,
@@ -41,6 +47,11 @@ export interface LlamaServerSidecarOptions {
   restartWindowMs?: number;
   /** How long one start may take until /health answers 200 (model load; default 180 s). */
   startTimeoutMs?: number;
+  /**
+   * Where to listen (Linux, macOS): a Unix socket path. Default: a new random name in <dataDir>/run (0700), or in a
+   * fresh 0700 temp folder when that path would be too long for a socket address. null: TCP on 127.0.0.1 (Windows).
+   */
+  socketPath?: string | null;
   onEvent?: (event: SidecarEvent) => void;
 }
 
@@ -66,6 +77,10 @@ export class LlamaServerSidecar {
   private imageTokenFlags = true;
   private child: ChildProcess | null = null;
   private port = 0;
+  private socketPath: string | null = null;
+  /** The address the current server process announced on its own output (never trusted from anywhere else). */
+  private listeningAt = '';
+  private outputWindow = '';
   private state: State = { kind: 'stopped' };
   private restartTimes: number[] = [];
   private log: WriteStream | null = null;
@@ -113,7 +128,7 @@ export class LlamaServerSidecar {
   }
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}/v1`;
+    return this.socketPath ? 'http://localhost/v1' : `http://127.0.0.1:${this.port}/v1`;
   }
 
   get pid(): number | null {
@@ -131,7 +146,7 @@ export class LlamaServerSidecar {
     else if (state.kind === 'failed') throw state.error;
     else if (state.kind === 'stopped')
       throw new EngineError('load_failed', 'The local llama-server was stopped; load the model again.');
-    return { baseUrl: this.baseUrl, apiKey: this.apiKey };
+    return { baseUrl: this.baseUrl, apiKey: this.apiKey, socketPath: this.socketPath };
   }
 
   async stop(): Promise<void> {
@@ -147,6 +162,7 @@ export class LlamaServerSidecar {
     }
     this.forgetServerProcess();
     this.child = null;
+    this.removeOwnSocket();
     await new Promise<void>((resolve) => (this.log ? this.log.end(resolve) : resolve()));
     this.log = null;
   }
@@ -154,8 +170,9 @@ export class LlamaServerSidecar {
   private args(port: number): string[] {
     const o = this.options;
     return [
+      // A host ending in .sock makes llama-server bind that Unix socket (its --port is then ignored).
       '--host',
-      '127.0.0.1',
+      this.socketPath ?? '127.0.0.1',
       '--port',
       String(port),
       '-m',
@@ -178,6 +195,7 @@ export class LlamaServerSidecar {
 
   private writeLog(text: string): void {
     this.log?.write(text);
+    this.outputWindow = (this.outputWindow + text).slice(-4096);
     for (const line of text.split('\n')) if (line.trim()) this.logTail.push(line);
     if (this.logTail.length > LOG_TAIL_LINES * 4) this.logTail = this.logTail.slice(-LOG_TAIL_LINES);
   }
@@ -186,13 +204,23 @@ export class LlamaServerSidecar {
     return this.logTail.slice(-LOG_TAIL_LINES).join('\n');
   }
 
-  /** One process start; up to 3 tries when the free port was taken between choosing and binding it. */
+  /** One process start; up to 3 tries when the free port (or socket name) was taken between choosing and binding it. */
   private async launch(): Promise<void> {
+    // The caller records the 'starting' state from this promise: nothing below may run before it has.
+    await Promise.resolve();
     for (let portTry = 0; portTry < 3; portTry++) {
-      const port = await freeLoopbackPort();
+      const useSocket = this.options.socketPath !== null && process.platform !== 'win32';
+      if (useSocket) {
+        this.removeOwnSocket();
+        this.socketPath = this.options.socketPath ?? newSocketPath(this.options.dataDir);
+        // A name given by the caller that something already holds is refused outright: never talk to it.
+        if (existsSync(this.socketPath)) throw addressTaken(this.socketPath);
+      }
+      const port = useSocket ? 0 : await freeLoopbackPort();
       const outcome = await this.spawnAndWait(port);
       if (outcome === 'ready') return;
       if (outcome !== 'port_in_use') throw outcome;
+      if (useSocket && this.options.socketPath) throw addressTaken(this.socketPath!);
     }
     throw new EngineError(
       'load_failed',
@@ -207,6 +235,11 @@ export class LlamaServerSidecar {
     this.writeLog(
       `\n===== ${new Date().toISOString()} starting ${this.options.binaryPath} ${this.args(port).join(' ')}\n`,
     );
+    this.outputWindow = '';
+    this.listeningAt = '';
+    const expectedAddress = this.socketPath
+      ? `listening on unix://${this.socketPath}`
+      : `listening on http://127.0.0.1:${port}`;
     const child = spawn(this.options.binaryPath, this.args(port), {
       // The key travels in the environment, not argv, so other local users cannot read it from the process list.
       env: { ...process.env, LLAMA_API_KEY: this.apiKey },
@@ -254,7 +287,9 @@ export class LlamaServerSidecar {
         child.kill('SIGKILL');
         return new EngineError('aborted', 'The local llama-server was stopped while it was starting.');
       }
-      if (await healthy(port)) {
+      // Only once our own child said it listens at our address: before that, whatever answers there is not it.
+      if (!this.listeningAt && this.outputWindow.includes(expectedAddress)) this.listeningAt = expectedAddress;
+      if (this.listeningAt && (await healthy(await this.endpointNow()))) {
         this.state = { kind: 'ready' };
         this.options.onEvent?.({ type: 'started', pid: child.pid!, port, startMs: performance.now() - started });
         return 'ready';
@@ -267,6 +302,17 @@ export class LlamaServerSidecar {
       `llama-server did not become ready within ${Math.round(timeoutMs / 1000)} s; see ${this.logPath}.`,
       { logPath: this.logPath },
     );
+  }
+
+  /** The address and key of the process being started (endpoint() would wait for it). */
+  private async endpointNow(): Promise<Endpoint> {
+    return { baseUrl: this.baseUrl, apiKey: this.apiKey, socketPath: this.socketPath };
+  }
+
+  /** llama-server leaves its socket file behind; only a socket our own server announced is removed. */
+  private removeOwnSocket(): void {
+    if (this.socketPath && this.listeningAt.startsWith('listening on unix://'))
+      rmSync(this.socketPath, { force: true });
   }
 
   /** The current server process has ended (or is being replaced): its watchdog and pid file go with it. */
@@ -316,14 +362,40 @@ export class LlamaServerSidecar {
   }
 }
 
-async function healthy(port: number): Promise<boolean> {
+/** /health answers 200 at `endpoint`; the key goes with it like with every request. */
+async function healthy(endpoint: Endpoint): Promise<boolean> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetchFor(endpoint)(`${endpoint.baseUrl.replace(/\/v1$/, '')}/health`, {
+      signal: AbortSignal.timeout(2_000),
+      headers: endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {},
+    });
     await response.body?.cancel();
     return response.status === 200;
   } catch {
     return false;
   }
+}
+
+/** Unix socket addresses are short (104 bytes on macOS, 108 on Linux, with the NUL). */
+const MAX_SOCKET_PATH_BYTES = 100;
+
+/** A new socket name in the data folder's run folder (0700), or in a fresh 0700 temp folder if that is too long. */
+function newSocketPath(dataDir: string): string {
+  const name = `llama-server-${randomBytes(6).toString('hex')}.sock`;
+  const inRunDir = path.join(dataDir, 'run', name);
+  if (Buffer.byteLength(inRunDir) <= MAX_SOCKET_PATH_BYTES) {
+    ensureOwnerOnlyFolder(path.dirname(inRunDir));
+    return inRunDir;
+  }
+  return path.join(mkdtempSync(path.join(os.tmpdir(), 'guardtrace-')), name); // mkdtemp makes it 0700
+}
+
+function addressTaken(socketPath: string): EngineError {
+  return new EngineError(
+    'load_failed',
+    `${socketPath} is already held by another process, so llama-server could not listen there; GuardTrace does not talk to a server it did not start. Stop that process or remove the file, then load the model again.`,
+    { socketPath },
+  );
 }
 
 /** Asks the OS for a free port on 127.0.0.1 (port 0), then releases it for llama-server to bind. */

@@ -26,7 +26,7 @@ export class AtomicFile {
       throw new IoError('usage', `${target} is a folder; give a file name to export to.`);
     this.temp = path.join(folder, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      this.fd = openSync(this.temp, 'wx');
+      this.fd = openSync(this.temp, 'wx', 0o600); // an export holds case data: this user only
     } catch (error) {
       throw new IoError(
         'io',

@@ -332,10 +332,11 @@ function csvCells(row: ExportRow, images: ImageExporter, steps: StepExportInfo):
  * Spreadsheet apps run a cell that starts with = + - @ (or a tab/CR before one) as a formula; a leading
  * single quote makes them show it as text. Only text cells: numbers like 0.5 are data, not formulas.
  * Spreadsheets also skip leading spaces, line feeds and invisible characters (zero-width space, BOM, soft hyphen)
- * and some accept the full-width signs ＝＋－＠, so those count as well.
+ * and some accept the full-width signs ＝＋－＠, so those count as well, and so do the bidi isolates U+2066–U+2069
+ * (and the Arabic letter mark U+061C) before a sign and the small-form signs ﹦﹢﹣﹫ (U+FE66, U+FE62, U+FE63, U+FE6B).
  */
 const FORMULA_START =
-  /^[\s\u00AD\u180E\u200B-\u200F\u2028-\u202F\u2060-\u2064\uFEFF]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r]/;
+  /^[\s\u00AD\u061C\u180E\u200B-\u200F\u2028-\u202F\u2060-\u2069\uFEFF]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\uFE62\uFE63\uFE66\uFE6B]|^[\t\r]/;
 
 export function neutraliseFormula(value: unknown): unknown {
   if (typeof value !== 'string' || value === '') return value;
@@ -448,7 +449,7 @@ class ImageExporter {
       }
       if (!this.copied.size) {
         this.createdFolder = !existsSync(this.folder);
-        mkdirSync(this.folder, { recursive: true });
+        mkdirSync(this.folder, { recursive: true, mode: 0o700 });
       }
       if (!existsSync(target)) {
         await writeFile(target, bytes, { mode: 0o600 });

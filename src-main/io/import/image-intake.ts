@@ -1,9 +1,9 @@
-import { realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ImageRef } from '@domain/cases';
 import { imageDecoder } from '../../engine/image-decoding';
 import { sha256Hex } from '../../store/contract';
+import { describeNonRegular, readExactly } from '../safe-read/open-regular';
 
 // Images are identified by their bytes, never by their extension or a data: URI's declared type: only the
 // four formats the vision encoder and the renderer both handle are let in, and their size is checked from
@@ -101,22 +101,62 @@ export async function inspectImage(bytes: Uint8Array, label: string): Promise<Im
   return { ok: true, image: { sha256: sha256Hex(bytes), mime, width, height, bytes: bytes.length } };
 }
 
-/** Reads a file for inspection; 'missing' when it does not exist (the case is then imported with imageMissing). */
-export async function readImageFile(file: string): Promise<{ bytes: Buffer } | 'missing' | { error: string }> {
+/**
+ * Reads an image file for inspection; 'missing' when it does not exist (the case is then imported with
+ * imageMissing). The file is opened once and judged by its descriptor: a FIFO, a device or a folder is refused
+ * without reading (a FIFO no longer hangs the import), and the size is checked by fstat before a byte is read.
+ * With `insideDir`, the file that was opened must be the one whose real path lies in that folder: a link swapped
+ * between resolveInside's check and this read is caught, because the descriptor's file is compared with the real
+ * path's (device and inode) after the open.
+ */
+export async function readImageFile(
+  file: string,
+  insideDir?: string,
+): Promise<{ bytes: Buffer } | 'missing' | { error: string }> {
+  let fd: number;
   try {
-    const bytes = await readFile(file);
-    if (bytes.length > MAX_IMAGE_FILE_BYTES) {
-      return {
-        error: `${file} is ${(bytes.length / 1048576).toFixed(0)} MiB, over the ${MAX_IMAGE_FILE_BYTES / 1048576} MiB image limit`,
-      };
-    }
-    return { bytes };
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return 'missing';
     if (code === 'EISDIR') return { error: `${file} is a folder, not an image` };
     return { error: `${file} cannot be read (${code ?? (error as Error).message}); check its permissions` };
   }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { error: `${file} is ${describeNonRegular(stats)}, not an image file; refused unread` };
+    if (stats.size > MAX_IMAGE_FILE_BYTES)
+      return {
+        error: `${file} is ${(stats.size / 1048576).toFixed(0)} MiB, over the ${MAX_IMAGE_FILE_BYTES / 1048576} MiB image limit; refused unread`,
+      };
+    if (insideDir !== undefined) {
+      const swapped = openedElsewhere(file, insideDir, stats);
+      if (swapped) return { error: swapped };
+    }
+    return { bytes: readExactly(fd, stats.size) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { error: `${file} cannot be read (${code ?? (error as Error).message}); check its permissions` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why the opened file is not the file inside `dir` that `file` names now, or null when it is. */
+function openedElsewhere(file: string, dir: string, opened: Stats): string | null {
+  let real: string;
+  let now: Stats;
+  try {
+    real = realpathSync(file);
+    now = statSync(real);
+  } catch {
+    return `${file} changed while it was being read (it is gone now); refused`;
+  }
+  if (!isInside(realpathSync(dir), real))
+    return `${file} is a link to ${real}, outside the images folder ${dir}; refused`;
+  if (now.dev !== opened.dev || now.ino !== opened.ino)
+    return `${file} was replaced while it was being read (the file opened is not the one inside ${dir}); refused`;
+  return null;
 }
 
 /**

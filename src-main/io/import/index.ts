@@ -223,14 +223,14 @@ class ImageCache {
     if ('error' in resolved) return Promise.resolve({ error: resolved.error });
     let pending = this.byPath.get(resolved.path);
     if (!pending) {
-      pending = this.fromFile(resolved.path, spec.name);
+      pending = this.fromFile(resolved.path, spec.name, this.imagesDir);
       this.byPath.set(resolved.path, pending);
     }
     return pending;
   }
 
-  private async fromFile(file: string, ref: string): Promise<ImageOutcome> {
-    const read = await readImageFile(file);
+  private async fromFile(file: string, ref: string, insideDir: string): Promise<ImageOutcome> {
+    const read = await readImageFile(file, insideDir);
     if (read === 'missing') return { ref, missing: true };
     return this.fromBytes(read, ref, file);
   }

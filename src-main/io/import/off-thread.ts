@@ -10,7 +10,7 @@ import { serveImageDecoder } from '../../engine/image-decoding/relay';
 import { writerSignalFor } from '../../store/open-store';
 import { IoError } from '../io-error';
 import { startImportWorker } from './start-worker';
-import { fromThreadError, type ThreadError } from './thread-errors';
+import { fromThreadError, threadDied, type ThreadError } from './thread-errors';
 
 export interface ImportWorkerData {
   dataDir: string;
@@ -72,7 +72,9 @@ export function importFileOffThread(
       else if (message.type === 'done') settle(() => resolve(message.summary));
       else settle(() => reject(fromThreadError(message)));
     });
-    worker.on('error', (error) => settle(() => reject(error)));
+    worker.on('error', (error) => settle(() => reject(threadDied(error, request.file))));
+    // A reader that ran out of its bounded heap (a file built to be expensive to parse) ends the import, not the app.
+    reader.on('error', (error) => settle(() => reject(threadDied(error, request.file))));
     worker.on('exit', (code) =>
       settle(() =>
         reject(

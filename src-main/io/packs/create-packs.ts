@@ -112,7 +112,7 @@ export async function createPacks(
   const selected = await store.packs.selectCases({ caseIds: request.caseIds, filter: request.filter });
   if (!selected.length) throw new IoError('usage', 'No case matches the selection; nothing to send.');
   const outDir = path.resolve(request.outDir);
-  mkdirSync(outDir, { recursive: true });
+  mkdirSync(outDir, { recursive: true, mode: 0o700 });
   for (const reviewer of request.reviewers) {
     const file = path.join(outDir, `${reviewer}${PACK_EXTENSION}`);
     if (existsSync(file))

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   DECISIONS_FORMAT,
@@ -10,15 +10,12 @@ import {
 import type { Store } from '../../store/contract';
 import { AtomicFile } from '../export/atomic-file';
 import { IoError } from '../io-error';
-import { readPack } from './import-pack';
-import { decisionsChecksum, decisionsFileSchema, firstIssue, withChecksum } from './pack-format';
-
-/** Decisions files above this size are refused unread (a pack of 100k cases with long notes stays far below). */
-const MAX_DECISIONS_FILE_BYTES = 256 * 1024 * 1024;
+import { withChecksum } from './pack-format';
+import { readDecisionsFileOffThread, readPackOffThread } from './team-file-reader';
 
 /** `--pack FILE|ID`: a pack file (its manifest names the id) or the id itself. */
 async function resolvePackId(store: Store, pack: string): Promise<string> {
-  if (existsSync(pack) && statSync(pack).isFile()) return (await readPack(pack)).manifest.packId;
+  if (existsSync(pack) && statSync(pack).isFile()) return (await readPackOffThread(pack)).manifest.packId;
   if (await store.packs.get(pack)) return pack;
   throw new IoError(
     'usage',
@@ -78,39 +75,12 @@ export async function exportDecisions(
 }
 
 /**
- * Lead side: checks a decisions file whole (format, checksum, store, pack, reviewer, every case against the
- * pack's manifest) and then stores all its new entries in one transaction, or none of them.
+ * Lead side: checks a decisions file whole (format and checksum on a bounded thread, then store, pack, reviewer,
+ * every case against the pack's manifest) and then stores all its new entries in one transaction, or none of them.
  */
 export async function importDecisions(store: Store, file: string, actor?: string): Promise<DecisionsImportSummary> {
   const label = path.basename(file);
-  if (!existsSync(file) || !statSync(file).isFile())
-    throw new IoError('usage', `${file} does not exist or is not a file; give the decisions file a reviewer exported.`);
-  if (statSync(file).size > MAX_DECISIONS_FILE_BYTES)
-    throw new IoError(
-      'invalid_file',
-      `${label} is larger than ${MAX_DECISIONS_FILE_BYTES} bytes; it is not a decisions file.`,
-    );
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new IoError(
-      'invalid_file',
-      `${label} is not valid JSON (${(error as Error).message}); it is not a decisions file or it was cut short.`,
-    );
-  }
-  const parsed = decisionsFileSchema.safeParse(json);
-  if (!parsed.success)
-    throw new IoError(
-      'invalid_file',
-      `${label} is not a valid GuardTrace decisions file (${firstIssue(parsed.error)}).`,
-    );
-  const { checksum, ...body } = parsed.data;
-  if (decisionsChecksum(body) !== checksum)
-    throw new IoError(
-      'invalid_file',
-      `${label} was changed after it was exported: its checksum does not match its content. Ask the reviewer to export it again.`,
-    );
+  const { checksum, ...body } = await readDecisionsFileOffThread(file);
   const storeId = await store.packs.storeId();
   if (body.sourceStoreId !== storeId)
     throw new IoError(
@@ -125,5 +95,26 @@ export async function importDecisions(store: Store, file: string, actor?: string
       'invalid_file',
       `${label} names reviewer "${body.reviewer}", but pack ${body.packId} was sent to "${pack.reviewer}"; it does not match its pack.`,
     );
-  return store.packs.importDecisions(body, checksum, path.resolve(file), actor);
+  // One pack, two workstations: origin ids are each workstation's own review ids, so they would collide.
+  const firstStore = await store.packs.reviewerStore(body.packId);
+  if (firstStore && firstStore.storeId !== body.reviewerStoreId)
+    throw new IoError(
+      'invalid_file',
+      `${label} comes from reviewer workstation ${body.reviewerStoreId}, but pack ${body.packId}'s decisions came from workstation ${firstStore.storeId} until now (${firstStore.firstFile}, ${firstStore.recordedAt}): the pack was imported and decided on two workstations. Nothing was stored. Ask ${body.reviewer} which workstation holds the decisions to keep; issue a new pack for the other one's work.`,
+    );
+  // An entry already stored under its (pack, origin id) but with other content is never skipped as "already present".
+  const conflicts = await store.packs.decisionConflicts(body);
+  if (conflicts.length)
+    throw new IoError(
+      'invalid_file',
+      `${label}: ${conflicts.length} decision(s) differ from the ones already imported under the same origin id, so the file was changed or comes from elsewhere. Nothing was stored. ` +
+        conflicts
+          .slice(0, 10)
+          .map((c) => `Decision ${c.originId} (case "${c.caseId}"): ${c.differences.join('; ')}.`)
+          .join(' ') +
+        (conflicts.length > 10 ? ` And ${conflicts.length - 10} more.` : ''),
+    );
+  const summary = await store.packs.importDecisions(body, checksum, path.resolve(file), actor);
+  await store.packs.recordReviewerStore(body.packId, body.reviewerStoreId, path.resolve(file));
+  return summary;
 }

@@ -16,7 +16,9 @@ export const CASES_ENTRY = 'cases.jsonl';
 export const VERDICTS_ENTRY = 'verdicts.jsonl';
 const IMAGE_ENTRY = /^images\/[0-9a-f]{64}$/;
 
-export const imageEntryName = (sha256: string) => `images/${sha256}`;
+export const IMAGE_ENTRY_PREFIX = 'images/';
+export const imageEntryName = (sha256: string) => `${IMAGE_ENTRY_PREFIX}${sha256}`;
+export const isImageEntryName = (name: string) => IMAGE_ENTRY.test(name);
 
 /** The only names a pack may contain. */
 export function isPackEntryName(name: string): boolean {

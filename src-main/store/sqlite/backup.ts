@@ -1,6 +1,6 @@
 // Online backups with SQLite's backup API: consistent while the app or an audit keeps writing, unlike a file copy
 // of a WAL database. Written to a temp file beside the target, checked, then renamed into place.
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { BackupSummary } from '../contract';
@@ -25,6 +25,8 @@ export async function backupDatabase(db: Db, out: string): Promise<BackupSummary
     } finally {
       copy.close();
     }
+    // SQLite creates the copy with the umask's mode; a backup is the whole store, for this user only.
+    chmodSync(temp, 0o600);
     renameSync(temp, target);
   } catch (error) {
     rmSync(temp, { force: true });

@@ -1,3 +1,4 @@
+import { PackConflictReader } from './pack-conflicts';
 import type { CaseDetail } from '@domain/cases';
 import { ActivityLog } from './activity-log';
 import { AdjudicationRepository, DecisionResolver } from './adjudication';
@@ -43,6 +44,8 @@ export class CaseStore {
   readonly decisions: DecisionResolver;
   readonly adjudication: AdjudicationRepository;
   readonly packs: PackRepository;
+  /** Lead side: conflicting decisions and the reviewer workstation of each pack (issue 19). */
+  readonly packConflicts: PackConflictReader;
   readonly team: TeamStatsReader;
   readonly gold: GoldRepository;
   readonly exposure: ExposureRepository;
@@ -71,6 +74,7 @@ export class CaseStore {
       this.schemes,
     );
     this.packs = new PackRepository(db, this.cases, this.decisions, this.activityLog);
+    this.packConflicts = new PackConflictReader(db);
     this.team = new TeamStatsReader(db, this.decisions);
     this.jobs = new JobRepository(db, newJobOwner());
     this.stepSearches = new StepSearchRepository(db, this.jobs.owner);

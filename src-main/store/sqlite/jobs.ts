@@ -106,15 +106,22 @@ export class JobRepository {
     return row ? toAuditJob(row) : null;
   }
 
-  /** Claims the queued job of one case (the case the moderator has open), if it has one. */
+  /**
+   * Claims the queued job of one case (the case the moderator has open), if it has one. Owned and heartbeated like
+   * any claim (claimNext): an unowned running job looked orphaned to another process starting a batch, which put
+   * it back in the queue and generated the case twice. Like claimNext it counts no attempt: only failures do.
+   */
   claimCase(caseId: string, modelId: string, promptSha256: string): AuditJob | null {
     const row = this.db
-      .prepare<[string, string, string, string], JobRow>(
-        `UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ?
-         WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND case_id = ? AND model_id = ? AND prompt_sha256 = ? LIMIT 1)
+      .prepare<
+        [{ now: string; caseId: string; modelId: string; promptSha256: string; pid: number; token: string }],
+        JobRow
+      >(
+        `UPDATE jobs SET status = 'running', owner_pid = @pid, owner_token = @token, heartbeat_at = @now, updated_at = @now
+         WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND case_id = @caseId AND model_id = @modelId AND prompt_sha256 = @promptSha256 LIMIT 1)
          RETURNING *`,
       )
-      .get(nowIso(), caseId, modelId, promptSha256);
+      .get({ now: nowIso(), caseId, modelId, promptSha256, pid: this.owner.pid, token: this.owner.token });
     return row ? toAuditJob(row) : null;
   }
 

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
+import { ensureOwnerOnlyFolder } from '../../platform/owner-only';
 import path from 'node:path';
 import { StoreError } from '../errors';
 import { MIGRATIONS, type Migration } from './migrations';
@@ -31,7 +32,8 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
     if (db) return db;
   }
   // Moderation cases and decisions: readable by this user only (0700 folder, 0600 files; the mode is ignored on Windows).
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const widened = ensureOwnerOnlyFolder(dataDir);
+  if (widened) console.warn(`GuardTrace data folder: ${widened}`);
   const file = path.join(dataDir, DATABASE_FILE);
   const db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   restrictToOwner(file);

@@ -106,6 +106,10 @@ export function sqliteStoreOver(store: CaseStore): Store {
       decisionsSince: async (packId) => store.packs.decisionsSince(packId),
       importDecisions: async (body, checksum, file, actor) =>
         store.packs.importDecisions(body, checksum, file, actorOf(actor, 'Importing decisions')),
+      decisionConflicts: async (body) => store.packConflicts.conflicts(body),
+      reviewerStore: async (packId) => store.packConflicts.reviewerStore(packId),
+      recordReviewerStore: async (packId, reviewerStoreId, file) =>
+        store.packConflicts.recordReviewerStore(packId, reviewerStoreId, file),
     },
     settings: {
       all: async () => store.settings.all(),

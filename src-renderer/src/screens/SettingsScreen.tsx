@@ -186,7 +186,7 @@ export function SettingsScreen({
               <button
                 className="btn"
                 onClick={async () => {
-                  const picked = await api.pickFile({ purpose: 'import' });
+                  const picked = await api.pickFile({ purpose: 'llamaServer' });
                   if (picked) {
                     setLlamaServerPath(picked);
                     void onSettings({ llamaServerPath: picked });

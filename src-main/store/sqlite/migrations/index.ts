@@ -9,6 +9,7 @@ import { teamReview } from './0007-team-review';
 import { reviewAnalysisSourceAndAuditFailures } from './0008-review-analysis-source-and-audit-failures';
 import { jobOwners } from './0009-job-owners';
 import { referenceVerdicts } from './0010-reference-verdicts';
+import { packReviewerStores } from './0011-pack-reviewer-stores';
 import { stepLocalization } from './0012-step-localization';
 import { goldAndExposure } from './0013-gold-and-exposure';
 import { profileLevelsInReviews } from './0015-profile-levels-in-reviews';
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   reviewAnalysisSourceAndAuditFailures,
   jobOwners,
   referenceVerdicts,
+  packReviewerStores,
   stepLocalization,
   goldAndExposure,
   profileLevelsInReviews,

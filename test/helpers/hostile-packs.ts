@@ -1,0 +1,81 @@
+// Builds .gtpack files the way an attacker would: any entries, names, kinds and sizes, with a manifest whose
+// sha256 values are updated to match (anyone can; nothing signs a manifest today), so that each test reaches the
+// defence it is about rather than failing on a checksum first.
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import yazl from 'yazl';
+import { PACK_FORMAT } from '@domain/team';
+import { caseDigest } from '@main/store/contract';
+import { newCase } from './store-fixtures';
+
+export interface HostileEntry {
+  name: string;
+  /** Bytes, or a function giving the same chunks each time it is called (hashed first, then written). */
+  data: Buffer | (() => Iterable<Buffer>);
+  compress?: boolean;
+  /** Unix mode for the entry (e.g. 0o120777, a symbolic link). */
+  mode?: number;
+  /** Leave the entry out of the manifest's hashes. */
+  unlisted?: boolean;
+}
+
+/** A case as cases.jsonl carries it: the fixture case's fields, without the ones a pack leaves out. */
+export function packCase(id: string) {
+  const { query, thinking, response, imageSha256, imageRef, imageMissing, meta } = newCase(id);
+  return { id, query, thinking, response, imageSha256, imageRef, imageMissing, meta };
+}
+
+export function manifestFor(caseIds: string[], entries: Record<string, string>) {
+  return {
+    format: PACK_FORMAT,
+    version: 1,
+    packId: randomUUID(),
+    sourceStoreId: createHash('sha256').update('some other lead').digest('hex').slice(0, 32),
+    reviewer: 'ann',
+    createdAt: new Date().toISOString(),
+    createdBy: 'lea',
+    showModelVerdict: false,
+    caseIds,
+    caseDigests: Object.fromEntries(
+      caseIds.map((id) => {
+        const c = packCase(id);
+        return [id, caseDigest({ ...c, imageSha256: null })];
+      }),
+    ),
+    entries,
+  };
+}
+
+function sha256Of(data: HostileEntry['data']): string {
+  const hash = createHash('sha256');
+  if (Buffer.isBuffer(data)) hash.update(data);
+  else for (const chunk of data()) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/** Writes `file` with manifest.json first (listing `caseIds` and the sha256 of every listed entry), then `entries`. */
+export async function writeHostilePack(file: string, caseIds: string[], entries: HostileEntry[]): Promise<void> {
+  const hashes: Record<string, string> = {};
+  for (const entry of entries) if (!entry.unlisted) hashes[entry.name] = sha256Of(entry.data);
+  const zip = new yazl.ZipFile();
+  zip.addBuffer(Buffer.from(JSON.stringify(manifestFor(caseIds, hashes))), 'manifest.json');
+  for (const entry of entries) {
+    const options = { compress: entry.compress ?? true, ...(entry.mode ? { mode: entry.mode } : {}) };
+    if (Buffer.isBuffer(entry.data)) zip.addBuffer(entry.data, entry.name, options);
+    else zip.addReadStream(Readable.from(entry.data()), entry.name, options);
+  }
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(file));
+}
+
+/** `count` chunks of `chunk`, for entries too large to build in memory. */
+export function repeated(chunk: Buffer, count: number): () => Iterable<Buffer> {
+  return function* () {
+    for (let i = 0; i < count; i++) yield chunk;
+  };
+}
+
+export const caseLines = (ids: string[]) =>
+  Buffer.from(ids.map((id) => JSON.stringify(packCase(id))).join('\n') + '\n');
