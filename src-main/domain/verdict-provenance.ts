@@ -28,4 +28,9 @@ export interface VerdictProvenance {
   appVersion: string;
   /** True when every setting above matches the profile's reference recipe (and the files are known). */
   reference: boolean;
+  /**
+   * Why a verdict whose settings match the recipe is still not the reference, when a check at load or on the case
+   * says so (a server that resizes images again, or whose image tokens could not be checked). Absent otherwise.
+   */
+  notReferenceReason?: string;
 }
