@@ -12,6 +12,7 @@ import { newJobOwner } from './process-owner';
 import { MetricsReader } from './metrics';
 import { openDatabase, type Db } from './open-database';
 import { ReferenceVerdictRepository } from './reference-verdicts';
+import { CaseContentReader } from './case-content';
 import { ReviewRepository } from './reviews';
 import { SettingsRepository } from './settings';
 import { PackRepository } from './packs';
@@ -34,6 +35,7 @@ export class CaseStore {
   readonly importBatches: ImportBatchRepository;
   readonly exports: ExportReader;
   readonly referenceVerdicts: ReferenceVerdictRepository;
+  readonly caseContent: CaseContentReader;
   readonly auditFailures: AuditFailureRepository;
   readonly decisions: DecisionResolver;
   readonly adjudication: AdjudicationRepository;
@@ -56,6 +58,7 @@ export class CaseStore {
     this.jobs = new JobRepository(db, newJobOwner());
     this.settings = new SettingsRepository(db);
     this.referenceVerdicts = new ReferenceVerdictRepository(db);
+    this.caseContent = new CaseContentReader(db);
     this.metrics = new MetricsReader(db, this.jobs, this.referenceVerdicts);
     this.importBatches = new ImportBatchRepository(db);
     this.exports = new ExportReader(db);

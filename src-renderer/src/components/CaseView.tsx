@@ -9,6 +9,7 @@ import { useStreamedText } from '../lib/stream-store';
 import { RiskBadge } from './badges';
 import { CaseText } from './CaseText';
 import { ConfidenceLabel, NotReferenceNote } from './VerdictTrust';
+import { ReferenceEvalNote } from './ReferenceEvalNote';
 
 /** The case's sections, in order; keys jump between them (see the shortcut table). */
 export const CASE_SECTIONS = {
@@ -83,6 +84,7 @@ export function CaseView({
 
       <Section title="User query" id={CASE_SECTIONS.query}>
         <CaseText text={detail.query} words={searchWords} testId="case-query" />
+        <ReferenceEvalNote meta={detail.meta} />
       </Section>
 
       <Section title="Reasoning trace" id={CASE_SECTIONS.trace}>
