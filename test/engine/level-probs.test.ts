@@ -41,6 +41,19 @@ describe('levelProbabilities (GuardTrace-VL levels 0, 0.5, 1)', () => {
     expect(r.levelProbs!['1']).toBeCloseTo(0.2);
   });
 
+  it('the model wrote 1 and went on: p(1) is p("1"), not times p(the number ends); 0 and 0.5 are upper bounds', () => {
+    const r = levelProbabilities(DEFAULT_PROFILE, [
+      ...label,
+      step('1', { '1': 0.7, '0': 0.3 }),
+      // A "." after the "1" would continue a number, but no level continues "1": it must not lower p(1).
+      step('\n', { '\n': 0.6, '.': 0.4 }),
+    ]);
+    expect(r.levelProbs!['1']).toBeCloseTo(0.7, 12);
+    expect(r.levelProbs!['0']).toBeCloseTo(0.3, 12);
+    expect(r.levelProbs!['0.5']).toBeCloseTo(0.3, 12);
+    expect(r.note).toMatch(/upper bounds/);
+  });
+
   it('a leading space fused with the digit still counts, and a level missing from the top candidates is 0', () => {
     const r = levelProbabilities(DEFAULT_PROFILE, [
       step('Judgment:', { 'Judgment:': 1 }),

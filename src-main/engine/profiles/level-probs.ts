@@ -1,6 +1,7 @@
 // p(level) at the position where the model wrote its judgment, from the top probabilities the runtime reports for each
 // generated token. Works on token texts, so it does not care how a tokenizer splits a level: Qwen writes "0.5" as
 // three tokens "0" "." "5", so p(0.5) = p("0") · p("." | "0") · p("5" | "0."), and p(0) = p("0") · p(the number ends).
+// The "number ends" factor only separates a level from a longer level it begins (0 from 0.5); p(1) is p("1").
 // Along the path the model took, every factor is observed. Where a level leaves that path (the model wrote "1", so
 // "0" vs "0.5" after a "0" was never computed), the unobserved continuation counts as 1: that level's value is then
 // an upper bound, and the note says so. docs/engine.md ("Confidence") explains the choice.
@@ -61,6 +62,8 @@ export function levelProbabilities(profile: GuardModelProfile, steps: TokenStep[
   let upperBound = false;
   let belowTop = false;
   for (const level of profile.levels) {
+    // Only a level that another level continues ("0" of "0.5") needs the number to end after it.
+    const continuedByAnother = profile.levels.some((o) => o.text !== level.text && o.text.startsWith(level.text));
     let p = 1;
     let matched = '';
     let i = first;
@@ -70,7 +73,7 @@ export function levelProbabilities(profile: GuardModelProfile, steps: TokenStep[
       const step = steps[i];
       if (remaining === '') {
         // The level's text is complete: it is this level only if the number ends here.
-        if (step) {
+        if (step && continuedByAnother) {
           const continuing = step.top
             .filter((c) => CONTINUES_NUMBER.test(i === first ? c.text.trimStart() : c.text))
             .reduce((sum, c) => sum + c.prob, 0);
