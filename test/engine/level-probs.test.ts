@@ -2,7 +2,12 @@
 // single tokens, so "0.5" is "0" "." "5" and "0" is a prefix of "0.5".
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE } from '@main/engine/profiles';
-import { levelProbabilities, stepsOfLatestCompletion, type TokenStep } from '@main/engine/profiles/level-probs';
+import {
+  isPostSamplingChoice,
+  levelProbabilities,
+  stepsOfLatestCompletion,
+  type TokenStep,
+} from '@main/engine/profiles/level-probs';
 
 const step = (text: string, top: Record<string, number>): TokenStep => ({
   text,
@@ -118,5 +123,16 @@ describe("stepsOfLatestCompletion (llama.node returns every completion's probabi
     const now = [withProbs('Judgment'), withProbs(': '), step('0', { '0': 0.7, '1': 0.3 }), withProbs('\n')];
     const steps = stepsOfLatestCompletion([...old, ...now], 'Judgment: 0\n')!;
     expect(levelProbabilities(DEFAULT_PROFILE, steps).levelProbs!['1']).toBeCloseTo(0.3);
+  });
+});
+
+describe('isPostSamplingChoice (a runtime that reports the greedy pick, not the distribution)', () => {
+  it('is true when every listed step gives one token 1 and the rest nothing; false for a real distribution', () => {
+    expect(isPostSamplingChoice([...label, step('1', { '1': 1 })])).toBe(true);
+    expect(isPostSamplingChoice([step('Judgment: ', {}), step('3', { '3': 1, '0': 0, '2': 0 })])).toBe(true);
+    expect(isPostSamplingChoice([...label, step('1', { '1': 0.7, '0': 0.3 })])).toBe(false);
+    // One real distribution anywhere is enough to read confidence from it.
+    expect(isPostSamplingChoice([step('x', { x: 1 }), step('1', { '1': 0.9, '0': 0.05 })])).toBe(false);
+    expect(isPostSamplingChoice([step('1', {})])).toBe(false);
   });
 });
