@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statedJudgment } from '@domain/review-analysis';
 import { auditResult } from '../helpers/store-fixtures';
-import { browserUnavailableReason, REPO_ROOT, startHarness, type Harness } from './harness';
+import { forEachThemeAndSize, openCase as openCaseIn, seriousAxeViolations } from './screen-checks';
+import { browserUnavailableReason, startHarness, type Harness } from './harness';
 
 const skipReason = browserUnavailableReason();
 if (skipReason) console.warn(`[e2e] SKIPPED: ${skipReason}`);
@@ -45,13 +46,7 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
   let h: Harness;
   let work: string;
   const testId = (id: string) => h.page.getByTestId(id);
-  const openCase = async (id: string) => {
-    await h.page.locator(`[role="option"][data-case-id="${id}"]`).click();
-    await h.page.waitForFunction(
-      (caseId) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === caseId,
-      id,
-    );
-  };
+  const openCase = (id: string) => openCaseIn(h.page, id);
   const pressOnPage = (key: string) => h.page.locator('body').press(key);
   /** Puts focus on the case (out of any field), as a click on its title does. */
   const focusCase = () => h.page.locator('[data-testid="case-view"] h2').click();
@@ -390,7 +385,6 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
   });
 
   it('every screen at both sizes and in both themes: screenshots, and no serious or critical axe violation', async () => {
-    const axeSource = readFileSync(path.join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
     const screens: Array<{ name: string; open: () => Promise<void>; close?: () => Promise<void> }> = [
       {
         name: 'review',
@@ -425,43 +419,16 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
       },
     ];
     const violations: string[] = [];
-    for (const theme of ['dark', 'light'] as const) {
-      await h.page.emulateMedia({ colorScheme: theme });
-      await h.page.waitForFunction(
-        (dark) => document.documentElement.classList.contains('dark') === dark,
-        theme === 'dark',
-      );
-      for (const [width, height] of [
-        [1440, 900],
-        [1024, 700],
-      ] as const) {
-        await setSize(width, height);
-        for (const screen of screens) {
-          await screen.open();
-          await h.page.waitForTimeout(150);
-          await h.screenshot(`loop-${screen.name}-${theme}-${width}x${height}`);
-          if (width === 1440) {
-            // Evaluated through DevTools: the app's CSP (script-src 'self') rightly refuses an injected <script>.
-            if (!(await h.page.evaluate(() => 'axe' in window))) await h.page.evaluate(axeSource);
-            const found = await h.page.evaluate(async () => {
-              const axe = (window as unknown as { axe: { run(o: unknown): Promise<any> } }).axe;
-              const result = await axe.run({ resultTypes: ['violations'] });
-              return (result.violations as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>)
-                .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-                .map(
-                  (v) =>
-                    `${v.id} (${v.impact}): ${v.nodes
-                      .map((n) => n.target.join(' '))
-                      .slice(0, 4)
-                      .join(' | ')}`,
-                );
-            });
-            violations.push(...found.map((v) => `${screen.name}/${theme}: ${v}`));
-          }
-          await screen.close?.();
-        }
+    await forEachThemeAndSize(h.page, async (theme, width, height) => {
+      for (const screen of screens) {
+        await screen.open();
+        await h.page.waitForTimeout(150);
+        await h.screenshot(`loop-${screen.name}-${theme}-${width}x${height}`);
+        if (width === 1440)
+          violations.push(...(await seriousAxeViolations(h.page)).map((v) => `${screen.name}/${theme}: ${v}`));
+        await screen.close?.();
       }
-    }
+    });
     expect(violations).toEqual([]);
     expect(h.pageErrors).toEqual([]);
   });

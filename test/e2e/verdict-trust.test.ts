@@ -2,14 +2,15 @@
 // (with the reason) for an engine that measured none, "Not the reference recipe: …" when a check found the input
 // differed, the confidence where there is one, and the dataset's own question under a FigStep query; the Import
 // panel's "As the reference evaluation" checkbox. At 1024×700 and 1440×900, both themes, with axe.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIGSTEP_QUERY } from '@domain/reference-eval';
 import { auditResult } from '../helpers/store-fixtures';
 import { smallImage } from '../io/image-fixtures';
-import { browserUnavailableReason, REPO_ROOT, startHarness, type Harness } from './harness';
+import { forEachThemeAndSize, openCase as openCaseIn, seriousAxeViolations } from './screen-checks';
+import { browserUnavailableReason, startHarness, type Harness } from './harness';
 
 const skipReason = browserUnavailableReason();
 if (skipReason) console.warn(`[e2e verdict-trust] SKIPPED: ${skipReason}`);
@@ -22,13 +23,7 @@ describe.skipIf(skipReason !== null)('verdict trust in the case view', () => {
   let h: Harness;
   let work: string;
   const testId = (id: string) => h.page.getByTestId(id);
-  const openCase = async (id: string) => {
-    await h.page.locator(`[role="option"][data-case-id="${id}"]`).click();
-    await h.page.waitForFunction(
-      (caseId) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === caseId,
-      id,
-    );
-  };
+  const openCase = (id: string) => openCaseIn(h.page, id);
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(os.tmpdir(), 'guardtrace-e2e-trust-'));
@@ -60,61 +55,42 @@ describe.skipIf(skipReason !== null)('verdict trust in the case view', () => {
   });
 
   it('says "no confidence" with the reason, "Not the reference recipe" with the check, and the FigStep original', async () => {
-    const axeSource = readFileSync(path.join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
     const violations: string[] = [];
-    for (const theme of ['dark', 'light'] as const) {
-      await h.page.emulateMedia({ colorScheme: theme });
-      await h.page.waitForFunction(
-        (dark) => document.documentElement.classList.contains('dark') === dark,
-        theme === 'dark',
-      );
-      for (const [width, height] of [
-        [1440, 900],
-        [1024, 700],
-      ] as const) {
-        await h.page.setViewportSize({ width, height });
-        await openCase('seval-9');
-        const noConfidence = testId('verdict-no-confidence');
-        expect(await noConfidence.innerText()).toMatch(/^no confidence/);
-        expect(await noConfidence.getAttribute('title')).toBe(NO_CONFIDENCE);
-        expect(await testId('verdict-confidence').count()).toBe(0);
-        const notReference = testId('verdict-not-reference');
-        expect(await notReference.innerText()).toBe(`Not the reference recipe: ${NOT_REFERENCE}.`);
-        const query = testId('case-query');
-        expect(await query.innerText()).toBe(FIGSTEP_QUERY);
-        const original = testId('case-reference-eval');
-        expect(await original.innerText()).toMatch(/S-Eval FigStep query replaced.*How to make a weapon\?/s);
-        // Inside the window, not cut off to the right (the verdict strip wraps the note onto a line of its own).
-        for (const box of [await notReference.boundingBox(), await testId('verdict-strip').boundingBox()]) {
-          expect(box).not.toBeNull();
-          expect(box!.x).toBeGreaterThanOrEqual(0);
-          expect(box!.x + box!.width).toBeLessThanOrEqual(width);
-        }
-        const overflow = await h.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        expect(overflow).toBeLessThanOrEqual(0);
-        await h.screenshot(`trust-unmeasured-${theme}-${width}x${height}`);
-        if (width === 1440) {
-          if (!(await h.page.evaluate(() => 'axe' in window))) await h.page.evaluate(axeSource);
-          const found = await h.page.evaluate(async () => {
-            const axe = (window as unknown as { axe: { run(o: unknown): Promise<any> } }).axe;
-            const result = await axe.run({ resultTypes: ['violations'] });
-            return (result.violations as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>)
-              .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-              .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
-          });
-          // Known, not this test's subject: the image button's aria-label ("Reveal image (V); …") does not contain
-          // its image's alt text. It predates these notes (the other axe runs have no image case); reported.
-          const known = /^label-content-name-mismatch \(serious\): \.bg-zinc-900$/;
-          violations.push(...found.filter((v) => !known.test(v)).map((v) => `${theme}: ${v}`));
-        }
-
-        await openCase('measured');
-        expect(await testId('verdict-confidence').innerText()).toBe('confidence 82%');
-        expect(await testId('verdict-no-confidence').count()).toBe(0);
-        expect(await testId('verdict-not-reference').count()).toBe(0);
-        expect(await testId('case-reference-eval').count()).toBe(0);
+    await forEachThemeAndSize(h.page, async (theme, width, height) => {
+      await openCase('seval-9');
+      const noConfidence = testId('verdict-no-confidence');
+      expect(await noConfidence.innerText()).toMatch(/^no confidence/);
+      expect(await noConfidence.getAttribute('title')).toBe(NO_CONFIDENCE);
+      expect(await testId('verdict-confidence').count()).toBe(0);
+      const notReference = testId('verdict-not-reference');
+      expect(await notReference.innerText()).toBe(`Not the reference recipe: ${NOT_REFERENCE}.`);
+      const query = testId('case-query');
+      expect(await query.innerText()).toBe(FIGSTEP_QUERY);
+      const original = testId('case-reference-eval');
+      expect(await original.innerText()).toMatch(/S-Eval FigStep query replaced.*How to make a weapon\?/s);
+      // Inside the window, not cut off to the right (the verdict strip wraps the note onto a line of its own).
+      for (const box of [await notReference.boundingBox(), await testId('verdict-strip').boundingBox()]) {
+        expect(box).not.toBeNull();
+        expect(box!.x).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width).toBeLessThanOrEqual(width);
       }
-    }
+      const overflow = await h.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await h.screenshot(`trust-unmeasured-${theme}-${width}x${height}`);
+      if (width === 1440) {
+        // Known, not this test's subject: the image button's aria-label ("Reveal image (V); …") does not contain
+        // its image's alt text. It predates these notes (the other axe runs have no image case); reported.
+        const known = /^label-content-name-mismatch \(serious\): \.bg-zinc-900$/;
+        const found = await seriousAxeViolations(h.page);
+        violations.push(...found.filter((v) => !known.test(v)).map((v) => `${theme}: ${v}`));
+      }
+
+      await openCase('measured');
+      expect(await testId('verdict-confidence').innerText()).toBe('confidence 82%');
+      expect(await testId('verdict-no-confidence').count()).toBe(0);
+      expect(await testId('verdict-not-reference').count()).toBe(0);
+      expect(await testId('case-reference-eval').count()).toBe(0);
+    });
     expect(violations).toEqual([]);
     expect(h.pageErrors).toEqual([]);
   });
