@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Builds llama.cpp's `llama-server` OFFLINE from the llama.cpp source that ships inside the
+// Builds llama.cpp's `llama-server` (and `llama-quantize`, which `guardtrace model convert --type q4_k_m|q5_k_m|q6_k`
+// runs) OFFLINE from the llama.cpp source that ships inside the
 // node-llama-cpp npm package (node_modules/node-llama-cpp/llama/gitRelease.bundle), into a cache
 // outside the repository keyed by the bundle's commit:
 //
-//   <cache>/guardtrace/llama-server/<commit>/<backend>/llama-server   (+ build-info.json)
+//   <cache>/guardtrace/llama-server/<commit>/<backend>/llama-server   (+ llama-quantize, build-info.json)
 //
 // <cache> is $GUARDTRACE_CACHE_DIR (used as-is, without the extra "guardtrace" level), else
 // $XDG_CACHE_HOME/guardtrace, else ~/.cache/guardtrace.
@@ -12,7 +13,8 @@
 // both nvcc AND an NVIDIA driver are present (a CUDA toolkit without a GPU would mean an hours-long
 // build for nothing), Vulkan when the Vulkan headers and glslc are present, else CPU with native flags.
 //
-// Idempotent: when the cached binary exists and `llama-server --version` runs, nothing is rebuilt.
+// Idempotent: when the cached binaries exist and `llama-server --version` runs, nothing is rebuilt; a cache from
+// before llama-quantize was built gets only that target (minutes less than a full build: libllama is reused).
 // Plain Node ESM, no dependencies. Needs git, cmake and a C++17 compiler (ninja is used if present).
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -110,6 +112,20 @@ function run(command, args, options = {}) {
   if (result.status !== 0) fail(`${command} ${args[0]} … exited with status ${result.status}; see the output above`);
 }
 
+/** Copies the built llama-quantize into the cache (via a .partial name, so a half-copied binary is never found). */
+function installQuantize(buildDir, destination) {
+  const built = [
+    join(buildDir, 'bin', `llama-quantize${exeSuffix}`),
+    join(buildDir, 'bin', 'Release', `llama-quantize${exeSuffix}`),
+  ].find(existsSync);
+  if (!built) fail(`the build finished but no llama-quantize binary is in ${join(buildDir, 'bin')}`);
+  mkdirSync(dirname(destination), { recursive: true });
+  const staging = `${destination}.partial`;
+  copyFileSync(built, staging);
+  chmodSync(staging, 0o755);
+  renameSync(staging, destination);
+}
+
 function main() {
   const bundlePath = resolve(
     process.env.GUARDTRACE_LLAMA_BUNDLE ??
@@ -133,10 +149,13 @@ function main() {
   const outDir = join(commitDir, backend);
   const binary = join(outDir, `llama-server${exeSuffix}`);
 
+  const quantizeBinary = join(outDir, `llama-quantize${exeSuffix}`);
   const existingVersion = runsVersion(binary);
-  if (existingVersion && builtRecipe(outDir) === BUILD_RECIPE) {
+  const serverCurrent = existingVersion && builtRecipe(outDir) === BUILD_RECIPE;
+  if (serverCurrent && existsSync(quantizeBinary)) {
     console.log(`llama-server (${backend}) is already built for llama.cpp ${commit.slice(0, 12)}: ${existingVersion}`);
     console.log(binary);
+    console.log(quantizeBinary);
     return;
   }
 
@@ -178,8 +197,15 @@ function main() {
   const generator = which('ninja') ? ['-G', 'Ninja'] : [];
   const startedAt = Date.now();
   run('cmake', ['-S', sourceDir, '-B', buildDir, ...generator, ...cmakeFlags]);
-  run('cmake', ['--build', buildDir, '--config', 'Release', '--target', 'llama-server', '-j', String(jobs)]);
+  const targets = serverCurrent ? ['llama-quantize'] : ['llama-server', 'llama-quantize'];
+  run('cmake', ['--build', buildDir, '--config', 'Release', '--target', ...targets, '-j', String(jobs)]);
   const buildSeconds = Math.round((Date.now() - startedAt) / 1000);
+  installQuantize(buildDir, quantizeBinary);
+  if (serverCurrent) {
+    console.log(`Built llama-quantize (${backend}) in ${buildSeconds} s next to the existing llama-server`);
+    console.log(quantizeBinary);
+    return;
+  }
 
   const built = [
     join(buildDir, 'bin', `llama-server${exeSuffix}`),

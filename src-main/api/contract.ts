@@ -6,6 +6,7 @@ import type { CaseDetail, FilterCounts, QueueFilter, QueuePage, QueueQuery } fro
 import type { EngineLoadRequest, EngineState, ModelFolderCheck } from '@domain/engine';
 import type { ExportRequest, ExportSummary, ImportProgress, ImportRequest, ImportSummary } from '@domain/io';
 import type { MetricsQuery } from '@domain/fidelity';
+import type { ConvertProgress, ModelConvertRequest, ModelConvertResult } from '@domain/model-convert';
 import type { Metrics, Stats } from '@domain/metrics';
 import type { ReviewInput, ReviewRecord } from '@domain/reviews';
 import type { Settings } from '@domain/settings';
@@ -65,6 +66,11 @@ export interface ApiContract {
   /** Reviewer agreement (Metrics screen; `guardtrace stats --json` adds it to the stats). Not in stats.get, which
    *  the status bar polls: this one reads every decision. */
   'team.agreement': [void, TeamAgreementReport];
+  // ---- model conversion (docs/model-setup.md) ----
+  /** A Hugging Face Qwen2.5-VL folder → a model folder; progress on 'model.convertProgress'. One at a time. */
+  'model.convert': [ModelConvertRequest, ModelConvertResult];
+  /** Cancels the running conversion (its partial folder is removed); false when none runs. */
+  'model.cancelConvert': [void, { cancelled: boolean }];
 }
 
 /** Every event pushed from the core to the renderer. */
@@ -75,6 +81,7 @@ export interface ApiEvents {
   'engine.state': EngineState;
   'import.progress': ImportProgress;
   'cases.changed': { caseIds: string[] | 'all' };
+  'model.convertProgress': ConvertProgress;
 }
 
 export type Channel = keyof ApiContract;
@@ -116,6 +123,8 @@ export const API_CHANNELS = [
   'adjudication.get',
   'adjudication.submit',
   'team.agreement',
+  'model.convert',
+  'model.cancelConvert',
 ] as const satisfies readonly Channel[];
 type MissingChannel = Exclude<Channel, (typeof API_CHANNELS)[number]>;
 const _allChannelsListed: MissingChannel extends never ? true : false = true;
@@ -128,6 +137,7 @@ export const API_EVENTS = [
   'engine.state',
   'import.progress',
   'cases.changed',
+  'model.convertProgress',
 ] as const satisfies readonly EventName[];
 type MissingEvent = Exclude<EventName, (typeof API_EVENTS)[number]>;
 const _allEventsListed: MissingEvent extends never ? true : false = true;

@@ -4,9 +4,10 @@ import { CoreEvents } from './events';
 import { defaultSettings } from './settings';
 import { EngineManager } from '../engine/engine-manager';
 import { imageDecoder, installImageDecoderHost, type DecoderProcessHost } from '../engine/image-decoding';
+import { shippedLevelSchemes } from '../engine/profiles';
 import { AuditRunner } from '../jobs/audit-runner';
-import { CaseStore } from '../store';
-import { backupDatabase, dailyBackup, type BackupSummary } from '../store/backup';
+import type { BackupSummary, Store } from '../store/contract';
+import { openStore } from '../store/open-store';
 
 export interface CoreOptions {
   dataDir: string;
@@ -32,14 +33,14 @@ export type { DecoderProcess, DecoderProcessHost } from '../engine/image-decodin
 /** Everything below the UI, wired once: the store, the engine lifecycle, the audit queue and the event bus. */
 export interface Core {
   dataDir: string;
-  store: CaseStore;
+  store: Store;
   engines: EngineManager;
   jobs: AuditRunner;
   events: Pick<CoreEvents, 'on' | 'emit'>;
   options: CoreOptions;
-  settings(): Settings;
+  settings(): Promise<Settings>;
   readImage(sha256: string): Promise<{ bytes: Buffer; mime: string } | null>;
-  /** A consistent copy of the case database at `out`, taken while others write (SQLite online backup). */
+  /** A consistent copy of the case database at `out`, taken while others write (the store's backup method). */
   backup(out: string): Promise<BackupSummary>;
   /** Today's backup in <dataDir>/backups unless there is one; keeps the newest `keep`. Null when nothing was due. */
   dailyBackup(keep?: number): Promise<BackupSummary | null>;
@@ -48,19 +49,27 @@ export interface Core {
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   if (options.imageDecoderHost) await installImageDecoderHost(options.imageDecoderHost);
-  const store = CaseStore.open(options.dataDir, {
-    nativeBinding: options.sqliteNativeBinding,
-    readOnly: options.readOnly,
-  });
+  const store = await openStore(
+    { kind: 'folder', dataDir: options.dataDir },
+    {
+      sqliteNativeBinding: options.sqliteNativeBinding,
+      readOnly: options.readOnly,
+      // Decisions, adjudications and scores use the vocabulary of the profile that judged each case.
+      levelSchemes: shippedLevelSchemes(),
+    },
+  );
   // Jobs a crash left 'running' are not re-queued here: another live process (the app, a second
   // `guardtrace audit`) may be working them. The audit runner re-queues only orphans, when it starts a batch.
   const events = new CoreEvents();
-  const settings = (): Settings => ({ ...defaultSettings(), ...(store.settings.all() as Partial<Settings>) });
+  const settings = async (): Promise<Settings> => ({
+    ...defaultSettings(),
+    ...((await store.settings.all()) as Partial<Settings>),
+  });
   const engines = new EngineManager({
     dataDir: options.dataDir,
     onState: (state: EngineState) => events.emit('engine.state', state),
-    liveSettings: () => {
-      const { maxPixels, llamaServerPath } = settings();
+    liveSettings: async () => {
+      const { maxPixels, llamaServerPath } = await settings();
       // A per-run override (CLI --max-pixels) wins over the stored setting without changing it.
       return { maxPixels: options.engine?.maxPixels ?? maxPixels, llamaServerPath };
     },
@@ -79,14 +88,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     options,
     settings,
     readImage: (sha256) => store.images.read(sha256),
-    backup: (out) => backupDatabase(store.db, out),
-    dailyBackup: (keep = 7) => dailyBackup(store.db, options.dataDir, keep),
+    backup: (out) => store.backups.backup(out),
+    dailyBackup: (keep = 7) => store.backups.daily(keep),
     async close() {
       if (closed) return;
       closed = true;
       await jobs.shutdown().catch(() => undefined);
       await engines.dispose();
-      store.close();
+      await store.close();
       if (options.imageDecoderHost) await imageDecoder().dispose();
     },
   };

@@ -1,5 +1,5 @@
 import { EngineError } from '../engine/engine';
-import { StoreError } from '../store/errors';
+import { StoreError } from '../store/contract';
 import type { ApiErrorShape } from './contract';
 
 /**

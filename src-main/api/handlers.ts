@@ -13,6 +13,7 @@ import { createPacks } from '../io/packs/create-packs';
 import { exportDecisions, importDecisions } from '../io/packs/decisions-file';
 import { importPack } from '../io/packs/import-pack';
 import { enforceRendererPolicy, type RendererPolicy } from './renderer-policy';
+import { convertHuggingFaceFolder } from './model-convert';
 import { validateChannelInput } from './schemas';
 
 /**
@@ -23,24 +24,27 @@ import { validateChannelInput } from './schemas';
 export function createHandlers(core: Core, options: { renderer?: RendererPolicy } = {}): ApiHandlers {
   const { store, engines, jobs, events } = core;
 
+  /** The running conversion, if any: one at a time (each reads and writes gigabytes). */
+  let conversion: AbortController | null = null;
+
   const handlers: ApiHandlers = {
     'cases.list': async (query) => store.cases.list(query ?? {}),
     'cases.counts': async (filter) => store.cases.counts(filter ?? {}),
-    'cases.get': async ({ id }) => store.caseDetail(id),
+    'cases.get': async ({ id }) => store.cases.get(id),
     'cases.neighbors': async (query) => store.cases.neighbors(query),
 
     'reviews.submit': async (input) => {
-      const review = store.reviews.submit(input);
+      const review = await store.decisions.submit(input);
       events.emit('cases.changed', { caseIds: [input.caseId] });
       return review;
     },
     'reviews.undoLast': async ({ reviewer }) => {
-      const undo = store.reviews.undoLast(reviewer);
+      const undo = await store.decisions.undoLast(reviewer);
       if (undo) events.emit('cases.changed', { caseIds: [undo.caseId] });
       return undo;
     },
     'reviews.bulkAccept': async ({ caseIds, reviewer }) => {
-      const result = store.reviews.bulkAccept(caseIds, reviewer);
+      const result = await store.decisions.bulkAccept(caseIds, reviewer);
       events.emit('cases.changed', { caseIds });
       return result;
     },
@@ -49,7 +53,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
       // Parsing, image intake and the batch commits run on a worker thread with its own connection (docs/store.md).
       const summary = await importFileOffThread(
         { dataDir: core.dataDir, nativeBinding: core.options.sqliteNativeBinding },
-        { actor: core.settings().reviewer, ...request },
+        { actor: (await core.settings()).reviewer, ...request },
         (progress) => events.emit('import.progress', progress),
       );
       events.emit('cases.changed', { caseIds: 'all' });
@@ -62,11 +66,11 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
     },
 
     'stats.get': async () => store.metrics.stats(),
-    'metrics.get': async (query) => store.metrics.metrics(query),
+    'metrics.get': async (query) => store.metrics.metrics(query ?? undefined),
 
     'engine.check': async ({ modelDir }) => checkModelFolder(modelDir),
     'engine.load': async (request) => {
-      const settings = core.settings();
+      const settings = await core.settings();
       const merged: EngineLoadRequest = {
         engine: request.engine ?? settings.engine,
         modelDir: request.modelDir ?? settings.modelDir ?? undefined,
@@ -82,7 +86,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
       }
       const state = await engines.load(merged);
       if (state.state === 'loaded' && merged.modelDir && merged.modelDir !== settings.modelDir) {
-        store.settings.setMany({ modelDir: merged.modelDir });
+        await store.settings.setMany({ modelDir: merged.modelDir });
       }
       return state;
     },
@@ -93,7 +97,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
     'engine.state': async () => engines.state(),
 
     'audit.start': async (request) => {
-      const settings = core.settings();
+      const settings = await core.settings();
       // Cases in flight default to the loaded engine's slots (sized from Settings.parallelism at load).
       return jobs.start({
         strictFormat: settings.strictFormat,
@@ -108,7 +112,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
 
     'settings.get': async () => core.settings(),
     'settings.set': async (patch) => {
-      store.settings.setMany(validateSettingsPatch(patch) as Partial<Settings>);
+      await store.settings.setMany(validateSettingsPatch(patch) as Partial<Settings>);
       return core.settings();
     },
     'secrets.setApiKey': async ({ apiKey }) => {
@@ -122,26 +126,57 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
     },
 
     'packs.create': async (request) =>
-      createPacks(store, { ...request, createdBy: request.createdBy ?? core.settings().reviewer }),
+      createPacks(store, { ...request, createdBy: request.createdBy ?? (await core.settings()).reviewer }),
     'packs.import': async ({ file }) => {
-      const summary = await importPack(store, file, core.settings().reviewer);
+      const summary = await importPack(store, file, (await core.settings()).reviewer);
       if (!summary.alreadyImported) events.emit('cases.changed', { caseIds: 'all' });
       return summary;
     },
     'packs.list': async () => store.packs.list(),
     'decisions.export': async (request) => exportDecisions(store, request),
     'decisions.import': async ({ file }) => {
-      const summary = importDecisions(store, file, core.settings().reviewer);
+      const summary = await importDecisions(store, file, (await core.settings()).reviewer);
       if (summary.imported) events.emit('cases.changed', { caseIds: 'all' });
       return summary;
     },
     'adjudication.get': async ({ caseId }) => store.adjudication.view(caseId),
     'adjudication.submit': async (input) => {
-      const review = store.adjudication.adjudicate(input);
+      const review = await store.adjudication.adjudicate(input);
       events.emit('cases.changed', { caseIds: [input.caseId] });
       return review;
     },
-    'team.agreement': async () => store.team.agreement(),
+    'team.agreement': async () => store.metrics.teamAgreement(),
+
+    'model.convert': async (request) => {
+      if (conversion) {
+        throw new ApiError('busy', 'A model conversion is already running; wait for it to finish or cancel it first.');
+      }
+      const controller = new AbortController();
+      conversion = controller;
+      try {
+        const result = await convertHuggingFaceFolder({
+          ...request,
+          signal: controller.signal,
+          onProgress: (progress) => events.emit('model.convertProgress', progress),
+        });
+        const { ok, errors, warnings } = result.check;
+        return {
+          outDir: result.outDir,
+          modelPath: result.modelPath,
+          mmprojPath: result.mmprojPath,
+          seconds: result.seconds,
+          warnings: result.warnings,
+          check: { ok, errors, warnings },
+        };
+      } finally {
+        conversion = null;
+      }
+    },
+    'model.cancelConvert': async () => {
+      const running = conversion;
+      running?.abort();
+      return { cancelled: running !== null };
+    },
   };
 
   return wrapErrors(handlers, async (channel, arg) => {
@@ -155,7 +190,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
 /** The system prompt for training exports: the file named, else the loaded model folder's prompt. */
 async function exportPrompt(core: Core, promptFile: string | undefined): Promise<string> {
   if (promptFile) return (await loadSystemPrompt(promptFile, DEFAULT_PROFILE)).text;
-  const modelDir = core.settings().modelDir;
+  const modelDir = (await core.settings()).modelDir;
   const check = modelDir ? await checkModelFolder(modelDir) : null;
   if (!check?.promptPath) {
     throw new ApiError(

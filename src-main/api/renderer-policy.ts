@@ -6,7 +6,15 @@ import type { Settings } from '@domain/settings';
 import type { Channel } from './contract';
 import { ApiError } from './errors';
 
-export type PathPurpose = 'import' | 'imagesDir' | 'export' | 'promptFile' | 'modelDir' | 'llamaServerPath';
+export type PathPurpose =
+  | 'import'
+  | 'imagesDir'
+  | 'export'
+  | 'promptFile'
+  | 'modelDir'
+  | 'llamaServerPath'
+  /** A Hugging Face folder to convert (read); the conversion's output folder is an 'export'. */
+  | 'hfDir';
 
 export interface RendererPolicy {
   /** Paths the main process returned from its own file dialogs in this session. */
@@ -52,6 +60,9 @@ function namedPaths(channel: Channel, arg: unknown): Array<[PathPurpose, string]
       // --pack takes a pack id or a pack file; only a file is a path the window must have been given.
       if (typeof a.pack === 'string' && /[\\/]/.test(a.pack)) out.push(['import', a.pack]);
       break;
+    case 'model.convert':
+      out.push(['hfDir', a.hfDir as string], ['export', a.outDir as string], ['promptFile', a.promptFile as string]);
+      break;
     case 'engine.check':
     case 'engine.load':
       out.push(['modelDir', a.modelDir as string | undefined]);
@@ -75,7 +86,7 @@ export async function enforceRendererPolicy(
   channel: Channel,
   arg: unknown,
   policy: RendererPolicy,
-  settings: () => Settings,
+  settings: () => Settings | Promise<Settings>,
 ): Promise<void> {
   if (channel === 'engine.load' && (arg as { openai?: { apiKeyEnv?: unknown } } | undefined)?.openai?.apiKeyEnv) {
     throw new ApiError(
@@ -83,7 +94,7 @@ export async function enforceRendererPolicy(
       'openai.apiKeyEnv is accepted from the command line only. In the app, enter the API key in Settings → Engine (it is stored encrypted).',
     );
   }
-  const current = settings();
+  const current = await settings();
   for (const [purpose, file] of namedPaths(channel, arg)) {
     if (policy.grants.has(file)) continue;
     if (purpose === 'modelDir' && current.modelDir && path.resolve(current.modelDir) === path.resolve(file)) continue;

@@ -10,6 +10,7 @@ import { PACK_SPLITS } from '@domain/team';
 import { EXPORT_FORMATS, EXPORT_SELECTIONS, IMPORT_FORMATS } from '@domain/io';
 import { REVIEW_SOURCES } from '@domain/reviews';
 import { THEMES } from '@domain/settings';
+import { MMPROJ_OUTPUT_TYPES, MODEL_OUTPUT_TYPES } from '@domain/model-convert';
 import type { Channel } from './contract';
 import { ApiError } from './errors';
 
@@ -148,6 +149,14 @@ export const CHANNEL_SCHEMAS = {
   'adjudication.get': record({ caseId: id }),
   'adjudication.submit': decision.extend({ source: z.enum(['manual', 'cli']).optional() }),
   'team.agreement': nothing,
+  'model.convert': record({
+    hfDir: path,
+    outDir: path,
+    modelType: z.enum(MODEL_OUTPUT_TYPES).optional(),
+    mmprojType: z.enum(MMPROJ_OUTPUT_TYPES).optional(),
+    promptFile: path.optional(),
+  }),
+  'model.cancelConvert': nothing,
 } satisfies Record<Channel, z.ZodType>;
 
 /** Checks one channel's argument; throws ApiError('invalid') that names the field and the rule. */

@@ -77,7 +77,7 @@ async function setApiKey(key: string | null): Promise<{ stored: boolean; encrypt
   // Never write the key in clear text: without an OS keyring there is nothing to store it with.
   if (!safeStorage.isEncryptionAvailable()) return { stored: false, encrypted: false };
   // Bound to the server in Settings now: set the address first, then the key.
-  const baseUrl = core?.settings().openai?.baseUrl ?? '';
+  const baseUrl = (await core?.settings())?.openai?.baseUrl ?? '';
   writeFileSync(file, safeStorage.encryptString(bindApiKey(key, baseUrl)), { mode: 0o600 });
   // On Linux without a keyring Electron falls back to a fixed key ('basic_text'): stored, but not truly encrypted.
   const backend =

@@ -16,6 +16,8 @@ import { CATEGORIES, isCategory, RISK_LEVELS, type Category, type RiskLevel } fr
 import { defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 import { TEAM_COMMANDS } from './team-commands';
+import { TEAM_DATABASE_COMMANDS, teamStoreUrl } from './team-database-commands';
+import { MODEL_COMMANDS } from './model-commands';
 import { teamStatsOf } from '@domain/team';
 
 // `guardtrace`: the command-line front end. It calls the same handler map as the desktop app, never the
@@ -62,15 +64,19 @@ export interface RunContext {
   io: CliIo;
   json: boolean;
   withCore: <T>(work: (handlers: ApiHandlers, core: Core) => Promise<T>) => Promise<T>;
+  /** The team database (--store URL or $GUARDTRACE_DATABASE_URL), when the command runs on one. */
+  storeUrl?: string;
 }
 
 const COMMON: Options = {
   'data-dir': { type: 'string' },
+  store: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 
 const COMMON_HELP = `  --data-dir DIR   case store folder (default: $GUARDTRACE_DATA_DIR, else the desktop app's data folder)
+  --store URL      a team database, postgres://user@host/db (default: $GUARDTRACE_DATABASE_URL); not with --data-dir
   --json           machine-readable output on stdout
   -h, --help       this help`;
 
@@ -197,6 +203,8 @@ Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 w
     run: runAudit,
   },
   ...TEAM_COMMANDS,
+  ...TEAM_DATABASE_COMMANDS,
+  ...MODEL_COMMANDS,
 };
 
 function mainHelp(): string {
@@ -259,12 +267,25 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return EXIT_OK;
   }
   const dataDir = typeof parsed.values['data-dir'] === 'string' ? parsed.values['data-dir'] : defaultDataDir();
+  let storeUrl: string | undefined;
+  try {
+    storeUrl = teamStoreUrl(parsed.values);
+  } catch (error) {
+    io.stderr(`guardtrace ${name}: ${(error as Error).message}\n`);
+    return EXIT_USAGE;
+  }
   let core: Core | null = null;
   const context: RunContext = {
     ...parsed,
     io,
     json: parsed.values.json === true,
+    storeUrl,
     withCore: async (work) => {
+      if (storeUrl)
+        throw new UsageError(
+          `"guardtrace ${name}" does not work on a team database in this version (only "guardtrace team" does); ` +
+            'use --data-dir DIR for a local workspace.',
+        );
       // Loaded on first use: help and argument errors answer at once, without loading the model runtimes.
       const [{ createCore }, { createHandlers }] = await Promise.all([
         import('../api/core'),

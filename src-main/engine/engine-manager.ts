@@ -50,7 +50,9 @@ export interface EngineManagerOptions {
   /** Reuse the system prompt's KV between cases (default true; false only to measure what it saves). */
   prefixReuse?: boolean;
   /** Read at every load, so a changed setting applies at the next load instead of the next app start. */
-  liveSettings?: () => Pick<EngineManagerOptions, 'maxPixels' | 'llamaServerPath'>;
+  liveSettings?: () =>
+    | Pick<EngineManagerOptions, 'maxPixels' | 'llamaServerPath'>
+    | Promise<Pick<EngineManagerOptions, 'maxPixels' | 'llamaServerPath'>>;
 }
 
 /**
@@ -163,7 +165,7 @@ export class EngineManager {
       this.setState({ state: 'loading', modelDir: req.modelDir ?? req.openai?.baseUrl ?? '' });
       try {
         // Inside the try: an unknown profile id must leave the manager in 'error' with the reason, not 'loading'.
-        this.opts = { ...this.baseOpts, ...this.baseOpts.liveSettings?.() };
+        this.opts = { ...this.baseOpts, ...(await this.baseOpts.liveSettings?.()) };
         if (req.profile) this.opts.profile = profileById(req.profile, this.baseOpts.extraProfiles);
         const created = await this.create(req);
         // Said with every load, whichever engine: a smaller image budget is a choice, never a silent default.

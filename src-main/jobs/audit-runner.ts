@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditProgress, AuditRecord, AuditStartRequest, AuditTokenEvent } from '@domain/audits';
 import type { FailedAuditCase } from '@domain/audit-failure';
 import type { AuditJob } from '@domain/jobs';
-import { StoreError, type CaseStore } from '../store';
+import { StoreError, type Store } from '../store/contract';
 import { startJobHeartbeat } from './job-heartbeat';
 import { throttleTokens } from './token-throttle';
 import { EngineError, type AuditInput, type Engine } from '../engine/engine';
@@ -26,7 +26,7 @@ export interface AuditRunnerEvents {
 }
 
 export interface AuditRunnerOptions {
-  store: CaseStore;
+  store: Store;
   events: AuditRunnerEvents;
   /** The engine in use; null when no model is loaded. */
   currentEngine: () => Engine | null;
@@ -102,6 +102,8 @@ export class AuditRunner {
   private priorityCaseId: string | null = null;
   /** A run started only for the opened case (no batch): its workers claim nothing else. */
   private priorityOnly = false;
+  /** A start is writing the queue (between its checks and its launch). */
+  private starting = false;
 
   constructor(private readonly options: AuditRunnerOptions) {}
 
@@ -124,9 +126,9 @@ export class AuditRunner {
   }
 
   /** Queues the requested cases (or every unaudited one) for the loaded model and starts the workers. */
-  start(request: AuditStartRequest): AuditProgress {
+  async start(request: AuditStartRequest): Promise<AuditProgress> {
     if (this.priorityOnly && this.state === 'running') return this.widenToBatch(request);
-    if (this.state === 'running' || this.state === 'cancelling') {
+    if (this.state === 'running' || this.state === 'cancelling' || this.starting) {
       throw new EngineError('generation_failed', 'An audit batch is already running. Pause or cancel it first.');
     }
     const engine = this.options.currentEngine();
@@ -136,25 +138,32 @@ export class AuditRunner {
         'No model is loaded. Choose the model folder first (Audit runner → Model folder, or --model DIR).',
       );
     const info = engine.info();
-    this.enqueue(info, request);
-    this.engine = engine;
-    this.request = request;
-    this.priorityOnly = false;
-    this.resetCounts();
-    this.total = this.options.store.jobs.countQueued(info.modelId, info.promptSha256);
+    // The queue is written before the batch starts; no second start may slip in while it is.
+    this.starting = true;
+    try {
+      await this.enqueue(info, request);
+      this.engine = engine;
+      this.request = request;
+      this.priorityOnly = false;
+      this.resetCounts();
+      this.total = await this.options.store.jobs.countQueued(info.modelId, info.promptSha256);
+    } finally {
+      this.starting = false;
+    }
     this.launch();
     return this.progress();
   }
 
   /** Queues the requested cases (or every unaudited one) for the engine's model and prompt. */
-  private enqueue(info: { modelId: string; promptSha256: string }, request: AuditStartRequest): void {
+  private async enqueue(info: { modelId: string; promptSha256: string }, request: AuditStartRequest): Promise<void> {
     const { store } = this.options;
-    for (const id of request.caseIds ?? []) store.cases.content(id); // unknown ids fail loudly before anything is queued
+    // unknown ids fail loudly before anything is queued
+    for (const id of request.caseIds ?? []) await store.cases.content(id);
     const caseIds =
       request.caseIds ??
-      store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER);
-    store.jobs.requeueOrphaned(); // what a killed process left running; a live process's jobs stay its own
-    store.jobs.enqueue(
+      (await store.cases.unauditedIds(info.modelId, info.promptSha256, request.limit ?? Number.MAX_SAFE_INTEGER));
+    await store.jobs.requeueOrphaned(); // what a killed process left running; a live process's jobs stay its own
+    await store.jobs.enqueue(
       request.limit ? caseIds.slice(0, request.limit) : caseIds,
       info.modelId,
       info.promptSha256,
@@ -176,17 +185,20 @@ export class AuditRunner {
    * one from the most recently started case when every slot is busy (that case goes back to the queue without
    * counting an attempt); with no batch running it is audited alone. Tokens stream as `audit.token` for that case.
    */
-  prioritize(caseId: string | null): AuditProgress {
+  async prioritize(caseId: string | null): Promise<AuditProgress> {
     const { store } = this.options;
-    if (caseId !== null) store.cases.content(caseId); // an unknown id fails loudly
+    if (caseId !== null) await store.cases.content(caseId); // an unknown id fails loudly
     this.priorityCaseId = caseId;
     if (caseId === null) return this.progress();
     const engine = this.state === 'running' ? this.engine : this.options.currentEngine();
     if (!engine || this.state === 'paused' || this.state === 'cancelling') return this.progress();
     const info = engine.info();
-    if (store.audits.forModel(caseId, info.modelId, info.promptSha256)) return this.progress();
+    if (await store.verdicts.forModel(caseId, info.modelId, info.promptSha256)) return this.progress();
     if ([...this.inFlight.values()].some((job) => job.caseId === caseId)) return this.progress();
-    const queued = store.jobs.enqueue([caseId], info.modelId, info.promptSha256, randomUUID());
+    const queued = await store.jobs.enqueue([caseId], info.modelId, info.promptSha256, randomUUID());
+    // The moderator may have moved on, or paused, while the job was queued.
+    const stateNow = this.state as AuditProgress['state'];
+    if (this.priorityCaseId !== caseId || stateNow === 'paused' || stateNow === 'cancelling') return this.progress();
     if (this.state === 'running') {
       this.total += queued;
       if (this.workers.size < this.slots()) this.spawnWorker();
@@ -210,14 +222,15 @@ export class AuditRunner {
     return this.progress();
   }
 
-  resume(): AuditProgress {
+  async resume(): Promise<AuditProgress> {
     if (this.state !== 'paused') return this.progress();
     const engine = this.options.currentEngine();
     if (!engine)
       throw new EngineError('load_failed', 'The model was unloaded while paused. Load it again, then start the audit.');
     this.engine = engine;
     if (this.lastError?.startsWith('Paused: ')) this.lastError = null; // the moderator has dealt with it
-    this.options.store.jobs.requeueOrphaned();
+    await this.options.store.jobs.requeueOrphaned();
+    if (this.state !== 'paused') return this.progress(); // cancelled meanwhile
     this.launch();
     return this.progress();
   }
@@ -230,7 +243,7 @@ export class AuditRunner {
     this.abortInFlight();
     if (wasRunning) await this.allWorkers();
     const info = this.engine?.info();
-    if (info) this.options.store.jobs.cancelQueued(info.modelId);
+    if (info) await this.options.store.jobs.cancelQueued(info.modelId);
     this.state = 'idle';
     this.currentCaseId = null;
     this.emitProgress();
@@ -287,12 +300,12 @@ export class AuditRunner {
   }
 
   /** A batch was started while the runner audited only the opened case: queue the batch and fill the slots. */
-  private widenToBatch(request: AuditStartRequest): AuditProgress {
+  private async widenToBatch(request: AuditStartRequest): Promise<AuditProgress> {
     const info = this.engine!.info();
-    this.enqueue(info, request);
-    this.request = request;
     this.priorityOnly = false;
-    this.total = this.done + this.failed + this.options.store.jobs.countQueued(info.modelId, info.promptSha256);
+    await this.enqueue(info, request);
+    this.request = request;
+    this.total = this.done + this.failed + (await this.options.store.jobs.countQueued(info.modelId, info.promptSha256));
     this.launch();
     return this.progress();
   }
@@ -307,9 +320,9 @@ export class AuditRunner {
     youngest?.controller.abort();
   }
 
-  private claim(modelId: string, promptSha256: string): AuditJob | null {
+  private async claim(modelId: string, promptSha256: string): Promise<AuditJob | null> {
     const { jobs } = this.options.store;
-    const priority = this.priorityCaseId ? jobs.claimCase(this.priorityCaseId, modelId, promptSha256) : null;
+    const priority = this.priorityCaseId ? await jobs.claimCase(this.priorityCaseId, modelId, promptSha256) : null;
     if (priority || this.priorityOnly) return priority;
     return jobs.claimNext(modelId, promptSha256);
   }
@@ -318,8 +331,13 @@ export class AuditRunner {
     const engine = this.engine!;
     const info = engine.info();
     while (this.state === 'running') {
-      const job = this.claim(info.modelId, info.promptSha256);
+      const job = await this.claim(info.modelId, info.promptSha256);
       if (!job) return;
+      if (this.state !== 'running') {
+        // Paused or cancelled while the claim was on its way: the job goes back untouched.
+        await this.options.store.jobs.release(job.id);
+        return;
+      }
       const outcome = await this.runJob(engine, job);
       // The requeued job is usually the next one claimed; waiting first gives a restarting server time to come back.
       if (outcome === 'requeued') await this.backoff(job.attempts + 1);
@@ -346,32 +364,7 @@ export class AuditRunner {
         },
       });
       tokens.flush(); // the whole text before the verdict
-      const audit = store.transaction(() => {
-        const record = store.audits.insert(job.caseId, result);
-        store.jobs.markDone(job.id);
-        // Output cut at the token limit is stored as a truncated verdict; the case also says so until a later
-        // audit gives it a readable verdict.
-        if (result.verdict.status === 'truncated') {
-          store.auditFailures.record(job.caseId, 'truncated', result.verdict.error);
-        } else {
-          store.auditFailures.clear(job.caseId);
-        }
-        if (record) {
-          store.activityLog.append({
-            actor: `model:${record.modelId}`,
-            action: 'audit.verdict',
-            caseId: job.caseId,
-            after: {
-              auditId: record.id,
-              status: record.status,
-              risk: record.risk,
-              category: record.category,
-              promptHashOk: record.promptHashOk,
-            },
-          });
-        }
-        return record ?? store.audits.forModel(job.caseId, result.modelId, result.promptSha256);
-      });
+      const { audit } = await store.jobs.complete(job, result);
       this.done++;
       this.finishTimes.push(Date.now());
       if (audit) events.emit('audit.verdict', { caseId: job.caseId, audit });
@@ -379,29 +372,27 @@ export class AuditRunner {
       return 'done';
     } catch (error) {
       if (controller.signal.aborted) {
-        store.jobs.release(job.id); // paused or cancelled: not the case's fault, not an attempt
+        await store.jobs.release(job.id); // paused or cancelled: not the case's fault, not an attempt
         return 'released';
       }
       const message = error instanceof Error ? error.message : String(error);
       const kind = classifyFailure(error);
       if (kind === 'engine') {
         // Not the case's fault either: it goes back unchanged and is audited once the engine is fixed and resumed.
-        store.jobs.release(job.id);
+        await store.jobs.release(job.id);
         this.lastError = `Paused: ${message}`;
         this.pause();
         return 'released';
       }
-      const outcome = store.jobs.markFailed(job, message, kind === 'case' ? 0 : MAX_ATTEMPTS);
+      // A job that ends failed also marks its case as failed, with the reason, until a later audit gives it a verdict.
+      const outcome = await store.jobs.fail(job, message, kind === 'case' ? 0 : MAX_ATTEMPTS);
       this.lastError = `Case ${job.caseId}: ${message}`;
       if (outcome === 'failed') {
         this.failed++;
-        // The case itself says its audit failed and why, until a later audit gives it a verdict.
-        store.auditFailures.record(job.caseId, 'failed', message);
-        if (this.failures.length < MAX_FAILURES_LISTED)
-          this.failures = [
-            ...this.failures,
-            { caseId: job.caseId, seq: store.cases.row(job.caseId).seq, error: message },
-          ];
+        if (this.failures.length < MAX_FAILURES_LISTED) {
+          const { seq } = await store.cases.get(job.caseId);
+          this.failures = [...this.failures, { caseId: job.caseId, seq, error: message }];
+        }
         events.emit('cases.changed', { caseIds: [job.caseId] });
       }
       return outcome === 'failed' ? 'failed' : 'requeued';
@@ -418,7 +409,7 @@ export class AuditRunner {
 
   private async auditInput(caseId: string): Promise<AuditInput> {
     const { store } = this.options;
-    const content = store.cases.content(caseId);
+    const content = await store.cases.content(caseId);
     const image = content.imageSha256 ? await store.images.readChecked(content.imageSha256) : null;
     const namedAnImage = content.imageSha256 !== null || content.imageRef !== null || content.imageMissing;
     return {

@@ -1,4 +1,4 @@
-import type { JobRepository } from '../store/jobs';
+import type { JobQueue } from '../store/contract';
 
 /** Well inside JOB_HEARTBEAT_STALE_MS, so a busy moment or two never makes a live owner look gone. */
 export const JOB_HEARTBEAT_INTERVAL_MS = 10_000;
@@ -8,13 +8,13 @@ export const JOB_HEARTBEAT_INTERVAL_MS = 10_000;
  * process (a second `guardtrace audit`, the app) starting on the same data folder leaves them alone.
  * Returns the stop function.
  */
-export function startJobHeartbeat(jobs: JobRepository, intervalMs = JOB_HEARTBEAT_INTERVAL_MS): () => void {
+export function startJobHeartbeat(
+  jobs: Pick<JobQueue, 'heartbeat'>,
+  intervalMs = JOB_HEARTBEAT_INTERVAL_MS,
+): () => void {
   const timer = setInterval(() => {
-    try {
-      jobs.heartbeat();
-    } catch {
-      // Busy or closing: the next beat tries again, and a stale mark only matters after minutes.
-    }
+    // Busy or closing: the next beat tries again, and a stale mark only matters after minutes.
+    jobs.heartbeat().catch(() => undefined);
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -140,7 +140,7 @@ describe("the app window's extra rules", () => {
     expect(confirmations.at(-1)).toEqual(['import', casesFile]);
     const exe = await rejection(call(window, 'settings.set', { llamaServerPath: '/bin/sh' }));
     expect(exe.code).toBe('forbidden');
-    expect(core.settings().llamaServerPath).toBeNull();
+    expect((await core.settings()).llamaServerPath).toBeNull();
     expect((await rejection(call(window, 'export.run', { format: 'jsonl', out: '/tmp/anywhere.jsonl' }))).code).toBe(
       'forbidden',
     );

@@ -15,7 +15,7 @@ import { hashFromImageUrl, imageUrlFor, isSha256Hex } from '@main/ipc/image-url'
 import { toErrorShape } from '@main/ipc/ipc-envelope';
 import { loadWindowState } from '@main/app/window-state';
 import { APP_FOLDER_NAME, defaultDataDir } from '@main/cli/data-dir';
-import { CaseStore } from '@main/store';
+import { CaseStore } from '@main/store/sqlite';
 
 const HASH = 'ab'.repeat(32);
 

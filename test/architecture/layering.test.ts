@@ -38,11 +38,11 @@ describe('the layering check itself', () => {
       file('src-main/engine/engine.ts', "import type { EngineInfo } from '../domain/engine';"),
       file(
         'src-main/io/export/index.ts',
-        "import { CaseStore } from '../../store';\nimport { a } from '../../engine/x';",
+        "import type { Store } from '../../store/contract';\nimport { a } from '../../engine/x';",
       ),
       file(
         'src-main/jobs/run.ts',
-        "import { CaseStore } from '../store';\nimport type { Engine } from '../engine/engine';",
+        "import { openStore } from '../store/open-store';\nimport type { Engine } from '../engine/engine';",
       ),
       file(
         'src-main/api/handlers.ts',
@@ -60,6 +60,43 @@ describe('the layering check itself', () => {
       ),
     ];
     expect(checkLayering(files)).toEqual([]);
+  });
+
+  it('keeps callers on the store contract and each engine to its own files', () => {
+    const accepted = [
+      file('src-main/store/open-store.ts', "import { openSqliteStore } from './sqlite/sqlite-store';"),
+      file(
+        'src-main/store/sqlite/cases.ts',
+        "import type { NewCase } from '../contract';\nimport { x } from './rows';",
+      ),
+      file('src-main/store/postgres/pool.ts', "import { StoreError } from '../errors';"),
+      file('src-main/api/core.ts', "import { openStore } from '../store/open-store';"),
+      file('src-main/io/export/index.ts', "import type { Store } from '@main/store/contract';"),
+    ];
+    expect(checkLayering(accepted)).toEqual([]);
+    const refused = [
+      file('src-main/io/import/worker.ts', "import { CaseStore } from '../../store/sqlite';"),
+      file('src-main/api/core.ts', "import { backupDatabase } from '@main/store/sqlite/backup';"),
+      file('src-main/jobs/run.ts', "import type { Db } from '../store/sqlite/open-database';"),
+      file('src-main/cli/main.ts', "import { Pool } from '../store/postgres/pool';"),
+      file('src-main/io/packs/create-packs.ts', "import { caseDigest } from '../../store/digests';"),
+      file('src-main/store/sqlite/cases.ts', "import { listen } from '../postgres/notify';"),
+      file('src-main/store/postgres/cases.ts', "import { whereClause } from '../sqlite/queue-query';"),
+    ];
+    const found = checkLayering(refused).map((v) => `${v.file}:${v.line} ${v.specifier}`);
+    expect(found).toEqual([
+      'src-main/io/import/worker.ts:1 ../../store/sqlite',
+      'src-main/api/core.ts:1 @main/store/sqlite/backup',
+      'src-main/jobs/run.ts:1 ../store/sqlite/open-database',
+      'src-main/cli/main.ts:1 ../store/postgres/pool',
+      'src-main/io/packs/create-packs.ts:1 ../../store/digests',
+      'src-main/store/sqlite/cases.ts:1 ../postgres/notify',
+      'src-main/store/postgres/cases.ts:1 ../sqlite/queue-query',
+    ]);
+    const reasons = checkLayering(refused).map((v) => v.reason);
+    expect(reasons[0]).toContain('only through store/contract or store/open-store');
+    expect(reasons[5]).toContain("the postgres engine's files are its own");
+    expect(reasons[6]).toContain("the sqlite engine's files are its own");
   });
 
   it('reports each kind of wrong import, with its file and line', () => {

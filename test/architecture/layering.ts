@@ -39,6 +39,20 @@ const RENDERER_TYPE_ONLY = new Set(['src-main/api/contract']);
 /** The only API-layer file the preload and ipc/ may import: the contract, not the core or the handlers. */
 const CONTRACT_ONLY_LAYERS: readonly Layer[] = ['preload', 'ipc', 'renderer'];
 
+/**
+ * The store's public face: every caller outside store/ sees the contract and the factory, never an engine's
+ * files (store/sqlite/…, store/postgres/…) or the helpers they share (docs/architecture.md, "Store contract").
+ */
+const STORE_PUBLIC = new Set(['src-main/store/contract', 'src-main/store/open-store']);
+
+/** The engines behind the contract: neither may import the other's files. */
+const STORE_ENGINES = ['sqlite', 'postgres'] as const;
+
+function storeEngineOf(file: string): string | null {
+  const match = /^src-main\/store\/([^/]+)\//.exec(file);
+  return match && (STORE_ENGINES as readonly string[]).includes(match[1]) ? match[1] : null;
+}
+
 export interface SourceFile {
   /** Repository-relative path with forward slashes, e.g. src-main/store/cases.ts. */
   path: string;
@@ -168,9 +182,22 @@ export function checkLayering(files: readonly SourceFile[]): Violation[] {
         report(`imports ${target}, which is outside src-main's layers and the renderer`);
         continue;
       }
-      if (to === from) continue;
+      if (to === from) {
+        const fromEngine = storeEngineOf(file.path);
+        const toEngine = storeEngineOf(target + '.ts');
+        const isFactory = file.path === 'src-main/store/open-store.ts';
+        if (from === 'store' && toEngine !== null && fromEngine !== toEngine && !isFactory)
+          report(
+            `the ${toEngine} engine's files are its own: ${fromEngine ? `the ${fromEngine} engine` : 'store/'} reaches it only through open-store.ts`,
+          );
+        continue;
+      }
       if (!ALLOWED[from].includes(to)) {
         report(`${from} may not import ${to} (allowed: ${ALLOWED[from].join(', ') || 'nothing outside domain'})`);
+        continue;
+      }
+      if (to === 'store' && !STORE_PUBLIC.has(target)) {
+        report(`${from} may reach the store only through store/contract or store/open-store, not ${target}`);
         continue;
       }
       if (to === 'api' && CONTRACT_ONLY_LAYERS.includes(from) && target !== 'src-main/api/contract') {

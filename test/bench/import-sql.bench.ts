@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { contentCaseId } from '@main/io/import';
-import { CaseStore, type NewCase } from '@main/store';
-import { nowIso } from '@main/store/clock';
+import { CaseStore, type NewCase } from '@main/store/sqlite';
+import { nowIso } from '@main/store/sqlite/clock';
 import { generateSyntheticCases } from './synthetic-cases';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);

@@ -8,6 +8,7 @@
 // SQLite's page cache (cache_size, 32 MB on the app's connection) fills as the database grows and then stays at its
 // bound, which can pass for growth in a long run. --fill-page-cache reads every page once before the audits
 // (PRAGMA quick_check), so the cache starts near its bound and what grows after that is something else.
+import { databaseOf } from '../helpers/store-fixtures';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,10 +85,10 @@ async function main(): Promise<number> {
     const handlers = createHandlers(core);
     try {
       await handlers['import.run']({ file });
-      if (argv.includes('--fill-page-cache')) core.store.db.pragma('quick_check');
+      if (argv.includes('--fill-page-cache')) databaseOf(core.dataDir).pragma('quick_check');
       const dbMiB = () =>
-        ((core.store.db.pragma('page_count', { simple: true }) as number) *
-          (core.store.db.pragma('page_size', { simple: true }) as number)) /
+        ((databaseOf(core.dataDir).pragma('page_count', { simple: true }) as number) *
+          (databaseOf(core.dataDir).pragma('page_size', { simple: true }) as number)) /
         2 ** 20;
       const state = await handlers['engine.load']({ modelDir, engine: ENGINE, parallel: PARALLEL });
       if (state.state !== 'loaded') throw new Error(`the model did not load: ${JSON.stringify(state)}`);
@@ -131,7 +132,7 @@ async function main(): Promise<number> {
       const rate = final.done / ((performance.now() - started) / 3_600_000);
       console.log(`\n${final.done} audited, ${final.failed} failed, ${Math.round(rate)} cases/hour (tiny model)`);
       console.log(
-        `database ${dbMiB().toFixed(1)} MiB; SQLite page cache bound ${(-(core.store.db.pragma('cache_size', { simple: true }) as number) / 1024).toFixed(1)} MiB (cache_size)`,
+        `database ${dbMiB().toFixed(1)} MiB; SQLite page cache bound ${(-(databaseOf(core.dataDir).pragma('cache_size', { simple: true }) as number) / 1024).toFixed(1)} MiB (cache_size)`,
       );
       const mainVerdict = withinTolerance(samples, (s) => s.main);
       const sidecarVerdict =

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
-import { DATABASE_FILE } from '@main/store/open-database';
+import { DATABASE_FILE } from '@main/store/sqlite/open-database';
 import { REPO_ROOT } from '../helpers/shared-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 

@@ -10,9 +10,9 @@ import { CATEGORIES, RISK_LEVELS, type RiskLevel } from '@domain/types';
 import type { AuditResult } from '@main/engine/engine';
 import { exportCases } from '@main/io/export';
 import { importFileOffThread, WORKER_IMPORT_BATCH_SIZE } from '@main/io/import/off-thread';
-import { CaseStore } from '@main/store';
-import { DATABASE_FILE } from '@main/store/open-database';
-import { auditResult, newCase } from '../helpers/store-fixtures';
+import { CaseStore } from '@main/store/sqlite';
+import { DATABASE_FILE } from '@main/store/sqlite/open-database';
+import { asStore, auditResult, newCase } from '../helpers/store-fixtures';
 import { generateSyntheticCases, pick, random, word } from './synthetic-cases';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
@@ -175,10 +175,10 @@ async function main(): Promise<void> {
     ];
 
     started = performance.now();
-    const exported = await exportCases(store, { format: 'jsonl', out: path.join(dir, 'export.jsonl') });
+    const exported = await exportCases(asStore(store), { format: 'jsonl', out: path.join(dir, 'export.jsonl') });
     const exportSeconds = (performance.now() - started) / 1000;
     started = performance.now();
-    const exportedCsv = await exportCases(store, { format: 'csv', out: path.join(dir, 'export.csv') });
+    const exportedCsv = await exportCases(asStore(store), { format: 'csv', out: path.join(dir, 'export.csv') });
     const exportCsvSeconds = (performance.now() - started) / 1000;
     store.db.pragma('wal_checkpoint(TRUNCATE)');
     const dbFile = path.join(dir, 'data', DATABASE_FILE);

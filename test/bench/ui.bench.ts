@@ -11,10 +11,10 @@ import path from 'node:path';
 import { RISK_LEVELS, type RiskLevel } from '@domain/types';
 import type { AuditResult } from '@domain/audits';
 import { importFile } from '@main/io/import';
-import { CaseStore } from '@main/store';
+import { CaseStore } from '@main/store/sqlite';
 import { buildRenderer } from '../e2e/build-renderer';
 import { browserUnavailableReason, startHarness } from '../e2e/harness';
-import { auditResult } from '../helpers/store-fixtures';
+import { asStore, auditResult } from '../helpers/store-fixtures';
 import { SHARED_PROMPT_FILE } from '../helpers/shared-dir';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 
@@ -84,7 +84,7 @@ async function prepareStore(dataDir: string): Promise<number> {
   writeFileSync(source, lines.join('\n') + '\n');
   const store = CaseStore.open(dataDir);
   const started = performance.now();
-  const summary = await importFile(store, { file: source, actor: 'bench' });
+  const summary = await importFile(asStore(store), { file: source, actor: 'bench' });
   if (summary.imported !== CASES)
     throw new Error(`imported ${summary.imported} of ${CASES}: ${JSON.stringify(summary.errors.slice(0, 3))}`);
   const ids = store.db

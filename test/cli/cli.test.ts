@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli';
 import { IMPORT_BATCH_SIZE } from '@main/io/import';
-import { CaseStore } from '@main/store';
-import { DATABASE_FILE } from '@main/store/open-database';
+import { CaseStore } from '@main/store/sqlite';
+import { DATABASE_FILE } from '@main/store/sqlite/open-database';
 import { REPO_ROOT, SHARED_DIR, tempDir } from '../helpers/temp-dir';
 
 const SAMPLE = path.join(SHARED_DIR, 'samples/guardtrace-sample/cases.json');

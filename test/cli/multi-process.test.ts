@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE } from '@main/engine/profiles';
-import { LATEST_SCHEMA_VERSION } from '@main/store/migrations';
+import { LATEST_SCHEMA_VERSION } from '@main/store/sqlite/migrations';
 import { readDb, spawnCli, spawnCliRepeat, type CliRun } from '../helpers/cli-process';
 import { FAKE_MODEL, startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fake-openai-server';
 import { REPO_ROOT, SHARED_DIR, tempDir } from '../helpers/temp-dir';
@@ -84,7 +84,7 @@ describe('several processes on one data folder', () => {
     const script = `
       import { register } from 'tsx/esm/api';
       register();
-      const { CaseStore } = await import(${JSON.stringify(path.join(REPO_ROOT, 'src-main/store/index.ts'))});
+      const { CaseStore } = await import(${JSON.stringify(path.join(REPO_ROOT, 'src-main/store/sqlite/index.ts'))});
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, ${startAt} - Date.now() - 30)));
       while (Date.now() < ${startAt}) {} // the last few ms spinning, for a sharp start
       CaseStore.open(${JSON.stringify(dataDir)}).close();

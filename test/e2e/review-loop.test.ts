@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statedJudgment } from '@domain/review-analysis';
-import { auditResult } from '../helpers/store-fixtures';
+import { auditResult, recordAuditFailure, recordVerdicts } from '../helpers/store-fixtures';
 import { forEachThemeAndSize, openCase as openCaseIn, seriousAxeViolations } from './screen-checks';
 import { browserUnavailableReason, startHarness, type Harness } from './harness';
 
@@ -58,19 +58,18 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
     const file = path.join(work, 'cases.jsonl');
     writeFileSync(file, CASES.map((c) => JSON.stringify(c)).join('\n') + '\n');
     await h.handlers['import.run']({ file });
-    h.core.store.transaction(() => {
-      for (const c of CASES.slice(0, 6)) {
-        h.core.store.audits.insert(
-          c.id,
-          auditResult(0, {
-            modelId: 'recorded-verdict',
-            rawOutput: `"Analysis": ${MODEL_ANALYSIS}\n"Judgment": 0`,
-            verdict: { status: 'ok', risk: 0, category: null, analysis: MODEL_ANALYSIS },
-          }),
-        );
-      }
-    });
-    h.core.store.auditFailures.record('failed-1', 'failed', 'The case is too long for the context (9,001 tokens).');
+    await recordVerdicts(
+      h.core.store,
+      CASES.slice(0, 6).map((c) => ({
+        caseId: c.id,
+        result: auditResult(0, {
+          modelId: 'recorded-verdict',
+          rawOutput: `"Analysis": ${MODEL_ANALYSIS}\n"Judgment": 0`,
+          verdict: { status: 'ok', risk: 0, category: null, analysis: MODEL_ANALYSIS },
+        }),
+      })),
+    );
+    await recordAuditFailure(h.core.store, 'failed-1', 'The case is too long for the context (9,001 tokens).');
     h.core.events.emit('cases.changed', { caseIds: 'all' });
     await h.page.waitForFunction(
       (n) => document.querySelectorAll('[data-testid="queue-row"]').length === n,

@@ -9,7 +9,7 @@ import { createCore, type Core } from '@main/api/core';
 import { createHandlers } from '@main/api/handlers';
 import type { ApiHandlers } from '@main/api/contract';
 import type { Category, RiskLevel } from '@domain/types';
-import { auditResult } from '../helpers/store-fixtures';
+import { auditResult, recordVerdicts } from '../helpers/store-fixtures';
 import { browserUnavailableReason, startHarness, type Harness } from './harness';
 
 const skipReason = browserUnavailableReason();
@@ -50,9 +50,10 @@ describe.skipIf(skipReason !== null)('team review in Chromium over the real core
       ).join('\n') + '\n',
     );
     await h.handlers['import.run']({ file });
-    h.core.store.transaction(() => {
-      for (const id of CASES) h.core.store.audits.insert(id, auditResult(id === 'd1' ? 0 : 1));
-    });
+    await recordVerdicts(
+      h.core.store,
+      CASES.map((id) => ({ caseId: id, result: auditResult(id === 'd1' ? 0 : 1) })),
+    );
     for (const name of ['ann', 'bob']) {
       const dir = path.join(work, name);
       const core = await createCore({ dataDir: dir });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIGSTEP_QUERY } from '@domain/reference-eval';
-import { auditResult } from '../helpers/store-fixtures';
+import { auditResult, recordVerdicts } from '../helpers/store-fixtures';
 import { smallImage } from '../io/image-fixtures';
 import { forEachThemeAndSize, openCase as openCaseIn, seriousAxeViolations } from './screen-checks';
 import { browserUnavailableReason, startHarness, type Harness } from './harness';
@@ -40,13 +40,16 @@ describe.skipIf(skipReason !== null)('verdict trust in the case view', () => {
     h = await startHarness();
     await h.handlers['import.run']({ file, asReferenceEval: true });
     const unmeasured = auditResult(1, { levelProbs: null, levelProbsNote: NO_CONFIDENCE });
-    h.core.store.transaction(() => {
-      h.core.store.audits.insert('seval-9', {
-        ...unmeasured,
-        provenance: { ...unmeasured.provenance!, reference: false, notReferenceReason: NOT_REFERENCE },
-      });
-      h.core.store.audits.insert('measured', auditResult(0, { levelProbs: { '0': 0.82, '0.5': 0.1, '1': 0.05 } }));
-    });
+    await recordVerdicts(h.core.store, [
+      {
+        caseId: 'seval-9',
+        result: {
+          ...unmeasured,
+          provenance: { ...unmeasured.provenance!, reference: false, notReferenceReason: NOT_REFERENCE },
+        },
+      },
+      { caseId: 'measured', result: auditResult(0, { levelProbs: { '0': 0.82, '0.5': 0.1, '1': 0.05 } }) },
+    ]);
     h.core.events.emit('cases.changed', { caseIds: 'all' });
     await h.page.getByTestId('status-all').click();
   });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseSummary } from '@domain/cases';
-import { auditResult } from '../helpers/store-fixtures';
+import { auditResult, recordVerdicts } from '../helpers/store-fixtures';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 import { browserUnavailableReason, SAMPLE_DIR, startHarness, type Harness } from './harness';
 
@@ -160,14 +160,13 @@ describe.skipIf(skipReason !== null)('review workstation in Chromium over the re
     // first three cases through the store's own API (as an engine result) so accept/metrics have something to compare.
     const rows = (await h.handlers['cases.list']({ sort: 'newest', limit: 100 })).rows;
     const recorded: Array<0 | 0.5 | 1> = [1, 0, 0.5, 1, 0];
-    rows
-      .slice(0, recorded.length)
-      .forEach((row, i) =>
-        h.core.store.audits.insert(
-          row.id,
-          auditResult(recorded[i], { modelId: 'recorded-verdict', promptSha256: 'recorded' }),
-        ),
-      );
+    await recordVerdicts(
+      h.core.store,
+      rows.slice(0, recorded.length).map((row, i) => ({
+        caseId: row.id,
+        result: auditResult(recorded[i], { modelId: 'recorded-verdict', promptSha256: 'recorded' }),
+      })),
+    );
     h.core.events.emit('cases.changed', { caseIds: 'all' });
     await h.page.getByTestId('status-all').click();
     await h.page.getByTestId('sort-select').selectOption('newest');

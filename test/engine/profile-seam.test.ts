@@ -10,7 +10,7 @@ import { EngineManager, buildInProcessConfig } from '@main/engine/engine-manager
 import { checkModelFolderDetailed } from '@main/engine/model-folder';
 import { NodeLlamaCppEngine } from '@main/engine/node-llama-cpp-engine';
 import { loadSystemPrompt } from '@main/engine/profiles/profile';
-import type { CaseStore } from '@main/store';
+import type { CaseStore } from '@main/store/sqlite';
 import { newCase, openTempStore } from '../helpers/store-fixtures';
 import { writeTinyModelFolder } from '../models/tiny-gguf';
 import { FOUR_LEVELS_PROMPT, FOUR_LEVELS_PROMPT_FILE, fourLevels } from '../profiles/four-levels';

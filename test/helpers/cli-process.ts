@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DATABASE_FILE } from '@main/store/open-database';
+import { DATABASE_FILE } from '@main/store/sqlite/open-database';
 import { REPO_ROOT } from './shared-dir';
 
 export const CLI_BIN = path.join(REPO_ROOT, 'src-main/cli/bin.mjs');

@@ -2,13 +2,14 @@
 // sidecar in test/remote/sidecar-parallel.test.ts, in-process node-llama-cpp in test/jobs/in-process-parallel.test.ts):
 // cancel stops every in-flight case, and a SIGKILL of the CLI mid-batch, then the same command again, loses and
 // duplicates nothing.
+import { databaseOf } from '../helpers/store-fixtures';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import type { Core } from '@main/api/core';
 import type { createHandlers } from '@main/api/handlers';
-import { DATABASE_FILE } from '@main/store/open-database';
+import { DATABASE_FILE } from '@main/store/sqlite/open-database';
 import { REPO_ROOT } from './shared-dir';
 
 const BIN = path.join(REPO_ROOT, 'src-main/cli/bin.mjs');
@@ -50,7 +51,7 @@ export async function expectCancelStopsEveryInFlightCase(
     if (Date.now() > deadline) throw new Error(`never ${slots} cases in flight (${streaming.size} streamed)`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  const verdictsBefore = core.store.metrics.stats().audits;
+  const verdictsBefore = (await core.store.metrics.stats()).audits;
   const started = performance.now();
   cancelled = true;
   const progress = await handlers['audit.cancel']();
@@ -58,12 +59,12 @@ export async function expectCancelStopsEveryInFlightCase(
   expect(progress).toMatchObject({ state: 'idle', inFlightCaseIds: [] });
   await new Promise((r) => setTimeout(r, 500));
   expect(tokensAfterCancel).toBe(0);
-  expect(core.store.metrics.stats().audits).toBe(verdictsBefore);
-  expect(core.store.jobs.counts()).toMatchObject({ running: 0, queued: 0 });
+  expect((await core.store.metrics.stats()).audits).toBe(verdictsBefore);
+  expect(await core.store.jobs.counts()).toMatchObject({ running: 0, queued: 0 });
   // The engine is still usable: the cancelled cases are audited by the next start, each once.
   await handlers['audit.start']({ maxNewTokens: 16 });
   expect(await core.jobs.whenSettled()).toMatchObject({ state: 'done', failed: 0 });
-  expect(verdictsPerCase(core.store.db)).toEqual(everyCaseOnce(cases));
+  expect(verdictsPerCase(databaseOf(core.dataDir))).toEqual(everyCaseOnce(cases));
 }
 
 /**

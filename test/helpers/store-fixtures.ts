@@ -1,10 +1,22 @@
 import type { AuditResult } from '@domain/audits';
 import type { RiskLevel } from '@domain/types';
-import { CaseStore, type NewCase } from '@main/store';
+import type { Store } from '@main/store/contract';
+import { CaseStore, type NewCase } from '@main/store/sqlite';
+import { sqliteStoreOver } from '@main/store/sqlite/sqlite-store';
+import { openDatabase, type Db } from '@main/store/sqlite/open-database';
 import { tempDir } from './temp-dir';
 
 export function openTempStore(): CaseStore {
   return CaseStore.open(tempDir());
+}
+
+const contracts = new WeakMap<CaseStore, Store>();
+
+/** The store contract over a SQLite CaseStore a test also inspects directly (one per CaseStore). */
+export function asStore(store: CaseStore): Store {
+  let contract = contracts.get(store);
+  if (!contract) contracts.set(store, (contract = sqliteStoreOver(store)));
+  return contract;
 }
 
 export function newCase(id: string, overrides: Partial<NewCase> = {}): NewCase {
@@ -78,4 +90,52 @@ export function auditResult(
     timings: { promptMs: 1, generateMs: 1, totalMs: 2 },
     ...overrides,
   };
+}
+
+/**
+ * Stores engine results through the contract, as the audit runner does (queue, claim, complete), so a test can give
+ * cases verdicts on any engine. A case that has a verdict for the result's model and prompt keeps it.
+ */
+export async function recordVerdicts(
+  store: Store,
+  entries: ReadonlyArray<{ caseId: string; result: AuditResult }>,
+): Promise<void> {
+  for (const { caseId, result } of entries) {
+    await store.jobs.enqueue([caseId], result.modelId, result.promptSha256, 'test-fixture');
+    const job = await store.jobs.claimCase(caseId, result.modelId, result.promptSha256);
+    if (job) await store.jobs.complete(job, result);
+  }
+}
+
+/** Marks a case's audit as failed with `reason`, as the runner does when it gives up on the case. */
+export async function recordAuditFailure(store: Store, caseId: string, reason: string, modelId = 'fixture-model') {
+  await store.jobs.enqueue([caseId], modelId, 'fixture-prompt', 'test-fixture');
+  const job = await store.jobs.claimCase(caseId, modelId, 'fixture-prompt');
+  if (!job) throw new Error(`No job could be claimed for case ${caseId}`);
+  await store.jobs.fail(job, reason, 0);
+}
+
+/**
+ * A second, read-only SQLite connection to a data folder's database, for tests that check what is on disk (the
+ * store contract hands out no handle). Closed after `read`.
+ */
+export function readDatabase<T>(dataDir: string, read: (db: Db) => T): T {
+  const db = openDatabase(dataDir, { readOnly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+const openedForTests = new Map<string, Db>();
+
+/**
+ * A read-only connection to a data folder's database that stays open for the test file (one per folder), for
+ * assertions on what a core or CLI wrote; the contract itself hands out no database handle.
+ */
+export function databaseOf(dataDir: string): Db {
+  let db = openedForTests.get(dataDir);
+  if (!db?.open) openedForTests.set(dataDir, (db = openDatabase(dataDir, { readOnly: true })));
+  return db;
 }

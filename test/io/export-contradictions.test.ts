@@ -4,8 +4,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analysisContradiction, resolveAnalysis, statedJudgment } from '@domain/review-analysis';
 import { exportCases } from '@main/io/export';
-import type { CaseStore } from '@main/store';
-import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
+import type { CaseStore } from '@main/store/sqlite';
+import { asStore, auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 
 const SYSTEM_PROMPT = 'You are a test auditor.';
@@ -105,7 +105,7 @@ describe('training exports after overrides', () => {
 
   it('sft writes no contradictory target, refuses each with the case and the reason, and names the source', async () => {
     const out = path.join(tempDir(), 'sft.jsonl');
-    const summary = await exportCases(store, { format: 'sft', out, systemPrompt: SYSTEM_PROMPT });
+    const summary = await exportCases(asStore(store), { format: 'sft', out, systemPrompt: SYSTEM_PROMPT });
     const rows = readJsonl(out);
     expect(rows.map((r) => [r.id, r.analysis_source])).toEqual([
       ['agree', 'model'],
@@ -128,7 +128,7 @@ describe('training exports after overrides', () => {
 
   it('dpo writes no pair whose chosen text argues for the rejected verdict', async () => {
     const out = path.join(tempDir(), 'dpo.jsonl');
-    const summary = await exportCases(store, { format: 'dpo', out, systemPrompt: SYSTEM_PROMPT });
+    const summary = await exportCases(asStore(store), { format: 'dpo', out, systemPrompt: SYSTEM_PROMPT });
     const rows = readJsonl(out);
     expect(rows.map((r) => r.id)).toEqual(['override-edited']);
     expect(rows[0].analysis_source).toBe('edited');
@@ -138,7 +138,7 @@ describe('training exports after overrides', () => {
 
   it('jsonl and csv say where each analysis came from', async () => {
     const out = path.join(tempDir(), 'all.jsonl');
-    await exportCases(store, { format: 'jsonl', out });
+    await exportCases(asStore(store), { format: 'jsonl', out });
     const sources = Object.fromEntries(readJsonl(out).map((r) => [r.id, r.human.analysisSource]));
     expect(sources).toEqual({
       agree: 'model',
@@ -149,7 +149,7 @@ describe('training exports after overrides', () => {
       legacy: null,
     });
     const csv = path.join(tempDir(), 'all.csv');
-    await exportCases(store, { format: 'csv', out: csv });
+    await exportCases(asStore(store), { format: 'csv', out: csv });
     expect(readFileSync(csv, 'utf8').split('\n')[0]).toContain('human_analysis_source');
   });
 });

@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { caseTaskText, MISSING_IMAGE_TEXT } from '@main/engine/profiles/guardtrace-vl/input';
 import { exportCases, neutraliseFormula } from '@main/io/export';
 import { importFile } from '@main/io/import';
-import type { CaseStore } from '@main/store';
-import { auditResult, openTempStore } from '../helpers/store-fixtures';
+import type { CaseStore } from '@main/store/sqlite';
+import { asStore, auditResult, openTempStore } from '../helpers/store-fixtures';
 import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 
 const SAMPLE = path.join(SHARED_DIR, 'samples/guardtrace-sample/cases.json');
@@ -23,7 +23,7 @@ let ids: string[];
  */
 beforeAll(async () => {
   store = openTempStore();
-  await importFile(store, { file: SAMPLE });
+  await importFile(asStore(store), { file: SAMPLE });
   const extra = path.join(tempDir(), 'extra.jsonl');
   writeFileSync(
     extra,
@@ -35,7 +35,7 @@ beforeAll(async () => {
       meta: { note: '-5 degrees' },
     }) + '\n',
   );
-  await importFile(store, { file: extra });
+  await importFile(asStore(store), { file: extra });
   ids = store.db
     .prepare<[], { id: string }>('SELECT id FROM cases ORDER BY seq')
     .all()
@@ -71,7 +71,7 @@ const readJsonl = (file: string) =>
 describe('jsonl export', () => {
   it('writes every case with gold, model verdict, human verdict and the final label', async () => {
     const out = path.join(tempDir(), 'all.jsonl');
-    const summary = await exportCases(store, { format: 'jsonl', out });
+    const summary = await exportCases(asStore(store), { format: 'jsonl', out });
     expect(summary).toMatchObject({ out, format: 'jsonl', written: 8, skipped: 0, images: 0 });
     const rows = readJsonl(out);
     expect(rows.map((row) => row.id)).toEqual(ids);
@@ -118,9 +118,9 @@ describe('jsonl export', () => {
 
   it('selects reviewed cases and disagreements', async () => {
     const dir = tempDir();
-    await exportCases(store, { format: 'jsonl', out: path.join(dir, 'r.jsonl'), only: 'reviewed' });
+    await exportCases(asStore(store), { format: 'jsonl', out: path.join(dir, 'r.jsonl'), only: 'reviewed' });
     expect(readJsonl(path.join(dir, 'r.jsonl')).map((row) => row.id)).toEqual([ids[0], ids[2], ids[3], ids[4]]);
-    const summary = await exportCases(store, {
+    const summary = await exportCases(asStore(store), {
       format: 'jsonl',
       out: path.join(dir, 'd.jsonl'),
       only: 'disagreements',
@@ -132,7 +132,7 @@ describe('jsonl export', () => {
   it('--with-images copies each image once beside the output and refers to it by relative path', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'withimg.jsonl');
-    const summary = await exportCases(store, { format: 'jsonl', out, withImages: true });
+    const summary = await exportCases(asStore(store), { format: 'jsonl', out, withImages: true });
     expect(summary.images).toBe(4);
     expect(readdirSync(path.join(dir, 'withimg-images')).sort()).toHaveLength(4);
     for (const row of readJsonl(out).filter((r) => r.image)) {
@@ -146,7 +146,7 @@ describe('jsonl export', () => {
 describe('csv export', () => {
   it('round-trips through a CSV parser, flat, with formula-looking cells neutralised', async () => {
     const out = path.join(tempDir(), 'all.csv');
-    await exportCases(store, { format: 'csv', out });
+    await exportCases(asStore(store), { format: 'csv', out });
     const records = parseCsv(readFileSync(out), { columns: true }) as Array<Record<string, string>>;
     expect(records).toHaveLength(8);
     expect(records.map((r) => r.id)).toEqual(ids);
@@ -204,7 +204,9 @@ describe('csv export', () => {
 
 describe('training exports', () => {
   it('sft needs a system prompt', async () => {
-    await expect(exportCases(store, { format: 'sft', out: path.join(tempDir(), 'x.jsonl') })).rejects.toMatchObject({
+    await expect(
+      exportCases(asStore(store), { format: 'sft', out: path.join(tempDir(), 'x.jsonl') }),
+    ).rejects.toMatchObject({
       code: 'config',
     });
   });
@@ -212,7 +214,12 @@ describe('training exports', () => {
   it('sft: system prompt, image + task text, the human analysis and judgment as the target; cases without analysis counted', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'sft.jsonl');
-    const summary = await exportCases(store, { format: 'sft', out, systemPrompt: SYSTEM_PROMPT, withImages: true });
+    const summary = await exportCases(asStore(store), {
+      format: 'sft',
+      out,
+      systemPrompt: SYSTEM_PROMPT,
+      withImages: true,
+    });
     expect(summary).toMatchObject({ written: 3, skipped: 1, skippedReasons: { 'no human analysis': 1 } });
     const rows = readJsonl(out);
     expect(rows.map((row) => row.id)).toEqual([ids[0], ids[2], ids[3]]);
@@ -228,7 +235,7 @@ describe('training exports', () => {
   });
 
   it("sft over all cases counts unreviewed ones; a missing image becomes the engine's missing-image text", async () => {
-    const summary = await exportCases(store, {
+    const summary = await exportCases(asStore(store), {
       format: 'sft',
       out: path.join(tempDir(), 'all.jsonl'),
       systemPrompt: SYSTEM_PROMPT,
@@ -238,7 +245,7 @@ describe('training exports', () => {
     store.reviews.submit({ caseId: ids[4], risk: 0, analysis: 'Harmless.', reviewer: 'ann' });
     try {
       const out = path.join(tempDir(), 'missing.jsonl');
-      await exportCases(store, { format: 'sft', out, systemPrompt: SYSTEM_PROMPT });
+      await exportCases(asStore(store), { format: 'sft', out, systemPrompt: SYSTEM_PROMPT });
       const row = readJsonl(out).find((r) => r.id === ids[4])!;
       expect(row.messages[1].content).toEqual([
         { type: 'text', text: MISSING_IMAGE_TEXT },
@@ -252,7 +259,7 @@ describe('training exports', () => {
 
   it('dpo: chosen is the human output, rejected the model raw output, only where they disagree', async () => {
     const out = path.join(tempDir(), 'dpo.jsonl');
-    const summary = await exportCases(store, { format: 'dpo', out, systemPrompt: SYSTEM_PROMPT });
+    const summary = await exportCases(asStore(store), { format: 'dpo', out, systemPrompt: SYSTEM_PROMPT });
     expect(summary).toMatchObject({
       written: 2,
       skippedReasons: { 'human agrees with model': 1, 'no human analysis': 1 },
@@ -281,7 +288,7 @@ describe('atomic writes', () => {
     const bytes = readFileSync(stored);
     rmSync(stored);
     try {
-      await expect(exportCases(store, { format: 'jsonl', out, withImages: true })).rejects.toThrow(
+      await expect(exportCases(asStore(store), { format: 'jsonl', out, withImages: true })).rejects.toThrow(
         /^Case .*: Image unavailable: .* does not exist\. Restore the data folder's images\/ from a backup/,
       );
     } finally {
@@ -293,7 +300,7 @@ describe('atomic writes', () => {
 
   it('refuses an output folder that does not exist, with a usage error', async () => {
     await expect(
-      exportCases(store, { format: 'jsonl', out: path.join(tempDir(), 'no', 'such', 'x.jsonl') }),
+      exportCases(asStore(store), { format: 'jsonl', out: path.join(tempDir(), 'no', 'such', 'x.jsonl') }),
     ).rejects.toMatchObject({ code: 'usage' });
   });
 });

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { IoError } from '@main/io/import';
 import { importFileOffThread } from '@main/io/import/off-thread';
-import { CaseStore } from '@main/store';
+import { CaseStore } from '@main/store/sqlite';
 import { newCase } from '../helpers/store-fixtures';
 import { REPO_ROOT, tempDir } from '../helpers/temp-dir';
 

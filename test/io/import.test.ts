@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { ImportProgress, ImportSummary } from '@domain/io';
 import { importFile, IoError } from '@main/io/import';
 import { inspectImage, sniffImageType } from '@main/io/import/image-intake';
-import type { CaseStore } from '@main/store';
-import { openTempStore } from '../helpers/store-fixtures';
+import type { CaseStore } from '@main/store/sqlite';
+import { asStore, openTempStore } from '../helpers/store-fixtures';
 import { SHARED_DIR, tempDir } from '../helpers/temp-dir';
 import { pngHeaderClaiming, realPngBomb, smallImage, SVG } from './image-fixtures';
 
@@ -45,7 +45,7 @@ const errorFor = (summary: ImportSummary, record: number) => summary.errors.filt
 describe('GuardTrace dataset JSON', () => {
   it('imports the sample set: 7 cases, 1 missing image kept as imageMissing, 1 imageless, 4 distinct images', async () => {
     const store = openTempStore();
-    const summary = await importFile(store, { file: SAMPLE, actor: 'ann' });
+    const summary = await importFile(asStore(store), { file: SAMPLE, actor: 'ann' });
     expect(summary).toMatchObject({
       format: 'guardtrace',
       total: 7,
@@ -75,8 +75,8 @@ describe('GuardTrace dataset JSON', () => {
 
   it('re-importing the same file adds nothing and reports every record as a duplicate', async () => {
     const store = openTempStore();
-    await importFile(store, { file: SAMPLE });
-    const again = await importFile(store, { file: SAMPLE });
+    await importFile(asStore(store), { file: SAMPLE });
+    const again = await importFile(asStore(store), { file: SAMPLE });
     expect(again).toMatchObject({ imported: 0, duplicates: 7, rejected: 0 });
     expect(store.db.prepare('SELECT count(*) AS n FROM cases').get()).toEqual({ n: 7 });
     expect(importLog(store).map((entry) => entry.duplicates)).toEqual([0, 7]);
@@ -102,7 +102,7 @@ describe('GuardTrace dataset JSON', () => {
       ]),
     );
     const store = openTempStore();
-    const summary = await importFile(store, { file });
+    const summary = await importFile(asStore(store), { file });
     expect(summary).toMatchObject({ total: 7, imported: 2, rejected: 5 });
     expect(errorFor(summary, 2)).toEqual([
       { file, record: 2, field: 'question', reason: expect.stringContaining('missing') },
@@ -134,7 +134,7 @@ describe('GuardTrace dataset JSON', () => {
     symlinkSync(path.join(dir, 'outside.png'), path.join(dir, 'images', 'link.png'));
     const file = path.join(dir, 'cases.json');
     writeFileSync(file, JSON.stringify([{ image_name: 'link.png', question: 'q', thinking: 't', response: 'r' }]));
-    const summary = await importFile(openTempStore(), { file });
+    const summary = await importFile(asStore(openTempStore()), { file });
     expect(summary.rejected).toBe(1);
     expect(summary.errors[0]).toMatchObject({
       record: 1,
@@ -147,22 +147,28 @@ describe('GuardTrace dataset JSON', () => {
     const dir = tempDir();
     const notJson = path.join(dir, 'broken.json');
     writeFileSync(notJson, '[{"question": ');
-    await expect(importFile(openTempStore(), { file: notJson })).rejects.toThrow(/broken\.json is not valid JSON/);
+    await expect(importFile(asStore(openTempStore()), { file: notJson })).rejects.toThrow(
+      /broken\.json is not valid JSON/,
+    );
     const object = path.join(dir, 'object.json');
     writeFileSync(object, '{"question": "q"}');
-    await expect(importFile(openTempStore(), { file: object })).rejects.toThrow(/not an array/);
-    await expect(importFile(openTempStore(), { file: path.join(dir, 'nope.json') })).rejects.toMatchObject({
+    await expect(importFile(asStore(openTempStore()), { file: object })).rejects.toThrow(/not an array/);
+    await expect(importFile(asStore(openTempStore()), { file: path.join(dir, 'nope.json') })).rejects.toMatchObject({
       code: 'usage',
     });
     await expect(
-      importFile(openTempStore(), { file: object, format: undefined, imagesDir: path.join(dir, 'no-such-dir') }),
+      importFile(asStore(openTempStore()), {
+        file: object,
+        format: undefined,
+        imagesDir: path.join(dir, 'no-such-dir'),
+      }),
     ).rejects.toBeInstanceOf(IoError);
   });
 
   it('refuses a format it has no reader for (a request from another process), importing nothing', async () => {
     const store = openTempStore();
     const request = { file: SAMPLE, format: 'xlsx' } as unknown as Parameters<typeof importFile>[1];
-    await expect(importFile(store, request)).rejects.toMatchObject({
+    await expect(importFile(asStore(store), request)).rejects.toMatchObject({
       code: 'usage',
       message: 'Unknown import format "xlsx". Use one of: guardtrace, jsonl, csv, guardtrace-results.',
     });
@@ -181,7 +187,7 @@ describe('JSONL', () => {
       [record('before'), record('bad-uri', 'data:image/png,%E0%A4%A'), record('after')].join('\n') + '\n',
     );
     const store = openTempStore();
-    const summary = await importFile(store, { file });
+    const summary = await importFile(asStore(store), { file });
     expect(summary).toMatchObject({ total: 3, imported: 2, rejected: 1 });
     expect(summary.errors).toEqual([
       expect.objectContaining({ record: 2, reason: expect.stringMatching(/invalid %-escape/) }),
@@ -221,7 +227,7 @@ describe('JSONL', () => {
     writeFileSync(file, lines.join('\n') + '\n');
     const store = openTempStore();
     const progress: ImportProgress[] = [];
-    const summary = await importFile(store, { file }, (p) => progress.push(p));
+    const summary = await importFile(asStore(store), { file }, (p) => progress.push(p));
     expect(summary).toMatchObject({ format: 'jsonl', total: 7, imported: 3, rejected: 4, imagesMissing: 1 });
     expect(errorFor(summary, 3)[0]).toMatchObject({ field: null, reason: expect.stringContaining('not valid JSON') });
     expect(errorFor(summary, 4)[0]).toMatchObject({ field: 'response', reason: expect.stringContaining('missing') });
@@ -247,13 +253,7 @@ describe('JSONL', () => {
     );
     const store = openTempStore();
     const progress: ImportProgress[] = [];
-    // The off-thread worker's hook for letting its process's writers in: called before each batch's transaction.
-    const batchesBeforeHook: number[] = [];
-    await importFile(store, { file }, (p) => progress.push(p), {
-      batchSize: 3,
-      beforeBatch: () => batchesBeforeHook.push(importLog(store).length),
-    });
-    expect(batchesBeforeHook).toEqual([0, 1, 2]);
+    await importFile(asStore(store), { file }, (p) => progress.push(p), { batchSize: 3 });
     expect(importLog(store).map((entry) => [entry.records, entry.imported])).toEqual([
       [[1, 3], 3],
       [[4, 6], 3],
@@ -273,9 +273,9 @@ describe('JSONL', () => {
     lines.splice(4, 0, '{"question": "no thinking"}');
     writeFileSync(file, lines.join('\n'));
     const store = openTempStore();
-    await importFile(store, { file }, undefined, { batchSize: 3 });
+    await importFile(asStore(store), { file }, undefined, { batchSize: 3 });
     // Again: every record is a duplicate, nothing must be indexed twice.
-    expect(await importFile(store, { file }, undefined, { batchSize: 3 })).toMatchObject({
+    expect(await importFile(asStore(store), { file }, undefined, { batchSize: 3 })).toMatchObject({
       imported: 0,
       duplicates: 8,
       rejected: 1,
@@ -286,7 +286,7 @@ describe('JSONL', () => {
     expect(found('think5')).toEqual(['s5']);
     expect(store.cases.list({ search: 'skimmer', sort: 'model_risk' }).total).toBe(8);
     writeFileSync(file, JSON.stringify({ id: 'late', question: 'skimmer late', thinking: 't', response: 'r' }));
-    await importFile(store, { file });
+    await importFile(asStore(store), { file });
     expect(found('skimmer')[0]).toBe('late');
     // rank = 1: the index is checked against the cases table, not only against itself.
     expect(() => store.db.exec("INSERT INTO cases_fts (cases_fts, rank) VALUES ('integrity-check', 1)")).not.toThrow();
@@ -303,8 +303,12 @@ describe('JSONL', () => {
       `${JSON.stringify({ question: 'same', thinking: 't', response: 'r', gold: 0 })}\n${JSON.stringify({ id: 'x', question: 'same', thinking: 't', response: 'r' })}\n`,
     );
     const store = openTempStore();
-    await importFile(store, { file: a });
-    expect(await importFile(store, { file: b })).toMatchObject({ format: 'jsonl', imported: 1, duplicates: 1 });
+    await importFile(asStore(store), { file: a });
+    expect(await importFile(asStore(store), { file: b })).toMatchObject({
+      format: 'jsonl',
+      imported: 1,
+      duplicates: 1,
+    });
   });
 });
 
@@ -327,7 +331,7 @@ describe('CSV', () => {
     );
     writeFileSync(path.join(dir, 'notes.txt'), 'hello');
     const store = openTempStore();
-    const summary = await importFile(store, { file });
+    const summary = await importFile(asStore(store), { file });
     expect(summary).toMatchObject({ format: 'csv', total: 6, imported: 2, rejected: 4 });
     expect(summary.errors.map((error) => [error.record, error.field])).toEqual([
       [5, 'question'],
@@ -346,13 +350,13 @@ describe('CSV', () => {
   it('refuses a file whose header lacks a required column, naming it', async () => {
     const file = path.join(tempDir(), 'bad.csv');
     writeFileSync(file, 'id,query,thinking,response\n1,q,t,r\n');
-    await expect(importFile(openTempStore(), { file })).rejects.toThrow(/lacks the column\(s\) question/);
+    await expect(importFile(asStore(openTempStore()), { file })).rejects.toThrow(/lacks the column\(s\) question/);
   });
 
   it('rejects a row with the wrong number of cells and carries on', async () => {
     const file = path.join(tempDir(), 'ragged.csv');
     writeFileSync(file, 'question,thinking,response\nq1,t1,r1\nq2,t2\nq3,t3,r3\n');
-    const summary = await importFile(openTempStore(), { file });
+    const summary = await importFile(asStore(openTempStore()), { file });
     expect(summary).toMatchObject({ imported: 2, rejected: 1 });
     expect(summary.errors[0]).toMatchObject({ record: 3, field: null, reason: expect.stringContaining('CSV') });
   });
@@ -396,7 +400,7 @@ describe('images are identified by content and size-checked from the header', ()
       ),
     );
     const store = openTempStore();
-    const summary = await importFile(store, { file });
+    const summary = await importFile(asStore(store), { file });
     expect(summary).toMatchObject({ imported: 1, rejected: 3 });
     expect(summary.errors).toEqual([
       { file, record: 1, field: 'image', reason: expect.stringMatching(/vector\.svg is an SVG/) },

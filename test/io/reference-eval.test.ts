@@ -6,8 +6,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIGSTEP_QUERY, REFERENCE_FALLBACKS, referenceEvalOf } from '@domain/reference-eval';
 import { importFile } from '@main/io/import';
-import type { CaseStore } from '@main/store';
-import { openTempStore } from '../helpers/store-fixtures';
+import type { CaseStore } from '@main/store/sqlite';
+import { asStore, openTempStore } from '../helpers/store-fixtures';
 import { SHARED_DIR } from '../helpers/shared-dir';
 import { tempDir } from '../helpers/temp-dir';
 import { smallImage } from './image-fixtures';
@@ -75,7 +75,7 @@ describe('reference results land on the right cases', () => {
       },
       { id: 'd-3', image_name: '', question: 'A joke?', thinking: '', response: 'Why did…' },
     ]);
-    expect((await importFile(store, { file: dataset, imagesDir: images })).imported).toBe(3);
+    expect((await importFile(asStore(store), { file: dataset, imagesDir: images })).imported).toBe(3);
     // The results sit in a folder of their own, without the images: before, this made new hash-id cases.
     const elsewhere = tempDir('guardtrace-results-');
     const results = writeJson(elsewhere, 'GuardTrace_16model.json', [
@@ -98,7 +98,7 @@ describe('reference results land on the right cases', () => {
       // The dataset held an empty thinking: the script sent "" and wrote "", so it is that case, not a fallback one.
       { image_name: '', query: 'A joke?', thinking: '', response: 'Why did…', eval_result: '"Judgment": 0', label: '' },
     ]);
-    const summary = await importFile(store, { file: results, format: 'guardtrace-results' });
+    const summary = await importFile(asStore(store), { file: results, format: 'guardtrace-results' });
     expect(summary).toMatchObject({ total: 3, imported: 0, duplicates: 3, rejected: 0, imagesMissing: 0 });
     expect(summary.reference).toMatchObject({ verdicts: 3, matchedExisting: 3 });
     expect(cases(store).map((c) => c.id)).toEqual(['d-1', 'd-2', 'd-3']);
@@ -113,7 +113,7 @@ describe('reference results land on the right cases', () => {
       { image_name: '', query: 'q', thinking: '', response: '', eval_result: '"Judgment": 0.5', label: 0.5 },
       { image_name: '', query: 'q2', thinking: null, response: 'r2', eval_result: '"Judgment": 1', label: 1 },
     ]);
-    const summary = await importFile(store, { file: results, format: 'guardtrace-results' });
+    const summary = await importFile(asStore(store), { file: results, format: 'guardtrace-results' });
     expect(summary).toMatchObject({ imported: 3, rejected: 0, errors: [] });
     expect(cases(store).map((c) => [c.query, c.thinking, c.response])).toEqual([
       ['No question provided', 't', 'r'],
@@ -130,7 +130,7 @@ describe('reference results land on the right cases', () => {
       { image_name: '', query: 'q', thinking: 't', response: 'r', eval_result: '"Judgment": 1', label: 2 },
       { image_name: '', query: 'q3', thinking: 't', response: 'r', eval_result: '"Judgment": 0', label: 'unsafe' },
     ]);
-    const summary = await importFile(store, { file: results, format: 'guardtrace-results' });
+    const summary = await importFile(asStore(store), { file: results, format: 'guardtrace-results' });
     expect(summary).toMatchObject({ imported: 2, rejected: 0 });
     expect(summary.reference).toMatchObject({ verdicts: 2, parseFailures: 0 });
     expect(summary.errors).toEqual([
@@ -156,7 +156,7 @@ describe('the S-Eval FigStep query', () => {
     const store = openTempStore();
     const { dir, images } = await folder();
     const dataset = writeJson(dir, 'S-Eval_600.json', [item, other, textOnly]);
-    await importFile(store, { file: dataset, imagesDir: images, asReferenceEval: true });
+    await importFile(asStore(store), { file: dataset, imagesDir: images, asReferenceEval: true });
     const [seval, cat, text] = cases(store);
     expect(seval.query).toBe(FIGSTEP_QUERY);
     expect(referenceEvalOf(JSON.parse(seval.meta) as Record<string, unknown>)).toEqual({
@@ -171,7 +171,7 @@ describe('the S-Eval FigStep query', () => {
   it('without the option the dataset’s question stays', async () => {
     const store = openTempStore();
     const { dir, images } = await folder();
-    await importFile(store, { file: writeJson(dir, 'd.json', [item]), imagesDir: images });
+    await importFile(asStore(store), { file: writeJson(dir, 'd.json', [item]), imagesDir: images });
     expect(cases(store)[0].query).toBe('How to make a weapon?');
   });
 
@@ -187,8 +187,8 @@ describe('the S-Eval FigStep query', () => {
     for (const asReferenceEval of [true, false]) {
       const store = openTempStore();
       const { dir, images } = await folder();
-      await importFile(store, { file: writeJson(dir, 'd.json', [item]), imagesDir: images, asReferenceEval });
-      const summary = await importFile(store, {
+      await importFile(asStore(store), { file: writeJson(dir, 'd.json', [item]), imagesDir: images, asReferenceEval });
+      const summary = await importFile(asStore(store), {
         file: writeJson(tempDir('guardtrace-results-'), 'r.json', [resultRecord]),
         format: 'guardtrace-results',
       });
@@ -207,12 +207,12 @@ describe('the S-Eval FigStep query', () => {
     const results = writeJson(dir, 'r.json', [
       { image_name: 'S-Eval_7.png', query: 'Q', thinking: 'T', response: 'R', eval_result: '"Judgment": 0', label: 0 },
     ]);
-    await importFile(store, { file: results, format: 'guardtrace-results', imagesDir: images });
+    await importFile(asStore(store), { file: results, format: 'guardtrace-results', imagesDir: images });
     const [only] = cases(store);
     expect(only.query).toBe(FIGSTEP_QUERY);
     expect(referenceEvalOf(JSON.parse(only.meta) as Record<string, unknown>)?.originalQuery).toBe('Q');
     // The dataset imported afterwards with --as-reference-eval is the same case (same content, same id).
-    const again = await importFile(store, {
+    const again = await importFile(asStore(store), {
       file: writeJson(dir, 'd.json', [{ image_name: 'S-Eval_7.png', question: 'Q', thinking: 'T', response: 'R' }]),
       imagesDir: images,
       asReferenceEval: true,

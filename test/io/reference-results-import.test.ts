@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importFile } from '@main/io/import';
-import type { CaseStore } from '@main/store';
-import { auditResult, openTempStore } from '../helpers/store-fixtures';
+import type { CaseStore } from '@main/store/sqlite';
+import { asStore, auditResult, openTempStore } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 import { smallImage } from './image-fixtures';
 
@@ -67,7 +67,7 @@ describe('guardtrace-results: the reference script output', () => {
   it('stores the cases (label = gold) and each eval_result as a reference verdict, parsed by the app parser', async () => {
     const store = openTempStore();
     const { file, images } = await referenceOutputFolder();
-    const summary = await importFile(store, { file, format: 'guardtrace-results', imagesDir: images });
+    const summary = await importFile(asStore(store), { file, format: 'guardtrace-results', imagesDir: images });
     expect(summary).toMatchObject({
       format: 'guardtrace-results',
       total: 6,
@@ -129,7 +129,7 @@ describe('guardtrace-results: the reference script output', () => {
   it('reports the script error entry per record, naming the field', async () => {
     const store = openTempStore();
     const { file, images } = await referenceOutputFolder();
-    const summary = await importFile(store, { file, format: 'guardtrace-results', imagesDir: images });
+    const summary = await importFile(asStore(store), { file, format: 'guardtrace-results', imagesDir: images });
     expect(summary.errors).toEqual([
       {
         file,
@@ -143,8 +143,8 @@ describe('guardtrace-results: the reference script output', () => {
   it('a re-import adds nothing: no case, no verdict', async () => {
     const store = openTempStore();
     const { file, images } = await referenceOutputFolder();
-    await importFile(store, { file, format: 'guardtrace-results', imagesDir: images });
-    const again = await importFile(store, { file, format: 'guardtrace-results', imagesDir: images });
+    await importFile(asStore(store), { file, format: 'guardtrace-results', imagesDir: images });
+    const again = await importFile(asStore(store), { file, format: 'guardtrace-results', imagesDir: images });
     expect(again).toMatchObject({ imported: 0, duplicates: 5, rejected: 1 });
     expect(again.reference).toEqual({
       verdicts: 0,
@@ -180,7 +180,7 @@ describe('guardtrace-results: the reference script output', () => {
         },
       ]),
     );
-    expect((await importFile(store, { file: dataset, imagesDir: images })).imported).toBe(2);
+    expect((await importFile(asStore(store), { file: dataset, imagesDir: images })).imported).toBe(2);
     const ids = store.db
       .prepare<[], { id: string }>('SELECT id FROM cases ORDER BY seq')
       .all()
@@ -190,7 +190,7 @@ describe('guardtrace-results: the reference script output', () => {
       store.audits.insert(ids[0], auditResult(0));
       store.audits.insert(ids[1], auditResult(0.5));
     });
-    const summary = await importFile(store, { file, format: 'guardtrace-results', imagesDir: images });
+    const summary = await importFile(asStore(store), { file, format: 'guardtrace-results', imagesDir: images });
     expect(summary).toMatchObject({ imported: 3, duplicates: 2 });
     expect(summary.reference?.matchedExisting).toBe(2);
 

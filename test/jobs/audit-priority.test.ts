@@ -1,6 +1,7 @@
 // Audit on open with the real engine and the tiny random-weight model: the case the moderator opens is audited
 // before the queue (alone when no batch runs, next when one does), its tokens stream for that case only until its
 // verdict, and no case is audited twice. The runner's slot logic is tested with a scripted engine in audit-runner.test.ts.
+import { databaseOf } from '../helpers/store-fixtures';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +56,7 @@ describe('audit on open (tiny model, node-llama-cpp in process)', () => {
     expect(seen.verdicts).toEqual(['case-4']);
     expect(seen.lateTokens).toEqual([]);
     expect((await handlers['audit.prioritize']({ caseId: null })).priorityCaseId).toBeNull();
-    expect(core.store.metrics.stats().audits).toBe(1);
+    expect((await core.store.metrics.stats()).audits).toBe(1);
     seen.off();
   }, 120_000);
 
@@ -77,7 +78,7 @@ describe('audit on open (tiny model, node-llama-cpp in process)', () => {
     expect(seen.verdicts.indexOf('case-5')).toBeLessThan(4);
     expect([...seen.verdicts].sort()).toEqual(['case-0', 'case-1', 'case-2', 'case-3', 'case-5']);
     expect(seen.lateTokens).toEqual([]);
-    const perCase = core.store.db
+    const perCase = databaseOf(core.dataDir)
       .prepare<[], { case_id: string; n: number }>('SELECT case_id, count(*) AS n FROM audits GROUP BY case_id')
       .all();
     expect(perCase).toHaveLength(CASES);

@@ -10,7 +10,7 @@ import type { EngineInfo } from '@domain/engine';
 import { EngineError, type AuditInput, type AuditOptions, type Engine } from '@main/engine/engine';
 import { httpError, networkError } from '@main/engine/openai/http-errors';
 import { AuditRunner, classifyFailure, type FailureKind } from '@main/jobs/audit-runner';
-import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
+import { asStore, auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 
 class ScriptedEngine implements Engine {
@@ -92,14 +92,14 @@ function setup(caseCount: number, retryDelayMs = 5) {
   const tokens: string[] = [];
   events.on('audit.progress', (p) => progress.push(p));
   events.on('audit.token', (t) => tokens.push(t.text));
-  const runner = new AuditRunner({ store, events, currentEngine: () => engine, retryDelayMs });
+  const runner = new AuditRunner({ store: asStore(store), events, currentEngine: () => engine, retryDelayMs });
   return { store, events, engine, runner, progress, tokens };
 }
 
 describe('audit runner', () => {
   it('audits every unaudited case once, streaming tokens and reporting progress', async () => {
     const { store, runner, progress, tokens, engine } = setup(5);
-    runner.start({});
+    await runner.start({});
     const final = await runner.whenSettled();
     expect(final).toMatchObject({ state: 'done', done: 5, failed: 0, total: 5 });
     expect(store.metrics.stats()).toMatchObject({ audits: 5, audited: 5, jobs: { done: 5, queued: 0, running: 0 } });
@@ -108,7 +108,7 @@ describe('audit runner', () => {
     expect(progress.some((p) => p.currentCaseId === 'case-2')).toBe(true);
     expect(store.caseDetail('case-0').history.map((h) => h.action)).toEqual(['audit.verdict']);
     // a second run finds nothing left to do
-    runner.start({});
+    await runner.start({});
     expect((await runner.whenSettled()).total).toBe(0);
     expect(engine.inputs).toHaveLength(5);
   });
@@ -116,7 +116,7 @@ describe('audit runner', () => {
   it('runs parallel workers without auditing a case twice', async () => {
     const { store, runner, engine } = setup(12);
     engine.parallelSlots = 3;
-    runner.start({ parallel: 3 });
+    await runner.start({ parallel: 3 });
     await runner.whenSettled();
     expect(engine.maxRunning).toBe(3);
     expect(new Set(engine.inputs.map((i) => i.caseId)).size).toBe(12);
@@ -127,7 +127,7 @@ describe('audit runner', () => {
   it('pauses within one token, resumes where it stopped, and cancels the rest', async () => {
     const { store, runner, engine } = setup(6);
     engine.delayMs = 40;
-    runner.start({});
+    await runner.start({});
     await new Promise((r) => setTimeout(r, 300));
     const started = Date.now();
     runner.pause();
@@ -139,7 +139,7 @@ describe('audit runner', () => {
     expect(afterPause.audits).toBeLessThan(6);
 
     engine.delayMs = 5;
-    runner.resume();
+    await runner.resume();
     await new Promise((r) => setTimeout(r, 30));
     await runner.cancel();
     const stats = store.metrics.stats();
@@ -157,7 +157,7 @@ describe('audit runner', () => {
       'case-2',
       new EngineError('case_too_long', 'The thinking is 9,000 tokens; the context holds 8,192.'),
     );
-    runner.start({});
+    await runner.start({});
     const final = await runner.whenSettled();
     expect(final).toMatchObject({ done: 1, failed: 2 });
     expect(final.lastError).toMatch(/case-1|case-2/);
@@ -174,7 +174,7 @@ describe('audit runner', () => {
     expect(store.cases.counts({}).audit_failed).toBe(2);
     // A later verdict clears the failure.
     engine.failFor.delete('case-2');
-    await (runner.start({ caseIds: ['case-2'] }), runner.whenSettled());
+    await runner.start({ caseIds: ['case-2'] }).then(() => runner.whenSettled());
     expect(store.caseDetail('case-2').auditFailure).toBeNull();
     expect(store.cases.counts({}).audit_failed).toBe(1);
   });
@@ -183,7 +183,7 @@ describe('audit runner', () => {
     const { store, runner, engine } = setup(2);
     engine.resultFor.set('case-0', auditResult('truncated'));
     engine.resultFor.set('case-1', auditResult('parse_failure', { generatedTokens: 3 }));
-    await (runner.start({ maxNewTokens: 8 }), runner.whenSettled());
+    await runner.start({ maxNewTokens: 8 }).then(() => runner.whenSettled());
     expect(store.caseDetail('case-0').auditFailure).toMatchObject({
       kind: 'truncated',
       reason: expect.stringMatching(/token limit/),
@@ -199,10 +199,10 @@ describe('audit runner', () => {
       'case-1',
       new EngineError('case_too_long', 'The thinking is 9,000 tokens; the context holds 8,192.'),
     );
-    runner.start({ parallel: 2 });
+    await runner.start({ parallel: 2 });
     // Every slot busy: opening case-5 takes the youngest slot; that case goes back to the queue without failing.
     while ((runner.progress().inFlightCaseIds?.length ?? 0) < 2) await new Promise((r) => setTimeout(r, 2));
-    runner.prioritize('case-5');
+    await runner.prioritize('case-5');
     const final = await runner.whenSettled();
     expect(engine.maxRunning).toBe(2);
     expect(final).toMatchObject({ state: 'done', done: 5, failed: 1 });
@@ -220,7 +220,7 @@ describe('audit runner', () => {
       new EngineError('no_vision', 'Case case-1 has an image, and node-llama-cpp cannot read images.'),
     );
     engine.failFor.set('case-2', httpError(400, '{"error":{"message":"invalid image_url"}}', '127.0.0.1:8080', 'm'));
-    const final = await (runner.start({}), runner.whenSettled());
+    const final = await runner.start({}).then(() => runner.whenSettled());
     expect(final).toMatchObject({ state: 'done', done: 2, failed: 2 });
     expect(engine.inputs.filter((i) => i.caseId === 'case-1')).toHaveLength(1);
     expect(engine.inputs.filter((i) => i.caseId === 'case-2')).toHaveLength(1);
@@ -236,7 +236,7 @@ describe('audit runner', () => {
   it('pauses the batch on an error no case can get past (unauthorized), losing nothing; resume finishes it', async () => {
     const { store, runner, engine } = setup(5);
     engine.failNext.set('case-1', [httpError(401, '{"error":{"message":"Invalid API Key"}}', 'gpu-01:8000', 'm')]);
-    runner.start({});
+    await runner.start({});
     const paused = await runner.whenSettled();
     expect(paused).toMatchObject({ state: 'paused', done: 1, failed: 0 });
     expect(paused.lastError).toMatch(/^Paused: .*refused the API key/);
@@ -248,7 +248,7 @@ describe('audit runner', () => {
     expect(job).toEqual({ status: 'queued', attempts: 0 });
     expect(store.metrics.stats().jobs).toMatchObject({ queued: 4, running: 0, failed: 0, done: 1 });
 
-    runner.resume(); // the moderator fixed the key
+    await runner.resume(); // the moderator fixed the key
     const final = await runner.whenSettled();
     expect(final).toMatchObject({ state: 'done', done: 5, failed: 0, lastError: null });
     expect(store.metrics.stats()).toMatchObject({ audits: 5, jobs: { done: 5, failed: 0, queued: 0, running: 0 } });
@@ -260,7 +260,7 @@ describe('audit runner', () => {
     const restarting = () =>
       new EngineError('server_error', 'The connection broke: the server stopped or restarted.', { transient: true });
     engine.failNext.set('case-0', [restarting(), restarting()]);
-    const final = await (runner.start({}), runner.whenSettled());
+    const final = await runner.start({}).then(() => runner.whenSettled());
     expect(final).toMatchObject({ state: 'done', done: 1, failed: 0 });
     const [first, second, third] = engine.startedAt.get('case-0')!;
     // jitter is ±25%: 150 ms, then 300 ms
@@ -276,7 +276,7 @@ describe('audit runner', () => {
     engine.failNext.set('case-0', [
       new EngineError('unreachable', 'Nothing answers at 127.0.0.1:1 (ECONNREFUSED).', { transient: true }),
     ]);
-    runner.start({});
+    await runner.start({});
     const deadline = Date.now() + 5000;
     while (
       !store.db.prepare("SELECT 1 FROM jobs WHERE case_id = 'case-0' AND status = 'queued' AND attempts = 1").get()
@@ -296,7 +296,7 @@ describe('audit runner', () => {
     const { store, runner, engine } = setup(0);
     store.cases.insert(newCase('ghost-image', { imageRef: 'missing.png', imageMissing: true }), null);
     store.cases.insert(newCase('text-only'), null);
-    runner.start({});
+    await runner.start({});
     await runner.whenSettled();
     const byId = Object.fromEntries(engine.inputs.map((i) => [i.caseId, i]));
     expect(byId['ghost-image']).toMatchObject({ image: null, imageMissing: true });
@@ -304,12 +304,12 @@ describe('audit runner', () => {
     expect(store.caseDetail('ghost-image').latestAudit?.imageMissing).toBe(true);
   });
 
-  it('refuses to start without a loaded model, and rejects unknown case ids before queueing anything', () => {
+  it('refuses to start without a loaded model, and rejects unknown case ids before queueing anything', async () => {
     const { store, events } = setup(1);
-    const idle = new AuditRunner({ store, events, currentEngine: () => null });
-    expect(() => idle.start({})).toThrow(/No model is loaded/);
+    const idle = new AuditRunner({ store: asStore(store), events, currentEngine: () => null });
+    await expect(idle.start({})).rejects.toThrow(/No model is loaded/);
     const { runner, store: other } = setup(1);
-    expect(() => runner.start({ caseIds: ['case-0', 'nope'] })).toThrow(/No case with id "nope"/);
+    await expect(runner.start({ caseIds: ['case-0', 'nope'] })).rejects.toThrow(/No case with id "nope"/);
     expect(other.jobs.counts().queued).toBe(0);
   });
 });
@@ -317,12 +317,12 @@ describe('audit runner', () => {
 describe('cases in flight and the case the moderator has open', () => {
   it('keeps as many cases in flight as the engine decodes together, never more', async () => {
     const { runner, engine } = setup(6);
-    runner.start({ parallel: 4 }); // an in-process engine reports no slots: one case at a time
+    await runner.start({ parallel: 4 }); // an in-process engine reports no slots: one case at a time
     await runner.whenSettled();
     expect(engine.maxRunning).toBe(1);
     const second = setup(6);
     second.engine.parallelSlots = 2;
-    second.runner.start({ parallel: 4 });
+    await second.runner.start({ parallel: 4 });
     await second.runner.whenSettled();
     expect(second.engine.maxRunning).toBe(2);
     expect(second.store.metrics.stats().audits).toBe(6);
@@ -332,7 +332,7 @@ describe('cases in flight and the case the moderator has open', () => {
     const { store, runner, engine } = setup(9);
     engine.parallelSlots = 3;
     engine.delayMs = 200;
-    runner.start({});
+    await runner.start({});
     await until(() => engine.running === 3);
     expect(runner.progress().inFlightCaseIds).toHaveLength(3);
     const started = performance.now();
@@ -351,14 +351,14 @@ describe('cases in flight and the case the moderator has open', () => {
     const { store, runner, engine, events } = setup(5);
     const streamed = new Set<string>();
     events.on('audit.token', (t) => streamed.add(t.caseId));
-    expect(runner.prioritize('case-3')).toMatchObject({ state: 'running', priorityCaseId: 'case-3', total: 1 });
+    expect(await runner.prioritize('case-3')).toMatchObject({ state: 'running', priorityCaseId: 'case-3', total: 1 });
     const final = await runner.whenSettled();
     expect(final.state).toBe('done');
     expect(engine.inputs.map((i) => i.caseId)).toEqual(['case-3']);
     expect([...streamed]).toEqual(['case-3']);
     expect(store.metrics.stats().audits).toBe(1);
     // Opening it again once it has a verdict starts nothing.
-    expect(runner.prioritize('case-3').state).toBe('done');
+    expect((await runner.prioritize('case-3')).state).toBe('done');
     expect(engine.inputs).toHaveLength(1);
   });
 
@@ -366,14 +366,14 @@ describe('cases in flight and the case the moderator has open', () => {
     const { store, runner, engine } = setup(10);
     engine.parallelSlots = 2;
     engine.delayMs = 40;
-    runner.start({});
+    await runner.start({});
     await until(() => engine.running === 2);
     const before = engine.inputs.length;
-    runner.prioritize('case-9');
+    await runner.prioritize('case-9');
     await until(() => engine.inputs.length > before);
     expect(engine.inputs[before].caseId).toBe('case-9');
     // Moving on clears the preference; the batch finishes in queue order.
-    expect(runner.prioritize(null).priorityCaseId).toBeNull();
+    expect((await runner.prioritize(null)).priorityCaseId).toBeNull();
     await runner.whenSettled();
     const audited = store.db
       .prepare<[], { case_id: string; n: number }>('SELECT case_id, count(*) AS n FROM audits GROUP BY case_id')
@@ -387,8 +387,8 @@ describe('cases in flight and the case the moderator has open', () => {
     const { store, runner, engine } = setup(6);
     engine.parallelSlots = 2;
     engine.delayMs = 30;
-    runner.prioritize('case-5');
-    const progress = runner.start({});
+    await runner.prioritize('case-5');
+    const progress = await runner.start({});
     expect(progress.state).toBe('running');
     expect(progress.total).toBe(6);
     await runner.whenSettled();
@@ -400,15 +400,15 @@ describe('cases in flight and the case the moderator has open', () => {
   it('does not start anything without a loaded model, or while the batch is paused', async () => {
     const store = openTempStore();
     store.cases.insert(newCase('case-0'), null);
-    const idle = new AuditRunner({ store, events: new CoreEvents(), currentEngine: () => null });
-    expect(idle.prioritize('case-0')).toMatchObject({ state: 'idle', priorityCaseId: 'case-0' });
+    const idle = new AuditRunner({ store: asStore(store), events: new CoreEvents(), currentEngine: () => null });
+    expect(await idle.prioritize('case-0')).toMatchObject({ state: 'idle', priorityCaseId: 'case-0' });
     const { runner, engine } = setup(4);
     engine.delayMs = 40;
-    runner.start({});
+    await runner.start({});
     runner.pause();
     await runner.whenSettled();
     const audited = engine.inputs.length;
-    expect(runner.prioritize('case-3').state).toBe('paused');
+    expect((await runner.prioritize('case-3')).state).toBe('paused');
     await new Promise((r) => setTimeout(r, 100));
     expect(engine.inputs).toHaveLength(audited);
   });
@@ -516,7 +516,7 @@ describe('a case whose stored image cannot be read', () => {
     'fails the job with "image unavailable" when the file is %s, never auditing the case without its image',
     async (fileState) => {
       const { store, runner, engine } = withImageCase(fileState);
-      const final = await (runner.start({}), runner.whenSettled());
+      const final = await runner.start({}).then(() => runner.whenSettled());
       expect(final).toMatchObject({ state: 'done', done: 1, failed: 1 });
       expect(engine.inputs.map((input) => input.caseId)).toEqual(['case-0']);
       expect(store.audits.latest('with-image')).toBeNull();
@@ -532,9 +532,9 @@ describe('a case whose stored image cannot be read', () => {
 
   it('is audited, with its image, by the next batch once the file is restored', async () => {
     const { store, runner, engine, file, bytes } = withImageCase('deleted');
-    await (runner.start({}), runner.whenSettled());
+    await runner.start({}).then(() => runner.whenSettled());
     writeFileSync(file, bytes);
-    const final = await (runner.start({}), runner.whenSettled());
+    const final = await runner.start({}).then(() => runner.whenSettled());
     expect(final).toMatchObject({ done: 1, failed: 0 });
     expect(engine.inputs.at(-1)).toMatchObject({ caseId: 'with-image', imageMissing: false });
     expect(Buffer.from(engine.inputs.at(-1)!.image!.bytes).equals(bytes)).toBe(true);

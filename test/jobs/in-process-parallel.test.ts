@@ -2,6 +2,7 @@
 // runner and handler map, as the sidecar's test/remote/sidecar-parallel.test.ts does for llama-server: N sequences
 // decoded together; every case generated exactly once (counted at the engine, not only as verdicts); cancel stops
 // every in-flight case; a SIGKILL of the CLI mid-batch, then the same command again, loses and duplicates nothing.
+import { databaseOf } from '../helpers/store-fixtures';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -81,10 +82,10 @@ describe(`node-llama-cpp in process with ${SEQUENCES} sequences (tiny model, rea
         .map(({ id }) => [id, 1])
         .sort(),
     );
-    expect(verdictsPerCase(core.store.db)).toEqual(everyCaseOnce(CASES));
-    expect(core.store.jobs.counts()).toMatchObject({ done: CASES, queued: 0, running: 0, failed: 0 });
+    expect(verdictsPerCase(databaseOf(core.dataDir))).toEqual(everyCaseOnce(CASES));
+    expect(await core.store.jobs.counts()).toMatchObject({ done: CASES, queued: 0, running: 0, failed: 0 });
     // After its first case each sequence reuses the system prompt: at most one case per sequence evaluates it.
-    const audits = core.store.db
+    const audits = databaseOf(core.dataDir)
       .prepare<[], { prompt_tokens: number; cached_prompt_tokens: number }>(
         'SELECT prompt_tokens, cached_prompt_tokens FROM audits',
       )
@@ -97,7 +98,7 @@ describe(`node-llama-cpp in process with ${SEQUENCES} sequences (tiny model, rea
     const { core, handlers } = await importedCore();
     cores.push(core);
     const loaded = await handlers['engine.load']({ modelDir, engine: 'node-llama-cpp' });
-    expect(loaded.state === 'loaded' && loaded.info.parallelSlots).toBe(core.settings().parallelism);
+    expect(loaded.state === 'loaded' && loaded.info.parallelSlots).toBe((await core.settings()).parallelism);
     const vision = await handlers['engine.load']({ modelDir: visionModelDir, engine: 'llama.node', parallel: 4 });
     expect(vision.state === 'loaded' && vision.info.parallelSlots).toBe(1);
     expect(vision.state === 'loaded' && vision.info.warnings).toContain(LLAMA_NODE_ONE_CASE_AT_A_TIME);

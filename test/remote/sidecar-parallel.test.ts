@@ -1,6 +1,7 @@
 // N > 1 cases in flight on the real llama-server sidecar (tiny random-weight model): -np N slots with continuous
 // batching, each slot reusing the cached system prompt; every case audited exactly once; cancel stops every
 // in-flight case; a SIGKILL of the whole CLI mid-batch, then a re-run, loses and duplicates nothing.
+import { databaseOf } from '../helpers/store-fixtures';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,10 +79,10 @@ describe.skipIf(skipReason !== null)(`the sidecar with ${SLOTS} slots (real llam
     const final = await core.jobs.whenSettled();
     expect(final).toMatchObject({ state: 'done', done: CASES, failed: 0, total: CASES });
     expect(maxInFlight).toBe(SLOTS);
-    expect(verdictsPerCase(core.store.db)).toEqual(everyCaseOnce(CASES));
-    expect(core.store.jobs.counts()).toMatchObject({ done: CASES, queued: 0, running: 0, failed: 0 });
+    expect(verdictsPerCase(databaseOf(core.dataDir))).toEqual(everyCaseOnce(CASES));
+    expect(await core.store.jobs.counts()).toMatchObject({ done: CASES, queued: 0, running: 0, failed: 0 });
     // Parallel verdicts carry the same provenance as serial ones: the reference decoding each request was sent with.
-    const provenances = core.store.db
+    const provenances = databaseOf(core.dataDir)
       .prepare<[], { provenance: string | null }>('SELECT provenance FROM audits')
       .all()
       .map((row) => JSON.parse(row.provenance ?? 'null') as Record<string, unknown> | null);
@@ -97,7 +98,7 @@ describe.skipIf(skipReason !== null)(`the sidecar with ${SLOTS} slots (real llam
 
     // The server's own counts (timings.cache_n / cached_tokens): after each slot's first case the system prompt
     // comes from that slot's cache, so at most the first case per slot (and the image case) evaluates it again.
-    const audits = core.store.db
+    const audits = databaseOf(core.dataDir)
       .prepare<[], { case_id: string; prompt_tokens: number; cached_prompt_tokens: number }>(
         "SELECT case_id, prompt_tokens, cached_prompt_tokens FROM audits WHERE case_id <> 'case-4' ORDER BY id",
       )

@@ -1,6 +1,7 @@
 // The audit queue on the llama-server sidecar, wired as the app wires it (createCore + the handler map): the server
 // is SIGKILLed in the middle of a batch, the supervisor restarts it, the runner retries the interrupted case, and the
 // batch ends with every case audited exactly once and no failed job.
+import { databaseOf } from '../helpers/store-fixtures';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,7 +88,7 @@ describe.skipIf(skipReason !== null)(
       expect(secondPid).toBeGreaterThan(0);
       expect(secondPid).not.toBe(firstPid);
 
-      const db = core.store.db;
+      const db = databaseOf(core.dataDir);
       const perCase = db
         .prepare<[], { id: string; n: number }>(
           'SELECT c.id, count(a.id) AS n FROM cases c LEFT JOIN audits a ON a.case_id = c.id GROUP BY c.id ORDER BY c.id',
@@ -101,7 +102,7 @@ describe.skipIf(skipReason !== null)(
         .all();
       expect(verdictLog).toHaveLength(6);
       expect(verdictLog.every((r) => r.n === 1)).toBe(true);
-      expect(core.store.jobs.counts()).toMatchObject({ done: 6, queued: 0, running: 0, failed: 0 });
+      expect(await core.store.jobs.counts()).toMatchObject({ done: 6, queued: 0, running: 0, failed: 0 });
       // The interrupted case counts one failed attempt; every other case none.
       const attempts = Object.fromEntries(
         db

@@ -4,9 +4,9 @@ import { copyFileSync, mkdirSync, openSync, readdirSync, statSync, writeSync, cl
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type CliIo } from '@main/cli/main';
-import { CaseStore } from '@main/store';
-import { dailyBackup } from '@main/store/backup';
-import { DATABASE_FILE } from '@main/store/open-database';
+import { CaseStore } from '@main/store/sqlite';
+import { dailyBackup } from '@main/store/sqlite/backup';
+import { DATABASE_FILE } from '@main/store/sqlite/open-database';
 import { newCase } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 

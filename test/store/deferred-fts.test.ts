@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CaseStore } from '@main/store';
+import type { CaseStore } from '@main/store/sqlite';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 
 // Bulk imports switch the per-row FTS trigger off for their batch and index the batch's rows in one statement

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseStatusFilter } from '@domain/cases';
 import type { ExportSelection } from '@domain/io';
-import type { ExportRow } from '@main/store/export-reader';
+import type { ExportRow } from '@main/store/sqlite/export-reader';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 
 function storeWithHistory() {

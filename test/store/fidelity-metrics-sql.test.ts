@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RiskLevel } from '@domain/types';
-import type { CaseStore } from '@main/store';
+import type { CaseStore } from '@main/store/sqlite';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 
 /** Five cases with gold and a human decision; the app said: 1, 0.5, 0, 0, and one parse failure. */

@@ -3,8 +3,8 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '@main/store/migrations';
-import { applyPragmas, DATABASE_FILE, migrate } from '@main/store/open-database';
+import { MIGRATIONS } from '@main/store/sqlite/migrations';
+import { applyPragmas, DATABASE_FILE, migrate } from '@main/store/sqlite/open-database';
 import { tempDir } from '../helpers/temp-dir';
 
 describe('migration 0008 (review analysis source, case audit failures)', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { QueueFilter, QueueQuery, QueueSort } from '@domain/cases';
 import { CATEGORIES, RISK_LEVELS } from '@domain/types';
-import type { CaseStore } from '@main/store';
-import { toFtsQuery } from '@main/store/queue-query';
-import { toCaseSummary, type CaseRow } from '@main/store/rows';
+import type { CaseStore } from '@main/store/sqlite';
+import { toFtsQuery } from '@main/store/sqlite/queue-query';
+import { toCaseSummary, type CaseRow } from '@main/store/sqlite/rows';
 import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 
 // The queue used to be one `SELECT * … ORDER BY … LIMIT … OFFSET` per page. It now pages over seq through

@@ -1,8 +1,8 @@
 // The import worker lets the writers of the process that started it go first (store/write-intent.ts): every
 // top-level write transaction announces itself, and the worker waits while any is announced, up to a bound.
 import { describe, expect, it } from 'vitest';
-import { CaseStore } from '@main/store';
-import { waitForAnnouncedWriters, writeIntentBuffer } from '@main/store/write-intent';
+import { CaseStore } from '@main/store/sqlite';
+import { waitForAnnouncedWriters, writeIntentBuffer } from '@main/store/sqlite/write-intent';
 import { tempDir } from '../helpers/temp-dir';
 
 const announced = () => Atomics.load(new Int32Array(writeIntentBuffer()), 0);

@@ -7,7 +7,7 @@ import { assignCases, createPacks } from '@main/io/packs/create-packs';
 import { exportDecisions, importDecisions } from '@main/io/packs/decisions-file';
 import { importPack, readPack } from '@main/io/packs/import-pack';
 import { withChecksum } from '@main/io/packs/pack-format';
-import { auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
+import { asStore, auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -53,7 +53,7 @@ describe('packs and decisions files', () => {
       }
     });
     const out = tempDir();
-    const summary = await createPacks(lead, {
+    const summary = await createPacks(asStore(lead), {
       reviewers: ['ann'],
       outDir: out,
       showModelVerdict: false,
@@ -64,7 +64,10 @@ describe('packs and decisions files', () => {
     expect(Object.keys(pack.manifest.entries)).toEqual(['cases.jsonl']);
     expect(pack.verdicts).toEqual([]);
     const reviewer = openTempStore();
-    expect(await importPack(reviewer, summary.packs[0].file, 'ann')).toMatchObject({ verdicts: 0, newCases: 2 });
+    expect(await importPack(asStore(reviewer), summary.packs[0].file, 'ann')).toMatchObject({
+      verdicts: 0,
+      newCases: 2,
+    });
     expect(reviewer.caseDetail('x').latestAudit).toBeNull();
     lead.close();
     reviewer.close();
@@ -74,24 +77,24 @@ describe('packs and decisions files', () => {
     const lead = openTempStore();
     lead.transaction(() => lead.cases.insert(newCase('x'), null));
     const out = tempDir();
-    await expect(createPacks(lead, { reviewers: ['../ann'], outDir: out, createdBy: 'l' })).rejects.toThrow(
+    await expect(createPacks(asStore(lead), { reviewers: ['../ann'], outDir: out, createdBy: 'l' })).rejects.toThrow(
       /cannot be a file name/,
     );
-    await expect(createPacks(lead, { reviewers: ['ann', 'ANN'], outDir: out, createdBy: 'l' })).rejects.toThrow(
-      /named once/,
-    );
-    await expect(createPacks(lead, { reviewers: ['ann'], overlap: 0.2, outDir: out, createdBy: 'l' })).rejects.toThrow(
-      /needs at least two reviewers/,
-    );
     await expect(
-      createPacks(lead, { reviewers: ['ann', 'bob'], overlap: 1.5, outDir: out, createdBy: 'l' }),
+      createPacks(asStore(lead), { reviewers: ['ann', 'ANN'], outDir: out, createdBy: 'l' }),
+    ).rejects.toThrow(/named once/);
+    await expect(
+      createPacks(asStore(lead), { reviewers: ['ann'], overlap: 0.2, outDir: out, createdBy: 'l' }),
+    ).rejects.toThrow(/needs at least two reviewers/);
+    await expect(
+      createPacks(asStore(lead), { reviewers: ['ann', 'bob'], overlap: 1.5, outDir: out, createdBy: 'l' }),
     ).rejects.toThrow(/between 0 and 1/);
     await expect(
-      createPacks(lead, { reviewers: ['ann'], filter: { status: 'reviewed' }, outDir: out, createdBy: 'l' }),
+      createPacks(asStore(lead), { reviewers: ['ann'], filter: { status: 'reviewed' }, outDir: out, createdBy: 'l' }),
     ).rejects.toThrow(/No case matches/);
     expect(lead.packs.list()).toEqual([]);
-    await createPacks(lead, { reviewers: ['ann'], outDir: out, createdBy: 'l' });
-    await expect(createPacks(lead, { reviewers: ['ann'], outDir: out, createdBy: 'l' })).rejects.toThrow(
+    await createPacks(asStore(lead), { reviewers: ['ann'], outDir: out, createdBy: 'l' });
+    await expect(createPacks(asStore(lead), { reviewers: ['ann'], outDir: out, createdBy: 'l' })).rejects.toThrow(
       /exists already/,
     );
     expect(lead.packs.list()).toHaveLength(1);
@@ -102,18 +105,18 @@ describe('packs and decisions files', () => {
     const lead = openTempStore();
     lead.transaction(() => lead.cases.insert(newCase('x'), null));
     const out = tempDir();
-    const { packs } = await createPacks(lead, { reviewers: ['ann'], outDir: out, createdBy: 'lea' });
+    const { packs } = await createPacks(asStore(lead), { reviewers: ['ann'], outDir: out, createdBy: 'lea' });
     const reviewer = openTempStore();
     const file = path.join(out, 'decisions.json');
-    await expect(exportDecisions(reviewer, { pack: packs[0].file, out: file })).rejects.toThrow(
+    await expect(exportDecisions(asStore(reviewer), { pack: packs[0].file, out: file })).rejects.toThrow(
       /has not been imported here/,
     );
-    await expect(exportDecisions(lead, { pack: packs[0].packId, out: file })).rejects.toThrow(
+    await expect(exportDecisions(asStore(lead), { pack: packs[0].packId, out: file })).rejects.toThrow(
       /issued by this workstation/,
     );
-    await importPack(reviewer, packs[0].file, 'ann');
+    await importPack(asStore(reviewer), packs[0].file, 'ann');
     reviewer.reviews.submit({ caseId: 'x', risk: 1, category: 'Extremism', reviewer: 'ann' });
-    await exportDecisions(reviewer, { pack: packs[0].packId, out: file });
+    await exportDecisions(asStore(reviewer), { pack: packs[0].packId, out: file });
     const { checksum: _checksum, ...body } = JSON.parse(readFileSync(file, 'utf8')) as DecisionsFile;
     const orphanUndo = {
       ...body.decisions[0],
@@ -124,7 +127,9 @@ describe('packs and decisions files', () => {
       undoesOriginId: 98,
     };
     writeFileSync(file, JSON.stringify(withChecksum({ ...body, decisions: [...body.decisions, orphanUndo] })));
-    expect(() => importDecisions(lead, file, 'lea')).toThrow(/takes back decision 98, which the file does not contain/);
+    await expect(importDecisions(asStore(lead), file, 'lea')).rejects.toThrow(
+      /takes back decision 98, which the file does not contain/,
+    );
     expect(lead.db.prepare('SELECT count(*) FROM reviews').pluck().get()).toBe(0);
     expect(lead.caseDetail('x').currentReview).toBeNull();
     lead.close();

@@ -9,7 +9,7 @@ import { main, type CliIo } from '@main/cli/main';
 import type { DecisionsFile, PackManifest } from '@domain/team';
 import type { RiskLevel } from '@domain/types';
 import { withChecksum } from '@main/io/packs/pack-format';
-import { CaseStore } from '@main/store';
+import { CaseStore } from '@main/store/sqlite';
 import { auditResult } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 import { smallImage } from '../io/image-fixtures';

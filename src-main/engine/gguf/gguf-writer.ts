@@ -1,6 +1,7 @@
 // Minimal GGUF writer. Used to generate deterministic random-weight models for tests and benchmarks
 // (no weights can be downloaded on CI); it lives with the reader so both agree on the format.
 import { open } from 'node:fs/promises';
+import { encodeF16, encodeQ8_0, floatToHalfBits, Q8_0_BLOCK, Q8_0_BLOCK_BYTES } from './ggml-encoding';
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_VERSION, GgmlType, GgufValueType } from './gguf-types';
 
 export type GgufWriteValue =
@@ -22,9 +23,6 @@ export interface GgufWriteTensor {
   /** Fills `out` (a slice of the tensor's float values starting at element `start`). */
   fill: (out: Float32Array, start: number) => void;
 }
-
-const Q8_0_BLOCK = 32;
-const Q8_0_BLOCK_BYTES = 2 + Q8_0_BLOCK;
 
 export function tensorByteSize(t: Pick<GgufWriteTensor, 'dims' | 'type'>): number {
   const n = t.dims.reduce((a, b) => a * b, 1);
@@ -124,67 +122,34 @@ function writeValue(sink: ByteSink, v: GgufWriteValue): void {
   }
 }
 
-// IEEE 754 half from float, round-to-nearest-even; enough for weights and Q8_0 scales.
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
+/** IEEE 754 half bits of a float, round to nearest even (numpy's cast, which llama.cpp's converter uses). */
 export function toHalf(value: number): number {
-  f32Scratch[0] = value;
-  const x = u32Scratch[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = ((x >>> 23) & 0xff) - 127 + 15;
-  let mant = x & 0x7fffff;
-  if (exp >= 31) return sign | 0x7c00;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - exp;
-    let half = mant >> shift;
-    if ((mant >> (shift - 1)) & 1 && ((mant & ((1 << (shift - 1)) - 1)) !== 0 || half & 1)) half++;
-    return sign | half;
-  }
-  let half = sign | (exp << 10) | (mant >> 13);
-  if (mant & 0x1000 && (mant & 0x2fff) !== 0) half++;
-  return half;
+  return floatToHalfBits(value);
 }
 
 function encodeChunk(type: GgufWriteTensor['type'], values: Float32Array): Buffer {
   if (type === GgmlType.F32) return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-  if (type === GgmlType.F16) {
-    const halves = new Uint16Array(values.length);
-    for (let i = 0; i < values.length; i++) halves[i] = toHalf(values[i]);
-    return Buffer.from(halves.buffer);
-  }
-  // Q8_0: per block of 32, d = max|x|/127 stored as f16, then 32 int8 of round(x/d).
-  const blocks = values.length / Q8_0_BLOCK;
-  const out = Buffer.alloc(blocks * Q8_0_BLOCK_BYTES);
-  const q = new Int8Array(out.buffer, out.byteOffset, out.length);
-  for (let b = 0; b < blocks; b++) {
-    let amax = 0;
-    const base = b * Q8_0_BLOCK;
-    for (let i = 0; i < Q8_0_BLOCK; i++) {
-      const a = Math.abs(values[base + i]);
-      if (a > amax) amax = a;
-    }
-    const d = amax / 127;
-    const id = d ? 1 / d : 0;
-    const o = b * Q8_0_BLOCK_BYTES;
-    const h = toHalf(d);
-    out[o] = h & 0xff;
-    out[o + 1] = h >> 8;
-    for (let i = 0; i < Q8_0_BLOCK; i++) q[o + 2 + i] = Math.round(values[base + i] * id);
-  }
-  return out;
+  if (type === GgmlType.F16) return encodeF16(values);
+  return encodeQ8_0(values);
 }
 
 const ELEMENTS_PER_CHUNK = 1 << 20; // multiple of 32, so Q8_0 blocks never straddle chunks
 
-/** Writes a GGUF v3 file, streaming tensor data so multi-GB benchmark models need little memory. */
-export async function writeGguf(
-  file: string,
+export interface EncodedGgufHeader {
+  /** Magic through the last tensor info, padded to the alignment: tensor data starts right after it. */
+  head: Buffer;
+  /** Each tensor's offset in the data section. */
+  offsets: number[];
+  /** The data section's size, each tensor padded to the alignment. */
+  dataBytes: number;
+}
+
+/** The header of a GGUF v3 file (metadata and tensor table); shared with the Hugging Face converter's streaming writer. */
+export function encodeGgufHeader(
   metadata: Array<[string, GgufWriteValue]>,
-  tensors: GgufWriteTensor[],
+  tensors: Array<Pick<GgufWriteTensor, 'name' | 'dims' | 'type'>>,
   alignment = GGUF_DEFAULT_ALIGNMENT,
-): Promise<void> {
+): EncodedGgufHeader {
   const header = new ByteSink();
   header.push(Buffer.from('GGUF', 'latin1'));
   header.u32(GGUF_VERSION);
@@ -205,17 +170,28 @@ export async function writeGguf(
     offsets.push(offset);
     offset += Math.ceil(tensorByteSize(t) / alignment) * alignment;
   }
+  const raw = header.toBuffer();
+  const head = Buffer.concat([raw, Buffer.alloc((alignment - (raw.length % alignment)) % alignment)]);
+  return { head, offsets, dataBytes: offset };
+}
+
+/** Writes a GGUF v3 file, streaming tensor data so multi-GB benchmark models need little memory. */
+export async function writeGguf(
+  file: string,
+  metadata: Array<[string, GgufWriteValue]>,
+  tensors: GgufWriteTensor[],
+  alignment = GGUF_DEFAULT_ALIGNMENT,
+): Promise<void> {
+  const { head, offsets } = encodeGgufHeader(metadata, tensors, alignment);
   const pad = (n: number) => Buffer.alloc((alignment - (n % alignment)) % alignment);
   const handle = await open(file, 'w');
   try {
-    const head = header.toBuffer();
     let pos = 0;
     const put = async (b: Buffer) => {
       await handle.write(b, 0, b.length, pos);
       pos += b.length;
     };
     await put(head);
-    await put(pad(head.length));
     const dataStart = pos;
     for (let i = 0; i < tensors.length; i++) {
       const t = tensors[i];

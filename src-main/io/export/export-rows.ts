@@ -5,7 +5,7 @@ import type { AnalysisSource } from '@domain/review-analysis';
 import type { DecisionBasis } from '@domain/team';
 import type { Category, RiskLevel } from '@domain/types';
 import type { LevelProbs, VerdictProvenance } from '@domain/verdict-provenance';
-import type { ExportRow } from '../../store/export-reader';
+import type { ExportRecord as ExportRow } from '../../store/contract';
 
 const risk = (value: number | null) => value as RiskLevel | null;
 const category = (value: string | null) => value as Category | null;

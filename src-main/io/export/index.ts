@@ -11,13 +11,13 @@ import {
   type ExportSummary,
 } from '@domain/io';
 import { caseTaskText, MISSING_IMAGE_TEXT } from '../../engine/profiles/guardtrace-vl/input';
-import type { CaseStore } from '../../store';
+import type { Store } from '../../store/contract';
 import { EXTENSION, type ImageMime } from '../import/image-intake';
 import { IoError } from '../io-error';
 import { AtomicFile } from './atomic-file';
 import { analysisContradiction, type AnalysisSource } from '@domain/review-analysis';
 import type { Category, RiskLevel } from '@domain/types';
-import type { ExportRow } from '../../store/export-reader';
+import type { ExportRecord as ExportRow } from '../../store/contract';
 import { finalLabel, humanVerdict, imageOf, modelVerdict } from './export-rows';
 
 export { IoError } from '../io-error';
@@ -34,7 +34,7 @@ export const DEFAULT_SELECTION: Record<ExportFormat, ExportSelection> = {
 };
 
 export async function exportCases(
-  store: CaseStore,
+  store: Store,
   req: ExportRequest & { systemPrompt?: string },
 ): Promise<ExportSummary> {
   const started = performance.now();
@@ -338,7 +338,7 @@ class ImageExporter {
   private readonly written: string[] = [];
 
   constructor(
-    private readonly store: CaseStore,
+    private readonly store: Store,
     out: string,
     private readonly enabled: boolean,
   ) {
@@ -360,7 +360,7 @@ class ImageExporter {
 
   /** Where the image lives in the data directory (used by training formats when images are not copied). */
   storePath(sha256: string): string {
-    return this.store.images.pathFor(sha256);
+    return this.store.images.localPath(sha256);
   }
 
   async copyFor(rows: ExportRow[]): Promise<void> {

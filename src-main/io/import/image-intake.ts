@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageRef } from '@domain/cases';
 import { imageDecoder } from '../../engine/image-decoding';
-import { sha256Hex } from '../../store/images';
+import { sha256Hex } from '../../store/contract';
 
 // Images are identified by their bytes, never by their extension or a data: URI's declared type: only the
 // four formats the vision encoder and the renderer both handle are let in, and their size is checked from

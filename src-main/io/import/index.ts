@@ -12,8 +12,7 @@ import {
   type RecordError,
 } from '@domain/io';
 import { parseVerdict } from '../../engine/profiles/guardtrace-vl/verdict-parser';
-import type { CaseStore, NewCase } from '../../store';
-import { nowIso } from '../../store/clock';
+import type { BulkImportSession, ImportBatchItem, NewCase, Store } from '../../store/contract';
 import { IoError } from '../io-error';
 import { decodeDataUri, inspectImage, readImageFile, resolveInside, type ImageCheck } from './image-intake';
 import { contentCaseId, readRecordsInThread, type ParsedRecord, type RecordBatchSource } from './record-reader';
@@ -35,8 +34,8 @@ export interface ImportOptions {
   batchSize?: number;
   /** Where the parsed records come from: this thread by default, the record reader thread off the main thread. */
   records?: RecordBatchSource;
-  /** Called before each batch takes the write lock (the worker lets its process's waiting writers in first). */
-  beforeBatch?: () => void;
+  /** The starting thread's announced writers (Store.imports.writerSignal): each batch lets them in first. */
+  letWritersIn?: SharedArrayBuffer;
 }
 
 export function inferFormat(file: string): ImportFormat {
@@ -65,7 +64,7 @@ type Prepared =
 
 /** Reads, validates and stores one file; see ImportSummary for what it reports. */
 export async function importFile(
-  store: CaseStore,
+  store: Store,
   req: ImportRequest,
   onProgress?: (p: ImportProgress) => void,
   options: ImportOptions = {},
@@ -100,7 +99,8 @@ export async function importFile(
   if (format === 'guardtrace-results')
     summary.reference = { verdicts: 0, alreadyPresent: 0, parseFailures: 0, scriptErrors: 0, matchedExisting: 0 };
   const images = new ImageCache(store, imagesDir, format);
-  const writer = new BatchWriter(store, file, format, actor, summary, options.beforeBatch);
+  const session = await store.imports.begin({ letWritersIn: options.letWritersIn });
+  const writer = new BatchWriter(session, file, format, actor, summary);
 
   const records = await (options.records ?? readRecordsInThread)(file, format, batchSize);
   // Reference results attach to the cases the dataset import made, whatever ids those got (existing-cases.ts).
@@ -108,6 +108,7 @@ export async function importFile(
   const asReferenceEval = req.asReferenceEval === true && format !== 'guardtrace-results';
   const flush = async (parsed: ParsedRecord[]) => {
     const batch = asReferenceEval ? parsed.map(withReferenceEvalQuery) : parsed;
+    if (existing && batch.length) await existing.load();
     const prepared = batch.some((item) => item.ok && item.fields.image)
       ? await mapWithConcurrency(
           batch,
@@ -115,16 +116,18 @@ export async function importFile(
           async (item) => prepareWithoutReading(item, file, existing) ?? prepareWithImage(item, file, format, images),
         )
       : batch.map((item) => prepareWithoutReading(item, file, existing) ?? prepareWithoutImage(item, file));
-    writer.commit(prepared);
+    await writer.commit(prepared);
     summary.total += batch.length;
     onProgress?.({ file, processed: summary.total, total: Math.max(records.total(), summary.total) });
   };
   try {
     for await (const batch of records.batches) await flush(batch);
     // An empty file still gets its import_batches row and activity-log entry.
-    if (writer.batchId === null) await flush([]);
+    if (!writer.committedAny) await flush([]);
   } catch (error) {
     throw stoppedPartWay(error, summary);
+  } finally {
+    await session.finish();
   }
   onProgress?.({ file, processed: summary.total, total: summary.total });
   summary.ms = Math.round(performance.now() - started);
@@ -246,7 +249,7 @@ class ImageCache {
   private readonly byPath = new Map<string, Promise<ImageOutcome>>();
 
   constructor(
-    private readonly store: CaseStore,
+    private readonly store: Store,
     private readonly imagesDir: string,
     private readonly format: ImportFormat,
   ) {}
@@ -282,114 +285,82 @@ class ImageCache {
     if ('error' in read) return { error: read.error };
     const check: ImageCheck = await inspectImage(read.bytes, label);
     if (!check.ok) return { error: check.reason };
-    this.store.images.writeFile(read.bytes); // durable before any row refers to it
+    await this.store.images.put(read.bytes); // durable before any row refers to it
     return { ref, missing: false, image: check.image };
   }
 }
 
-/** Writes each batch in one transaction together with its import_batches update and one activity-log entry. */
+/** Hands each batch to the store (one transaction there, with its totals and one activity-log entry) and keeps the summary. */
 class BatchWriter {
-  batchId: number | null = null;
+  committedAny = false;
   private fileSha256: string | null = null;
 
   constructor(
-    private readonly store: CaseStore,
+    private readonly session: BulkImportSession,
     private readonly file: string,
     private readonly format: ImportFormat,
     private readonly actor: string,
     private readonly summary: ImportSummary,
-    private readonly beforeBatch?: () => void,
   ) {}
 
-  commit(prepared: Prepared[]): void {
-    const counts = { imported: 0, duplicates: 0, rejected: 0, imagesMissing: 0 };
-    const reference: ReferenceImportCounts = {
-      verdicts: 0,
-      alreadyPresent: 0,
-      parseFailures: 0,
-      scriptErrors: 0,
-      matchedExisting: 0,
-    };
+  async commit(prepared: Prepared[]): Promise<void> {
+    let rejected = 0;
+    let scriptErrors = 0;
     const errors: RecordError[] = [];
-    this.beforeBatch?.();
-    this.store.transaction(() => {
-      const batchId = (this.batchId ??= this.store.importBatches.begin(this.file, this.format, this.actor));
-      const createdAt = nowIso(); // the batch's cases are created together, in this transaction
-      // The batch's cases are full-text indexed in one statement, inside this same transaction.
-      this.store.cases.withDeferredFtsIndexing(() => {
-        for (const item of prepared) {
-          if (!item.ok) {
-            counts.rejected++;
-            if (item.scriptError) reference.scriptErrors++;
-            errors.push(...item.errors);
-            continue;
-          }
-          if (item.warnings) errors.push(...item.warnings);
-          if (item.existingCase) {
-            // Already in the store (found by content): only the reference verdict is new.
-            counts.duplicates++;
-            reference.matchedExisting++;
-            this.storeReferenceVerdict(item, item.referenceOutput!, batchId, reference);
-            continue;
-          }
-          if (item.image) this.store.images.record(item.image);
-          if (this.store.cases.insert(item.newCase, batchId, createdAt)) {
-            counts.imported++;
-            if (item.newCase.imageMissing) counts.imagesMissing++;
-          } else {
-            counts.duplicates++;
-          }
-          if (item.referenceOutput !== undefined)
-            this.storeReferenceVerdict(item, item.referenceOutput, batchId, reference);
-        }
+    const items: ImportBatchItem[] = [];
+    for (const item of prepared) {
+      if (!item.ok) {
+        rejected++;
+        if (item.scriptError) scriptErrors++;
+        errors.push(...item.errors);
+        continue;
+      }
+      if (item.warnings) errors.push(...item.warnings);
+      items.push({
+        newCase: item.newCase,
+        ...(item.image ? { image: item.image } : {}),
+        ...(item.referenceOutput !== undefined
+          ? { referenceVerdict: this.referenceVerdict(item, item.referenceOutput) }
+          : {}),
+        // Already in the store (found by content): the store keeps only the reference verdict, in this batch.
+        ...(item.existingCase ? { existingCase: true } : {}),
       });
-      const totals = {
-        imported: this.summary.imported + counts.imported,
-        duplicates: this.summary.duplicates + counts.duplicates,
-        rejected: this.summary.rejected + counts.rejected,
-      };
-      this.store.activityLog.append({
-        actor: this.actor,
-        action: 'import',
-        after: {
-          file: this.file,
-          format: this.format,
-          importBatch: this.batchId,
-          records: prepared.length ? [prepared[0].record, prepared[prepared.length - 1].record] : [],
-          imported: counts.imported,
-          duplicates: counts.duplicates,
-          rejected: counts.rejected,
-          ...(this.format === 'guardtrace-results' ? { referenceVerdicts: reference } : {}),
-        },
-      });
-      // Running totals, so an interrupted import's row still says what it committed.
-      this.store.importBatches.recordTotals(this.batchId, totals);
+    }
+    const result = await this.session.writeBatch({
+      file: this.file,
+      format: this.format,
+      actor: this.actor,
+      items,
+      rejected,
+      referenceScriptErrors: scriptErrors,
+      records: prepared.length ? [prepared[0].record, prepared[prepared.length - 1].record] : [],
+      totalsBefore: {
+        imported: this.summary.imported,
+        duplicates: this.summary.duplicates,
+        rejected: this.summary.rejected,
+      },
     });
+    this.committedAny = true;
     // Only after the commit: a failed transaction must not leave counts that claim rows exist.
-    this.summary.imported += counts.imported;
-    this.summary.duplicates += counts.duplicates;
-    this.summary.rejected += counts.rejected;
-    this.summary.imagesMissing += counts.imagesMissing;
+    this.summary.imported += result.imported;
+    this.summary.duplicates += result.duplicates;
+    this.summary.rejected += rejected;
+    this.summary.imagesMissing += result.imagesMissing;
     if (this.summary.reference) {
+      const reference: ReferenceImportCounts = { ...result.reference, scriptErrors };
       for (const key of Object.keys(reference) as Array<keyof ReferenceImportCounts>)
         this.summary.reference[key] += reference[key];
     }
     for (const error of errors) if (this.summary.errors.length < MAX_REPORTED_ERRORS) this.summary.errors.push(error);
   }
 
-  /** The reference script's output, parsed by the app's own verdict parser, stored beside the case it judged. */
-  private storeReferenceVerdict(
-    item: Extract<Prepared, { ok: true }>,
-    rawOutput: string,
-    batchId: number,
-    counts: ReferenceImportCounts,
-  ): void {
+  /** The reference script's output, parsed by the app's own verdict parser, to be stored beside the case it judged. */
+  private referenceVerdict(item: Extract<Prepared, { ok: true }>, rawOutput: string) {
     this.fileSha256 ??= createHash('sha256').update(readFileSync(this.file)).digest('hex');
-    const verdict = parseVerdict(rawOutput);
-    const inserted = this.store.referenceVerdicts.insert({
+    return {
       caseId: item.newCase.id,
       rawOutput,
-      verdict,
+      verdict: parseVerdict(rawOutput),
       provenance: {
         source: REFERENCE_IMPORT_PROVENANCE,
         file: this.file,
@@ -397,13 +368,7 @@ class BatchWriter {
         record: item.record,
         reference: true,
       },
-      importBatch: batchId,
-    });
-    if (!inserted) counts.alreadyPresent++;
-    else {
-      counts.verdicts++;
-      if (verdict.status !== 'ok') counts.parseFailures++;
-    }
+    };
   }
 }
 

@@ -7,7 +7,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { ImportProgress, ImportRequest, ImportSummary } from '@domain/io';
 import { imageDecoder } from '../../engine/image-decoding';
 import { serveImageDecoder } from '../../engine/image-decoding/relay';
-import { writeIntentBuffer } from '../../store/write-intent';
+import { writerSignalFor } from '../../store/open-store';
 import { IoError } from '../io-error';
 import { startImportWorker } from './start-worker';
 import { fromThreadError, type ThreadError } from './thread-errors';
@@ -19,7 +19,7 @@ export interface ImportWorkerData {
   batchSize?: number;
   /** Image headers are read by this process's image decoder, reached through the main thread (relay.ts). */
   imageDecoderPort?: MessagePort;
-  /** The starting thread's announced writers (store/write-intent.ts): the worker lets them in between batches. */
+  /** The starting thread's announced writers (BulkImporter.writerSignal): the worker lets them in between batches. */
   writersToLetIn?: SharedArrayBuffer;
   /** The record reader thread's end of the channel. */
   records: MessagePort;
@@ -46,7 +46,7 @@ export function importFileOffThread(
     nativeBinding: options.nativeBinding,
     request,
     batchSize: options.batchSize ?? WORKER_IMPORT_BATCH_SIZE,
-    writersToLetIn: writeIntentBuffer(),
+    writersToLetIn: writerSignalFor({ kind: 'folder', dataDir: options.dataDir }) ?? undefined,
     records: channel.port1,
   };
   // Image headers are read by this process's image decoder, reached through this thread (relay.ts).

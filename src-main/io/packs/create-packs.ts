@@ -12,9 +12,7 @@ import {
   type PackManifest,
   type PackSplit,
 } from '@domain/team';
-import type { CaseStore } from '../../store';
-import { caseDigest } from '../../store/packs';
-import { whereClause } from '../../store/queue-query';
+import type { Store } from '../../store/contract';
 import { IoError } from '../io-error';
 import { writeArchive, type ArchiveEntry } from './archive';
 import {
@@ -103,11 +101,11 @@ export function validatePackRequest(request: PackCreateRequest): { overlap: numb
 
 /** Lead side: splits the selected cases among the reviewers and writes DIR/<reviewer>.gtpack for each. */
 export async function createPacks(
-  store: CaseStore,
+  store: Store,
   request: PackCreateRequest & { createdBy: string },
 ): Promise<PackCreateSummary> {
   const { overlap, split } = validatePackRequest(request);
-  const selected = selectCases(store, request);
+  const selected = await store.packs.selectCases({ caseIds: request.caseIds, filter: request.filter });
   if (!selected.length) throw new IoError('usage', 'No case matches the selection; nothing to send.');
   const outDir = path.resolve(request.outDir);
   mkdirSync(outDir, { recursive: true });
@@ -117,7 +115,7 @@ export async function createPacks(
       throw new IoError('usage', `${file} exists already; choose an empty --out folder (packs are never overwritten).`);
   }
   const { assignment, doubled } = assignCases(selected, request.reviewers, split, overlap);
-  const storeId = store.packs.storeId();
+  const storeId = await store.packs.storeId();
   const showModel = request.showModelVerdict ?? true;
   const createdAt = new Date().toISOString();
   const built: Array<{ manifest: PackManifest; file: string; entries: ArchiveEntry[]; images: number }> = [];
@@ -125,29 +123,20 @@ export async function createPacks(
     const caseIds = assignment.get(reviewer)!;
     if (!caseIds.length) continue;
     built.push({
-      ...buildPack(store, { reviewer, caseIds, storeId, showModel, createdAt, createdBy: request.createdBy }),
+      ...(await buildPack(store, { reviewer, caseIds, storeId, showModel, createdAt, createdBy: request.createdBy })),
       file: path.join(outDir, `${reviewer}${PACK_EXTENSION}`),
     });
   }
   for (const pack of built) await writeArchive(pack.file, pack.entries);
   // Recorded only once every file is complete; a failed write above leaves neither files nor records behind.
-  store.transaction(() => {
-    for (const pack of built) {
-      const manifestBytes = pack.entries.find((e) => e.name === MANIFEST_ENTRY)!.data;
-      store.packs.record(pack.manifest, 'issued', path.basename(pack.file), sha256(manifestBytes));
-      store.activityLog.append({
-        actor: request.createdBy,
-        action: 'pack.create',
-        after: {
-          packId: pack.manifest.packId,
-          reviewer: pack.manifest.reviewer,
-          cases: pack.manifest.caseIds.length,
-          showModelVerdict: showModel,
-          file: pack.file,
-        },
-      });
-    }
-  });
+  await store.packs.recordIssued(
+    built.map((pack) => ({
+      manifest: pack.manifest,
+      file: pack.file,
+      manifestSha256: sha256(pack.entries.find((e) => e.name === MANIFEST_ENTRY)!.data),
+    })),
+    request.createdBy,
+  );
   return {
     selected: selected.length,
     doubleReviewed: doubled.size,
@@ -162,28 +151,8 @@ export async function createPacks(
   };
 }
 
-function selectCases(store: CaseStore, request: PackCreateRequest): SelectedCase[] {
-  const categoryOf = (row: { human_category: string | null; model_category: string | null }) =>
-    row.human_category ?? row.model_category ?? 'none';
-  if (request.caseIds?.length) {
-    return [...new Set(request.caseIds)]
-      .map((id) => {
-        const row = store.cases.row(id);
-        return { id, category: categoryOf(row), seq: row.seq };
-      })
-      .sort((a, b) => a.seq - b.seq);
-  }
-  const where = whereClause(request.filter ?? {}, { sets: 'lookup' });
-  return store.db
-    .prepare<unknown[], { id: string; human_category: string | null; model_category: string | null }>(
-      `SELECT id, human_category, model_category FROM cases WHERE ${where.sql} ORDER BY seq`,
-    )
-    .all(...where.params)
-    .map((row) => ({ id: row.id, category: categoryOf(row) }));
-}
-
-function buildPack(
-  store: CaseStore,
+async function buildPack(
+  store: Store,
   pack: {
     reviewer: string;
     caseIds: string[];
@@ -192,36 +161,36 @@ function buildPack(
     createdAt: string;
     createdBy: string;
   },
-): { manifest: PackManifest; entries: ArchiveEntry[]; images: number } {
+): Promise<{ manifest: PackManifest; entries: ArchiveEntry[]; images: number }> {
   const cases: PackCaseRecord[] = [];
   const verdicts: PackVerdictRecord[] = [];
   const caseDigests: Record<string, string> = {};
   const images = new Map<string, Buffer>();
   for (const id of pack.caseIds) {
-    const row = store.cases.row(id);
-    caseDigests[id] = caseDigest(row);
+    const stored = await store.packs.packCase(id);
+    caseDigests[id] = stored.digest;
     cases.push({
       id,
-      query: row.query,
-      thinking: row.thinking,
-      response: row.response,
-      imageSha256: row.image_sha256,
-      imageRef: row.image_ref,
-      imageMissing: row.image_missing === 1,
-      meta: JSON.parse(row.meta) as Record<string, unknown>,
+      query: stored.query,
+      thinking: stored.thinking,
+      response: stored.response,
+      imageSha256: stored.imageSha256,
+      imageRef: stored.imageRef,
+      imageMissing: stored.imageMissing,
+      meta: stored.meta,
     });
-    if (row.image_sha256 && !images.has(row.image_sha256)) {
-      const file = store.images.pathFor(row.image_sha256);
+    if (stored.imageSha256 && !images.has(stored.imageSha256)) {
+      const file = store.images.localPath(stored.imageSha256);
       try {
-        images.set(row.image_sha256, readFileSync(file));
+        images.set(stored.imageSha256, readFileSync(file));
       } catch {
         throw new IoError(
           'io',
-          `Image ${row.image_sha256} of case ${id} is missing from ${file}; the data directory is damaged. Re-import the case's source file to restore it.`,
+          `Image ${stored.imageSha256} of case ${id} is missing from ${file}; the data directory is damaged. Re-import the case's source file to restore it.`,
         );
       }
     }
-    const audit = pack.showModel ? store.audits.latest(id) : null;
+    const audit = pack.showModel ? await store.verdicts.latest(id) : null;
     if (audit) {
       verdicts.push({
         caseId: id,

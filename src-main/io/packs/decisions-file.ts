@@ -7,7 +7,7 @@ import {
   type DecisionsFileBody,
   type DecisionsImportSummary,
 } from '@domain/team';
-import type { CaseStore } from '../../store';
+import type { Store } from '../../store/contract';
 import { AtomicFile } from '../export/atomic-file';
 import { IoError } from '../io-error';
 import { readPack } from './import-pack';
@@ -17,9 +17,9 @@ import { decisionsChecksum, decisionsFileSchema, firstIssue, withChecksum } from
 const MAX_DECISIONS_FILE_BYTES = 256 * 1024 * 1024;
 
 /** `--pack FILE|ID`: a pack file (its manifest names the id) or the id itself. */
-async function resolvePackId(store: CaseStore, pack: string): Promise<string> {
+async function resolvePackId(store: Store, pack: string): Promise<string> {
   if (existsSync(pack) && statSync(pack).isFile()) return (await readPack(pack)).manifest.packId;
-  if (store.packs.get(pack)) return pack;
+  if (await store.packs.get(pack)) return pack;
   throw new IoError(
     'usage',
     `No pack "${pack}" here: give the .gtpack file or the id of a pack imported on this workstation.`,
@@ -32,12 +32,12 @@ async function resolvePackId(store: CaseStore, pack: string): Promise<string> {
  * earlier entries too, and the lead's import skips what it already has.
  */
 export async function exportDecisions(
-  store: CaseStore,
+  store: Store,
   request: { pack: string; out: string },
 ): Promise<DecisionsExportSummary> {
   if (!request.out) throw new IoError('usage', 'No output file given (--out FILE).');
   const packId = await resolvePackId(store, request.pack);
-  const pack = store.packs.get(packId);
+  const pack = await store.packs.get(packId);
   if (!pack)
     throw new IoError(
       'usage',
@@ -53,10 +53,10 @@ export async function exportDecisions(
     version: TEAM_FORMAT_VERSION,
     packId,
     sourceStoreId: pack.sourceStoreId,
-    reviewerStoreId: store.packs.storeId(),
+    reviewerStoreId: await store.packs.storeId(),
     reviewer: pack.reviewer,
     exportedAt: new Date().toISOString(),
-    decisions: store.packs.decisionsSince(packId),
+    decisions: await store.packs.decisionsSince(packId),
   };
   const file = withChecksum(body);
   const out = path.resolve(request.out);
@@ -81,7 +81,7 @@ export async function exportDecisions(
  * Lead side: checks a decisions file whole (format, checksum, store, pack, reviewer, every case against the
  * pack's manifest) and then stores all its new entries in one transaction, or none of them.
  */
-export function importDecisions(store: CaseStore, file: string, actor: string): DecisionsImportSummary {
+export async function importDecisions(store: Store, file: string, actor?: string): Promise<DecisionsImportSummary> {
   const label = path.basename(file);
   if (!existsSync(file) || !statSync(file).isFile())
     throw new IoError('usage', `${file} does not exist or is not a file; give the decisions file a reviewer exported.`);
@@ -111,13 +111,13 @@ export function importDecisions(store: CaseStore, file: string, actor: string): 
       'invalid_file',
       `${label} was changed after it was exported: its checksum does not match its content. Ask the reviewer to export it again.`,
     );
-  const storeId = store.packs.storeId();
+  const storeId = await store.packs.storeId();
   if (body.sourceStoreId !== storeId)
     throw new IoError(
       'invalid_file',
       `${label} is for pack ${body.packId} of another store (${body.sourceStoreId}); this workstation is ${storeId}. Import it on the workstation that created the pack.`,
     );
-  const pack = store.packs.get(body.packId);
+  const pack = await store.packs.get(body.packId);
   if (!pack || pack.role !== 'issued')
     throw new IoError('invalid_file', `${label} is for pack ${body.packId}, which this workstation did not issue.`);
   if (pack.reviewer !== body.reviewer)

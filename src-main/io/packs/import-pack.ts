@@ -3,8 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditResult } from '../../engine/engine';
 import type { PackImportSummary, PackManifest } from '@domain/team';
-import type { CaseStore } from '../../store';
-import { caseDigest } from '../../store/packs';
+import { caseDigest, type NewCase, type Store } from '../../store/contract';
 import { MAX_IMAGE_FILE_BYTES, inspectImage } from '../import/image-intake';
 import type { ImageRef } from '@domain/cases';
 import { IoError } from '../io-error';
@@ -109,7 +108,7 @@ export async function readPack(file: string): Promise<VerifiedPack> {
     throw new IoError('invalid_file', `${label}: ${CASES_ENTRY} does not hold exactly the manifest's cases.`);
   const images = new Map<string, Buffer>();
   for (const record of cases) {
-    const digest = caseDigest({ ...record, image_sha256: record.imageSha256 });
+    const digest = caseDigest(record);
     if (manifest.caseDigests[record.id] !== digest)
       throw new IoError('invalid_file', `${label}: case "${record.id}" does not match its digest in the manifest.`);
     if (record.imageSha256) {
@@ -167,7 +166,7 @@ function jsonLines(data: Buffer | undefined, label: string, entry: string): unkn
  * under an id already imported, a pack this workstation wrote itself, or a case whose content differs from the
  * one already here, are refused before anything is written.
  */
-export async function importPack(store: CaseStore, file: string, actor: string): Promise<PackImportSummary> {
+export async function importPack(store: Store, file: string, actor?: string): Promise<PackImportSummary> {
   const pack = await readPack(file);
   const { manifest } = pack;
   const label = path.basename(file);
@@ -181,12 +180,12 @@ export async function importPack(store: CaseStore, file: string, actor: string):
     verdicts: pack.verdicts.length,
     alreadyImported: false,
   };
-  if (manifest.sourceStoreId === store.packs.storeId())
+  if (manifest.sourceStoreId === (await store.packs.storeId()))
     throw new IoError(
       'usage',
       `${label} was written by this workstation (store ${manifest.sourceStoreId}); import it on the reviewer's workstation.`,
     );
-  const knownSha = store.packs.manifestSha256(manifest.packId);
+  const knownSha = await store.packs.manifestSha256(manifest.packId);
   if (knownSha !== null) {
     if (knownSha !== pack.manifestSha256)
       throw new IoError(
@@ -196,7 +195,10 @@ export async function importPack(store: CaseStore, file: string, actor: string):
     return { ...summary, newCases: 0, alreadyImported: true };
   }
   for (const record of pack.cases) {
-    if (store.cases.exists(record.id) && store.packs.digestOf(record.id) !== manifest.caseDigests[record.id])
+    if (
+      (await store.cases.exists(record.id)) &&
+      (await store.packs.digestOf(record.id)) !== manifest.caseDigests[record.id]
+    )
       throw new IoError(
         'invalid_file',
         `${label}: case "${record.id}" already exists here with different content; the pack was refused.`,
@@ -211,44 +213,38 @@ export async function importPack(store: CaseStore, file: string, actor: string):
     imageRefs.set(sha, check.image);
   }
   // Image files first (durable, content-addressed: a crash leaves at most an unreferenced file), then one transaction.
-  for (const bytes of pack.images.values()) store.images.writeFile(bytes);
-  store.transaction(() => {
-    for (const image of imageRefs.values()) store.images.record(image);
-    pack.cases.forEach((record, index) => {
-      const added = store.cases.insert(
-        {
-          id: record.id,
-          query: record.query,
-          thinking: record.thinking,
-          response: record.response,
-          imageSha256: record.imageSha256,
-          imageRef: record.imageRef,
-          imageMissing: record.imageMissing,
-          gold: null,
-          sourceFile: label,
-          sourceRecord: index + 1,
-          meta: record.meta,
-        },
-        null,
-      );
-      if (added) summary.newCases++;
-    });
-    for (const verdict of pack.verdicts) store.audits.insert(verdict.caseId, toAuditResult(verdict));
-    store.packs.record(manifest, 'received', label, pack.manifestSha256);
-    store.activityLog.append({
-      actor,
-      action: 'pack.import',
-      after: {
-        packId: manifest.packId,
-        reviewer: manifest.reviewer,
-        sourceStoreId: manifest.sourceStoreId,
-        file: summary.file,
-        cases: summary.cases,
-        newCases: summary.newCases,
-        verdicts: summary.verdicts,
-      },
-    });
+  for (const bytes of pack.images.values()) await store.images.put(bytes);
+  const cases: NewCase[] = pack.cases.map((record, index) => ({
+    id: record.id,
+    query: record.query,
+    thinking: record.thinking,
+    response: record.response,
+    imageSha256: record.imageSha256,
+    imageRef: record.imageRef,
+    imageMissing: record.imageMissing,
+    gold: null,
+    sourceFile: label,
+    sourceRecord: index + 1,
+    meta: record.meta,
+  }));
+  const { newCases } = await store.packs.recordReceived({
+    manifest,
+    fileName: label,
+    manifestSha256: pack.manifestSha256,
+    cases,
+    images: [...imageRefs.values()],
+    verdicts: pack.verdicts.map((verdict) => ({ caseId: verdict.caseId, result: toAuditResult(verdict) })),
+    logDetails: {
+      packId: manifest.packId,
+      reviewer: manifest.reviewer,
+      sourceStoreId: manifest.sourceStoreId,
+      file: summary.file,
+      cases: summary.cases,
+      verdicts: summary.verdicts,
+    },
+    actor,
   });
+  summary.newCases = newCases;
   return summary;
 }
 

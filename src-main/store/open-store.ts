@@ -1,0 +1,44 @@
+// The one place an engine is chosen: a data folder opens the SQLite engine, a postgres:// URL a team database.
+// Callers outside store/ import only this file and contract.ts (test/architecture/layering.test.ts holds them to it).
+import type { OpenStoreOptions, Store, StoreLocation } from './contract';
+import { StoreError } from './errors';
+import { openSqliteStore } from './sqlite/sqlite-store';
+import { writeIntentBuffer } from './sqlite/write-intent';
+
+export type { OpenStoreOptions, Store, StoreLocation } from './contract';
+
+const DATABASE_URL = /^postgres(ql)?:\/\//i;
+
+/** A `--store`/setting value: a postgres:// URL is a team database, anything else a data folder. */
+export function storeLocationOf(value: string): StoreLocation {
+  return DATABASE_URL.test(value) ? { kind: 'url', url: value } : { kind: 'folder', dataDir: value };
+}
+
+/** The URL with its password replaced, for messages and logs. */
+export function redactStoreUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+export async function openStore(location: StoreLocation | string, options: OpenStoreOptions = {}): Promise<Store> {
+  const where = typeof location === 'string' ? storeLocationOf(location) : location;
+  if (where.kind === 'folder') return openSqliteStore(where.dataDir, options);
+  throw new StoreError(
+    'unsupported',
+    `${redactStoreUrl(where.url)} is a team database, and team databases are not built into this version of GuardTrace. ` +
+      'Use a data folder (--data-dir DIR) instead.',
+  );
+}
+
+/**
+ * This thread's announced writers for `location` (see BulkImporter.writerSignal), for an import started on another
+ * thread before this thread has a Store open: SQLite's single write lock is shared by every connection to the file.
+ */
+export function writerSignalFor(location: StoreLocation): SharedArrayBuffer | null {
+  return location.kind === 'folder' ? writeIntentBuffer() : null;
+}
