@@ -6,7 +6,16 @@
 // 127.0.0.1 asks for a SCRAM password, so role tests log in the way a moderator would and a wrong password is
 // refused by the server.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -129,7 +138,15 @@ function stopAllOnExit(): void {
 let databaseCounter = 0;
 
 /** initdb + start. Throws with the server log when the server does not come up. */
-export async function startPostgresCluster(options: { durable?: boolean } = {}): Promise<PostgresCluster> {
+/** A server certificate and key (PEM files) to turn TLS on with; copied into the cluster's folder. */
+export interface ClusterTls {
+  certFile: string;
+  keyFile: string;
+}
+
+export async function startPostgresCluster(
+  options: { durable?: boolean; tls?: ClusterTls } = {},
+): Promise<PostgresCluster> {
   const found = install();
   if (typeof found === 'string') throw new Error(found);
   const { binDir, version } = found;
@@ -162,6 +179,21 @@ export async function startPostgresCluster(options: { durable?: boolean } = {}):
   );
 
   const port = await freeLoopbackPort();
+  const tlsOptions: string[] = [];
+  if (options.tls) {
+    // The server reads its key as its own user and refuses one others can read.
+    const cert = path.join(dir, 'server.crt');
+    const key = path.join(dir, 'server.key');
+    copyFileSync(options.tls.certFile, cert);
+    copyFileSync(options.tls.keyFile, key);
+    chmodSync(key, 0o600);
+    if (runningAsRoot) {
+      const { uid, gid } = systemUserIds(SUPERUSER);
+      chownSync(cert, uid, gid);
+      chownSync(key, uid, gid);
+    }
+    tlsOptions.push('-c ssl=on', `-c ssl_cert_file=${cert}`, `-c ssl_key_file=${key}`);
+  }
   // fsync off for tests: a test cluster is thrown away, so durability costs time and buys nothing. Benchmarks ask
   // for `durable` so that a commit costs what it costs on a team's server (fsync, synchronous commit).
   const serverOptions = [
@@ -172,6 +204,7 @@ export async function startPostgresCluster(options: { durable?: boolean } = {}):
       ? ['-c shared_buffers=256MB']
       : ['-c fsync=off', '-c full_page_writes=off', '-c synchronous_commit=off', '-c shared_buffers=32MB']),
     '-c max_connections=60',
+    ...tlsOptions,
   ].join(' ');
   try {
     runTool(
