@@ -6,6 +6,8 @@ import { openSqliteStore } from './sqlite/sqlite-store';
 import { writeIntentBuffer } from './sqlite/write-intent';
 
 export type { OpenStoreOptions, Store, StoreLocation } from './contract';
+// Team-database administration, for the CLI's `team init` / `team add-user` and the settings' connection test.
+export { DATABASE_URL_ENV, isPostgresUrl, storeUrlFrom, teamAddUser, teamInit, teamWhoAmI } from './postgres/admin';
 
 const DATABASE_URL = /^postgres(ql)?:\/\//i;
 

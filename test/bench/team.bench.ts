@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { importFileOffThread } from '@main/io/import/off-thread';
-import { CaseStore } from '@main/store/sqlite';
+import { openStore } from '@main/store/open-store';
 import type { NewCase } from '@main/store/contract';
 import { PostgresBulkImporter } from '@main/store/postgres/bulk-import';
 import { TeamChangeListener } from '@main/store/postgres/change-listener';
@@ -79,12 +79,13 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
 
     // SQLite, as the app imports.
-    const sqliteStore = CaseStore.open(path.join(dir, 'data'));
     const sqliteImport = await importFileOffThread(
       { dataDir: path.join(dir, 'data') },
       { file: source, actor: 'bench' },
     );
-    const sqliteIds = sqliteStore.db.prepare<[], string>('SELECT id FROM cases ORDER BY seq').pluck().all();
+    const sqliteStore = await openStore(path.join(dir, 'data'));
+    // Any 200 unaudited cases will do: submit-and-next does not depend on which.
+    const sqliteIds = await sqliteStore.cases.unauditedIds('bench-model', 'bench-prompt', 200);
 
     // PostgreSQL: team init, a lead, REVIEWERS reviewers.
     const database = cluster.createDatabase('bench');
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
     const sqliteSamples: number[] = [];
     for (let i = 0; i < 200; i++) {
       const t = performance.now();
-      sqliteStore.reviews.submit({ caseId: sqliteIds[i], risk: 0, reviewer: 'bench' });
+      await sqliteStore.decisions.submit({ caseId: sqliteIds[i], risk: 0, reviewer: 'bench' });
       sqliteSamples.push(performance.now() - t);
     }
     const submitAndNext = async (login: string, count: number): Promise<number[]> => {
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
       `heap ${mib(before.heapUsed)} → ${mib(after.heapUsed)}, rss ${mib(before.rss)} → ${mib(after.rss)}${gc ? '' : ' (no --expose-gc)'}`,
       'no growth',
     ]);
-    sqliteStore.close();
+    await sqliteStore.close();
 
     const widths = [0, 1, 2, 3].map((c) =>
       Math.max(...[['measure', 'SQLite', 'PostgreSQL', 'goal'], ...rows].map((r) => r[c].length)),
