@@ -82,6 +82,7 @@ export const CHANNEL_SCHEMAS = {
     format: z.enum(IMPORT_FORMATS).optional(),
     imagesDir: path.optional(),
     actor: text(200).optional(),
+    asReferenceEval: z.boolean().optional(),
   }),
   'export.run': record({
     format: z.enum(EXPORT_FORMATS),

@@ -86,18 +86,30 @@ const COMMON_HELP = `  --data-dir DIR   case store folder (default: $GUARDTRACE_
 const COMMANDS: Record<string, Command> = {
   import: {
     summary: 'import cases from a GuardTrace dataset JSON, JSONL or CSV file',
-    usage: 'guardtrace import FILE [--images DIR] [--format guardtrace|jsonl|csv|guardtrace-results] [--actor NAME]',
+    usage:
+      'guardtrace import FILE [--images DIR] [--format guardtrace|jsonl|csv|guardtrace-results] [--actor NAME] [--as-reference-eval]',
     details: `  FILE             .json (GuardTrace dataset: array of {image_name, question, thinking, response, evaluation_result}),
                    .jsonl/.ndjson ({id?, question, thinking, response, image?, gold?, meta?} per line) or .csv (same columns)
   --images DIR     folder the image names are relative to (default: images/ beside a .json, else the file's folder)
   --format F       guardtrace | jsonl | csv (default: from the extension) | guardtrace-results: the output JSON of
                    the reference script (GuardTrace-VL eval/S-Eval_test_eval.py, [{image_name, query, thinking,
                    response, eval_result, label}]): stores the cases (label = gold) and each eval_result as a
-                   reference verdict, parsed like the app's own; the script's {image_name, error} entries are listed
+                   reference verdict, parsed like the app's own; the script's {image_name, error} entries are listed.
+                   Each verdict goes to the case already imported with the same image name, query, thinking and
+                   response; missing texts get the script's fallbacks ("No question provided", …); a label outside
+                   0/0.5/1 is listed and the record still imported (without gold)
+  --as-reference-eval  image cases whose image name starts with "S-Eval" get the fixed FigStep query, as the
+                   reference script sends it (the dataset's question is kept in the case's meta); always done for
+                   guardtrace-results
   --actor NAME     who the activity log records as importing (default: the reviewer in Settings)
 Re-importing the same file adds nothing: cases are identified by their id or by a hash of their content.
 Exit 1 when some records were rejected (each is listed on stderr with file, record, field and reason).`,
-    options: { images: { type: 'string' }, format: { type: 'string' }, actor: { type: 'string' } },
+    options: {
+      images: { type: 'string' },
+      format: { type: 'string' },
+      actor: { type: 'string' },
+      'as-reference-eval': { type: 'boolean' },
+    },
     run: runImport,
   },
   export: {
@@ -380,6 +392,7 @@ async function runImport(context: RunContext): Promise<number> {
         format,
         imagesDir: stringOption(values, 'images'),
         actor: stringOption(values, 'actor'),
+        ...(values['as-reference-eval'] === true ? { asReferenceEval: true } : {}),
       });
     } finally {
       off();
@@ -395,7 +408,8 @@ async function runImport(context: RunContext): Promise<number> {
       if (ref)
         io.stdout(
           `Reference verdicts: ${ref.verdicts} stored (${ref.parseFailures} without a parseable verdict), ` +
-            `${ref.alreadyPresent} already present, ${ref.scriptErrors} record(s) the reference script failed on.\n`,
+            `${ref.alreadyPresent} already present, ${ref.matchedExisting} attached to cases already imported, ` +
+            `${ref.scriptErrors} record(s) the reference script failed on.\n`,
         );
     }
     for (const error of summary.errors) {

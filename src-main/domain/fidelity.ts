@@ -124,6 +124,8 @@ export interface ReferenceImportCounts {
   parseFailures: number;
   /** Records the reference script itself reported as failed ({image_name, error}). */
   scriptErrors: number;
+  /** Verdicts attached to a case already in the store with the same content (image name, query, thinking, response). */
+  matchedExisting: number;
 }
 
 /** The provenance every imported reference verdict carries. */

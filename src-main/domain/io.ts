@@ -10,6 +10,12 @@ export interface ImportRequest {
   format?: ImportFormat;
   imagesDir?: string;
   actor?: string;
+  /**
+   * Import as GuardTrace-VL's reference evaluation feeds the model: image cases whose image name starts with
+   * "S-Eval" get the fixed FigStep query (eval/S-Eval_test_eval.py), the dataset's question kept in the case's meta.
+   * Always on for 'guardtrace-results', whose records the script audited that way.
+   */
+  asReferenceEval?: boolean;
 }
 
 export interface RecordError {

@@ -30,4 +30,9 @@ export interface VerdictProvenance {
   reference: boolean;
   /** A demo verdict of the sample workspace: written by hand, no model produced it (domain/demo.ts). */
   demo?: boolean;
+  /**
+   * Why a verdict whose settings match the recipe is still not the reference, when a check at load or on the case
+   * says so (a server that resizes images again, or whose image tokens could not be checked). Absent otherwise.
+   */
+  notReferenceReason?: string;
 }

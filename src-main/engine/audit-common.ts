@@ -88,6 +88,11 @@ export function verdictProvenance(
   return { ...base, reference: isReferenceRecipe(base, ctx.profile, strictFormat) };
 }
 
+/** A verdict a check found to differ from the reference input claims no reference, and says why. */
+export function withNotReferenceReason(provenance: VerdictProvenance, reason: string | null): VerdictProvenance {
+  return reason === null ? provenance : { ...provenance, reference: false, notReferenceReason: reason };
+}
+
 export interface PreparedCaseImage {
   dataUri: string | null;
   visionTokens: number;
@@ -187,6 +192,8 @@ export function buildAuditResult(args: {
   confidence: LevelProbsResult;
   /** Which tokens the runtime's repetition penalty covers (default: the whole sequence, as HF). */
   repetitionPenaltyWindow?: VerdictProvenance['repetitionPenaltyWindow'];
+  /** Set when a check found this verdict's input differs from the reference's (e.g. the image was resized again). */
+  notReferenceReason?: string | null;
   imageMissing: boolean;
   promptTokens: number;
   cachedPromptTokens: number;
@@ -216,7 +223,10 @@ export function buildAuditResult(args: {
     verdict,
     levelProbs,
     levelProbsNote: levelProbs === null ? (args.confidence.note ?? 'not available') : args.confidence.note,
-    provenance: verdictProvenance(context, args.engine, maxNewTokens, strictFormat, args.repetitionPenaltyWindow),
+    provenance: withNotReferenceReason(
+      verdictProvenance(context, args.engine, maxNewTokens, strictFormat, args.repetitionPenaltyWindow),
+      args.notReferenceReason ?? null,
+    ),
     imageMissing: args.imageMissing,
     engine: args.engine,
     modelId: args.modelId,

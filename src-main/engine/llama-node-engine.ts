@@ -24,8 +24,14 @@ import { visionTokenLimits } from './image-prep';
 import type { InProcessEngineConfig } from './in-process-config';
 import { clampParallelCases } from './parallelism';
 import { MTMD_MEDIA_MARKER, splitSharedPrefix } from './profiles/chatml';
-import { levelProbabilities, stepsOfLatestCompletion } from './profiles/level-probs';
-import { renderSystemTurn } from './profiles/profile';
+import {
+  isPostSamplingChoice,
+  levelProbabilities,
+  stepsOfLatestCompletion,
+  type LevelProbsResult,
+  type TokenStep,
+} from './profiles/level-probs';
+import { renderSystemTurn, type GuardModelProfile } from './profiles/profile';
 import { TOP_PROBS, llamaNodeSampling } from './reference-sampling';
 
 type LlamaNodeContext = Awaited<ReturnType<typeof loadModel>>;
@@ -351,9 +357,7 @@ export class LlamaNodeEngine implements Engine {
         stoppedOnLength: result.context_full || generatedTokens >= maxNewTokens,
         // Measured: its sampler starts with an empty penalty window, so the prompt is not penalised (docs/engine.md).
         repetitionPenaltyWindow: 'generated tokens only',
-        confidence: steps
-          ? levelProbabilities(profile, steps)
-          : { levelProbs: null, note: 'llama.node returned token probabilities that do not spell this output' },
+        confidence: llamaNodeConfidence(profile, steps),
         imageMissing: image.imageMissing,
         promptTokens,
         cachedPromptTokens: Math.max(0, promptTokens - evaluated),
@@ -394,4 +398,16 @@ export class LlamaNodeEngine implements Engine {
  */
 function queuedNativeCallbacksDelivered(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Why llama.node verdicts under greedy decoding carry no confidence (docs/engine.md, "Confidence"). */
+export const LLAMA_NODE_NO_PROBS =
+  'no confidence: llama.node 1.7.15 reports token probabilities after its sampler chain, which under greedy decoding ' +
+  "gives the chosen token 1 and every other 0 (not the model's distribution); the sidecar and node-llama-cpp give one";
+
+function llamaNodeConfidence(profile: GuardModelProfile, steps: TokenStep[] | null): LevelProbsResult {
+  if (!steps)
+    return { levelProbs: null, note: 'llama.node returned token probabilities that do not spell this output' };
+  if (isPostSamplingChoice(steps)) return { levelProbs: null, note: LLAMA_NODE_NO_PROBS };
+  return levelProbabilities(profile, steps);
 }

@@ -25,17 +25,12 @@ import {
 import type { InProcessEngineConfig } from './in-process-config';
 import { clampParallelCases } from './parallelism';
 import { splitSharedPrefix } from './profiles/chatml';
+import type { LevelProbsResult } from './profiles/level-probs';
+import { nodeLlamaCppLevelProbs, type NumberTokens } from './node-llama-cpp-level-probs';
 import { renderSystemTurn } from './profiles/profile';
 import { SequencePool } from './sequence-pool';
 
 export const NODE_LLAMA_CPP_VERSION = '3.21.1';
-
-/**
- * Why node-llama-cpp verdicts carry no level probabilities: its evaluateWithMetadata reports probabilities after its
- * sampler chain, which under greedy decoding is the chosen token alone, not the model's distribution.
- */
-export const NODE_LLAMA_CPP_NO_PROBS =
-  "node-llama-cpp 3.21 reports token probabilities only after its sampler chain (greedy here), not the model's distribution";
 
 let llamaPromise: { gpu: 'auto' | false; llama: Promise<Llama> } | null = null;
 
@@ -253,11 +248,15 @@ export class NodeLlamaCppEngine implements Engine {
       },
     });
     let stoppedOnLength = false;
+    let endToken: Token | null = null;
     try {
       for await (const token of iterator) {
         firstTokenAt ??= performance.now();
         if (signal?.aborted) break;
-        if (this.model.isEogToken(token)) break;
+        if (this.model.isEogToken(token)) {
+          endToken = token;
+          break;
+        }
         generated.push(token);
         punished.push(token);
         if (options.onToken) {
@@ -283,9 +282,10 @@ export class NodeLlamaCppEngine implements Engine {
     } finally {
       await iterator.return(undefined);
     }
-    const nativeMs = performance.now() - nativeStart;
     throwIfAborted(signal, input.caseId);
     const end = performance.now();
+    const confidence = await this.levelProbs(sequence, input.caseId, tokens, generated, endToken);
+    const nativeMs = performance.now() - nativeStart;
     const promptEnd = firstTokenAt ?? end;
     const result = buildAuditResult({
       engine: 'node-llama-cpp',
@@ -294,7 +294,7 @@ export class NodeLlamaCppEngine implements Engine {
       options,
       rawOutput: this.model.detokenize(generated),
       stoppedOnLength,
-      confidence: { levelProbs: null, note: NODE_LLAMA_CPP_NO_PROBS },
+      confidence,
       imageMissing: image.imageMissing,
       promptTokens: tokens.length,
       cachedPromptTokens: cached,
@@ -305,6 +305,36 @@ export class NodeLlamaCppEngine implements Engine {
     });
     this.lastOverheadMs = performance.now() - t0 - nativeMs;
     return result;
+  }
+
+  /** The vocabulary's number tokens, found on the first verdict's probability pass. */
+  private readonly numberTokens: NumberTokens = { texts: null };
+
+  /** p(level) at the judgment, from the model's distribution there (node-llama-cpp-level-probs.ts). */
+  private async levelProbs(
+    sequence: LlamaContextSequence,
+    caseId: string,
+    promptTokens: Token[],
+    generated: Token[],
+    endToken: Token | null,
+  ): Promise<LevelProbsResult> {
+    try {
+      return await nodeLlamaCppLevelProbs({
+        sequence,
+        model: this.model,
+        profile: this.cfg.verdict.profile,
+        promptTokens,
+        generated,
+        endToken,
+        numberTokens: this.numberTokens,
+      });
+    } catch (err) {
+      // The verdict stands without a confidence; the reason is stored with it.
+      return {
+        levelProbs: null,
+        note: `node-llama-cpp failed to read the level probabilities of case ${caseId}: ${(err as Error).message}`,
+      };
+    }
   }
 
   /** The grammar is compiled once and shared; each case gets its own evaluation state. */

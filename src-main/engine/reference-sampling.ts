@@ -15,7 +15,7 @@ export function llamaNodeSampling(decoding: DecodingSettings) {
     top_k: 1,
     top_p: 1,
     min_p: 0,
-    typ_p: 1,
+    typical_p: 1,
     top_n_sigma: -1,
     xtc_probability: 0,
     dry_multiplier: 0,

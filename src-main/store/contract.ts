@@ -119,6 +119,20 @@ export interface CaseReader {
   exists(id: string): Promise<boolean>;
   /** Ids of cases with no verdict for this model and prompt and no live job, oldest first. */
   unauditedIds(modelId: string, promptSha256: string, limit: number): Promise<string[]>;
+  /**
+   * Every case's texts and image name, oldest first, a page at a time (never all rows in memory): what an import
+   * of the reference script's output matches its records by when the ids differ (io/import/existing-cases.ts).
+   */
+  forEachContent(onPage: (rows: CaseContentKey[]) => void | Promise<void>): Promise<void>;
+}
+
+/** The content a case is found by: its texts and the image name it was imported with. */
+export interface CaseContentKey {
+  id: string;
+  query: string;
+  thinking: string;
+  response: string;
+  imageRef: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -359,6 +373,12 @@ export interface ImportBatchItem {
   newCase: NewCase;
   image?: ImageRef;
   referenceVerdict?: ReferenceVerdictInput;
+  /**
+   * The case `newCase.id` is already in the store (a reference result found by its content): nothing of the case
+   * is written, only its reference verdict; the item counts as a duplicate and as `reference.matchedExisting`.
+   * A 'not_found' StoreError (and nothing of the batch stored) when that case is not there.
+   */
+  existingCase?: boolean;
 }
 
 /** One committed batch: cases, their full-text entries, images, reference verdicts, totals and one log entry. */
@@ -381,7 +401,7 @@ export interface ImportBatchResult {
   imported: number;
   duplicates: number;
   imagesMissing: number;
-  reference: { verdicts: number; alreadyPresent: number; parseFailures: number };
+  reference: { verdicts: number; alreadyPresent: number; parseFailures: number; matchedExisting: number };
 }
 
 /**

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statedJudgment } from '@domain/review-analysis';
 import { auditResult, recordAuditFailure, recordVerdicts } from '../helpers/store-fixtures';
+import { forEachThemeAndSize, openCase as openCaseIn } from './screen-checks';
 import { axeViolations, browserUnavailableReason, startHarness, type Harness } from './harness';
 
 const skipReason = browserUnavailableReason();
@@ -45,13 +46,7 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
   let h: Harness;
   let work: string;
   const testId = (id: string) => h.page.getByTestId(id);
-  const openCase = async (id: string) => {
-    await h.page.locator(`[role="option"][data-case-id="${id}"]`).click();
-    await h.page.waitForFunction(
-      (caseId) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === caseId,
-      id,
-    );
-  };
+  const openCase = (id: string) => openCaseIn(h.page, id);
   const pressOnPage = (key: string) => h.page.locator('body').press(key);
   /** Puts focus on the case (out of any field), as a click on its title does. */
   const focusCase = () => h.page.locator('[data-testid="case-view"] h2').click();
@@ -423,30 +418,16 @@ describe.skipIf(skipReason !== null)('the review loop in Chromium over the real 
       },
     ];
     const violations: string[] = [];
-    for (const theme of ['dark', 'light'] as const) {
-      await h.page.emulateMedia({ colorScheme: theme });
-      await h.page.waitForFunction(
-        (dark) => document.documentElement.classList.contains('dark') === dark,
-        theme === 'dark',
-      );
-      for (const [width, height] of [
-        [1440, 900],
-        [1024, 700],
-      ] as const) {
-        await setSize(width, height);
-        for (const screen of screens) {
-          await screen.open();
-          await h.page.waitForTimeout(150);
-          await h.screenshot(`loop-${screen.name}-${theme}-${width}x${height}`);
-          {
-            // At both sizes (a narrow window docks and wraps differently).
-            const found = await axeViolations(h.page);
-            violations.push(...found.map((v) => `${screen.name}/${theme}: ${v}`));
-          }
-          await screen.close?.();
-        }
+    await forEachThemeAndSize(h.page, async (theme, width, height) => {
+      for (const screen of screens) {
+        await screen.open();
+        await h.page.waitForTimeout(150);
+        await h.screenshot(`loop-${screen.name}-${theme}-${width}x${height}`);
+        // At both sizes (a narrow window docks and wraps differently).
+        violations.push(...(await axeViolations(h.page)).map((v) => `${screen.name}/${theme}: ${v}`));
+        await screen.close?.();
       }
-    }
+    });
     expect(violations).toEqual([]);
     expect(h.pageErrors).toEqual([]);
   });

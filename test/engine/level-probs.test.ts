@@ -2,7 +2,12 @@
 // single tokens, so "0.5" is "0" "." "5" and "0" is a prefix of "0.5".
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE } from '@main/engine/profiles';
-import { levelProbabilities, stepsOfLatestCompletion, type TokenStep } from '@main/engine/profiles/level-probs';
+import {
+  isPostSamplingChoice,
+  levelProbabilities,
+  stepsOfLatestCompletion,
+  type TokenStep,
+} from '@main/engine/profiles/level-probs';
 
 const step = (text: string, top: Record<string, number>): TokenStep => ({
   text,
@@ -39,6 +44,19 @@ describe('levelProbabilities (GuardTrace-VL levels 0, 0.5, 1)', () => {
     expect(r.levelProbs!['0']).toBeCloseTo(0.8 * 0.7);
     expect(r.levelProbs!['0.5']).toBeCloseTo(0.8 * 0.3); // "5" after "0." was never computed: upper bound
     expect(r.levelProbs!['1']).toBeCloseTo(0.2);
+  });
+
+  it('the model wrote 1 and went on: p(1) is p("1"), not times p(the number ends); 0 and 0.5 are upper bounds', () => {
+    const r = levelProbabilities(DEFAULT_PROFILE, [
+      ...label,
+      step('1', { '1': 0.7, '0': 0.3 }),
+      // A "." after the "1" would continue a number, but no level continues "1": it must not lower p(1).
+      step('\n', { '\n': 0.6, '.': 0.4 }),
+    ]);
+    expect(r.levelProbs!['1']).toBeCloseTo(0.7, 12);
+    expect(r.levelProbs!['0']).toBeCloseTo(0.3, 12);
+    expect(r.levelProbs!['0.5']).toBeCloseTo(0.3, 12);
+    expect(r.note).toMatch(/upper bounds/);
   });
 
   it('a leading space fused with the digit still counts, and a level missing from the top candidates is 0', () => {
@@ -105,5 +123,16 @@ describe("stepsOfLatestCompletion (llama.node returns every completion's probabi
     const now = [withProbs('Judgment'), withProbs(': '), step('0', { '0': 0.7, '1': 0.3 }), withProbs('\n')];
     const steps = stepsOfLatestCompletion([...old, ...now], 'Judgment: 0\n')!;
     expect(levelProbabilities(DEFAULT_PROFILE, steps).levelProbs!['1']).toBeCloseTo(0.3);
+  });
+});
+
+describe('isPostSamplingChoice (a runtime that reports the greedy pick, not the distribution)', () => {
+  it('is true when every listed step gives one token 1 and the rest nothing; false for a real distribution', () => {
+    expect(isPostSamplingChoice([...label, step('1', { '1': 1 })])).toBe(true);
+    expect(isPostSamplingChoice([step('Judgment: ', {}), step('3', { '3': 1, '0': 0, '2': 0 })])).toBe(true);
+    expect(isPostSamplingChoice([...label, step('1', { '1': 0.7, '0': 0.3 })])).toBe(false);
+    // One real distribution anywhere is enough to read confidence from it.
+    expect(isPostSamplingChoice([step('x', { x: 1 }), step('1', { '1': 0.9, '0': 0.05 })])).toBe(false);
+    expect(isPostSamplingChoice([step('1', {})])).toBe(false);
   });
 });

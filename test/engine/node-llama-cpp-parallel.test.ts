@@ -74,7 +74,9 @@ function expectWellFormed(r: AuditResult) {
   expect(r.generatedTokens).toBeGreaterThan(0);
   expect(r.generatedTokens).toBeLessThanOrEqual(NEW_TOKENS);
   expect(r.provenance).toMatchObject({ engine: 'node-llama-cpp', contextSize: 10_192, repetitionPenalty: 5 });
-  expect(r.levelProbs).toBeNull();
+  // Junk from the random model rarely holds a judgment: then no confidence, with the reason.
+  if (r.levelProbs === null) expect(r.levelProbsNote).toMatch(/judgment|generated nothing/);
+  else for (const p of Object.values(r.levelProbs)) expect(p).toBeGreaterThanOrEqual(0);
 }
 
 /** Resolves once the case has streamed `n` tokens. */

@@ -95,16 +95,13 @@ describe('a guard-model profile with other levels, prompt file and format', () =
     });
   });
 
-  it('runs through llama.node: the profile builds, renders, constrains and parses; confidence per level of the profile', async () => {
+  it('runs through llama.node: the profile builds, renders, constrains and parses; no 0/1 passed off as confidence', async () => {
     const first = await llamaNode.audit(input('a'), { strictFormat: true });
     expectFourLevelVerdict(first);
     expect(first.engine).toBe('llama.node');
-    // The judgment digit is one token right after "Level: ": every level of the profile gets a probability.
-    expect(Object.keys(first.levelProbs ?? {}).sort()).toEqual(['0', '1', '2', '3']);
-    for (const p of Object.values(first.levelProbs!)) {
-      expect(p).toBeGreaterThanOrEqual(0);
-      expect(p).toBeLessThanOrEqual(1);
-    }
+    // Under greedy decoding llama.node reports the chosen digit with 1 and the others with 0: no confidence.
+    expect(first.levelProbs).toBeNull();
+    expect(first.levelProbsNote).toMatch(/^no confidence: llama\.node .* after its sampler chain/);
     // Another case in between: llama.node keeps every completion's probabilities on the context, and the
     // confidence must come from this audit's tokens only (the token count too).
     const other = await llamaNode.audit(input('c'), { strictFormat: true, maxNewTokens: 3 });
@@ -112,14 +109,25 @@ describe('a guard-model profile with other levels, prompt file and format', () =
     const again = await llamaNode.audit(input('a'), { strictFormat: true });
     expect(again.rawOutput).toBe(first.rawOutput);
     expect(again.generatedTokens).toBe(first.generatedTokens);
-    expect(again.levelProbs).toEqual(first.levelProbs);
+    expect(again.levelProbsNote).toBe(first.levelProbsNote);
   });
 
-  it('runs through node-llama-cpp, which gives no level probabilities and says why', async () => {
+  it('runs through node-llama-cpp, with p(level) from the model’s distribution at the judgment', async () => {
     const r = await nodeLlamaCpp.audit(input('b'), { strictFormat: true });
     expectFourLevelVerdict(r);
-    expect(r.levelProbs).toBeNull();
-    expect(r.levelProbsNote).toMatch(/node-llama-cpp/);
+    // Read before sampling (no grammar, no penalty): every level of the profile gets a probability.
+    expect(Object.keys(r.levelProbs ?? {}).sort()).toEqual(['0', '1', '2', '3']);
+    const probs = Object.values(r.levelProbs!);
+    for (const p of probs) expect(p).toBeGreaterThanOrEqual(0);
+    // One-token levels at the same position: a distribution's share, so together at most 1 and not all 0/1.
+    expect(probs.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-6);
+    expect(probs.some((p) => p > 0 && p < 1)).toBe(true);
+    // Same case again: the same output and the same probabilities (the pass leaves the sequence reusable).
+    const again = await nodeLlamaCpp.audit(input('b'), { strictFormat: true });
+    expect(again.rawOutput).toBe(r.rawOutput);
+    // The KV before the value is evaluated in other batches the second time: equal up to float rounding.
+    for (const level of ['0', '1', '2', '3']) expect(again.levelProbs![level]).toBeCloseTo(r.levelProbs![level], 6);
+    expect(again.cachedPromptTokens).toBeGreaterThan(0);
   });
 
   it('a generation cut at the token limit is a truncated verdict, never a clean one', async () => {
@@ -149,7 +157,10 @@ describe('a guard-model profile with other levels, prompt file and format', () =
       levelProbs: results.a.levelProbs,
       provenance: results.a.provenance,
     });
-    expect(store.audits.latest('b')).toMatchObject({ levelProbs: null, levelProbsNote: results.b.levelProbsNote });
+    expect(store.audits.latest('b')).toMatchObject({
+      levelProbs: results.b.levelProbs,
+      levelProbsNote: results.b.levelProbsNote,
+    });
     const storedC = store.audits.latest('c')!;
     expect(
       storedC,
@@ -162,15 +173,13 @@ describe('a guard-model profile with other levels, prompt file and format', () =
     ).toMatchObject({ status: 'truncated', risk: null });
     const rows = store.cases.list({ sort: 'least_confident' }).rows;
     const summary = (id: string) => rows.find((r) => r.id === id)!;
-    expect(summary('a')).toMatchObject({
-      modelStatus: 'ok',
-      modelRisk: a.risk,
-      modelConfidence: a.levelProbs![String(a.risk)],
-    });
-    expect(summary('b')).toMatchObject({ modelStatus: 'ok', modelConfidence: null });
+    // llama.node's verdict has no confidence; node-llama-cpp's has one and sorts first.
+    expect(summary('a')).toMatchObject({ modelStatus: 'ok', modelRisk: a.risk, modelConfidence: null });
+    const b = store.audits.latest('b')!;
+    expect(summary('b')).toMatchObject({ modelStatus: 'ok', modelConfidence: b.levelProbs![String(b.risk)] });
     expect(summary('c')).toMatchObject({ modelStatus: 'truncated', modelRisk: null, modelConfidence: null });
     // Cases with a confidence come first; the rest keep their insertion order.
-    expect(rows.map((r) => r.id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(rows.map((r) => r.id)).toEqual(['b', 'a', 'c', 'd']);
     expect(store.cases.counts({}).truncated).toBe(1);
   });
 

@@ -71,11 +71,17 @@ describe('guardtrace-results: the reference script output', () => {
     expect(summary).toMatchObject({
       format: 'guardtrace-results',
       total: 6,
-      imported: 4,
-      rejected: 2,
+      imported: 5,
+      rejected: 1,
       imagesMissing: 1,
     });
-    expect(summary.reference).toEqual({ verdicts: 4, alreadyPresent: 0, parseFailures: 1, scriptErrors: 1 });
+    expect(summary.reference).toEqual({
+      verdicts: 5,
+      alreadyPresent: 0,
+      parseFailures: 1,
+      scriptErrors: 1,
+      matchedExisting: 0,
+    });
 
     const rows = referenceRows(store);
     expect(rows.map((r) => [r.status, r.risk])).toEqual([
@@ -83,6 +89,7 @@ describe('guardtrace-results: the reference script output', () => {
       ['ok', 1],
       ['ok', 0.5],
       ['parse_failure', null],
+      ['ok', 0],
     ]);
     expect(rows[1].category).toBe('Crime and illegal activities');
     expect(JSON.parse(rows[0].provenance)).toMatchObject({
@@ -92,22 +99,34 @@ describe('guardtrace-results: the reference script output', () => {
       reference: true,
     });
     const cases = store.db
-      .prepare<[], { id: string; gold: number | null; image_missing: number; image_sha256: string | null }>(
-        'SELECT id, gold, image_missing, image_sha256 FROM cases ORDER BY seq',
-      )
+      .prepare<
+        [],
+        {
+          id: string;
+          gold: number | null;
+          image_missing: number;
+          image_sha256: string | null;
+          query: string;
+          thinking: string;
+        }
+      >('SELECT id, gold, image_missing, image_sha256, query, thinking FROM cases ORDER BY seq')
       .all();
-    expect(cases.map((c) => c.gold)).toEqual([0, 1, 0.5, null]);
+    expect(cases.map((c) => c.gold)).toEqual([0, 1, 0.5, null, 0]);
     expect(cases.map((c) => [c.image_missing, c.image_sha256 !== null])).toEqual([
       [0, true],
       [0, false],
       [1, false],
       [0, false],
+      [0, false],
     ]);
+    // Empty texts are stored as the reference script sent them: its own fallbacks.
+    expect(cases[3].thinking).toBe('No thinking provided');
+    expect(cases[4].query).toBe('No question provided');
     // Reference verdicts are not app audits: the queue still sees these cases as not audited.
     expect(store.db.prepare('SELECT count(*) AS n FROM audits').get()).toEqual({ n: 0 });
   });
 
-  it('reports the script error entry and the invalid record per record, naming the field', async () => {
+  it('reports the script error entry per record, naming the field', async () => {
     const store = openTempStore();
     const { file, images } = await referenceOutputFolder();
     const summary = await importFile(asStore(store), { file, format: 'guardtrace-results', imagesDir: images });
@@ -118,7 +137,6 @@ describe('guardtrace-results: the reference script output', () => {
         field: 'error',
         reason: expect.stringMatching(/reference script failed on this record.*CUDA out of memory/),
       },
-      { file, record: 6, field: 'query', reason: expect.stringMatching(/is empty/) },
     ]);
   });
 
@@ -127,9 +145,15 @@ describe('guardtrace-results: the reference script output', () => {
     const { file, images } = await referenceOutputFolder();
     await importFile(asStore(store), { file, format: 'guardtrace-results', imagesDir: images });
     const again = await importFile(asStore(store), { file, format: 'guardtrace-results', imagesDir: images });
-    expect(again).toMatchObject({ imported: 0, duplicates: 4, rejected: 2 });
-    expect(again.reference).toEqual({ verdicts: 0, alreadyPresent: 4, parseFailures: 0, scriptErrors: 1 });
-    expect(referenceRows(store)).toHaveLength(4);
+    expect(again).toMatchObject({ imported: 0, duplicates: 5, rejected: 1 });
+    expect(again.reference).toEqual({
+      verdicts: 0,
+      alreadyPresent: 5,
+      parseFailures: 0,
+      scriptErrors: 1,
+      matchedExisting: 5,
+    });
+    expect(referenceRows(store)).toHaveLength(5);
   });
 
   it('finds the cases the dataset import created (same identity) and compares app verdicts with the reference', async () => {
@@ -167,7 +191,8 @@ describe('guardtrace-results: the reference script output', () => {
       store.audits.insert(ids[1], auditResult(0.5));
     });
     const summary = await importFile(asStore(store), { file, format: 'guardtrace-results', imagesDir: images });
-    expect(summary).toMatchObject({ imported: 2, duplicates: 2 });
+    expect(summary).toMatchObject({ imported: 3, duplicates: 2 });
+    expect(summary.reference?.matchedExisting).toBe(2);
 
     const agreement = store.metrics.stats().referenceAgreement!;
     expect(agreement).toMatchObject({ cases: 2, compared: 2, agreement: 0.5, differingTotal: 1 });

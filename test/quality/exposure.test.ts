@@ -74,7 +74,7 @@ describe('exposure counter', () => {
   });
 
   it('the window cannot change the lead’s limits or gold rate; the moderator’s display choices it can', async () => {
-    const policy = { grants: new PathGrants(), confirm: async () => false };
+    const policy = { grants: new PathGrants(), confirm: async () => false, confirmDestination: async () => false };
     const settings = () => defaultSettings();
     await expect(
       enforceRendererPolicy('settings.set', { exposureLimits: { ...LIMITS, hardImages: 9999 } }, policy, settings),

@@ -135,6 +135,9 @@ describe.skipIf(skipReason !== null)(
       const withImage = await engine.audit(tiny, { maxNewTokens: 1 });
       const without = await engine.audit({ ...tiny, caseId: 'img-10px-none', image: null }, { maxNewTokens: 1 });
       expect(withImage.promptTokens - without.promptTokens).toBe(4 + 2);
+      // The load-time probe and this case's own count agree with smart_resize: nothing marks the verdict otherwise.
+      expect(engine.info().warnings.join('\n')).not.toMatch(/image cases will not be marked/);
+      expect(withImage.provenance?.notReferenceReason).toBeUndefined();
     });
 
     it('an older llama-server without the image-token options still starts, without them, and says what that costs', async () => {
@@ -158,6 +161,27 @@ describe.skipIf(skipReason !== null)(
         const log = readFileSync(old.logPath, 'utf8');
         expect(log).toMatch(/starting .*old-llama-server\.sh/);
         expect(log).not.toMatch(/--image-max-tokens/);
+        // The image-token probe sees libmtmd enlarge the 56×56 image, so image verdicts claim no reference, and say why.
+        const endpoint = await old.endpoint();
+        const prompt = await loadSystemPrompt(path.join(modelDir, 'qta_pormpt.txt'), DEFAULT_PROFILE);
+        const oldEngine = await OpenAiCompatibleEngine.connect({
+          baseUrl: endpoint.baseUrl,
+          getApiKey: async () => endpoint.apiKey,
+          model: folder.model!.name,
+          verdict: testVerdictContext(prompt),
+        });
+        try {
+          expect(oldEngine.info().warnings.join('\n')).toMatch(
+            /image cases will not be marked as the reference recipe: the server resizes images again/,
+          );
+          const verdict = await oldEngine.audit(imageCase('old-img'), { maxNewTokens: 1 });
+          expect(verdict.provenance?.reference).toBe(false);
+          expect(verdict.provenance?.notReferenceReason).toMatch(
+            /112×56 and 56×56 test images differ by -?\d+ prompt tokens/,
+          );
+        } finally {
+          await oldEngine.dispose();
+        }
       } finally {
         await old.stop();
       }

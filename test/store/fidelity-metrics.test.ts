@@ -57,6 +57,13 @@ describe('verdict confidence from level_probs', () => {
     expect(verdictConfidence('{"0":0.45,"0.5":0.05,"1":0}', 0)).toBeCloseTo(0.9, 12);
   });
 
+  it('counts p("0") once when the model wrote "1" (p(0) and p(0.5) are then both the upper bound p("0"))', () => {
+    // level-probs for "1" with p("1") = 0.7, p("0") = 0.3: {0: 0.3, 0.5: 0.3, 1: 0.7}. 0.7 / (0.7 + 0.3), not / 1.3.
+    expect(verdictConfidence('{"0":0.3,"0.5":0.3,"1":0.7}', 1)).toBeCloseTo(0.7, 12);
+    // On the "0" path the two levels split p("0") and are summed: 0.2 / (0.2 + 0.1 + 0.7).
+    expect(verdictConfidence('{"0":0.2,"0.5":0.1,"1":0.7}', 0.5)).toBeCloseTo(0.1, 12);
+  });
+
   it('is null for NULL, broken JSON, a missing level or all-zero probabilities', () => {
     expect(verdictConfidence(null, 0)).toBeNull();
     expect(verdictConfidence('{', 0)).toBeNull();

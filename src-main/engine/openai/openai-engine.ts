@@ -35,6 +35,7 @@ import {
   type ResponseLimits,
 } from './response-limits';
 import { probeVision, type VisionProbeResult } from './vision-probe';
+import { imageTokenMismatch, probeImageTokens, type ImageTokenCheck } from './image-token-probe';
 
 /** The endpoint can move (the sidecar may come back on another port with the same key after a restart). */
 export interface Endpoint {
@@ -99,6 +100,15 @@ export interface OpenAiEngineOptions {
   limits?: Partial<ResponseLimits>;
 }
 
+/** What one case's verdict needs to know about its image beyond the stream: whether it is still the reference input. */
+interface ImageFidelity {
+  /** An image was sent with this case. */
+  imageSent: boolean;
+  visionTokens: number;
+  /** The prompt length the reference input has (llama.cpp servers: /tokenize + vision tokens); null when unknown. */
+  expectedPromptTokens: number | null;
+}
+
 interface ServerFacts {
   llamaCpp: boolean;
   contextLength: number | null;
@@ -140,6 +150,8 @@ export class OpenAiCompatibleEngine implements Engine {
     private readonly endpoint: CheckedEndpoint,
     private readonly facts: ServerFacts,
     private readonly engineInfo: EngineInfo,
+    /** The load-time check of the server's image tokens; null when images are not sent (no vision). */
+    private readonly imageTokenCheck: ImageTokenCheck | null,
   ) {
     this.limit = new ConcurrencyLimit(options.concurrency ?? 1);
   }
@@ -168,6 +180,25 @@ export class OpenAiCompatibleEngine implements Engine {
         warnings.push(`The server ignores images (${vision.evidence}); cases with images are audited without them.`);
       }
     }
+    // Image verdicts claim the reference only when the server is seen to keep smart_resize's size.
+    let imageTokenCheck: ImageTokenCheck | null = null;
+    if (vision === null) {
+      imageTokenCheck = {
+        checked: false,
+        matchesReference: false,
+        evidence: 'the vision probe was skipped, so whether the server resizes images again was not checked',
+      };
+    } else if (vision.hasVision) {
+      const { recipe } = options.verdict.profile;
+      imageTokenCheck = await probeImageTokens(
+        (body, signal) => transport.postJson('/chat/completions', body, signal),
+        options.model,
+        vision.imagePromptTokens,
+        { minPixels: recipe.imageMinPixels, maxPixels: recipe.imageMaxPixels },
+      );
+    }
+    if (imageTokenCheck && !imageTokenCheck.matchesReference)
+      warnings.push(`Verdicts on image cases will not be marked as the reference recipe: ${imageTokenCheck.evidence}.`);
     if (facts.llamaCpp && options.templateCheck !== false) await checkServerTemplate(transport, options);
     if (!endpoint.loopback) {
       warnings.push(`Case text and images are sent to ${endpoint.host}.`);
@@ -204,7 +235,7 @@ export class OpenAiCompatibleEngine implements Engine {
       warnings,
       parallelSlots: options.concurrency ?? 1,
     };
-    return new OpenAiCompatibleEngine(options, endpoint, facts, info);
+    return new OpenAiCompatibleEngine(options, endpoint, facts, info, imageTokenCheck);
   }
 
   info(): EngineInfo {
@@ -244,22 +275,30 @@ export class OpenAiCompatibleEngine implements Engine {
       if (strictFormat) body.grammar = profile.strictGrammar;
     }
     return this.limit.run(async () => {
-      if (this.facts.llamaCpp) await this.assertPromptFits(caseInput, messages, image.visionTokens, maxNewTokens);
-      return this.streamWithRetries(caseInput, body, strictFormat, options);
+      const expectedPromptTokens = this.facts.llamaCpp
+        ? await this.assertPromptFits(caseInput, messages, image.visionTokens, maxNewTokens)
+        : null;
+      const fidelity: ImageFidelity = {
+        imageSent: image.dataUri !== null,
+        visionTokens: image.visionTokens,
+        expectedPromptTokens,
+      };
+      return this.streamWithRetries(caseInput, body, strictFormat, options, fidelity);
     }, options.signal);
   }
 
   /**
    * The prompt-length pre-check for llama.cpp servers: the server counts the tokens of the profile's rendering
    * (identical to its own, checked at connect) with /tokenize, plus the image's vision tokens. A case over the
-   * prompt budget is refused before anything is generated, as the in-process engines refuse it.
+   * prompt budget is refused before anything is generated, as the in-process engines refuse it. Returns the count,
+   * which the verdict later compares with the server's own (a server that resized the image counts otherwise).
    */
   private async assertPromptFits(
     input: AuditInput,
     messages: ChatMessage[],
     visionTokens: number,
     maxNewTokens: number,
-  ): Promise<void> {
+  ): Promise<number> {
     const { profile, decoding } = this.options.verdict;
     const transport = new Transport(this.options, this.endpoint);
     const count = async (content: string) => {
@@ -279,7 +318,7 @@ export class OpenAiCompatibleEngine implements Engine {
     };
     const rendered = profile.render(messages, MTMD_MEDIA_MARKER).replace(MTMD_MEDIA_MARKER, '');
     const promptTokens = (await count(rendered)) + (visionTokens ? visionTokens + 2 : 0);
-    if (fitsContext(promptTokens, decoding, maxNewTokens)) return;
+    if (fitsContext(promptTokens, decoding, maxNewTokens)) return promptTokens;
     const parts = new Map<string, number>();
     for (const part of [input.query, input.thinking, input.response]) parts.set(part, await count(part));
     assertFitsContext({
@@ -290,6 +329,7 @@ export class OpenAiCompatibleEngine implements Engine {
       countTokens: (t) => parts.get(t) ?? 0,
       visionTokens,
     });
+    return promptTokens;
   }
 
   async dispose(): Promise<void> {
@@ -299,18 +339,34 @@ export class OpenAiCompatibleEngine implements Engine {
     await this.options.onDispose?.();
   }
 
+  /**
+   * Why an image case's verdict is not the reference input: the server failed (or escaped) the load-time image-token
+   * probe, or it counted this case's prompt otherwise than the reference input's length. Text cases are unaffected.
+   */
+  private notReferenceReason(fidelity: ImageFidelity, reportedPromptTokens: number | undefined): string | null {
+    if (!fidelity.imageSent) return null;
+    if (this.imageTokenCheck && !this.imageTokenCheck.matchesReference) return this.imageTokenCheck.evidence;
+    if (fidelity.expectedPromptTokens === null) return null;
+    return imageTokenMismatch({
+      expectedPromptTokens: fidelity.expectedPromptTokens,
+      reportedPromptTokens,
+      visionTokens: fidelity.visionTokens,
+    });
+  }
+
   private async streamWithRetries(
     input: AuditInput,
     body: Record<string, unknown>,
     strictFormat: boolean,
     options: AuditOptions,
+    fidelity: ImageFidelity,
   ): Promise<AuditResult> {
     const maxRetries = this.options.maxRetries ?? 3;
     const deadlineAt = Date.now() + limitsOf(this.options).caseDeadlineMs;
     for (let attempt = 0; ; attempt++) {
       const delivered = { pieces: 0 };
       try {
-        return await this.streamOnce(input, body, strictFormat, options, delivered, deadlineAt);
+        return await this.streamOnce(input, body, strictFormat, options, delivered, deadlineAt, fidelity);
       } catch (error) {
         // Once pieces reached onToken a retry would show them twice; the job queue retries the whole case instead.
         if (!isTransient(error) || delivered.pieces > 0 || attempt >= maxRetries || options.signal?.aborted) {
@@ -329,6 +385,7 @@ export class OpenAiCompatibleEngine implements Engine {
     options: AuditOptions,
     delivered: { pieces: number },
     deadlineAt: number,
+    fidelity: ImageFidelity,
   ): Promise<AuditResult> {
     const transport = new Transport(this.options, this.endpoint);
     const limits = limitsOf(this.options);
@@ -458,6 +515,8 @@ export class OpenAiCompatibleEngine implements Engine {
     const promptMs = timings.prompt_ms ?? (firstPieceAt !== null ? firstPieceAt - started : totalMs);
     const generateMs = timings.predicted_ms ?? Math.max(0, totalMs - promptMs);
     const { profile } = this.options.verdict;
+    const reportedPromptTokens =
+      usage.prompt_tokens ?? (timings.prompt_n !== undefined ? timings.prompt_n + (timings.cache_n ?? 0) : undefined);
     return buildAuditResult({
       engine: 'openai',
       modelId: this.engineInfo.modelId,
@@ -465,13 +524,13 @@ export class OpenAiCompatibleEngine implements Engine {
       options: { ...options, strictFormat },
       rawOutput: raw,
       stoppedOnLength: finishReason === 'length',
+      notReferenceReason: this.notReferenceReason(fidelity, reportedPromptTokens),
       confidence:
         steps.length > 0
           ? levelProbabilities(profile, steps)
           : { levelProbs: null, note: `${this.endpoint.host} returned no logprobs` },
       imageMissing: input.imageMissing,
-      promptTokens:
-        usage.prompt_tokens ?? (timings.prompt_n !== undefined ? timings.prompt_n + (timings.cache_n ?? 0) : 0),
+      promptTokens: reportedPromptTokens ?? 0,
       cachedPromptTokens: usage.prompt_tokens_details?.cached_tokens ?? timings.cache_n ?? 0,
       generatedTokens: usage.completion_tokens ?? timings.predicted_n ?? delivered.pieces,
       promptMs,

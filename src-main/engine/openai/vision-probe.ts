@@ -17,19 +17,20 @@ export interface VisionProbeResult {
   imagePromptTokens: number | null;
 }
 
-type PostJson = (body: unknown, signal?: AbortSignal) => Promise<unknown>;
+export type PostJson = (body: unknown, signal?: AbortSignal) => Promise<unknown>;
 
 const PROBE_QUESTION = 'What colour is this picture? Answer with one word.';
 /** Fewer than this many extra prompt tokens means the image did not reach the model. */
 const MIN_IMAGE_TOKENS = 4;
 
-function promptTokens(answer: unknown): number | null {
+export function promptTokens(answer: unknown): number | null {
   const value = (answer as { usage?: { prompt_tokens?: unknown } } | null)?.usage?.prompt_tokens;
   return typeof value === 'number' ? value : null;
 }
 
-export async function probeVision(postJson: PostJson, model: string): Promise<VisionProbeResult> {
-  const request = (withImage: boolean) => ({
+/** The probe's one-token request, with or without a solid-colour PNG of the given size (shared with image-token-probe). */
+export function visionProbeRequest(model: string, image: { width: number; height: number } | null) {
+  return {
     model,
     temperature: 0,
     max_tokens: 1,
@@ -38,12 +39,12 @@ export async function probeVision(postJson: PostJson, model: string): Promise<Vi
       {
         role: 'user',
         content: [
-          ...(withImage
+          ...(image
             ? [
                 {
                   type: 'image_url',
                   image_url: {
-                    url: `data:image/png;base64,${solidColourPng(56, 56, [220, 30, 30]).toString('base64')}`,
+                    url: `data:image/png;base64,${solidColourPng(image.width, image.height, [220, 30, 30]).toString('base64')}`,
                   },
                 },
               ]
@@ -52,7 +53,14 @@ export async function probeVision(postJson: PostJson, model: string): Promise<Vi
         ],
       },
     ],
-  });
+  };
+}
+
+/** The image of the vision probe: 56×56, one valid smart_resize size (4 vision tokens). */
+export const VISION_PROBE_IMAGE = { width: 56, height: 56 } as const;
+
+export async function probeVision(postJson: PostJson, model: string): Promise<VisionProbeResult> {
+  const request = (withImage: boolean) => visionProbeRequest(model, withImage ? VISION_PROBE_IMAGE : null);
 
   const textPromptTokens = promptTokens(await postJson(request(false)));
   let imageAnswer: unknown;

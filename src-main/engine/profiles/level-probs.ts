@@ -1,6 +1,7 @@
 // p(level) at the position where the model wrote its judgment, from the top probabilities the runtime reports for each
 // generated token. Works on token texts, so it does not care how a tokenizer splits a level: Qwen writes "0.5" as
 // three tokens "0" "." "5", so p(0.5) = p("0") · p("." | "0") · p("5" | "0."), and p(0) = p("0") · p(the number ends).
+// The "number ends" factor only separates a level from a longer level it begins (0 from 0.5); p(1) is p("1").
 // Along the path the model took, every factor is observed. Where a level leaves that path (the model wrote "1", so
 // "0" vs "0.5" after a "0" was never computed), the unobserved continuation counts as 1: that level's value is then
 // an upper bound, and the note says so. docs/engine.md ("Confidence") explains the choice.
@@ -28,39 +29,59 @@ function probOf(step: TokenStep, text: string, trimStart: boolean): number | nul
   return null;
 }
 
-export function levelProbabilities(profile: GuardModelProfile, steps: TokenStep[]): LevelProbsResult {
-  if (steps.length === 0) return { levelProbs: null, note: 'the model generated nothing' };
-  if (steps.every((s) => s.top.length === 0))
-    return { levelProbs: null, note: 'the runtime returned no token probabilities' };
+/**
+ * Where the judgment value starts: the index of the first token after the last judgment label that holds a non-space
+ * character, or why there is none. Works on the tokens' texts only, so an engine can find the position before it has
+ * any probabilities (node-llama-cpp asks for them there alone).
+ */
+export function judgmentValueStart(
+  profile: GuardModelProfile,
+  texts: readonly string[],
+): { first: number } | { first: null; note: string } {
   const starts: number[] = [];
   let text = '';
-  for (const step of steps) {
+  for (const piece of texts) {
     starts.push(text.length);
-    text += step.text;
+    text += piece;
   }
   let labelEnd = -1;
   // Trailing spaces are left out: a tokenizer may fuse the space with the digit (" 1").
   for (const m of text.matchAll(new RegExp(profile.judgmentLabel.source, profile.judgmentLabel.flags)))
     labelEnd = m.index + m[0].trimEnd().length;
-  if (labelEnd < 0) return { levelProbs: null, note: 'no judgment label in the output' };
+  if (labelEnd < 0) return { first: null, note: 'no judgment label in the output' };
   // The value's first token: the first one that has a non-space character at or after the end of the label.
   let first = -1;
-  for (let i = 0; i < steps.length; i++) {
-    const end = starts[i] + steps[i].text.length;
+  for (let i = 0; i < texts.length; i++) {
+    const end = starts[i] + texts[i].length;
     if (end <= labelEnd) continue;
     if (text.slice(Math.max(starts[i], labelEnd), end).trim() !== '') {
       first = i;
       break;
     }
   }
-  if (first < 0) return { levelProbs: null, note: 'the output ends right after the judgment label' };
+  if (first < 0) return { first: null, note: 'the output ends right after the judgment label' };
   if (starts[first] < labelEnd)
-    return { levelProbs: null, note: 'the judgment value shares a token with its label; no per-level probability' };
+    return { first: null, note: 'the judgment value shares a token with its label; no per-level probability' };
+  return { first };
+}
+
+export function levelProbabilities(profile: GuardModelProfile, steps: TokenStep[]): LevelProbsResult {
+  if (steps.length === 0) return { levelProbs: null, note: 'the model generated nothing' };
+  if (steps.every((s) => s.top.length === 0))
+    return { levelProbs: null, note: 'the runtime returned no token probabilities' };
+  const located = judgmentValueStart(
+    profile,
+    steps.map((s) => s.text),
+  );
+  if (located.first === null) return { levelProbs: null, note: located.note };
+  const first = located.first;
 
   const levelProbs: LevelProbs = {};
   let upperBound = false;
   let belowTop = false;
   for (const level of profile.levels) {
+    // Only a level that another level continues ("0" of "0.5") needs the number to end after it.
+    const continuedByAnother = profile.levels.some((o) => o.text !== level.text && o.text.startsWith(level.text));
     let p = 1;
     let matched = '';
     let i = first;
@@ -70,7 +91,7 @@ export function levelProbabilities(profile: GuardModelProfile, steps: TokenStep[
       const step = steps[i];
       if (remaining === '') {
         // The level's text is complete: it is this level only if the number ends here.
-        if (step) {
+        if (step && continuedByAnother) {
           const continuing = step.top
             .filter((c) => CONTINUES_NUMBER.test(i === first ? c.text.trimStart() : c.text))
             .reduce((sum, c) => sum + c.prob, 0);
@@ -142,4 +163,22 @@ export function stepsOfLatestCompletion(all: TokenStep[], text: string): TokenSt
     }
   }
   return null;
+}
+
+/**
+ * True when the runtime's "probabilities" are the sampler's choice, not the model's distribution: every step that
+ * lists candidates gives its chosen token 1 and nothing else any mass. llama.node 1.7.15 does this under greedy
+ * decoding (measured on the tiny model: {"0": 0, "1": 0, "2": 0, "3": 1} where node-llama-cpp's pre-sampling
+ * distribution gave each level about 0.003). Such values are a 0/1, not a confidence.
+ */
+export function isPostSamplingChoice(steps: readonly TokenStep[]): boolean {
+  const listed = steps.filter((s) => s.top.length > 0);
+  return (
+    listed.length > 0 &&
+    listed.every((s) => {
+      const total = s.top.reduce((sum, c) => sum + c.prob, 0);
+      const best = Math.max(...s.top.map((c) => c.prob));
+      return Math.abs(best - 1) < 1e-6 && Math.abs(total - 1) < 1e-6;
+    })
+  );
 }

@@ -17,6 +17,8 @@ import { IoError } from '../io-error';
 import { decodeDataUri, inspectImage, readImageFile, resolveInside, type ImageCheck } from './image-intake';
 import { contentCaseId, readRecordsInThread, type ParsedRecord, type RecordBatchSource } from './record-reader';
 import { IMAGE_FIELD, type CaseFields } from './record-schemas';
+import { withFigStepQuery } from './reference-eval';
+import { ExistingCases } from './existing-cases';
 
 export { IoError } from '../io-error';
 export { contentCaseId } from './record-reader';
@@ -48,7 +50,16 @@ export function inferFormat(file: string): ImportFormat {
 }
 
 type Prepared =
-  | { ok: true; record: number; newCase: NewCase; image: ImageRef | null; referenceOutput?: string }
+  | {
+      ok: true;
+      record: number;
+      newCase: NewCase;
+      image: ImageRef | null;
+      referenceOutput?: string;
+      /** The reference verdict goes to this case already in the store (found by content), not to a new one. */
+      existingCase?: boolean;
+      warnings?: RecordError[];
+    }
   | { ok: false; record: number; errors: RecordError[]; scriptError?: boolean };
 
 /** Reads, validates and stores one file; see ImportSummary for what it reports. */
@@ -86,16 +97,25 @@ export async function importFile(
     ms: 0,
   };
   if (format === 'guardtrace-results')
-    summary.reference = { verdicts: 0, alreadyPresent: 0, parseFailures: 0, scriptErrors: 0 };
+    summary.reference = { verdicts: 0, alreadyPresent: 0, parseFailures: 0, scriptErrors: 0, matchedExisting: 0 };
   const images = new ImageCache(store, imagesDir, format);
   const session = await store.imports.begin({ letWritersIn: options.letWritersIn });
   const writer = new BatchWriter(session, file, format, actor, summary);
 
   const records = await (options.records ?? readRecordsInThread)(file, format, batchSize);
-  const flush = async (batch: ParsedRecord[]) => {
+  // Reference results attach to the cases the dataset import made, whatever ids those got (existing-cases.ts).
+  const existing = format === 'guardtrace-results' ? new ExistingCases(store) : null;
+  const asReferenceEval = req.asReferenceEval === true && format !== 'guardtrace-results';
+  const flush = async (parsed: ParsedRecord[]) => {
+    const batch = asReferenceEval ? parsed.map(withReferenceEvalQuery) : parsed;
+    if (existing && batch.length) await existing.load();
     const prepared = batch.some((item) => item.ok && item.fields.image)
-      ? await mapWithConcurrency(batch, IMAGE_CONCURRENCY, (item) => prepare(item, file, format, images))
-      : batch.map((item) => prepareWithoutImage(item, file));
+      ? await mapWithConcurrency(
+          batch,
+          IMAGE_CONCURRENCY,
+          async (item) => prepareWithoutReading(item, file, existing) ?? prepareWithImage(item, file, format, images),
+        )
+      : batch.map((item) => prepareWithoutReading(item, file, existing) ?? prepareWithoutImage(item, file));
     await writer.commit(prepared);
     summary.total += batch.length;
     onProgress?.({ file, processed: summary.total, total: Math.max(records.total(), summary.total) });
@@ -142,8 +162,29 @@ function resolveImagesDir(file: string, format: ImportFormat, given: string | un
   return folder;
 }
 
-/** A parsed record as the writer takes it, resolving (and durably storing) its image first if it names one. */
-async function prepare(item: ParsedRecord, file: string, format: ImportFormat, images: ImageCache): Promise<Prepared> {
+/** --as-reference-eval: an S-Eval image case gets the FigStep query before its identity is computed. */
+function withReferenceEvalQuery(item: ParsedRecord): ParsedRecord {
+  return item.ok && item.fields.image ? { ...item, fields: withFigStepQuery(item.fields) } : item;
+}
+
+/**
+ * A parsed record as the writer takes it when no image has to be read: rejected, without an image, or a reference
+ * result whose case is already in the store (found by content; its image is not read again). Null otherwise.
+ */
+function prepareWithoutReading(item: ParsedRecord, file: string, existing: ExistingCases | null): Prepared | null {
+  if (!item.ok) return item;
+  const existingId = existing ? existing.find(item.fields, item.written) : null;
+  if (existingId !== null) return { ...toPrepared(item, file, existingId, null, null), existingCase: true };
+  return item.fields.image ? null : prepareWithoutImage(item, file);
+}
+
+/** A parsed record as the writer takes it, resolving (and durably storing) its image first. */
+async function prepareWithImage(
+  item: ParsedRecord,
+  file: string,
+  format: ImportFormat,
+  images: ImageCache,
+): Promise<Prepared> {
   if (!item.ok || !item.fields.image) return prepareWithoutImage(item, file);
   const fields = item.fields;
   const outcome = await images.resolve(item.fields.image);
@@ -175,7 +216,7 @@ function toPrepared(
   id: string,
   image: ImageRef | null,
   imageRef: string | null,
-): Prepared {
+): Extract<Prepared, { ok: true }> {
   const { fields } = item;
   const newCase: NewCase = {
     id,
@@ -196,6 +237,7 @@ function toPrepared(
     newCase,
     image,
     ...(item.referenceOutput !== undefined ? { referenceOutput: item.referenceOutput } : {}),
+    ...(item.warnings?.length ? { warnings: item.warnings } : {}),
   };
 }
 
@@ -273,12 +315,15 @@ class BatchWriter {
         errors.push(...item.errors);
         continue;
       }
+      if (item.warnings) errors.push(...item.warnings);
       items.push({
         newCase: item.newCase,
         ...(item.image ? { image: item.image } : {}),
         ...(item.referenceOutput !== undefined
           ? { referenceVerdict: this.referenceVerdict(item, item.referenceOutput) }
           : {}),
+        // Already in the store (found by content): the store keeps only the reference verdict, in this batch.
+        ...(item.existingCase ? { existingCase: true } : {}),
       });
     }
     const result = await this.session.writeBatch({

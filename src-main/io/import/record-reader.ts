@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ImportFormat, RecordError } from '@domain/io';
 import { fromThreadError, toThreadError, type ThreadError } from './thread-errors';
-import { parseRecord, parseReferenceResult, type CaseFields } from './record-schemas';
+import { parseRecord, parseReferenceResult, type CaseFields, type WrittenContent } from './record-schemas';
 import { openSource, type Source, type SourceItem } from './sources';
 
 /**
@@ -36,6 +36,10 @@ export type ParsedRecord =
       /** The case id when it does not depend on an image (a source id, or the content hash of an imageless case). */
       id: string | null;
       referenceOutput?: string;
+      /** Reference results only: the texts as the script's output wrote them (before its fallbacks). */
+      written?: WrittenContent;
+      /** Problems reported without rejecting the record (a reference label outside the levels). */
+      warnings?: RecordError[];
     }
   | { ok: false; record: number; errors: RecordError[]; scriptError?: boolean };
 
@@ -74,7 +78,13 @@ export function parseItem(item: SourceItem, file: string, format: ImportFormat):
     record: item.record,
     fields,
     id: fields.id ?? (fields.image ? null : contentCaseId(fields, null)),
-    ...(reference?.ok ? { referenceOutput: reference.evalResult } : {}),
+    ...(reference?.ok
+      ? {
+          referenceOutput: reference.evalResult,
+          written: reference.written,
+          warnings: reference.warnings.map((w) => ({ file, record: item.record, field: w.field, reason: w.reason })),
+        }
+      : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ImportFormat } from '@domain/io';
 import type { RiskLevel } from '@domain/types';
+import { asAudited, withFigStepQuery } from './reference-eval';
 
 // One schema per input format, all producing the same CaseFields. Text is kept exactly as given
 // (no trimming): the auditor's verdict depends on the exact query, trace and response.
@@ -156,22 +157,36 @@ export type FieldIssue = { field: string | null; reason: string };
  * response, eval_result, label}, where query is the dataset's question and label its evaluation_result, so a case
  * gets the same identity as when the dataset itself is imported.
  */
+const scriptText = z
+  .string({ error: (issue) => `must be text, got ${describe(issue.input)}` })
+  .nullable()
+  .optional();
+
 const referenceResultRecord = z.looseObject({
   image_name: optionalImage,
-  query,
-  thinking,
-  response,
+  query: scriptText,
+  thinking: scriptText,
+  response: scriptText,
   eval_result: z.string({
     error: (issue) =>
       issue.input === undefined
         ? "is missing (the model's output; without it there is no reference verdict)"
         : `must be text, got ${describe(issue.input)}`,
   }),
-  label: gold,
+  // Checked below: a label outside 0/0.5/1 is reported, and the record (with its verdict) is still imported.
+  label: z.unknown(),
 });
 
+/** The three texts as the script's output wrote them ("" for a missing key), for finding a case imported as is. */
+export interface WrittenContent {
+  query: string;
+  thinking: string;
+  response: string;
+}
+
 export type ReferenceResultParse =
-  { ok: true; fields: CaseFields; evalResult: string } | { ok: false; issues: FieldIssue[]; scriptError?: string };
+  | { ok: true; fields: CaseFields; evalResult: string; written: WrittenContent; warnings: FieldIssue[] }
+  | { ok: false; issues: FieldIssue[]; scriptError?: string };
 
 /** Validates one record of the reference script's output; its {image_name, error} entries come back as scriptError. */
 export function parseReferenceResult(value: unknown): ReferenceResultParse {
@@ -193,18 +208,31 @@ export function parseReferenceResult(value: unknown): ReferenceResultParse {
   const r = result.data;
   const known = KNOWN_KEYS['guardtrace-results'];
   const extras = Object.fromEntries(Object.entries(raw).filter(([key]) => !known.has(key)));
+  const warnings: FieldIssue[] = [];
+  const label = gold.safeParse(r.label);
+  if (!label.success)
+    warnings.push({
+      field: 'label',
+      reason:
+        `${label.error.issues[0]?.message ?? 'must be 0, 0.5 or 1'}; it is not stored as the gold label. ` +
+        'The record and its reference verdict were imported; correct the label in the dataset if it matters.',
+    });
+  // The case as the script gave it to the model: its fallbacks for missing texts, the FigStep query for S-Eval images.
+  const fields = withFigStepQuery({
+    id: null,
+    query: asAudited(r.query, 'query'),
+    thinking: asAudited(r.thinking, 'thinking'),
+    response: asAudited(r.response, 'response'),
+    image: r.image_name,
+    gold: label.success ? label.data : null,
+    meta: extras,
+  });
   return {
     ok: true,
     evalResult: r.eval_result,
-    fields: {
-      id: null,
-      query: r.query,
-      thinking: r.thinking,
-      response: r.response,
-      image: r.image_name,
-      gold: r.label,
-      meta: extras,
-    },
+    fields,
+    written: { query: r.query ?? '', thinking: r.thinking ?? '', response: r.response ?? '' },
+    warnings,
   };
 }
 

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { BulkImporter, BulkImportSession, ImportBatch, ImportBatchResult } from '../contract';
+import { StoreError } from '../errors';
 
 const STAGED_COLUMNS = [
   'n',
@@ -44,8 +45,15 @@ class PostgresBulkImport implements BulkImportSession {
       imported: 0,
       duplicates: 0,
       imagesMissing: 0,
-      reference: { verdicts: 0, alreadyPresent: 0, parseFailures: 0 },
+      reference: { verdicts: 0, alreadyPresent: 0, parseFailures: 0, matchedExisting: 0 },
     };
+    // Refused before the transaction starts, so nothing of the batch is written.
+    if (batch.items.some((item) => item.existingCase))
+      throw new StoreError(
+        'unsupported',
+        'Attaching reference results to cases already in the store (matched by content) is not available on a team ' +
+          'database yet. Import the reference results into a data folder (--data-dir DIR) instead.',
+      );
     await client.query('BEGIN');
     try {
       if (!this.staged) {

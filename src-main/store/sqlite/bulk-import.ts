@@ -3,6 +3,7 @@
 // the running totals on its import_batches row and one activity-log entry. What a batch commits is searchable at once,
 // and a kill leaves whole batches only (docs/store.md, "Import atomicity").
 import type { BulkImportSession, ImportBatch, ImportBatchResult } from '../contract';
+import { StoreError } from '../errors';
 import { nowIso } from './clock';
 import type { CaseStore } from './index';
 import { waitForAnnouncedWriters } from './write-intent';
@@ -36,19 +37,30 @@ export class SqliteBulkImport implements BulkImportSession {
       imported: 0,
       duplicates: 0,
       imagesMissing: 0,
-      reference: { verdicts: 0, alreadyPresent: 0, parseFailures: 0 },
+      reference: { verdicts: 0, alreadyPresent: 0, parseFailures: 0, matchedExisting: 0 },
     };
     store.transaction(() => {
       const importBatch = (this.importBatchId ??= store.importBatches.begin(batch.file, batch.format, batch.actor));
       const createdAt = nowIso(); // the batch's cases are created together, in this transaction
       store.cases.withDeferredFtsIndexing(() => {
         for (const item of batch.items) {
-          if (item.image) store.images.record(item.image);
-          if (store.cases.insert(item.newCase, importBatch, createdAt)) {
-            result.imported++;
-            if (item.newCase.imageMissing) result.imagesMissing++;
-          } else {
+          if (item.existingCase) {
+            // A reference result for a case already stored (found by content): only its verdict is new.
+            if (!store.cases.exists(item.newCase.id))
+              throw new StoreError(
+                'not_found',
+                `No case with id "${item.newCase.id}" for the reference verdict of record ${item.newCase.sourceRecord}.`,
+              );
             result.duplicates++;
+            result.reference.matchedExisting++;
+          } else {
+            if (item.image) store.images.record(item.image);
+            if (store.cases.insert(item.newCase, importBatch, createdAt)) {
+              result.imported++;
+              if (item.newCase.imageMissing) result.imagesMissing++;
+            } else {
+              result.duplicates++;
+            }
           }
           if (item.referenceVerdict) {
             const inserted = store.referenceVerdicts.insert({ ...item.referenceVerdict, importBatch });

@@ -63,6 +63,11 @@ export function binaryF1ThreeWays(cells: readonly VerdictCell[]): BinaryF1ThreeW
 /**
  * The probability the model gave the level it chose, out of the three levels' probabilities (normalised over them:
  * the top log-probabilities also hold tokens that are no level). Null when the JSON is unusable or lacks the level.
+ *
+ * Levels that leave the chosen level's path at its first token are upper bounds that share that token: when the model
+ * wrote "1", p(0) and p(0.5) are both p("0") (what follows a "0" was never computed; engine/profiles/level-probs.ts).
+ * Such a group counts once, with its largest value, so p("0") is not added twice; levels on the chosen path (0 and
+ * 0.5 when the model wrote a "0") split their first token's mass and are summed.
  */
 export function verdictConfidence(levelProbsJson: string | null, verdict: RiskLevel): number | null {
   if (!levelProbsJson) return null;
@@ -74,12 +79,18 @@ export function verdictConfidence(levelProbsJson: string | null, verdict: RiskLe
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
   const probs = parsed as Record<string, unknown>;
+  const chosenText = String(verdict);
+  const sameFirstToken = new Map<string, number>();
   let total = 0;
   for (const level of RISK_LEVELS) {
     const p = probs[String(level)];
-    if (typeof p === 'number' && Number.isFinite(p) && p >= 0) total += p;
+    if (typeof p !== 'number' || !Number.isFinite(p) || p < 0) continue;
+    const first = String(level)[0]!;
+    if (first === chosenText[0]) total += p;
+    else sameFirstToken.set(first, Math.max(sameFirstToken.get(first) ?? 0, p));
   }
-  const chosen = probs[String(verdict)];
+  for (const p of sameFirstToken.values()) total += p;
+  const chosen = probs[chosenText];
   if (typeof chosen !== 'number' || !Number.isFinite(chosen) || chosen < 0 || total <= 0) return null;
   return Math.min(1, chosen / total);
 }

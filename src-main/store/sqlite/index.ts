@@ -15,6 +15,7 @@ import { newJobOwner } from './process-owner';
 import { MetricsReader } from './metrics';
 import { openDatabase, type Db } from './open-database';
 import { ReferenceVerdictRepository } from './reference-verdicts';
+import { CaseContentReader } from './case-content';
 import { ReviewRepository } from './reviews';
 import { SettingsRepository } from './settings';
 import { StepSearchRepository } from './step-searches';
@@ -40,6 +41,7 @@ export class CaseStore {
   readonly importBatches: ImportBatchRepository;
   readonly exports: ExportReader;
   readonly referenceVerdicts: ReferenceVerdictRepository;
+  readonly caseContent: CaseContentReader;
   readonly auditFailures: AuditFailureRepository;
   readonly decisions: DecisionResolver;
   readonly adjudication: AdjudicationRepository;
@@ -80,6 +82,7 @@ export class CaseStore {
     this.stepSearches = new StepSearchRepository(db, this.jobs.owner);
     this.settings = new SettingsRepository(db);
     this.referenceVerdicts = new ReferenceVerdictRepository(db);
+    this.caseContent = new CaseContentReader(db);
     this.metrics = new MetricsReader(db, this.jobs, this.referenceVerdicts, this.schemes);
     this.importBatches = new ImportBatchRepository(db);
     this.exports = new ExportReader(db);

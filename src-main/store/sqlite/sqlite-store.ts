@@ -53,6 +53,7 @@ export function sqliteStoreOver(store: CaseStore): Store {
       content: async (id) => store.cases.content(id),
       exists: async (id) => store.cases.exists(id),
       unauditedIds: async (modelId, promptSha256, limit) => store.cases.unauditedIds(modelId, promptSha256, limit),
+      forEachContent: (onPage) => store.caseContent.forEach(onPage),
     },
     decisions: {
       submit: async (input: DecisionInput) =>

@@ -4,13 +4,15 @@ import type { ActivityLogEntry } from '@domain/activity-log';
 import type { AuditRecord } from '@domain/audits';
 import type { CaseDetail } from '@domain/cases';
 import { api } from '../api';
-import { dateTime, percent, riskLabel, summarizeValue, withQueueNumber } from '../lib/format';
+import { dateTime, riskLabel, summarizeValue, withQueueNumber } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
 import { RiskBadge } from './badges';
 import { DemoVerdictBadge } from './quality/DemoVerdictBadge';
 import { imageProtection, useImageCare } from './quality/image-care';
 import { CaseText } from './CaseText';
 import { LocatedStepNote, TraceSteps } from './TraceSteps';
+import { ConfidenceLabel, NotReferenceNote } from './VerdictTrust';
+import { ReferenceEvalNote } from './ReferenceEvalNote';
 
 /** The case's sections, in order; keys jump between them (see the shortcut table). */
 export const CASE_SECTIONS = {
@@ -85,6 +87,7 @@ export function CaseView({
 
       <Section title="User query" id={CASE_SECTIONS.query}>
         <CaseText text={detail.query} words={searchWords} testId="case-query" />
+        <ReferenceEvalNote meta={detail.meta} />
       </Section>
 
       <Section title="Reasoning trace" id={CASE_SECTIONS.trace}>
@@ -108,14 +111,6 @@ export function CaseView({
       </Section>
     </article>
   );
-}
-
-/** The model's confidence in its verdict, when the engine reports per-level probabilities (levelProbs). */
-function confidenceOf(audit: AuditRecord): number | null {
-  const probs = (audit as AuditRecord & { levelProbs?: Record<string, number> | null }).levelProbs;
-  if (!probs || audit.risk === null) return null;
-  const p = probs[String(audit.risk)];
-  return typeof p === 'number' && Number.isFinite(p) ? p : null;
 }
 
 /** Why a parse failure has no verdict, in words that match what the model wrote (whitespace is not "nothing"). */
@@ -144,7 +139,6 @@ function VerdictStrip({
   reaudit: { run: () => void; disabledReason: string | null };
 }) {
   const failure = detail.auditFailure;
-  const confidence = audit ? confidenceOf(audit) : null;
   const canReaudit = !audit || audit.status === 'parse_failure' || failure !== null;
   return (
     <section
@@ -178,11 +172,7 @@ function VerdictStrip({
             </span>
           )}
           <LocatedStepNote caseId={detail.id} hidden={modelHidden} />
-          {confidence !== null && (
-            <span className="text-[12px] text-zinc-700 dark:text-zinc-300" data-testid="verdict-confidence">
-              confidence {percent(confidence, 0)}
-            </span>
-          )}
+          <ConfidenceLabel audit={audit} />
           <span className="min-w-0 flex-1 basis-64 truncate text-[12.5px] text-zinc-700 dark:text-zinc-300">
             {audit.status === 'parse_failure'
               ? parseFailureText(audit)
@@ -190,6 +180,7 @@ function VerdictStrip({
                 ? firstLine(audit.analysis)
                 : 'No analysis written.'}
           </span>
+          <NotReferenceNote audit={audit} />
         </>
       )}
       {failure && !modelHidden && !streaming && (

@@ -36,13 +36,14 @@ export function DataScreen({
 
 export async function runImport(
   file: string,
-  options: { format?: ImportFormat; imagesDir?: string; actor?: string },
+  options: { format?: ImportFormat; imagesDir?: string; actor?: string; asReferenceEval?: boolean },
 ): Promise<ImportSummary> {
   return invoke('import.run', {
     file,
     format: options.format,
     imagesDir: options.imagesDir || undefined,
     actor: options.actor,
+    ...(options.asReferenceEval ? { asReferenceEval: true } : {}),
   });
 }
 
@@ -56,6 +57,7 @@ function ImportPanel({
   const [file, setFile] = useState('');
   const [format, setFormat] = useState<ImportFormat | ''>('');
   const [imagesDir, setImagesDir] = useState('');
+  const [asReferenceEval, setAsReferenceEval] = useState(false);
   const [progress, setProgress] = useState<ImportProgress | null>(null);
   const [summary, setSummary] = useState<ImportSummary | null>(null);
   const [running, setRunning] = useState(false);
@@ -66,7 +68,7 @@ function ImportPanel({
     setSummary(null);
     setProgress(null);
     try {
-      const s = await runImport(file, { format: format || undefined, imagesDir, actor: reviewer });
+      const s = await runImport(file, { format: format || undefined, imagesDir, actor: reviewer, asReferenceEval });
       setSummary(s);
       notify(`Imported ${s.imported} of ${s.total} record(s) from ${s.file}.`);
     } catch (e) {
@@ -141,6 +143,24 @@ function ImportPanel({
           </div>
         </label>
       </div>
+      <label className="flex items-start gap-1.5">
+        <input
+          type="checkbox"
+          className="mt-0.5"
+          checked={asReferenceEval || format === 'guardtrace-results'}
+          disabled={format === 'guardtrace-results'}
+          onChange={(e) => setAsReferenceEval(e.target.checked)}
+          data-testid="import-as-reference-eval"
+        />
+        <span>
+          As the reference evaluation: S-Eval images get the FigStep query
+          <span className="block text-[11.5px] text-zinc-600 dark:text-zinc-400">
+            Image cases whose image name starts with “S-Eval” get the fixed FigStep query that GuardTrace-VL’s
+            S-Eval_test_eval.py sends instead of their question; the question is kept on the case. Always applied to
+            reference script results.
+          </span>
+        </span>
+      </label>
       <div>
         <button
           className="btn btn-primary"
@@ -170,7 +190,8 @@ export function ImportResult({ summary }: { summary: ImportSummary }) {
         <p data-testid="import-reference">
           Reference verdicts: <strong>{summary.reference.verdicts}</strong> stored ({summary.reference.parseFailures}{' '}
           without a parseable verdict) · {summary.reference.alreadyPresent} already present ·{' '}
-          {summary.reference.scriptErrors} record(s) the reference script itself failed on (listed below)
+          {summary.reference.matchedExisting} attached to cases already imported · {summary.reference.scriptErrors}{' '}
+          record(s) the reference script itself failed on (listed below)
         </p>
       )}
       {summary.errors.length > 0 && (
