@@ -22,17 +22,13 @@ const insertCase = (db: Database.Database, id: string, query = 'how do I pick a 
     .run(id, query);
 
 describe('migrations', () => {
-  it('are numbered consecutively from 1, but for the numbers reserved for branches not merged yet', () => {
-    // 0014 belongs to other branches of 2026-12-07; once they are merged this list is empty again.
-    const reservedElsewhere = [11, 12, 13, 14].filter((v) => !MIGRATIONS.some((m) => m.version === v));
-    const expected = Array.from({ length: MIGRATIONS.length + reservedElsewhere.length }, (_, i) => i + 1).filter(
-      (version) => !reservedElsewhere.includes(version),
-    );
+  it('are numbered consecutively from 1', () => {
+    const expected = Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1);
     expect(MIGRATIONS.map((m) => m.version)).toEqual(expected);
     expect(LATEST_SCHEMA_VERSION).toBe(expected.at(-1));
   });
 
-  it('0015 lets a decision carry any level of its profile, keeping every review, id and constraint', () => {
+  it('0014 lets a decision carry any level of its profile, keeping every review, id and constraint', () => {
     const db = new Database(path.join(tempDir(), DATABASE_FILE));
     applyPragmas(db, 'test');
     migrate(

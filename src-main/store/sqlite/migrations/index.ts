@@ -12,7 +12,7 @@ import { referenceVerdicts } from './0010-reference-verdicts';
 import { packReviewerStores } from './0011-pack-reviewer-stores';
 import { stepLocalization } from './0012-step-localization';
 import { goldAndExposure } from './0013-gold-and-exposure';
-import { profileLevelsInReviews } from './0015-profile-levels-in-reviews';
+import { profileLevelsInReviews } from './0014-profile-levels-in-reviews';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';

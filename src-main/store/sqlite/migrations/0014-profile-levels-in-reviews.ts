@@ -3,9 +3,9 @@ import type { Migration } from './migration';
 // A decision's risk is a level of the guard-model profile that judged the case (store/sqlite/level-schemes.ts), not
 // GuardTrace's 0/0.5/1: reviews loses its `risk IN (0, 0.5, 1)` CHECK (kept since 0002 and 0007) and the store
 // validates each decision against the case's profile instead. SQLite cannot drop a CHECK in place, so reviews is
-// rebuilt as 0007 left it (with 0008's analysis_source), every row and id kept. 0011-0014 are other branches'.
+// rebuilt as 0007 left it (with 0008's analysis_source), every row and id kept.
 export const profileLevelsInReviews: Migration = {
-  version: 15,
+  version: 14,
   name: 'profile-levels-in-reviews',
   rebuildsTables: true,
   up: `
