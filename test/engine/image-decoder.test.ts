@@ -317,9 +317,12 @@ describe('no other code parses images', () => {
       if (file !== path.join('engine', 'image-prep.ts') && /\b(prepareImage|decodeLikePil)\(/.test(text))
         callsDecoding.push(file);
     }
+    // io/demo/sample-images.ts renders the sample workspace's own SVG drawings (constants in that file) to PNG: no
+    // untrusted bytes reach sharp there, so it may run in process; every other use is the decoder job's.
     expect(importsSharp.sort()).toEqual([
       path.join('engine', 'image-decoding', 'run-job.ts'),
       path.join('engine', 'image-prep.ts'),
+      path.join('io', 'demo', 'sample-images.ts'),
     ]);
     expect(callsDecoding).toEqual([path.join('engine', 'image-decoding', 'run-job.ts')]);
   });

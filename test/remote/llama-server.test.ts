@@ -155,6 +155,7 @@ describe.skipIf(skipReason !== null)(
         modelPath: folder.modelPath!,
         mmprojPath: folder.mmprojPath,
         dataDir: path.join(dataDir, 'old'),
+        socketPath: null, // over TCP like the sidecar above, so the engine below connects by its base URL
       });
       try {
         expect(old.warnings.join('\n')).toMatch(/no --image-min-tokens.*differ from the published evaluation/);
