@@ -47,10 +47,11 @@ describe('metrics over the store: F1 three ways, calibration, recipe filter', ()
 
     const all = store.metrics.metrics().fidelity;
     expect(all.calibration!.n).toBe(3);
-    // bins: [0.9,1.0] holds 0.9 (right) and 0.95 (wrong): mean 0.925, accuracy 0.5, gap 0.425;
-    // [0.7,0.8) holds 0.7 (wrong): gap 0.7. ECE = 2/3 * 0.425 + 1/3 * 0.7 = 0.28333 + 0.23333 = 0.51667
+    // a wrote "1": p(0) and p(0.5) are both p("0") and count once, so its confidence is 0.9 / (0.9 + 0.05) = 0.947368.
+    // bins: [0.9,1.0] holds 0.947368 (right) and 0.95 (wrong): mean 0.948684, accuracy 0.5, gap 0.448684;
+    // [0.7,0.8) holds 0.7 (wrong): gap 0.7. ECE = 2/3 * 0.448684 + 1/3 * 0.7 = 0.299123 + 0.233333 = 0.532456
     expect(all.calibration!.bins[9]).toMatchObject({ n: 2, accuracy: 0.5 });
-    expect(all.calibration!.ece).toBeCloseTo(0.516667, 5);
+    expect(all.calibration!.ece).toBeCloseTo(0.532456, 5);
     expect(all.calibrationNote).toMatch(/1 of 4 reviewed verdict/);
 
     const reference = store.metrics.metrics({ recipe: 'reference' }).fidelity;
