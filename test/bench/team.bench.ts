@@ -17,6 +17,7 @@ import type { NewCase } from '@main/store/contract';
 import { PostgresBulkImporter } from '@main/store/postgres/bulk-import';
 import { TeamChangeListener } from '@main/store/postgres/change-listener';
 import { PostgresDecisionWriter } from '@main/store/postgres/decisions';
+import { closePool, openPool } from '@main/store/postgres/pool';
 import { ReviewClaims } from '@main/store/postgres/review-claims';
 import { addTeamUser } from '@main/store/postgres/roles';
 import { initTeamDatabase } from '@main/store/postgres/team-setup';
@@ -99,7 +100,12 @@ async function main(): Promise<void> {
       ).oneTimePassword!;
     await admin.end();
     const pool = (login: string, max = 2) => {
-      const created = new pg.Pool({ connectionString: cluster.loginUrl(login, passwords[login], database), max });
+      const created = openPool(
+        { connectionString: cluster.loginUrl(login, passwords[login], database), max },
+        (error) => {
+          throw error;
+        },
+      );
       pools.push(created);
       return created;
     };
@@ -216,7 +222,7 @@ async function main(): Promise<void> {
     for (const row of rows) console.log(line(row));
     console.log('Not measured yet: queue page p95 and search p95 on PostgreSQL (its CaseReader is not built).');
   } finally {
-    await Promise.all(pools.map((p) => p.end()));
+    await Promise.all(pools.map(closePool));
     cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   }

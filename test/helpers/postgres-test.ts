@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import type { TeamRole } from '@domain/team-database';
+import { closePool, openPool } from '@main/store/postgres/pool';
 import { addTeamUser } from '@main/store/postgres/roles';
 import { initTeamDatabase } from '@main/store/postgres/team-setup';
 import { postgresUnavailableReason, startPostgresCluster, type PostgresCluster } from './postgres-cluster';
@@ -62,7 +63,7 @@ export function useTeamDatabase(
     await seed?.(admin);
   });
   afterAll(async () => {
-    await Promise.all(pools.splice(0).map((pool) => pool.end()));
+    await Promise.all(pools.splice(0).map(closePool));
     await admin?.end();
   });
   const url = (login: string) => cluster().loginUrl(login, passwords[login], database);
@@ -73,7 +74,8 @@ export function useTeamDatabase(
     password: (login) => passwords[login],
     url,
     pool: (login, max = 3) => {
-      const created = new pg.Pool({ connectionString: url(login), max });
+      // A connection lost mid-file is the test's business (it sees the failed query); teardown waits for every socket.
+      const created = openPool({ connectionString: url(login), max }, () => undefined);
       pools.push(created);
       return created;
     },

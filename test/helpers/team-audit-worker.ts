@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { PostgresJobQueue } from '@main/store/postgres/job-queue';
+import { closePool } from '@main/store/postgres/pool';
 import { fakeAuditResult } from './fake-audit-result';
 
 const [url, leaseMs, generateMs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
@@ -35,4 +36,4 @@ for (;;) {
   }
 }
 stopHeartbeat();
-await pool.end();
+await closePool(pool);

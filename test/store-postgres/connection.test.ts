@@ -12,6 +12,7 @@ import {
   teamTarget,
 } from '@main/store/postgres/connection-config';
 import { connectTeamDatabase, withTeamDatabase } from '@main/store/postgres/connect';
+import { closePool, openPool } from '@main/store/postgres/pool';
 import { addTeamUser } from '@main/store/postgres/roles';
 import { initTeamDatabase } from '@main/store/postgres/team-setup';
 import { postgresSkipReason, usePostgresCluster } from '../helpers/postgres-test';
@@ -207,6 +208,32 @@ describe.skipIf(postgresSkipReason !== null)(
       });
       const saved = await admin.query(`SELECT count(*)::int AS n FROM reviews WHERE case_id = 'k1'`);
       expect(saved.rows[0].n).toBe(0);
+    });
+
+    it('a lost idle connection is reported, not thrown; closePool returns once every connection is closed', async () => {
+      const lost: string[] = [];
+      const pool = openPool({ connectionString: cluster().loginUrl('carol', password, database), max: 3 }, (error) =>
+        lost.push(error.message),
+      );
+      const connections: pg.Client[] = [];
+      const closed = new Set<pg.Client>();
+      pool.on('connect', (client) => {
+        connections.push(client);
+        client.once('end', () => closed.add(client));
+      });
+      const held = await Promise.all([pool.connect(), pool.connect(), pool.connect()]);
+      for (const client of held) client.release();
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'carol'`);
+      for (let i = 0; i < 100 && lost.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(lost).toHaveLength(3);
+      expect(lost[0]).toMatch(/terminat/);
+      // The next query opens a fresh connection.
+      expect((await pool.query('SELECT session_user AS u')).rows[0].u).toBe('carol');
+      await Promise.all([pool.connect(), pool.connect()]).then((clients) => clients.forEach((c) => c.release()));
+      await closePool(pool);
+      // pg-pool's own end() resolves before the sockets close; closePool waits for each one.
+      expect(connections.length).toBeGreaterThanOrEqual(5);
+      expect(connections.filter((client) => !closed.has(client))).toEqual([]);
     });
   },
 );
