@@ -67,11 +67,15 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
   const openCase = async (id: string) => {
     // The queue is virtualized: scroll it until the row is rendered.
     const row = h.page.locator(`[role="option"][data-case-id="${id}"]`);
-    await testId('queue-list').evaluate((list) => (list.scrollTop = 0));
-    for (let page = 0; page < 20 && (await row.count()) === 0; page++) {
-      await testId('queue-list').evaluate((list) => (list.scrollTop += list.clientHeight * 0.8));
-      await h.page.waitForTimeout(50);
-    }
+    // Each scroll is awaited until the virtualizer has rendered for it: a row counted before that may be one the
+    // next render drops (the open case's row, say, once the list is back at the top).
+    const scrollQueue = async (to: (list: HTMLElement) => void) => {
+      await testId('queue-list').evaluate(to);
+      await h.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    };
+    await scrollQueue((list) => (list.scrollTop = 0));
+    for (let page = 0; page < 20 && (await row.count()) === 0; page++)
+      await scrollQueue((list) => (list.scrollTop += list.clientHeight * 0.8));
     await row.click();
     await h.page.waitForFunction(
       (caseId) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === caseId,

@@ -2,7 +2,7 @@ import { SHORTCUTS, type ShortcutGroup } from '../lib/keys';
 import { CloseButton, Dialog } from './Dialog';
 
 /** Three columns of about equal length, so the whole list fits a 1024×700 window without scrolling. */
-const COLUMNS: ReadonlyArray<readonly ShortcutGroup[]> = [['Queue', 'Decision'], ['Case', 'Image'], ['App']];
+const COLUMNS: ReadonlyArray<readonly ShortcutGroup[]> = [['Queue', 'Decision'], ['Case'], ['Image', 'App']];
 
 export function ShortcutOverlay({ onClose }: { onClose: () => void }) {
   return (
