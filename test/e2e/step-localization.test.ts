@@ -180,16 +180,20 @@ describe.skipIf(skipReason !== null)('step localization in Chromium', () => {
     // The page reads the settings when it starts (the Settings screen changes them in place).
     await h.page.reload();
     await h.page.waitForFunction(() => document.querySelectorAll('[data-testid="queue-row"]').length === 2);
-    // steps-2 has no decision: open it (it is next in the queue) and locate it through the API as the batch would.
+    // A blind queue is newest first, so steps-2 (no decision yet) opens first. Locate it through the API as the batch
+    // would, then leave it and come back so the case view reads it afresh.
+    const shown = (caseId: string) =>
+      h.page.waitForFunction(
+        (id) => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === id,
+        caseId,
+      );
+    await shown('steps-2');
     await h.handlers['steps.locate']({ caseId: 'steps-2' });
     h.core.events.emit('cases.changed', { caseIds: 'all' });
-    await h.page.waitForFunction(
-      () => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === 'steps-1',
-    );
     await press('j');
-    await h.page.waitForFunction(
-      () => document.querySelector('[data-testid="case-view"] header span.font-mono')?.textContent === 'steps-2',
-    );
+    await shown('steps-1');
+    await press('k');
+    await shown('steps-2');
     await testId('steps-strip').waitFor();
     await h.page.waitForTimeout(300);
     expect(await h.page.locator('[data-testid="case-trace"] [data-located]').count()).toBe(0);
