@@ -3,9 +3,10 @@
 // login undo only its own latest decision. Each method is one transaction, committed before it resolves.
 import { resolveAnalysis } from '@domain/review-analysis';
 import { REVIEW_SOURCES, type ReviewRecord } from '@domain/reviews';
-import { isCategory, isRiskLevel } from '@domain/types';
+import { GUARDTRACE_LEVEL_SCHEME } from '@domain/levels';
 import type pg from 'pg';
 import type { DecisionInput, DecisionWriter } from '../contract';
+import { summarizeDecision, validateJudgment } from '../decision-rules';
 import { StoreError } from '../errors';
 import { refuseOtherName } from './identity';
 import { toReviewRecord, type PgReviewRow } from './rows';
@@ -24,23 +25,9 @@ export async function requireCase(db: Queryable, caseId: string): Promise<void> 
   if (!found.rowCount) throw new StoreError('not_found', `No case with id "${caseId}" in the team database.`);
 }
 
-export function summarize(review: ReviewRecord) {
-  return {
-    reviewId: review.id,
-    risk: review.risk,
-    category: review.category,
-    analysis: review.analysis,
-    analysisSource: review.analysisSource,
-    note: review.note,
-    source: review.source,
-  };
-}
-
 function validate(input: DecisionInput): void {
-  if (!isRiskLevel(input.risk))
-    throw new StoreError('invalid', `Risk must be 0, 0.5 or 1 (got ${JSON.stringify(input.risk)}).`);
-  if (input.category != null && !isCategory(input.category))
-    throw new StoreError('invalid', `Unknown category "${input.category}". Use one of the nine GuardTrace categories.`);
+  // The team database speaks GuardTrace-VL's levels until level schemes per profile reach it (docs/team.md).
+  validateJudgment(input, GUARDTRACE_LEVEL_SCHEME);
   if (input.source !== undefined && (!REVIEW_SOURCES.includes(input.source) || input.source === 'pack'))
     throw new StoreError(
       'invalid',
@@ -88,8 +75,8 @@ export class PostgresDecisionWriter implements DecisionWriter {
     await client.query('INSERT INTO audit_log (action, case_id, before, after) VALUES ($1, $2, $3, $4)', [
       record.source === 'bulk_accept' ? 'review.bulk_accept' : 'review.submit',
       input.caseId,
-      before && JSON.stringify(summarize(before)),
-      JSON.stringify(summarize(record)),
+      before && JSON.stringify(summarizeDecision(before)),
+      JSON.stringify(summarizeDecision(record)),
     ]);
     return record;
   }
@@ -114,8 +101,8 @@ export class PostgresDecisionWriter implements DecisionWriter {
       const restored = await decisionInForce(client, row.case_id);
       await client.query(`INSERT INTO audit_log (action, case_id, before, after) VALUES ('review.undo', $1, $2, $3)`, [
         row.case_id,
-        JSON.stringify(summarize(taken)),
-        restored && JSON.stringify(summarize(restored)),
+        JSON.stringify(summarizeDecision(taken)),
+        restored && JSON.stringify(summarizeDecision(restored)),
       ]);
       return toReviewRecord(inserted.rows[0]);
     });

@@ -1,10 +1,11 @@
 import { writeTransaction } from './write-transaction';
 import type { ReviewRecord } from '@domain/reviews';
-import type { AdjudicationInput, AdjudicationView, DecisionBasis, ReviewerDecision } from '@domain/team';
-import { isHarmful, type LevelScheme } from '@domain/levels';
-import type { RiskLevel } from '@domain/types';
+import type { AdjudicationInput, AdjudicationView } from '@domain/team';
 import type { LevelSchemes } from './level-schemes';
-import { validateJudgment } from './reviews';
+import {
+  disagreementOf,
+  resolveDecision,
+  toReviewerDecision, validateJudgment, type ResolvedDecision } from '../decision-rules';
 import type { ActivityLog } from './activity-log';
 import type { AuditRepository } from './audits';
 import type { CaseRepository } from './cases';
@@ -15,26 +16,6 @@ import { toReviewRecord, type ReviewRow } from './rows';
 
 /** A review still in force for its reviewer: not taken back by an undo (a probe of reviews_undone_once). */
 const LIVE = `NOT EXISTS (SELECT 1 FROM reviews u WHERE u.undoes_review_id = reviews.id)`;
-
-/**
- * Two reviewers agree when their risk matches and, for a level the profile counts as harmful (GuardTrace: 0.5 and
- * 1), their category too.
- */
-export function decisionsAgree(
-  a: { risk: RiskLevel | null; category: string | null },
-  b: { risk: RiskLevel | null; category: string | null },
-  scheme: LevelScheme,
-): boolean {
-  return a.risk === b.risk && (!isHarmful(scheme, a.risk) || a.category === b.category);
-}
-
-export interface ResolvedDecision {
-  inForce: ReviewRecord | null;
-  basis: DecisionBasis | 'disputed' | null;
-  /** Each reviewer's latest live decision (adjudications excluded), oldest first. */
-  perReviewer: ReviewRecord[];
-  adjudication: ReviewRecord | null;
-}
 
 /**
  * The decision in force on a case, with several reviewers:
@@ -70,23 +51,7 @@ export class DecisionResolver {
   }
 
   resolve(caseId: string): ResolvedDecision {
-    const live = this.liveStmt.all(caseId).map(toReviewRecord);
-    const adjudication = live.filter((review) => review.kind === 'adjudication').at(-1) ?? null;
-    const latestByReviewer = new Map<string, ReviewRecord>();
-    for (const review of live) if (review.kind === 'decision') latestByReviewer.set(review.reviewer, review);
-    const perReviewer = [...latestByReviewer.values()].sort((a, b) => a.id - b.id);
-    if (adjudication) return { inForce: adjudication, basis: 'adjudication', perReviewer, adjudication };
-    if (!perReviewer.length) return { inForce: null, basis: null, perReviewer, adjudication };
-    const scheme = this.schemes.forCase(caseId);
-    if (perReviewer.every((review) => decisionsAgree(review, perReviewer[0], scheme))) {
-      return {
-        inForce: perReviewer.at(-1)!,
-        basis: perReviewer.length > 1 ? 'agreeing_reviewers' : 'single_reviewer',
-        perReviewer,
-        adjudication,
-      };
-    }
-    return { inForce: null, basis: 'disputed', perReviewer, adjudication };
+    return resolveDecision(this.liveStmt.all(caseId).map(toReviewRecord), this.schemes.forCase(caseId));
   }
 
   /** Recomputes and stores the decision in force. Run inside the transaction that changed the case's reviews. */
@@ -133,17 +98,10 @@ export class AdjudicationRepository {
     const resolved = this.resolver.resolve(caseId);
     const audit = this.audits.latest(caseId);
     const reviewers = resolved.perReviewer.map(toReviewerDecision);
-    const disagreesOn: AdjudicationView['disagreesOn'] = [];
-    if (resolved.perReviewer.length > 1) {
-      const first = resolved.perReviewer[0];
-      if (resolved.perReviewer.some((review) => review.risk !== first.risk)) disagreesOn.push('risk');
-      else if (resolved.perReviewer.some((review) => !decisionsAgree(review, first, this.schemes.forCase(caseId))))
-        disagreesOn.push('category');
-    }
     return {
       caseId,
       disputed: resolved.basis === 'disputed',
-      disagreesOn: resolved.basis === 'disputed' ? disagreesOn : [],
+      disagreesOn: disagreementOf(resolved, this.schemes.forCase(caseId)),
       model: audit && {
         status: audit.status,
         risk: audit.risk,
@@ -197,18 +155,4 @@ export class AdjudicationRepository {
       return record;
     });
   }
-}
-
-function toReviewerDecision(review: ReviewRecord): ReviewerDecision {
-  return {
-    reviewId: review.id,
-    reviewer: review.reviewer,
-    risk: review.risk!,
-    category: review.category,
-    analysis: review.analysis,
-    note: review.note,
-    source: review.source,
-    packId: review.packId,
-    at: review.createdAt,
-  };
 }

@@ -1,6 +1,7 @@
 import { REVIEW_SOURCES, type ReviewInput, type ReviewRecord } from '@domain/reviews';
 import { resolveAnalysis } from '@domain/review-analysis';
-import { isCategoryOf, isLevelOf, levelList, type LevelScheme } from '@domain/levels';
+import type { LevelScheme } from '@domain/levels';
+import { summarizeDecision, validateJudgment } from '../decision-rules';
 import type { LevelSchemes } from './level-schemes';
 import type { ActivityLog } from './activity-log';
 import type { DecisionResolver } from './adjudication';
@@ -89,8 +90,8 @@ export class ReviewRepository {
       actor: input.reviewer,
       action: record.source === 'bulk_accept' ? 'review.bulk_accept' : 'review.submit',
       caseId: input.caseId,
-      before: before && summarize(before),
-      after: summarize(record),
+      before: before && summarizeDecision(before),
+      after: summarizeDecision(record),
     });
     return record;
   }
@@ -119,8 +120,8 @@ export class ReviewRepository {
         actor: reviewer,
         action: 'review.undo',
         caseId: target.case_id,
-        before: summarize(toReviewRecord(target)),
-        after: restored && summarize(restored),
+        before: summarizeDecision(toReviewRecord(target)),
+        after: restored && summarizeDecision(restored),
       });
       return toReviewRecord(this.byIdStmt.get(info.lastInsertRowid)!);
     });
@@ -148,18 +149,6 @@ export class ReviewRepository {
   }
 }
 
-function summarize(review: ReviewRecord) {
-  return {
-    reviewId: review.id,
-    risk: review.risk,
-    category: review.category,
-    analysis: review.analysis,
-    analysisSource: review.analysisSource,
-    note: review.note,
-    source: review.source,
-  };
-}
-
 function validateReview(input: ReviewInput, scheme: LevelScheme): void {
   if (!input.reviewer || !input.reviewer.trim())
     throw new StoreError('invalid', 'A decision needs a reviewer name (Settings → Reviewer, or --reviewer).');
@@ -168,19 +157,5 @@ function validateReview(input: ReviewInput, scheme: LevelScheme): void {
     throw new StoreError(
       'invalid',
       `Unknown decision source "${String(input.source)}". Use one of: ${REVIEW_SOURCES.join(', ')}.`,
-    );
-}
-
-/** A risk and category in the case's verdict vocabulary (the profile's levels and categories). */
-export function validateJudgment(input: { risk: unknown; category?: string | null }, scheme: LevelScheme): void {
-  if (!isLevelOf(scheme, input.risk))
-    throw new StoreError(
-      'invalid',
-      `Risk must be ${levelList(scheme)} (got ${JSON.stringify(input.risk)}; the levels of ${scheme.profileId}).`,
-    );
-  if (input.category != null && !isCategoryOf(scheme, input.category))
-    throw new StoreError(
-      'invalid',
-      `Unknown category "${input.category}". Use one of the ${scheme.profileId} categories: ${scheme.categories.join(', ')}.`,
     );
 }
