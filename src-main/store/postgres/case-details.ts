@@ -1,11 +1,21 @@
-// One case on the team database (the single-case part of the contract's CaseReader: get, content, exists,
-// unauditedIds). Queue pages, counts, neighbours and search (list/counts/neighbors) are not built yet.
+// Cases on the team database (the contract's CaseReader): one case (get, content, exists, unauditedIds) here, the
+// queue (list, counts, neighbors, search) in queue.ts. Finding cases by their content is not built yet.
 import type { ActivityLogEntry } from '@domain/activity-log';
-import type { CaseContent, CaseDetail, ImageRef } from '@domain/cases';
+import type {
+  CaseContent,
+  CaseDetail,
+  FilterCounts,
+  ImageRef,
+  QueueFilter,
+  QueuePage,
+  QueueQuery,
+} from '@domain/cases';
 import type { RiskLevel } from '@domain/types';
 import type pg from 'pg';
+import type { CaseReader, Neighbors } from '../contract';
 import { StoreError } from '../errors';
 import { decisionInForce } from './decisions';
+import { PostgresQueue } from './queue';
 import { latestVerdict } from './verdicts';
 
 interface PgCaseRow {
@@ -34,8 +44,24 @@ function notFound(id: string): StoreError {
   return new StoreError('not_found', `No case with id "${id}" in the team database.`);
 }
 
-export class PostgresCaseDetails {
-  constructor(private readonly pool: pg.Pool) {}
+export class PostgresCaseDetails implements CaseReader {
+  private readonly queue: PostgresQueue;
+
+  constructor(private readonly pool: pg.Pool) {
+    this.queue = new PostgresQueue(pool);
+  }
+
+  list(query: QueueQuery): Promise<QueuePage> {
+    return this.queue.list(query);
+  }
+
+  counts(filter: QueueFilter): Promise<FilterCounts> {
+    return this.queue.counts(filter);
+  }
+
+  neighbors(query: QueueQuery & { id: string }): Promise<Neighbors> {
+    return this.queue.neighbors(query);
+  }
 
   async get(id: string): Promise<CaseDetail> {
     const found = await this.pool.query<PgCaseRow>(`SELECT ${CASE_COLUMNS} FROM cases WHERE id = $1`, [id]);

@@ -5,7 +5,10 @@ import type { LevelSchemes } from './level-schemes';
 import {
   disagreementOf,
   resolveDecision,
-  toReviewerDecision, validateJudgment, type ResolvedDecision } from '../decision-rules';
+  toReviewerDecision,
+  validateJudgment,
+  type ResolvedDecision,
+} from '../decision-rules';
 import type { ActivityLog } from './activity-log';
 import type { AuditRepository } from './audits';
 import type { CaseRepository } from './cases';

@@ -1,29 +1,18 @@
 // Builds the WHERE/ORDER BY of the moderator queue from a filter. Every value is bound, never spliced.
-import type { CaseStatusFilter, QueueFilter, QueueSort } from '@domain/cases';
+import type { QueueFilter, QueueSort } from '@domain/cases';
+import { searchWords, STATUS_CONDITIONS } from '../queue-rules';
 
 export interface SqlFragment {
   sql: string;
   params: unknown[];
 }
 
-// Only model_status, human_risk and model_risk may appear here: CaseRepository.counts() groups by exactly those
-// (audit_failed, on its own column, is counted separately from its partial index).
-export const STATUS_CONDITIONS: Record<CaseStatusFilter, string> = {
-  all: '1',
-  not_audited: "model_status = 'none'",
-  audited: "model_status <> 'none'",
-  reviewed: 'human_risk IS NOT NULL',
-  unreviewed: 'human_risk IS NULL',
-  disagree: "human_risk IS NOT NULL AND model_status = 'ok' AND human_risk <> model_risk",
-  parse_failure: "model_status = 'parse_failure'",
-  truncated: "model_status = 'truncated'",
-  audit_failed: 'audit_failure IS NOT NULL',
-};
+export { STATUS_CONDITIONS };
 
 /** Turns what a moderator types into an FTS5 query: each word quoted (no syntax injection), the last one a prefix. */
 export function toFtsQuery(search: string): string | null {
-  const words = search.match(/[\p{L}\p{N}_]+/gu);
-  if (!words || words.length === 0) return null;
+  const words = searchWords(search);
+  if (words.length === 0) return null;
   return words.map((word, index) => `"${word}"${index === words.length - 1 ? '*' : ''}`).join(' ');
 }
 

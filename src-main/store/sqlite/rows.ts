@@ -6,6 +6,7 @@ import type { AnalysisSource } from '@domain/review-analysis';
 import type { Category, RiskLevel } from '@domain/types';
 import type { LevelProbs, VerdictProvenance } from '@domain/verdict-provenance';
 import type { ExportRecord } from '../contract';
+import { queryPreview } from '../queue-rules';
 
 /** A `cases` row: the case columns the export record carries too, plus the denormalised queue columns. */
 export interface CaseRow extends Pick<
@@ -84,8 +85,6 @@ export interface ReviewRow {
 const risk = (value: number | null): RiskLevel | null => (value === null ? null : (value as RiskLevel));
 const category = (value: string | null): Category | null => value as Category | null;
 
-export const PREVIEW_CHARS = 240;
-
 /** What a queue row shows: everything but the long texts other than the query, and the meta. */
 export type CaseSummaryRow = Pick<
   CaseRow,
@@ -112,7 +111,7 @@ export function toCaseSummary(row: CaseSummaryRow): CaseSummary {
   return {
     id: row.id,
     seq: row.seq,
-    queryPreview: row.query.length > PREVIEW_CHARS ? `${row.query.slice(0, PREVIEW_CHARS)}…` : row.query,
+    queryPreview: queryPreview(row.query),
     hasImage: row.image_sha256 !== null,
     imageMissing: row.image_missing === 1,
     gold: risk(row.gold),
