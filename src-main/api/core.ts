@@ -11,7 +11,10 @@ import type { BackupSummary, Store } from '../store/contract';
 import { openStore } from '../store/open-store';
 
 export interface CoreOptions {
+  /** This computer's folder: the workspace itself, or with `storeUrl` the cache of team images and engine files. */
   dataDir: string;
+  /** A team database (postgres:// URL) instead of the data folder's own store. */
+  storeUrl?: string;
   /** Secret storage for the OpenAI-compatible server's key: Electron safeStorage in the app, an env var in the CLI. */
   /** Given the server address the key is for: a stored key is only handed out for the address it was saved for. */
   getApiKey?: (baseUrl: string) => Promise<string | null>;
@@ -53,8 +56,9 @@ export interface Core {
 export async function createCore(options: CoreOptions): Promise<Core> {
   if (options.imageDecoderHost) await installImageDecoderHost(options.imageDecoderHost);
   const store = await openStore(
-    { kind: 'folder', dataDir: options.dataDir },
+    options.storeUrl ? { kind: 'url', url: options.storeUrl } : { kind: 'folder', dataDir: options.dataDir },
     {
+      cacheDir: options.dataDir,
       sqliteNativeBinding: options.sqliteNativeBinding,
       readOnly: options.readOnly,
       // Decisions, adjudications and scores use the vocabulary of the profile that judged each case.

@@ -107,7 +107,14 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
         );
       }
       const state = await engines.load(merged);
-      if (state.state === 'loaded' && merged.modelDir && merged.modelDir !== settings.modelDir) {
+      // Remembered for next time in a data folder. A team database's settings are the team's (a lead's to change);
+      // the model folder is this machine's, so a worker's --model is not written there.
+      if (
+        state.state === 'loaded' &&
+        store.engine === 'sqlite' &&
+        merged.modelDir &&
+        merged.modelDir !== settings.modelDir
+      ) {
         await store.settings.setMany({ modelDir: merged.modelDir });
       }
       return state;

@@ -59,6 +59,8 @@ export interface Command {
   run: (context: RunContext) => Promise<number>;
   /** Only reads the store: the database is opened read-only (works on a folder the user cannot write). */
   readOnly?: boolean;
+  /** Runs on a team database with --store URL (every part of the store it uses exists there). */
+  teamDatabase?: boolean;
 }
 
 export interface RunContext {
@@ -79,9 +81,28 @@ const COMMON: Options = {
 };
 
 const COMMON_HELP = `  --data-dir DIR   case store folder (default: $GUARDTRACE_DATA_DIR, else the desktop app's data folder)
-  --store URL      a team database, postgres://user@host/db (default: $GUARDTRACE_DATABASE_URL); not with --data-dir
+  --store URL      a team database, postgres://user@host/db (default: $GUARDTRACE_DATABASE_URL); not with --data-dir;
+                   for "team" and "audit" (the other commands work on a data folder)
   --json           machine-readable output on stdout
   -h, --help       this help`;
+
+/** What to do when PostgreSQL refused the login (insufficient_privilege): its role does not allow this. */
+function refusedByTeamDatabase(error: unknown, command: string): string {
+  if ((error as { code?: unknown })?.code !== '42501') return '';
+  const needed = command === 'audit' ? ' An audit worker needs a login with the auditor role.' : '';
+  return (
+    ` The team database does not allow this for your login ("guardtrace team whoami --store URL" shows its role).${needed}` +
+    ' A database admin grants roles with "guardtrace team add-user NAME --role ROLE".'
+  );
+}
+
+/** "guardtrace team" and the commands marked teamDatabase: what runs with --store URL, for messages. */
+function teamDatabaseCommands(): string {
+  const names = Object.entries(COMMANDS)
+    .filter(([name, command]) => command.teamDatabase || name in TEAM_DATABASE_COMMANDS)
+    .map(([name]) => `"guardtrace ${name}"`);
+  return `only ${names.join(' and ')}`;
+}
 
 const COMMANDS: Record<string, Command> = {
   import: {
@@ -192,7 +213,10 @@ To restore: close GuardTrace and every guardtrace command, then copy FILE over <
                    (default: the model folder chosen in Settings)
 Ctrl+C (SIGINT) or SIGTERM stops after interrupting the current case, which goes back to the queue; the
 engine (and a llama-server it started) is shut down. Re-running the same command resumes.
+With --store URL the command works a team database's shared queue as an audit worker (a login with the auditor
+role): several workers on several machines claim cases under leases and never generate a case twice.
 Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 when interrupted.`,
+    teamDatabase: true,
     options: {
       model: { type: 'string' },
       limit: { type: 'string' },
@@ -288,9 +312,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     json: parsed.values.json === true,
     storeUrl,
     withCore: async (work) => {
-      if (storeUrl)
+      if (storeUrl && !command.teamDatabase)
         throw new UsageError(
-          `"guardtrace ${name}" does not work on a team database in this version (only "guardtrace team" does); ` +
+          `"guardtrace ${name}" does not work on a team database in this version (${teamDatabaseCommands()} do); ` +
             'use --data-dir DIR for a local workspace.',
         );
       // Loaded on first use: help and argument errors answer at once, without loading the model runtimes.
@@ -302,6 +326,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       const maxPixels = maxPixelsOption(stringOption(parsed.values, 'max-pixels'));
       core ??= await createCore({
         dataDir,
+        storeUrl,
         readOnly: command.readOnly,
         getApiKey: async () => process.env.GUARDTRACE_API_KEY ?? null,
         ...(threads || maxPixels ? { engine: { threads, maxPixels } } : {}),
@@ -313,7 +338,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return await command.run(context);
   } catch (error) {
     const { code, message } = errorShape(error);
-    io.stderr(`guardtrace ${name}: ${oneLine(message)}\n`);
+    io.stderr(`guardtrace ${name}: ${oneLine(message)}${storeUrl ? refusedByTeamDatabase(error, name) : ''}\n`);
     return code === 'usage' || code === 'config' || code === 'invalid' ? EXIT_USAGE : EXIT_PARTIAL;
   } finally {
     if (core) await (core as Core).close();

@@ -1,7 +1,7 @@
 // The one place an engine is chosen: a data folder opens the SQLite engine, a postgres:// URL a team database.
 // Callers outside store/ import only this file and contract.ts (test/architecture/layering.test.ts holds them to it).
 import type { OpenStoreOptions, Store, StoreLocation } from './contract';
-import { StoreError } from './errors';
+import { openPostgresStore } from './postgres/postgres-store';
 import { openSqliteStore } from './sqlite/sqlite-store';
 import { writeIntentBuffer } from './sqlite/write-intent';
 
@@ -30,11 +30,7 @@ export function redactStoreUrl(url: string): string {
 export async function openStore(location: StoreLocation | string, options: OpenStoreOptions = {}): Promise<Store> {
   const where = typeof location === 'string' ? storeLocationOf(location) : location;
   if (where.kind === 'folder') return openSqliteStore(where.dataDir, options);
-  throw new StoreError(
-    'unsupported',
-    `${redactStoreUrl(where.url)} is a team database, and team databases are not built into this version of GuardTrace. ` +
-      'Use a data folder (--data-dir DIR) instead.',
-  );
+  return openPostgresStore(where.url, options);
 }
 
 /**

@@ -1,5 +1,5 @@
-// The one factory: a data folder opens SQLite; a postgres:// URL is a team database, refused for now with a message
-// that names it without its password.
+// The one factory: a data folder opens SQLite; a postgres:// URL opens a team database (test/store-postgres/), and
+// when it cannot, the message names the server without the password.
 import { describe, expect, it } from 'vitest';
 import { openStore, redactStoreUrl, storeLocationOf } from '@main/store/open-store';
 import { tempDir } from '../helpers/temp-dir';
@@ -13,18 +13,24 @@ describe('openStore', () => {
     await store.close();
   });
 
-  it('tells a team database URL from a folder, and refuses it clearly without echoing the password', async () => {
+  it('tells a team database URL from a folder, and says clearly when it cannot open one, never echoing the password', async () => {
     expect(storeLocationOf('postgresql://lead@db.example/guardtrace')).toEqual({
       kind: 'url',
       url: 'postgresql://lead@db.example/guardtrace',
     });
     expect(storeLocationOf('/data/guardtrace')).toEqual({ kind: 'folder', dataDir: '/data/guardtrace' });
     expect(redactStoreUrl('postgres://ann:s3cret@db.example:5432/gt')).toBe('postgres://ann:***@db.example:5432/gt');
-    const refused = openStore('postgres://ann:s3cret@db.example:5432/gt');
+    // Port 1 on this machine: nothing listens, so the connection is refused at once.
+    const url = 'postgres://ann:s3cret@127.0.0.1:1/gt';
+    await expect(openStore(url)).rejects.toMatchObject({
+      name: 'StoreError',
+      code: 'invalid',
+      message: expect.stringContaining('needs a local folder to cache images in'),
+    });
+    const refused = openStore(url, { cacheDir: tempDir() });
     await expect(refused).rejects.toMatchObject({
       name: 'StoreError',
-      code: 'unsupported',
-      message: expect.stringContaining('team databases are not built into this version'),
+      message: expect.stringMatching(/127\.0\.0\.1:1/),
     });
     await expect(refused).rejects.not.toThrow(/s3cret/);
   });
