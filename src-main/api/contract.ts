@@ -41,7 +41,11 @@ export interface ApiContract {
   'cases.neighbors': [QueueQuery & { id: string }, { prev: string | null; next: string | null }];
   /** Blind review: the whole case, verdict and gold included, once the reviewer has made a first choice on it. */
   'cases.reveal': [{ id: string; choice: RiskLevel }, CaseDetail];
-  'reviews.submit': [ReviewInput, ReviewRecord];
+  /**
+   * No reviewer: the workspace's (Settings → Reviewer), or on a team database the login, which records it; a name
+   * given on a team database must be that login.
+   */
+  'reviews.submit': [Omit<ReviewInput, 'reviewer'> & { reviewer?: string }, ReviewRecord];
   'reviews.undoLast': [{ reviewer: string }, ReviewRecord | null];
   'reviews.bulkAccept': [{ caseIds: string[]; reviewer: string }, { accepted: number; skipped: number }];
   'import.run': [ImportRequest, ImportSummary];

@@ -38,6 +38,11 @@ export type { DecoderProcess, DecoderProcessHost } from '../engine/image-decodin
 export interface Core {
   dataDir: string;
   store: Store;
+  /**
+   * This moderator's own records that stay on this computer (the exposure counter): the data folder's store. With a
+   * team database it is a second store, opened on first use; otherwise the same one.
+   */
+  personal(): Promise<Store>;
   engines: EngineManager;
   jobs: AuditRunner;
   /** Step localization: prefix searches through the loaded engine (docs/step-localization.md). */
@@ -88,9 +93,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const steps = new StepLocator({ store, events, currentEngine: () => engines.current() });
   const stopLocatingAfterBatches = locateFlaggedAfterBatches(steps, events, settings);
   let closed = false;
+  let personal: Promise<Store> | null = options.storeUrl ? null : Promise.resolve(store);
   return {
     dataDir: options.dataDir,
     store,
+    personal: () =>
+      (personal ??= openStore({ kind: 'folder', dataDir: options.dataDir }, { levelSchemes: shippedLevelSchemes() })),
     engines,
     jobs,
     steps,
@@ -108,6 +116,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await steps.shutdown().catch(() => undefined);
       await engines.dispose();
       await store.close();
+      if (personal && options.storeUrl) await (await personal.catch(() => null))?.close();
       if (options.imageDecoderHost) await imageDecoder().dispose();
     },
   };

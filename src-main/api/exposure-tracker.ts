@@ -4,11 +4,13 @@ import type { ExposureStatus } from '@domain/exposure';
 import type { Core } from './core';
 
 export function exposureTracker(core: Core) {
-  const { store, events } = core;
+  const { events } = core;
+  // Exposure is the moderator's own record: it stays on this computer, also when the cases are on a team database.
+  const exposure = async () => (await core.personal()).exposure;
   const moderator = async () => (await core.settings()).reviewer;
   const limits = async () => (await core.settings()).exposureLimits;
   const status = async (who?: string): Promise<ExposureStatus> =>
-    store.exposure.status(who ?? (await moderator()), await limits());
+    (await exposure()).status(who ?? (await moderator()), await limits());
   const changed = async (who?: string): Promise<ExposureStatus> => {
     const current = await moderator();
     const now = await status(who ?? current);
@@ -18,20 +20,20 @@ export function exposureTracker(core: Core) {
   return {
     status: () => status(),
     imageRevealed: async (caseId: string) => {
-      await store.exposure.record(await moderator(), 'image_revealed', caseId);
+      await (await exposure()).record(await moderator(), 'image_revealed', caseId);
       return changed();
     },
     /** Counted for whoever decided (the CLI's --reviewer too); pushed to the window when it is its moderator. */
     judgedHarmful: async (reviewer: string, caseId: string) => {
-      await store.exposure.record(reviewer, 'harmful_judged', caseId);
+      await (await exposure()).record(reviewer, 'harmful_judged', caseId);
       await changed(reviewer);
     },
     startBreak: async () => {
-      await store.exposure.startBreak(await moderator());
+      await (await exposure()).startBreak(await moderator());
       return changed();
     },
     endBreak: async () => {
-      await store.exposure.endBreak(await moderator(), await limits());
+      await (await exposure()).endBreak(await moderator(), await limits());
       return changed();
     },
   };

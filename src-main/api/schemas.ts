@@ -74,7 +74,10 @@ export const CHANNEL_SCHEMAS = {
   'cases.get': record({ id }),
   'cases.neighbors': queueQuery.extend({ id }),
   'cases.reveal': record({ id, choice: risk }),
-  'reviews.submit': decision.extend({ source: z.enum(REVIEW_SOURCES).optional() }),
+  'reviews.submit': decision.extend({
+    source: z.enum(REVIEW_SOURCES).optional(),
+    reviewer: text(200).min(1).optional(),
+  }),
   'reviews.undoLast': record({ reviewer: text(200).min(1) }),
   'reviews.bulkAccept': record({ caseIds: z.array(id).max(100_000), reviewer: text(200).min(1) }),
   'import.run': record({

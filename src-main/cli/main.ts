@@ -82,7 +82,7 @@ const COMMON: Options = {
 
 const COMMON_HELP = `  --data-dir DIR   case store folder (default: $GUARDTRACE_DATA_DIR, else the desktop app's data folder)
   --store URL      a team database, postgres://user@host/db (default: $GUARDTRACE_DATABASE_URL); not with --data-dir;
-                   for "team" and "audit" (the other commands work on a data folder)
+                   for "team", "audit" and "review" (the other commands work on a data folder)
   --json           machine-readable output on stdout
   -h, --help       this help`;
 
@@ -162,10 +162,12 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
     usage: 'guardtrace review CASE --risk 0|0.5|1 --reviewer NAME [--category C] [--analysis TEXT] [--note TEXT]',
     details: `  CASE             the case id
   --risk R         0 safe, 0.5 potentially harmful, 1 harmful
-  --reviewer NAME  who decides (recorded in the activity log)
+  --reviewer NAME  who decides (recorded in the activity log); on a team database (--store URL) the decision is
+                   recorded under your database login, and a different --reviewer is refused
   --category C     one of: ${CATEGORIES.join('; ')}
   --analysis TEXT  the reasoning (needed for sft/dpo exports)
   --note TEXT      a private note`,
+    teamDatabase: true,
     options: {
       risk: { type: 'string' },
       reviewer: { type: 'string' },
@@ -488,8 +490,9 @@ async function runReview(context: RunContext): Promise<number> {
   const { values, io } = context;
   const caseId = onlyPositional(context, 'CASE id');
   const risk = riskOption(values);
-  const reviewer = stringOption(values, 'reviewer');
-  if (!reviewer?.trim()) throw new UsageError('--reviewer NAME is required');
+  const reviewer = stringOption(values, 'reviewer')?.trim();
+  // On a team database the login is the reviewer (the database records it); a name given must be that login.
+  if (!reviewer && !context.storeUrl) throw new UsageError('--reviewer NAME is required');
   const category = categoryOption(values);
   return context.withCore(async (handlers) => {
     const review = await handlers['reviews.submit']({
@@ -498,7 +501,7 @@ async function runReview(context: RunContext): Promise<number> {
       category: category ?? null,
       analysis: stringOption(values, 'analysis') ?? null,
       note: stringOption(values, 'note') ?? null,
-      reviewer: reviewer.trim(),
+      ...(reviewer ? { reviewer } : {}),
       source: 'cli',
     });
     if (context.json) io.stdout(`${JSON.stringify(review)}\n`);

@@ -70,7 +70,7 @@ describe('IPC input schemas', () => {
     ['cases.get', {}, /id/],
     ['cases.get', null, /argument/],
     ['reviews.submit', { caseId: 'a', risk: 'harmful', reviewer: 'ann' }, /risk/],
-    ['reviews.submit', { caseId: 'a', risk: 1 }, /reviewer/],
+    ['reviews.submit', { caseId: 'a', risk: 1, reviewer: '' }, /reviewer/],
     ['reviews.bulkAccept', { caseIds: 'a', reviewer: 'ann' }, /caseIds/],
     ['import.run', { file: 42 }, /file/],
     ['export.run', { format: 'xml', out: '/tmp/x' }, /format/],

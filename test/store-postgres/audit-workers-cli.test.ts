@@ -4,6 +4,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_EXPOSURE_LIMITS } from '@domain/exposure';
 import { DEFAULT_PROFILE } from '@main/engine/profiles';
 import { openStore } from '@main/store/open-store';
 import { spawnCli, type CliRun } from '../helpers/cli-process';
@@ -131,11 +132,51 @@ describe.skipIf(postgresSkipReason !== null)(
       );
     });
 
+    it('guardtrace review --store URL records the decision under the login; another --reviewer is refused', async () => {
+      const dataDir = path.join(tempDir('guardtrace-team-review-'), 'data');
+      const review = (...extra: string[]) =>
+        spawnCli(
+          [
+            'review',
+            'w1',
+            '--risk',
+            '1',
+            '--category',
+            'Cybersecurity',
+            '--store',
+            team.url('ann'),
+            '--json',
+            ...extra,
+          ],
+          {
+            GUARDTRACE_DATA_DIR: dataDir,
+          },
+        );
+      const recorded = review();
+      expect(await exitOf(recorded), recorded.output().stderr).toBe(0);
+      expect(JSON.parse(recorded.output().stdout)).toMatchObject({ caseId: 'w1', reviewer: 'ann', risk: 1 });
+      const impostor = review('--reviewer', 'lea');
+      expect(await exitOf(impostor)).toBe(2);
+      expect(impostor.output().stderr).toMatch(/recorded under your database login "ann", not "lea"/);
+      const decisions = await team
+        .admin()
+        .query(`SELECT reviewer, risk FROM reviews WHERE case_id = 'w1' AND kind = 'decision'`);
+      expect(decisions.rows).toEqual([{ reviewer: 'ann', risk: 1 }]);
+      // A harmful judgment counts toward this moderator's exposure, kept in this computer's own folder.
+      const local = await openStore(dataDir);
+      try {
+        expect((await local.exposure.status('ann', DEFAULT_EXPOSURE_LIMITS)).lastHour.harmfulJudged).toBe(1);
+      } finally {
+        await local.close();
+      }
+    }, 120_000);
+
     it('commands not built for a team database yet refuse --store and name the ones that work', async () => {
       const run = spawnCli(['stats', '--store', team.url('lea')]);
       expect(await exitOf(run)).toBe(2);
       expect(run.output().stderr).toMatch(/"guardtrace stats" does not work on a team database/);
       expect(run.output().stderr).toMatch(/"guardtrace audit"/);
+      expect(run.output().stderr).toMatch(/"guardtrace review"/);
     }, 60_000);
   },
 );
