@@ -15,6 +15,7 @@ import type { Category, RiskLevel } from '@domain/types';
 import type pg from 'pg';
 import type { Neighbors } from '../contract';
 import { queryPreview, searchWords, STATUS_CONDITIONS } from '../queue-rules';
+import { inSnapshot } from './transaction';
 
 const MAX_PAGE = 1000;
 
@@ -121,22 +122,6 @@ function whereOf(filter: QueueFilter, options: { ignoreStatus?: boolean } = {}):
   const tsQuery = filter.search ? toTsQuery(filter.search) : null;
   if (tsQuery) conditions.push(`search_simple @@ to_tsquery('simple', guardtrace_unaccent(${bind(tsQuery)}))`);
   return { sql: conditions.length ? conditions.join(' AND ') : 'true', params };
-}
-
-/** Reads in one snapshot (REPEATABLE READ, read only), so a page and its total agree while others write. */
-async function inSnapshot<T>(pool: pg.Pool, read: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const result = await read(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
 }
 
 export class PostgresQueue {
