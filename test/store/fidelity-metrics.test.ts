@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binaryF1ThreeWays, calibrate, verdictConfidence } from '@main/store/sqlite/fidelity-metrics';
+import { binaryF1ThreeWays, calibrate, verdictConfidence } from '@main/store/metrics/fidelity-metrics';
 
 describe('binary F1 three ways (0.5 and 1 are harmful)', () => {
   // 10 cases with a label: 4 harmful ones the model called harmful (tp), 1 harmful called safe (fn),
