@@ -116,9 +116,10 @@ describe.skipIf(postgresSkipReason !== null)(
         expect(store.engine).toBe('postgres');
         expect(store.describe).not.toContain(team.password('lea'));
         expect((await store.cases.list({ sort: 'newest' })).rows.map((row) => row.id)).toEqual([...IDS].reverse());
-        await expect(store.metrics.stats()).rejects.toMatchObject({
+        expect(await store.metrics.stats()).toMatchObject({ cases: IDS.length, audited: IDS.length });
+        await expect(store.gold.list()).rejects.toMatchObject({
           code: 'unsupported',
-          message: expect.stringContaining('Statistics and metrics are not available on a team database yet'),
+          message: expect.stringContaining('Gold cases are not available on a team database yet'),
         });
         await expect(store.backups.backup('/tmp/x')).rejects.toThrow(/pg_dump/);
       } finally {

@@ -1,9 +1,11 @@
-// The team database's queue against the workstation's: the same cases, verdicts, failures and decisions stored in
+// The team database's queue and metrics against the workstation's: the same cases, verdicts, failures and decisions stored in
 // both engines through the contract, then every order × filter × search compared row for row (pages, totals, status
 // counts) and every case's neighbours compared, and checked against the page itself. A difference is a failure.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import type { CaseSummary, QueueFilter, QueueSort } from '@domain/cases';
 import { QUEUE_SORTS } from '@domain/cases';
+import { RECIPE_FILTERS } from '@domain/fidelity';
+import type { TeamAgreementReport } from '@domain/team';
 import type { RiskLevel } from '@domain/types';
 import type { NewCase, Store } from '@main/store/contract';
 import { openStore } from '@main/store/open-store';
@@ -11,6 +13,7 @@ import { PostgresBulkImporter } from '@main/store/postgres/bulk-import';
 import { PostgresCaseDetails } from '@main/store/postgres/case-details';
 import { PostgresDecisionWriter } from '@main/store/postgres/decisions';
 import { PostgresJobQueue } from '@main/store/postgres/job-queue';
+import { PostgresMetricsReader } from '@main/store/postgres/metrics';
 import { toTsQuery } from '@main/store/postgres/queue';
 import { addCases } from '../store-contract/seed';
 import { auditResult, newCase, recordAuditFailure, recordVerdicts } from '../helpers/store-fixtures';
@@ -79,6 +82,8 @@ function workload(): Workload {
         ? null
         : { '0': Math.round(random.next() * 1000) / 1000, '0.5': Math.round(random.next() * 1000) / 1000, '1': 0.25 };
     const result = auditResult(status, { levelProbs: probs });
+    // Some verdicts made with the reference recipe, for the metrics' recipe filter.
+    result.provenance = { ...result.provenance!, reference: random.next() < 0.3 };
     if (result.verdict.status === 'ok' && result.verdict.risk !== 0) result.verdict.category = random.pick(CATEGORIES);
     load.verdicts.push({ caseId: id, result });
     if (random.next() < 0.5) {
@@ -151,6 +156,7 @@ describe.skipIf(postgresSkipReason !== null)(
     ]);
     let sqlite: Store;
     let postgres: PostgresCaseDetails;
+    let postgresMetrics: PostgresMetricsReader;
 
     beforeAll(async () => {
       const load = workload();
@@ -173,6 +179,7 @@ describe.skipIf(postgresSkipReason !== null)(
       }
       // The lead reads every row; a reviewer's view differs only in whose analyses RLS lets them see.
       postgres = new PostgresCaseDetails(team.pool('lea'));
+      postgresMetrics = new PostgresMetricsReader(team.pool('lea'), gpu);
     });
     afterAll(async () => {
       await sqlite?.close();
@@ -232,6 +239,35 @@ describe.skipIf(postgresSkipReason !== null)(
       }
       const unreviewed = (await sqlite.cases.list({ status: 'reviewed', limit: 1 })).rows[0].id;
       expect(await postgres.neighbors({ status: 'unreviewed', id: unreviewed })).toEqual({ prev: null, next: null });
+    });
+
+    it("statistics, metrics, fidelity (each recipe) and reviewer agreement equal the SQLite engine's", async () => {
+      // Sums of the same numbers in another order may differ in the last bit: compare to 12 significant digits.
+      const rounded = (value: unknown): unknown =>
+        JSON.parse(JSON.stringify(value), (_key, v) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v));
+      expect(await postgresMetrics.stats()).toEqual(await sqlite.metrics.stats());
+      for (const recipe of RECIPE_FILTERS) {
+        const [mine, theirs] = [await postgresMetrics.metrics({ recipe }), await sqlite.metrics.metrics({ recipe })];
+        expect(rounded(mine), recipe).toEqual(rounded(theirs));
+        expect(rounded(await postgresMetrics.fidelity({ recipe })), recipe).toEqual(
+          rounded(await sqlite.metrics.fidelity({ recipe })),
+        );
+      }
+      // Both recipe filters found cases to count (so the filter itself was compared, not two empty results).
+      for (const recipe of ['reference', 'other'] as const)
+        expect((await sqlite.metrics.fidelity({ recipe })).vsHuman.n, recipe).toBeGreaterThan(0);
+      // The time between a reviewer's decisions is when each engine stored them, so it is compared as present or not.
+      const seconds = (report: TeamAgreementReport) => ({
+        ...report,
+        reviewers: report.reviewers.map((r) => ({
+          ...r,
+          medianSecondsPerDecision: r.medianSecondsPerDecision !== null,
+        })),
+      });
+      const team = await sqlite.metrics.teamAgreement();
+      expect(team.units).toBeGreaterThan(0);
+      expect(team.disputed).toBeGreaterThan(0);
+      expect(seconds(await postgresMetrics.teamAgreement())).toEqual(seconds(team));
     });
   },
 );

@@ -8,7 +8,6 @@ import type {
   ExportReader,
   ExposureLog,
   GoldStore,
-  MetricsReader,
   OpenStoreOptions,
   PackStore,
   Store,
@@ -22,6 +21,7 @@ import { describeTarget, postgresClientConfig, teamTarget } from './connection-c
 import { PostgresDecisionWriter } from './decisions';
 import { PostgresImageStore } from './images';
 import { PostgresJobQueue } from './job-queue';
+import { PostgresMetricsReader } from './metrics';
 import { assertPostgresSchemaCurrent } from './migrate';
 import { closePool, openPool } from './pool';
 import { PostgresSettingsStore } from './settings';
@@ -67,6 +67,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     // An idle connection the server closed (restart, failover, an admin's terminate): the pool has dropped it and
     // the next query opens a new one. A query that was running when it happened fails and says so itself.
   });
+  const jobs = new PostgresJobQueue(pool, { pid: process.pid, token: randomUUID() });
   return {
     engine: 'postgres',
     describe: describeTarget(target),
@@ -74,13 +75,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     decisions: new PostgresDecisionWriter(pool),
     adjudication: new PostgresAdjudicationStore(pool),
     verdicts: new PostgresVerdictStore(pool),
-    jobs: new PostgresJobQueue(pool, { pid: process.pid, token: randomUUID() }),
+    jobs,
+    metrics: new PostgresMetricsReader(pool, jobs),
     settings: new PostgresSettingsStore(pool),
     images: new PostgresImageStore(pool, options.cacheDir),
     imports: new PostgresBulkImporter(pool),
     steps: new PostgresStepSearchStore(),
     packs: notOnTeamDatabase<PackStore>('Assignment packs', 'Everyone reviews the shared queue directly.'),
-    metrics: notOnTeamDatabase<MetricsReader>('Statistics and metrics', USE_A_DATA_FOLDER),
     exports: notOnTeamDatabase<ExportReader>('Exports', USE_A_DATA_FOLDER),
     backups: notOnTeamDatabase<BackupStore>(
       'Backups from the app',
