@@ -82,7 +82,7 @@ const COMMON: Options = {
 
 const COMMON_HELP = `  --data-dir DIR   case store folder (default: $GUARDTRACE_DATA_DIR, else the desktop app's data folder)
   --store URL      a team database, postgres://user@host/db (default: $GUARDTRACE_DATABASE_URL); not with --data-dir;
-                   for "team", "audit" and "review" (the other commands work on a data folder)
+                   for "team", "audit", "review" and "export" (the other commands work on a data folder)
   --json           machine-readable output on stdout
   -h, --help       this help`;
 
@@ -147,6 +147,7 @@ Exit 1 when some records were rejected (each is listed on stderr with file, reco
   --only S         reviewed | all | disagreements (default: all for jsonl/csv, reviewed for sft/dpo)
   --with-images    copy images into <name>-images/ beside the output and refer to them by relative path
   --prompt FILE    system prompt for sft/dpo (default: the model folder's qta_pormpt.txt)`,
+    teamDatabase: true,
     options: {
       format: { type: 'string' },
       out: { type: 'string', short: 'o' },

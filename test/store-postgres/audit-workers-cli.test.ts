@@ -1,7 +1,7 @@
 // `guardtrace audit --store URL` as real child processes: two audit workers (auditor logins) on one team database
 // share its queue, each case is generated once and has one verdict; a reviewer's login is refused by PostgreSQL; and
 // the commands that do not run on a team database yet say so.
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_EXPOSURE_LIMITS } from '@domain/exposure';
@@ -172,10 +172,29 @@ describe.skipIf(postgresSkipReason !== null)(
       }
     }, 120_000);
 
+    it("guardtrace export --store URL writes a lead's export; a reviewer's login is refused by PostgreSQL", async () => {
+      const out = path.join(tempDir('guardtrace-team-export-'), 'cases.jsonl');
+      const env = { GUARDTRACE_DATA_DIR: path.join(tempDir('guardtrace-team-export-'), 'data') };
+      const lead = spawnCli(['export', '--format', 'jsonl', '--out', out, '--store', team.url('lea'), '--json'], env);
+      expect(await exitOf(lead), lead.output().stderr).toBe(0);
+      const lines = readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { id: string });
+      expect(lines.map((line) => line.id)).toEqual(IDS);
+      const reviewer = spawnCli(
+        ['export', '--format', 'jsonl', '--out', `${out}.ann`, '--store', team.url('ann')],
+        env,
+      );
+      expect(await exitOf(reviewer)).not.toBe(0);
+      expect(reviewer.output().stderr).toMatch(/permission denied for table audit_log/);
+      expect(reviewer.output().stderr).toMatch(/does not allow this for your login/);
+    }, 120_000);
+
     it('commands not built for a team database yet refuse --store and name the ones that work', async () => {
-      const run = spawnCli(['stats', '--store', team.url('lea')]);
+      const run = spawnCli(['gold', 'list', '--store', team.url('lea')]);
       expect(await exitOf(run)).toBe(2);
-      expect(run.output().stderr).toMatch(/"guardtrace stats" does not work on a team database/);
+      expect(run.output().stderr).toMatch(/"guardtrace gold" does not work on a team database/);
       expect(run.output().stderr).toMatch(/"guardtrace audit"/);
       expect(run.output().stderr).toMatch(/"guardtrace review"/);
     }, 60_000);

@@ -3,15 +3,7 @@
 // checks the connection and the schema first, so a wrong password, a server without TLS or a database set up by
 // another version is one message before anything runs.
 import { randomUUID } from 'node:crypto';
-import type {
-  BackupStore,
-  ExportReader,
-  ExposureLog,
-  GoldStore,
-  OpenStoreOptions,
-  PackStore,
-  Store,
-} from '../contract';
+import type { BackupStore, ExposureLog, GoldStore, OpenStoreOptions, PackStore, Store } from '../contract';
 import { StoreError } from '../errors';
 import { PostgresAdjudicationStore } from './adjudication';
 import { PostgresBulkImporter } from './bulk-import';
@@ -19,6 +11,7 @@ import { PostgresCaseDetails } from './case-details';
 import { withTeamDatabase } from './connect';
 import { describeTarget, postgresClientConfig, teamTarget } from './connection-config';
 import { PostgresDecisionWriter } from './decisions';
+import { PostgresExportReader } from './export-reader';
 import { PostgresImageStore } from './images';
 import { PostgresJobQueue } from './job-queue';
 import { PostgresMetricsReader } from './metrics';
@@ -82,7 +75,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     imports: new PostgresBulkImporter(pool),
     steps: new PostgresStepSearchStore(),
     packs: notOnTeamDatabase<PackStore>('Assignment packs', 'Everyone reviews the shared queue directly.'),
-    exports: notOnTeamDatabase<ExportReader>('Exports', USE_A_DATA_FOLDER),
+    exports: new PostgresExportReader(pool),
     backups: notOnTeamDatabase<BackupStore>(
       'Backups from the app',
       'Back the team database up with pg_dump (docs/team.md).',
