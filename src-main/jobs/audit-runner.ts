@@ -127,6 +127,7 @@ export class AuditRunner {
       lastError: this.lastError,
       inFlightCaseIds: [...this.inFlight.values()].map((job) => job.caseId),
       priorityCaseId: this.priorityCaseId,
+      auditOnOpenOnly: this.priorityOnly,
       failures: this.failures,
     };
   }

@@ -342,7 +342,12 @@ describe('cases in flight and the case the moderator has open', () => {
     const { store, runner, engine, events } = setup(5);
     const streamed = new Set<string>();
     events.on('audit.token', (t) => streamed.add(t.caseId));
-    expect(await runner.prioritize('case-3')).toMatchObject({ state: 'running', priorityCaseId: 'case-3', total: 1 });
+    expect(await runner.prioritize('case-3')).toMatchObject({
+      state: 'running',
+      priorityCaseId: 'case-3',
+      total: 1,
+      auditOnOpenOnly: true,
+    });
     const final = await runner.whenSettled();
     expect(final.state).toBe('done');
     expect(engine.inputs.map((i) => i.caseId)).toEqual(['case-3']);
@@ -382,6 +387,7 @@ describe('cases in flight and the case the moderator has open', () => {
     const progress = await runner.start({});
     expect(progress.state).toBe('running');
     expect(progress.total).toBe(6);
+    expect(progress.auditOnOpenOnly).toBe(false);
     await runner.whenSettled();
     expect(engine.inputs[0].caseId).toBe('case-5');
     expect(new Set(engine.inputs.map((i) => i.caseId)).size).toBe(6);

@@ -10,6 +10,7 @@ import { searchWords } from '../components/CaseText';
 import { analysisToStore, DecisionPanel, type DecisionPanelHandle } from '../components/DecisionPanel';
 import { QueueFilters } from '../components/QueueFilters';
 import { QueueList } from '../components/QueueList';
+import { auditButtonBlockedReason } from '../lib/audit-button';
 import { coalesce } from '../lib/coalesce';
 import { isTypingTarget, RISK_SHORTCUTS, singleKeyShortcut } from '../lib/keys';
 import { riskLabel as riskName } from '../lib/format';
@@ -287,14 +288,12 @@ export const ReviewScreen = forwardRef<
     }
   }, [settings.reviewer, notify, refreshAll, forget, loadedIndexOf]);
 
-  const reauditReason =
-    engineState.state !== 'loaded'
-      ? 'Load a model in the Audit runner (Ctrl+2) first.'
-      : auditProgress && (auditProgress.state === 'running' || auditProgress.state === 'cancelling')
-        ? auditProgress.priorityCaseId && auditProgress.priorityCaseId === detail?.id
-          ? 'This case is being audited now (audit on open); its analysis streams into the case.'
-          : 'An audit batch is running; pause or cancel it first.'
-        : null;
+  const reauditReason = auditButtonBlockedReason({
+    engineLoaded: engineState.state === 'loaded',
+    progress: auditProgress,
+    openCaseId: detail?.id,
+    seqOf: (caseId) => queue.rowAt(loadedIndexOf(caseId, selectedIndex))?.seq,
+  });
   const reaudit = useCallback(async () => {
     if (!detail) return;
     try {
