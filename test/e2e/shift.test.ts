@@ -43,14 +43,16 @@ const CASES = [
   })),
 ];
 
-/** Values in an IPC payload that tell a blind reviewer what the model or the gold label said, with where. */
+/** Values in an IPC payload that tell a blind reviewer what the model or the gold label said, with where: the
+ *  verdict fields, and counts worked out from them (the queue's "Disagree" count compares the model's risk). */
 function verdictValues(payload: unknown, where = '$'): string[] {
   if (Array.isArray(payload)) return payload.flatMap((v, i) => verdictValues(v, `${where}[${i}]`));
   if (!payload || typeof payload !== 'object') return [];
   const found: string[] = [];
   for (const [key, value] of Object.entries(payload)) {
     const at = `${where}.${key}`;
-    if (['modelRisk', 'modelCategory', 'modelConfidence', 'gold', 'latestAudit', 'levelProbs'].includes(key)) {
+    const verdictKeys = ['modelRisk', 'modelCategory', 'modelConfidence', 'gold', 'latestAudit', 'levelProbs'];
+    if ([...verdictKeys, 'disagree'].includes(key)) {
       if (value !== null && value !== undefined) found.push(`${at}=${JSON.stringify(value)}`);
     } else if (key === 'text' || key === 'analysis' || key === 'rawOutput') {
       if (typeof value === 'string' && value.includes('step-by-step instructions')) found.push(at);
@@ -142,6 +144,7 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
     const answers = h.ipcTraffic.filter((t) => t.name.startsWith('cases.') || t.name.startsWith('audit.'));
     expect(answers.some((t) => t.name === 'cases.list')).toBe(true);
     expect(answers.some((t) => t.name === 'cases.get')).toBe(true);
+    expect(answers.some((t) => t.name === 'cases.counts')).toBe(true);
     expect(h.ipcTraffic.some((t) => t.name === 'audit.token')).toBe(false);
     const leaks = answers.flatMap((t) => verdictValues(t.payload, `${t.kind}:${t.name}`));
     expect(leaks).toEqual([]);
@@ -154,6 +157,9 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
     expect(await testId('blind-queue-note').isVisible()).toBe(true);
     expect(await testId('filter-model-risk').count()).toBe(0);
     expect(await testId('filter-gold').count()).toBe(0);
+    expect(await testId('status-disagree').count()).toBe(0);
+    // The status chips a blind reviewer keeps are counted as their rows show them.
+    expect(await testId('status-audited').textContent()).toBe(`Audited ${CASES.length}`);
     // The neutral order: newest first, whatever the model said.
     const ids = await h.page
       .locator('[role="option"]')

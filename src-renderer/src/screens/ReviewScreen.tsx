@@ -1,7 +1,7 @@
 // The review queue: filters and a virtualized list on the left, the case in the middle, the decision on the right.
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
 import type { AuditProgress } from '@domain/audits';
-import type { FilterCounts, QueueFilter, QueueSort } from '@domain/cases';
+import type { QueueCounts, QueueFilter, QueueSort } from '@domain/cases';
 import type { EngineState } from '@domain/engine';
 import type { Settings } from '@domain/settings';
 import { errorMessage, invoke, useApiEvent } from '../api';
@@ -44,7 +44,7 @@ export const ReviewScreen = forwardRef<
   const [filter, setFilter] = useState<QueueFilter>({ status: 'all' });
   const [sort, setSort] = useState<QueueSort>('uncertainty');
   const [searchText, setSearchText] = useState('');
-  const [counts, setCounts] = useState<FilterCounts | null>(null);
+  const [counts, setCounts] = useState<QueueCounts | null>(null);
   const [selectedIndex, setSelectedIndex] = useState(0);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
