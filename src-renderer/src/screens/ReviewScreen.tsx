@@ -16,6 +16,7 @@ import { isTypingTarget, RISK_SHORTCUTS, singleKeyShortcut } from '../lib/keys';
 import { riskLabel as riskName } from '../lib/format';
 import { streamStore } from '../lib/stream-store';
 import { useCaseDetail } from '../lib/use-case-detail';
+import { scrollByPage } from '../lib/use-page-keys';
 import { useQueue } from '../lib/use-queue';
 import type { Notify } from '../lib/use-toasts';
 
@@ -307,10 +308,9 @@ export const ReviewScreen = forwardRef<
   const scrollCase = useCallback((how: 'down' | 'up' | 'top' | 'bottom') => {
     const pane = casePaneRef.current;
     if (!pane) return;
-    const page = pane.clientHeight * 0.85;
     if (how === 'top') pane.scrollTop = 0;
     else if (how === 'bottom') pane.scrollTop = pane.scrollHeight;
-    else pane.scrollTop += how === 'down' ? page : -page;
+    else scrollByPage(pane, how === 'down' ? 1 : -1);
   }, []);
   const jumpTo = useCallback((section: keyof typeof CASE_SECTIONS) => {
     const target = document.getElementById(CASE_SECTIONS[section]);
