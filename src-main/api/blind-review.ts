@@ -6,7 +6,16 @@
 // exports) are unchanged.
 import type { AuditRecord } from '@domain/audits';
 import type { ActivityLogEntry } from '@domain/activity-log';
-import type { CaseDetail, CaseSummary, QueueFilter, QueuePage, QueueQuery } from '@domain/cases';
+import type {
+  CaseDetail,
+  CaseStatusFilter,
+  CaseSummary,
+  FilterCounts,
+  QueueCounts,
+  QueueFilter,
+  QueuePage,
+  QueueQuery,
+} from '@domain/cases';
 import type { Settings } from '@domain/settings';
 import type { ApiEvents, ApiHandlers, EventName } from './contract';
 import { ApiError } from './errors';
@@ -56,6 +65,21 @@ export function blindQueuePage(page: QueuePage, reviewer: string): QueuePage {
 function blindRow(row: CaseSummary, reviewer: string): CaseSummary {
   if (row.reviewedBy === reviewer) return row;
   return { ...row, gold: null, modelConfidence: null, modelRisk: null, modelCategory: null };
+}
+
+/**
+ * Status counts that are worked out from the model's risk. The queue's other counts say only what a blind
+ * reviewer's rows already show (audited or not, reviewed or not, an audit that failed, was cut off or did not
+ * parse); this one compares the model's risk with the decision in force, and a search narrowed to a single case
+ * would turn it into that case's verdict.
+ */
+export const MODEL_RISK_COUNTS: readonly CaseStatusFilter[] = ['disagree'];
+
+/** A blind reviewer's filter counts: the model-risk counts withheld (null), the rest as counted. */
+export function blindCounts(counts: FilterCounts): QueueCounts {
+  const shown: QueueCounts = { ...counts };
+  for (const status of MODEL_RISK_COUNTS) shown[status] = null;
+  return shown;
 }
 
 /** True once the reviewer has made a decision on this case (a later undo does not make them unsee it). */

@@ -2,7 +2,7 @@
 // with ipcMain.handle, the preload exposes `GuardTraceApi` built from API_CHANNELS/API_EVENTS, and the CLI,
 // the tests and the browser-test bridge call the same handler map directly.
 import type { AuditProgress, AuditRecord, AuditStartRequest, AuditTokenEvent } from '@domain/audits';
-import type { CaseDetail, FilterCounts, QueueFilter, QueuePage, QueueQuery } from '@domain/cases';
+import type { CaseDetail, QueueCounts, QueueFilter, QueuePage, QueueQuery } from '@domain/cases';
 import type { EngineLoadRequest, EngineState, ModelFolderCheck } from '@domain/engine';
 import type { ExportRequest, ExportSummary, ImportProgress, ImportRequest, ImportSummary } from '@domain/io';
 import type { MetricsQuery } from '@domain/fidelity';
@@ -36,7 +36,7 @@ import type {
 /** Every request channel: [argument, result]. */
 export interface ApiContract {
   'cases.list': [QueueQuery, QueuePage];
-  'cases.counts': [QueueFilter, FilterCounts];
+  'cases.counts': [QueueFilter, QueueCounts];
   'cases.get': [{ id: string }, CaseDetail];
   'cases.neighbors': [QueueQuery & { id: string }, { prev: string | null; next: string | null }];
   /** Blind review: the whole case, verdict and gold included, once the reviewer has made a first choice on it. */

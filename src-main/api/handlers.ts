@@ -19,7 +19,14 @@ import { importPack } from '../io/packs/import-pack';
 import { enforceRendererPolicy, type RendererPolicy } from './renderer-policy';
 import { convertHuggingFaceFolder } from './model-convert';
 import { validateChannelInput } from './schemas';
-import { assertBlindFilter, blindCaseDetail, blindQueuePage, blindQueueQuery, isBlindReviewer } from './blind-review';
+import {
+  assertBlindFilter,
+  blindCaseDetail,
+  blindCounts,
+  blindQueuePage,
+  blindQueueQuery,
+  isBlindReviewer,
+} from './blind-review';
 import { createStepHandlers } from './step-handlers';
 
 /**
@@ -42,8 +49,9 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
       return blindQueuePage(await store.cases.list(blindQueueQuery(query ?? {})), settings.reviewer);
     },
     'cases.counts': async (filter) => {
-      if (isBlindReviewer(await core.settings())) assertBlindFilter(filter ?? {});
-      return store.cases.counts(filter ?? {});
+      if (!isBlindReviewer(await core.settings())) return store.cases.counts(filter ?? {});
+      assertBlindFilter(filter ?? {});
+      return blindCounts(await store.cases.counts(filter ?? {}));
     },
     'cases.get': async ({ id }) => {
       const settings = await core.settings();

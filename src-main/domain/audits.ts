@@ -96,6 +96,8 @@ export interface AuditProgress {
   inFlightCaseIds?: string[];
   /** The case the moderator has open, audited before the queue (audit.prioritize); null when none. */
   priorityCaseId?: string | null;
+  /** The run audits only the cases the moderator opens (audit on open), not a batch. */
+  auditOnOpenOnly?: boolean;
   /** Each case of this batch that failed, with its error (the first 500). */
   failures?: FailedAuditCase[];
 }

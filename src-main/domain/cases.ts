@@ -77,6 +77,12 @@ export interface QueuePage {
 
 export type FilterCounts = Record<CaseStatusFilter, number>;
 
+/**
+ * The counts the queue's status filters show. null: withheld from a blind reviewer, because the count depends on
+ * the model's risk ('disagree'); with a search narrowed to one case it would say what the model said of it.
+ */
+export type QueueCounts = Record<CaseStatusFilter, number | null>;
+
 export interface ImageRef {
   sha256: string;
   mime: string;

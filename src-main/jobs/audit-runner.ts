@@ -104,6 +104,12 @@ export class AuditRunner {
   private priorityOnly = false;
   /** A start is writing the queue (between its checks and its launch). */
   private starting = false;
+  /**
+   * Bumped each time a job is queued for workers that are already running (an opened case, a batch widening an
+   * audit on open). A worker whose claim comes back empty claims again if it moved meanwhile: that claim may have
+   * read the queue before the job was written, and the job's writer counted on this worker to take it.
+   */
+  private queuedForRunningWorkers = 0;
 
   constructor(private readonly options: AuditRunnerOptions) {}
 
@@ -121,6 +127,7 @@ export class AuditRunner {
       lastError: this.lastError,
       inFlightCaseIds: [...this.inFlight.values()].map((job) => job.caseId),
       priorityCaseId: this.priorityCaseId,
+      auditOnOpenOnly: this.priorityOnly,
       failures: this.failures,
     };
   }
@@ -201,6 +208,7 @@ export class AuditRunner {
     if (this.priorityCaseId !== caseId || stateNow === 'paused' || stateNow === 'cancelling') return this.progress();
     if (this.state === 'running') {
       this.total += queued;
+      this.queuedForRunningWorkers++;
       if (this.workers.size < this.slots()) this.spawnWorker();
       else this.preemptYoungest();
     } else {
@@ -304,6 +312,7 @@ export class AuditRunner {
     const info = this.engine!.info();
     this.priorityOnly = false;
     await this.enqueue(info, request);
+    this.queuedForRunningWorkers++;
     this.request = request;
     this.total = this.done + this.failed + (await this.options.store.jobs.countQueued(info.modelId, info.promptSha256));
     this.launch();
@@ -331,8 +340,12 @@ export class AuditRunner {
     const engine = this.engine!;
     const info = engine.info();
     while (this.state === 'running') {
+      const queuedBeforeClaim = this.queuedForRunningWorkers;
       const job = await this.claim(info.modelId, info.promptSha256);
-      if (!job) return;
+      if (!job) {
+        if (this.queuedForRunningWorkers !== queuedBeforeClaim) continue;
+        return;
+      }
       if (this.state !== 'running') {
         // Paused or cancelled while the claim was on its way: the job goes back untouched.
         await this.options.store.jobs.release(job.id);

@@ -123,6 +123,21 @@ describe('blind review in the handler map', () => {
     expect(eventForBlindWindow('cases.changed', { caseIds: ['x'] })).toEqual({ caseIds: ['x'] });
   });
 
+  it('filter counts withhold the disagreement count, even for a search that finds a single case', async () => {
+    // ann overrides the model on harmful-gold (model 1, ann 0): a disagreement, which a lead's count shows.
+    await api['reviews.submit']({ caseId: 'harmful-gold', risk: 0, reviewer: 'ann' });
+    const oneCase = { search: 'harmful' };
+    const blind = await api['cases.counts'](oneCase);
+    expect(blind.all).toBe(1);
+    expect(blind.disagree).toBeNull();
+    // The counts a blind reviewer's rows already show are still counted.
+    expect(blind).toMatchObject({ audited: 1, reviewed: 1, parse_failure: 0, truncated: 0, audit_failed: 0 });
+    expect((await api['cases.counts']({})).disagree).toBeNull();
+    await api['settings.set']({ blindReviewers: [] });
+    expect((await api['cases.counts'](oneCase)).disagree).toBe(1);
+    await api['settings.set']({ blindReviewers: ['bea'] });
+  });
+
   it('a reviewer who is not blind sees everything, in the order asked for', async () => {
     await api['settings.set']({ blindReviewers: [] });
     const page = await api['cases.list']({ sort: 'model_risk' });

@@ -43,14 +43,16 @@ const CASES = [
   })),
 ];
 
-/** Values in an IPC payload that tell a blind reviewer what the model or the gold label said, with where. */
+/** Values in an IPC payload that tell a blind reviewer what the model or the gold label said, with where: the
+ *  verdict fields, and counts worked out from them (the queue's "Disagree" count compares the model's risk). */
 function verdictValues(payload: unknown, where = '$'): string[] {
   if (Array.isArray(payload)) return payload.flatMap((v, i) => verdictValues(v, `${where}[${i}]`));
   if (!payload || typeof payload !== 'object') return [];
   const found: string[] = [];
   for (const [key, value] of Object.entries(payload)) {
     const at = `${where}.${key}`;
-    if (['modelRisk', 'modelCategory', 'modelConfidence', 'gold', 'latestAudit', 'levelProbs'].includes(key)) {
+    const verdictKeys = ['modelRisk', 'modelCategory', 'modelConfidence', 'gold', 'latestAudit', 'levelProbs'];
+    if ([...verdictKeys, 'disagree'].includes(key)) {
       if (value !== null && value !== undefined) found.push(`${at}=${JSON.stringify(value)}`);
     } else if (key === 'text' || key === 'analysis' || key === 'rawOutput') {
       if (typeof value === 'string' && value.includes('step-by-step instructions')) found.push(at);
@@ -142,6 +144,7 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
     const answers = h.ipcTraffic.filter((t) => t.name.startsWith('cases.') || t.name.startsWith('audit.'));
     expect(answers.some((t) => t.name === 'cases.list')).toBe(true);
     expect(answers.some((t) => t.name === 'cases.get')).toBe(true);
+    expect(answers.some((t) => t.name === 'cases.counts')).toBe(true);
     expect(h.ipcTraffic.some((t) => t.name === 'audit.token')).toBe(false);
     const leaks = answers.flatMap((t) => verdictValues(t.payload, `${t.kind}:${t.name}`));
     expect(leaks).toEqual([]);
@@ -154,6 +157,9 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
     expect(await testId('blind-queue-note').isVisible()).toBe(true);
     expect(await testId('filter-model-risk').count()).toBe(0);
     expect(await testId('filter-gold').count()).toBe(0);
+    expect(await testId('status-disagree').count()).toBe(0);
+    // The status chips a blind reviewer keeps are counted as their rows show them.
+    expect(await testId('status-audited').textContent()).toBe(`Audited ${CASES.length}`);
     // The neutral order: newest first, whatever the model said.
     const ids = await h.page
       .locator('[role="option"]')
@@ -518,6 +524,91 @@ describe.skipIf(skipReason !== null)('a shift at the workstation in Chromium ove
     expect(gold.length).toBeGreaterThan(1);
     expect(heat.length).toBeGreaterThan(8);
     for (const { text, ratio } of all) expect(ratio, `"${text}" at ${ratio.toFixed(2)}:1`).toBeGreaterThanOrEqual(4.5);
+    await h.page.keyboard.press('Control+1');
+  });
+
+  it('PgDn / PgUp and Space / Shift+Space page through every long screen, with focus on the page', async () => {
+    await h.page.setViewportSize({ width: 1024, height: 700 });
+    // Each screen as a working session leaves it: a model folder checked (Audit runner), an import whose records
+    // were refused (Import / Export), two reviewers who disagree on a case (Adjudication shows the whole case).
+    await h.handlers['settings.set']({ modelDir: (await writeTinyModelFolder(path.join(work, 'model-paging'))).dir });
+    await h.page.reload();
+    await h.page.waitForFunction(() => document.querySelectorAll('[data-testid="queue-row"]').length > 0);
+    const refused = path.join(work, 'refused.jsonl');
+    writeFileSync(refused, Array.from({ length: 12 }, (_, i) => JSON.stringify({ id: `refused-${i}` })).join('\n'));
+    const importRefused = async () => {
+      await testId('import-file').fill(refused);
+      await testId('import-run').click();
+      await testId('import-errors').waitFor();
+    };
+    await h.handlers['reviews.submit']({ caseId: 'shift-25', risk: 0, reviewer: 'ann' });
+    await h.handlers['reviews.submit']({ caseId: 'shift-25', risk: 1, reviewer: 'bob' });
+
+    /** Pages the screen's scroll box down and back up with the keys; 'fits' when it has nothing to scroll. */
+    const pageThrough = async (scroller: string): Promise<string> => {
+      const box = testId(scroller);
+      // Panels that load on their own (team, gold) change the height: measure once it holds still.
+      let lastHeight = -1;
+      await expect
+        .poll(
+          async () => {
+            const height = await box.evaluate((el) => el.scrollHeight);
+            const settled = height === lastHeight;
+            lastHeight = height;
+            return settled;
+          },
+          { interval: 200 },
+        )
+        .toBe(true);
+      const { client, max } = await box.evaluate((el) => ({
+        client: el.clientHeight,
+        max: el.scrollHeight - el.clientHeight,
+      }));
+      if (max <= 1) return 'fits';
+      // Nothing focused: the keys reach the page, as after a click on the screen's text.
+      await h.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      const steps: Array<[string, 1 | -1]> = [
+        ['PageDown', 1],
+        ['Space', 1],
+        ['Shift+Space', -1],
+        ['PageUp', -1],
+      ];
+      let expected = 0;
+      for (const [press, direction] of steps) {
+        expected = Math.min(max, Math.max(0, expected + direction * Math.round(client * 0.85)));
+        await h.page.keyboard.press(press);
+        const now = await box.evaluate((el) => el.scrollTop);
+        expect(Math.abs(now - expected), `${scroller}: ${press} to ${expected}, at ${now}`).toBeLessThanOrEqual(2);
+      }
+      return `pages (${client} of ${client + max} px shown)`;
+    };
+
+    const screens = [
+      { key: 'Control+2', scroller: 'audit-screen', ready: () => testId('model-check').waitFor() },
+      { key: 'Control+3', scroller: 'metrics-screen' },
+      { key: 'Control+4', scroller: 'data-screen', ready: importRefused },
+      { key: 'Control+5', scroller: 'adjudication-panel' },
+      { key: 'Control+,', scroller: 'settings-screen' },
+    ];
+    const at700: Record<string, string> = {};
+    const shorter: Record<string, string> = {};
+    for (const { key, scroller, ready } of screens) {
+      await h.page.setViewportSize({ width: 1024, height: 700 });
+      await h.page.keyboard.press(key);
+      await testId(scroller).waitFor();
+      await ready?.();
+      at700[scroller] = await pageThrough(scroller);
+      if (at700[scroller] !== 'fits') continue;
+      // Short at 1024×700 in this state (a loaded model, a running batch make it longer): the keys are bound there
+      // too, shown in a shorter window.
+      await h.page.setViewportSize({ width: 1024, height: 420 });
+      shorter[scroller] = await pageThrough(scroller);
+    }
+    console.log(`[shift] paging at 1024x700: ${JSON.stringify(at700)}; at 1024x420: ${JSON.stringify(shorter)}`);
+    expect(at700['metrics-screen']).toMatch(/^pages/);
+    for (const { scroller } of screens)
+      expect(at700[scroller] === 'fits' ? shorter[scroller] : 'pages', scroller).toMatch(/^pages/);
+    await h.page.setViewportSize({ width: 1024, height: 700 });
     await h.page.keyboard.press('Control+1');
   });
 

@@ -10,6 +10,7 @@ import type { EngineInfo } from '@domain/engine';
 import { EngineError, type AuditInput, type AuditOptions, type Engine } from '@main/engine/engine';
 import { httpError, networkError } from '@main/engine/openai/http-errors';
 import { AuditRunner, classifyFailure, type FailureKind } from '@main/jobs/audit-runner';
+import type { Store } from '@main/store/contract';
 import { asStore, auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 
@@ -28,6 +29,8 @@ class ScriptedEngine implements Engine {
   maxRunning = 0;
   /** What the engine returns for a case, instead of a well-formed verdict of 1. */
   resultFor = new Map<string, AuditResult>();
+  /** A case's generation waits for this before its first token (the test decides when it ends). */
+  holdUntil = new Map<string, Promise<void>>();
 
   info(): EngineInfo {
     return testEngineInfo({ parallelSlots: this.parallelSlots });
@@ -39,6 +42,7 @@ class ScriptedEngine implements Engine {
     const failure = this.failNext.get(input.caseId)?.shift() ?? this.failFor.get(input.caseId);
     this.maxRunning = Math.max(this.maxRunning, ++this.running);
     try {
+      await this.holdUntil.get(input.caseId);
       await this.stream(options);
     } finally {
       this.running--;
@@ -63,7 +67,7 @@ class ScriptedEngine implements Engine {
   async dispose(): Promise<void> {}
 }
 
-function setup(caseCount: number, retryDelayMs = 5) {
+function setup(caseCount: number, retryDelayMs = 5, storeFor: (store: Store) => Store = (store) => store) {
   const store = openTempStore();
   store.transaction(() => {
     for (let i = 0; i < caseCount; i++) store.cases.insert(newCase(`case-${i}`), null);
@@ -74,7 +78,12 @@ function setup(caseCount: number, retryDelayMs = 5) {
   const tokens: string[] = [];
   events.on('audit.progress', (p) => progress.push(p));
   events.on('audit.token', (t) => tokens.push(t.text));
-  const runner = new AuditRunner({ store: asStore(store), events, currentEngine: () => engine, retryDelayMs });
+  const runner = new AuditRunner({
+    store: storeFor(asStore(store)),
+    events,
+    currentEngine: () => engine,
+    retryDelayMs,
+  });
   return { store, events, engine, runner, progress, tokens };
 }
 
@@ -333,7 +342,12 @@ describe('cases in flight and the case the moderator has open', () => {
     const { store, runner, engine, events } = setup(5);
     const streamed = new Set<string>();
     events.on('audit.token', (t) => streamed.add(t.caseId));
-    expect(await runner.prioritize('case-3')).toMatchObject({ state: 'running', priorityCaseId: 'case-3', total: 1 });
+    expect(await runner.prioritize('case-3')).toMatchObject({
+      state: 'running',
+      priorityCaseId: 'case-3',
+      total: 1,
+      auditOnOpenOnly: true,
+    });
     const final = await runner.whenSettled();
     expect(final.state).toBe('done');
     expect(engine.inputs.map((i) => i.caseId)).toEqual(['case-3']);
@@ -373,10 +387,96 @@ describe('cases in flight and the case the moderator has open', () => {
     const progress = await runner.start({});
     expect(progress.state).toBe('running');
     expect(progress.total).toBe(6);
+    expect(progress.auditOnOpenOnly).toBe(false);
     await runner.whenSettled();
     expect(engine.inputs[0].caseId).toBe('case-5');
     expect(new Set(engine.inputs.map((i) => i.caseId)).size).toBe(6);
     expect(store.metrics.stats().audits).toBe(6);
+  });
+
+  // Issue 20: "a case opened during another audit-on-open ended with neither a verdict nor a failure". The worker
+  // of the first opened case, once done, claims the newly opened one; when that claim reads the queue before
+  // prioritize has written the job, and prioritize then counts on the worker still being there, nobody is left to
+  // claim it. Which one goes first is a matter of a few microtasks, so every offset of the enqueue (ticks after
+  // the worker's empty claim) and both orders of the empty answer are tried.
+  it('a case opened as the previously opened one finishes gets its verdict, whatever the interleaving', async () => {
+    const outcomes: string[] = [];
+    for (const answerAfterPrioritize of [false, true]) {
+      for (let ticks = 0; ticks <= 12; ticks++) {
+        let claimMissed!: () => void;
+        const claimMissedOpened = new Promise<void>((resolve) => (claimMissed = resolve));
+        let openedSecond: Promise<AuditProgress> | null = null;
+        const racing = (store: Store): Store => ({
+          ...store,
+          jobs: {
+            ...store.jobs,
+            claimCase: async (caseId, modelId, promptSha256) => {
+              const job = await store.jobs.claimCase(caseId, modelId, promptSha256);
+              if (caseId === 'case-1' && !job) {
+                claimMissed();
+                // The empty answer (read before the job existed) may arrive after prioritize is done with it.
+                if (answerAfterPrioritize) await openedSecond;
+              }
+              return job;
+            },
+            enqueue: async (caseIds, modelId, promptSha256, batchId) => {
+              if (caseIds.includes('case-1')) {
+                await claimMissedOpened;
+                for (let i = 0; i < ticks; i++) await Promise.resolve();
+              }
+              return store.jobs.enqueue(caseIds, modelId, promptSha256, batchId);
+            },
+          },
+        });
+        const { store, runner, engine } = setup(3, 5, racing);
+        let finishFirst!: () => void;
+        engine.holdUntil.set('case-0', new Promise<void>((resolve) => (finishFirst = resolve)));
+        await runner.prioritize('case-0');
+        await until(() => engine.running === 1);
+        openedSecond = runner.prioritize('case-1');
+        finishFirst();
+        await openedSecond;
+        await runner.whenSettled();
+        const second = store.caseDetail('case-1');
+        const outcome = second.latestAudit ? 'verdict' : second.auditFailure ? 'failure' : 'neither';
+        outcomes.push(`${answerAfterPrioritize ? 'late' : 'prompt'} answer, +${ticks} ticks: ${outcome}`);
+      }
+    }
+    expect(outcomes.filter((o) => !o.endsWith(': verdict'))).toEqual([]);
+  });
+
+  it('a batch started as the opened case finishes is audited whole, even when the last claim looked before it was queued', async () => {
+    let claimMissed!: () => void;
+    const claimMissedBatch = new Promise<void>((resolve) => (claimMissed = resolve));
+    let batchStarted: Promise<AuditProgress> | null = null;
+    const racing = (store: Store): Store => ({
+      ...store,
+      jobs: {
+        ...store.jobs,
+        claimNext: async (modelId, promptSha256) => {
+          const job = await store.jobs.claimNext(modelId, promptSha256);
+          if (!job && batchStarted) {
+            claimMissed();
+            await batchStarted;
+          }
+          return job;
+        },
+        enqueue: async (caseIds, modelId, promptSha256, batchId) => {
+          if (batchStarted) await claimMissedBatch;
+          return store.jobs.enqueue(caseIds, modelId, promptSha256, batchId);
+        },
+      },
+    });
+    const { store, runner, engine } = setup(3, 5, racing);
+    let finishOpened!: () => void;
+    engine.holdUntil.set('case-0', new Promise<void>((resolve) => (finishOpened = resolve)));
+    await runner.prioritize('case-0');
+    await until(() => engine.running === 1);
+    batchStarted = runner.start({});
+    finishOpened();
+    await batchStarted;
+    await runner.whenSettled();
+    expect(store.metrics.stats()).toMatchObject({ audits: 3, jobs: { queued: 0, running: 0 } });
   });
 
   it('does not start anything without a loaded model, or while the batch is paused', async () => {

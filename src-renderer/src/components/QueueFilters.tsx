@@ -1,6 +1,6 @@
 // Search, status chips with counts, and the model / human / gold / category / sort filters, folded into one row.
 import { forwardRef } from 'react';
-import type { CaseStatusFilter, FilterCounts, QueueFilter, QueueSort } from '@domain/cases';
+import type { CaseStatusFilter, QueueCounts, QueueFilter, QueueSort } from '@domain/cases';
 import { TeamFilter } from './TeamFilter';
 import { CATEGORIES, RISK_LABELS, RISK_LEVELS, type Category, type RiskLevel } from '@domain/types';
 
@@ -32,7 +32,8 @@ export const QueueFilters = forwardRef<
     onSort: (sort: QueueSort) => void;
     searchText: string;
     onSearchText: (text: string) => void;
-    counts: FilterCounts | null;
+    /** null: not counted yet; a null count: withheld by the core (blind review). */
+    counts: QueueCounts | null;
     /** Blind review: no filter or order that depends on the model's verdict or the gold label. */
     blind: boolean;
   }
@@ -69,7 +70,7 @@ export const QueueFilters = forwardRef<
             className="rounded border border-zinc-300 px-1.5 py-px text-[11.5px] text-zinc-800 aria-checked:border-sky-700 aria-checked:bg-sky-700 aria-checked:text-white dark:border-zinc-700 dark:text-zinc-200"
             onClick={() => onFilter('status', value)}
           >
-            {label} <span className="tabular-nums">{counts ? counts[value].toLocaleString() : '…'}</span>
+            {label} <StatusCount count={counts ? counts[value] : undefined} />
           </button>
         ))}
         {!blind && (
@@ -155,6 +156,12 @@ export const QueueFilters = forwardRef<
     </>
   );
 });
+
+/** A status chip's count: '…' while counting; nothing when the core withheld it (blind review). */
+function StatusCount({ count }: { count: number | null | undefined }) {
+  if (count === null) return null;
+  return <span className="tabular-nums">{count === undefined ? '…' : count.toLocaleString()}</span>;
+}
 
 function riskFromSelect(value: string): RiskLevel | undefined {
   return RISK_LEVELS.find((level) => `${level}` === value);

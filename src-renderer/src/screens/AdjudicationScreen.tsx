@@ -10,6 +10,7 @@ import { CaseView } from '../components/CaseView';
 import { RISK_BUTTON_STYLES } from '../components/DecisionPanel';
 import { isTypingTarget, keyOf, RISK_SHORTCUTS, singleKeyShortcut } from '../lib/keys';
 import { dateTime, riskLabel } from '../lib/format';
+import { usePageKeys } from '../lib/use-page-keys';
 
 const BASIS_LABEL: Record<string, string> = {
   single_reviewer: 'one reviewer',
@@ -124,6 +125,8 @@ function AdjudicationPanel({
   const analysisRef = useRef<HTMLTextAreaElement>(null);
   const noteRef = useRef<HTMLInputElement>(null);
   const [saving, setSaving] = useState(false);
+  const scroller = useRef<HTMLElement>(null);
+  usePageKeys(scroller, active);
 
   const load = useCallback(() => {
     Promise.all([invoke('adjudication.get', { caseId }), invoke('cases.get', { id: caseId })]).then(
@@ -184,6 +187,7 @@ function AdjudicationPanel({
   if (!view || !detail) return <p className="flex-1 p-4 text-zinc-600 dark:text-zinc-400">Loading…</p>;
   return (
     <section
+      ref={scroller}
       className="flex min-h-0 flex-1 flex-col gap-3 overflow-auto p-3"
       aria-label={`Adjudicate case #${detail.seq}`}
       data-testid="adjudication-panel"

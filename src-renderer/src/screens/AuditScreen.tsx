@@ -1,5 +1,5 @@
 // Audit runner: choose and load the model, see where data goes, run a batch and watch it.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AuditProgress } from '@domain/audits';
 import { ENGINE_SELECTIONS, type EngineSelection, type EngineState, type ModelFolderCheck } from '@domain/engine';
 import type { Settings } from '@domain/settings';
@@ -8,6 +8,7 @@ import { ProgressBar } from '../components/badges';
 import { ImageBudgetNotice } from '../components/ImageBudgetNotice';
 import { bytes, duration, withQueueNumber } from '../lib/format';
 import { useStreamedText } from '../lib/stream-store';
+import { usePageKeys } from '../lib/use-page-keys';
 import { LocateInBatchOption } from '../components/LocateInBatchOption';
 
 // A Record, so that an engine added to ENGINE_SELECTIONS does not compile until it has a label here.
@@ -43,6 +44,8 @@ export function AuditScreen({
   // GuardTrace's reference allows 2000 output tokens; a lower cap trades complete analyses for speed.
   const [maxNewTokens, setMaxNewTokens] = useState('2000');
   const streamed = useStreamedText(progress?.currentCaseId ?? null);
+  const scroller = useRef<HTMLDivElement>(null);
+  usePageKeys(scroller);
 
   const runCheck = useCallback(
     async (dir: string) => {
@@ -125,7 +128,11 @@ export function AuditScreen({
           : null;
 
   return (
-    <div className="grid min-h-0 flex-1 grid-cols-2 items-start gap-3 overflow-auto p-3" data-testid="audit-screen">
+    <div
+      ref={scroller}
+      className="grid min-h-0 flex-1 grid-cols-2 items-start gap-3 overflow-auto p-3"
+      data-testid="audit-screen"
+    >
       <section className="panel flex flex-col gap-3 p-3" aria-label="Model">
         <h2 className="text-[14px] font-semibold">Model</h2>
         <label className="flex flex-col gap-1">

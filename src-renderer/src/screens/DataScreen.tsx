@@ -1,5 +1,5 @@
 // Import and export, with progress and the per-record error list.
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import {
   correctionsLeftOutText,
   EXPORT_FORMATS,
@@ -14,6 +14,7 @@ import {
 import { api, errorMessage, invoke, useApiEvent } from '../api';
 import { ProgressBar } from '../components/badges';
 import { TeamDataPanel } from '../components/TeamPanels';
+import { usePageKeys } from '../lib/use-page-keys';
 
 export function DataScreen({
   notify,
@@ -25,8 +26,14 @@ export function DataScreen({
   /** Cases selected in the queue (X): team review can send just these. */
   selectedCaseIds?: string[];
 }) {
+  const scroller = useRef<HTMLDivElement>(null);
+  usePageKeys(scroller);
   return (
-    <div className="grid min-h-0 flex-1 grid-cols-1 items-start gap-3 overflow-auto p-3 lg:grid-cols-2">
+    <div
+      ref={scroller}
+      className="grid min-h-0 flex-1 grid-cols-1 items-start gap-3 overflow-auto p-3 lg:grid-cols-2"
+      data-testid="data-screen"
+    >
       <ImportPanel notify={notify} reviewer={reviewer} />
       <ExportPanel notify={notify} />
       <TeamDataPanel notify={notify} selectedCaseIds={selectedCaseIds} />

@@ -1,5 +1,5 @@
 // Model vs human and model vs gold: confusion matrices as heat tables, scores as bars.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Comparison, Metrics } from '@domain/metrics';
 import type { RecipeFilter } from '@domain/fidelity';
 import { errorMessage, invoke, useApiEvent } from '../api';
@@ -8,11 +8,14 @@ import { FidelityPanels } from '../components/FidelityPanels';
 import { TeamAgreementPanel } from '../components/TeamPanels';
 import { GoldPanel } from '../components/quality/GoldPanel';
 import { percent } from '../lib/format';
+import { usePageKeys } from '../lib/use-page-keys';
 
 export function MetricsScreen({ active }: { active: boolean }) {
   const [metrics, setMetrics] = useState<Metrics | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [recipe, setRecipe] = useState<RecipeFilter>('all');
+  const scroller = useRef<HTMLDivElement>(null);
+  usePageKeys(scroller, active);
   const load = useCallback(() => {
     invoke('metrics.get', { recipe }).then(
       (m) => {
@@ -30,7 +33,7 @@ export function MetricsScreen({ active }: { active: boolean }) {
   if (error) return <p className="p-4 text-rose-600">Could not compute metrics: {error}</p>;
   if (!metrics) return <p className="p-4 text-zinc-600 dark:text-zinc-400">Computing…</p>;
   return (
-    <div className="flex min-h-0 flex-1 flex-col gap-3 overflow-auto p-3" data-testid="metrics-screen">
+    <div ref={scroller} className="flex min-h-0 flex-1 flex-col gap-3 overflow-auto p-3" data-testid="metrics-screen">
       <div className="grid grid-cols-2 gap-3">
         <ComparisonPanel
           title="Model vs human"

@@ -1,7 +1,7 @@
 // The review queue: filters and a virtualized list on the left, the case in the middle, the decision on the right.
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
 import type { AuditProgress } from '@domain/audits';
-import type { FilterCounts, QueueFilter, QueueSort } from '@domain/cases';
+import type { QueueCounts, QueueFilter, QueueSort } from '@domain/cases';
 import type { EngineState } from '@domain/engine';
 import type { Settings } from '@domain/settings';
 import { errorMessage, invoke, useApiEvent } from '../api';
@@ -10,11 +10,13 @@ import { searchWords } from '../components/CaseText';
 import { analysisToStore, DecisionPanel, type DecisionPanelHandle } from '../components/DecisionPanel';
 import { QueueFilters } from '../components/QueueFilters';
 import { QueueList } from '../components/QueueList';
+import { auditButtonBlockedReason } from '../lib/audit-button';
 import { coalesce } from '../lib/coalesce';
 import { isTypingTarget, RISK_SHORTCUTS, singleKeyShortcut } from '../lib/keys';
 import { riskLabel as riskName } from '../lib/format';
 import { streamStore } from '../lib/stream-store';
 import { useCaseDetail } from '../lib/use-case-detail';
+import { scrollByPage } from '../lib/use-page-keys';
 import { useQueue } from '../lib/use-queue';
 import type { Notify } from '../lib/use-toasts';
 
@@ -43,7 +45,7 @@ export const ReviewScreen = forwardRef<
   const [filter, setFilter] = useState<QueueFilter>({ status: 'all' });
   const [sort, setSort] = useState<QueueSort>('uncertainty');
   const [searchText, setSearchText] = useState('');
-  const [counts, setCounts] = useState<FilterCounts | null>(null);
+  const [counts, setCounts] = useState<QueueCounts | null>(null);
   const [selectedIndex, setSelectedIndex] = useState(0);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -287,14 +289,12 @@ export const ReviewScreen = forwardRef<
     }
   }, [settings.reviewer, notify, refreshAll, forget, loadedIndexOf]);
 
-  const reauditReason =
-    engineState.state !== 'loaded'
-      ? 'Load a model in the Audit runner (Ctrl+2) first.'
-      : auditProgress && (auditProgress.state === 'running' || auditProgress.state === 'cancelling')
-        ? auditProgress.priorityCaseId && auditProgress.priorityCaseId === detail?.id
-          ? 'This case is being audited now (audit on open); its analysis streams into the case.'
-          : 'An audit batch is running; pause or cancel it first.'
-        : null;
+  const reauditReason = auditButtonBlockedReason({
+    engineLoaded: engineState.state === 'loaded',
+    progress: auditProgress,
+    openCaseId: detail?.id,
+    seqOf: (caseId) => queue.rowAt(loadedIndexOf(caseId, selectedIndex))?.seq,
+  });
   const reaudit = useCallback(async () => {
     if (!detail) return;
     try {
@@ -308,10 +308,9 @@ export const ReviewScreen = forwardRef<
   const scrollCase = useCallback((how: 'down' | 'up' | 'top' | 'bottom') => {
     const pane = casePaneRef.current;
     if (!pane) return;
-    const page = pane.clientHeight * 0.85;
     if (how === 'top') pane.scrollTop = 0;
     else if (how === 'bottom') pane.scrollTop = pane.scrollHeight;
-    else pane.scrollTop += how === 'down' ? page : -page;
+    else scrollByPage(pane, how === 'down' ? 1 : -1);
   }, []);
   const jumpTo = useCallback((section: keyof typeof CASE_SECTIONS) => {
     const target = document.getElementById(CASE_SECTIONS[section]);

@@ -1,9 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ENGINE_SELECTIONS, type EngineSelection } from '@domain/engine';
 import { THEMES, type Settings } from '@domain/settings';
 import { REFERENCE_MAX_PIXELS, SMALL_MAX_PIXELS } from '@domain/fidelity';
 import { api, errorMessage, invoke } from '../api';
 import { ImageCareSettings } from '../components/quality/ImageCareSettings';
+import { usePageKeys } from '../lib/use-page-keys';
 
 // A Record, so that an engine added to ENGINE_SELECTIONS does not compile until it has a label here.
 const ENGINE_LABELS: Record<EngineSelection, string> = {
@@ -31,6 +32,8 @@ export function SettingsScreen({
   const [model, setModel] = useState(settings.openai?.model ?? '');
   const [allowInsecure, setAllowInsecure] = useState(settings.openai?.allowInsecureRemote ?? false);
   const [apiKey, setApiKey] = useState('');
+  const scroller = useRef<HTMLDivElement>(null);
+  usePageKeys(scroller);
 
   useEffect(() => {
     setReviewer(settings.reviewer);
@@ -51,7 +54,7 @@ export function SettingsScreen({
   };
 
   return (
-    <div className="min-h-0 flex-1 overflow-auto p-3" data-testid="settings-screen">
+    <div ref={scroller} className="min-h-0 flex-1 overflow-auto p-3" data-testid="settings-screen">
       <div className="grid max-w-5xl grid-cols-2 gap-3">
         <section className="panel flex flex-col gap-3 p-3" aria-label="Reviewer and wellness">
           <h2 className="text-[14px] font-semibold">Reviewer &amp; wellness</h2>
