@@ -199,7 +199,9 @@ export class OpenAiCompatibleEngine implements Engine {
     }
     if (imageTokenCheck && !imageTokenCheck.matchesReference)
       warnings.push(`Verdicts on image cases will not be marked as the reference recipe: ${imageTokenCheck.evidence}.`);
-    if (facts.llamaCpp && options.templateCheck !== false) await checkServerTemplate(transport, options);
+    // A server seen to refuse images (a text-only model) has its template checked on the text-only input alone.
+    if (facts.llamaCpp && options.templateCheck !== false)
+      await checkServerTemplate(transport, options, vision?.hasVision !== false);
     if (!endpoint.loopback) {
       warnings.push(`Case text and images are sent to ${endpoint.host}.`);
     }
@@ -758,7 +760,11 @@ function assertReferenceSampling(reported: Record<string, unknown>, sent: Record
  * refuses the server rather than pinning a template: the app's rendering is what the golden tests hold to the
  * reference, and a GGUF whose template differs is a wrong or badly converted model the moderator must hear about.
  */
-async function checkServerTemplate(transport: Transport, options: OpenAiEngineOptions): Promise<void> {
+async function checkServerTemplate(
+  transport: Transport,
+  options: OpenAiEngineOptions,
+  withImage: boolean,
+): Promise<void> {
   const { profile, prompt } = options.verdict;
   const probeImage = `data:image/png;base64,${Buffer.from(solidColourPng(56, 56, [1, 2, 3])).toString('base64')}`;
   const probe = {
@@ -768,10 +774,11 @@ async function checkServerTemplate(transport: Transport, options: OpenAiEngineOp
     response: 'Template probe response.',
     image: null,
   };
-  for (const [input, image] of [
-    [{ ...probe, imageMissing: false }, probeImage],
-    [{ ...probe, imageMissing: true }, null],
-  ] as const) {
+  const inputs = [
+    ...(withImage ? [[{ ...probe, imageMissing: false }, probeImage] as const] : []),
+    [{ ...probe, imageMissing: true }, null] as const,
+  ];
+  for (const [input, image] of inputs) {
     const messages = mergeAdjacentTextParts(profile.buildMessages(prompt.text, input, image));
     let rendered: string;
     try {
