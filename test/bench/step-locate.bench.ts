@@ -3,9 +3,10 @@
 // One prefix search (docs/step-localization.md) over an N-step trace (default 40, the marker planted at step
 // ⌈0.7 N⌉), with and without prefix reuse, on the 3B-shaped random-weight model (bench-model.ts: the real auditor
 // prompt, ~1,100 system tokens) or the tiny test model. The planted-marker profile decides each probe's verdict from
-// its prompt (random weights judge nothing) and its grammar keeps each probe's output to "Level: N", so the figures
-// are what a search costs in prompt evaluation: probes, prompt tokens, tokens the engine evaluated (its own counters)
-// and wall time. Default engine: the llama-server sidecar when a binary is found, else node-llama-cpp.
+// its prompt (random weights judge nothing) and its grammar bounds each probe's output (a short analysis, the
+// judgment; each probe stops at the judgment), so the figures are mostly what a search costs in prompt evaluation:
+// probes, prompt tokens, tokens the engine evaluated (its own counters), tokens generated and wall time. Default
+// engine: the llama-server sidecar when a binary is found, else node-llama-cpp.
 // Prints one markdown table on stdout; progress on stderr.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
     ).join('\n\n');
     const rows: string[] = [];
     for (const reuse of [true, false]) {
-      const profile = plantedMarkerProfile(prompt);
+      const profile = plantedMarkerProfile({ prompt });
       const manager = new EngineManager({
         dataDir: work,
         threads: THREADS,
@@ -90,15 +91,16 @@ async function main(): Promise<void> {
         const started = performance.now();
         const search = await locator.locate('bench', {
           strictFormat: true,
-          maxNewTokens: 32,
+          maxNewTokens: 64,
           onProbe: (s) => log(`  probe ${s.probes.length}: cut ${s.probes.at(-1)?.cut}`),
         });
         const wallS = (performance.now() - started) / 1000;
         const promptTokens = search.probes.reduce((sum, p) => sum + p.promptTokens, 0);
         const evaluated = search.probes.reduce((sum, p) => sum + p.promptTokens - p.cachedPromptTokens, 0);
+        const generated = search.probes.reduce((sum, p) => sum + p.generatedTokens, 0);
         rows.push(
           `| ${engine} | ${MODEL} | ${reuse ? 'on' : 'off'} | ${STEPS} | ${search.probes.length} (max ${maxProbes(STEPS)}) | ` +
-            `${promptTokens} | ${evaluated} | ${wallS.toFixed(1)} | ${search.status === 'located' ? `step ${search.locatedStep} (planted ${markerAt})` : search.status} |`,
+            `${promptTokens} | ${evaluated} | ${generated} | ${wallS.toFixed(1)} | ${search.status === 'located' ? `step ${search.locatedStep} (planted ${markerAt})` : search.status} |`,
         );
       } finally {
         await manager.dispose();
@@ -111,8 +113,10 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(', ')}; ${THREADS} threads\n`,
     );
-    console.log('| engine | model | prefix reuse | steps | probes | prompt tokens | evaluated | wall s | result |');
-    console.log('|---|---|---|---|---|---|---|---|---|');
+    console.log(
+      '| engine | model | prefix reuse | steps | probes | prompt tokens | evaluated | generated | wall s | result |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const row of rows) console.log(row);
   } finally {
     await rm(work, { recursive: true, force: true });

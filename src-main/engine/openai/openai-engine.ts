@@ -18,6 +18,7 @@ import {
   type VerdictContext,
 } from '../audit-common';
 import { MTMD_MEDIA_MARKER, type ChatMessage } from '../profiles/chatml';
+import { auditGrammar, JudgmentWatch } from '../judgment-stop';
 import { levelProbabilities, type TokenStep } from '../profiles/level-probs';
 import { TOP_PROBS, llamaServerSampling, openAiSampling } from '../reference-sampling';
 import { solidColourPng } from './solid-png';
@@ -274,7 +275,10 @@ export class OpenAiCompatibleEngine implements Engine {
       body.reasoning_format = 'none';
       // Makes the server report the settings it ran with, so nothing (GGUF defaults, server flags) changes them unseen.
       body.verbose = true;
-      if (strictFormat) body.grammar = profile.strictGrammar;
+      const grammar = auditGrammar(profile, { ...options, strictFormat });
+      if (grammar !== undefined) body.grammar = grammar;
+      // A stream stopped at the judgment never gets the final chunk with the counts: every chunk carries them instead.
+      if (options.stopAtJudgment) body.timings_per_token = true;
     }
     return this.limit.run(async () => {
       const expectedPromptTokens = this.facts.llamaCpp
@@ -430,6 +434,7 @@ export class OpenAiCompatibleEngine implements Engine {
     let finishReason: string | null = null;
     let reported: Record<string, unknown> | null = null;
     const steps: TokenStep[] = [];
+    const judgment = new JudgmentWatch(this.options.verdict.profile, options);
     try {
       const response = await transport.post('/chat/completions', body, controller.signal, 'stream');
       if (!response.body)
@@ -486,8 +491,12 @@ export class OpenAiCompatibleEngine implements Engine {
             ...(chunk.usage ? { usage: chunk.usage } : {}),
             ...(chunk.timings ? { timings: chunk.timings } : {}),
           };
+        if (piece && judgment.push(piece)) break;
       }
-      if (!sawDone) {
+      // Stopped at the judgment: closing the connection is what makes llama-server stop generating. Such a stream
+      // never gets the final chunk, whose generation_settings the check below reads; verdicts still get checked.
+      if (judgment.stopped) controller.abort();
+      else if (!sawDone) {
         throw new EngineError(
           'server_error',
           `The stream from ${this.endpoint.host} ended before it was complete (no [DONE]): the server stopped. The case can be retried.`,
@@ -526,6 +535,7 @@ export class OpenAiCompatibleEngine implements Engine {
       options: { ...options, strictFormat },
       rawOutput: raw,
       stoppedOnLength: finishReason === 'length',
+      judgmentStop: judgment.outcome(typeof body.grammar === 'string' ? body.grammar : undefined),
       notReferenceReason: this.notReferenceReason(fidelity, reportedPromptTokens),
       confidence:
         steps.length > 0
@@ -534,7 +544,8 @@ export class OpenAiCompatibleEngine implements Engine {
       imageMissing: input.imageMissing,
       promptTokens: reportedPromptTokens ?? 0,
       cachedPromptTokens: usage.prompt_tokens_details?.cached_tokens ?? timings.cache_n ?? 0,
-      generatedTokens: usage.completion_tokens ?? timings.predicted_n ?? delivered.pieces,
+      // A stream stopped at the judgment from a server without per-chunk timings: one logprobs entry per token.
+      generatedTokens: usage.completion_tokens ?? timings.predicted_n ?? Math.max(steps.length, delivered.pieces),
       promptMs,
       generateMs,
       totalMs,
