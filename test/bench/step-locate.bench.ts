@@ -1,4 +1,5 @@
 // npm run bench:locate [-- --engine sidecar|node-llama-cpp|llama.node] [--model 3b|tiny] [--steps 40] [--threads N]
+// (also run by `npm run bench:engine`, engine-all.ts, which collects the rows through GUARDTRACE_BENCH_JSON)
 //
 // One prefix search (docs/step-localization.md) over an N-step trace (default 40, the marker planted at step
 // ⌈0.7 N⌉), with and without prefix reuse, on the 3B-shaped random-weight model (bench-model.ts: the real auditor
@@ -22,6 +23,7 @@ import { asStore } from '../helpers/store-fixtures';
 import { SHARED_PROMPT_FILE, writeTinyModelFolder } from '../models/tiny-gguf';
 import { PLANTED_MARKER, PLANTED_PROMPT, PLANTED_PROMPT_FILE, plantedMarkerProfile } from '../profiles/planted-marker';
 import { ensureBenchModel, QUERY, RESPONSE, TRACE_SENTENCE } from './bench-model';
+import { locateTable, type LocateBenchRow } from './step-locate-table';
 
 const argv = process.argv.slice(2);
 const value = (name: string) => {
@@ -33,7 +35,7 @@ const MODEL = (value('--model') ?? '3b') as '3b' | 'tiny';
 const THREADS = Number(value('--threads') ?? os.availableParallelism());
 const log = (...a: unknown[]) => console.error(`[bench:locate ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-type EngineChoice = 'sidecar' | 'node-llama-cpp' | 'llama.node';
+type EngineChoice = LocateBenchRow['engine'];
 
 async function main(): Promise<void> {
   const binary = await findLlamaServerBinary(null);
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
       { length: STEPS },
       (_, i) => `Step ${i + 1}: ${sentences[i % sentences.length]}${i + 1 === markerAt ? ` ${PLANTED_MARKER}` : ''}`,
     ).join('\n\n');
-    const rows: string[] = [];
+    const rows: LocateBenchRow[] = [];
     for (const reuse of [true, false]) {
       const profile = plantedMarkerProfile({ prompt });
       const manager = new EngineManager({
@@ -94,14 +96,21 @@ async function main(): Promise<void> {
           maxNewTokens: 64,
           onProbe: (s) => log(`  probe ${s.probes.length}: cut ${s.probes.at(-1)?.cut}`),
         });
-        const wallS = (performance.now() - started) / 1000;
-        const promptTokens = search.probes.reduce((sum, p) => sum + p.promptTokens, 0);
-        const evaluated = search.probes.reduce((sum, p) => sum + p.promptTokens - p.cachedPromptTokens, 0);
-        const generated = search.probes.reduce((sum, p) => sum + p.generatedTokens, 0);
-        rows.push(
-          `| ${engine} | ${MODEL} | ${reuse ? 'on' : 'off'} | ${STEPS} | ${search.probes.length} (max ${maxProbes(STEPS)}) | ` +
-            `${promptTokens} | ${evaluated} | ${generated} | ${wallS.toFixed(1)} | ${search.status === 'located' ? `step ${search.locatedStep} (planted ${markerAt})` : search.status} |`,
-        );
+        const sum = (of: (p: (typeof search.probes)[number]) => number) =>
+          search.probes.reduce((total, p) => total + of(p), 0);
+        rows.push({
+          engine,
+          model: MODEL,
+          prefixReuse: reuse,
+          steps: STEPS,
+          probes: search.probes.length,
+          maxProbes: maxProbes(STEPS),
+          promptTokens: sum((p) => p.promptTokens),
+          evaluated: sum((p) => p.promptTokens - p.cachedPromptTokens),
+          generated: sum((p) => p.generatedTokens),
+          wallS: (performance.now() - started) / 1000,
+          result: search.status === 'located' ? `step ${search.locatedStep} (planted ${markerAt})` : search.status,
+        });
       } finally {
         await manager.dispose();
         store.close();
@@ -113,11 +122,8 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(', ')}; ${THREADS} threads\n`,
     );
-    console.log(
-      '| engine | model | prefix reuse | steps | probes | prompt tokens | evaluated | generated | wall s | result |',
-    );
-    console.log('|---|---|---|---|---|---|---|---|---|---|');
-    for (const row of rows) console.log(row);
+    console.log(locateTable(rows));
+    if (process.env.GUARDTRACE_BENCH_JSON) await writeFile(process.env.GUARDTRACE_BENCH_JSON, JSON.stringify({ rows }));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
