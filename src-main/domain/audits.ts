@@ -38,8 +38,17 @@ export interface AuditResult {
   /** Prompt tokens reused from a cached prefix (system prompt KV reuse) rather than evaluated. */
   cachedPromptTokens: number;
   generatedTokens: number;
+  /** How an audit run with stopAtJudgment ended (absent for a verdict, which always runs to the end of its output). */
+  judgmentStop?: JudgmentStop;
   timings: { promptMs: number; generateMs: number; totalMs: number };
 }
+
+/**
+ * 'judgment_first': the profile's judgment-first grammar asked for the judgment alone; 'after_judgment': generation
+ * was stopped right after the judgment's line; 'ran_to_end': the output ended (or hit the limit) before a judgment
+ * line was complete, so nothing was saved.
+ */
+export type JudgmentStop = 'judgment_first' | 'after_judgment' | 'ran_to_end';
 
 export interface AuditRecord {
   id: number;

@@ -1,6 +1,7 @@
 // Locating the first flagged step of a trace by prefix search (docs/step-localization.md): the records every layer
 // passes around, and the search itself as a pure function of the probe results so far, so a search that was killed
 // resumes by replaying its stored probes and never runs a probe twice.
+import type { JudgmentStop } from './audits';
 import type { SpanHint } from './span-hints';
 import type { TraceStep } from './trace-steps';
 
@@ -37,6 +38,8 @@ export interface StepProbe {
   promptTokens: number;
   cachedPromptTokens: number;
   generatedTokens: number;
+  /** How the probe's generation ended (it reads only the judgment); null for probes stored before it was recorded. */
+  judgmentStop: JudgmentStop | null;
   totalMs: number;
   createdAt: string;
 }

@@ -5,6 +5,7 @@ import { APP_VERSION } from './app-version';
 import { EngineError, type AuditInput, type AuditOptions, type AuditResult, type EngineKind } from './engine';
 import { imageDecoder, ImageDecoderProcessError } from './image-decoding';
 import { ImageAspectRatioError, ImagePrepError, toDataUri } from './image-prep';
+import type { JudgmentStop } from './judgment-stop';
 import type { LevelProbsResult } from './profiles/level-probs';
 import type { DecodingSettings, GuardModelProfile, SystemPrompt } from './profiles/profile';
 
@@ -187,8 +188,10 @@ export function buildAuditResult(args: {
   context: VerdictContext;
   options: AuditOptions;
   rawOutput: string;
-  /** Generation stopped at the token limit (or the context filled up) rather than at end of text. */
+  /** Generation stopped at the token limit (or the context filled up) rather than at end of text or the judgment. */
   stoppedOnLength: boolean;
+  /** How an audit with stopAtJudgment ended (JudgmentWatch.outcome). */
+  judgmentStop?: JudgmentStop;
   confidence: LevelProbsResult;
   /** Which tokens the runtime's repetition penalty covers (default: the whole sequence, as HF). */
   repetitionPenaltyWindow?: VerdictProvenance['repetitionPenaltyWindow'];
@@ -236,6 +239,7 @@ export function buildAuditResult(args: {
     promptTokens: args.promptTokens,
     cachedPromptTokens: args.cachedPromptTokens,
     generatedTokens: args.generatedTokens,
+    ...(args.judgmentStop ? { judgmentStop: args.judgmentStop } : {}),
     timings: { promptMs: args.promptMs, generateMs: args.generateMs, totalMs: args.totalMs },
   };
 }

@@ -27,6 +27,11 @@ export interface AuditOptions {
   strictFormat?: boolean;
   /** Defaults to the profile's reference budget (2000 for GuardTrace-VL). Tests use a few tokens. */
   maxNewTokens?: number;
+  /**
+   * For a caller that reads only the judgment (a step-localization probe): generation stops once the judgment is
+   * written, and a profile with a judgmentFirstGrammar is asked for its judgment first (judgment-stop.ts).
+   */
+  stopAtJudgment?: boolean;
 }
 
 export interface Engine {

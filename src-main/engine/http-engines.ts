@@ -70,7 +70,10 @@ async function systemPromptFor(
 }
 
 function profileFor(req: EngineLoadRequest, ctx: HttpEngineContext): GuardModelProfile {
-  return req.profile ? profileById(req.profile) : (ctx.profile ?? profileById(undefined));
+  // The EngineManager passes the profile it resolved for this request, which may be one of its extraProfiles (a
+  // test profile): looking the id up again among the shipped ones alone would refuse it.
+  if (ctx.profile && (!req.profile || req.profile === ctx.profile.id)) return ctx.profile;
+  return profileById(req.profile);
 }
 
 export async function createHttpEngine(req: EngineLoadRequest, ctx: HttpEngineContext): Promise<Engine> {

@@ -12,6 +12,7 @@ import {
 import { AsyncLock } from './async-lock';
 import { assertFitsContext, buildAuditResult, fitsContext, prepareCaseImage, throwIfAborted } from './audit-common';
 import { cpuThreads } from './cpu-threads';
+import { auditGrammar, JudgmentWatch } from './judgment-stop';
 import {
   EngineError,
   type AuditInput,
@@ -315,6 +316,9 @@ export class LlamaNodeEngine implements Engine {
     // Counted here: llama.node's tokens_predicted skips the first token when the whole prompt came from the cache.
     let streamedTokens = 0;
     let nativeMs = 0;
+    const grammar = auditGrammar(profile, options);
+    let accumulatedText: string | undefined;
+    const judgment = new JudgmentWatch(profile, options, () => accumulatedText);
     try {
       const nativeStart = performance.now();
       const result = await this.complete(
@@ -324,12 +328,15 @@ export class LlamaNodeEngine implements Engine {
           n_predict: maxNewTokens,
           ...llamaNodeSampling(decoding),
           n_probs: TOP_PROBS,
-          grammar: options.strictFormat ? profile.strictGrammar : undefined,
+          grammar,
         },
         (token) => {
           firstTokenAt ??= performance.now();
           streamedTokens++;
           if (token.token) options.onToken?.(token.token);
+          // The stop lands a token or two late (the callbacks trail the native loop); those are counted as generated.
+          accumulatedText = token.accumulated_text ?? accumulatedText;
+          if (judgment.watching && judgment.push(token.token ?? '')) this.ctx.stopCompletion();
         },
       );
       nativeMs = performance.now() - nativeStart;
@@ -354,7 +361,9 @@ export class LlamaNodeEngine implements Engine {
         context: this.cfg.verdict,
         options,
         rawOutput: result.text,
-        stoppedOnLength: result.context_full || generatedTokens >= maxNewTokens,
+        stoppedOnLength:
+          judgment.outcome(grammar) !== 'after_judgment' && (result.context_full || generatedTokens >= maxNewTokens),
+        judgmentStop: judgment.outcome(grammar),
         // Measured: its sampler starts with an empty penalty window, so the prompt is not penalised (docs/engine.md).
         repetitionPenaltyWindow: 'generated tokens only',
         confidence: llamaNodeConfidence(profile, steps),

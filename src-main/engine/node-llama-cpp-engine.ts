@@ -14,6 +14,7 @@ import {
 } from 'node-llama-cpp';
 import { assertFitsContext, buildAuditResult, prepareCaseImage, throwIfAborted } from './audit-common';
 import { cpuThreads } from './cpu-threads';
+import { auditGrammar, JudgmentWatch } from './judgment-stop';
 import {
   EngineError,
   type AuditInput,
@@ -65,7 +66,8 @@ export const STEP_WAIT_MS = 50;
 export class NodeLlamaCppEngine implements Engine {
   readonly kind = 'node-llama-cpp' as const;
   private disposed = false;
-  private strictGrammar: Promise<LlamaGrammar> | null = null;
+  /** Compiled once per grammar text (strict format's, a profile's judgment-first one) and shared by the cases. */
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   private sharedTokens: { text: string; tokens: Token[] } | null = null;
   /** Time of the last audit spent outside native evaluation (templating, tokenizing, parsing): the app's overhead. */
   lastOverheadMs = 0;
@@ -225,7 +227,10 @@ export class NodeLlamaCppEngine implements Engine {
       await sequence.eraseContextTokenRanges([{ start: common, end: sequence.nextTokenIndex }]);
     }
     const cached = sequence.nextTokenIndex;
-    const grammarEvaluationState = options.strictFormat ? await this.strictGrammarState() : undefined;
+    const grammar = auditGrammar(profile, options);
+    const grammarEvaluationState = grammar === undefined ? undefined : await this.grammarState(grammar);
+    // Pieces of one character can straddle tokens, so the watch reads the whole output detokenized, once a line.
+    const judgment = new JudgmentWatch(profile, options, () => this.model.detokenize(generated));
 
     const nativeStart = performance.now();
     const generated: Token[] = [];
@@ -267,6 +272,7 @@ export class NodeLlamaCppEngine implements Engine {
             emittedText = text;
           }
         }
+        if (judgment.watching && judgment.push(this.model.detokenize([token]))) break;
         if (generated.length >= maxNewTokens) {
           stoppedOnLength = true;
           break;
@@ -294,6 +300,7 @@ export class NodeLlamaCppEngine implements Engine {
       options,
       rawOutput: this.model.detokenize(generated),
       stoppedOnLength,
+      judgmentStop: judgment.outcome(grammar),
       confidence,
       imageMissing: image.imageMissing,
       promptTokens: tokens.length,
@@ -337,10 +344,14 @@ export class NodeLlamaCppEngine implements Engine {
     }
   }
 
-  /** The grammar is compiled once and shared; each case gets its own evaluation state. */
-  private async strictGrammarState(): Promise<LlamaGrammarEvaluationState> {
-    this.strictGrammar ??= this.llama.createGrammar({ grammar: this.cfg.verdict.profile.strictGrammar });
-    return new LlamaGrammarEvaluationState({ model: this.model, grammar: await this.strictGrammar });
+  /** Each case gets its own evaluation state of the shared compiled grammar. */
+  private async grammarState(text: string): Promise<LlamaGrammarEvaluationState> {
+    let grammar = this.grammars.get(text);
+    if (!grammar) {
+      grammar = this.llama.createGrammar({ grammar: text });
+      this.grammars.set(text, grammar);
+    }
+    return new LlamaGrammarEvaluationState({ model: this.model, grammar: await grammar });
   }
 
   async dispose(): Promise<void> {

@@ -39,6 +39,11 @@ export interface ProbeRunOptions {
   signal?: AbortSignal;
   strictFormat?: boolean;
   maxNewTokens?: number;
+  /**
+   * Stop each probe at its judgment (default true): a probe's analysis is never shown, so only the judgment is
+   * generated that the profile allows (engine/judgment-stop.ts). False only to measure what it saves.
+   */
+  stopAtJudgment?: boolean;
   /** Called after each probe is stored (the CLI prints them). */
   onProbe?: (search: StepSearchRecord) => void;
 }
@@ -210,7 +215,12 @@ export class StepLocator {
       const result = await this.withRetries(signal, () =>
         engine.audit(
           { ...input, thinking: traceThroughStep(input.thinking, steps, cut), response: NO_RESPONSE_TEXT },
-          { signal, strictFormat: options.strictFormat, maxNewTokens: options.maxNewTokens },
+          {
+            signal,
+            strictFormat: options.strictFormat,
+            maxNewTokens: options.maxNewTokens,
+            stopAtJudgment: options.stopAtJudgment ?? true,
+          },
         ),
       );
       if (result.verdict.status !== 'ok')
@@ -231,6 +241,7 @@ export class StepLocator {
           promptTokens: result.promptTokens,
           cachedPromptTokens: result.cachedPromptTokens,
           generatedTokens: result.generatedTokens,
+          judgmentStop: result.judgmentStop ?? null,
           totalMs: result.timings.totalMs,
           rawOutput: result.rawOutput,
         },

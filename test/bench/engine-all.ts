@@ -1,5 +1,5 @@
 // npm run bench:engine [-- --quick] [--threads N] [--skip-3b] [--skip-sidecar] [--sidecar-cases N] [--slots 1,2,4]
-//                       [--cases-per-slot K] [--dry-run] [engine.bench options]
+//                       [--cases-per-slot K] [--skip-locate] [--dry-run] [engine.bench options]
 //
 // The whole engine comparison in one command, printed as ONE table: the in-process runtimes (engine.bench.ts:
 // node-llama-cpp vs llama.node), the llama-server sidecar (sidecar.bench.ts: prompt speed, image cases) and cases per
@@ -9,6 +9,8 @@
 // part runs in its own process, one after the other, so each gets the machine (and its memory) to itself; their
 // detailed tables go to stderr, their figures come back as JSON (GUARDTRACE_BENCH_JSON) and the merged table goes to
 // stdout.
+// Last, one step-localization search (step-locate.bench.ts: a 40-step trace, with and without prefix reuse) on the
+// sidecar (node-llama-cpp without a llama-server build), printed as a second table; --skip-locate leaves it out.
 // --skip-3b runs only what needs no 3B-shaped model (the app-overhead part, and the parallel bench on the tiny
 // model, whose figures mean nothing) — a quick check that everything prints. --dry-run prints the commands.
 // The sidecar part includes the image-budget row (a 1920x1080 case at the reference and the small budget; printed in
@@ -21,6 +23,7 @@ import path from 'node:path';
 import { findLlamaServerBinary } from '@main/engine/sidecar/llama-server-binary';
 import type { ParallelResult } from './parallel-cases.bench';
 import type { SidecarSummary } from './sidecar.bench';
+import { locateTable, type LocateBenchRow } from './step-locate-table';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);
@@ -50,7 +53,15 @@ function run(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promi
 }
 
 // Our own options are not for engine.bench.ts (it ignores unknown flags, but a value after one would be misread).
-const OWN = ['--skip-sidecar', '--sidecar-cases', '--dry-run', '--slots', '--cases-per-slot', '--skip-image-budget'];
+const OWN = [
+  '--skip-sidecar',
+  '--sidecar-cases',
+  '--dry-run',
+  '--slots',
+  '--cases-per-slot',
+  '--skip-image-budget',
+  '--skip-locate',
+];
 const engineArgs = argv.filter((arg, i) => !OWN.includes(arg) && !OWN.includes(argv[i - 1] ?? ''));
 const jsonDir = mkdtempSync(path.join(os.tmpdir(), 'guardtrace-bench-engine-'));
 const jsonFile = (name: string) => path.join(jsonDir, `${name}.json`);
@@ -100,6 +111,24 @@ if (!binary) {
   sidecarCode ||= parallelCode;
 }
 
+let locateCode = 0;
+if (flag('--skip-locate')) notes.push('step localization: skipped (--skip-locate)');
+else {
+  locateCode = await run(
+    'step-locate.bench.ts',
+    [
+      '--engine',
+      binary ? 'sidecar' : 'node-llama-cpp',
+      '--model',
+      flag('--skip-3b') ? 'tiny' : '3b',
+      ...(value('--threads') ? ['--threads', value('--threads')!] : []),
+    ],
+    { GUARDTRACE_BENCH_JSON: jsonFile('locate') },
+  );
+  if (locateCode !== 0) notes.push(`step-locate.bench.ts exited with ${locateCode}`);
+  if (!binary) notes.push('step localization: on node-llama-cpp, since there is no llama-server binary');
+}
+
 if (!flag('--dry-run')) {
   printMergedTable(
     readJson<EngineFigures>('engine'),
@@ -109,8 +138,15 @@ if (!flag('--dry-run')) {
     notes,
   );
 }
+if (!flag('--dry-run')) {
+  const locate = readJson<{ rows: LocateBenchRow[] }>('locate');
+  if (locate)
+    console.log(
+      `\n## Step localization (one search over a ${locate.rows[0]?.steps ?? 40}-step trace; docs/step-localization.md)\n\n${locateTable(locate.rows)}`,
+    );
+}
 rmSync(jsonDir, { recursive: true, force: true });
-process.exitCode = engineCode || sidecarCode || inProcessParallelCode;
+process.exitCode = engineCode || sidecarCode || inProcessParallelCode || locateCode;
 
 interface EngineFigures {
   throughput: Array<{ runtime: string; build: string; ppPerS: number; tgPerS: number }>;

@@ -1,11 +1,13 @@
 // npm run bench:locate [-- --engine sidecar|node-llama-cpp|llama.node] [--model 3b|tiny] [--steps 40] [--threads N]
+// (also run by `npm run bench:engine`, engine-all.ts, which collects the rows through GUARDTRACE_BENCH_JSON)
 //
 // One prefix search (docs/step-localization.md) over an N-step trace (default 40, the marker planted at step
 // ⌈0.7 N⌉), with and without prefix reuse, on the 3B-shaped random-weight model (bench-model.ts: the real auditor
 // prompt, ~1,100 system tokens) or the tiny test model. The planted-marker profile decides each probe's verdict from
-// its prompt (random weights judge nothing) and its grammar keeps each probe's output to "Level: N", so the figures
-// are what a search costs in prompt evaluation: probes, prompt tokens, tokens the engine evaluated (its own counters)
-// and wall time. Default engine: the llama-server sidecar when a binary is found, else node-llama-cpp.
+// its prompt (random weights judge nothing) and its grammar bounds each probe's output (a short analysis, the
+// judgment; each probe stops at the judgment), so the figures are mostly what a search costs in prompt evaluation:
+// probes, prompt tokens, tokens the engine evaluated (its own counters), tokens generated and wall time. Default
+// engine: the llama-server sidecar when a binary is found, else node-llama-cpp.
 // Prints one markdown table on stdout; progress on stderr.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,6 +23,7 @@ import { asStore } from '../helpers/store-fixtures';
 import { SHARED_PROMPT_FILE, writeTinyModelFolder } from '../models/tiny-gguf';
 import { PLANTED_MARKER, PLANTED_PROMPT, PLANTED_PROMPT_FILE, plantedMarkerProfile } from '../profiles/planted-marker';
 import { ensureBenchModel, QUERY, RESPONSE, TRACE_SENTENCE } from './bench-model';
+import { locateTable, type LocateBenchRow } from './step-locate-table';
 
 const argv = process.argv.slice(2);
 const value = (name: string) => {
@@ -32,7 +35,7 @@ const MODEL = (value('--model') ?? '3b') as '3b' | 'tiny';
 const THREADS = Number(value('--threads') ?? os.availableParallelism());
 const log = (...a: unknown[]) => console.error(`[bench:locate ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-type EngineChoice = 'sidecar' | 'node-llama-cpp' | 'llama.node';
+type EngineChoice = LocateBenchRow['engine'];
 
 async function main(): Promise<void> {
   const binary = await findLlamaServerBinary(null);
@@ -50,9 +53,9 @@ async function main(): Promise<void> {
       { length: STEPS },
       (_, i) => `Step ${i + 1}: ${sentences[i % sentences.length]}${i + 1 === markerAt ? ` ${PLANTED_MARKER}` : ''}`,
     ).join('\n\n');
-    const rows: string[] = [];
+    const rows: LocateBenchRow[] = [];
     for (const reuse of [true, false]) {
-      const profile = plantedMarkerProfile(prompt);
+      const profile = plantedMarkerProfile({ prompt });
       const manager = new EngineManager({
         dataDir: work,
         threads: THREADS,
@@ -90,16 +93,24 @@ async function main(): Promise<void> {
         const started = performance.now();
         const search = await locator.locate('bench', {
           strictFormat: true,
-          maxNewTokens: 32,
+          maxNewTokens: 64,
           onProbe: (s) => log(`  probe ${s.probes.length}: cut ${s.probes.at(-1)?.cut}`),
         });
-        const wallS = (performance.now() - started) / 1000;
-        const promptTokens = search.probes.reduce((sum, p) => sum + p.promptTokens, 0);
-        const evaluated = search.probes.reduce((sum, p) => sum + p.promptTokens - p.cachedPromptTokens, 0);
-        rows.push(
-          `| ${engine} | ${MODEL} | ${reuse ? 'on' : 'off'} | ${STEPS} | ${search.probes.length} (max ${maxProbes(STEPS)}) | ` +
-            `${promptTokens} | ${evaluated} | ${wallS.toFixed(1)} | ${search.status === 'located' ? `step ${search.locatedStep} (planted ${markerAt})` : search.status} |`,
-        );
+        const sum = (of: (p: (typeof search.probes)[number]) => number) =>
+          search.probes.reduce((total, p) => total + of(p), 0);
+        rows.push({
+          engine,
+          model: MODEL,
+          prefixReuse: reuse,
+          steps: STEPS,
+          probes: search.probes.length,
+          maxProbes: maxProbes(STEPS),
+          promptTokens: sum((p) => p.promptTokens),
+          evaluated: sum((p) => p.promptTokens - p.cachedPromptTokens),
+          generated: sum((p) => p.generatedTokens),
+          wallS: (performance.now() - started) / 1000,
+          result: search.status === 'located' ? `step ${search.locatedStep} (planted ${markerAt})` : search.status,
+        });
       } finally {
         await manager.dispose();
         store.close();
@@ -111,9 +122,8 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(', ')}; ${THREADS} threads\n`,
     );
-    console.log('| engine | model | prefix reuse | steps | probes | prompt tokens | evaluated | wall s | result |');
-    console.log('|---|---|---|---|---|---|---|---|---|');
-    for (const row of rows) console.log(row);
+    console.log(locateTable(rows));
+    if (process.env.GUARDTRACE_BENCH_JSON) await writeFile(process.env.GUARDTRACE_BENCH_JSON, JSON.stringify({ rows }));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

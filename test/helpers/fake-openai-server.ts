@@ -10,6 +10,8 @@ export interface FakeOpenAiServer {
   baseUrl: string;
   /** The user message text of every streamed (auditing) request, in arrival order. */
   generations: string[];
+  /** How many of its pieces each generation wrote before it ended or its client went away, in arrival order. */
+  piecesWritten: number[];
   close: () => Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startFakeOpenAiServer(
     '\n“Category”: Safe',
   ];
   const generations: string[] = [];
+  const piecesWritten: number[] = [];
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
     const json = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -53,12 +56,14 @@ export async function startFakeOpenAiServer(
     const usage = { prompt_tokens: 20 + 64 * images, completion_tokens: pieces.length };
     if (!body.stream) return json(200, { choices: [{ message: { content: 'ok' } }], usage });
     generations.push(userText(body));
+    const generation = piecesWritten.push(0) - 1;
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     let index = 0;
     const next = () => {
       if (res.destroyed) return;
       if (index < pieces.length) {
         res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: pieces[index++] } }] })}\n\n`);
+        piecesWritten[generation] = index;
         setTimeout(next, options.pieceDelayMs ?? 0);
         return;
       }
@@ -76,6 +81,7 @@ export async function startFakeOpenAiServer(
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     generations,
+    piecesWritten,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -67,6 +67,7 @@ async function seeded(stepLabels = true) {
       promptTokens: 10,
       cachedPromptTokens: 5,
       generatedTokens: 3,
+      judgmentStop: 'after_judgment',
       totalMs: 1,
       rawOutput: '"Judgment": 1',
     });

@@ -30,6 +30,7 @@ const probe = (cut: number, risk: 0 | 1): NewStepProbe => ({
   promptTokens: 10,
   cachedPromptTokens: 0,
   generatedTokens: 2,
+  judgmentStop: 'after_judgment',
   totalMs: 1,
   rawOutput: `"Judgment": ${risk}`,
 });
@@ -72,6 +73,8 @@ describe.each(engines())('store contract on %s', (_name, engine: EngineFactory) 
         [1, 0],
         [2, 1],
       ]);
+      // How each probe's generation ended is kept with it (its provenance: stopped at the judgment or not).
+      expect(done.probes.map((p) => p.judgmentStop)).toEqual(['after_judgment', 'after_judgment']);
       expect(await store.steps.latestForCase('a')).toMatchObject({ id, status: 'located' });
       expect(await store.steps.latestForCase('b')).toBeNull();
       expect(await store.steps.counts()).toEqual({ done: 1, running: 0, failed: 0, notMonotone: 0 });

@@ -279,6 +279,33 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0015 keeps the probes stored before it, with no record of how they ended, and takes only the known endings', () => {
+    const { db } = databaseAt(14);
+    insertCase(db, 'a');
+    db.prepare(
+      `INSERT INTO step_searches (case_id, method, status, step_count, segmenter_version, trace_sha256, engine, model_id,
+         prompt_sha256, profile_id, created_at, updated_at)
+       VALUES ('a', 'prefix-search', 'running', 4, 1, 't', 'e', 'm', 'p', 'guardtrace-vl', 'now', 'now')`,
+    ).run();
+    const insertProbe = (cut: number, extra: string, value: string) =>
+      db
+        .prepare(
+          `INSERT INTO step_probes (search_id, cut, status, risk, flagged, prompt_tokens, cached_prompt_tokens,
+             generated_tokens, total_ms, raw_output, created_at${extra})
+           VALUES (1, ${cut}, 'ok', 1, 1, 10, 0, 3, 1, 'r', 'now'${value})`,
+        )
+        .run();
+    insertProbe(2, '', '');
+    migrate(db, MIGRATIONS);
+    insertProbe(3, ', judgment_stop', ", 'after_judgment'");
+    expect(db.prepare('SELECT cut, judgment_stop FROM step_probes ORDER BY cut').all()).toEqual([
+      { cut: 2, judgment_stop: null },
+      { cut: 3, judgment_stop: 'after_judgment' },
+    ]);
+    expect(() => insertProbe(4, ', judgment_stop', ", 'somewhere'")).toThrow(/CHECK constraint failed/);
+    db.close();
+  });
+
   it('rolls a rebuilding migration back whole when a reference would dangle, and turns foreign keys back on', () => {
     const { db } = databaseAt(5);
     insertCase(db, 'kept');

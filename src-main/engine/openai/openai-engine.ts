@@ -18,6 +18,7 @@ import {
   type VerdictContext,
 } from '../audit-common';
 import { MTMD_MEDIA_MARKER, type ChatMessage } from '../profiles/chatml';
+import { auditGrammar, JudgmentWatch } from '../judgment-stop';
 import { levelProbabilities, type TokenStep } from '../profiles/level-probs';
 import { TOP_PROBS, llamaServerSampling, openAiSampling } from '../reference-sampling';
 import { solidColourPng } from './solid-png';
@@ -199,7 +200,9 @@ export class OpenAiCompatibleEngine implements Engine {
     }
     if (imageTokenCheck && !imageTokenCheck.matchesReference)
       warnings.push(`Verdicts on image cases will not be marked as the reference recipe: ${imageTokenCheck.evidence}.`);
-    if (facts.llamaCpp && options.templateCheck !== false) await checkServerTemplate(transport, options);
+    // A server seen to refuse images (a text-only model) has its template checked on the text-only input alone.
+    if (facts.llamaCpp && options.templateCheck !== false)
+      await checkServerTemplate(transport, options, vision?.hasVision !== false);
     if (!endpoint.loopback) {
       warnings.push(`Case text and images are sent to ${endpoint.host}.`);
     }
@@ -272,7 +275,10 @@ export class OpenAiCompatibleEngine implements Engine {
       body.reasoning_format = 'none';
       // Makes the server report the settings it ran with, so nothing (GGUF defaults, server flags) changes them unseen.
       body.verbose = true;
-      if (strictFormat) body.grammar = profile.strictGrammar;
+      const grammar = auditGrammar(profile, { ...options, strictFormat });
+      if (grammar !== undefined) body.grammar = grammar;
+      // A stream stopped at the judgment never gets the final chunk with the counts: every chunk carries them instead.
+      if (options.stopAtJudgment) body.timings_per_token = true;
     }
     return this.limit.run(async () => {
       const expectedPromptTokens = this.facts.llamaCpp
@@ -428,6 +434,7 @@ export class OpenAiCompatibleEngine implements Engine {
     let finishReason: string | null = null;
     let reported: Record<string, unknown> | null = null;
     const steps: TokenStep[] = [];
+    const judgment = new JudgmentWatch(this.options.verdict.profile, options);
     try {
       const response = await transport.post('/chat/completions', body, controller.signal, 'stream');
       if (!response.body)
@@ -484,8 +491,12 @@ export class OpenAiCompatibleEngine implements Engine {
             ...(chunk.usage ? { usage: chunk.usage } : {}),
             ...(chunk.timings ? { timings: chunk.timings } : {}),
           };
+        if (piece && judgment.push(piece)) break;
       }
-      if (!sawDone) {
+      // Stopped at the judgment: closing the connection is what makes llama-server stop generating. Such a stream
+      // never gets the final chunk, whose generation_settings the check below reads; verdicts still get checked.
+      if (judgment.stopped) controller.abort();
+      else if (!sawDone) {
         throw new EngineError(
           'server_error',
           `The stream from ${this.endpoint.host} ended before it was complete (no [DONE]): the server stopped. The case can be retried.`,
@@ -524,6 +535,7 @@ export class OpenAiCompatibleEngine implements Engine {
       options: { ...options, strictFormat },
       rawOutput: raw,
       stoppedOnLength: finishReason === 'length',
+      judgmentStop: judgment.outcome(typeof body.grammar === 'string' ? body.grammar : undefined),
       notReferenceReason: this.notReferenceReason(fidelity, reportedPromptTokens),
       confidence:
         steps.length > 0
@@ -532,7 +544,8 @@ export class OpenAiCompatibleEngine implements Engine {
       imageMissing: input.imageMissing,
       promptTokens: reportedPromptTokens ?? 0,
       cachedPromptTokens: usage.prompt_tokens_details?.cached_tokens ?? timings.cache_n ?? 0,
-      generatedTokens: usage.completion_tokens ?? timings.predicted_n ?? delivered.pieces,
+      // A stream stopped at the judgment from a server without per-chunk timings: one logprobs entry per token.
+      generatedTokens: usage.completion_tokens ?? timings.predicted_n ?? Math.max(steps.length, delivered.pieces),
       promptMs,
       generateMs,
       totalMs,
@@ -758,7 +771,11 @@ function assertReferenceSampling(reported: Record<string, unknown>, sent: Record
  * refuses the server rather than pinning a template: the app's rendering is what the golden tests hold to the
  * reference, and a GGUF whose template differs is a wrong or badly converted model the moderator must hear about.
  */
-async function checkServerTemplate(transport: Transport, options: OpenAiEngineOptions): Promise<void> {
+async function checkServerTemplate(
+  transport: Transport,
+  options: OpenAiEngineOptions,
+  withImage: boolean,
+): Promise<void> {
   const { profile, prompt } = options.verdict;
   const probeImage = `data:image/png;base64,${Buffer.from(solidColourPng(56, 56, [1, 2, 3])).toString('base64')}`;
   const probe = {
@@ -768,10 +785,11 @@ async function checkServerTemplate(transport: Transport, options: OpenAiEngineOp
     response: 'Template probe response.',
     image: null,
   };
-  for (const [input, image] of [
-    [{ ...probe, imageMissing: false }, probeImage],
-    [{ ...probe, imageMissing: true }, null],
-  ] as const) {
+  const inputs = [
+    ...(withImage ? [[{ ...probe, imageMissing: false }, probeImage] as const] : []),
+    [{ ...probe, imageMissing: true }, null] as const,
+  ];
+  for (const [input, image] of inputs) {
     const messages = mergeAdjacentTextParts(profile.buildMessages(prompt.text, input, image));
     let rendered: string;
     try {

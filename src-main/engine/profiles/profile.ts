@@ -52,6 +52,13 @@ export interface GuardModelProfile {
   readonly recipe: ReferenceRecipe;
   /** GBNF for "strict format": constrains decoding to the output structure the parser expects. */
   readonly strictGrammar: string;
+  /**
+   * GBNF that makes the model write its judgment before anything else, for a model whose judgment does not rest on
+   * writing its analysis first. A probe (step localization) reads only the judgment, so it asks for the judgment
+   * alone with it. Absent (GuardTrace-VL, whose judgment follows and rests on its analysis): a probe generates the
+   * analysis as a verdict does and stops once the judgment is written (judgment-stop.ts).
+   */
+  readonly judgmentFirstGrammar?: string;
   /** Matches the label written right before the judgment value; confidence is read just after its last match. */
   readonly judgmentLabel: RegExp;
   buildMessages(systemPrompt: string, input: AuditInput, imageDataUri: string | null): ChatMessage[];

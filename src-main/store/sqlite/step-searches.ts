@@ -53,6 +53,7 @@ interface ProbeRow {
   prompt_tokens: number;
   cached_prompt_tokens: number;
   generated_tokens: number;
+  judgment_stop: StepProbe['judgmentStop'];
   total_ms: number;
   created_at: string;
 }
@@ -176,8 +177,8 @@ export class StepSearchRepository {
       this.db
         .prepare(
           `INSERT INTO step_probes (search_id, cut, status, risk, flagged, level_probs, prompt_tokens, cached_prompt_tokens,
-             generated_tokens, total_ms, raw_output, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+             generated_tokens, judgment_stop, total_ms, raw_output, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
         )
         .run(
           searchId,
@@ -189,6 +190,7 @@ export class StepSearchRepository {
           probe.promptTokens,
           probe.cachedPromptTokens,
           probe.generatedTokens,
+          probe.judgmentStop,
           probe.totalMs,
           probe.rawOutput,
           nowIso(),
@@ -209,6 +211,7 @@ export class StepSearchRepository {
         promptTokens: row.prompt_tokens,
         cachedPromptTokens: row.cached_prompt_tokens,
         generatedTokens: row.generated_tokens,
+        judgmentStop: row.judgment_stop,
         totalMs: row.total_ms,
         createdAt: row.created_at,
       }));
