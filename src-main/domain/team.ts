@@ -92,6 +92,8 @@ export interface PackImportSummary {
   verdicts: number;
   /** True when this pack had been imported before: nothing was added (the import is idempotent). */
   alreadyImported: boolean;
+  /** Who signed the pack: the enrolled name and fingerprint of the lead's key. */
+  signedBy: { name: string; fingerprint: string };
 }
 
 /** One entry of a decisions file: a decision or an undo on one case, as the reviewer's workstation recorded it. */
