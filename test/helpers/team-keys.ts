@@ -3,6 +3,7 @@
 // enrolments the way `guardtrace team trust` does, through the store contract.
 import { generateKeyPairSync } from 'node:crypto';
 import type { DecisionsFile, DecisionsFileBody } from '@domain/team';
+import type { Core } from '@main/api/core';
 import { signDigest, signerOf, type Signer } from '@main/io/identity/signing';
 import { withChecksum } from '@main/io/packs/pack-format';
 import type { CaseStore } from '@main/store/sqlite';
@@ -43,4 +44,17 @@ export async function teamWorkspaces<R extends string>(
 export function signedDecisions(body: DecisionsFileBody, signer: Signer): DecisionsFile {
   const checked = withChecksum(body);
   return { ...checked, signature: signDigest(signer, 'decisions', checked.checksum) };
+}
+
+/** Enrols, between cores, the lead's key at each reviewer (as "lea") and each reviewer's at the lead (as its name). */
+export async function enrolCores(lead: Core, reviewers: ReadonlyArray<readonly [string, Core]>): Promise<void> {
+  const leadKey = await lead.identity();
+  for (const [name, core] of reviewers) {
+    const key = await core.identity();
+    await lead.store.packs.trustKey({ name, publicKey: key.publicKey, fingerprint: key.fingerprint }, 'test');
+    await core.store.packs.trustKey(
+      { name: 'lea', publicKey: leadKey.publicKey, fingerprint: leadKey.fingerprint },
+      'test',
+    );
+  }
 }
