@@ -28,12 +28,12 @@ describe('migrations', () => {
     expect(LATEST_SCHEMA_VERSION).toBe(expected.at(-1));
   });
 
-  it('0015 adds trusted_keys to a filled database: one name per key, one key per name, names case-blind', () => {
-    const { db } = databaseAt(14);
+  it('0016 adds trusted_keys to a filled database: one name per key, one key per name, names case-blind', () => {
+    const { db } = databaseAt(15);
     insertCase(db, 'kept');
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'trusted_keys'").pluck().get()).toBe(0);
     migrate(db, MIGRATIONS);
-    expect(schemaVersion(db)).toBe(15);
+    expect(schemaVersion(db)).toBe(16);
     expect(db.prepare('SELECT id FROM cases').pluck().all()).toEqual(['kept']);
     const insert = db.prepare(
       "INSERT INTO trusted_keys (public_key, fingerprint, name, enrolled_at, enrolled_by) VALUES (?, 'f', ?, 'now', 'lea')",

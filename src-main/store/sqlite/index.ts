@@ -49,7 +49,7 @@ export class CaseStore {
   readonly packs: PackRepository;
   /** Lead side: conflicting decisions and the reviewer workstation of each pack (issue 19). */
   readonly packConflicts: PackConflictReader;
-  /** Teammates' public keys (migration 0015). */
+  /** Teammates' public keys (migration 0016). */
   readonly trustedKeys: TrustedKeyRepository;
   readonly team: TeamStatsReader;
   readonly gold: GoldRepository;

@@ -1,4 +1,4 @@
-// Teammates' public keys (migration 0015): enrolled by `guardtrace team trust`, read when a pack or decisions file
+// Teammates' public keys (migration 0016): enrolled by `guardtrace team trust`, read when a pack or decisions file
 // arrives. Records only: checking signatures is io/identity's part.
 import type { TrustedKey } from '@domain/team';
 import { StoreError } from '../errors';

@@ -13,7 +13,7 @@ import { packReviewerStores } from './0011-pack-reviewer-stores';
 import { stepLocalization } from './0012-step-localization';
 import { goldAndExposure } from './0013-gold-and-exposure';
 import { profileLevelsInReviews } from './0014-profile-levels-in-reviews';
-import { trustedKeys } from './0015-trusted-keys';
+import { trustedKeys } from './0016-trusted-keys';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';

@@ -4,7 +4,7 @@ import type { Migration } from './migration';
 // each reviewer's (`guardtrace team trust FILE --as NAME`). A pack or decisions file is accepted only when signed by
 // one of them, and a decision's reviewer is the name its key was enrolled as. One name per key and one key per name.
 export const trustedKeys: Migration = {
-  version: 15,
+  version: 16,
   name: 'trusted-keys',
   up: `
     CREATE TABLE trusted_keys (
