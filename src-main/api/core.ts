@@ -9,6 +9,12 @@ import { AuditRunner } from '../jobs/audit-runner';
 import { locateFlaggedAfterBatches, StepLocator } from '../jobs/step-locator';
 import type { BackupSummary, Store } from '../store/contract';
 import { openStore } from '../store/open-store';
+import {
+  fileKeyStorage,
+  loadIdentity,
+  type IdentityKeyStorage,
+  type WorkspaceIdentity,
+} from '../io/identity/workspace-identity';
 
 export interface CoreOptions {
   /** This computer's folder: the workspace itself, or with `storeUrl` the cache of team images and engine files. */
@@ -19,6 +25,12 @@ export interface CoreOptions {
   /** Given the server address the key is for: a stored key is only handed out for the address it was saved for. */
   getApiKey?: (baseUrl: string) => Promise<string | null>;
   setApiKey?: (key: string | null) => Promise<{ stored: boolean; encrypted: boolean }>;
+  /**
+   * Where the workspace's Ed25519 private key is kept (it signs packs and decisions files). Default: a 0600 file in
+   * the data folder (io/identity/workspace-identity.ts, fileKeyStorage); the Electron main process may pass storage
+   * backed by safeStorage instead. Not wired in the app yet: it uses the default too (docs/security.md).
+   */
+  identityKeys?: IdentityKeyStorage;
   /** Engine tuning for tests and benchmarks (threads, GPU off, small context). */
   engine?: { threads?: number; gpu?: 'auto' | false; maxPixels?: number };
   /** better-sqlite3 addon for this runtime when node_modules holds one built for another (see openDatabase). */
@@ -50,6 +62,8 @@ export interface Core {
   events: Pick<CoreEvents, 'on' | 'emit'>;
   options: CoreOptions;
   settings(): Promise<Settings>;
+  /** This workspace's key pair (made on first use): signs the packs and decisions files it writes. */
+  identity(): Promise<WorkspaceIdentity>;
   readImage(sha256: string): Promise<{ bytes: Buffer; mime: string } | null>;
   /** A consistent copy of the case database at `out`, taken while others write (the store's backup method). */
   backup(out: string): Promise<BackupSummary>;
@@ -93,6 +107,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const steps = new StepLocator({ store, events, currentEngine: () => engines.current() });
   const stopLocatingAfterBatches = locateFlaggedAfterBatches(steps, events, settings);
   let closed = false;
+  let identity: Promise<WorkspaceIdentity> | null = null;
   let personal: Promise<Store> | null = options.storeUrl ? null : Promise.resolve(store);
   return {
     dataDir: options.dataDir,
@@ -105,6 +120,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     events,
     options,
     settings,
+    identity: () => {
+      identity ??= loadIdentity(options.identityKeys ?? fileKeyStorage(options.dataDir));
+      return identity.catch((error: unknown) => {
+        identity = null;
+        throw error;
+      });
+    },
     readImage: (sha256) => store.images.read(sha256),
     backup: (out) => store.backups.backup(out),
     dailyBackup: (keep = 7) => store.backups.daily(keep),

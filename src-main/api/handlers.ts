@@ -167,6 +167,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
         ...request,
         createdBy: request.createdBy ?? (await core.settings()).reviewer,
         goldRate: (await core.settings()).goldRate,
+        signer: await core.identity(),
       }),
     'packs.import': async ({ file }) => {
       const summary = await importPack(store, file, (await core.settings()).reviewer);
@@ -174,7 +175,7 @@ export function createHandlers(core: Core, options: { renderer?: RendererPolicy 
       return summary;
     },
     'packs.list': async () => store.packs.list(),
-    'decisions.export': async (request) => exportDecisions(store, request),
+    'decisions.export': async (request) => exportDecisions(store, request, await core.identity()),
     'decisions.import': async ({ file }) => {
       const summary = await importDecisions(store, file, (await core.settings()).reviewer);
       if (summary.imported) events.emit('cases.changed', { caseIds: 'all' });

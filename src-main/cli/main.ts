@@ -21,6 +21,7 @@ import { TEAM_COMMANDS } from './team-commands';
 import { LOCATE_COMMAND } from './locate-command';
 import { TEAM_DATABASE_COMMANDS, teamStoreUrl } from './team-database-commands';
 import { MODEL_COMMANDS } from './model-commands';
+import { IDENTITY_COMMANDS } from './identity-commands';
 import { teamStatsOf } from '@domain/team';
 
 // `guardtrace`: the command-line front end. It calls the same handler map as the desktop app, never the
@@ -68,7 +69,8 @@ export interface RunContext {
   positionals: string[];
   io: CliIo;
   json: boolean;
-  withCore: <T>(work: (handlers: ApiHandlers, core: Core) => Promise<T>) => Promise<T>;
+  /** `local`: the data folder's own store even where a team database is configured (identity, trusted keys). */
+  withCore: <T>(work: (handlers: ApiHandlers, core: Core) => Promise<T>, options?: { local?: boolean }) => Promise<T>;
   /** The team database (--store URL or $GUARDTRACE_DATABASE_URL), when the command runs on one. */
   storeUrl?: string;
 }
@@ -238,6 +240,7 @@ Exit 1 when some cases failed or the batch stopped on an engine error; 130/143 w
   ...QUALITY_COMMANDS,
   ...LOCATE_COMMAND,
   ...TEAM_DATABASE_COMMANDS,
+  ...IDENTITY_COMMANDS,
   ...MODEL_COMMANDS,
 };
 
@@ -314,8 +317,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io,
     json: parsed.values.json === true,
     storeUrl,
-    withCore: async (work) => {
-      if (storeUrl && !command.teamDatabase)
+    withCore: async (work, options) => {
+      const coreStoreUrl = options?.local ? undefined : storeUrl;
+      if (coreStoreUrl && !command.teamDatabase)
         throw new UsageError(
           `"guardtrace ${name}" does not work on a team database in this version (${teamDatabaseCommands()} do); ` +
             'use --data-dir DIR for a local workspace.',
@@ -329,7 +333,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       const maxPixels = maxPixelsOption(stringOption(parsed.values, 'max-pixels'));
       core ??= await createCore({
         dataDir,
-        storeUrl,
+        storeUrl: coreStoreUrl,
         readOnly: command.readOnly,
         getApiKey: async () => process.env.GUARDTRACE_API_KEY ?? null,
         ...(threads || maxPixels ? { engine: { threads, maxPixels } } : {}),

@@ -94,7 +94,7 @@ async function runPack(context: RunContext): Promise<number> {
         io.stdout(`Pack ${summary.packId} (${summary.reviewer}) was imported before; nothing added.\n`);
       else
         io.stdout(
-          `Imported pack ${summary.packId} for ${summary.reviewer}: ${summary.cases} case(s) (${summary.newCases} new), ` +
+          `Imported pack ${summary.packId} for ${summary.reviewer}, signed by ${summary.signedBy.name} (${summary.signedBy.fingerprint}): ${summary.cases} case(s) (${summary.newCases} new), ` +
             `${summary.images} image(s), ${summary.verdicts} model verdict(s). Filter the queue with pack=${summary.packId}.\n`,
         );
       return EXIT_OK;
@@ -213,7 +213,8 @@ export const TEAM_COMMANDS: Record<string, Command> = {
   --filter K=V     which cases (repeatable, default all): ${FILTER_HELP}
   --hide-model     blind review: the packs carry no model verdicts
   --out DIR        folder for the packs (created if missing; existing packs are never overwritten)
-  import FILE      add the pack's cases (tagged with the pack) to this workstation; importing it again adds nothing`,
+  import FILE      add the pack's cases (tagged with the pack) to this workstation; importing it again adds nothing;
+                   refused unless signed by a key enrolled here (guardtrace team trust LEAD-KEY --as NAME)`,
     options: {
       reviewers: { type: 'string' },
       overlap: { type: 'string' },
@@ -227,10 +228,12 @@ export const TEAM_COMMANDS: Record<string, Command> = {
   decisions: {
     summary: "team review: export a pack's decisions (reviewer), or import a decisions file (lead)",
     usage: 'guardtrace decisions export --pack FILE|ID --out FILE | guardtrace decisions import FILE',
-    details: `  export           write every decision, undo and note made here on the pack's cases, with a checksum
+    details: `  export           write every decision, undo and note made here on the pack's cases, with a checksum,
+                   signed with this workspace's key (guardtrace identity show)
   --pack FILE|ID   the .gtpack file or its pack id
   --out FILE       the decisions file to write
   import FILE      (lead) store a reviewer's decisions as their reviews; refused whole if the file was changed,
+                   is unsigned, is signed by a key not enrolled here or by another key than the pack's reviewer's,
                    is for another store, or does not match its pack; importing it again adds nothing`,
     options: { pack: { type: 'string' }, out: { type: 'string', short: 'o' } },
     run: runDecisions,

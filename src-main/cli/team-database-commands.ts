@@ -3,6 +3,7 @@
 import { TEAM_ROLES, type TeamRole } from '@domain/team-database';
 import { DATABASE_URL_ENV, isPostgresUrl, storeUrlFrom, teamAddUser, teamInit, teamWhoAmI } from '../api/team-database';
 import { EXIT_OK, UsageError, oneOf, stringOption, type Command, type RunContext } from './main';
+import { runTeamKeys, runTeamTrust } from './identity-commands';
 
 /**
  * The team database a command runs on: --store URL, else $GUARDTRACE_DATABASE_URL unless --data-dir is given.
@@ -79,20 +80,24 @@ async function runTeam(context: RunContext): Promise<number> {
         );
       return EXIT_OK;
     }
+    case 'trust':
+      return runTeamTrust(context, rest);
+    case 'keys':
+      return runTeamKeys(context, rest);
     default:
       throw new UsageError(
         action
-          ? `unknown team action "${action}": use init, add-user or whoami`
-          : 'missing action: init, add-user or whoami',
+          ? `unknown team action "${action}": use init, add-user, whoami, trust or keys`
+          : 'missing action: init, add-user, whoami, trust or keys',
       );
   }
 }
 
 export const TEAM_DATABASE_COMMANDS: Record<string, Command> = {
   team: {
-    summary: 'team database (PostgreSQL): set it up, add people, check a login',
+    summary: "team database (PostgreSQL): set it up, add people, check a login; teammates' keys for packs",
     usage:
-      'guardtrace team init --store URL | guardtrace team add-user NAME --role reviewer|lead|auditor [--create] --store URL | guardtrace team whoami --store URL',
+      'guardtrace team init --store URL | guardtrace team add-user NAME --role reviewer|lead|auditor [--create] --store URL | guardtrace team whoami --store URL | guardtrace team trust FILE --as NAME | guardtrace team keys [--json]',
     details: `  init             (database admin) create the group roles guardtrace_reviewer, guardtrace_lead, guardtrace_auditor,
                    the schema and its permissions; run again it changes nothing; a newer schema is refused
   add-user NAME    grant a team role to the login NAME
@@ -101,9 +106,14 @@ export const TEAM_DATABASE_COMMANDS: Record<string, Command> = {
   --create         create the login first and print a one-time password (for SCRAM; skip it for LDAP, Kerberos
                    or certificate logins, which IT creates)
   whoami           the login the URL connects as, its team roles and the server version
+  trust FILE       (packs) enrol a teammate's public key file (guardtrace identity export) in this data folder:
+                   the lead enrols each reviewer's, a reviewer the lead's; only packs and decisions files signed
+                   by an enrolled key are imported, and decisions are stored under the enrolled name
+  --as NAME        the name the key is enrolled as (for a reviewer: the name the lead's packs are made for)
+  keys             the keys this data folder trusts: name, fingerprint, when and by whom enrolled
   The URL follows libpq: PGPASSWORD or ~/.pgpass for the password, sslmode=verify-full and sslrootcert= (or
   PGSSLROOTCERT) for a server on another machine, which is refused without TLS.`,
-    options: { role: { type: 'string' }, create: { type: 'boolean' } },
+    options: { role: { type: 'string' }, create: { type: 'boolean' }, as: { type: 'string' } },
     run: runTeam,
   },
 };

@@ -92,6 +92,8 @@ export interface PackImportSummary {
   verdicts: number;
   /** True when this pack had been imported before: nothing was added (the import is idempotent). */
   alreadyImported: boolean;
+  /** Who signed the pack: the enrolled name and fingerprint of the lead's key. */
+  signedBy: { name: string; fingerprint: string };
 }
 
 /** One entry of a decisions file: a decision or an undo on one case, as the reviewer's workstation recorded it. */
@@ -127,6 +129,8 @@ export interface DecisionsFileBody {
 /** The decisions file: the body and the sha256 of its JSON text, so any change after export is detected. */
 export interface DecisionsFile extends DecisionsFileBody {
   checksum: string;
+  /** The reviewer's Ed25519 signature over the checksum (io/identity/signing.ts); files without one are refused. */
+  signature?: { algorithm: 'ed25519'; publicKey: string; signature: string };
 }
 
 export interface DecisionsExportSummary {
@@ -147,6 +151,26 @@ export interface DecisionsImportSummary {
   alreadyPresent: number;
   /** Cases in dispute after the import, among this pack's cases. */
   disputed: number;
+  /** The fingerprint of the key that signed the file (enrolled as `reviewer`). */
+  signerFingerprint?: string;
+}
+
+/** A teammate's public key this workspace trusts, under the name it was enrolled as (`guardtrace team trust`). */
+export interface TrustedKey {
+  name: string;
+  /** The raw Ed25519 public key, base64. */
+  publicKey: string;
+  fingerprint: string;
+  enrolledAt: string;
+  enrolledBy: string;
+}
+
+/** This workspace's own identity (`guardtrace identity show`). */
+export interface IdentityInfo {
+  name: string;
+  algorithm: 'ed25519';
+  fingerprint: string;
+  publicKey: string;
 }
 
 /** Where the decision in force on a case comes from. */

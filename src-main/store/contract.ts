@@ -44,6 +44,7 @@ import type {
   PackInfo,
   PackManifest,
   TeamAgreementReport,
+  TrustedKey,
 } from '@domain/team';
 import type { AuditStatus } from '@domain/audits';
 import type { RiskLevel } from '@domain/types';
@@ -315,6 +316,16 @@ export interface PackStore {
   reviewerStore(packId: string): Promise<PackReviewerStore | null>;
   /** Records the pack's reviewer workstation from its first decisions file; later calls for the pack change nothing. */
   recordReviewerStore(packId: string, reviewerStoreId: string, file: string): Promise<void>;
+  /** Teammates' public keys this workspace trusts for packs and decisions files, by name. */
+  trustedKeys(): Promise<TrustedKey[]>;
+  /**
+   * Enrols a teammate's public key under a name, with its activity-log entry. The same key and name again adds
+   * nothing; a key already enrolled under another name, or a name enrolled with another key, is a 'conflict'.
+   */
+  trustKey(
+    key: Pick<TrustedKey, 'name' | 'publicKey' | 'fingerprint'>,
+    actor?: string,
+  ): Promise<{ key: TrustedKey; added: boolean }>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import type { ApiHandlers } from '@main/api/contract';
 import type { Category, RiskLevel } from '@domain/types';
 import { auditResult, recordVerdicts } from '../helpers/store-fixtures';
 import { browserUnavailableReason, startHarness, type Harness } from './harness';
+import { enrolCores } from '../helpers/team-keys';
 
 const skipReason = browserUnavailableReason();
 if (skipReason) console.warn(`[e2e] SKIPPED: ${skipReason}`);
@@ -58,6 +59,7 @@ describe.skipIf(skipReason !== null)('team review in Chromium over the real core
       const dir = path.join(work, name);
       const core = await createCore({ dataDir: dir });
       reviewers.push({ core, handlers: createHandlers(core), dir });
+      await enrolCores(h.core, [[name, core]]);
     }
   });
   afterAll(async () => {

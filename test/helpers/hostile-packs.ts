@@ -1,14 +1,32 @@
 // Builds .gtpack files the way an attacker would: any entries, names, kinds and sizes, with a manifest whose
-// sha256 values are updated to match (anyone can; nothing signs a manifest today), so that each test reaches the
-// defence it is about rather than failing on a checksum first.
+// sha256 values are updated to match and a valid signature by HOSTILE_LEAD (a key the test's workspace enrolled:
+// a lead turned hostile, or whose key was stolen), so that each test reaches the defence it is about rather than
+// failing on a checksum or the signature first.
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { PACK_FORMAT } from '@domain/team';
+import { signDigest } from '@main/io/identity/signing';
 import { caseDigest } from '@main/store/contract';
+import { CaseStore } from '@main/store/sqlite';
 import { newCase } from './store-fixtures';
+import { enrol, newSigner } from './team-keys';
+
+/** The key every hostile pack is signed with. */
+export const HOSTILE_LEAD = newSigner();
+
+/** Enrols HOSTILE_LEAD in a store, or in the data folder `dir`, as "lea". */
+export async function trustHostileLead(store: CaseStore | string): Promise<void> {
+  if (typeof store !== 'string') return enrol(store, 'lea', HOSTILE_LEAD);
+  const opened = CaseStore.open(store);
+  try {
+    await enrol(opened, 'lea', HOSTILE_LEAD);
+  } finally {
+    opened.close();
+  }
+}
 
 export interface HostileEntry {
   name: string;
@@ -55,12 +73,15 @@ function sha256Of(data: HostileEntry['data']): string {
   return hash.digest('hex');
 }
 
-/** Writes `file` with manifest.json first (listing `caseIds` and the sha256 of every listed entry), then `entries`. */
+/** Writes `file` with manifest.json first (listing `caseIds` and the sha256 of every listed entry), its signature.json, then `entries`. */
 export async function writeHostilePack(file: string, caseIds: string[], entries: HostileEntry[]): Promise<void> {
   const hashes: Record<string, string> = {};
   for (const entry of entries) if (!entry.unlisted) hashes[entry.name] = sha256Of(entry.data);
   const zip = new yazl.ZipFile();
-  zip.addBuffer(Buffer.from(JSON.stringify(manifestFor(caseIds, hashes))), 'manifest.json');
+  const manifest = Buffer.from(JSON.stringify(manifestFor(caseIds, hashes)));
+  zip.addBuffer(manifest, 'manifest.json');
+  const digest = createHash('sha256').update(manifest).digest('hex');
+  zip.addBuffer(Buffer.from(JSON.stringify(signDigest(HOSTILE_LEAD, 'pack', digest))), 'signature.json');
   for (const entry of entries) {
     const options = { compress: entry.compress ?? true, ...(entry.mode ? { mode: entry.mode } : {}) };
     if (Buffer.isBuffer(entry.data)) zip.addBuffer(entry.data, entry.name, options);

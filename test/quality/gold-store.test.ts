@@ -7,6 +7,7 @@ import type { ApiHandlers } from '@main/api/contract';
 import { readPack } from '@main/io/packs/import-pack';
 import { runCli } from '../helpers/cli';
 import { auditResult, databaseOf, newCase, recordVerdicts } from '../helpers/store-fixtures';
+import { enrolCores } from '../helpers/team-keys';
 import { addCases } from '../store-contract/seed';
 import { tempDir } from '../helpers/temp-dir';
 
@@ -111,6 +112,10 @@ describe('gold cases', () => {
     const lead = await workspace('lea');
     const ann = await workspace('ann');
     const bob = await workspace('bob');
+    await enrolCores(lead.core, [
+      ['ann', ann.core],
+      ['bob', bob.core],
+    ]);
     try {
       const regular = Array.from({ length: 40 }, (_, i) => `case-${i}`);
       const goldIds = ['gold-a', 'gold-b', 'gold-c', 'gold-d'];

@@ -11,7 +11,7 @@ import { importPack } from '@main/io/packs/import-pack';
 import { importFile } from '@main/io/import';
 import { runCliMeasured } from '../helpers/bounded-cli';
 import { readDb } from '../helpers/cli-process';
-import { caseLines, repeated, writeHostilePack } from '../helpers/hostile-packs';
+import { caseLines, repeated, trustHostileLead, writeHostilePack } from '../helpers/hostile-packs';
 import { asStore, openTempStore } from '../helpers/store-fixtures';
 import { tempDir } from '../helpers/temp-dir';
 
@@ -30,6 +30,7 @@ describe('hostile packs, read in this process', () => {
     const file = path.join(dir, `${name}.gtpack`);
     await build(file);
     const store = openTempStore();
+    await trustHostileLead(store);
     await expect(importPack(asStore(store), file, 'ann')).rejects.toThrow(message);
     storedNothing(store);
     store.close();
@@ -154,6 +155,7 @@ describe('hostile files in a CLI process: refused, bounded memory, nothing store
     const lines = Buffer.from('{}\n'.repeat(MiB / 3));
     await writeHostilePack(file, ['a'], [{ name: 'cases.jsonl', data: repeated(lines, 300) }]);
     const data = tempDir();
+    await trustHostileLead(data);
     const run = await runCliMeasured(['pack', 'import', file, '--data-dir', data]);
     expect(run.signal).toBeNull();
     expect(run.code).toBe(1);
@@ -169,6 +171,7 @@ describe('hostile files in a CLI process: refused, bounded memory, nothing store
     const file = path.join(dir, 'one-line.gtpack');
     await writeHostilePack(file, ['a'], [{ name: 'cases.jsonl', data: repeated(Buffer.alloc(MiB, 0x61), 1024) }]);
     const data = tempDir();
+    await trustHostileLead(data);
     const run = await runCliMeasured(['pack', 'import', file, '--data-dir', data]);
     expect(run.signal).toBeNull();
     expect(run.code).toBe(1);

@@ -28,6 +28,26 @@ describe('migrations', () => {
     expect(LATEST_SCHEMA_VERSION).toBe(expected.at(-1));
   });
 
+  it('0016 adds trusted_keys to a filled database: one name per key, one key per name, names case-blind', () => {
+    const { db } = databaseAt(15);
+    insertCase(db, 'kept');
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'trusted_keys'").pluck().get()).toBe(0);
+    migrate(db, MIGRATIONS);
+    expect(schemaVersion(db)).toBe(16);
+    expect(db.prepare('SELECT id FROM cases').pluck().all()).toEqual(['kept']);
+    const insert = db.prepare(
+      "INSERT INTO trusted_keys (public_key, fingerprint, name, enrolled_at, enrolled_by) VALUES (?, 'f', ?, 'now', 'lea')",
+    );
+    const key = (c: string) => `${c.repeat(43)}=`;
+    insert.run(key('A'), 'ann');
+    expect(() => insert.run(key('A'), 'bob')).toThrow(/UNIQUE constraint failed/);
+    expect(() => insert.run(key('B'), 'ANN')).toThrow(/UNIQUE constraint failed/);
+    expect(() => insert.run('short', 'cy')).toThrow(/CHECK constraint failed/);
+    expect(() => insert.run(key('C'), '')).toThrow(/CHECK constraint failed/);
+    insert.run(key('B'), 'bob');
+    expect(db.prepare('SELECT name FROM trusted_keys ORDER BY name').pluck().all()).toEqual(['ann', 'bob']);
+  });
+
   it('0014 lets a decision carry any level of its profile, keeping every review, id and constraint', () => {
     const db = new Database(path.join(tempDir(), DATABASE_FILE));
     applyPragmas(db, 'test');

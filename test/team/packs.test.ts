@@ -6,8 +6,8 @@ import type { DecisionsFile } from '@domain/team';
 import { assignCases, createPacks } from '@main/io/packs/create-packs';
 import { exportDecisions, importDecisions } from '@main/io/packs/decisions-file';
 import { importPack, readPack } from '@main/io/packs/import-pack';
-import { withChecksum } from '@main/io/packs/pack-format';
 import { asStore, auditResult, newCase, openTempStore } from '../helpers/store-fixtures';
+import { newSigner, signedDecisions, teamWorkspaces } from '../helpers/team-keys';
 import { tempDir } from '../helpers/temp-dir';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -45,7 +45,12 @@ describe('assignCases', () => {
 
 describe('packs and decisions files', () => {
   it('a blind pack carries no model verdict, so the reviewer cannot see one', async () => {
-    const lead = openTempStore();
+    const {
+      lead: { store: lead, signer },
+      reviewers: {
+        ann: { store: reviewer },
+      },
+    } = await teamWorkspaces(['ann']);
     lead.transaction(() => {
       for (const id of ['x', 'y']) {
         lead.cases.insert(newCase(id), null);
@@ -58,12 +63,12 @@ describe('packs and decisions files', () => {
       outDir: out,
       showModelVerdict: false,
       createdBy: 'lea',
+      signer,
     });
     const pack = await readPack(summary.packs[0].file);
     expect(pack.manifest.showModelVerdict).toBe(false);
     expect(Object.keys(pack.manifest.entries)).toEqual(['cases.jsonl']);
     expect(pack.verdicts).toEqual([]);
-    const reviewer = openTempStore();
     expect(await importPack(asStore(reviewer), summary.packs[0].file, 'ann')).toMatchObject({
       verdicts: 0,
       newCases: 2,
@@ -75,49 +80,66 @@ describe('packs and decisions files', () => {
 
   it('refuses bad requests before writing anything', async () => {
     const lead = openTempStore();
+    const signer = newSigner();
     lead.transaction(() => lead.cases.insert(newCase('x'), null));
     const out = tempDir();
-    await expect(createPacks(asStore(lead), { reviewers: ['../ann'], outDir: out, createdBy: 'l' })).rejects.toThrow(
-      /cannot be a file name/,
-    );
     await expect(
-      createPacks(asStore(lead), { reviewers: ['ann', 'ANN'], outDir: out, createdBy: 'l' }),
+      createPacks(asStore(lead), { reviewers: ['../ann'], outDir: out, createdBy: 'l', signer }),
+    ).rejects.toThrow(/cannot be a file name/);
+    await expect(
+      createPacks(asStore(lead), { reviewers: ['ann', 'ANN'], outDir: out, createdBy: 'l', signer }),
     ).rejects.toThrow(/named once/);
     await expect(
-      createPacks(asStore(lead), { reviewers: ['ann'], overlap: 0.2, outDir: out, createdBy: 'l' }),
+      createPacks(asStore(lead), { reviewers: ['ann'], overlap: 0.2, outDir: out, createdBy: 'l', signer }),
     ).rejects.toThrow(/needs at least two reviewers/);
     await expect(
-      createPacks(asStore(lead), { reviewers: ['ann', 'bob'], overlap: 1.5, outDir: out, createdBy: 'l' }),
+      createPacks(asStore(lead), { reviewers: ['ann', 'bob'], overlap: 1.5, outDir: out, createdBy: 'l', signer }),
     ).rejects.toThrow(/between 0 and 1/);
     await expect(
-      createPacks(asStore(lead), { reviewers: ['ann'], filter: { status: 'reviewed' }, outDir: out, createdBy: 'l' }),
+      createPacks(asStore(lead), {
+        reviewers: ['ann'],
+        filter: { status: 'reviewed' },
+        outDir: out,
+        createdBy: 'l',
+        signer,
+      }),
     ).rejects.toThrow(/No case matches/);
     expect(lead.packs.list()).toEqual([]);
-    await createPacks(asStore(lead), { reviewers: ['ann'], outDir: out, createdBy: 'l' });
-    await expect(createPacks(asStore(lead), { reviewers: ['ann'], outDir: out, createdBy: 'l' })).rejects.toThrow(
-      /exists already/,
-    );
+    await createPacks(asStore(lead), { reviewers: ['ann'], outDir: out, createdBy: 'l', signer });
+    await expect(
+      createPacks(asStore(lead), { reviewers: ['ann'], outDir: out, createdBy: 'l', signer }),
+    ).rejects.toThrow(/exists already/);
     expect(lead.packs.list()).toHaveLength(1);
     lead.close();
   });
 
   it('refuses an undo of a decision the file does not hold, importing nothing', async () => {
-    const lead = openTempStore();
+    const { lead: leadSide, reviewers } = await teamWorkspaces(['ann']);
+    const { store: lead } = leadSide;
+    const { store: reviewer, signer: annKey } = reviewers.ann;
     lead.transaction(() => lead.cases.insert(newCase('x'), null));
     const out = tempDir();
-    const { packs } = await createPacks(asStore(lead), { reviewers: ['ann'], outDir: out, createdBy: 'lea' });
-    const reviewer = openTempStore();
+    const { packs } = await createPacks(asStore(lead), {
+      reviewers: ['ann'],
+      outDir: out,
+      createdBy: 'lea',
+      signer: leadSide.signer,
+    });
     const file = path.join(out, 'decisions.json');
-    await expect(exportDecisions(asStore(reviewer), { pack: packs[0].file, out: file })).rejects.toThrow(
+    await expect(exportDecisions(asStore(reviewer), { pack: packs[0].file, out: file }, annKey)).rejects.toThrow(
       /has not been imported here/,
     );
-    await expect(exportDecisions(asStore(lead), { pack: packs[0].packId, out: file })).rejects.toThrow(
+    await expect(exportDecisions(asStore(lead), { pack: packs[0].packId, out: file }, leadSide.signer)).rejects.toThrow(
       /issued by this workstation/,
     );
     await importPack(asStore(reviewer), packs[0].file, 'ann');
     reviewer.reviews.submit({ caseId: 'x', risk: 1, category: 'Extremism', reviewer: 'ann' });
-    await exportDecisions(asStore(reviewer), { pack: packs[0].packId, out: file });
-    const { checksum: _checksum, ...body } = JSON.parse(readFileSync(file, 'utf8')) as DecisionsFile;
+    await exportDecisions(asStore(reviewer), { pack: packs[0].packId, out: file }, annKey);
+    const {
+      checksum: _checksum,
+      signature: _signature,
+      ...body
+    } = JSON.parse(readFileSync(file, 'utf8')) as DecisionsFile;
     const orphanUndo = {
       ...body.decisions[0],
       originId: 99,
@@ -126,7 +148,10 @@ describe('packs and decisions files', () => {
       category: null,
       undoesOriginId: 98,
     };
-    writeFileSync(file, JSON.stringify(withChecksum({ ...body, decisions: [...body.decisions, orphanUndo] })));
+    writeFileSync(
+      file,
+      JSON.stringify(signedDecisions({ ...body, decisions: [...body.decisions, orphanUndo] }, annKey)),
+    );
     await expect(importDecisions(asStore(lead), file, 'lea')).rejects.toThrow(
       /takes back decision 98, which the file does not contain/,
     );

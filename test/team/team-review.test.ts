@@ -8,9 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '@main/cli/main';
 import type { DecisionsFile, PackManifest } from '@domain/team';
 import type { RiskLevel } from '@domain/types';
-import { withChecksum } from '@main/io/packs/pack-format';
+import { fileKeyStorage, loadIdentity } from '@main/io/identity/workspace-identity';
 import { CaseStore } from '@main/store/sqlite';
 import { auditResult } from '../helpers/store-fixtures';
+import { signedDecisions } from '../helpers/team-keys';
 import { tempDir } from '../helpers/temp-dir';
 import { smallImage } from '../io/image-fixtures';
 
@@ -92,6 +93,18 @@ beforeAll(async () => {
       for (const id of ids) store.audits.insert(id, auditResult(MODEL[id]));
     }),
   );
+
+  // Keys: each workstation exports its public key; the reviewers enrol the lead's, the lead each reviewer's.
+  for (const [name, dir] of [
+    ['lea', lead],
+    ['ann', ann],
+    ['bob', bob],
+  ] as const)
+    await ok('identity', 'export', '--out', path.join(work, `${name}.pub.json`), '--data-dir', dir);
+  for (const dir of [ann, bob])
+    await ok('team', 'trust', path.join(work, 'lea.pub.json'), '--as', 'lea', '--data-dir', dir);
+  for (const name of ['ann', 'bob'])
+    await ok('team', 'trust', path.join(work, `${name}.pub.json`), '--as', name, '--data-dir', lead);
 
   const created = await ok(
     'pack',
@@ -425,9 +438,14 @@ describe('hostile and repeated inputs are refused whole or change nothing', () =
   });
 
   it('refuses a decisions file for another store, even with a valid checksum', async () => {
-    const { checksum: _checksum, ...body } = JSON.parse(readFileSync(bobDecisions, 'utf8')) as DecisionsFile;
+    const {
+      checksum: _checksum,
+      signature: _signature,
+      ...body
+    } = JSON.parse(readFileSync(bobDecisions, 'utf8')) as DecisionsFile;
     const other = path.join(work, 'other-store.json');
-    writeFileSync(other, JSON.stringify(withChecksum({ ...body, sourceStoreId: 'f'.repeat(32) })));
+    const bobKey = await loadIdentity(fileKeyStorage(bob));
+    writeFileSync(other, JSON.stringify(signedDecisions({ ...body, sourceStoreId: 'f'.repeat(32) }, bobKey)));
     const before = countRows(lead);
     const result = await cli('decisions', 'import', other, '--data-dir', lead);
     expect(result.code).toBe(1);
@@ -436,7 +454,11 @@ describe('hostile and repeated inputs are refused whole or change nothing', () =
   });
 
   it('refuses a file that does not match its pack and imports none of its entries', async () => {
-    const { checksum: _checksum, ...body } = JSON.parse(readFileSync(bobDecisions, 'utf8')) as DecisionsFile;
+    const {
+      checksum: _checksum,
+      signature: _signature,
+      ...body
+    } = JSON.parse(readFileSync(bobDecisions, 'utf8')) as DecisionsFile;
     // Two new, valid entries first, then one on a case that is not in bob's pack: all three must be refused.
     const maxOrigin = Math.max(...body.decisions.map((d) => d.originId));
     const c02 = body.decisions.find((d) => d.caseId === 'c02')!;
@@ -448,7 +470,10 @@ describe('hostile and repeated inputs are refused whole or change nothing', () =
       { ...c02, originId: maxOrigin + 3, caseId: 'c03', caseDigest: c03Digest },
     ];
     const mismatched = path.join(work, 'mismatched.json');
-    writeFileSync(mismatched, JSON.stringify(withChecksum({ ...body, decisions })));
+    writeFileSync(
+      mismatched,
+      JSON.stringify(signedDecisions({ ...body, decisions }, await loadIdentity(fileKeyStorage(bob)))),
+    );
     const before = countRows(lead);
     const result = await cli('decisions', 'import', mismatched, '--data-dir', lead);
     expect(result.code).toBe(1);
@@ -515,7 +540,11 @@ describe('hostile and repeated inputs are refused whole or change nothing', () =
     expect(byManifest.stderr).toMatch(/the manifest names "\.\.\/outside\.txt", a path outside the pack's own entries/);
   });
 
-  it('refuses, on the lead, a pack it wrote itself', async () => {
+  it('refuses, on the lead, a pack it wrote itself (even with its own key enrolled)', async () => {
+    const refused = await cli('pack', 'import', path.join(packsDir, 'bob.gtpack'), '--data-dir', lead);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/signed by a key this workspace does not trust/);
+    await ok('team', 'trust', path.join(work, 'lea.pub.json'), '--as', 'lea', '--data-dir', lead);
     const result = await cli('pack', 'import', path.join(packsDir, 'bob.gtpack'), '--data-dir', lead);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/was written by this workstation/);

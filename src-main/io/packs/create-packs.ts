@@ -14,11 +14,13 @@ import {
 } from '@domain/team';
 import type { Store } from '../../store/contract';
 import { IoError } from '../io-error';
+import { signDigest, type Signer } from '../identity/signing';
 import { writeArchive, type ArchiveEntry } from './archive';
 import { withGoldInterleaved } from './gold-interleave';
 import {
   CASES_ENTRY,
   MANIFEST_ENTRY,
+  SIGNATURE_ENTRY,
   VERDICTS_ENTRY,
   imageEntryName,
   sha256,
@@ -106,6 +108,8 @@ export async function createPacks(
   request: PackCreateRequest & {
     createdBy: string;
     /** Share of gold mixed into each pack (Settings.goldRate). */ goldRate?: number;
+    /** The lead's workspace key: every pack is signed with it (reviewers enrol its public key). */
+    signer: Signer;
   },
 ): Promise<PackCreateSummary> {
   const { overlap, split } = validatePackRequest(request);
@@ -128,7 +132,15 @@ export async function createPacks(
     if (!assigned.length) continue;
     const caseIds = await withGoldInterleaved(store, reviewer, assigned, request.goldRate ?? 0, createdAt);
     built.push({
-      ...(await buildPack(store, { reviewer, caseIds, storeId, showModel, createdAt, createdBy: request.createdBy })),
+      ...(await buildPack(store, {
+        reviewer,
+        caseIds,
+        storeId,
+        showModel,
+        createdAt,
+        createdBy: request.createdBy,
+        signer: request.signer,
+      })),
       file: path.join(outDir, `${reviewer}${PACK_EXTENSION}`),
     });
   }
@@ -165,6 +177,7 @@ async function buildPack(
     showModel: boolean;
     createdAt: string;
     createdBy: string;
+    signer: Signer;
   },
 ): Promise<{ manifest: PackManifest; entries: ArchiveEntry[]; images: number }> {
   const cases: PackCaseRecord[] = [];
@@ -243,10 +256,12 @@ async function buildPack(
     caseDigests,
     entries: Object.fromEntries(entries.map((e) => [e.name, sha256(e.data)])),
   };
-  entries.unshift({
-    name: MANIFEST_ENTRY,
-    data: Buffer.from(JSON.stringify(manifest, null, 2) + '\n'),
-    compress: true,
-  });
+  const manifestData = Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
+  // The signature covers the manifest's sha256, and through the manifest's hashes every other entry.
+  const signature = signDigest(pack.signer, 'pack', sha256(manifestData));
+  entries.unshift(
+    { name: MANIFEST_ENTRY, data: manifestData, compress: true },
+    { name: SIGNATURE_ENTRY, data: Buffer.from(JSON.stringify(signature, null, 2) + '\n'), compress: false },
+  );
   return { manifest, entries, images: images.size };
 }

@@ -10,7 +10,9 @@ import {
 import type { Store } from '../../store/contract';
 import { AtomicFile } from '../export/atomic-file';
 import { IoError } from '../io-error';
+import { fingerprintOf, signDigest, type Signer } from '../identity/signing';
 import { withChecksum } from './pack-format';
+import { unknownSigner } from './read-pack';
 import { readDecisionsFileOffThread, readPackOffThread } from './team-file-reader';
 
 /** `--pack FILE|ID`: a pack file (its manifest names the id) or the id itself. */
@@ -25,12 +27,14 @@ async function resolvePackId(store: Store, pack: string): Promise<string> {
 
 /**
  * Reviewer side: writes every decision, undo and note made here on the pack's cases since it was imported, with
- * reviewer, time and case identity, plus a checksum of the whole content. Cumulative: a later export holds the
+ * reviewer, time and case identity, plus a checksum of the whole content signed with this workspace's key. Cumulative: a later export holds the
  * earlier entries too, and the lead's import skips what it already has.
  */
 export async function exportDecisions(
   store: Store,
   request: { pack: string; out: string },
+  /** The reviewer's workspace key: the file is signed with it (the lead enrolled its public key). */
+  signer: Signer,
 ): Promise<DecisionsExportSummary> {
   if (!request.out) throw new IoError('usage', 'No output file given (--out FILE).');
   const packId = await resolvePackId(store, request.pack);
@@ -55,7 +59,8 @@ export async function exportDecisions(
     exportedAt: new Date().toISOString(),
     decisions: await store.packs.decisionsSince(packId),
   };
-  const file = withChecksum(body);
+  const checked = withChecksum(body);
+  const file = { ...checked, signature: signDigest(signer, 'decisions', checked.checksum) };
   const out = path.resolve(request.out);
   const writer = new AtomicFile(out);
   try {
@@ -75,12 +80,18 @@ export async function exportDecisions(
 }
 
 /**
- * Lead side: checks a decisions file whole (format and checksum on a bounded thread, then store, pack, reviewer,
+ * Lead side: checks a decisions file whole (format, checksum and signature on a bounded thread, then that the signing
+ * key is enrolled here and is the key of the reviewer the pack was made for, then store, pack,
  * every case against the pack's manifest) and then stores all its new entries in one transaction, or none of them.
  */
 export async function importDecisions(store: Store, file: string, actor?: string): Promise<DecisionsImportSummary> {
   const label = path.basename(file);
-  const { checksum, ...body } = await readDecisionsFileOffThread(file);
+  const { checksum, signature, ...signedBody } = await readDecisionsFileOffThread(file);
+  // The reader verified the signature; here: whose key it is. The file's own `reviewer` string is never used.
+  const fingerprint = fingerprintOf(signature!.publicKey);
+  const signedBy = (await store.packs.trustedKeys()).find((key) => key.publicKey === signature!.publicKey);
+  if (!signedBy) throw unknownSigner(label, fingerprint, 'decisions file');
+  const body = { ...signedBody, reviewer: signedBy.name };
   const storeId = await store.packs.storeId();
   if (body.sourceStoreId !== storeId)
     throw new IoError(
@@ -90,10 +101,11 @@ export async function importDecisions(store: Store, file: string, actor?: string
   const pack = await store.packs.get(body.packId);
   if (!pack || pack.role !== 'issued')
     throw new IoError('invalid_file', `${label} is for pack ${body.packId}, which this workstation did not issue.`);
-  if (pack.reviewer !== body.reviewer)
+  if (pack.reviewer !== signedBy.name)
     throw new IoError(
       'invalid_file',
-      `${label} names reviewer "${body.reviewer}", but pack ${body.packId} was sent to "${pack.reviewer}"; it does not match its pack.`,
+      `${label} is signed by the key enrolled as "${signedBy.name}" (${fingerprint}), but pack ${body.packId} was made for "${pack.reviewer}"; ` +
+        `only ${pack.reviewer}'s key may return its decisions. Nothing was stored.`,
     );
   // One pack, two workstations: origin ids are each workstation's own review ids, so they would collide.
   const firstStore = await store.packs.reviewerStore(body.packId);
@@ -116,5 +128,5 @@ export async function importDecisions(store: Store, file: string, actor?: string
     );
   const summary = await store.packs.importDecisions(body, checksum, path.resolve(file), actor);
   await store.packs.recordReviewerStore(body.packId, body.reviewerStoreId, path.resolve(file));
-  return summary;
+  return { ...summary, signerFingerprint: fingerprint };
 }

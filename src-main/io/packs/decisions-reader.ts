@@ -4,6 +4,7 @@ import { IoError } from '../io-error';
 import { JsonSplitter, JsonStructureError } from '../safe-read/json-splitter';
 import { MAX_DECISIONS, MAX_DECISION_RECORD_BYTES, mib } from '../safe-read/limits';
 import { openRegularFile } from '../safe-read/open-regular';
+import { verifyDigest } from '../identity/signing';
 import { decisionsChecksum, decisionsFileSchema, firstIssue } from './pack-format';
 
 /** Decisions files above this size are refused unread (a pack of 100k cases with long notes stays far below). */
@@ -11,7 +12,8 @@ export const MAX_DECISIONS_FILE_BYTES = 256 * 1024 * 1024;
 
 /**
  * Reads a decisions file as a stream (one decision's text at a time, each at most MAX_DECISION_RECORD_BYTES, at
- * most MAX_DECISIONS of them), from the one descriptor it opened, and checks its format and checksum. Nothing about
+ * most MAX_DECISIONS of them), from the one descriptor it opened, and checks its format, checksum and that its
+ * signature verifies (by whichever key: whether the key is trusted, and whose it is, is importDecisions'). Nothing about
  * the store: that is importDecisions' part. Runs on a bounded thread in the app and the CLI (team-file-reader.ts).
  */
 export async function readDecisionsFile(file: string): Promise<DecisionsFile> {
@@ -72,11 +74,21 @@ export async function readDecisionsFile(file: string): Promise<DecisionsFile> {
       'invalid_file',
       `${label} is not a valid GuardTrace decisions file (${firstIssue(parsed.error)}).`,
     );
-  const { checksum, ...rest } = parsed.data;
+  const { checksum, signature, ...rest } = parsed.data;
   if (decisionsChecksum(rest) !== checksum)
     throw new IoError(
       'invalid_file',
       `${label} was changed after it was exported: its checksum does not match its content. Ask the reviewer to export it again.`,
+    );
+  if (!signature)
+    throw new IoError(
+      'invalid_file',
+      `${label} is not signed, so who made its decisions cannot be told; the file was refused. Ask the reviewer to export it again with this version.`,
+    );
+  if (!verifyDigest(signature, 'decisions', checksum))
+    throw new IoError(
+      'invalid_file',
+      `${label}: the signature does not match the file's content: it was changed after it was signed, or the signature was copied from another file. The file was refused.`,
     );
   return parsed.data;
 }

@@ -6,6 +6,7 @@ import type { NewCase, Store } from '../../store/contract';
 import { MAX_IMAGE_FILE_BYTES, inspectImage } from '../import/image-intake';
 import type { ImageRef } from '@domain/cases';
 import { IoError } from '../io-error';
+import { unknownSigner } from './read-pack';
 import { readPackOffThread } from './team-file-reader';
 import type { PackVerdictRecord } from './pack-format';
 
@@ -18,9 +19,16 @@ export { readPack, type VerifiedPack } from './read-pack';
  * one already here, are refused before anything is written.
  */
 export async function importPack(store: Store, file: string, actor?: string): Promise<PackImportSummary> {
-  const pack = await readPackOffThread(file);
-  const { manifest } = pack;
   const label = path.basename(file);
+  // Only a pack signed by an enrolled key is read past its signature (the reader thread refuses any other).
+  const trusted = await store.packs.trustedKeys();
+  const pack = await readPackOffThread(
+    file,
+    trusted.map((key) => key.publicKey),
+  );
+  const signedBy = trusted.find((key) => key.publicKey === pack.signer.publicKey);
+  if (!signedBy) throw unknownSigner(label, pack.signer.fingerprint, 'pack');
+  const { manifest } = pack;
   const summary: PackImportSummary = {
     packId: manifest.packId,
     reviewer: manifest.reviewer,
@@ -30,6 +38,7 @@ export async function importPack(store: Store, file: string, actor?: string): Pr
     images: pack.images.size,
     verdicts: pack.verdicts.length,
     alreadyImported: false,
+    signedBy: { name: signedBy.name, fingerprint: signedBy.fingerprint },
   };
   if (manifest.sourceStoreId === (await store.packs.storeId()))
     throw new IoError(
@@ -89,6 +98,8 @@ export async function importPack(store: Store, file: string, actor?: string): Pr
       packId: manifest.packId,
       reviewer: manifest.reviewer,
       sourceStoreId: manifest.sourceStoreId,
+      signedBy: signedBy.name,
+      signerFingerprint: signedBy.fingerprint,
       file: summary.file,
       cases: summary.cases,
       verdicts: summary.verdicts,

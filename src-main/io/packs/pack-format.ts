@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DECISIONS_FORMAT, PACK_FORMAT, REVIEWER_NAME, type DecisionsFile, type DecisionsFileBody } from '@domain/team';
 import { CATEGORIES } from '@domain/types';
+import { signatureSchema } from '../identity/signing';
 
 // What is inside a `.gtpack` archive and a decisions file, and the schemas both sides validate them with.
 //
 //   manifest.json        PackManifest: pack id, source store id, reviewer, case ids and digests, sha256 per entry
+//   signature.json       the lead's Ed25519 signature over the manifest's sha256 (io/identity/signing.ts); right
+//                        after the manifest, so an unsigned or unknown-key pack is refused before its cases are read
 //   cases.jsonl          one PackCaseRecord per line, in the manifest's case order
 //   verdicts.jsonl       the model verdicts (only when the reviewer may see them: a blind pack leaves them out,
 //                        so they cannot be read by unzipping either)
@@ -14,6 +17,7 @@ import { CATEGORIES } from '@domain/types';
 export const MANIFEST_ENTRY = 'manifest.json';
 export const CASES_ENTRY = 'cases.jsonl';
 export const VERDICTS_ENTRY = 'verdicts.jsonl';
+export const SIGNATURE_ENTRY = 'signature.json';
 const IMAGE_ENTRY = /^images\/[0-9a-f]{64}$/;
 
 export const IMAGE_ENTRY_PREFIX = 'images/';
@@ -22,7 +26,13 @@ export const isImageEntryName = (name: string) => IMAGE_ENTRY.test(name);
 
 /** The only names a pack may contain. */
 export function isPackEntryName(name: string): boolean {
-  return name === MANIFEST_ENTRY || name === CASES_ENTRY || name === VERDICTS_ENTRY || IMAGE_ENTRY.test(name);
+  return (
+    name === MANIFEST_ENTRY ||
+    name === SIGNATURE_ENTRY ||
+    name === CASES_ENTRY ||
+    name === VERDICTS_ENTRY ||
+    IMAGE_ENTRY.test(name)
+  );
 }
 
 export const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
@@ -109,6 +119,8 @@ export const decisionsFileSchema = z.strictObject({
     ),
   ),
   checksum: hex64,
+  /** The reviewer's signature over the checksum; optional here so that its absence is refused by name. */
+  signature: signatureSchema.optional(),
 });
 
 /** The body in one fixed key order: the checksum is the sha256 of exactly this JSON text. */

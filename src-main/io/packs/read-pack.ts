@@ -12,11 +12,13 @@ import {
   ZIP_RATIO_FLOOR_BYTES,
   mib,
 } from '../safe-read/limits';
+import { fingerprintOf, signatureSchema, verifyDigest } from '../identity/signing';
 import { streamArchive, type ReadLimits } from './archive';
 import {
   CASES_ENTRY,
   IMAGE_ENTRY_PREFIX,
   MANIFEST_ENTRY,
+  SIGNATURE_ENTRY,
   VERDICTS_ENTRY,
   firstIssue,
   imageEntryName,
@@ -41,18 +43,29 @@ import {
  * hold at most 1 GiB uncompressed; split bigger assignments into several packs.
  */
 const LIMITS: ReadLimits = {
-  maxEntries: 2 * MAX_PACK_CASES + 2,
+  maxEntries: 2 * MAX_PACK_CASES + 3,
   maxEntryBytes: (name) =>
-    name === MANIFEST_ENTRY ? MAX_MANIFEST_BYTES : isImageEntryName(name) ? MAX_IMAGE_FILE_BYTES : 512 * 1024 * 1024,
+    name === MANIFEST_ENTRY
+      ? MAX_MANIFEST_BYTES
+      : name === SIGNATURE_ENTRY
+        ? MAX_SIGNATURE_BYTES
+        : isImageEntryName(name)
+          ? MAX_IMAGE_FILE_BYTES
+          : 512 * 1024 * 1024,
   maxTotalBytes: 1024 * 1024 * 1024,
   maxRatio: MAX_ZIP_RATIO,
   ratioFloorBytes: ZIP_RATIO_FLOOR_BYTES,
   allowedName: isPackEntryName,
 };
 
+/** signature.json holds a short JSON object (algorithm, public key, signature). */
+const MAX_SIGNATURE_BYTES = 4096;
+
 export interface VerifiedPack {
   manifest: PackManifest;
   manifestSha256: string;
+  /** The key that signed the manifest (verified); whether it is trusted is for the caller, or `trusted` below. */
+  signer: { publicKey: string; fingerprint: string };
   cases: PackCaseRecord[];
   verdicts: PackVerdictRecord[];
   images: Map<string, Buffer>;
@@ -62,13 +75,17 @@ export interface VerifiedPack {
  * Reads a pack and checks all of it before anything is used: the entry names and kinds, the manifest (which must
  * come first, as the app writes it), the sha256 of every entry against the manifest, that the entries are exactly
  * the ones the manifest lists, that every image's bytes hash to its name, and that the cases are the manifest's
- * cases with the manifest's digests. Throws an IoError naming the file and the problem. In the app and the CLI it
- * runs on a thread of its own with a bounded heap (readPackOffThread).
+ * cases with the manifest's digests. The entry after the manifest must be signature.json, an Ed25519 signature over
+ * the manifest's sha256 (which covers every other entry through the manifest's hashes): a pack without one, or
+ * whose signature does not verify, is refused before anything else is read, and so is one signed by a key outside
+ * `trusted` (raw public keys, base64) when that list is given. Throws an IoError naming the file and the problem.
+ * In the app and the CLI it runs on a thread of its own with a bounded heap (readPackOffThread).
  */
-export async function readPack(file: string): Promise<VerifiedPack> {
+export async function readPack(file: string, trusted?: readonly string[]): Promise<VerifiedPack> {
   const label = path.basename(file);
   let manifest: PackManifest | null = null;
   let manifestBytes: Buffer | null = null;
+  let signer: VerifiedPack['signer'] | null = null;
   const cases: PackCaseRecord[] = [];
   const verdicts: PackVerdictRecord[] = [];
   const imageBytes = new Map<string, Buffer>();
@@ -84,6 +101,12 @@ export async function readPack(file: string): Promise<VerifiedPack> {
         `${label}: "${name}" comes before ${MANIFEST_ENTRY}; the app writes the manifest first, so the pack was refused.`,
       );
     const known: PackManifest = manifest;
+    if (!signer) {
+      if (name !== SIGNATURE_ENTRY) throw unsigned(label);
+      signer = checkSignature(await gather(chunks), sha256(manifestBytes!), label, trusted);
+      return;
+    }
+    if (name === SIGNATURE_ENTRY) throw new IoError('invalid_file', `${label}: ${SIGNATURE_ENTRY} comes twice.`);
     if (name === CASES_ENTRY) {
       for await (const { value, line } of jsonLines(chunks, label, name, known.caseIds.length)) {
         const record = packCaseSchema.safeParse(value);
@@ -104,9 +127,10 @@ export async function readPack(file: string): Promise<VerifiedPack> {
   });
   if (!manifest || !manifestBytes)
     throw new IoError('invalid_file', `${label} has no ${MANIFEST_ENTRY}; it is not a GuardTrace pack.`);
+  if (!signer) throw unsigned(label);
   const checked: PackManifest = manifest;
   for (const [name, hash] of hashes) {
-    if (name === MANIFEST_ENTRY) continue;
+    if (name === MANIFEST_ENTRY || name === SIGNATURE_ENTRY) continue;
     const expected = checked.entries[name];
     if (expected === undefined)
       throw new IoError(
@@ -152,7 +176,52 @@ export async function readPack(file: string): Promise<VerifiedPack> {
   }
   if (!checked.showModelVerdict && verdicts.length)
     throw new IoError('invalid_file', `${label}: a blind pack (model verdict hidden) must not carry verdicts.`);
-  return { manifest: checked, manifestSha256: sha256(manifestBytes), cases, verdicts, images };
+  return { manifest: checked, manifestSha256: sha256(manifestBytes), signer, cases, verdicts, images };
+}
+
+function unsigned(label: string): IoError {
+  return new IoError(
+    'invalid_file',
+    `${label} is not signed (no ${SIGNATURE_ENTRY} after its manifest), so who wrote it cannot be told; the pack was refused. Ask the lead to write it again with this version.`,
+  );
+}
+
+/** Parses and verifies signature.json against the manifest's sha256; refuses a key outside `trusted` if given. */
+function checkSignature(
+  bytes: Buffer,
+  manifestSha256: string,
+  label: string,
+  trusted: readonly string[] | undefined,
+): VerifiedPack['signer'] {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new IoError('invalid_file', `${label}: ${SIGNATURE_ENTRY} is not valid JSON (${(error as Error).message}).`);
+  }
+  const parsed = signatureSchema.safeParse(json);
+  if (!parsed.success)
+    throw new IoError(
+      'invalid_file',
+      `${label}: ${SIGNATURE_ENTRY} is not a valid signature (${firstIssue(parsed.error)}).`,
+    );
+  const fingerprint = fingerprintOf(parsed.data.publicKey);
+  if (!verifyDigest(parsed.data, 'pack', manifestSha256))
+    throw new IoError(
+      'invalid_file',
+      `${label}: the signature does not match the manifest (key ${fingerprint}): the pack was changed after it was signed, or the signature was made for another pack. The pack was refused.`,
+    );
+  if (trusted && !trusted.includes(parsed.data.publicKey)) throw unknownSigner(label, fingerprint, 'pack');
+  return { publicKey: parsed.data.publicKey, fingerprint };
+}
+
+/** The refusal of a file signed by a key nobody enrolled here. */
+export function unknownSigner(label: string, fingerprint: string, what: 'pack' | 'decisions file'): IoError {
+  return new IoError(
+    'invalid_file',
+    `${label} is signed by a key this workspace does not trust (fingerprint ${fingerprint}); the ${what} was refused. ` +
+      `Check that fingerprint with its sender in person or by phone, then enrol their key file: guardtrace team trust KEYFILE --as NAME.`,
+  );
 }
 
 function parseManifest(bytes: Buffer, label: string): PackManifest {
@@ -176,7 +245,7 @@ function parseManifest(bytes: Buffer, label: string): PackManifest {
     );
   // The manifest decides what may be read; a name outside the pack's own entries is refused even if unused.
   for (const name of Object.keys(manifest.entries)) {
-    if (!isPackEntryName(name) || name === MANIFEST_ENTRY)
+    if (!isPackEntryName(name) || name === MANIFEST_ENTRY || name === SIGNATURE_ENTRY)
       throw new IoError(
         'invalid_file',
         `${label}: the manifest names "${name}", a path outside the pack's own entries; the pack was refused.`,

@@ -8,7 +8,8 @@ import { fromThreadError, threadDied, type ThreadError } from '../import/thread-
 import { IoError } from '../io-error';
 import type { VerifiedPack } from './read-pack';
 
-export type TeamFileRequest = { kind: 'pack' | 'decisions'; file: string };
+/** `trusted`: the raw public keys (base64) a pack may be signed by; one signed by another key is refused early. */
+export type TeamFileRequest = { kind: 'pack' | 'decisions'; file: string; trusted?: string[] };
 
 type Reply<T> = { type: 'done'; result: T } | ThreadError;
 
@@ -32,8 +33,8 @@ function readOffThread<T>(request: TeamFileRequest): Promise<T> {
 }
 
 /** readPack on a bounded thread. Images come back as Buffers (structured clone hands over plain Uint8Arrays). */
-export async function readPackOffThread(file: string): Promise<VerifiedPack> {
-  const pack = await readOffThread<VerifiedPack>({ kind: 'pack', file });
+export async function readPackOffThread(file: string, trusted?: string[]): Promise<VerifiedPack> {
+  const pack = await readOffThread<VerifiedPack>({ kind: 'pack', file, trusted });
   const images = new Map<string, Buffer>();
   for (const [sha, bytes] of pack.images)
     images.set(sha, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

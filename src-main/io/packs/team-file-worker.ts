@@ -9,7 +9,8 @@ import type { TeamFileRequest } from './team-file-reader';
 async function run(): Promise<void> {
   const request = workerData as TeamFileRequest;
   try {
-    const result = request.kind === 'pack' ? await readPack(request.file) : await readDecisionsFile(request.file);
+    const result =
+      request.kind === 'pack' ? await readPack(request.file, request.trusted) : await readDecisionsFile(request.file);
     parentPort!.postMessage({ type: 'done', result });
   } catch (error) {
     parentPort!.postMessage(toThreadError(error));

@@ -1,4 +1,5 @@
 import { PackConflictReader } from './pack-conflicts';
+import { TrustedKeyRepository } from './trusted-keys';
 import type { CaseDetail } from '@domain/cases';
 import { ActivityLog } from './activity-log';
 import { AdjudicationRepository, DecisionResolver } from './adjudication';
@@ -48,6 +49,8 @@ export class CaseStore {
   readonly packs: PackRepository;
   /** Lead side: conflicting decisions and the reviewer workstation of each pack (issue 19). */
   readonly packConflicts: PackConflictReader;
+  /** Teammates' public keys (migration 0016). */
+  readonly trustedKeys: TrustedKeyRepository;
   readonly team: TeamStatsReader;
   readonly gold: GoldRepository;
   readonly exposure: ExposureRepository;
@@ -77,6 +80,7 @@ export class CaseStore {
     );
     this.packs = new PackRepository(db, this.cases, this.decisions, this.activityLog);
     this.packConflicts = new PackConflictReader(db);
+    this.trustedKeys = new TrustedKeyRepository(db, this.activityLog);
     this.team = new TeamStatsReader(db, this.decisions);
     this.jobs = new JobRepository(db, newJobOwner());
     this.stepSearches = new StepSearchRepository(db, this.jobs.owner);

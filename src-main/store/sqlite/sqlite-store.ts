@@ -111,6 +111,8 @@ export function sqliteStoreOver(store: CaseStore): Store {
       reviewerStore: async (packId) => store.packConflicts.reviewerStore(packId),
       recordReviewerStore: async (packId, reviewerStoreId, file) =>
         store.packConflicts.recordReviewerStore(packId, reviewerStoreId, file),
+      trustedKeys: async () => store.trustedKeys.list(),
+      trustKey: async (key, actor) => store.trustedKeys.trust(key, actorOf(actor, 'Enrolling a key')),
     },
     settings: {
       all: async () => store.settings.all(),

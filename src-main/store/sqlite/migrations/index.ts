@@ -14,6 +14,7 @@ import { stepLocalization } from './0012-step-localization';
 import { goldAndExposure } from './0013-gold-and-exposure';
 import { profileLevelsInReviews } from './0014-profile-levels-in-reviews';
 import { probeJudgmentStop } from './0015-probe-judgment-stop';
+import { trustedKeys } from './0016-trusted-keys';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   goldAndExposure,
   profileLevelsInReviews,
   probeJudgmentStop,
+  trustedKeys,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
