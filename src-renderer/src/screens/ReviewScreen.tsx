@@ -240,7 +240,10 @@ export const ReviewScreen = forwardRef<
         return;
       }
       setBusy(true);
-      const index = selectedIndex;
+      // Where the open case is in the list as it is now: a refresh since it was opened (a filter the decisions leave,
+      // "Corrections without a rationale") may have moved it, and the case after the old index may not exist.
+      const found = loadedIndexOf(detail.id, selectedIndex);
+      const index = found >= 0 ? found : selectedIndex;
       const next = queue.rowAt(index + 1) ?? (await queue.loadRow(index + 1));
       try {
         await invoke('reviews.submit', {
@@ -271,7 +274,19 @@ export const ReviewScreen = forwardRef<
       });
       scheduleRefresh();
     },
-    [detail, draft, busy, selectedIndex, queue, settings.reviewer, notify, scheduleRefresh, forget, reload],
+    [
+      detail,
+      draft,
+      busy,
+      selectedIndex,
+      queue,
+      settings.reviewer,
+      notify,
+      scheduleRefresh,
+      forget,
+      reload,
+      loadedIndexOf,
+    ],
   );
 
   const undoLast = useCallback(async () => {
