@@ -113,6 +113,8 @@ describe.skipIf(skipReason !== null)('quality and first run in Chromium over the
     await page.reload();
     const domOf = async (id: string) => {
       await openCase(h!, id);
+      // The trace's steps load after the case: compare the two once each view has settled.
+      await page.waitForFunction(() => !document.querySelector('[data-testid="case-trace"][aria-busy="true"]'));
       return page.evaluate(() => ({
         body: document.body.outerHTML,
         review: ['case-view', 'decision-column']

@@ -162,7 +162,8 @@ export function TraceSteps({
     return loadError ? (
       <p className="text-rose-800 dark:text-rose-200">{loadError}</p>
     ) : (
-      <div className="case-text" data-testid="case-trace">
+      // Busy until the steps arrive (screen readers wait; tests know the view has settled).
+      <div className="case-text" data-testid="case-trace" aria-busy="true">
         <Highlighted text={trace} words={words} />
       </div>
     );
