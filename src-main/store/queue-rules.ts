@@ -2,6 +2,7 @@
 // run), how the search box splits into words, and how long a row's query preview is. The engines differ only in how
 // they reach the rows (FTS5 sets and pluck on SQLite, tsvector and bound parameters on PostgreSQL).
 import type { CaseStatusFilter } from '@domain/cases';
+import type { ExportSelection } from '@domain/io';
 
 // Only model_status, human_risk and model_risk may appear here, besides audit_failure: the SQLite engine's counts()
 // groups by exactly those three (audit_failed, on its own column, is counted apart from its partial index).
@@ -15,6 +16,13 @@ export const STATUS_CONDITIONS: Record<CaseStatusFilter, string> = {
   parse_failure: "model_status = 'parse_failure'",
   truncated: "model_status = 'truncated'",
   audit_failed: 'audit_failure IS NOT NULL',
+};
+
+/** Each export selection is the queue filter of the same name, so both always pick the same cases. */
+export const EXPORT_SELECTION_FILTER: Record<ExportSelection, CaseStatusFilter> = {
+  all: 'all',
+  reviewed: 'reviewed',
+  disagreements: 'disagree',
 };
 
 /**

@@ -3,18 +3,10 @@
 // (JSON as text, booleans as 0/1, times as ISO strings), so every exporter writes the same files from either engine.
 // Exporting the whole store is a lead's: a reviewer's login cannot read the activity log, and PostgreSQL refuses
 // the export before any row is read.
-import type { CaseStatusFilter } from '@domain/cases';
 import type { ExportSelection } from '@domain/io';
 import type pg from 'pg';
 import type { ExportReader, ExportRecord } from '../contract';
-import { STATUS_CONDITIONS } from '../queue-rules';
-
-/** Each export selection is the queue filter of the same name, so both always pick the same cases. */
-const SELECTION_FILTER: Record<ExportSelection, CaseStatusFilter> = {
-  all: 'all',
-  reviewed: 'reviewed',
-  disagreements: 'disagree',
-};
+import { EXPORT_SELECTION_FILTER, STATUS_CONDITIONS } from '../queue-rules';
 
 const PAGE_ROWS = 2000;
 
@@ -92,7 +84,7 @@ export class PostgresExportReader implements ExportReader {
   async forEachPage(only: ExportSelection, onPage: (rows: ExportRecord[]) => void | Promise<void>): Promise<void> {
     // A login that may not read the activity log may not export the store (docs/team.md): let PostgreSQL say so.
     await this.pool.query('SELECT 1 FROM audit_log LIMIT 0');
-    const sql = ROW_SQL(STATUS_CONDITIONS[SELECTION_FILTER[only]]);
+    const sql = ROW_SQL(STATUS_CONDITIONS[EXPORT_SELECTION_FILTER[only]]);
     let after = 0;
     for (;;) {
       const rows = (await this.pool.query<PgExportRow>(sql, [after])).rows.map(toExportRecord);

@@ -1,21 +1,13 @@
 // The export's read side: every case of a selection with its latest model verdict and the decision in force,
 // as flat rows in seq order. The selections and the joins reuse the queue's and the repositories' definitions.
-import type { CaseStatusFilter } from '@domain/cases';
 import type { ExportSelection } from '@domain/io';
 import type { ExportRecord } from '../contract';
 import { latestAuditIdOf } from './audits';
 import type { Db } from './open-database';
-import { STATUS_CONDITIONS } from './queue-query';
+import { EXPORT_SELECTION_FILTER, STATUS_CONDITIONS } from '../queue-rules';
 
 /** One case with its latest model verdict and the human decision in force, as one flat row. */
 export type ExportRow = ExportRecord;
-
-/** Each export selection is the queue filter of the same name, so both always pick the same cases. */
-const SELECTION_FILTER: Record<ExportSelection, CaseStatusFilter> = {
-  all: 'all',
-  reviewed: 'reviewed',
-  disagreements: 'disagree',
-};
 
 /** Rows per page: each page is one synchronous .iterate() pass; between pages the event loop gets a turn. */
 const PAGE_ROWS = 5000;
@@ -47,7 +39,7 @@ export class ExportReader {
 
   /** Pages through the selection in seq order; `onPage` runs synchronously for each page's rows. */
   async forEachPage(only: ExportSelection, onPage: (rows: ExportRow[]) => void | Promise<void>): Promise<void> {
-    const statement = this.db.prepare<[number], ExportRow>(ROW_SQL(STATUS_CONDITIONS[SELECTION_FILTER[only]]));
+    const statement = this.db.prepare<[number], ExportRow>(ROW_SQL(STATUS_CONDITIONS[EXPORT_SELECTION_FILTER[only]]));
     let after = 0;
     for (;;) {
       const rows: ExportRow[] = [];
